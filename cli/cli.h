@@ -1,0 +1,96 @@
+/*
+ * cli.h: helpers shared by the tool's commands: input options (--train/--test/plain
+ * paths, --on-error, --reject), loading them into one dataset, JSON output, progress
+ * on a terminal, and the check-and-exit helpers that only the tool may use.
+ *
+ * Exit codes: 0 ok, 1 runtime failure, 2 usage error.
+ */
+#ifndef MQTTIDS_CLI_H
+#define MQTTIDS_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+#include <json-c/json.h>
+#include "mqttids/mqttids.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+extern const char *cli_prog; /* "mqttids" */
+extern int cli_quiet;        /* --quiet: no progress, no info lines */
+
+/* Prints "mqttids: <msg>" to stderr. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints an info line to stderr unless quiet. */
+void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Usage error: prints the message and "Try 'mqttids CMD --help'", returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* One input: a path with a split tag. */
+typedef struct cli_input {
+    const char *path;
+    mqttids_split split;
+} cli_input;
+
+/*
+ * Input options every data command takes. Parse with cli_inputs_option() from the
+ * getopt loop, then cli_inputs_add_positional() for the leftover arguments.
+ */
+typedef struct cli_inputs {
+    cli_input items[256];
+    int n;
+    mqttids_on_error on_error;
+    const char *reject_path;
+    int keep_extra;
+    int keep_payload;
+    int require_label;
+    const char *db;     /* --db CONNINFO (PostgreSQL source, when built) */
+    const char *table;  /* --table NAME */
+} cli_inputs;
+
+/* Long options shared by data commands; append to a command's own table. */
+#define CLI_INPUT_LONGOPTS                                  \
+    {"train", required_argument, NULL, 0x1001},             \
+    {"test", required_argument, NULL, 0x1002},              \
+    {"on-error", required_argument, NULL, 0x1003},          \
+    {"reject", required_argument, NULL, 0x1004},            \
+    {"extra", required_argument, NULL, 0x1005},             \
+    {"keep-payload", no_argument, NULL, 0x1006},            \
+    {"db", required_argument, NULL, 0x1007},                \
+    {"table", required_argument, NULL, 0x1008}
+
+/* The help text for those options. */
+#define CLI_INPUT_HELP                                                                   \
+    "Inputs (MQTTset CSV, plain or .gz; '-' is stdin):\n"                               \
+    "      --train PATH       rows tagged train (repeatable)\n"                          \
+    "      --test PATH        rows tagged test (repeatable)\n"                           \
+    "      PATH...            untagged rows (a train_flag column, if any, tags them)\n"  \
+    "      --on-error fail|skip  stop at the first bad row (default) or skip it\n"      \
+    "      --reject FILE      with skip: write each rejected line and its reason here\n" \
+    "      --extra keep|ignore   keep non-feature numeric columns (default keep)\n"     \
+    "      --keep-payload     keep mqtt.msg strings in memory (off: saves memory)\n"
+
+void cli_inputs_init(cli_inputs *in);
+/* Handles one of the CLI_INPUT_LONGOPTS codes. Returns 1 if handled, 0 if not ours, -1 usage error. */
+int cli_inputs_option(cli_inputs *in, const char *cmd, int code, const char *arg);
+/* Adds argv[optind..argc) as untagged inputs. */
+int cli_inputs_add_positional(cli_inputs *in, const char *cmd, int argc, char **argv, int first);
+
+/*
+ * Loads every input into a new dataset, printing a read/kept/rejected line per input
+ * (unless quiet) and progress on a terminal. Returns CLI_EXIT_OK with *out set, or an
+ * exit code after printing the error.
+ */
+int cli_inputs_load(cli_inputs *in, mqttids_dataset **out, json_object *report /* may be NULL */);
+
+/* Progress callback that draws on stderr when it is a terminal. */
+int cli_progress(const char *what, uint64_t done, uint64_t total, void *user);
+void cli_progress_done(void);
+
+/* Prints a json object to stdout, pretty, with a trailing newline. */
+void cli_json_print(json_object *o);
+/* A JSON number that is null when not finite. */
+json_object *cli_json_double(double v);
+
+#endif

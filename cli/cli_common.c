@@ -1,0 +1,276 @@
+/* cli_common.c: input options, loading, progress and JSON helpers for every command. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+
+const char *cli_prog = "mqttids";
+int cli_quiet;
+
+void cli_err(const char *fmt, ...)
+{
+    va_list ap;
+    cli_progress_done();
+    fprintf(stderr, "%s: ", cli_prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void cli_info(const char *fmt, ...)
+{
+    va_list ap;
+    if (cli_quiet)
+        return;
+    cli_progress_done();
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s %s: ", cli_prog, cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry '%s %s --help'.\n", cli_prog, cmd);
+    return CLI_EXIT_USAGE;
+}
+
+void cli_inputs_init(cli_inputs *in)
+{
+    memset(in, 0, sizeof *in);
+    in->on_error = MQTTIDS_ON_ERROR_FAIL;
+    in->keep_extra = 1;
+}
+
+static int add_input(cli_inputs *in, const char *cmd, const char *path, mqttids_split split)
+{
+    if (in->n >= (int)(sizeof in->items / sizeof in->items[0]))
+        return cli_usage_error(cmd, "too many inputs (at most 256)") ? -1 : -1;
+    in->items[in->n].path = path;
+    in->items[in->n].split = split;
+    in->n++;
+    return 1;
+}
+
+int cli_inputs_option(cli_inputs *in, const char *cmd, int code, const char *arg)
+{
+    switch (code) {
+    case 0x1001:
+        return add_input(in, cmd, arg, MQTTIDS_SPLIT_TRAIN);
+    case 0x1002:
+        return add_input(in, cmd, arg, MQTTIDS_SPLIT_TEST);
+    case 0x1003:
+        if (strcmp(arg, "fail") == 0)
+            in->on_error = MQTTIDS_ON_ERROR_FAIL;
+        else if (strcmp(arg, "skip") == 0)
+            in->on_error = MQTTIDS_ON_ERROR_SKIP;
+        else {
+            cli_usage_error(cmd, "--on-error takes fail or skip, not '%s'", arg);
+            return -1;
+        }
+        return 1;
+    case 0x1004:
+        in->reject_path = arg;
+        return 1;
+    case 0x1005:
+        if (strcmp(arg, "keep") == 0)
+            in->keep_extra = 1;
+        else if (strcmp(arg, "ignore") == 0)
+            in->keep_extra = 0;
+        else {
+            cli_usage_error(cmd, "--extra takes keep or ignore, not '%s'", arg);
+            return -1;
+        }
+        return 1;
+    case 0x1006:
+        in->keep_payload = 1;
+        return 1;
+    case 0x1007:
+        in->db = arg;
+        return 1;
+    case 0x1008:
+        in->table = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int cli_inputs_add_positional(cli_inputs *in, const char *cmd, int argc, char **argv, int first)
+{
+    for (int i = first; i < argc; i++)
+        if (add_input(in, cmd, argv[i], MQTTIDS_SPLIT_NONE) < 0)
+            return -1;
+    return 1;
+}
+
+static const char *split_name(mqttids_split s)
+{
+    return s == MQTTIDS_SPLIT_TRAIN ? "train" : s == MQTTIDS_SPLIT_TEST ? "test" : "untagged";
+}
+
+int cli_inputs_load(cli_inputs *in, mqttids_dataset **out, json_object *report)
+{
+    mqttids_dataset *ds;
+    FILE *rej = NULL;
+    char *rej_tmp = NULL;
+    json_object *arr = NULL;
+    int rc = CLI_EXIT_OK;
+    uint64_t total_rejected = 0;
+
+    *out = NULL;
+    if (in->n == 0 && !in->db) {
+        cli_err("no input: give --train PATH, --test PATH or PATH (see --help)");
+        return CLI_EXIT_USAGE;
+    }
+    if (in->reject_path && in->on_error != MQTTIDS_ON_ERROR_SKIP) {
+        cli_err("--reject needs --on-error skip");
+        return CLI_EXIT_USAGE;
+    }
+    ds = mqttids_dataset_new();
+    if (!ds) {
+        cli_err("out of memory");
+        return CLI_EXIT_FAIL;
+    }
+    if (in->reject_path) {
+        size_t n = strlen(in->reject_path) + 32;
+        rej_tmp = malloc(n);
+        if (!rej_tmp) {
+            mqttids_dataset_free(ds);
+            cli_err("out of memory");
+            return CLI_EXIT_FAIL;
+        }
+        snprintf(rej_tmp, n, "%s.tmp.%ld", in->reject_path, (long)getpid());
+        rej = fopen(rej_tmp, "w");
+        if (!rej) {
+            cli_err("%s: cannot create reject file", in->reject_path);
+            free(rej_tmp);
+            mqttids_dataset_free(ds);
+            return CLI_EXIT_FAIL;
+        }
+    }
+    if (report) {
+        arr = json_object_new_array();
+        json_object_object_add(report, "inputs", arr);
+    }
+    /* SOURCE HOOK (PostgreSQL): --db/--table inputs are read here when that module lands. */
+    if (in->db) {
+        cli_err("--db: this build has no PostgreSQL source yet");
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    for (int k = 0; k < in->n; k++) {
+        mqttids_read_opts o;
+        mqttids_read_report rep;
+        char errbuf[MQTTIDS_ERRBUF_SIZE];
+        mqttids_err err;
+        mqttids_read_opts_init(&o);
+        o.split = in->items[k].split;
+        o.on_error = in->on_error;
+        o.reject = rej;
+        o.keep_extra = in->keep_extra;
+        o.keep_payload = in->keep_payload;
+        o.require_label = in->require_label;
+        if (!cli_quiet && isatty(2))
+            o.progress = cli_progress;
+        /* SOURCE HOOK (capture): pcap/pcapng paths are extracted here when that module lands. */
+        err = mqttids_dataset_read_csv(ds, in->items[k].path, &o, &rep, errbuf);
+        cli_progress_done();
+        if (err != MQTTIDS_OK) {
+            cli_err("%s", errbuf);
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        total_rejected += rep.rows_rejected;
+        cli_info("%s (%s): %llu rows read, %llu kept, %llu rejected%s", in->items[k].path,
+                 split_name(in->items[k].split), (unsigned long long)rep.rows_read,
+                 (unsigned long long)rep.rows_kept, (unsigned long long)rep.rows_rejected,
+                 rep.negative_deltas ? "" : "");
+        if (rep.negative_deltas)
+            cli_info("%s: %llu rows with negative tcp.time_delta (kept)", in->items[k].path,
+                     (unsigned long long)rep.negative_deltas);
+        if (arr) {
+            json_object *o2 = json_object_new_object();
+            json_object_object_add(o2, "path", json_object_new_string(in->items[k].path));
+            json_object_object_add(o2, "split", json_object_new_string(split_name(in->items[k].split)));
+            json_object_object_add(o2, "rows_read", json_object_new_int64((int64_t)rep.rows_read));
+            json_object_object_add(o2, "rows_kept", json_object_new_int64((int64_t)rep.rows_kept));
+            json_object_object_add(o2, "rows_rejected", json_object_new_int64((int64_t)rep.rows_rejected));
+            json_object_object_add(o2, "negative_time_deltas", json_object_new_int64((int64_t)rep.negative_deltas));
+            json_object_array_add(arr, o2);
+        }
+    }
+out:
+    if (rej) {
+        if (rc == CLI_EXIT_OK) {
+            if (fclose(rej) != 0 || rename(rej_tmp, in->reject_path) != 0) {
+                cli_err("%s: cannot write reject file", in->reject_path);
+                unlink(rej_tmp);
+                rc = CLI_EXIT_FAIL;
+            } else if (total_rejected) {
+                cli_info("%llu rejected lines written to %s", (unsigned long long)total_rejected,
+                         in->reject_path);
+            }
+        } else {
+            fclose(rej);
+            unlink(rej_tmp);
+        }
+        free(rej_tmp);
+    }
+    if (rc != CLI_EXIT_OK) {
+        mqttids_dataset_free(ds);
+        return rc;
+    }
+    *out = ds;
+    return CLI_EXIT_OK;
+}
+
+static int progress_drawn;
+static struct timespec progress_last;
+
+int cli_progress(const char *what, uint64_t done, uint64_t total, void *user)
+{
+    struct timespec now;
+    (void)user;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (progress_drawn && (double)(now.tv_sec - progress_last.tv_sec) +
+                                  (double)(now.tv_nsec - progress_last.tv_nsec) * 1e-9 < 0.2)
+        return 0;
+    progress_last = now;
+    if (total)
+        fprintf(stderr, "\r%s: %.1f%% (%llu of %llu)", what, 100.0 * (double)done / (double)total,
+                (unsigned long long)done, (unsigned long long)total);
+    else
+        fprintf(stderr, "\r%s: %llu", what, (unsigned long long)done);
+    progress_drawn = 1;
+    return 0;
+}
+
+void cli_progress_done(void)
+{
+    if (progress_drawn) {
+        fputs("\r\033[K", stderr);
+        progress_drawn = 0;
+    }
+}
+
+void cli_json_print(json_object *o)
+{
+    fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
+    fputc('\n', stdout);
+}
+
+json_object *cli_json_double(double v)
+{
+    if (v != v || v > 1.7e308 || v < -1.7e308)
+        return NULL;
+    return json_object_new_double(v);
+}

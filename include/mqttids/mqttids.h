@@ -1,0 +1,11 @@
+/* mqttids/mqttids.h: the whole public API of libmqttids. */
+#ifndef MQTTIDS_MQTTIDS_H
+#define MQTTIDS_MQTTIDS_H
+
+#include "mqttids/config.h"
+#include "mqttids/common.h"
+#include "mqttids/schema.h"
+#include "mqttids/dataset.h"
+#include "mqttids/stats.h"
+
+#endif

@@ -1,0 +1,631 @@
+/*
+ * csv_read.c: the MQTTset CSV reader.
+ *
+ * Streams the file in large chunks (plain read(2), or zlib for gzip and stdin), never
+ * holding more than one chunk plus one line, so the 20 M-row augmented files read in
+ * constant memory beyond the dataset itself. Columns are mapped by header name; each
+ * row becomes an mqttids_record, is checked by dataset__validate and appended.
+ *
+ * Rules of the text form (RFC 4180 minus multi-line fields): fields split on ',';
+ * a field may be quoted with '"' ("" inside is a quote); a quoted field may not span
+ * lines; '\r' before '\n' is dropped; a UTF-8 BOM before the header is skipped; the last
+ * line may lack its '\n'. Lines are capped at READ_MAX_LINE bytes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "dataset/dataset_int.h"
+#include "util/util_int.h"
+
+#define READ_CHUNK ((size_t)4 << 20)
+#define READ_MAX_LINE ((size_t)16 << 20)
+#define READ_MAX_FIELDS 4096
+
+enum { MAP_IGNORE = -1, MAP_TARGET = -2, MAP_EXTRA = -3 };
+
+typedef struct reader {
+    const char *path;
+    int fd;
+    gzFile gz;
+    int eof;
+    char *buf;          /* owned */
+    size_t size, start, end;
+    uint64_t bytes_total, bytes_done;
+    uint64_t line;      /* 1-based number of the line being parsed */
+} reader;
+
+void mqttids_read_opts_init(mqttids_read_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->on_error = MQTTIDS_ON_ERROR_FAIL;
+    o->keep_extra = 1;
+}
+
+static mqttids_err rd_open(reader *r, const char *path, char *errbuf)
+{
+    unsigned char magic[2];
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    r->fd = -1;
+    if (strcmp(path, "-") == 0) {
+        r->gz = gzdopen(dup(0), "rb");
+        if (!r->gz)
+            return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: cannot read standard input", path);
+    } else {
+        struct stat st;
+        ssize_t n;
+        r->fd = open(path, O_RDONLY);
+        if (r->fd < 0)
+            return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+            close(r->fd);
+            r->fd = -1;
+            return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: is a directory", path);
+        }
+        n = pread(r->fd, magic, 2, 0);
+        if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+            r->gz = gzdopen(r->fd, "rb");
+            if (!r->gz) {
+                close(r->fd);
+                r->fd = -1;
+                return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: cannot start gzip", path);
+            }
+            r->fd = -1; /* owned by gz now */
+            gzbuffer(r->gz, 1 << 18);
+        } else {
+            r->bytes_total = (uint64_t)st.st_size;
+        }
+    }
+    r->size = READ_CHUNK;
+    r->buf = malloc(r->size + 1);
+    if (!r->buf)
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", path);
+    return MQTTIDS_OK;
+}
+
+static void rd_close(reader *r)
+{
+    if (r->gz)
+        gzclose(r->gz);
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r->buf);
+    r->buf = NULL;
+}
+
+/* Moves the unparsed tail to the front and reads more. Returns bytes added, 0 at EOF. */
+static mqttids_err rd_fill(reader *r, size_t *added, char *errbuf)
+{
+    size_t keep = r->end - r->start;
+    *added = 0;
+    if (r->eof)
+        return MQTTIDS_OK;
+    if (r->start > 0) {
+        memmove(r->buf, r->buf + r->start, keep);
+        r->start = 0;
+        r->end = keep;
+    }
+    if (r->end == r->size) {
+        size_t nsize = r->size * 2;
+        char *nb;
+        if (r->size >= READ_MAX_LINE + READ_CHUNK)
+            return util__fail(errbuf, MQTTIDS_ERR_MALFORMED,
+                              "%s:%llu: line longer than %zu bytes (overlong field or no line breaks)",
+                              r->path, (unsigned long long)r->line, (size_t)READ_MAX_LINE);
+        nb = realloc(r->buf, nsize + 1);
+        if (!nb)
+            return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", r->path);
+        r->buf = nb;
+        r->size = nsize;
+    }
+    while (r->end < r->size) {
+        ssize_t n;
+        if (r->gz) {
+            int want = (int)((r->size - r->end) > (1u << 30) ? (1u << 30) : (r->size - r->end));
+            n = gzread(r->gz, r->buf + r->end, (unsigned)want);
+            if (n < 0) {
+                int zerr;
+                const char *msg = gzerror(r->gz, &zerr);
+                return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: gzip data error after %llu bytes: %s",
+                                  r->path, (unsigned long long)r->bytes_done, msg);
+            }
+        } else {
+            n = read(r->fd, r->buf + r->end, r->size - r->end);
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: read failed: %s", r->path, strerror(errno));
+            }
+        }
+        if (n == 0) {
+            r->eof = 1;
+            if (r->gz) {
+                int zerr;
+                gzerror(r->gz, &zerr);
+                if (zerr != Z_OK && zerr != Z_BUF_ERROR)
+                    return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: gzip stream damaged", r->path);
+            }
+            break;
+        }
+        r->end += (size_t)n;
+        *added += (size_t)n;
+        r->bytes_done += (uint64_t)n;
+        if (*added >= READ_CHUNK / 2)
+            break;
+    }
+    return MQTTIDS_OK;
+}
+
+/*
+ * Next line into [*line, *line + *len) (without '\n' and '\r'), NUL at the end.
+ * *has_nl is 0 when the file ended without a newline. Returns NEED_MORE at EOF.
+ */
+static mqttids_err rd_line(reader *r, char **line, size_t *len, int *has_nl, char *errbuf)
+{
+    for (;;) {
+        char *p = r->buf + r->start;
+        char *nl = memchr(p, '\n', r->end - r->start);
+        if (nl) {
+            size_t l = (size_t)(nl - p);
+            r->start += l + 1;
+            if (l > READ_MAX_LINE)
+                return util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s:%llu: line longer than %zu bytes",
+                                  r->path, (unsigned long long)r->line, (size_t)READ_MAX_LINE);
+            if (l && p[l - 1] == '\r')
+                l--;
+            p[l] = '\0';
+            *line = p;
+            *len = l;
+            *has_nl = 1;
+            return MQTTIDS_OK;
+        }
+        if (r->eof) {
+            size_t l = r->end - r->start;
+            if (l == 0)
+                return MQTTIDS_NEED_MORE;
+            r->start = r->end;
+            if (p[l - 1] == '\r')
+                l--;
+            p[l] = '\0';
+            *line = p;
+            *len = l;
+            *has_nl = 0;
+            return MQTTIDS_OK;
+        }
+        {
+            size_t added;
+            mqttids_err err = rd_fill(r, &added, errbuf);
+            if (err != MQTTIDS_OK)
+                return err;
+        }
+    }
+}
+
+typedef struct field {
+    const char *s;
+    size_t len;
+} field;
+
+/*
+ * Splits a line into at most max fields. Quoted fields are unescaped in place (the line
+ * buffer is ours). Returns the field count, or -1 with *bad_col set on a quote error.
+ */
+static int split_fields(char *line, size_t len, field *out, int max, int *bad_col, const char **why)
+{
+    int n = 0;
+    char *p = line, *end = line + len;
+    for (;;) {
+        if (n == max) {
+            *bad_col = n + 1;
+            *why = "more fields than the header has columns";
+            return -1;
+        }
+        if (p < end && *p == '"') {
+            char *w = p, *q = p + 1;
+            for (;;) {
+                if (q >= end) {
+                    *bad_col = n + 1;
+                    *why = "quoted field not closed on this line";
+                    return -1;
+                }
+                if (*q == '"') {
+                    if (q + 1 < end && q[1] == '"') {
+                        *w++ = '"';
+                        q += 2;
+                        continue;
+                    }
+                    q++;
+                    break;
+                }
+                *w++ = *q++;
+            }
+            out[n].s = p;
+            out[n].len = (size_t)(w - p);
+            n++;
+            if (q == end)
+                return n;
+            if (*q != ',') {
+                *bad_col = n;
+                *why = "text after a closing quote";
+                return -1;
+            }
+            p = q + 1;
+            continue;
+        }
+        {
+            char *c = memchr(p, ',', (size_t)(end - p));
+            out[n].s = p;
+            if (!c) {
+                out[n].len = (size_t)(end - p);
+                return n + 1;
+            }
+            out[n].len = (size_t)(c - p);
+            n++;
+            p = c + 1;
+        }
+    }
+}
+
+typedef struct colmap {
+    int ncols;
+    int map[READ_MAX_FIELDS];   /* feature index, or MAP_* */
+    size_t extra_col[READ_MAX_FIELDS]; /* dataset column of MAP_EXTRA */
+    int featpos[MQTTIDS_NFEAT]; /* field position of each feature */
+    int target_pos;
+    int train_flag_pos;
+    char names[READ_MAX_FIELDS][64];
+} colmap;
+
+static mqttids_err parse_header(mqttids_dataset *ds, const mqttids_read_opts *o, reader *r,
+                                char *line, size_t len, colmap *cm, char *errbuf)
+{
+    field *f = malloc(READ_MAX_FIELDS * sizeof *f);
+    int bad_col = 0, n;
+    const char *why = NULL;
+    mqttids_err err = MQTTIDS_OK;
+    if (!f)
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", r->path);
+    if (len >= 3 && (unsigned char)line[0] == 0xEF && (unsigned char)line[1] == 0xBB &&
+        (unsigned char)line[2] == 0xBF) {
+        line += 3;
+        len -= 3;
+    }
+    n = split_fields(line, len, f, READ_MAX_FIELDS, &bad_col, &why);
+    if (n < 0) {
+        err = util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s:1:%d: header: %s", r->path, bad_col, why);
+        goto out_free;
+    }
+    cm->ncols = n;
+    cm->target_pos = -1;
+    cm->train_flag_pos = -1;
+    for (int k = 0; k < MQTTIDS_NFEAT; k++)
+        cm->featpos[k] = -1;
+    for (int i = 0; i < n; i++) {
+        const char *s = f[i].s;
+        size_t l = f[i].len;
+        int feat;
+        while (l && (*s == ' ' || *s == '\t')) {
+            s++;
+            l--;
+        }
+        while (l && (s[l - 1] == ' ' || s[l - 1] == '\t'))
+            l--;
+        if (l == 0 || l >= sizeof cm->names[0]) {
+            err = util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s:1:%d: header: column name %s", r->path,
+                             i + 1, l == 0 ? "is empty" : "is longer than 63 bytes");
+            goto out_free;
+        }
+        if (memchr(s, '\0', l)) {
+            err = util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s:1:%d: header: NUL byte in column name",
+                             r->path, i + 1);
+            goto out_free;
+        }
+        memcpy(cm->names[i], s, l);
+        cm->names[i][l] = '\0';
+        for (int k = 0; k < i; k++) {
+            if (mqttids_feat_find(cm->names[k], strlen(cm->names[k])) >= 0 &&
+                mqttids_feat_find(cm->names[k], strlen(cm->names[k])) == mqttids_feat_find(s, l)) {
+                err = util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s:1:%d: header: duplicate column '%s' (also column %d)",
+                                 r->path, i + 1, cm->names[i], k + 1);
+                goto out_free;
+            }
+            if (strcasecmp(cm->names[k], cm->names[i]) == 0) {
+                err = util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s:1:%d: header: duplicate column '%s' (also column %d)",
+                                 r->path, i + 1, cm->names[i], k + 1);
+                goto out_free;
+            }
+        }
+        feat = mqttids_feat_find(s, l);
+        if (feat >= 0) {
+            cm->map[i] = feat;
+            cm->featpos[feat] = i;
+        } else if (l == 6 && strncasecmp(s, "target", 6) == 0) {
+            cm->map[i] = MAP_TARGET;
+            cm->target_pos = i;
+        } else {
+            if (strcasecmp(cm->names[i], "train_flag") == 0)
+                cm->train_flag_pos = i;
+            if (o->keep_extra) {
+                cm->map[i] = MAP_EXTRA;
+                if (mqttids_dataset_add_column(ds, cm->names[i], &cm->extra_col[i]) != MQTTIDS_OK) {
+                    err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", r->path);
+                    goto out_free;
+                }
+            } else {
+                cm->map[i] = MAP_IGNORE;
+            }
+        }
+    }
+    for (int k = 0; k < MQTTIDS_NFEAT; k++) {
+        if (cm->featpos[k] < 0) {
+            err = util__fail(errbuf, MQTTIDS_ERR_MALFORMED,
+                             "%s:1: header: required column '%s' is missing (an MQTTset CSV has the 33 feature columns)",
+                             r->path, mqttids_feat_name(k));
+            goto out_free;
+        }
+    }
+    if (o->require_label && cm->target_pos < 0)
+        err = util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s:1: header: no 'target' column (labels are needed here)",
+                         r->path);
+out_free:
+    free(f);
+    return err;
+}
+
+static void write_reject(FILE *rej, const char *path, uint64_t line, const char *why,
+                         const char *text, size_t len)
+{
+    if (!rej)
+        return;
+    fprintf(rej, "# %s:%llu: %s\n", path, (unsigned long long)line, why);
+    fwrite(text, 1, len, rej);
+    fputc('\n', rej);
+}
+
+mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, const mqttids_read_opts *opts,
+                                     mqttids_read_report *rep, char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+    mqttids_read_opts defaults;
+    mqttids_read_report local;
+    reader r;
+    colmap *cm = NULL;
+    field *fields = NULL;
+    char *copy = NULL;
+    size_t copy_cap = 0;
+    double *extra = NULL;
+    size_t *extra_cols = NULL;
+    size_t start_rows = ds->nrows;
+    uint64_t next_progress = 8u << 20;
+    mqttids_err err;
+    char *line;
+    size_t len;
+    int has_nl;
+
+    if (!opts) {
+        mqttids_read_opts_init(&defaults);
+        opts = &defaults;
+    }
+    if (!rep)
+        rep = &local;
+    memset(rep, 0, sizeof *rep);
+    if (opts->keep_payload)
+        dataset__set_keep_payload(ds, 1);
+
+    err = rd_open(&r, path, errbuf);
+    if (err != MQTTIDS_OK) {
+        rd_close(&r);
+        return err;
+    }
+    cm = calloc(1, sizeof *cm);
+    fields = malloc(READ_MAX_FIELDS * sizeof *fields);
+    extra = malloc(READ_MAX_FIELDS * sizeof *extra);
+    extra_cols = malloc(READ_MAX_FIELDS * sizeof *extra_cols);
+    if (!cm || !fields || !extra || !extra_cols) {
+        err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", path);
+        goto out_free;
+    }
+
+    r.line = 1;
+    err = rd_line(&r, &line, &len, &has_nl, errbuf);
+    if (err == MQTTIDS_NEED_MORE) {
+        err = util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s: empty file: no header line", path);
+        goto out_free;
+    }
+    if (err != MQTTIDS_OK)
+        goto out_free;
+    err = parse_header(ds, opts, &r, line, len, cm, errbuf);
+    if (err != MQTTIDS_OK)
+        goto out_free;
+    rep->has_label = cm->target_pos >= 0;
+
+    for (;;) {
+        mqttids_record rec;
+        int n, bad_col = 0, badf;
+        const char *why = NULL;
+        char whybuf[200];
+        size_t n_extra = 0;
+        mqttids_split split = opts->split;
+
+        r.line++;
+        err = rd_line(&r, &line, &len, &has_nl, errbuf);
+        if (err == MQTTIDS_NEED_MORE) {
+            err = MQTTIDS_OK;
+            break;
+        }
+        if (err != MQTTIDS_OK)
+            goto out_undo;
+        if (len == 0 && !has_nl)
+            break;
+        rep->rows_read++;
+        if (len == 0) {
+            why = "empty line";
+            bad_col = 1;
+            goto bad_row;
+        }
+        if (opts->on_error == MQTTIDS_ON_ERROR_SKIP) {
+            /* keep the verbatim text: quoted fields are unescaped in place */
+            if (len + 1 > copy_cap) {
+                char *c = realloc(copy, len + 1);
+                if (!c) {
+                    err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", path);
+                    goto out_undo;
+                }
+                copy = c;
+                copy_cap = len + 1;
+            }
+            memcpy(copy, line, len);
+        }
+        n = split_fields(line, len, fields, cm->ncols, &bad_col, &why);
+        if (n < 0)
+            goto bad_row;
+        if (n != cm->ncols) {
+            snprintf(whybuf, sizeof whybuf, "%s: %d of %d fields",
+                     has_nl ? "wrong number of fields" : "truncated last line", n, cm->ncols);
+            why = whybuf;
+            bad_col = n;
+            goto bad_row;
+        }
+        mqttids_record_clear(&rec);
+        for (int i = 0; i < n; i++) {
+            int m = cm->map[i];
+            const char *s = fields[i].s;
+            size_t l = fields[i].len;
+            if (m >= 0) {
+                mqttids_kind k = mqttids_feat_kind(m);
+                if (l == 0) {
+                    bad_col = i + 1;
+                    why = "empty field (MQTTset files write missing values as 0)";
+                    goto bad_row;
+                }
+                if (k == MQTTIDS_KIND_NUM) {
+                    if (util__parse_double(s, l, &rec.num[m]) != 0 || !isfinite(rec.num[m])) {
+                        snprintf(whybuf, sizeof whybuf, "'%.*s' is not a number", l > 40 ? 40 : (int)l, s);
+                        why = memchr(s, '\0', l) ? "NUL byte in a number" : whybuf;
+                        bad_col = i + 1;
+                        goto bad_row;
+                    }
+                } else if (k == MQTTIDS_KIND_HEX) {
+                    uint64_t v;
+                    if (util__parse_hex(s, l, &v) != 0) {
+                        double d;
+                        /* Spark/PostgreSQL exports may turn a lone 0 into 0.0 */
+                        if (util__parse_double(s, l, &d) == 0 && d == 0.0) {
+                            v = 0;
+                            s = "0";
+                            l = 1;
+                        } else {
+                            snprintf(whybuf, sizeof whybuf, "'%.*s' is not hex (0x...) or 0",
+                                     l > 40 ? 40 : (int)l, s);
+                            why = whybuf;
+                            bad_col = i + 1;
+                            goto bad_row;
+                        }
+                    }
+                    rec.num[m] = (double)v;
+                    rec.str[m] = s;
+                    rec.str_len[m] = (uint32_t)l;
+                } else {
+                    rec.str[m] = s;
+                    rec.str_len[m] = (uint32_t)l;
+                }
+            } else if (m == MAP_TARGET) {
+                int c = mqttids_class_find(s, l);
+                if (c < 0) {
+                    snprintf(whybuf, sizeof whybuf,
+                             "unknown class '%.*s' (known: legitimate, dos, bruteforce, malformed, slowite, flood)",
+                             l > 40 ? 40 : (int)l, s);
+                    why = whybuf;
+                    bad_col = i + 1;
+                    goto bad_row;
+                }
+                rec.label = c;
+            } else if (m == MAP_EXTRA) {
+                double v = NAN;
+                if (l && util__parse_double(s, l, &v) != 0) {
+                    snprintf(whybuf, sizeof whybuf,
+                             "extra column '%s' must be numeric, found '%.*s' (use --extra ignore)",
+                             cm->names[i], l > 40 ? 40 : (int)l, s);
+                    why = whybuf;
+                    bad_col = i + 1;
+                    goto bad_row;
+                }
+                extra[n_extra] = v;
+                extra_cols[n_extra] = cm->extra_col[i];
+                n_extra++;
+                if (i == cm->train_flag_pos && opts->split == MQTTIDS_SPLIT_NONE) {
+                    if (v == 1.0)
+                        split = MQTTIDS_SPLIT_TRAIN;
+                    else if (v == 0.0)
+                        split = MQTTIDS_SPLIT_TEST;
+                    else {
+                        why = "train_flag must be 1 (train) or 0 (test)";
+                        bad_col = i + 1;
+                        goto bad_row;
+                    }
+                }
+            }
+        }
+        badf = dataset__validate(&rec, whybuf, sizeof whybuf);
+        if (badf >= 0) {
+            why = whybuf;
+            bad_col = cm->featpos[badf] + 1;
+            goto bad_row;
+        }
+        rec.n_extra = n_extra;
+        rec.extra = extra;
+        if (mqttids_dataset_append(ds, &rec, split, extra_cols) != MQTTIDS_OK) {
+            err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s:%llu: out of memory (or over %zu rows)", path,
+                             (unsigned long long)r.line, (size_t)DS_MAX_ROWS);
+            goto out_undo;
+        }
+        if (rec.num[MQTTIDS_F_TCP_TIME_DELTA] < 0)
+            rep->negative_deltas++;
+        rep->rows_kept++;
+        if (opts->max_rows && rep->rows_kept >= opts->max_rows)
+            break;
+        if (opts->progress && r.bytes_done >= next_progress) {
+            next_progress = r.bytes_done + (8u << 20);
+            if (opts->progress("read", r.bytes_done, r.bytes_total, opts->progress_user)) {
+                err = util__fail(errbuf, MQTTIDS_ERR_INTERRUPTED, "%s: interrupted", path);
+                goto out_undo;
+            }
+        }
+        continue;
+
+    bad_row:
+        {
+            char full[MQTTIDS_ERRBUF_SIZE];
+            const char *cname = bad_col >= 1 && bad_col <= cm->ncols ? cm->names[bad_col - 1] : "?";
+            snprintf(full, sizeof full, "%s:%llu:%d (%s): %s", path, (unsigned long long)r.line, bad_col,
+                     cname, why);
+            if (opts->on_error == MQTTIDS_ON_ERROR_FAIL) {
+                err = util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s", full);
+                goto out_undo;
+            }
+            write_reject(opts->reject, path, r.line, full + strlen(path) + 1, copy ? copy : line, len);
+            rep->rows_rejected++;
+        }
+    }
+    rep->bytes = r.bytes_done;
+    if (opts->progress)
+        opts->progress("read", r.bytes_done, r.bytes_total, opts->progress_user);
+    err = MQTTIDS_OK;
+    goto out_free;
+
+out_undo:
+    mqttids_dataset_truncate(ds, start_rows);
+    rep->rows_kept = 0;
+out_free:
+    free(cm);
+    free(fields);
+    free(extra);
+    free(extra_cols);
+    free(copy);
+    rd_close(&r);
+    return err;
+}

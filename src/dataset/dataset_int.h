@@ -1,0 +1,63 @@
+/*
+ * dataset_int.h: the dataset's private layout and the row validator shared by every
+ * source (CSV, pcap, Kafka, PostgreSQL).
+ *
+ * Invariants: every column array has room for cap rows and holds nrows valid values;
+ * cols[0..MQTTIDS_NFEAT) are the features in mqttids_feat order; extras follow.
+ * A dictionary code always indexes a string in that column's dictionary.
+ */
+#ifndef MQTTIDS_DATASET_INT_H
+#define MQTTIDS_DATASET_INT_H
+
+#include "mqttids/dataset.h"
+
+/* Hard caps (STYLE.md section 5: growable buffers carry a cap). */
+#define DS_MAX_ROWS ((size_t)1 << 31)
+#define DS_MAX_COLS 4096
+#define DS_MAX_DICT ((size_t)1 << 28)
+
+typedef struct ds_dict {
+    char **strs;      /* owned: each from the arena */
+    uint32_t *lens;
+    size_t n, cap;
+    uint32_t *slots;  /* open addressing: code + 1, 0 = empty */
+    size_t nslots;
+    char *arena;      /* current chunk (chunks chained through their first pointer) */
+    size_t arena_used, arena_size;
+    uint32_t last;    /* last code looked up (cache), valid when n > 0 */
+} ds_dict;
+
+typedef struct ds_col {
+    char *name;          /* owned */
+    mqttids_kind kind;
+    int keep_strings;    /* HEX always; TEXT unless it is mqtt.msg without keep_payload */
+    double *num;         /* owned, cap entries */
+    uint32_t *codes;     /* owned, cap entries; NULL when !keep_strings */
+    ds_dict dict;
+} ds_col;
+
+struct mqttids_dataset {
+    size_t nrows, cap;
+    size_t ncols;
+    ds_col *cols;        /* owned, ncols */
+    int8_t *labels;      /* owned, cap */
+    uint8_t *splits;     /* owned, cap */
+    size_t neg_deltas;
+    int keep_payload;
+};
+
+/* Ensures room for at least want rows. */
+mqttids_err dataset__reserve(mqttids_dataset *ds, size_t want);
+/* Code of s in col's dictionary, adding it if new. Returns MQTTIDS_ERR_NOMEM on failure. */
+mqttids_err dataset__dict_code(ds_dict *d, const char *s, size_t len, uint32_t *code /* OUT */);
+/* Switches mqtt.msg string keeping on (before any row is added). */
+void dataset__set_keep_payload(mqttids_dataset *ds, int keep);
+
+/*
+ * Checks one record against the MQTTset column rules (course-project README notes).
+ * Returns -1 when valid, else the feature index that breaks a rule, with the rule text
+ * written to why.
+ */
+int dataset__validate(const mqttids_record *r, char *why, size_t why_size);
+
+#endif

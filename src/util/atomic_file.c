@@ -1,0 +1,80 @@
+/* atomic_file.c: write-to-temp-then-rename output, so failures leave nothing half-written. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "util/util_int.h"
+
+mqttids_err util__atomic_open(util_atomic_file *af, const char *path, char *errbuf)
+{
+    size_t n;
+    memset(af, 0, sizeof *af);
+    if (strcmp(path, "-") == 0) {
+        af->fp = stdout;
+        return MQTTIDS_OK;
+    }
+    n = strlen(path) + 32;
+    af->path = strdup(path);
+    af->tmp_path = malloc(n);
+    if (!af->path || !af->tmp_path) {
+        util__atomic_abort(af);
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
+    }
+    snprintf(af->tmp_path, n, "%s.tmp.%ld", path, (long)getpid());
+    af->fp = fopen(af->tmp_path, "wb");
+    if (!af->fp) {
+        int e = errno;
+        util__fail(errbuf, MQTTIDS_ERR_IO, "%s: cannot create: %s", af->tmp_path, strerror(e));
+        free(af->tmp_path);
+        af->tmp_path = NULL;
+        util__atomic_abort(af);
+        return MQTTIDS_ERR_IO;
+    }
+    return MQTTIDS_OK;
+}
+
+mqttids_err util__atomic_commit(util_atomic_file *af, char *errbuf)
+{
+    mqttids_err err = MQTTIDS_OK;
+    if (!af->fp)
+        return util__fail(errbuf, MQTTIDS_ERR_INVALID, "output not open");
+    if (!af->tmp_path) { /* stdout */
+        if (fflush(af->fp) != 0)
+            err = util__fail(errbuf, MQTTIDS_ERR_IO, "stdout: write failed: %s", strerror(errno));
+        af->fp = NULL;
+        return err;
+    }
+    if (fflush(af->fp) != 0 || ferror(af->fp) || fsync(fileno(af->fp)) != 0) {
+        err = util__fail(errbuf, MQTTIDS_ERR_IO, "%s: write failed: %s", af->path, strerror(errno));
+        util__atomic_abort(af);
+        return err;
+    }
+    if (fclose(af->fp) != 0) {
+        af->fp = NULL;
+        err = util__fail(errbuf, MQTTIDS_ERR_IO, "%s: write failed: %s", af->path, strerror(errno));
+        util__atomic_abort(af);
+        return err;
+    }
+    af->fp = NULL;
+    if (rename(af->tmp_path, af->path) != 0) {
+        err = util__fail(errbuf, MQTTIDS_ERR_IO, "%s: cannot rename into place: %s", af->path,
+                         strerror(errno));
+        util__atomic_abort(af);
+        return err;
+    }
+    free(af->tmp_path);
+    free(af->path);
+    af->tmp_path = af->path = NULL;
+    return MQTTIDS_OK;
+}
+
+void util__atomic_abort(util_atomic_file *af)
+{
+    if (af->fp && af->tmp_path)
+        fclose(af->fp);
+    if (af->tmp_path)
+        unlink(af->tmp_path);
+    free(af->tmp_path);
+    free(af->path);
+    memset(af, 0, sizeof *af);
+}

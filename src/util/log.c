@@ -1,0 +1,25 @@
+/* log.c: the process-wide logging callback. Default: silent. */
+#include <stdarg.h>
+#include <stdio.h>
+#include "util/util_int.h"
+
+static mqttids_log_fn log_fn;
+static void *log_user;
+
+void mqttids_set_log(mqttids_log_fn fn, void *user)
+{
+    log_fn = fn;
+    log_user = user;
+}
+
+void util__log(mqttids_log_level level, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    if (!log_fn)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    log_fn(level, buf, log_user);
+}

@@ -1,0 +1,174 @@
+/*
+ * numparse.c: locale-independent number parsing for CSV fields and options.
+ *
+ * Fast path (Clinger): up to 19 significant digits and a decimal exponent within
+ * +-22 with a mantissa below 2^53 give the correctly rounded double with one multiply
+ * or divide. Everything else goes to strtod_l in the "C" locale, so results always equal
+ * strtod's. The text need not be NUL-terminated.
+ */
+#define _GNU_SOURCE
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util/util_int.h"
+
+static const double pow10_tab[23] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void make_c_locale(void)
+{
+    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+static int slow_parse(const char *s, size_t len, double *out)
+{
+    char buf[128];
+    char *end;
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    pthread_once(&c_locale_once, make_c_locale);
+    if (!c_locale)
+        return -1;
+    *out = strtod_l(buf, &end, c_locale);
+    if (end != buf + len)
+        return -1;
+    return 0;
+}
+
+int util__parse_double(const char *s, size_t len, double *out)
+{
+    size_t i = 0;
+    int neg = 0, ndig = 0, any = 0;
+    uint64_t mant = 0;
+    int exp10 = 0;
+
+    if (len == 0)
+        return -1;
+    if (s[0] == '-' || s[0] == '+') {
+        neg = s[0] == '-';
+        i++;
+    }
+    while (i < len && s[i] >= '0' && s[i] <= '9') {
+        any = 1;
+        if (ndig < 19) {
+            if (mant || s[i] != '0')
+                ndig++;
+            mant = mant * 10 + (uint64_t)(s[i] - '0');
+        } else {
+            exp10++;
+        }
+        i++;
+    }
+    if (i < len && s[i] == '.') {
+        i++;
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            any = 1;
+            if (ndig < 19) {
+                if (mant || s[i] != '0')
+                    ndig++;
+                mant = mant * 10 + (uint64_t)(s[i] - '0');
+                exp10--;
+            }
+            i++;
+        }
+    }
+    if (!any)
+        return slow_parse(s, len, out); /* "inf", "nan" and friends, or junk */
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        int eneg = 0, e = 0, edig = 0;
+        i++;
+        if (i < len && (s[i] == '-' || s[i] == '+')) {
+            eneg = s[i] == '-';
+            i++;
+        }
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            if (e < 100000)
+                e = e * 10 + (s[i] - '0');
+            edig++;
+            i++;
+        }
+        if (!edig)
+            return -1;
+        exp10 += eneg ? -e : e;
+    }
+    if (i != len)
+        return -1;
+    if (ndig >= 19 || mant > (1ULL << 53) || exp10 < -22 || exp10 > 22)
+        return slow_parse(s, len, out);
+    {
+        double d = (double)mant;
+        if (exp10 < 0)
+            d /= pow10_tab[-exp10];
+        else
+            d *= pow10_tab[exp10];
+        *out = neg ? -d : d;
+    }
+    return 0;
+}
+
+int util__parse_int(const char *s, size_t len, int64_t *out)
+{
+    size_t i = 0;
+    int neg = 0;
+    uint64_t v = 0;
+    if (len == 0)
+        return -1;
+    if (s[0] == '-' || s[0] == '+') {
+        neg = s[0] == '-';
+        i++;
+        if (i == len)
+            return -1;
+    }
+    for (; i < len; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (d > 9)
+            return -1;
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    if (v > (uint64_t)INT64_MAX)
+        return -1;
+    *out = neg ? -(int64_t)v : (int64_t)v;
+    return 0;
+}
+
+int util__parse_hex(const char *s, size_t len, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i;
+    if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        if (len == 2 || len > 18)
+            return -1;
+        for (i = 2; i < len; i++) {
+            unsigned c = (unsigned char)s[i], d;
+            if (c >= '0' && c <= '9')
+                d = c - '0';
+            else if (c >= 'a' && c <= 'f')
+                d = c - 'a' + 10;
+            else if (c >= 'A' && c <= 'F')
+                d = c - 'A' + 10;
+            else
+                return -1;
+            v = (v << 4) | d;
+        }
+        *out = v;
+        return 0;
+    }
+    {
+        int64_t iv;
+        if (util__parse_int(s, len, &iv) != 0 || iv < 0)
+            return -1;
+        *out = (uint64_t)iv;
+        return 0;
+    }
+}

@@ -1,0 +1,73 @@
+/*
+ * util_int.h: small internal helpers shared by every module: error-buffer formatting,
+ * logging, locale-independent number parsing, checksums, atomic file output, RNG.
+ * Internal only: nothing here is part of the installed API.
+ */
+#ifndef MQTTIDS_UTIL_INT_H
+#define MQTTIDS_UTIL_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "mqttids/common.h"
+
+#if defined(__GNUC__)
+#define MQTTIDS_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define MQTTIDS_PRINTF(a, b)
+#endif
+
+/* Writes a formatted message into errbuf (may be NULL) and returns err. */
+mqttids_err util__fail(char *errbuf, mqttids_err err, const char *fmt, ...) MQTTIDS_PRINTF(3, 4);
+
+/* Debug builds record where malformed input was detected (SQLite's SQLITE_CORRUPT_BKPT). */
+#ifdef NDEBUG
+#define MQTTIDS_MALFORMED_AT() MQTTIDS_ERR_MALFORMED
+#else
+mqttids_err util__malformed_at(const char *file, int line);
+#define MQTTIDS_MALFORMED_AT() util__malformed_at(__FILE__, __LINE__)
+#endif
+
+/* Logging through the caller-set callback. */
+void util__log(mqttids_log_level level, const char *fmt, ...) MQTTIDS_PRINTF(2, 3);
+
+/*
+ * Locale-independent number parsing of s[0..len) (no NUL needed). Accepts what the real
+ * MQTTset files hold: "8", "-3", "8.0", "6.7e-05", "6.7E-5", ".5", "1e3".
+ * Returns 0 and sets *out, or -1 when the text is not entirely a number.
+ */
+int util__parse_double(const char *s, size_t len, double *out);
+/* "0x" followed by 1..16 hex digits, or a plain decimal integer. Returns 0 or -1. */
+int util__parse_hex(const char *s, size_t len, uint64_t *out);
+/* Plain decimal integer (optional sign). Returns 0 or -1 (also on overflow). */
+int util__parse_int(const char *s, size_t len, int64_t *out);
+
+/* CRC-32C (Castagnoli) of a buffer, continuing from crc (start with 0). */
+uint32_t util__crc32c(uint32_t crc, const void *buf, size_t len);
+
+/*
+ * Atomic output: writes go to "<path>.tmp.<pid>" and util__atomic_commit renames it over
+ * path, so a failure never leaves a half-written file. "-" means stdout (no rename).
+ */
+typedef struct util_atomic_file {
+    FILE *fp;        /* write here */
+    char *path;      /* owned */
+    char *tmp_path;  /* owned; NULL for stdout */
+} util_atomic_file;
+mqttids_err util__atomic_open(util_atomic_file *af, const char *path, char *errbuf);
+mqttids_err util__atomic_commit(util_atomic_file *af, char *errbuf);
+void util__atomic_abort(util_atomic_file *af);
+
+/* Seeded RNG with explicit state (splitmix64 seeding + xoshiro256**), never rand(). */
+typedef struct util_rng {
+    uint64_t s[4];
+} util_rng;
+void util__rng_seed(util_rng *r, uint64_t seed);
+uint64_t util__rng_next(util_rng *r);
+/* Uniform double in [0, 1). */
+double util__rng_uniform(util_rng *r);
+/* Uniform integer in [0, n). n > 0. */
+uint64_t util__rng_below(util_rng *r, uint64_t n);
+
+#endif
