@@ -7,5 +7,6 @@
 #include "mqttids/schema.h"
 #include "mqttids/dataset.h"
 #include "mqttids/stats.h"
+#include "mqttids/model.h"
 
 #endif
