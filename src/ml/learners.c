@@ -1,0 +1,29 @@
+/* learners.c: the registry of learners and the shared parameter-name rule. */
+#include <ctype.h>
+#include <string.h>
+#include "ml/ml_int.h"
+
+const ml_learner *ml__learner_find(const char *kind)
+{
+    static const ml_learner *const all[] = {&ml__lr, &ml__rf, &ml__nn};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(all[i]->kind, kind) == 0)
+            return all[i];
+    return NULL;
+}
+
+int ml__key_eq(const char *key, const char *name)
+{
+    for (;;) {
+        while (*key == '_')
+            key++;
+        while (*name == '_')
+            name++;
+        if (!*key || !*name)
+            return !*key && !*name;
+        if (tolower((unsigned char)*key) != tolower((unsigned char)*name))
+            return 0;
+        key++;
+        name++;
+    }
+}

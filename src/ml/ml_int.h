@@ -1,0 +1,90 @@
+/*
+ * ml_int.h: the learner interface inside the ml module. Every learner (logistic
+ * regression, random forest, feed-forward network) is one ml_learner; the model
+ * framework (pipeline, cross-validation, grid search, model files, metrics) only talks
+ * to learners through it.
+ *
+ * Data handed to a learner is already transformed by the fitted pipeline:
+ *   X is (n, d) row-major doubles, y is n class indices in [0, k), w is n sample weights
+ *   (NULL: all 1; "balanced" class weights arrive here as w).
+ * Learners are deterministic for a given ctx->seed and any ctx->nthreads.
+ */
+#ifndef MQTTIDS_ML_INT_H
+#define MQTTIDS_ML_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mqttids/common.h"
+#include "util/util_int.h"
+
+/* One epoch of an iterative learner (the networks); filled by fit when ctx->curve is set. */
+typedef struct ml_epoch {
+    double train_loss, train_acc;
+    double val_loss, val_acc;   /* NaN when there is no validation set */
+    double lr;                  /* learning rate used in this epoch */
+} ml_epoch;
+
+typedef struct ml_curve {
+    ml_epoch *epochs;           /* owned by the curve: free(curve->epochs) */
+    size_t n;
+    int best_epoch;             /* 0-based epoch kept (best validation accuracy), -1 if none */
+    int diverged;               /* loss became NaN/Inf or exploded */
+} ml_curve;
+
+typedef struct ml_fit_ctx {
+    uint64_t seed;
+    int nthreads;               /* threads the learner may use (>= 1) */
+    mqttids_progress_fn progress; /* may be NULL */
+    void *progress_user;
+    /* Optional validation set (same transform), used by learners that keep a best epoch. */
+    const double *Xval;         /* (nval, d) row-major, or NULL */
+    const int *yval;
+    size_t nval;
+    ml_curve *curve;            /* OUT, may be NULL */
+} ml_fit_ctx;
+
+typedef struct ml_learner {
+    const char *kind;           /* "lr", "rf", "nn" */
+    const char *description;    /* one line for --help */
+
+    /* Parameters: an opaque struct with the learner's defaults (Spark's where Spark has one). */
+    void *(*params_new)(void);
+    void (*params_free)(void *p);
+    void *(*params_copy)(const void *p);
+    /*
+     * Sets one parameter by name. Names are Spark's camelCase (regParam, maxIter, numTrees,
+     * maxDepth, maxBins, ...); matching ignores case and '_' so reg_param works too.
+     * Returns MQTTIDS_ERR_INVALID with errbuf naming the key and the allowed values.
+     */
+    mqttids_err (*params_set)(void *p, const char *key, const char *value, char *errbuf);
+    /* Writes "key=value key=value ..." (every parameter) into buf. */
+    void (*params_describe)(const void *p, char *buf, size_t size);
+
+    /* Fits a model on (X, y, w). *state is the learner's fitted model. */
+    mqttids_err (*fit)(const void *p, const double *X, size_t n, size_t d, const int *y, int k,
+                       const double *w, const ml_fit_ctx *ctx, void **state /* OUT */, char *errbuf);
+    /* Class probabilities of one row x (d values) into prob (k values). Thread-safe. */
+    void (*predict_proba)(const void *state, const double *x, double *prob);
+    /* Class of one row (argmax, or the learner's own rule such as LR thresholds). */
+    int (*predict)(const void *state, const double *x, double *prob /* scratch/out, k */);
+    /* Feature importances (d values summing to 1), or NULL when the learner has none. */
+    void (*importances)(const void *state, double *imp);
+
+    /* Serialisation of a fitted state inside a model file (little-endian, see docs/FORMATS.md). */
+    void (*save)(const void *state, util_buf *b);
+    /* Reads what save wrote; every count is bounded by what is left in r before allocating. */
+    mqttids_err (*load)(util_rd *r, size_t d, int k, void **state /* OUT */, char *errbuf);
+    void (*free)(void *state);
+} ml_learner;
+
+extern const ml_learner ml__lr; /* logistic regression: src/ml/lr.c */
+extern const ml_learner ml__rf; /* random forest: src/ml/rf.c */
+extern const ml_learner ml__nn; /* feed-forward network: src/ml/nn.c */
+
+/* The learner of a kind name ("lr", "rf", "nn"), or NULL. */
+const ml_learner *ml__learner_find(const char *kind);
+
+/* Parameter-name matching used by every params_set: case-insensitive, '_' ignored. */
+int ml__key_eq(const char *key, const char *name);
+
+#endif
