@@ -75,6 +75,13 @@ typedef struct ml_learner {
     /* Reads what save wrote; every count is bounded by what is left in r before allocating. */
     mqttids_err (*load)(util_rd *r, size_t d, int k, void **state /* OUT */, char *errbuf);
     void (*free)(void *state);
+
+    /*
+     * Optional (NULL allowed; added after the first version, so learners written before
+     * it leave it out): a one-line summary of a fitted state for people and --json, as
+     * "key=value ..." (e.g. "iterations=37 objective=0.4321"). Not saved in model files.
+     */
+    void (*describe_state)(const void *state, char *buf, size_t size);
 } ml_learner;
 
 extern const ml_learner ml__lr; /* logistic regression: src/ml/lr.c */
