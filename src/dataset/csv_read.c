@@ -19,12 +19,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "dataset/dataset_int.h"
 #include "util/util_int.h"
 
 #define READ_CHUNK ((size_t)4 << 20)
 #define READ_MAX_LINE ((size_t)16 << 20)
 #define READ_MAX_FIELDS 4096
+#define READ_PAD 64 /* slack after the data so 16-byte loads past a line end stay inside */
 
 enum { MAP_IGNORE = -1, MAP_TARGET = -2, MAP_EXTRA = -3 };
 
@@ -82,7 +86,7 @@ static mqttids_err rd_open(reader *r, const char *path, char *errbuf)
         }
     }
     r->size = READ_CHUNK;
-    r->buf = malloc(r->size + 1);
+    r->buf = malloc(r->size + READ_PAD);
     if (!r->buf)
         return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", path);
     return MQTTIDS_OK;
@@ -117,7 +121,7 @@ static mqttids_err rd_fill(reader *r, size_t *added, char *errbuf)
             return util__fail(errbuf, MQTTIDS_ERR_MALFORMED,
                               "%s:%llu: line longer than %zu bytes (overlong field or no line breaks)",
                               r->path, (unsigned long long)r->line, (size_t)READ_MAX_LINE);
-        nb = realloc(r->buf, nsize + 1);
+        nb = realloc(r->buf, nsize + READ_PAD);
         if (!nb)
             return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", r->path);
         r->buf = nb;
@@ -377,6 +381,159 @@ out_free:
     return err;
 }
 
+
+/* ---------------------------------------------------------------------------------- */
+/* Fast path. Real MQTTset rows repeat a handful of short values per column ("0.0",    */
+/* "0x00000018", "legitimate"), so each column remembers its last field text with the  */
+/* value, dictionary code and class it produced: a repeat costs one compare and skips  */
+/* parsing and checking. Rows the fast path does not accept (quotes, any rule broken)  */
+/* go through the general path, which is the reference and writes the error message.  */
+
+#define FC_MAX 24
+
+typedef struct fcache {
+    uint32_t len;            /* 0: empty */
+    char text[FC_MAX];
+    double num;
+    uint32_t code;
+    int cls;
+} fcache;
+
+static inline const char *find_comma(const char *p, const char *end)
+{
+#ifdef __SSE2__
+    const __m128i comma = _mm_set1_epi8(',');
+    while (p < end) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma));
+        if (mask) {
+            const char *c = p + __builtin_ctz(mask);
+            return c < end ? c : end;
+        }
+        p += 16;
+    }
+    return end;
+#else
+    const char *c = memchr(p, ',', (size_t)(end - p));
+    return c ? c : end;
+#endif
+}
+
+/* Word-wise compare; s may be read up to 7 bytes past len (the buffer has READ_PAD slack). */
+static inline int fc_hit(const fcache *c, const char *s, size_t len)
+{
+    uint64_t a, b;
+    size_t i = 0;
+    if (c->len != len)
+        return 0;
+    for (; i + 8 <= len; i += 8) {
+        memcpy(&a, s + i, 8);
+        memcpy(&b, c->text + i, 8);
+        if (a != b)
+            return 0;
+    }
+    if (i < len) {
+        uint64_t mask = ~0ULL >> (8 * (8 - (len - i)));
+        memcpy(&a, s + i, 8);
+        memcpy(&b, c->text + i, 8);
+        if ((a ^ b) & mask)
+            return 0;
+    }
+    return 1;
+}
+
+static inline void fc_store(fcache *c, const char *s, size_t len)
+{
+    if (len <= FC_MAX) {
+        memcpy(c->text, s, len);
+        c->len = (uint32_t)len;
+    }
+}
+
+/*
+ * Parses a row straight into the dataset's arrays at row ds->nrows (room reserved by
+ * the caller). Returns 1 when the row is complete and valid (the caller commits it),
+ * 0 when the general path must handle it.
+ */
+static int fast_row(mqttids_dataset *ds, const colmap *cm, fcache *fc, const char *line, size_t len,
+                    mqttids_split *split, int *label)
+{
+    const char *p = line, *end = line + len;
+    size_t i = ds->nrows;
+    for (int k = 0; k < cm->ncols; k++) {
+        const char *c = find_comma(p, end);
+        size_t l = (size_t)(c - p);
+        int m = cm->map[k];
+        fcache *f = &fc[k];
+        if ((c == end) != (k == cm->ncols - 1) || l == 0 || *p == '"')
+            return 0;
+        if (m >= 0) {
+            ds_col *col = &ds->cols[m];
+            if (fc_hit(f, p, l)) {
+                col->num[i] = f->num;
+                if (col->keep_strings)
+                    col->codes[i] = f->code;
+            } else {
+                mqttids_kind kind = col->kind;
+                double v;
+                if (kind == MQTTIDS_KIND_NUM) {
+                    if (util__parse_double(p, l, &v) != 0 || !isfinite(v) || !dataset__valid_num(m, v, NULL, 0))
+                        return 0;
+                } else if (kind == MQTTIDS_KIND_HEX) {
+                    uint64_t u;
+                    if (util__parse_hex(p, l, &u) != 0)
+                        return 0;
+                    v = (double)u;
+                    if (!dataset__valid_num(m, v, NULL, 0))
+                        return 0;
+                } else {
+                    if (!dataset__valid_text(m, p, l, NULL, 0))
+                        return 0;
+                    v = ((l == 1 && p[0] == '0') || (l == 3 && memcmp(p, "0.0", 3) == 0)) ? 0.0 : 1.0;
+                }
+                col->num[i] = v;
+                f->num = v;
+                if (col->keep_strings) {
+                    if (dataset__dict_code(&col->dict, p, l, &col->codes[i]) != MQTTIDS_OK)
+                        return 0;
+                    f->code = col->codes[i];
+                }
+                fc_store(f, p, l);
+            }
+        } else if (m == MAP_TARGET) {
+            if (!fc_hit(f, p, l)) {
+                int cls = mqttids_class_find(p, l);
+                if (cls < 0)
+                    return 0;
+                f->cls = cls;
+                fc_store(f, p, l);
+            }
+            *label = f->cls;
+        } else if (m == MAP_EXTRA) {
+            double v;
+            if (fc_hit(f, p, l)) {
+                v = f->num;
+            } else {
+                if (util__parse_double(p, l, &v) != 0)
+                    return 0;
+                f->num = v;
+                fc_store(f, p, l);
+            }
+            ds->cols[cm->extra_col[k]].num[i] = v;
+            if (k == cm->train_flag_pos && *split == MQTTIDS_SPLIT_NONE) {
+                if (v == 1.0)
+                    *split = MQTTIDS_SPLIT_TRAIN;
+                else if (v == 0.0)
+                    *split = MQTTIDS_SPLIT_TEST;
+                else
+                    return 0;
+            }
+        }
+        p = c + 1;
+    }
+    return 1;
+}
+
 static void write_reject(FILE *rej, const char *path, uint64_t line, const char *why,
                          const char *text, size_t len)
 {
@@ -400,6 +557,9 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
     double *extra = NULL;
     size_t *extra_cols = NULL;
     size_t start_rows = ds->nrows;
+    fcache *fc = NULL;
+    size_t *unmapped = NULL; /* extra columns of ds this file does not have */
+    size_t n_unmapped = 0;
     uint64_t next_progress = 8u << 20;
     mqttids_err err;
     char *line;
@@ -425,7 +585,9 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
     fields = malloc(READ_MAX_FIELDS * sizeof *fields);
     extra = malloc(READ_MAX_FIELDS * sizeof *extra);
     extra_cols = malloc(READ_MAX_FIELDS * sizeof *extra_cols);
-    if (!cm || !fields || !extra || !extra_cols) {
+    fc = calloc(READ_MAX_FIELDS, sizeof *fc);
+    unmapped = malloc(DS_MAX_COLS * sizeof *unmapped);
+    if (!cm || !fields || !extra || !extra_cols || !fc || !unmapped) {
         err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", path);
         goto out_free;
     }
@@ -442,6 +604,25 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
     if (err != MQTTIDS_OK)
         goto out_free;
     rep->has_label = cm->target_pos >= 0;
+    /* Size the dataset once from the file size and the first chunk's line length. */
+    if (r.bytes_total && r.end > r.start) {
+        size_t lines = 0, span = r.end - r.start;
+        for (const char *q = r.buf + r.start; (q = memchr(q, '\n', (size_t)(r.buf + r.end - q))); q++)
+            lines++;
+        if (lines > 16) {
+            double est = (double)r.bytes_total / ((double)span / (double)lines) * 1.02 + 64;
+            if (est < (double)DS_MAX_ROWS)
+                dataset__reserve(ds, ds->nrows + (size_t)est);
+        }
+    }
+    for (size_t j = MQTTIDS_NFEAT; j < ds->ncols; j++) {
+        int mapped = 0;
+        for (int k = 0; k < cm->ncols; k++)
+            if (cm->map[k] == MAP_EXTRA && cm->extra_col[k] == j)
+                mapped = 1;
+        if (!mapped)
+            unmapped[n_unmapped++] = j;
+    }
 
     for (;;) {
         mqttids_record rec;
@@ -462,6 +643,38 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
         if (len == 0 && !has_nl)
             break;
         rep->rows_read++;
+        if (ds->nrows + 1 > ds->cap && dataset__reserve(ds, ds->nrows + 1) != MQTTIDS_OK) {
+            err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s:%llu: out of memory (or over %zu rows)", path,
+                             (unsigned long long)r.line, (size_t)DS_MAX_ROWS);
+            goto out_undo;
+        }
+        {
+            int label = -1;
+            mqttids_split fsplit = opts->split;
+            if (len && fast_row(ds, cm, fc, line, len, &fsplit, &label)) {
+                size_t i = ds->nrows;
+                for (size_t q = 0; q < n_unmapped; q++)
+                    ds->cols[unmapped[q]].num[i] = 0.0;
+                ds->labels[i] = (int8_t)label;
+                ds->splits[i] = (uint8_t)fsplit;
+                if (ds->cols[MQTTIDS_F_TCP_TIME_DELTA].num[i] < 0) {
+                    ds->neg_deltas++;
+                    rep->negative_deltas++;
+                }
+                ds->nrows = i + 1;
+                rep->rows_kept++;
+                if (opts->max_rows && rep->rows_kept >= opts->max_rows)
+                    break;
+                if (opts->progress && r.bytes_done >= next_progress) {
+                    next_progress = r.bytes_done + (8u << 20);
+                    if (opts->progress("read", r.bytes_done, r.bytes_total, opts->progress_user)) {
+                        err = util__fail(errbuf, MQTTIDS_ERR_INTERRUPTED, "%s: interrupted", path);
+                        goto out_undo;
+                    }
+                }
+                continue;
+            }
+        }
         if (len == 0) {
             why = "empty line";
             bad_col = 1;
@@ -626,6 +839,8 @@ out_free:
     free(extra);
     free(extra_cols);
     free(copy);
+    free(fc);
+    free(unmapped);
     rd_close(&r);
     return err;
 }

@@ -5,7 +5,11 @@
  * Not here: parsing text (csv_read.c) or formatting it (csv_write.c).
  */
 #include <math.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 #include "dataset/dataset_int.h"
 #include "util/util_int.h"
@@ -176,14 +180,38 @@ void dataset__set_keep_payload(mqttids_dataset *ds, int keep)
     ds->keep_payload = keep;
 }
 
-static mqttids_err col_reserve(ds_col *c, size_t cap)
+/*
+ * Grows a column array. Large arrays are 2 MiB aligned and marked for transparent huge
+ * pages: a 20 M-row dataset then takes hundreds of page faults instead of ~100,000.
+ */
+#define HUGE_BYTES ((size_t)2 << 20)
+static void *col_grow(void *old, size_t old_bytes, size_t new_bytes)
 {
-    double *num = realloc(c->num, cap * sizeof *num);
+    void *p;
+    size_t size;
+    if (new_bytes < HUGE_BYTES)
+        return realloc(old, new_bytes);
+    size = (new_bytes + HUGE_BYTES - 1) & ~(HUGE_BYTES - 1);
+    if (posix_memalign(&p, HUGE_BYTES, size) != 0)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, size, MADV_HUGEPAGE);
+#endif
+    if (old) {
+        memcpy(p, old, old_bytes);
+        free(old);
+    }
+    return p;
+}
+
+static mqttids_err col_reserve(ds_col *c, size_t old_cap, size_t cap)
+{
+    double *num = col_grow(c->num, old_cap * sizeof *num, cap * sizeof *num);
     if (!num)
         return MQTTIDS_ERR_NOMEM;
     c->num = num;
     if (c->keep_strings) {
-        uint32_t *codes = realloc(c->codes, cap * sizeof *codes);
+        uint32_t *codes = col_grow(c->codes, old_cap * sizeof *codes, cap * sizeof *codes);
         if (!codes)
             return MQTTIDS_ERR_NOMEM;
         c->codes = codes;
@@ -204,15 +232,15 @@ mqttids_err dataset__reserve(mqttids_dataset *ds, size_t want)
     if (cap > DS_MAX_ROWS)
         cap = DS_MAX_ROWS;
     for (size_t j = 0; j < ds->ncols; j++)
-        if (col_reserve(&ds->cols[j], cap) != MQTTIDS_OK)
+        if (col_reserve(&ds->cols[j], ds->cap, cap) != MQTTIDS_OK)
             return MQTTIDS_ERR_NOMEM;
     {
-        int8_t *labels = realloc(ds->labels, cap);
+        int8_t *labels = col_grow(ds->labels, ds->cap, cap);
         uint8_t *splits;
         if (!labels)
             return MQTTIDS_ERR_NOMEM;
         ds->labels = labels;
-        splits = realloc(ds->splits, cap);
+        splits = col_grow(ds->splits, ds->cap, cap);
         if (!splits)
             return MQTTIDS_ERR_NOMEM;
         ds->splits = splits;
@@ -312,7 +340,7 @@ mqttids_err mqttids_dataset_add_column(mqttids_dataset *ds, const char *name, si
     if (col_init(&cols[ds->ncols], name, MQTTIDS_KIND_NUM, 0) != 0)
         return MQTTIDS_ERR_NOMEM;
     if (ds->cap) {
-        if (col_reserve(&cols[ds->ncols], ds->cap) != MQTTIDS_OK) {
+        if (col_reserve(&cols[ds->ncols], 0, ds->cap) != MQTTIDS_OK) {
             free(cols[ds->ncols].name);
             free(cols[ds->ncols].num);
             return MQTTIDS_ERR_NOMEM;
@@ -510,60 +538,68 @@ static const rule rules[MQTTIDS_NFEAT] = {
     [MQTTIDS_F_WILLTOPIC_LEN] = {0, 65535, 1, "mqtt.willtopic_len must be an integer 0..65535"},
 };
 
-static unsigned char hexdigit_tab[256];
-static int hexdigit_ready;
-
-static int all_hex(const char *s, uint32_t len)
+int dataset__all_hex(const char *s, size_t len)
 {
-    if (!hexdigit_ready) {
-        for (int c = '0'; c <= '9'; c++)
-            hexdigit_tab[c] = 1;
-        for (int c = 'a'; c <= 'f'; c++)
-            hexdigit_tab[c] = 1;
-        for (int c = 'A'; c <= 'F'; c++)
-            hexdigit_tab[c] = 1;
-        hexdigit_ready = 1;
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i lo_digit = _mm_set1_epi8('0' - 1), hi_digit = _mm_set1_epi8('9' + 1);
+    const __m128i lo_alpha = _mm_set1_epi8('a' - 1), hi_alpha = _mm_set1_epi8('f' + 1);
+    const __m128i to_lower = _mm_set1_epi8(0x20);
+    for (; i + 16 <= len; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, lo_digit), _mm_cmplt_epi8(v, hi_digit));
+        __m128i l = _mm_or_si128(v, to_lower);
+        __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(l, lo_alpha), _mm_cmplt_epi8(l, hi_alpha));
+        if (_mm_movemask_epi8(_mm_or_si128(digit, alpha)) != 0xFFFF)
+            return 0;
     }
-    unsigned acc = 1;
-    for (uint32_t i = 0; i < len; i++)
-        acc &= hexdigit_tab[(unsigned char)s[i]];
-    return (int)acc;
+#endif
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        unsigned char l = (unsigned char)(c | 0x20);
+        if (!((c >= '0' && c <= '9') || (l >= 'a' && l <= 'f')))
+            return 0;
+    }
+    return 1;
+}
+
+int dataset__valid_num(int f, double v, char *why, size_t why_size)
+{
+    const rule *ru = &rules[f];
+    int bad = !(v >= ru->min && v <= ru->max) || (ru->integral && v != floor(v));
+    if (!bad && f == MQTTIDS_F_CONACK_VAL && v > 5 && (v < 128 || v > 162))
+        bad = 1;
+    if (bad && why)
+        snprintf(why, why_size, "%s", ru->text);
+    return !bad;
+}
+
+int dataset__valid_text(int f, const char *s, size_t len, char *why, size_t why_size)
+{
+    int ok = 1;
+    if (!s)
+        return 1;
+    if (f == MQTTIDS_F_MSG)
+        ok = is_zero_text(s, (uint32_t)len) || dataset__all_hex(s, len);
+    else if (memchr(s, '\0', len))
+        ok = 0;
+    else if (f == MQTTIDS_F_PROTONAME)
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+                ok = 0;
+    if (!ok && why)
+        snprintf(why, why_size, "%s", rules[f].text);
+    return ok;
 }
 
 int dataset__validate(const mqttids_record *r, char *why, size_t why_size)
 {
     for (int f = 0; f < MQTTIDS_NFEAT; f++) {
-        const rule *ru = &rules[f];
-        mqttids_kind k = mqttids_feat_kind(f);
-        if (k == MQTTIDS_KIND_TEXT) {
-            const char *s = r->str[f];
-            uint32_t len = r->str_len[f];
-            int ok = 1;
-            if (!s)
-                continue;
-            if (f == MQTTIDS_F_MSG)
-                ok = is_zero_text(s, len) || all_hex(s, len);
-            else if (memchr(s, '\0', len))
-                ok = 0;
-            else if (f == MQTTIDS_F_PROTONAME)
-                for (uint32_t i = 0; i < len; i++)
-                    if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-                        ok = 0;
-            if (!ok) {
-                snprintf(why, why_size, "%s", ru->text);
+        if (mqttids_feat_kind(f) == MQTTIDS_KIND_TEXT) {
+            if (!dataset__valid_text(f, r->str[f], r->str_len[f], why, why_size))
                 return f;
-            }
-            continue;
-        }
-        {
-            double v = r->num[f];
-            int bad = !(v >= ru->min && v <= ru->max) || (ru->integral && v != floor(v));
-            if (!bad && f == MQTTIDS_F_CONACK_VAL && v > 5 && (v < 128 || v > 162))
-                bad = 1;
-            if (bad) {
-                snprintf(why, why_size, "%s", ru->text);
-                return f;
-            }
+        } else if (!dataset__valid_num(f, r->num[f], why, why_size)) {
+            return f;
         }
     }
     return -1;

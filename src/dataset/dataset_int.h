@@ -60,4 +60,10 @@ void dataset__set_keep_payload(mqttids_dataset *ds, int keep);
  */
 int dataset__validate(const mqttids_record *r, char *why, size_t why_size);
 
+/* Per-value checks behind dataset__validate (why may be NULL). Return 1 when valid. */
+int dataset__valid_num(int f, double v, char *why, size_t why_size);
+int dataset__valid_text(int f, const char *s, size_t len, char *why, size_t why_size);
+/* 1 when s[0..len) is all hex digits (SSE2 when available). */
+int dataset__all_hex(const char *s, size_t len);
+
 #endif
