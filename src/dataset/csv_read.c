@@ -442,11 +442,14 @@ static inline int fc_hit(const fcache *c, const char *s, size_t len)
     return 1;
 }
 
+/* Remembers s as the text behind c's value; a value too long to remember empties c. */
 static inline void fc_store(fcache *c, const char *s, size_t len)
 {
     if (len <= FC_MAX) {
         memcpy(c->text, s, len);
         c->len = (uint32_t)len;
+    } else {
+        c->len = 0;
     }
 }
 
@@ -492,12 +495,11 @@ static int fast_row(mqttids_dataset *ds, const colmap *cm, fcache *fc, const cha
                     v = ((l == 1 && p[0] == '0') || (l == 3 && memcmp(p, "0.0", 3) == 0)) ? 0.0 : 1.0;
                 }
                 col->num[i] = v;
+                if (col->keep_strings && dataset__dict_code(&col->dict, p, l, &col->codes[i]) != MQTTIDS_OK)
+                    return 0;
                 f->num = v;
-                if (col->keep_strings) {
-                    if (dataset__dict_code(&col->dict, p, l, &col->codes[i]) != MQTTIDS_OK)
-                        return 0;
+                if (col->keep_strings)
                     f->code = col->codes[i];
-                }
                 fc_store(f, p, l);
             }
         } else if (m == MAP_TARGET) {

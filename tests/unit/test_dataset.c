@@ -21,9 +21,9 @@ static const char *HEADER =
     "mqtt.conflag.retain,mqtt.conflag.uname,mqtt.conflag.willflag,mqtt.conflags,mqtt.dupflag,mqtt.hdrflags,"
     "mqtt.kalive,mqtt.len,mqtt.msg,mqtt.msgid,mqtt.msgtype,mqtt.proto_len,mqtt.protoname,mqtt.qos,mqtt.retain,"
     "mqtt.sub.qos,mqtt.suback.qos,mqtt.ver,mqtt.willmsg,mqtt.willmsg_len,mqtt.willtopic,mqtt.willtopic_len,target";
-/* A valid legitimate PUBLISH row (row 1 of train70_reduced.csv). */
+/* A valid legitimate PUBLISH row (made up in MQTTset's form; no real rows in the repository). */
 static const char *ROW =
-    "0x00000018,0.998867,10,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0,0.0,0x00000030,0.0,8.0,32,0.0,3.0,0.0,0,"
+    "0x00000018,0.25,12,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0,0.0,0x00000030,0.0,10.0,3137,0.0,3.0,0.0,0,"
     "0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,legitimate";
 
 static char *write_file(const char *name, const char *text, size_t len)
@@ -403,16 +403,31 @@ static void test_subset_and_writer(void)
         char out[4096] = "";
         FILE *f = fmemopen(out, sizeof out, "w");
         mqttids_dataset_get(ds, 0, &r);
-        r.str[MQTTIDS_F_MSG] = "32";
-        r.str_len[MQTTIDS_F_MSG] = 2;
+        r.str[MQTTIDS_F_MSG] = "3137";
+        r.str_len[MQTTIDS_F_MSG] = 4;
         mqttids_csv_write_record(f, &r, 1);
         fclose(f);
-        CHECK(strncmp(out, "0x00000018,0.998867,10,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0,0.0,0x00000030,0.0,"
-                           "8.0,32,0.0,3.0,0.0,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,legitimate\n",
+        CHECK(strncmp(out, "0x00000018,0.25,12,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0,0.0,0x00000030,0.0,"
+                           "10.0,3137,0.0,3.0,0.0,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,legitimate\n",
                       strlen(out)) == 0 && strlen(out) > 100,
               "writer: %s", out);
     }
     mqttids_dataset_free(sub);
+    mqttids_dataset_free(ds);
+}
+
+/* The reader's per-column value cache must not keep a stale value after a long field. */
+static void test_cache_long_values(void)
+{
+    char text[8192], r2[2048], errbuf[MQTTIDS_ERRBUF_SIZE];
+    mqttids_dataset *ds = mqttids_dataset_new();
+    snprintf(r2, sizeof r2, "%s", row_with(19, "0123456789abcdef0123456789abcdef0123456789"));
+    snprintf(text, sizeof text, "%s\n%s\n%s\n%s\n", HEADER, row_with(19, "0"), r2, row_with(19, "0"));
+    CHECK(read_text("cache.csv", text, strlen(text), ds, errbuf, NULL) == MQTTIDS_OK, "%s", errbuf);
+    {
+        const double *m = mqttids_dataset_col_num(ds, MQTTIDS_F_MSG);
+        CHECK(m[0] == 0.0 && m[1] == 1.0 && m[2] == 0.0, "msg zero flags %g %g %g", m[0], m[1], m[2]);
+    }
     mqttids_dataset_free(ds);
 }
 
@@ -430,6 +445,7 @@ int main(void)
     test_real_train_means();
     test_format_double();
     test_subset_and_writer();
+    test_cache_long_values();
     {
         char cmd[512];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
