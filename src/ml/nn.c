@@ -1,34 +1,567 @@
-/* nn.c: SKELETON to be replaced by the real learner (kept only so the tree links meanwhile). */
-#include "ml/ml_int.h"
+/*
+ * nn.c: the "nn" learner: feed-forward networks as the study trained them in PyTorch
+ * (STUDY.md section 5): Linear/ReLU layers of any widths, softmax cross-entropy, PyTorch's
+ * default nn.Linear initialisation, Adam with PyTorch's defaults, ExponentialLR stepped once
+ * per epoch, seeded shuffled mini-batches (the last one partial), per-epoch train and
+ * validation loss/accuracy, the best-validation-accuracy epoch kept, optional early stop.
+ *
+ * Not here: the arithmetic (nn_kern.c), the pipeline that makes X (features module), the
+ * model-file header and checksum (the model framework; this file writes only the state).
+ *
+ * Invariants: float32 weights, one allocation per network (nn_net.mem); training is
+ * deterministic for a seed (one RNG stream: initialisation, then one shuffle per epoch);
+ * a non-finite loss or weight stops training with MQTTIDS_ERR_DIVERGED, never silently.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ml/nn_int.h"
+#include "mqttids/dataset.h"
 
-static void *params_new(void) { return NULL; }
-static void params_free(void *p) { (void)p; }
-static void *params_copy(const void *p) { (void)p; return NULL; }
-static mqttids_err params_set(void *p, const char *k, const char *v, char *errbuf)
+#define NN_STATE_VERSION 1u
+#define NN_EVAL_CHUNK 512 /* rows per forward pass when evaluating */
+
+typedef struct nn_params {
+    int nhidden;
+    size_t hidden[NN_MAX_HIDDEN];
+    double lr;       /* Adam learning rate (PyTorch default 0.001) */
+    long batch;      /* mini-batch size */
+    long epochs;
+    double gamma;    /* ExponentialLR factor per epoch */
+    long patience;   /* early stop after this many epochs without improvement; 0 off */
+    double wd;       /* Adam weight_decay (L2 added to the gradient, as torch) */
+} nn_params;
+
+static void *params_new(void)
 {
-    (void)p; (void)v;
-    return util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "nn: parameter %s: learner not built yet", k);
+    nn_params *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->nhidden = 1;
+    p->hidden[0] = 16;
+    p->lr = 0.001;
+    p->batch = 64;
+    p->epochs = 20;
+    p->gamma = 1.0;
+    p->patience = 0;
+    p->wd = 0.0;
+    return p;
 }
-static void params_describe(const void *p, char *buf, size_t size) { (void)p; if (size) buf[0] = '\0'; }
-static mqttids_err fit(const void *p, const double *X, size_t n, size_t d, const int *y, int k,
+
+static void params_free(void *p) { free(p); }
+
+static void *params_copy(const void *p)
+{
+    nn_params *c = malloc(sizeof *c);
+    if (c)
+        memcpy(c, p, sizeof *c);
+    return c;
+}
+
+static int parse_num(const char *v, double *out)
+{
+    return util__parse_double(v, strlen(v), out) == 0 && isfinite(*out) ? 0 : -1;
+}
+
+static int parse_long(const char *v, long lo, long hi, long *out)
+{
+    int64_t x;
+    if (util__parse_int(v, strlen(v), &x) != 0 || x < lo || x > hi)
+        return -1;
+    *out = (long)x;
+    return 0;
+}
+
+/* "16" or "16,16,16,8" (hidden widths); "" or "none": no hidden layer (softmax regression). */
+static mqttids_err parse_layers(nn_params *p, const char *v, char *errbuf)
+{
+    int nh = 0;
+    size_t h[NN_MAX_HIDDEN];
+    if (*v && strcmp(v, "none") != 0) {
+        const char *s = v;
+        for (;;) {
+            const char *e = strchr(s, ',');
+            size_t len = e ? (size_t)(e - s) : strlen(s);
+            int64_t x;
+            if (nh == NN_MAX_HIDDEN || util__parse_int(s, len, &x) != 0 || x < 1 ||
+                x > NN_MAX_WIDTH)
+                return util__fail(errbuf, MQTTIDS_ERR_INVALID,
+                                  "nn: layers=%s: expected up to %d comma-separated hidden "
+                                  "widths in 1..%d, e.g. layers=16 or layers=16,16,16,8",
+                                  v, NN_MAX_HIDDEN, NN_MAX_WIDTH);
+            h[nh++] = (size_t)x;
+            if (!e)
+                break;
+            s = e + 1;
+        }
+    }
+    p->nhidden = nh;
+    memcpy(p->hidden, h, (size_t)nh * sizeof h[0]);
+    return MQTTIDS_OK;
+}
+
+static mqttids_err params_set(void *pv, const char *key, const char *value, char *errbuf)
+{
+    nn_params *p = pv;
+    double x;
+    long l;
+    if (ml__key_eq(key, "layers"))
+        return parse_layers(p, value, errbuf);
+    if (ml__key_eq(key, "lr") || ml__key_eq(key, "learningRate")) {
+        if (parse_num(value, &x) || !(x > 0.0))
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "nn: lr=%s: expected a number > 0", value);
+        p->lr = x;
+    } else if (ml__key_eq(key, "batchSize")) {
+        if (parse_long(value, 1, 1 << 20, &l))
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID,
+                              "nn: batchSize=%s: expected an integer in 1..%d", value, 1 << 20);
+        p->batch = l;
+    } else if (ml__key_eq(key, "epochs")) {
+        if (parse_long(value, 1, 100000, &l))
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID,
+                              "nn: epochs=%s: expected an integer in 1..100000", value);
+        p->epochs = l;
+    } else if (ml__key_eq(key, "gamma")) {
+        if (parse_num(value, &x) || !(x > 0.0) || x > 1.0)
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID,
+                              "nn: gamma=%s: expected a number in (0, 1] (ExponentialLR)", value);
+        p->gamma = x;
+    } else if (ml__key_eq(key, "patience")) {
+        if (parse_long(value, 0, 100000, &l))
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID,
+                              "nn: patience=%s: expected an integer >= 0 (0: no early stop)", value);
+        p->patience = l;
+    } else if (ml__key_eq(key, "weightDecay")) {
+        if (parse_num(value, &x) || x < 0.0)
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "nn: weightDecay=%s: expected a number >= 0",
+                              value);
+        p->wd = x;
+    } else {
+        return util__fail(errbuf, MQTTIDS_ERR_INVALID,
+                          "nn: unknown parameter '%s' (known: layers, lr, batchSize, epochs, "
+                          "gamma, patience, weightDecay)", key);
+    }
+    return MQTTIDS_OK;
+}
+
+static void params_describe(const void *pv, char *buf, size_t size)
+{
+    const nn_params *p = pv;
+    char layers[NN_MAX_HIDDEN * 6 + 8] = "none", lr[32], gamma[32], wd[32];
+    size_t off = 0;
+    for (int i = 0; i < p->nhidden; i++)
+        off += (size_t)snprintf(layers + off, sizeof layers - off, "%s%zu", i ? "," : "", p->hidden[i]);
+    mqttids_format_double(lr, sizeof lr, p->lr);
+    mqttids_format_double(gamma, sizeof gamma, p->gamma);
+    mqttids_format_double(wd, sizeof wd, p->wd);
+    snprintf(buf, size, "layers=%s lr=%s batchSize=%ld epochs=%ld gamma=%s patience=%ld weightDecay=%s",
+             layers, lr, p->batch, p->epochs, gamma, p->patience, wd);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Training                                                                            */
+
+/* Copies rows (idx[b], or first + b when idx is NULL) of Xf (n, d) into xt (d, bp),
+   feature-major; padding lanes are zeroed. */
+static void gather(const float *Xf, size_t d, const size_t *idx, size_t first, size_t B,
+                   size_t bp, float *xt)
+{
+    for (size_t b = 0; b < B; b++) {
+        const float *row = Xf + (idx ? idx[b] : first + b) * d;
+        for (size_t i = 0; i < d; i++)
+            xt[i * bp + b] = row[i];
+    }
+    for (size_t i = 0; i < d; i++)
+        for (size_t b = B; b < bp; b++)
+            xt[i * bp + b] = 0.0f;
+}
+
+static size_t round_lanes(size_t n) { return (n + NN_LANES - 1) / NN_LANES * NN_LANES; }
+
+/* Mean loss and accuracy of net on (Xf, y), n rows, through ws (cap >= NN_EVAL_CHUNK). */
+static void evaluate(const nn_net *net, nn_work *ws, const float *Xf, const int *y, size_t n,
+                     double *loss, double *acc)
+{
+    double ls = 0.0;
+    size_t ok = 0;
+    for (size_t s = 0; s < n; s += NN_EVAL_CHUNK) {
+        size_t B = n - s < NN_EVAL_CHUNK ? n - s : NN_EVAL_CHUNK, bp = round_lanes(B), c;
+        double l;
+        gather(Xf, net->dim[0], NULL, s, B, bp, ws->act[0]);
+        nn__forward(net, ws, bp);
+        nn__loss_eval(net, ws, B, bp, y + s, &l, &c);
+        ls += l;
+        ok += c;
+    }
+    *loss = n ? ls / (double)n : NAN;
+    *acc = n ? (double)ok / (double)n : NAN;
+}
+
+static int all_finite(const float *p, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        if (!isfinite(p[j]))
+            return 0;
+    return 1;
+}
+
+static float *to_float(const double *X, size_t n)
+{
+    float *f = malloc((n ? n : 1) * sizeof *f);
+    if (f)
+        for (size_t j = 0; j < n; j++)
+            f[j] = (float)X[j];
+    return f;
+}
+
+static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, const int *y, int k,
                        const double *w, const ml_fit_ctx *ctx, void **state, char *errbuf)
 {
-    (void)p; (void)X; (void)n; (void)d; (void)y; (void)k; (void)w; (void)ctx;
+    const nn_params *p = pv;
+    mqttids_err err = MQTTIDS_OK;
+    nn_net *net = NULL;
+    nn_work *ws = NULL, *wv = NULL;
+    float *Xf = NULL, *Xvf = NULL, *opt = NULL, *wb = NULL;
+    size_t *perm = NULL;
+    int *yb = NULL;
+    ml_curve *curve = ctx ? ctx->curve : NULL;
+    size_t nval = ctx && ctx->Xval && ctx->yval ? ctx->nval : 0;
     *state = NULL;
-    return util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "nn: learner not built yet");
+    if (curve) {
+        curve->epochs = NULL;
+        curve->n = 0;
+        curve->best_epoch = -1;
+        curve->diverged = 0;
+    }
+
+    if (n == 0 || d == 0 || d > NN_MAX_WIDTH || k < 2 || k > NN_MAX_WIDTH)
+        return util__fail(errbuf, MQTTIDS_ERR_INVALID,
+                          "nn: need rows > 0, 1..%d features and 2..%d classes (got %zu, %zu, %d)",
+                          NN_MAX_WIDTH, NN_MAX_WIDTH, n, d, k);
+    for (size_t i = 0; i < n; i++)
+        if (y[i] < 0 || y[i] >= k)
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "nn: row %zu: label %d not in 0..%d", i, y[i], k - 1);
+    for (size_t i = 0; i < nval; i++)
+        if (ctx->yval[i] < 0 || ctx->yval[i] >= k)
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "nn: validation row %zu: label %d not in 0..%d",
+                              i, ctx->yval[i], k - 1);
+    for (size_t j = 0; j < n * d; j++)
+        if (!isfinite(X[j]))
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "nn: row %zu feature %zu is not finite",
+                              j / d, j % d);
+    if (w)
+        for (size_t i = 0; i < n; i++)
+            if (!(w[i] >= 0.0) || !isfinite(w[i]))
+                return util__fail(errbuf, MQTTIDS_ERR_INVALID, "nn: row %zu: weight is not a finite number >= 0", i);
+
+    size_t dim[NN_MAX_HIDDEN + 2];
+    int nl = p->nhidden + 1;
+    dim[0] = d;
+    for (int l = 0; l < p->nhidden; l++)
+        dim[l + 1] = p->hidden[l];
+    dim[nl] = (size_t)k;
+    size_t B = (size_t)p->batch < n ? (size_t)p->batch : n;
+    net = nn__net_new(dim, nl);
+    ws = net ? nn__work_new(net, B) : NULL;
+    wv = net ? nn__work_new(net, NN_EVAL_CHUNK) : NULL;
+    Xf = to_float(X, n * d);
+    Xvf = nval ? to_float(ctx->Xval, nval * d) : NULL;
+    size_t P = net ? net->nparam : 0;
+    opt = calloc(4 * P + 1, sizeof *opt); /* grad, m, v, best: same layout as net->mem */
+    perm = malloc(n * sizeof *perm);
+    yb = malloc(B * sizeof *yb);
+    wb = w ? malloc(B * sizeof *wb) : NULL;
+    if (curve)
+        curve->epochs = calloc((size_t)p->epochs, sizeof *curve->epochs);
+    if (!net || !ws || !wv || !Xf || (nval && !Xvf) || !opt || !perm || !yb || (w && !wb) ||
+        (curve && !curve->epochs)) {
+        err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "nn: out of memory for %zu rows x %zu features", n, d);
+        goto out;
+    }
+    float *grad = opt, *m = opt + P, *v = opt + 2 * P, *best = opt + 3 * P;
+
+    util_rng rng;
+    util__rng_seed(&rng, ctx ? ctx->seed : 0);
+    nn__init(net, &rng);
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+
+    double best_acc = -1.0, best_train = INFINITY;
+    long since = 0, t = 0;
+    double lr = p->lr;
+    int best_epoch = -1;
+    for (long e = 0; e < p->epochs; e++) {
+        /* torch.randperm-style reshuffle each epoch (Fisher-Yates on the running order) */
+        for (size_t i = n - 1; i > 0; i--) {
+            size_t j = (size_t)util__rng_below(&rng, (uint64_t)i + 1);
+            size_t tmp = perm[i];
+            perm[i] = perm[j];
+            perm[j] = tmp;
+        }
+        double lsum = 0.0, wsum_e = 0.0;
+        size_t ok = 0;
+        for (size_t s = 0; s < n; s += B) {
+            size_t nb = n - s < B ? n - s : B, bp = round_lanes(nb), c;
+            double wl, wsum;
+            gather(Xf, d, perm + s, 0, nb, bp, ws->act[0]);
+            for (size_t b = 0; b < nb; b++) {
+                yb[b] = y[perm[s + b]];
+                if (wb)
+                    wb[b] = (float)w[perm[s + b]];
+            }
+            nn__forward(net, ws, bp);
+            nn__loss_grad(net, ws, nb, bp, yb, wb, &wl, &wsum, &c);
+            if (!isfinite(wl)) {
+                if (curve) {
+                    curve->epochs[e] = (ml_epoch){wl, NAN, NAN, NAN, lr};
+                    curve->n = (size_t)e + 1;
+                    curve->diverged = 1;
+                }
+                err = util__fail(errbuf, MQTTIDS_ERR_DIVERGED,
+                                 "nn: training diverged in epoch %ld at row %zu of %zu (loss %g) with "
+                                 "lr=%g; try a smaller lr or scaled features",
+                                 e + 1, s, n, wl, lr);
+                goto out;
+            }
+            lsum += wl;
+            wsum_e += wsum;
+            ok += c;
+            if (wsum == 0.0)
+                continue; /* all weights 0: nothing to learn from this batch */
+            nn__backward(net, ws, bp, grad);
+            nn__adam(net->mem, grad, m, v, P, lr, 0.9, 0.999, 1e-8, p->wd, ++t);
+        }
+        if (!all_finite(net->mem, P)) {
+            if (curve) {
+                curve->epochs[e] = (ml_epoch){NAN, NAN, NAN, NAN, lr};
+                curve->n = (size_t)e + 1;
+                curve->diverged = 1;
+            }
+            err = util__fail(errbuf, MQTTIDS_ERR_DIVERGED,
+                             "nn: training diverged in epoch %ld (a weight became NaN/Inf) with lr=%g; "
+                             "try a smaller lr", e + 1, lr);
+            goto out;
+        }
+        ml_epoch ep;
+        ep.train_loss = wsum_e > 0.0 ? lsum / wsum_e : NAN;
+        ep.train_acc = (double)ok / (double)n;
+        ep.val_loss = ep.val_acc = NAN;
+        ep.lr = lr;
+        int improved;
+        if (nval) {
+            evaluate(net, wv, Xvf, ctx->yval, nval, &ep.val_loss, &ep.val_acc);
+            improved = ep.val_acc > best_acc;
+            if (improved) {
+                best_acc = ep.val_acc;
+                best_epoch = (int)e;
+                memcpy(best, net->mem, P * sizeof *best);
+            }
+        } else {
+            improved = ep.train_loss < best_train;
+            if (improved)
+                best_train = ep.train_loss;
+        }
+        if (curve) {
+            curve->epochs[e] = ep;
+            curve->n = (size_t)e + 1;
+        }
+        lr *= p->gamma; /* ExponentialLR.step() once per epoch */
+        if (ctx && ctx->progress &&
+            ctx->progress("nn epochs", (uint64_t)e + 1, (uint64_t)p->epochs, ctx->progress_user)) {
+            err = util__fail(errbuf, MQTTIDS_ERR_INTERRUPTED, "nn: interrupted after epoch %ld", e + 1);
+            goto out;
+        }
+        since = improved ? 0 : since + 1;
+        if (p->patience > 0 && since >= p->patience)
+            break;
+    }
+    if (best_epoch >= 0)
+        memcpy(net->mem, best, P * sizeof *best);
+    if (curve)
+        curve->best_epoch = best_epoch;
+    *state = net;
+    net = NULL;
+out:
+    nn__net_free(net);
+    nn__work_free(ws);
+    nn__work_free(wv);
+    free(Xf);
+    free(Xvf);
+    free(opt);
+    free(perm);
+    free(yb);
+    free(wb);
+    return err;
 }
-static void predict_proba(const void *s, const double *x, double *prob) { (void)s; (void)x; (void)prob; }
-static int predict(const void *s, const double *x, double *prob) { (void)s; (void)x; (void)prob; return 0; }
-static void save(const void *s, util_buf *b) { (void)s; (void)b; }
+
+/* ---------------------------------------------------------------------------------- */
+/* Prediction                                                                          */
+
+#define NN_PRED_STACK 8192 /* floats of activations kept on the stack (32 KiB) */
+
+/* Logits of one row into z (k floats), through the batch kernel (lane 0 of 8), so a row
+   gets exactly the logits it got during training. */
+static void logits_row(const nn_net *net, const double *x, float *z)
+{
+    float stackbuf[NN_PRED_STACK] __attribute__((aligned(32)));
+    size_t total = 0;
+    for (int l = 0; l <= net->nl; l++)
+        total += net->dim[l] * NN_LANES;
+    float *buf = stackbuf;
+    void *heap = NULL;
+    if (total > NN_PRED_STACK) {
+        if (posix_memalign(&heap, 32, total * sizeof(float)) != 0) {
+            for (size_t o = 0; o < net->dim[net->nl]; o++)
+                z[o] = NAN;
+            return;
+        }
+        buf = heap;
+    }
+    nn_work ws;
+    memset(&ws, 0, sizeof ws);
+    ws.cap = NN_LANES;
+    float *q = buf;
+    for (int l = 0; l <= net->nl; l++) {
+        ws.act[l] = q;
+        q += net->dim[l] * NN_LANES;
+    }
+    memset(buf, 0, net->dim[0] * NN_LANES * sizeof(float));
+    for (size_t i = 0; i < net->dim[0]; i++)
+        ws.act[0][i * NN_LANES] = (float)x[i];
+    nn__forward(net, &ws, NN_LANES);
+    for (size_t o = 0; o < net->dim[net->nl]; o++)
+        z[o] = ws.act[net->nl][o * NN_LANES];
+    free(heap);
+}
+
+static void predict_proba(const void *s, const double *x, double *prob)
+{
+    const nn_net *net = s;
+    size_t k = net->dim[net->nl];
+    float z[NN_MAX_WIDTH];
+    logits_row(net, x, z);
+    float m = z[0];
+    for (size_t o = 1; o < k; o++)
+        if (z[o] > m)
+            m = z[o];
+    double sum = 0.0;
+    for (size_t o = 0; o < k; o++)
+        sum += prob[o] = exp((double)(z[o] - m));
+    for (size_t o = 0; o < k; o++)
+        prob[o] /= sum;
+}
+
+static int predict(const void *s, const double *x, double *prob)
+{
+    const nn_net *net = s;
+    size_t k = net->dim[net->nl];
+    float z[NN_MAX_WIDTH];
+    logits_row(net, x, z);
+    /* argmax of the float logits (first maximum), as the training accuracy counts it */
+    size_t am = 0;
+    for (size_t o = 1; o < k; o++)
+        if (z[o] > z[am])
+            am = o;
+    float m = z[am];
+    double sum = 0.0;
+    for (size_t o = 0; o < k; o++)
+        sum += prob[o] = exp((double)(z[o] - m));
+    for (size_t o = 0; o < k; o++)
+        prob[o] /= sum;
+    return (int)am;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Model-file state (docs/FORMATS.md, "nn state")                                      */
+
+static void save(const void *s, util_buf *b)
+{
+    const nn_net *net = s;
+    util__buf_u32(b, NN_STATE_VERSION);
+    util__buf_u32(b, (uint32_t)net->nl);
+    for (int l = 0; l <= net->nl; l++)
+        util__buf_u32(b, (uint32_t)net->dim[l]);
+    util__buf_u64(b, (uint64_t)net->nparam);
+    for (size_t j = 0; j < net->nparam; j++) {
+        uint32_t bits;
+        memcpy(&bits, &net->mem[j], sizeof bits);
+        util__buf_u32(b, bits);
+    }
+}
+
 static mqttids_err load(util_rd *r, size_t d, int k, void **state, char *errbuf)
 {
-    (void)r; (void)d; (void)k;
+    uint32_t ver, nl, u;
+    uint64_t cnt;
+    size_t dim[NN_MAX_HIDDEN + 2];
     *state = NULL;
-    return util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "nn: learner not built yet");
+    if (util__rd_u32(r, &ver))
+        return util__fail(errbuf, MQTTIDS_MALFORMED_AT(), "nn state: truncated at offset %zu", r->off);
+    if (ver != NN_STATE_VERSION)
+        return util__fail(errbuf, MQTTIDS_ERR_VERSION, "nn state: version %u, expected %u", ver,
+                          NN_STATE_VERSION);
+    if (util__rd_u32(r, &nl) || nl < 1 || nl > NN_MAX_HIDDEN + 1)
+        return util__fail(errbuf, MQTTIDS_MALFORMED_AT(), "nn state: layer count missing or not in 1..%d",
+                          NN_MAX_HIDDEN + 1);
+    for (uint32_t l = 0; l <= nl; l++) {
+        if (util__rd_u32(r, &u) || u < 1 || u > NN_MAX_WIDTH)
+            return util__fail(errbuf, MQTTIDS_MALFORMED_AT(), "nn state: layer width %u missing or not in 1..%d",
+                              l, NN_MAX_WIDTH);
+        dim[l] = u;
+    }
+    if (dim[0] != d || dim[nl] != (size_t)k)
+        return util__fail(errbuf, MQTTIDS_MALFORMED_AT(),
+                          "nn state: network is %zu -> %zu, the model has %zu features and %d classes",
+                          dim[0], dim[nl], d, k);
+    if (util__rd_count(r, &cnt, 4) || cnt != nn__nparam(dim, (int)nl))
+        return util__fail(errbuf, MQTTIDS_MALFORMED_AT(),
+                          "nn state: parameter count missing, too large for the file or not %zu",
+                          nn__nparam(dim, (int)nl));
+    nn_net *net = nn__net_new(dim, (int)nl);
+    if (!net)
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "nn state: out of memory");
+    for (size_t j = 0; j < net->nparam; j++) {
+        if (util__rd_u32(r, &u)) {
+            nn__net_free(net);
+            return util__fail(errbuf, MQTTIDS_MALFORMED_AT(), "nn state: truncated weights");
+        }
+        memcpy(&net->mem[j], &u, sizeof u);
+        if (!isfinite(net->mem[j])) {
+            nn__net_free(net);
+            return util__fail(errbuf, MQTTIDS_MALFORMED_AT(), "nn state: weight %zu is not finite", j);
+        }
+    }
+    *state = net;
+    return MQTTIDS_OK;
 }
-static void state_free(void *s) { (void)s; }
+
+static void state_free(void *s) { nn__net_free(s); }
+
+static void describe_state(const void *s, char *buf, size_t size)
+{
+    const nn_net *net = s;
+    size_t off = (size_t)snprintf(buf, size, "network=");
+    for (int l = 0; l <= net->nl && off < size; l++)
+        off += (size_t)snprintf(buf + off, size - off, "%s%zu", l ? "-" : "", net->dim[l]);
+    if (off < size)
+        snprintf(buf + off, size - off, " parameters=%zu dtype=float32", net->nparam);
+}
 
 const ml_learner ml__nn = {
-    "nn", "skeleton", params_new, params_free, params_copy, params_set, params_describe,
-    fit, predict_proba, predict, NULL, save, load, state_free,
+    "nn",
+    "feed-forward network (ReLU, softmax cross-entropy, Adam, ExponentialLR), as PyTorch",
+    params_new,
+    params_free,
+    params_copy,
+    params_set,
+    params_describe,
+    fit,
+    predict_proba,
+    predict,
+    NULL,
+    save,
+    load,
+    state_free,
+    describe_state,
 };
