@@ -1,0 +1,107 @@
+/*
+ * rf_int.h: the random forest's private pieces shared by rf.c (parameters, state, fit,
+ * serialisation), rf_bins.c (split candidates and binning) and rf_tree.c (growing one
+ * tree). Not part of the learner interface: the framework only sees ml__rf.
+ */
+#ifndef MQTTIDS_RF_INT_H
+#define MQTTIDS_RF_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ml/ml_int.h"
+
+#define RF_MAX_TREES 10000
+#define RF_MAX_DEPTH 30   /* Spark's limit too */
+#define RF_MAX_BINS 256   /* bin codes are uint8 */
+#define RF_MAX_CLASSES 64
+
+enum {
+    RF_FSS_AUTO = 0,
+    RF_FSS_ALL,
+    RF_FSS_ONETHIRD,
+    RF_FSS_SQRT,
+    RF_FSS_LOG2,
+    RF_FSS_FRACTION,  /* fss_value in (0, 1] */
+    RF_FSS_COUNT,     /* fss_value an integer >= 1 */
+};
+
+enum {
+    RF_GINI = 0,
+    RF_ENTROPY = 1,
+};
+
+typedef struct rf_params {
+    int num_trees;
+    int max_depth;
+    int max_bins;
+    int min_instances;        /* minInstancesPerNode: bootstrap instances per child */
+    double min_info_gain;
+    int fss;                  /* RF_FSS_* */
+    double fss_value;
+    double subsampling_rate;
+    int bootstrap;
+    int impurity;             /* RF_GINI or RF_ENTROPY */
+} rf_params;
+
+/*
+ * One tree, flattened. Split node: go to child when x[feat] <= thr, else child + 1.
+ * Leaf (feat < 0): child indexes leaf[child * k .. + k), the normalized class distribution
+ * of the (bootstrapped, weighted) training rows that reached it.
+ */
+typedef struct rf_node {
+    double thr;
+    int32_t feat;
+    uint32_t child;
+} rf_node;
+
+typedef struct rf_tree {
+    rf_node *nodes;           /* owned */
+    double *leaf;             /* owned, (n_leaves, k) */
+    uint32_t n_nodes, n_leaves;
+} rf_tree;
+
+typedef struct rf_state {
+    size_t d;
+    int k;
+    uint32_t n_trees;
+    rf_tree *trees;           /* owned, n_trees */
+    double *imp;              /* owned, d feature importances (sum 1, or all 0) */
+} rf_state;
+
+/* The training data as the tree builder sees it: bin codes, never the doubles. */
+typedef struct rf_data {
+    size_t n, d;
+    int k;
+    const int *y;             /* borrowed, n */
+    const double *w;          /* borrowed, n, or NULL */
+    uint8_t *codes;           /* owned, (d, n) column-major: code of X[i][f] at f * n + i */
+    uint16_t *nbins;          /* owned, d: bins of feature f (thresholds + 1), 1..RF_MAX_BINS */
+    double *thr;              /* owned, (d, RF_MAX_BINS - 1): thresholds of f, ascending */
+} rf_data;
+
+/*
+ * Computes the split candidates of every feature and bins X into data->codes.
+ * Value v of feature f gets the code b with thr[b-1] < v <= thr[b] (0 below the first
+ * threshold, nbins-1 above the last). Errors: INVALID (non-finite X), NOMEM.
+ */
+mqttids_err rf__bin(rf_data *data, const double *X, size_t n, size_t d, const int *y, int k,
+                    const double *w, int max_bins, uint64_t seed, char *errbuf);
+void rf__data_free(rf_data *data);
+
+/* Features tried per node for these parameters and d features. */
+size_t rf__mtry(const rf_params *p, size_t d);
+
+/* Per-thread scratch for growing trees. */
+typedef struct rf_builder rf_builder;
+rf_builder *rf__builder_new(const rf_data *data, const rf_params *p, size_t mtry);
+void rf__builder_free(rf_builder *b);
+/*
+ * Grows one tree with an RNG seeded from seed into *tree (which then owns its arrays)
+ * and adds gain * node weight of every split to imp[feat] (d values, not normalized).
+ * Returns 0, or -1 when out of memory.
+ */
+int rf__build_tree(rf_builder *b, uint64_t seed, rf_tree *tree, double *imp);
+
+void rf__state_free(rf_state *s);
+
+#endif

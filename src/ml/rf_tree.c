@@ -1,0 +1,306 @@
+/*
+ * rf_tree.c: grows one tree of the random forest on binned data (rf_data).
+ *
+ * Depth-first. A node owns the range [lo, hi) of the row-index array (kept ascending, so
+ * column reads stream). For each feature of the node's random subset it fills a class
+ * histogram over that feature's bins, then scans the bins left to right: splitting after
+ * bin b sends codes <= b left, i.e. x <= thr[b]. The best split maximizes Spark's
+ * information gain impurity(parent) - wL/w impurity(left) - wR/w impurity(right); ties go
+ * to the lowest feature index, then the lowest threshold. A split must leave
+ * minInstancesPerNode bootstrap instances on each side and gain >= minInfoGain; a node
+ * becomes a leaf at maxDepth, when pure, or when the best gain is <= 0 (Spark's rule).
+ * Not here: binning (rf_bins.c), threads and the forest (rf.c).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ml/rf_int.h"
+
+struct rf_builder {
+    const rf_data *data;      /* borrowed */
+    const rf_params *p;       /* borrowed */
+    size_t mtry;
+    uint32_t *idx, *tmp;      /* n: row indices of the nodes, partition scratch */
+    double *wt;               /* n: weight of each row in this tree (w * bootstrap count) */
+    uint32_t *cnt;            /* n: bootstrap count of each row */
+    double *hist;             /* RF_MAX_BINS * (k + 1): class weights + instance count */
+    uint32_t *perm;           /* d: features, partially shuffled per node */
+    uint32_t *feats;          /* mtry: the node's features, ascending */
+    util_rng rng;
+    /* The tree being grown (moved to the caller's rf_tree when done). */
+    rf_node *nodes;
+    uint32_t n_nodes, cap_nodes;
+    double *leaf;
+    uint32_t n_leaves, cap_leaves;
+    double *imp;              /* borrowed: d importances of this tree */
+};
+
+rf_builder *rf__builder_new(const rf_data *data, const rf_params *p, size_t mtry)
+{
+    rf_builder *b = calloc(1, sizeof *b);
+    size_t n = data->n, d = data->d, k1 = (size_t)data->k + 1;
+    if (!b)
+        return NULL;
+    b->data = data;
+    b->p = p;
+    b->mtry = mtry;
+    b->idx = malloc(n * sizeof *b->idx);
+    b->tmp = malloc(n * sizeof *b->tmp);
+    b->wt = malloc(n * sizeof *b->wt);
+    b->cnt = malloc(n * sizeof *b->cnt);
+    b->hist = malloc(RF_MAX_BINS * k1 * sizeof *b->hist);
+    b->perm = malloc(d * sizeof *b->perm);
+    b->feats = malloc(mtry * sizeof *b->feats);
+    if (!b->idx || !b->tmp || !b->wt || !b->cnt || !b->hist || !b->perm || !b->feats) {
+        rf__builder_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void rf__builder_free(rf_builder *b)
+{
+    if (!b)
+        return;
+    free(b->idx);
+    free(b->tmp);
+    free(b->wt);
+    free(b->cnt);
+    free(b->hist);
+    free(b->perm);
+    free(b->feats);
+    free(b->nodes);
+    free(b->leaf);
+    free(b);
+}
+
+static double impurity(int kind, const double *c, int k, double w)
+{
+    double s = 0.0;
+    if (w <= 0.0)
+        return 0.0;
+    if (kind == RF_ENTROPY) {
+        for (int j = 0; j < k; j++)
+            if (c[j] > 0.0) {
+                double pj = c[j] / w;
+                s -= pj * log2(pj);
+            }
+        return s;
+    }
+    for (int j = 0; j < k; j++)
+        s += c[j] * c[j];
+    return 1.0 - s / (w * w);
+}
+
+/* Knuth's Poisson sampler; lambda <= 1 here, so a handful of uniforms per row. */
+static uint32_t poisson(util_rng *rng, double lambda)
+{
+    double limit = exp(-lambda), prod = util__rng_uniform(rng);
+    uint32_t c = 0;
+    while (prod > limit && c < 1000) {
+        c++;
+        prod *= util__rng_uniform(rng);
+    }
+    return c;
+}
+
+static int new_node(rf_builder *b, uint32_t count, uint32_t *first)
+{
+    if (b->n_nodes + count > b->cap_nodes) {
+        uint32_t cap = b->cap_nodes ? b->cap_nodes * 2 : 64;
+        rf_node *nn = realloc(b->nodes, (size_t)cap * sizeof *nn);
+        if (!nn)
+            return -1;
+        b->nodes = nn;
+        b->cap_nodes = cap;
+    }
+    *first = b->n_nodes;
+    b->n_nodes += count;
+    return 0;
+}
+
+static int make_leaf(rf_builder *b, uint32_t node, const double *tot, double w)
+{
+    int k = b->data->k;
+    if (b->n_leaves == b->cap_leaves) {
+        uint32_t cap = b->cap_leaves ? b->cap_leaves * 2 : 32;
+        double *nl = realloc(b->leaf, (size_t)cap * (size_t)k * sizeof *nl);
+        if (!nl)
+            return -1;
+        b->leaf = nl;
+        b->cap_leaves = cap;
+    }
+    double *v = b->leaf + (size_t)b->n_leaves * (size_t)k;
+    for (int c = 0; c < k; c++)
+        v[c] = w > 0.0 ? tot[c] / w : 0.0;
+    b->nodes[node].feat = -1;
+    b->nodes[node].thr = 0.0;
+    b->nodes[node].child = b->n_leaves++;
+    return 0;
+}
+
+/* The node's features: all of them, or mtry drawn without replacement, ascending. */
+static void pick_features(rf_builder *b)
+{
+    size_t d = b->data->d, m = b->mtry;
+    if (m >= d) {
+        for (size_t j = 0; j < d; j++)
+            b->feats[j] = (uint32_t)j;
+        return;
+    }
+    for (size_t j = 0; j < m; j++) {
+        size_t r = j + (size_t)util__rng_below(&b->rng, d - j);
+        uint32_t t = b->perm[j];
+        b->perm[j] = b->perm[r];
+        b->perm[r] = t;
+        /* insertion into the sorted prefix of feats */
+        size_t q = j;
+        while (q > 0 && b->feats[q - 1] > b->perm[j]) {
+            b->feats[q] = b->feats[q - 1];
+            q--;
+        }
+        b->feats[q] = b->perm[j];
+    }
+}
+
+static int grow(rf_builder *b, uint32_t node, uint32_t lo, uint32_t hi, int depth)
+{
+    const rf_data *data = b->data;
+    const rf_params *p = b->p;
+    const int k = data->k;
+    const size_t k1 = (size_t)k + 1, n = data->n;
+    const int *y = data->y;
+    double tot[RF_MAX_CLASSES + 1], best_left[RF_MAX_CLASSES + 1];
+    memset(tot, 0, sizeof tot);
+    for (uint32_t j = lo; j < hi; j++) {
+        uint32_t r = b->idx[j];
+        tot[y[r]] += b->wt[r];
+        tot[k] += (double)b->cnt[r];
+    }
+    double w = 0.0;
+    for (int c = 0; c < k; c++)
+        w += tot[c];
+    double count = tot[k];
+    double imp = impurity(p->impurity, tot, k, w);
+    if (depth >= p->max_depth || imp <= 0.0 || count < 2.0 * p->min_instances)
+        return make_leaf(b, node, tot, w);
+
+    pick_features(b);
+    double best_gain = -INFINITY;
+    int best_f = -1, best_bin = -1;
+    double min_inst = (double)p->min_instances;
+    for (size_t q = 0; q < b->mtry; q++) {
+        uint32_t f = b->feats[q];
+        size_t nb = data->nbins[f];
+        if (nb < 2)
+            continue;
+        const uint8_t *codes = data->codes + (size_t)f * n;
+        double *h = b->hist;
+        memset(h, 0, nb * k1 * sizeof *h);
+        for (uint32_t j = lo; j < hi; j++) {
+            uint32_t r = b->idx[j];
+            double *hb = h + (size_t)codes[r] * k1;
+            hb[y[r]] += b->wt[r];
+            hb[k] += (double)b->cnt[r];
+        }
+        double left[RF_MAX_CLASSES + 1], right[RF_MAX_CLASSES + 1];
+        memset(left, 0, k1 * sizeof *left);
+        for (size_t bin = 0; bin + 1 < nb; bin++) {
+            const double *hb = h + bin * k1;
+            double wl = 0.0;
+            for (size_t c = 0; c < k1; c++)
+                left[c] += hb[c];
+            if (left[k] < min_inst)
+                continue;
+            if (count - left[k] < min_inst)
+                break;
+            for (int c = 0; c < k; c++) {
+                wl += left[c];
+                right[c] = tot[c] - left[c];
+                if (right[c] < 0.0)
+                    right[c] = 0.0;
+            }
+            double wr = w - wl;
+            if (wl <= 0.0 || wr <= 0.0)
+                continue;
+            double gain = imp - wl / w * impurity(p->impurity, left, k, wl) -
+                          wr / w * impurity(p->impurity, right, k, wr);
+            if (gain < p->min_info_gain)
+                continue;
+            if (gain > best_gain) {
+                best_gain = gain;
+                best_f = (int)f;
+                best_bin = (int)bin;
+                memcpy(best_left, left, k1 * sizeof *left);
+            }
+        }
+    }
+    if (best_f < 0 || !(best_gain > 0.0))
+        return make_leaf(b, node, tot, w);
+
+    /* Stable partition: rows with code <= best_bin first, both halves stay ascending. */
+    const uint8_t *codes = data->codes + (size_t)best_f * n;
+    uint32_t nl = lo, nr = 0;
+    for (uint32_t j = lo; j < hi; j++) {
+        uint32_t r = b->idx[j];
+        if (codes[r] <= (uint8_t)best_bin)
+            b->idx[nl++] = r;
+        else
+            b->tmp[nr++] = r;
+    }
+    memcpy(b->idx + nl, b->tmp, (size_t)nr * sizeof *b->tmp);
+
+    uint32_t child;
+    if (new_node(b, 2, &child))
+        return -1;
+    b->nodes[node].feat = best_f;
+    b->nodes[node].thr = data->thr[(size_t)best_f * (RF_MAX_BINS - 1) + (size_t)best_bin];
+    b->nodes[node].child = child;
+    b->imp[best_f] += best_gain * w;
+    if (grow(b, child, lo, nl, depth + 1))
+        return -1;
+    return grow(b, child + 1, nl, hi, depth + 1);
+}
+
+int rf__build_tree(rf_builder *b, uint64_t seed, rf_tree *tree, double *imp)
+{
+    const rf_data *data = b->data;
+    const rf_params *p = b->p;
+    size_t n = data->n;
+    uint32_t m = 0, root;
+
+    util__rng_seed(&b->rng, seed);
+    for (size_t j = 0; j < data->d; j++)
+        b->perm[j] = (uint32_t)j;
+    /* Bagging: Poisson(subsamplingRate) copies of each row (Spark's BaggedPoint with
+       replacement), or a Bernoulli(subsamplingRate) subsample without. */
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c;
+        if (p->bootstrap)
+            c = poisson(&b->rng, p->subsampling_rate);
+        else if (p->subsampling_rate < 1.0)
+            c = util__rng_uniform(&b->rng) < p->subsampling_rate;
+        else
+            c = 1;
+        b->cnt[i] = c;
+        b->wt[i] = (data->w ? data->w[i] : 1.0) * (double)c;
+        if (c)
+            b->idx[m++] = (uint32_t)i;
+    }
+    b->imp = imp;
+    b->n_nodes = 0;
+    b->n_leaves = 0;
+    if (new_node(b, 1, &root) || grow(b, root, 0, m, 0))
+        return -1;
+    /* Hand the arrays to the tree, trimmed; the builder starts the next tree afresh. */
+    rf_node *nodes = realloc(b->nodes, (size_t)b->n_nodes * sizeof *nodes);
+    double *leaf = realloc(b->leaf, (size_t)b->n_leaves * (size_t)data->k * sizeof *leaf);
+    tree->nodes = nodes ? nodes : b->nodes;
+    tree->leaf = leaf ? leaf : b->leaf;
+    tree->n_nodes = b->n_nodes;
+    tree->n_leaves = b->n_leaves;
+    b->nodes = NULL;
+    b->leaf = NULL;
+    b->cap_nodes = b->cap_leaves = 0;
+    return 0;
+}

@@ -1,0 +1,564 @@
+/*
+ * test_rf.c: the random-forest learner (src/ml/rf*.c) through its ml_learner vtable.
+ *
+ * Independent expectations: known perfect splits and XOR structure built here; sklearn's
+ * DecisionTreeClassifier on a fixed dataset (tests/data/rf_sklearn_tree.csv, made by
+ * tests/data/rf_make_fixture.py); the real MQTTset heads in ../shared (accuracy against
+ * the majority baseline on a temporal 70/30 split of each class file).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ml/ml_int.h"
+#include "ml/rf_int.h"
+#include "mqttids/dataset.h"
+#include "testhelp.h"
+
+static const ml_learner *L = &ml__rf;
+
+static void *params(const char *const *kv)
+{
+    char err[MQTTIDS_ERRBUF_SIZE];
+    void *p = L->params_new();
+    for (size_t i = 0; kv && kv[i]; i += 2) {
+        mqttids_err e = L->params_set(p, kv[i], kv[i + 1], err);
+        CHECK(e == MQTTIDS_OK, "params_set %s=%s: %s", kv[i], kv[i + 1], err);
+    }
+    return p;
+}
+
+static void *fit(const void *p, const double *X, size_t n, size_t d, const int *y, int k,
+                 const double *w, uint64_t seed, int nthreads)
+{
+    char err[MQTTIDS_ERRBUF_SIZE] = "";
+    ml_fit_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.seed = seed;
+    ctx.nthreads = nthreads;
+    void *s = NULL;
+    mqttids_err e = L->fit(p, X, n, d, y, k, w, &ctx, &s, err);
+    CHECK(e == MQTTIDS_OK && s, "fit: %s", err);
+    return s;
+}
+
+static double accuracy(const void *s, const double *X, size_t n, size_t d, const int *y, int k)
+{
+    double prob[RF_MAX_CLASSES];
+    size_t ok = 0;
+    (void)k;
+    for (size_t i = 0; i < n; i++)
+        ok += L->predict(s, X + i * d, prob) == y[i];
+    return (double)ok / (double)n;
+}
+
+static void saved(const void *s, util_buf *b)
+{
+    util__buf_init(b, 0);
+    L->save(s, b);
+    CHECK(!b->failed, "save failed");
+}
+
+/*
+ * y = x1 > 0.37 with x0, x2 uniform noise. discrete: x1 takes the 20 values j/20 (fewer
+ * than maxBins, so the candidate thresholds are the midpoints and the perfect one, 0.375,
+ * is among them); else x1 is uniform (quantile candidates: only approximately perfect).
+ */
+static void make_threshold(size_t n, double *X, int *y, util_rng *rng, int discrete)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < 3; j++)
+            X[i * 3 + j] = util__rng_uniform(rng);
+        if (discrete)
+            X[i * 3 + 1] = (double)util__rng_below(rng, 20) / 20.0;
+        y[i] = X[i * 3 + 1] > 0.37;
+    }
+}
+
+static void test_params(void)
+{
+    char err[MQTTIDS_ERRBUF_SIZE], buf[512], buf2[512];
+    void *p = L->params_new();
+    L->params_describe(p, buf, sizeof buf);
+    CHECK(strcmp(buf, "numTrees=20 maxDepth=5 maxBins=32 minInstancesPerNode=1 minInfoGain=0 "
+                      "featureSubsetStrategy=auto subsamplingRate=1 bootstrap=true impurity=gini") == 0,
+          "defaults: %s", buf);
+    CHECK(L->params_set(p, "num_trees", "7", err) == MQTTIDS_OK, "num_trees: %s", err);
+    CHECK(L->params_set(p, "MAXDEPTH", "30", err) == MQTTIDS_OK, "MAXDEPTH: %s", err);
+    CHECK(L->params_set(p, "maxDepth", "31", err) == MQTTIDS_ERR_INVALID && strstr(err, "maxDepth"),
+          "maxDepth 31: %s", err);
+    CHECK(L->params_set(p, "maxBins", "1", err) == MQTTIDS_ERR_INVALID, "maxBins 1");
+    CHECK(L->params_set(p, "maxBins", "257", err) == MQTTIDS_ERR_INVALID, "maxBins 257");
+    CHECK(L->params_set(p, "numTrees", "x", err) == MQTTIDS_ERR_INVALID, "numTrees x");
+    CHECK(L->params_set(p, "subsamplingRate", "0", err) == MQTTIDS_ERR_INVALID, "rate 0");
+    CHECK(L->params_set(p, "subsamplingRate", "0.5", err) == MQTTIDS_OK, "rate 0.5");
+    CHECK(L->params_set(p, "impurity", "entropy", err) == MQTTIDS_OK, "entropy");
+    CHECK(L->params_set(p, "impurity", "variance", err) == MQTTIDS_ERR_INVALID && strstr(err, "gini"),
+          "variance: %s", err);
+    CHECK(L->params_set(p, "bootstrap", "false", err) == MQTTIDS_OK, "bootstrap");
+    CHECK(L->params_set(p, "bootstrap", "maybe", err) == MQTTIDS_ERR_INVALID, "bootstrap maybe");
+    CHECK(L->params_set(p, "featureSubsetStrategy", "0.5", err) == MQTTIDS_OK, "fss 0.5");
+    CHECK(L->params_set(p, "featureSubsetStrategy", "1.5", err) == MQTTIDS_ERR_INVALID, "fss 1.5");
+    CHECK(L->params_set(p, "featureSubsetStrategy", "0", err) == MQTTIDS_ERR_INVALID, "fss 0");
+    CHECK(L->params_set(p, "featureSubsetStrategy", "median", err) == MQTTIDS_ERR_INVALID, "fss median");
+    CHECK(L->params_set(p, "regParam", "1", err) == MQTTIDS_ERR_INVALID && strstr(err, "regParam"),
+          "unknown key: %s", err);
+    /* describe -> set -> describe is a fixed point. */
+    L->params_describe(p, buf, sizeof buf);
+    void *q = L->params_new();
+    char tmp[512];
+    snprintf(tmp, sizeof tmp, "%s", buf);
+    for (char *tok = tmp; tok && *tok;) {
+        char *sp = strchr(tok, ' '), *eq = strchr(tok, '=');
+        if (sp)
+            *sp = '\0';
+        if (!eq) {
+            CHECK(0, "describe item without '=': %s", tok);
+            break;
+        }
+        *eq = '\0';
+        CHECK(L->params_set(q, tok, eq + 1, err) == MQTTIDS_OK, "%s: %s", tok, err);
+        tok = sp ? sp + 1 : NULL;
+    }
+    L->params_describe(q, buf2, sizeof buf2);
+    CHECK(strcmp(buf, buf2) == 0, "describe round trip: %s vs %s", buf, buf2);
+    void *c = L->params_copy(q);
+    L->params_describe(c, buf2, sizeof buf2);
+    CHECK(strcmp(buf, buf2) == 0, "copy: %s vs %s", buf, buf2);
+    rf_params *rp = p;
+    rp->fss = RF_FSS_AUTO;
+    rp->num_trees = 20;
+    CHECK(rf__mtry(rp, 34) == 6, "auto mtry 34 -> %zu", rf__mtry(rp, 34));
+    rp->num_trees = 1;
+    CHECK(rf__mtry(rp, 34) == 34, "auto, one tree -> all");
+    rp->fss = RF_FSS_ONETHIRD;
+    CHECK(rf__mtry(rp, 34) == 12, "onethird 34 -> 12");
+    rp->fss = RF_FSS_LOG2;
+    CHECK(rf__mtry(rp, 34) == 6, "log2 34 -> 6");
+    L->params_free(p);
+    L->params_free(q);
+    L->params_free(c);
+}
+
+static void test_perfect_split(void)
+{
+    enum { N = 400, D = 3 };
+    double *X = malloc(N * D * sizeof *X), Xt[D], prob[2];
+    int *y = malloc(N * sizeof *y);
+    util_rng rng;
+    util__rng_seed(&rng, 1);
+    make_threshold(N, X, y, &rng, 1);
+    double max0 = -1, min1 = 2;
+    for (size_t i = 0; i < N; i++) {
+        double v = X[i * D + 1];
+        if (!y[i] && v > max0)
+            max0 = v;
+        if (y[i] && v < min1)
+            min1 = v;
+    }
+    /* One tree, all features, no bagging: the root is the perfect split, two pure leaves. */
+    const char *one[] = {"numTrees", "1", "bootstrap", "false", NULL};
+    void *p = params(one);
+    rf_state *s = fit(p, X, N, D, y, 2, NULL, 3, 1);
+    if (s) {
+        CHECK(s->n_trees == 1 && s->trees[0].n_nodes == 3, "nodes %u", s->trees[0].n_nodes);
+        CHECK(s->trees[0].nodes[0].feat == 1, "root feature %d", s->trees[0].nodes[0].feat);
+        double thr = s->trees[0].nodes[0].thr;
+        CHECK(thr == (max0 + min1) / 2, "threshold %.17g, want the midpoint of %g and %g", thr, max0, min1);
+        CHECK(accuracy(s, X, N, D, y, 2) == 1.0, "train accuracy");
+        L->free(s);
+    }
+    L->params_free(p);
+    /* Default forest: 100% on train and on fresh rows away from the threshold. */
+    p = params(NULL);
+    s = fit(p, X, N, D, y, 2, NULL, 3, 2);
+    if (s) {
+        CHECK(accuracy(s, X, N, D, y, 2) == 1.0, "forest train accuracy %g", accuracy(s, X, N, D, y, 2));
+        size_t ok = 0, tot = 0;
+        for (int i = 0; i < 1000; i++) {
+            Xt[0] = util__rng_uniform(&rng);
+            Xt[1] = util__rng_uniform(&rng);
+            Xt[2] = util__rng_uniform(&rng);
+            if (fabs(Xt[1] - 0.375) < 0.03)
+                continue;
+            tot++;
+            ok += L->predict(s, Xt, prob) == (Xt[1] > 0.375);
+        }
+        CHECK(ok == tot, "forest test accuracy %zu/%zu", ok, tot);
+        double imp[D];
+        L->importances(s, imp);
+        CHECK(fabs(imp[0] + imp[1] + imp[2] - 1.0) < 1e-12, "importances sum %g", imp[0] + imp[1] + imp[2]);
+        CHECK(imp[1] > imp[0] && imp[1] > imp[2] && imp[1] > 0.8, "importances %g %g %g", imp[0], imp[1],
+              imp[2]);
+        L->free(s);
+    }
+    L->params_free(p);
+    /* Continuous x1: quantile candidates, so only nearly perfect. */
+    make_threshold(N, X, y, &rng, 0);
+    p = params(NULL);
+    s = fit(p, X, N, D, y, 2, NULL, 3, 2);
+    if (s) {
+        double a = accuracy(s, X, N, D, y, 2);
+        CHECK(a >= 0.98, "continuous threshold: train accuracy %g", a);
+        L->free(s);
+    }
+    L->params_free(p);
+    free(X);
+    free(y);
+}
+
+/* y = (x0 > 0.3) xor (x1 > 0.6), x2 noise: needs depth >= 2. */
+static void make_xor(size_t n, double *X, int *y, util_rng *rng)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < 3; j++)
+            X[i * 3 + j] = util__rng_uniform(rng);
+        y[i] = (X[i * 3] > 0.3) != (X[i * 3 + 1] > 0.6);
+    }
+}
+
+static void test_xor(void)
+{
+    enum { N = 2000, D = 3 };
+    double *X = malloc(N * D * sizeof *X), *Xt = malloc(N * D * sizeof *Xt);
+    int *y = malloc(N * sizeof *y), *yt = malloc(N * sizeof *yt);
+    util_rng rng;
+    util__rng_seed(&rng, 2);
+    make_xor(N, X, y, &rng);
+    make_xor(N, Xt, yt, &rng);
+    const char *deep[] = {"numTrees", "10", "maxDepth", "4", NULL};
+    const char *stump[] = {"numTrees", "10", "maxDepth", "1", NULL};
+    void *p = params(deep);
+    void *s = fit(p, X, N, D, y, 2, NULL, 5, 2);
+    if (s) {
+        double a = accuracy(s, Xt, N, D, yt, 2);
+        CHECK(a >= 0.97, "xor depth 4 test accuracy %g", a);
+        L->free(s);
+    }
+    L->params_free(p);
+    p = params(stump);
+    s = fit(p, X, N, D, y, 2, NULL, 5, 2);
+    if (s) {
+        double a = accuracy(s, Xt, N, D, yt, 2);
+        CHECK(a < 0.8, "xor depth 1 cannot learn it, accuracy %g", a);
+        L->free(s);
+    }
+    L->params_free(p);
+    free(X);
+    free(Xt);
+    free(y);
+    free(yt);
+}
+
+/* Three classes, weights, determinism across threads, seeds, save/load, corruption. */
+static void test_determinism_and_files(void)
+{
+    enum { N = 1500, D = 5, K = 3 };
+    double *X = malloc(N * D * sizeof *X), *w = malloc(N * sizeof *w);
+    int *y = malloc(N * sizeof *y);
+    char err[MQTTIDS_ERRBUF_SIZE];
+    util_rng rng;
+    util__rng_seed(&rng, 3);
+    for (size_t i = 0; i < N; i++) {
+        for (size_t j = 0; j < D; j++)
+            X[i * D + j] = j == 4 ? (double)util__rng_below(&rng, 4) : util__rng_uniform(&rng) * 10;
+        double sc = X[i * D] + X[i * D + 1] * 0.5 + util__rng_uniform(&rng) * 3;
+        y[i] = sc < 5 ? 0 : sc < 9 ? 1 : 2;
+        w[i] = 0.5 + util__rng_uniform(&rng);
+    }
+    const char *kv[] = {"numTrees", "8", "maxDepth", "12", "maxBins", "16", NULL};
+    void *p = params(kv);
+    void *s1 = fit(p, X, N, D, y, K, w, 42, 1);
+    void *s2 = fit(p, X, N, D, y, K, w, 42, 2);
+    void *s3 = fit(p, X, N, D, y, K, w, 43, 2);
+    util_buf b1, b2, b3;
+    if (!s1 || !s2 || !s3)
+        goto out;
+    saved(s1, &b1);
+    saved(s2, &b2);
+    saved(s3, &b3);
+    CHECK(b1.len == b2.len && memcmp(b1.data, b2.data, b1.len) == 0, "1 vs 2 threads: models differ");
+    CHECK(b1.len != b3.len || memcmp(b1.data, b3.data, b1.len) != 0, "seed 42 vs 43: same model");
+    double p1[K], p2[K];
+    int same = 1;
+    for (size_t i = 0; i < N; i++) {
+        L->predict_proba(s1, X + i * D, p1);
+        L->predict_proba(s2, X + i * D, p2);
+        same &= memcmp(p1, p2, sizeof p1) == 0;
+        double sum = p1[0] + p1[1] + p1[2];
+        if (fabs(sum - 1.0) > 1e-12) {
+            CHECK(0, "row %zu probabilities sum to %g", i, sum);
+            break;
+        }
+    }
+    CHECK(same, "1 vs 2 threads: probabilities differ");
+    CHECK(accuracy(s1, X, N, D, y, K) > 0.8, "3-class train accuracy %g", accuracy(s1, X, N, D, y, K));
+    double imp[D], isum = 0;
+    L->importances(s1, imp);
+    for (size_t j = 0; j < D; j++)
+        isum += imp[j];
+    CHECK(fabs(isum - 1) < 1e-12 && imp[0] > imp[2] && imp[0] > imp[3] && imp[0] > imp[4],
+          "importances %g %g %g %g %g", imp[0], imp[1], imp[2], imp[3], imp[4]);
+
+    /* Round trip: identical probabilities; save of the loaded state is byte-identical. */
+    util_rd r;
+    void *ls = NULL;
+    util__rd_init(&r, b1.data, b1.len);
+    CHECK(L->load(&r, D, K, &ls, err) == MQTTIDS_OK && ls, "load: %s", err);
+    CHECK(r.off == b1.len, "load consumed %zu of %zu", r.off, b1.len);
+    if (ls) {
+        same = 1;
+        for (size_t i = 0; i < N; i++) {
+            L->predict_proba(s1, X + i * D, p1);
+            L->predict_proba(ls, X + i * D, p2);
+            same &= memcmp(p1, p2, sizeof p1) == 0;
+        }
+        CHECK(same, "loaded model predicts differently");
+        double imp2[D];
+        L->importances(ls, imp2);
+        CHECK(memcmp(imp, imp2, sizeof imp) == 0, "importances after load");
+        util_buf bl;
+        saved(ls, &bl);
+        CHECK(bl.len == b1.len && memcmp(bl.data, b1.data, b1.len) == 0, "re-save differs");
+        util__buf_free(&bl);
+        char desc[256];
+        L->describe_state(ls, desc, sizeof desc);
+        CHECK(strncmp(desc, "trees=8 ", 8) == 0, "describe_state: %s", desc);
+        L->free(ls);
+    }
+    /* Wrong shape. */
+    util__rd_init(&r, b1.data, b1.len);
+    CHECK(L->load(&r, D + 1, K, &ls, err) == MQTTIDS_ERR_MALFORMED && !ls, "d mismatch accepted");
+    /* Every truncation is refused. */
+    int bad = 0;
+    for (size_t len = 0; len < b1.len; len += (len < 200 ? 1 : 7)) {
+        util__rd_init(&r, b1.data, len);
+        err[0] = '\0';
+        mqttids_err e = L->load(&r, D, K, &ls, err);
+        if (e != MQTTIDS_ERR_MALFORMED || ls || !err[0]) {
+            bad++;
+            if (ls)
+                L->free(ls);
+            ls = NULL;
+        }
+    }
+    CHECK(bad == 0, "%d truncations accepted", bad);
+    /* Corruptions: version, tree count, node feature, child pointing backwards, a probability. */
+    {
+        unsigned char *c = malloc(b1.len);
+        size_t first_node = 4 + 4 + 4 + 8 + 8 * D + 8 + 8; /* first tree's first node */
+        struct {
+            size_t off;
+            unsigned char v;
+            mqttids_err want;
+        } cases[] = {
+            {0, 2, MQTTIDS_ERR_VERSION},
+            {12 + 3, 0x7f, MQTTIDS_ERR_MALFORMED},          /* tree count huge */
+            {first_node + 2, 0x55, MQTTIDS_ERR_MALFORMED},  /* root feature out of range */
+            {first_node + 4, 0x00, MQTTIDS_ERR_MALFORMED},  /* root child 0: a cycle */
+            {b1.len - 1, 0x7f, MQTTIDS_ERR_MALFORMED},      /* last leaf value not in [0,1] */
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            memcpy(c, b1.data, b1.len);
+            c[cases[i].off] = cases[i].v;
+            util__rd_init(&r, c, b1.len);
+            mqttids_err e = L->load(&r, D, K, &ls, err);
+            CHECK(e == cases[i].want && !ls, "corruption %zu: got %d (%s)", i, (int)e, err);
+            if (ls)
+                L->free(ls);
+            ls = NULL;
+        }
+        free(c);
+    }
+    util__buf_free(&b1);
+    util__buf_free(&b2);
+    util__buf_free(&b3);
+out:
+    L->free(s1);
+    L->free(s2);
+    L->free(s3);
+    L->params_free(p);
+    free(X);
+    free(w);
+    free(y);
+}
+
+static void test_bad_input(void)
+{
+    double X[4] = {0, 1, NAN, 3};
+    int y[4] = {0, 1, 0, 1};
+    char err[MQTTIDS_ERRBUF_SIZE];
+    void *s = NULL, *p = L->params_new();
+    ml_fit_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.nthreads = 1;
+    CHECK(L->fit(p, X, 4, 1, y, 2, NULL, &ctx, &s, err) == MQTTIDS_ERR_INVALID && !s, "NaN accepted");
+    X[2] = 2;
+    y[3] = 2;
+    CHECK(L->fit(p, X, 4, 1, y, 2, NULL, &ctx, &s, err) == MQTTIDS_ERR_INVALID && !s, "class 2 of 2");
+    y[3] = 1;
+    /* One row and one constant feature still give a usable model. */
+    double c[3] = {5, 5, 5};
+    int yc[3] = {1, 1, 0};
+    CHECK(L->fit(p, c, 3, 1, yc, 2, NULL, &ctx, &s, err) == MQTTIDS_OK && s, "constant: %s", err);
+    if (s) {
+        double prob[2];
+        CHECK(L->predict(s, c, prob) == 1 && prob[0] + prob[1] > 0.999, "constant predicts majority");
+        L->free(s);
+    }
+    L->params_free(p);
+}
+
+/* Reads tests/data/rf_sklearn_tree.csv (header + numbers). */
+static double *read_fixture(size_t *nrows, size_t *ncols)
+{
+    FILE *f = fopen(MQTTIDS_TEST_DATA "/rf_sklearn_tree.csv", "r");
+    char line[4096];
+    double *v = NULL;
+    size_t n = 0, cols = 0, cap = 0;
+    if (!f)
+        return NULL;
+    if (!fgets(line, sizeof line, f)) {
+        fclose(f);
+        return NULL;
+    }
+    cols = 1;
+    for (char *q = line; *q; q++)
+        cols += *q == ',';
+    while (fgets(line, sizeof line, f)) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 512;
+            v = realloc(v, cap * cols * sizeof *v);
+        }
+        char *q = line;
+        for (size_t j = 0; j < cols; j++) {
+            size_t l = strcspn(q, ",\n");
+            if (util__parse_double(q, l, &v[n * cols + j]))
+                v[n * cols + j] = NAN;
+            q += l + (q[l] == ',');
+        }
+        n++;
+    }
+    fclose(f);
+    *nrows = n;
+    *ncols = cols;
+    return v;
+}
+
+static void test_sklearn_reference(void)
+{
+    size_t n = 0, cols = 0;
+    double *v = read_fixture(&n, &cols);
+    CHECK(v && n == 600 && cols == 17, "fixture: %zu rows, %zu cols", n, cols);
+    if (!v || cols != 17)
+        return;
+    enum { D = 4, K = 3 };
+    double *X = malloc(n * D * sizeof *X);
+    int *y = malloc(n * sizeof *y);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < D; j++)
+            X[i * D + j] = v[i * cols + j];
+        y[i] = (int)v[i * cols + 4];
+    }
+    static const char *const depths[] = {"2", "3", "5"};
+    for (size_t t = 0; t < 3; t++) {
+        const char *kv[] = {"numTrees", "1", "featureSubsetStrategy", "all", "bootstrap", "false",
+                            "maxDepth", depths[t], NULL};
+        void *p = params(kv);
+        void *s = fit(p, X, n, D, y, K, NULL, 1, 1);
+        size_t pred_off = 5 + t * 4, mism = 0, pdiff = 0;
+        double prob[K];
+        for (size_t i = 0; s && i < n; i++) {
+            int c = L->predict(s, X + i * D, prob);
+            mism += c != (int)v[i * cols + pred_off];
+            for (size_t q = 0; q < K; q++)
+                pdiff += fabs(prob[q] - v[i * cols + pred_off + 1 + q]) > 1e-9;
+        }
+        CHECK(mism == 0, "max_depth %s: %zu of %zu predictions differ from sklearn", depths[t], mism, n);
+        CHECK(pdiff == 0, "max_depth %s: %zu probabilities differ from sklearn", depths[t], pdiff);
+        L->free(s);
+        L->params_free(p);
+    }
+    free(X);
+    free(y);
+    free(v);
+}
+
+/* The real heads: first 70% of each class file to train, last 30% to test. */
+static void test_real_heads(void)
+{
+    static const char *const files[] = {
+        "legitimate_from_benign_pcap_head.csv", "dos_from_malariados_pcap_head.csv",
+        "bruteforce_from_bruteforce_pcap_head.csv", "malformed_from_malformed_pcap_head.csv",
+        "slowite_from_slowite_pcap_head.csv", "flood_from_flood_pcap_head.csv"};
+    enum { D = MQTTIDS_NFEAT };
+    char err[MQTTIDS_ERRBUF_SIZE], path[1024];
+    size_t ntr = 0, nte = 0, cap = 40000;
+    double *Xtr = malloc(cap * D * sizeof *Xtr), *Xte = malloc(cap * D * sizeof *Xte);
+    int *ytr = malloc(cap * sizeof *ytr), *yte = malloc(cap * sizeof *yte);
+    size_t count_te[MQTTIDS_NCLASS] = {0};
+    for (size_t fi = 0; fi < 6; fi++) {
+        snprintf(path, sizeof path, "%s/derived_from_pcap/%s", MQTTIDS_SHARED_DATA, files[fi]);
+        FILE *probe = fopen(path, "r");
+        if (!probe) {
+            printf("skip real heads: %s missing\n", path);
+            goto out;
+        }
+        fclose(probe);
+        mqttids_dataset *ds = mqttids_dataset_new();
+        mqttids_err e = mqttids_dataset_read_csv(ds, path, NULL, NULL, err);
+        CHECK(e == MQTTIDS_OK, "read %s: %s", path, err);
+        size_t n = mqttids_dataset_nrows(ds), cut = n * 7 / 10;
+        const int8_t *lab = mqttids_dataset_labels(ds);
+        for (size_t i = 0; i < n && ntr < cap && nte < cap; i++) {
+            double *row = i < cut ? Xtr + ntr * D : Xte + nte * D;
+            for (size_t j = 0; j < D; j++)
+                row[j] = mqttids_dataset_col_num(ds, j)[i];
+            if (i < cut)
+                ytr[ntr++] = lab[i];
+            else {
+                yte[nte++] = lab[i];
+                count_te[lab[i]]++;
+            }
+        }
+        mqttids_dataset_free(ds);
+    }
+    size_t maj = 0;
+    for (size_t c = 0; c < MQTTIDS_NCLASS; c++)
+        if (count_te[c] > maj)
+            maj = count_te[c];
+    double base = (double)maj / (double)nte;
+    /* sklearn RandomForestClassifier(20 trees, sqrt) on the same matrix: 0.575 at depth 5, 0.785 at 10. */
+    const char *kv[] = {"maxDepth", "10", NULL};
+    void *p = params(kv);
+    void *s = fit(p, Xtr, ntr, D, ytr, MQTTIDS_NCLASS, NULL, 1, 2);
+    if (s) {
+        double a = accuracy(s, Xte, nte, D, yte, MQTTIDS_NCLASS);
+        printf("real heads: train %zu, test %zu rows, majority baseline %.4f, rf accuracy %.4f\n",
+               ntr, nte, base, a);
+        CHECK(a > base + 0.35 && a > 0.72, "accuracy %.4f vs baseline %.4f", a, base);
+        double imp[D], sum = 0;
+        L->importances(s, imp);
+        for (size_t j = 0; j < D; j++)
+            sum += imp[j];
+        CHECK(fabs(sum - 1) < 1e-9, "importances sum %g", sum);
+        L->free(s);
+    }
+    L->params_free(p);
+out:
+    free(Xtr);
+    free(Xte);
+    free(ytr);
+    free(yte);
+}
+
+int main(void)
+{
+    test_params();
+    test_perfect_split();
+    test_xor();
+    test_determinism_and_files();
+    test_bad_input();
+    test_sklearn_reference();
+    test_real_heads();
+    PASS();
+}
