@@ -1,0 +1,407 @@
+/*
+ * capture.c: the public capture API: libpcap files and live interfaces, packet loop,
+ * counters, record conversion, and the dataset source (a pcap path as an input of the
+ * data commands). Errors name the file, the packet number and the byte offset.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mqttids/config.h"
+#include "capture/capture_int.h"
+#include "util/util_int.h"
+#if MQTTIDS_WITH_PCAP
+#include <pcap/pcap.h>
+#endif
+
+struct mqttids_capture {
+#if MQTTIDS_WITH_PCAP
+    pcap_t *p;               /* owned */
+#endif
+    char *name;              /* owned: path or interface */
+    int live, dlt;
+    volatile int stop;
+    cap_decoder dec;
+    mqttids_capture_stats st;
+    char hexbuf[4][12];
+};
+
+void mqttids_capture_opts_init(mqttids_capture_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->mqtt_ports[0] = 1883;
+    o->n_mqtt_ports = 1;
+    o->snaplen = 262144;
+    o->timeout_ms = 200;
+    o->max_streams = (size_t)1 << 20;
+    o->max_pdu = (size_t)16 << 20;
+}
+
+static int dlt_supported(int dlt)
+{
+    switch (dlt) {
+    case 0: case 1: case 12: case 14: case 101: case 108: case 113: case 228: case 229: case 276:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+void mqttids_capture_close(mqttids_capture *cap)
+{
+    if (!cap)
+        return;
+#if MQTTIDS_WITH_PCAP
+    if (cap->p)
+        pcap_close(cap->p);
+#endif
+    capture__decoder_free(&cap->dec);
+    free(cap->name);
+    free(cap);
+}
+
+static mqttids_err new_cap(const char *name, const mqttids_capture_opts *o, mqttids_capture **out, char *errbuf)
+{
+    mqttids_capture *cap = calloc(1, sizeof *cap);
+    *out = NULL;
+    if (!cap || !(cap->name = strdup(name)) || capture__decoder_init(&cap->dec, o) != 0) {
+        mqttids_capture_close(cap);
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", name);
+    }
+    *out = cap;
+    return MQTTIDS_OK;
+}
+
+#if MQTTIDS_WITH_PCAP
+static mqttids_err set_filter(mqttids_capture *cap, const char *filter, char *errbuf)
+{
+    struct bpf_program prog;
+    if (!filter || !*filter)
+        return MQTTIDS_OK;
+    if (pcap_compile(cap->p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0)
+        return util__fail(errbuf, MQTTIDS_ERR_INVALID, "%s: bad filter '%s': %s", cap->name, filter,
+                          pcap_geterr(cap->p));
+    if (pcap_setfilter(cap->p, &prog) != 0) {
+        pcap_freecode(&prog);
+        return util__fail(errbuf, MQTTIDS_ERR_PCAP, "%s: cannot set filter: %s", cap->name, pcap_geterr(cap->p));
+    }
+    pcap_freecode(&prog);
+    return MQTTIDS_OK;
+}
+#endif
+
+mqttids_err mqttids_capture_open_file(const char *path, const mqttids_capture_opts *o, mqttids_capture **out,
+                                      char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+#if MQTTIDS_WITH_PCAP
+    mqttids_capture_opts def;
+    mqttids_capture *cap;
+    char pe[PCAP_ERRBUF_SIZE];
+    mqttids_err err;
+    FILE *fp;
+
+    if (!o) {
+        mqttids_capture_opts_init(&def);
+        o = &def;
+    }
+    if ((err = new_cap(path, o, &cap, errbuf)) != MQTTIDS_OK)
+        return err;
+    if (strcmp(path, "-") == 0) {
+        fp = stdin;
+    } else {
+        fp = fopen(path, "rb");
+        if (!fp) {
+            err = util__fail(errbuf, MQTTIDS_ERR_IO, "%s: %s", path, strerror(errno));
+            mqttids_capture_close(cap);
+            return err;
+        }
+    }
+    pe[0] = '\0';
+    cap->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, pe);
+    if (!cap->p) {
+        if (fp != stdin)
+            fclose(fp);
+        err = util__fail(errbuf, MQTTIDS_ERR_PCAP, "%s: not a readable pcap/pcapng file: %s", path, pe);
+        mqttids_capture_close(cap);
+        return err;
+    }
+    cap->dlt = pcap_datalink(cap->p);
+    if (!dlt_supported(cap->dlt)) {
+        err = util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "%s: link type %d (%s) is not supported", path, cap->dlt,
+                         pcap_datalink_val_to_name(cap->dlt) ? pcap_datalink_val_to_name(cap->dlt) : "?");
+        mqttids_capture_close(cap);
+        return err;
+    }
+    if ((err = set_filter(cap, o->filter, errbuf)) != MQTTIDS_OK) {
+        mqttids_capture_close(cap);
+        return err;
+    }
+    *out = cap;
+    return MQTTIDS_OK;
+#else
+    (void)o;
+    *out = NULL;
+    return util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "%s: this build has no libpcap", path);
+#endif
+}
+
+mqttids_err mqttids_capture_open_live(const char *iface, const mqttids_capture_opts *o, mqttids_capture **out,
+                                      char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+#if MQTTIDS_WITH_PCAP
+    mqttids_capture_opts def;
+    mqttids_capture *cap;
+    char pe[PCAP_ERRBUF_SIZE];
+    mqttids_err err;
+    int rc;
+
+    if (!o) {
+        mqttids_capture_opts_init(&def);
+        def.idle_timeout_s = 600;
+        o = &def;
+    }
+    if ((err = new_cap(iface, o, &cap, errbuf)) != MQTTIDS_OK)
+        return err;
+    cap->live = 1;
+    pe[0] = '\0';
+    cap->p = pcap_create(iface, pe);
+    if (!cap->p) {
+        err = util__fail(errbuf, MQTTIDS_ERR_PCAP, "%s: %s", iface, pe);
+        mqttids_capture_close(cap);
+        return err;
+    }
+    pcap_set_snaplen(cap->p, o->snaplen > 0 ? o->snaplen : 262144);
+    pcap_set_promisc(cap->p, o->promisc);
+    pcap_set_timeout(cap->p, o->timeout_ms > 0 ? o->timeout_ms : 200);
+    pcap_set_tstamp_precision(cap->p, PCAP_TSTAMP_PRECISION_NANO);
+    pcap_set_buffer_size(cap->p, 8 << 20);
+    rc = pcap_activate(cap->p);
+    if (rc < 0) {
+        err = util__fail(errbuf, MQTTIDS_ERR_PCAP, "%s: cannot start capture: %s", iface,
+                         rc == PCAP_ERROR ? pcap_geterr(cap->p) : pcap_statustostr(rc));
+        mqttids_capture_close(cap);
+        return err;
+    }
+    cap->dlt = pcap_datalink(cap->p);
+    if (!dlt_supported(cap->dlt)) {
+        err = util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "%s: link type %d is not supported", iface, cap->dlt);
+        mqttids_capture_close(cap);
+        return err;
+    }
+    if ((err = set_filter(cap, o->filter ? o->filter : "tcp port 1883", errbuf)) != MQTTIDS_OK) {
+        mqttids_capture_close(cap);
+        return err;
+    }
+    *out = cap;
+    return MQTTIDS_OK;
+#else
+    (void)o;
+    *out = NULL;
+    return util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "%s: this build has no libpcap", iface);
+#endif
+}
+
+void mqttids_capture_breakloop(mqttids_capture *cap)
+{
+    if (!cap)
+        return;
+    cap->stop = 1;
+#if MQTTIDS_WITH_PCAP
+    if (cap->p)
+        pcap_breakloop(cap->p);
+#endif
+}
+
+void capture__fields_to_record(const cap_fields *f, mqttids_record *rec, char hexbuf[4][12])
+{
+    static const int hexf[4] = {MQTTIDS_F_TCP_FLAGS, MQTTIDS_F_CONACK_FLAGS, MQTTIDS_F_CONFLAGS, MQTTIDS_F_HDRFLAGS};
+    static const char hx[] = "0123456789abcdef";
+    memset(rec, 0, sizeof *rec);
+    rec->label = -1;
+    for (int f2 = 0; f2 < MQTTIDS_NFEAT; f2++)
+        if (cap_has(f, f2))
+            rec->num[f2] = (double)f->v[f2];
+    rec->num[MQTTIDS_F_TCP_TIME_DELTA] = (double)(int64_t)f->v[MQTTIDS_F_TCP_TIME_DELTA] * 1e-9;
+    for (int k = 0; k < 4; k++) {
+        int ff = hexf[k];
+        if (cap_has(f, ff)) {
+            uint32_t v = (uint32_t)f->v[ff];
+            char *b = hexbuf[k];
+            b[0] = '0';
+            b[1] = 'x';
+            for (int i = 0; i < 8; i++)
+                b[2 + i] = hx[(v >> (28 - 4 * i)) & 15];
+            b[10] = '\0';
+            rec->str[ff] = b;
+            rec->str_len[ff] = 10;
+        }
+    }
+    {
+        const cap_text *tx[4] = {&f->msg, &f->protoname, &f->willmsg, &f->willtopic};
+        const int tf[4] = {MQTTIDS_F_MSG, MQTTIDS_F_PROTONAME, MQTTIDS_F_WILLMSG, MQTTIDS_F_WILLTOPIC};
+        for (int k = 0; k < 4; k++) {
+            rec->num[tf[k]] = 0;
+            if (cap_has(f, tf[k]) && tx[k]->len > 0) {
+                rec->str[tf[k]] = tx[k]->p;
+                rec->str_len[tf[k]] = (uint32_t)tx[k]->len;
+                rec->num[tf[k]] = 1;
+            }
+        }
+    }
+}
+
+mqttids_err capture__next_fields(mqttids_capture *cap, mqttids_flow *flow, mqttids_capture_status *status,
+                                 char *errbuf)
+{
+#if MQTTIDS_WITH_PCAP
+    for (;;) {
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        long off = -1;
+        int rc, r;
+        int64_t ts;
+        if (cap->stop) {
+            *status = MQTTIDS_CAPTURE_END;
+            return MQTTIDS_OK;
+        }
+        if (!cap->live && pcap_file(cap->p))
+            off = ftell(pcap_file(cap->p));
+        rc = pcap_next_ex(cap->p, &h, &data);
+        if (rc == 0) {
+            *status = MQTTIDS_CAPTURE_TIMEOUT;
+            return MQTTIDS_OK;
+        }
+        if (rc == PCAP_ERROR_BREAK) {
+            *status = MQTTIDS_CAPTURE_END;
+            return MQTTIDS_OK;
+        }
+        if (rc < 0) {
+            if (off >= 0)
+                return util__fail(errbuf, MQTTIDS_ERR_PCAP, "%s: packet %llu (record at byte offset %ld): %s",
+                                  cap->name, (unsigned long long)cap->st.packets + 1, off, pcap_geterr(cap->p));
+            return util__fail(errbuf, MQTTIDS_ERR_PCAP, "%s: packet %llu: %s", cap->name,
+                              (unsigned long long)cap->st.packets + 1, pcap_geterr(cap->p));
+        }
+        cap->st.packets++;
+        ts = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec; /* nano precision */
+        r = capture__decode_packet(&cap->dec, cap->dlt, data, h->caplen, ts, flow);
+        if (r < 0)
+            return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: packet %llu: out of memory", cap->name,
+                              (unsigned long long)cap->st.packets);
+        if (r == 0) {
+            cap->st.skipped++;
+            continue;
+        }
+        cap->st.rows++;
+        if (flow) {
+            flow->ts_sec = (int64_t)h->ts.tv_sec;
+            flow->ts_nsec = (uint32_t)h->ts.tv_usec;
+            flow->frame = cap->st.packets;
+        }
+        *status = MQTTIDS_CAPTURE_ROW;
+        return MQTTIDS_OK;
+    }
+#else
+    (void)cap;
+    (void)flow;
+    *status = MQTTIDS_CAPTURE_END;
+    return util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "this build has no libpcap");
+#endif
+}
+
+const cap_fields *capture__fields(const mqttids_capture *cap)
+{
+    return &cap->dec.f;
+}
+
+mqttids_err mqttids_capture_next(mqttids_capture *cap, mqttids_record *rec, mqttids_flow *flow,
+                                 mqttids_capture_status *status, char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+    mqttids_err err = capture__next_fields(cap, flow, status, errbuf);
+    if (err == MQTTIDS_OK && *status == MQTTIDS_CAPTURE_ROW)
+        capture__fields_to_record(&cap->dec.f, rec, cap->hexbuf);
+    return err;
+}
+
+void mqttids_capture_get_stats(mqttids_capture *cap, mqttids_capture_stats *st)
+{
+    *st = cap->st;
+    st->mqtt_rows = cap->dec.mqtt_rows;
+    st->streams = cap->dec.table.next_index;
+    st->streams_evicted = cap->dec.table.evicted;
+#if MQTTIDS_WITH_PCAP
+    if (cap->live && cap->p) {
+        struct pcap_stat ps;
+        if (pcap_stats(cap->p, &ps) == 0) {
+            st->drops = ps.ps_drop;
+            st->if_drops = ps.ps_ifdrop;
+        }
+    }
+#endif
+}
+
+const char *mqttids_flow_addr(const mqttids_flow *f, int dst, char *buf, size_t size)
+{
+    const uint8_t *a = dst ? f->dst : f->src;
+    if (!inet_ntop(f->ip_version == 6 ? AF_INET6 : AF_INET, a, buf, (socklen_t)size))
+        snprintf(buf, size, "?");
+    return buf;
+}
+
+int mqttids_capture_is_pcap_file(const char *path)
+{
+    unsigned char m[4];
+    FILE *fp;
+    size_t n;
+    uint32_t be, le;
+    if (!path || strcmp(path, "-") == 0)
+        return 0;
+    fp = fopen(path, "rb");
+    if (!fp)
+        return 0;
+    n = fread(m, 1, 4, fp);
+    fclose(fp);
+    if (n != 4)
+        return 0;
+    be = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
+    le = (uint32_t)m[3] << 24 | (uint32_t)m[2] << 16 | (uint32_t)m[1] << 8 | m[0];
+    if (be == 0x0a0d0d0a) /* pcapng section header block */
+        return 1;
+    return be == 0xa1b2c3d4 || le == 0xa1b2c3d4 || be == 0xa1b23c4d || le == 0xa1b23c4d;
+}
+
+mqttids_err mqttids_capture_read_dataset(mqttids_dataset *ds, const char *path, const mqttids_capture_opts *o,
+                                         mqttids_split split, int label, uint64_t *rows,
+                                         char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+    mqttids_capture *cap;
+    mqttids_err err;
+    size_t n0 = mqttids_dataset_nrows(ds);
+    uint64_t nr = 0;
+    if (rows)
+        *rows = 0;
+    if ((err = mqttids_capture_open_file(path, o, &cap, errbuf)) != MQTTIDS_OK)
+        return err;
+    for (;;) {
+        mqttids_record rec;
+        mqttids_capture_status stt;
+        err = mqttids_capture_next(cap, &rec, NULL, &stt, errbuf);
+        if (err != MQTTIDS_OK || stt != MQTTIDS_CAPTURE_ROW)
+            break;
+        rec.label = label;
+        if (mqttids_dataset_append(ds, &rec, split, NULL) != MQTTIDS_OK) {
+            err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory after %llu rows", path,
+                             (unsigned long long)nr);
+            break;
+        }
+        nr++;
+    }
+    mqttids_capture_close(cap);
+    if (err != MQTTIDS_OK) {
+        mqttids_dataset_truncate(ds, n0);
+        return err;
+    }
+    if (rows)
+        *rows = nr;
+    return MQTTIDS_OK;
+}

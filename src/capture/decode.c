@@ -1,0 +1,448 @@
+/*
+ * decode.c: one packet -> one row. Link layer (Ethernet + VLAN, Linux cooked SLL/SLL2, raw
+ * IP, BSD loopback), IPv4/IPv6, TCP; tshark's per-stream TCP analysis (tcp.time_delta,
+ * retransmission / out-of-order classification, which decides whether MQTT is dissected)
+ * and its MQTT reassembly (tcp_dissect_pdus + desegment_tcp). The rules and their sources
+ * are written down in docs/internals/capture.md.
+ *
+ * Not here: pcap I/O (capture.c), the MQTT message fields (mqtt.c), CSV text (mqttset.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "capture/capture_int.h"
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_ACK 0x10
+
+#define TA_RETRANSMISSION 0x01
+#define TA_OUT_OF_ORDER 0x02
+#define TA_KEEP_ALIVE 0x04
+#define TA_ZERO_WINDOW_PROBE 0x08
+
+static inline int32_t seqdiff(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b);
+}
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+int capture__decoder_init(cap_decoder *d, const mqttids_capture_opts *o)
+{
+    memset(d, 0, sizeof *d);
+    d->nports = o->n_mqtt_ports < 0 ? 0
+                : o->n_mqtt_ports > MQTTIDS_CAPTURE_MAX_PORTS ? MQTTIDS_CAPTURE_MAX_PORTS
+                                                              : o->n_mqtt_ports;
+    memcpy(d->ports, o->mqtt_ports, sizeof d->ports);
+    d->max_pdu = o->max_pdu ? o->max_pdu : ((size_t)16 << 20);
+    return capture__table_init(&d->table, o->max_streams, o->idle_timeout_s);
+}
+
+void capture__decoder_free(cap_decoder *d)
+{
+    capture__table_free(&d->table);
+    free(d->f.msg.p);
+    free(d->f.protoname.p);
+    free(d->f.willmsg.p);
+    free(d->f.willtopic.p);
+    memset(d, 0, sizeof *d);
+}
+
+static int is_mqtt_port(const cap_decoder *d, uint16_t a, uint16_t b)
+{
+    for (int i = 0; i < d->nports; i++)
+        if (d->ports[i] == a || d->ports[i] == b)
+            return 1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* MQTT over TCP: tcp_dissect_pdus with fixed_len 2 and desegmentation on.             */
+
+static void pend_drop(cap_dir *D)
+{
+    D->pend_on = 0;
+    D->pend_more = 0;
+    D->pend_len = 0;
+}
+
+static int pend_store(cap_decoder *d, cap_dir *D, const uint8_t *p, size_t n, size_t keep)
+{
+    size_t need = keep + n;
+    if (need > d->max_pdu) {
+        pend_drop(D);
+        return -1;
+    }
+    if (need > D->pend_cap) {
+        size_t c = D->pend_cap ? D->pend_cap : 256;
+        uint8_t *q;
+        while (c < need)
+            c *= 2;
+        q = realloc(D->pend, c);
+        if (!q) {
+            pend_drop(D);
+            return -1;
+        }
+        D->pend = q;
+        D->pend_cap = c;
+    }
+    memmove(D->pend + keep, p, n);
+    D->pend_len = need;
+    return 0;
+}
+
+/* The PDU loop over buf[0..n) whose first byte has sequence number seq. */
+static void pdu_loop(cap_decoder *d, cap_stream *s, cap_dir *D, const uint8_t *buf, size_t n, uint32_t seq)
+{
+    size_t off = 0;
+    while (off < n) {
+        size_t rem = n - off;
+        uint64_t plen;
+        if (rem < 2) {
+            /* DESEGMENT_ONE_MORE_SEGMENT: keep the bytes, retry with the next segment */
+            if (pend_store(d, D, buf + off, rem, 0) == 0) {
+                D->pend_on = 1;
+                D->pend_more = 1;
+                D->pend_next = seq + (uint32_t)n;
+            }
+            return;
+        }
+        plen = capture__mqtt_pdu_len(buf + off, rem);
+        if (plen < 2)
+            return; /* length field runs past the data or wraps: tshark stops here */
+        if (plen > rem) {
+            if (pend_store(d, D, buf + off, rem, 0) == 0) {
+                D->pend_on = 1;
+                D->pend_more = 0;
+                D->pend_next = seq + (uint32_t)n;
+                D->pend_end = seq + (uint32_t)off + (uint32_t)plen;
+            }
+            return;
+        }
+        capture__mqtt_pdu(&d->f, s, buf + off, (size_t)plen);
+        off += (size_t)plen;
+    }
+}
+
+static void mqtt_segment(cap_decoder *d, cap_stream *s, cap_dir *D, const uint8_t *p, size_t n, uint32_t seq)
+{
+    if (D->pend_on) {
+        uint32_t start = D->pend_next - (uint32_t)D->pend_len;
+        if (seq == D->pend_next) {
+            if (D->pend_more) {
+                uint8_t *tmp;
+                size_t tlen;
+                if (pend_store(d, D, p, n, D->pend_len) < 0)
+                    return;
+                /* reassembled data = kept bytes + this whole segment, dissected afresh */
+                tmp = D->pend;
+                tlen = D->pend_len;
+                D->pend = NULL;
+                D->pend_cap = 0;
+                pend_drop(D);
+                pdu_loop(d, s, D, tmp, tlen, start);
+                if (!D->pend) {
+                    D->pend = tmp;
+                    D->pend_cap = tlen;
+                } else {
+                    free(tmp);
+                }
+                return;
+            }
+            if (seqdiff(seq + (uint32_t)n, D->pend_end) < 0) {
+                /* still incomplete: a middle segment shows no MQTT fields */
+                if (pend_store(d, D, p, n, D->pend_len) == 0)
+                    D->pend_next = seq + (uint32_t)n;
+                return;
+            } else {
+                size_t take = (size_t)(D->pend_end - seq);
+                size_t pdu = (size_t)(D->pend_end - start);
+                if (pend_store(d, D, p, take, D->pend_len) < 0)
+                    return;
+                pend_drop(D);
+                capture__mqtt_pdu(&d->f, s, D->pend, pdu);
+                if (take < n)
+                    pdu_loop(d, s, D, p + take, n - take, seq + (uint32_t)take);
+                return;
+            }
+        }
+        /* not the expected next byte: the message has a hole and never completes */
+        if (!D->pend_more && seqdiff(seq, start) > 0 && seqdiff(seq, D->pend_end) < 0) {
+            uint32_t end = D->pend_end;
+            pend_drop(D);
+            if (seqdiff(seq + (uint32_t)n, end) > 0) {
+                size_t skip = (size_t)(end - seq);
+                pdu_loop(d, s, D, p + skip, n - skip, end);
+            }
+            return;
+        }
+        pend_drop(D);
+    }
+    pdu_loop(d, s, D, p, n, seq);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* tshark's tcp_analyze_sequence_number, the parts that decide retransmission and     */
+/* out-of-order (those segments are not handed to MQTT: tcp.no_subdissector_on_error). */
+
+static int analyze(cap_stream *s, int dir, uint32_t seq, uint32_t ack, uint32_t seglen, uint16_t flags,
+                   uint32_t window, int64_t now)
+{
+    cap_dir *F = &s->d[dir], *R = &s->d[!dir];
+    int ta = 0;
+    uint32_t nextseq;
+
+    if (!F->base_set) {
+        F->base_seq = (flags & TH_SYN) ? seq : seq - 1;
+        F->base_set = 1;
+    }
+    if (!R->base_set && (flags & TH_ACK)) {
+        R->base_seq = ack - 1;
+        R->base_set = 1;
+    }
+    if (seglen == 1 && F->nextseq_set && seq == F->nextseq && R->window == 0)
+        ta |= TA_ZERO_WINDOW_PROBE;
+    if (!(ta & TA_ZERO_WINDOW_PROBE)) {
+        if (seglen <= 1 && F->nextseq_set && seq == F->nextseq - 1 && !(flags & (TH_SYN | TH_FIN | TH_RST)))
+            ta |= TA_KEEP_ALIVE;
+        /* duplicate ACK counting (fast retransmission needs it) */
+        if (seglen == 0 && window && window == F->window && F->nextseq_set && seq == F->nextseq &&
+            ack == F->lastack && !(flags & (TH_SYN | TH_FIN | TH_RST)) &&
+            !(R->last_keepalive && window == F->window))
+            F->dupacknum = F->dupacknum < 0 ? 1 : F->dupacknum + 1;
+    }
+    if (ack != F->lastack)
+        F->dupacknum = 0;
+
+    if ((seglen > 0 || (flags & (TH_SYN | TH_FIN))) && !(ta & TA_KEEP_ALIVE)) {
+        int not_adv = F->nextseq_set && seqdiff(seq, F->nextseq) < 0;
+        if (seglen > 1 && F->nextseq_set && F->nextseq - 1 == seq)
+            not_adv = 0;
+        if (seglen > 0 && R->lastack && seqdiff(seq + seglen, R->lastack) <= 0) {
+            /* spurious retransmission: flagged, but still dissected */
+        } else if (not_adv && R->dupacknum >= 2 && R->lastack == seq && now - R->lastack_ns < 20000000) {
+            /* fast retransmission: still dissected */
+        } else {
+            int64_t thres = s->first_rtt_ns ? s->first_rtt_ns : 3000000;
+            uint32_t end = seq + seglen + ((flags & (TH_SYN | TH_FIN)) ? 1u : 0u);
+            if (not_adv && now - F->nextseq_ns < thres && F->nextseq != end)
+                ta |= TA_OUT_OF_ORDER;
+            else if (not_adv)
+                ta |= TA_RETRANSMISSION;
+        }
+    }
+
+    nextseq = seq + seglen + ((flags & (TH_SYN | TH_FIN)) ? 1u : 0u);
+    if (!F->nextseq_set || seqdiff(nextseq, F->nextseq) > 0) {
+        if (!(ta & TA_ZERO_WINDOW_PROBE)) {
+            F->nextseq = nextseq;
+            F->nextseq_set = 1;
+            F->nextseq_ns = now;
+        }
+    }
+    F->window = window;
+    F->lastack = ack;
+    F->lastack_ns = now;
+    F->last_keepalive = (ta & TA_KEEP_ALIVE) != 0;
+    return ta;
+}
+
+/* ---------------------------------------------------------------------------------- */
+
+static int tcp_packet(cap_decoder *d, const uint8_t *src, const uint8_t *dst, int v6, const uint8_t *t,
+                      size_t cap, size_t reported, int64_t ts, mqttids_flow *flow)
+{
+    uint16_t sport, dport, flags;
+    uint32_t seq, ack, window, seglen;
+    size_t hlen, alen = v6 ? 16 : 4;
+    cap_key key;
+    cap_stream *s;
+    int created, dir, ta;
+    int64_t delta;
+    cap_fields *f = &d->f;
+
+    if (cap < 20 || reported < 20)
+        return 0;
+    hlen = (size_t)(t[12] >> 4) * 4;
+    if (hlen < 20 || hlen > reported || hlen > cap)
+        return 0;
+    sport = rd16(t);
+    dport = rd16(t + 2);
+    seq = rd32(t + 4);
+    ack = rd32(t + 8);
+    flags = rd16(t + 12) & 0x0fff;
+    window = rd16(t + 14);
+    seglen = (uint32_t)(reported - hlen);
+
+    memset(&key, 0, sizeof key);
+    key.v6 = (uint8_t)v6;
+    {
+        int c = memcmp(src, dst, alen);
+        if (c == 0)
+            c = sport < dport ? -1 : sport > dport ? 1 : 0;
+        dir = c > 0;
+        memcpy(key.a, dir ? dst : src, alen);
+        memcpy(key.b, dir ? src : dst, alen);
+        key.pa = dir ? dport : sport;
+        key.pb = dir ? sport : dport;
+    }
+    capture__table_expire(&d->table, ts);
+    s = capture__table_get(&d->table, &key, ts, &created);
+    if (!s)
+        return -1;
+    if (!created && (flags & (TH_SYN | TH_ACK)) == TH_SYN && s->d[dir].base_set && seq != s->d[dir].base_seq) {
+        /* a new SYN on the ports of an earlier connection: tshark starts a new stream */
+        capture__stream_reset(&d->table, s);
+        created = 1;
+    }
+    delta = created ? 0 : ts - s->last_ns;
+    s->last_ns = ts;
+    if ((flags & (TH_SYN | TH_ACK)) == TH_SYN && !s->syn_ns) {
+        s->syn_ns = ts;
+        s->syn_from_a = (uint8_t)(dir == 0);
+    } else if (s->syn_ns && !s->first_rtt_ns && (flags & (TH_SYN | TH_ACK)) == TH_ACK &&
+               (dir == 0) == (s->syn_from_a != 0) && s->d[!dir].base_set) {
+        s->first_rtt_ns = ts - s->syn_ns;
+    }
+
+    ta = analyze(s, dir, seq, ack, seglen, flags, window, ts);
+
+    f->set = 0;
+    cap_set(f, MQTTIDS_F_TCP_FLAGS, flags);
+    cap_set(f, MQTTIDS_F_TCP_TIME_DELTA, (uint64_t)delta);
+    cap_set(f, MQTTIDS_F_TCP_LEN, seglen);
+
+    if (seglen > 0 && is_mqtt_port(d, sport, dport) && !(ta & (TA_RETRANSMISSION | TA_OUT_OF_ORDER))) {
+        if (cap - hlen < seglen)
+            pend_drop(&s->d[dir]); /* cut by the snap length: no reassembly possible */
+        else
+            mqtt_segment(d, s, &s->d[dir], t + hlen, seglen, seq);
+    }
+    if (f->set >> MQTTIDS_F_CONACK_FLAGS)
+        d->mqtt_rows++;
+
+    if (flow) {
+        flow->stream = s->index;
+        flow->ip_version = v6 ? 6 : 4;
+        memset(flow->src, 0, sizeof flow->src);
+        memset(flow->dst, 0, sizeof flow->dst);
+        memcpy(flow->src, src, alen);
+        memcpy(flow->dst, dst, alen);
+        flow->sport = sport;
+        flow->dport = dport;
+        flow->is_mqtt = (f->set >> MQTTIDS_F_CONACK_FLAGS) != 0;
+        flow->present = f->set;
+    }
+    return 1;
+}
+
+static int ip_packet(cap_decoder *d, const uint8_t *p, size_t cap, int64_t ts, mqttids_flow *flow)
+{
+    if (cap < 1)
+        return 0;
+    if ((p[0] >> 4) == 4) {
+        size_t ihl, tot;
+        if (cap < 20)
+            return 0;
+        ihl = (size_t)(p[0] & 15) * 4;
+        tot = rd16(p + 2);
+        if (ihl < 20 || ihl > cap)
+            return 0;
+        if (tot == 0)
+            tot = cap; /* TSO: length not filled in */
+        if (tot < ihl)
+            return 0;
+        if ((rd16(p + 6) & 0x3fff) != 0 || p[9] != 6)
+            return 0; /* fragments and non-TCP */
+        return tcp_packet(d, p + 12, p + 16, 0, p + ihl, (cap < tot ? cap : tot) - ihl, tot - ihl, ts, flow);
+    }
+    if ((p[0] >> 4) == 6) {
+        size_t off = 40, plen;
+        uint8_t nh;
+        if (cap < 40)
+            return 0;
+        plen = rd16(p + 4);
+        nh = p[6];
+        for (int guard = 0; guard < 16; guard++) {
+            if (nh == 0 || nh == 43 || nh == 60) {
+                size_t l;
+                if (off + 2 > cap)
+                    return 0;
+                l = ((size_t)p[off + 1] + 1) * 8;
+                nh = p[off];
+                off += l;
+            } else if (nh == 51) {
+                size_t l;
+                if (off + 2 > cap)
+                    return 0;
+                l = ((size_t)p[off + 1] + 2) * 4;
+                nh = p[off];
+                off += l;
+            } else {
+                break;
+            }
+        }
+        if (nh != 6 || off > 40 + plen || off > cap)
+            return 0;
+        {
+            size_t end = 40 + plen;
+            size_t capend = cap < end ? cap : end;
+            return tcp_packet(d, p + 8, p + 24, 1, p + off, capend - off, end - off, ts, flow);
+        }
+    }
+    return 0;
+}
+
+int capture__decode_packet(cap_decoder *d, int dlt, const uint8_t *pkt, size_t caplen, int64_t ts_ns,
+                           mqttids_flow *flow)
+{
+    size_t off;
+    uint16_t et;
+    switch (dlt) {
+    case 1: /* DLT_EN10MB */
+        if (caplen < 14)
+            return 0;
+        et = rd16(pkt + 12);
+        off = 14;
+        while ((et == 0x8100 || et == 0x88a8 || et == 0x9100) && off + 4 <= caplen) {
+            et = rd16(pkt + off + 2);
+            off += 4;
+        }
+        break;
+    case 113: /* DLT_LINUX_SLL */
+        if (caplen < 16)
+            return 0;
+        et = rd16(pkt + 14);
+        off = 16;
+        break;
+    case 276: /* DLT_LINUX_SLL2 */
+        if (caplen < 20)
+            return 0;
+        et = rd16(pkt);
+        off = 20;
+        break;
+    case 12:  /* DLT_RAW */
+    case 14:  /* DLT_RAW (BSD) */
+    case 101: /* LINKTYPE_RAW */
+    case 228: /* DLT_IPV4 */
+    case 229: /* DLT_IPV6 */
+        return ip_packet(d, pkt, caplen, ts_ns, flow);
+    case 0:   /* DLT_NULL */
+    case 108: /* DLT_LOOP */
+        if (caplen < 4)
+            return 0;
+        return ip_packet(d, pkt + 4, caplen - 4, ts_ns, flow);
+    default:
+        return 0;
+    }
+    if (et != 0x0800 && et != 0x86dd)
+        return 0;
+    return ip_packet(d, pkt + off, caplen - off, ts_ns, flow);
+}
