@@ -16,45 +16,6 @@
 #define MQTTIDS_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define MQTTIDS_PRINTF(a, b)
-
-/*
- * Growable byte buffer for binary files (model files, caches), little-endian writers.
- * A failed append frees the buffer and marks it failed; check ->failed once at the end.
- */
-typedef struct util_buf {
-    unsigned char *data; /* owned */
-    size_t len, cap, max;/* max: hard cap (0: 1 GiB) */
-    int failed;
-} util_buf;
-void util__buf_init(util_buf *b, size_t max);
-void util__buf_free(util_buf *b);
-void util__buf_put(util_buf *b, const void *p, size_t n);
-void util__buf_u8(util_buf *b, uint8_t v);
-void util__buf_u32(util_buf *b, uint32_t v);
-void util__buf_u64(util_buf *b, uint64_t v);
-void util__buf_f64(util_buf *b, double v);
-void util__buf_str(util_buf *b, const char *s); /* u32 length + bytes (no NUL) */
-
-/*
- * Bounds-checked reader over untrusted bytes. Every get returns 0, or -1 once the data
- * runs out (then ->failed is set and every later get fails too).
- */
-typedef struct util_rd {
-    const unsigned char *p;
-    size_t len, off;
-    int failed;
-} util_rd;
-void util__rd_init(util_rd *r, const void *p, size_t len);
-int util__rd_bytes(util_rd *r, void *out, size_t n);
-int util__rd_u8(util_rd *r, uint8_t *v);
-int util__rd_u32(util_rd *r, uint32_t *v);
-int util__rd_u64(util_rd *r, uint64_t *v);
-int util__rd_f64(util_rd *r, double *v);
-/* Reads a u32-length string of at most max bytes into a new NUL-terminated malloc'd copy. */
-int util__rd_str(util_rd *r, char **out, size_t max);
-/* Reads a count and checks count * elem_size fits in what is left (bound before allocating). */
-int util__rd_count(util_rd *r, uint64_t *count, size_t elem_size);
-
 #endif
 
 /* Writes a formatted message into errbuf (may be NULL) and returns err. */
@@ -66,45 +27,6 @@ mqttids_err util__fail(char *errbuf, mqttids_err err, const char *fmt, ...) MQTT
 #else
 mqttids_err util__malformed_at(const char *file, int line);
 #define MQTTIDS_MALFORMED_AT() util__malformed_at(__FILE__, __LINE__)
-
-/*
- * Growable byte buffer for binary files (model files, caches), little-endian writers.
- * A failed append frees the buffer and marks it failed; check ->failed once at the end.
- */
-typedef struct util_buf {
-    unsigned char *data; /* owned */
-    size_t len, cap, max;/* max: hard cap (0: 1 GiB) */
-    int failed;
-} util_buf;
-void util__buf_init(util_buf *b, size_t max);
-void util__buf_free(util_buf *b);
-void util__buf_put(util_buf *b, const void *p, size_t n);
-void util__buf_u8(util_buf *b, uint8_t v);
-void util__buf_u32(util_buf *b, uint32_t v);
-void util__buf_u64(util_buf *b, uint64_t v);
-void util__buf_f64(util_buf *b, double v);
-void util__buf_str(util_buf *b, const char *s); /* u32 length + bytes (no NUL) */
-
-/*
- * Bounds-checked reader over untrusted bytes. Every get returns 0, or -1 once the data
- * runs out (then ->failed is set and every later get fails too).
- */
-typedef struct util_rd {
-    const unsigned char *p;
-    size_t len, off;
-    int failed;
-} util_rd;
-void util__rd_init(util_rd *r, const void *p, size_t len);
-int util__rd_bytes(util_rd *r, void *out, size_t n);
-int util__rd_u8(util_rd *r, uint8_t *v);
-int util__rd_u32(util_rd *r, uint32_t *v);
-int util__rd_u64(util_rd *r, uint64_t *v);
-int util__rd_f64(util_rd *r, double *v);
-/* Reads a u32-length string of at most max bytes into a new NUL-terminated malloc'd copy. */
-int util__rd_str(util_rd *r, char **out, size_t max);
-/* Reads a count and checks count * elem_size fits in what is left (bound before allocating). */
-int util__rd_count(util_rd *r, uint64_t *count, size_t elem_size);
-
 #endif
 
 /* Logging through the caller-set callback. */
