@@ -473,8 +473,10 @@ static int fast_row(mqttids_dataset *ds, const colmap *cm, fcache *fc, const cha
         if (m >= 0) {
             ds_col *col = &ds->cols[m];
             if (fc_hit(f, p, l)) {
-                col->num[i] = f->num;
-                if (col->keep_strings)
+                /* arrays are zero beyond nrows: storing a 0 would only dirty a page */
+                if (f->num != 0.0 || signbit(f->num))
+                    col->num[i] = f->num;
+                if (col->keep_strings && f->code)
                     col->codes[i] = f->code;
             } else {
                 mqttids_kind kind = col->kind;
@@ -521,7 +523,8 @@ static int fast_row(mqttids_dataset *ds, const colmap *cm, fcache *fc, const cha
                 f->num = v;
                 fc_store(f, p, l);
             }
-            ds->cols[cm->extra_col[k]].num[i] = v;
+            if (v != 0.0 || signbit(v))
+                ds->cols[cm->extra_col[k]].num[i] = v;
             if (k == cm->train_flag_pos && *split == MQTTIDS_SPLIT_NONE) {
                 if (v == 1.0)
                     *split = MQTTIDS_SPLIT_TRAIN;
@@ -560,8 +563,6 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
     size_t *extra_cols = NULL;
     size_t start_rows = ds->nrows;
     fcache *fc = NULL;
-    size_t *unmapped = NULL; /* extra columns of ds this file does not have */
-    size_t n_unmapped = 0;
     uint64_t next_progress = 8u << 20;
     mqttids_err err;
     char *line;
@@ -588,8 +589,7 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
     extra = malloc(READ_MAX_FIELDS * sizeof *extra);
     extra_cols = malloc(READ_MAX_FIELDS * sizeof *extra_cols);
     fc = calloc(READ_MAX_FIELDS, sizeof *fc);
-    unmapped = malloc(DS_MAX_COLS * sizeof *unmapped);
-    if (!cm || !fields || !extra || !extra_cols || !fc || !unmapped) {
+    if (!cm || !fields || !extra || !extra_cols || !fc) {
         err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", path);
         goto out_free;
     }
@@ -616,14 +616,6 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
             if (est < (double)DS_MAX_ROWS)
                 dataset__reserve(ds, ds->nrows + (size_t)est);
         }
-    }
-    for (size_t j = MQTTIDS_NFEAT; j < ds->ncols; j++) {
-        int mapped = 0;
-        for (int k = 0; k < cm->ncols; k++)
-            if (cm->map[k] == MAP_EXTRA && cm->extra_col[k] == j)
-                mapped = 1;
-        if (!mapped)
-            unmapped[n_unmapped++] = j;
     }
 
     for (;;) {
@@ -655,8 +647,6 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
             mqttids_split fsplit = opts->split;
             if (len && fast_row(ds, cm, fc, line, len, &fsplit, &label)) {
                 size_t i = ds->nrows;
-                for (size_t q = 0; q < n_unmapped; q++)
-                    ds->cols[unmapped[q]].num[i] = 0.0;
                 ds->labels[i] = (int8_t)label;
                 ds->splits[i] = (uint8_t)fsplit;
                 if (ds->cols[MQTTIDS_F_TCP_TIME_DELTA].num[i] < 0) {
@@ -665,6 +655,7 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
                 }
                 ds->nrows = i + 1;
                 rep->rows_kept++;
+                /* rows beyond nrows stay zero (fast_row skips storing zeros) */
                 if (opts->max_rows && rep->rows_kept >= opts->max_rows)
                     break;
                 if (opts->progress && r.bytes_done >= next_progress) {
@@ -676,6 +667,8 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
                 }
                 continue;
             }
+            /* the fast path may have stored part of this row: back to zeros */
+            dataset__clear_rows(ds, ds->nrows, ds->nrows + 1);
         }
         if (len == 0) {
             why = "empty line";
@@ -842,7 +835,6 @@ out_free:
     free(extra_cols);
     free(copy);
     free(fc);
-    free(unmapped);
     rd_close(&r);
     return err;
 }

@@ -50,6 +50,11 @@ struct mqttids_dataset {
 mqttids_err dataset__reserve(mqttids_dataset *ds, size_t want);
 /* Code of s in col's dictionary, adding it if new. Returns MQTTIDS_ERR_NOMEM on failure. */
 mqttids_err dataset__dict_code(ds_dict *d, const char *s, size_t len, uint32_t *code /* OUT */);
+/*
+ * Zeroes rows [from, to) of every column (arrays are kept zero beyond nrows; the reader
+ * skips storing zeros).
+ */
+void dataset__clear_rows(mqttids_dataset *ds, size_t from, size_t to);
 /* Switches mqtt.msg string keeping on (before any row is added). */
 void dataset__set_keep_payload(mqttids_dataset *ds, int keep);
 
