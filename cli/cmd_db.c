@@ -1,0 +1,344 @@
+/*
+ * cmd_db.c: "mqttids db": PostgreSQL as the study used it: "db load" writes MQTTset
+ * CSV inputs into a typed table (one transaction), "db stats" answers the study's
+ * questions by SQL on the server and prints them as "mqttids stats" does.
+ * Reading a table back is not here: every data command takes --db/--table as a source.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+
+const char cmd_db_summary[] = "PostgreSQL: load CSV inputs into a table, answer the study's questions by SQL";
+
+static void help(void)
+{
+    printf("Usage: mqttids db load  --db CONNINFO [--table NAME] [--replace|--append] --train PATH... --test PATH...\n"
+           "       mqttids db stats --db CONNINFO [--table NAME] [--top X] [--json]\n\n"
+           "load   reads the inputs with the CSV reader (--on-error, --reject as everywhere) and\n"
+           "       writes them into a typed table (the study's column names, tcp_flags ... target,\n"
+           "       train_flag, plus row_id) with COPY, in one transaction: on any failure the\n"
+           "       earlier table is left as it was. The schema is created when missing.\n"
+           "stats  rows per split and class, mean mqtt_len over train, mean tcp_len per class and\n"
+           "       the top X tcp_flags, computed by SQL on the server; the same tables as\n"
+           "       'mqttids stats' prints for the same data.\n\n"
+           "Options:\n"
+           "      --db CONNINFO   libpq connection string or URI, e.g. 'host=db dbname=ids sslmode=require'\n"
+           "                      or postgresql://user@host/db; PG* environment variables fill the rest\n"
+           "                      (use PGPASSWORD or ~/.pgpass rather than a password in the string)\n"
+           "      --table NAME    [schema.]table, SQL identifier rules (default %s)\n"
+           "      --replace       load: the new rows replace the table (default)\n"
+           "      --append        load: add the rows after the table's last row_id\n"
+           "      --top X         stats: how many tcp_flags values to list (default 5)\n"
+           "      --json          machine-readable output on stdout\n"
+           "  -q, --quiet         no progress or info lines on stderr\n"
+           "  -h, --help          this help\n\n"
+           CLI_INPUT_HELP "\n"
+           "Every data command (stats, train, eval, ...) reads a table with --db CONNINFO --table NAME\n"
+           "(split from train_flag: 1 train, 0 test).\n",
+           MQTTIDS_STORE_DEFAULT_TABLE);
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int open_store(const char *conninfo, mqttids_store **st)
+{
+    char errbuf[MQTTIDS_ERRBUF_SIZE], shown[512];
+    mqttids_err err = mqttids_store_open(conninfo, st, errbuf);
+    if (err != MQTTIDS_OK) {
+        mqttids_store_mask_conninfo(conninfo, shown, sizeof shown);
+        cli_err("%s (connection: %s)", errbuf, shown);
+        return err == MQTTIDS_ERR_INVALID ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_OK;
+}
+
+static int db_load(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"replace", no_argument, NULL, 'r'},
+        {"append", no_argument, NULL, 'a'},
+        {"json", no_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        CLI_INPUT_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    cli_inputs in;
+    const char *conninfo = NULL, *table = MQTTIDS_STORE_DEFAULT_TABLE;
+    mqttids_store_mode mode = MQTTIDS_STORE_REPLACE;
+    mqttids_store *st = NULL;
+    mqttids_dataset *ds = NULL;
+    json_object *report = NULL;
+    int json = 0, opt, rc, have_db = 0;
+    uint64_t rows = 0;
+    double t0, t1, t2;
+    char shown[512];
+
+    cli_inputs_init(&in);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+        int r;
+        /* --db/--table name the destination here, not a source */
+        if (opt == 0x1007) {
+            conninfo = optarg;
+            have_db = 1;
+            continue;
+        }
+        if (opt == 0x1008) {
+            table = optarg;
+            continue;
+        }
+        r = cli_inputs_option(&in, "db load", opt, optarg);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        switch (opt) {
+        case 'r':
+            mode = MQTTIDS_STORE_REPLACE;
+            break;
+        case 'a':
+            mode = MQTTIDS_STORE_APPEND;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'q':
+            cli_quiet = 1;
+            break;
+        case 'h':
+            help();
+            return CLI_EXIT_OK;
+        default:
+            return cli_usage_error("db load", "unknown option");
+        }
+    }
+    if (cli_inputs_add_positional(&in, "db load", argc, argv, optind) < 0)
+        return CLI_EXIT_USAGE;
+    if (!have_db)
+        return cli_usage_error("db load", "--db CONNINFO is required (use --db '' for the PG* environment)");
+    if (in.n == 0)
+        return cli_usage_error("db load", "no input: give --train PATH, --test PATH or PATH");
+    /* the table keeps mqtt.msg, so the reader must keep it */
+    in.keep_payload = 1;
+
+    rc = open_store(conninfo, &st);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    mqttids_store_mask_conninfo(conninfo, shown, sizeof shown);
+    if (json)
+        report = json_object_new_object();
+    t0 = now_s();
+    rc = cli_inputs_load(&in, &ds, report);
+    if (rc != CLI_EXIT_OK)
+        goto out;
+    t1 = now_s();
+    if (mqttids_store_load(st, table, ds, mode, !cli_quiet && isatty(2) ? cli_progress : NULL, NULL, &rows) !=
+        MQTTIDS_OK) {
+        cli_progress_done();
+        cli_err("db load: %s (nothing was changed)", mqttids_store_errmsg(st));
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    cli_progress_done();
+    t2 = now_s();
+    cli_info("%s %llu rows into %s (%s): read %.2f s, load %.2f s (%.0f rows/s)",
+             mode == MQTTIDS_STORE_APPEND ? "appended" : "loaded", (unsigned long long)rows, table, shown, t1 - t0,
+             t2 - t1, t2 > t1 ? (double)rows / (t2 - t1) : 0.0);
+    if (json) {
+        json_object_object_add(report, "table", json_object_new_string(table));
+        json_object_object_add(report, "mode", json_object_new_string(mode == MQTTIDS_STORE_APPEND ? "append" : "replace"));
+        json_object_object_add(report, "rows", json_object_new_int64((int64_t)rows));
+        json_object_object_add(report, "read_seconds", cli_json_double(t1 - t0));
+        json_object_object_add(report, "load_seconds", cli_json_double(t2 - t1));
+        cli_json_print(report);
+    }
+out:
+    json_object_put(report);
+    mqttids_dataset_free(ds);
+    mqttids_store_close(st);
+    return rc;
+}
+
+/* The sections of "mqttids stats" that the SQL answers fill (same layout as cmd_stats.c). */
+static void print_tables(const mqttids_stats *s)
+{
+    char a[32], b[32], c[32];
+
+    printf("Rows per split and class (%zu rows)\n", s->nrows);
+    printf("  %-12s %10s %10s %10s %10s\n", "class", "train", "test", "untagged", "total");
+    for (int k = 0; k <= MQTTIDS_NCLASS; k++) {
+        size_t tot = s->counts[0][k] + s->counts[1][k] + s->counts[2][k];
+        if (k == MQTTIDS_NCLASS && tot == 0)
+            continue;
+        printf("  %-12s %10zu %10zu %10zu %10zu\n", k < MQTTIDS_NCLASS ? mqttids_class_name(k) : "(unlabeled)",
+               s->counts[1][k], s->counts[2][k], s->counts[0][k], tot);
+    }
+    {
+        size_t t[3] = {0, 0, 0};
+        for (int p = 0; p < 3; p++)
+            for (int k = 0; k <= MQTTIDS_NCLASS; k++)
+                t[p] += s->counts[p][k];
+        printf("  %-12s %10zu %10zu %10zu %10zu\n", "all", t[1], t[2], t[0], s->nrows);
+    }
+    if (s->negative_deltas)
+        printf("  rows with negative tcp.time_delta (kept): %zu\n", s->negative_deltas);
+
+    printf("\nMean mqtt.len over train rows: %s\n", isnan(s->mean_mqtt_len_train) ? "- (no train rows)" : "");
+    if (!isnan(s->mean_mqtt_len_train))
+        printf("  %.6f\n", s->mean_mqtt_len_train);
+
+    printf("\nMean tcp.len per class\n");
+    printf("  %-12s %14s %14s %14s\n", "class", "all", "train", "test");
+    for (int k = 0; k < MQTTIDS_NCLASS; k++) {
+        if (isnan(s->mean_tcp_len[0][k]))
+            continue;
+        snprintf(a, sizeof a, "%.5f", s->mean_tcp_len[0][k]);
+        if (isnan(s->mean_tcp_len[1][k]))
+            snprintf(b, sizeof b, "-");
+        else
+            snprintf(b, sizeof b, "%.5f", s->mean_tcp_len[1][k]);
+        if (isnan(s->mean_tcp_len[2][k]))
+            snprintf(c, sizeof c, "-");
+        else
+            snprintf(c, sizeof c, "%.5f", s->mean_tcp_len[2][k]);
+        printf("  %-12s %14s %14s %14s\n", mqttids_class_name(k), a, b, c);
+    }
+
+    printf("\nTop %zu tcp.flags\n", s->ntop);
+    for (size_t k = 0; k < s->ntop; k++)
+        printf("  %-12s %10zu %7.2f%%\n", s->top_flags[k].value, s->top_flags[k].count,
+               s->nrows ? 100.0 * (double)s->top_flags[k].count / (double)s->nrows : 0.0);
+}
+
+/* Same keys as "mqttids stats --json" for these sections. */
+static json_object *stats_json(const mqttids_stats *s, const char *table)
+{
+    static const char *splits[3] = {"untagged", "train", "test"};
+    json_object *root = json_object_new_object(), *counts = json_object_new_object(), *m, *t;
+    json_object_object_add(root, "source", json_object_new_string("postgresql"));
+    json_object_object_add(root, "table", json_object_new_string(table));
+    json_object_object_add(root, "rows", json_object_new_int64((int64_t)s->nrows));
+    for (int p = 0; p < 3; p++) {
+        json_object *per = json_object_new_object();
+        for (int k = 0; k <= MQTTIDS_NCLASS; k++)
+            if (k < MQTTIDS_NCLASS || s->counts[p][k])
+                json_object_object_add(per, k < MQTTIDS_NCLASS ? mqttids_class_name(k) : "unlabeled",
+                                       json_object_new_int64((int64_t)s->counts[p][k]));
+        json_object_object_add(counts, splits[p], per);
+    }
+    json_object_object_add(root, "counts", counts);
+    json_object_object_add(root, "negative_time_deltas", json_object_new_int64((int64_t)s->negative_deltas));
+    json_object_object_add(root, "mean_mqtt_len_train", cli_json_double(s->mean_mqtt_len_train));
+    m = json_object_new_object();
+    for (int p = 0; p < 3; p++) {
+        json_object *per = json_object_new_object();
+        for (int k = 0; k < MQTTIDS_NCLASS; k++)
+            if (!isnan(s->mean_tcp_len[p][k]))
+                json_object_object_add(per, mqttids_class_name(k), cli_json_double(s->mean_tcp_len[p][k]));
+        json_object_object_add(m, p == 0 ? "all" : splits[p], per);
+    }
+    json_object_object_add(root, "mean_tcp_len", m);
+    t = json_object_new_array();
+    for (size_t k = 0; k < s->ntop; k++) {
+        json_object *v = json_object_new_object();
+        json_object_object_add(v, "value", json_object_new_string(s->top_flags[k].value));
+        json_object_object_add(v, "count", json_object_new_int64((int64_t)s->top_flags[k].count));
+        json_object_array_add(t, v);
+    }
+    json_object_object_add(root, "top_tcp_flags", t);
+    return root;
+}
+
+static int db_stats(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"table", required_argument, NULL, 'T'},
+        {"top", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *conninfo = NULL, *table = MQTTIDS_STORE_DEFAULT_TABLE;
+    mqttids_stats_opts so;
+    mqttids_store *st = NULL;
+    mqttids_stats *s = NULL;
+    int json = 0, opt, rc, have_db = 0;
+
+    mqttids_stats_opts_init(&so);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+        char *end;
+        switch (opt) {
+        case 'd':
+            conninfo = optarg;
+            have_db = 1;
+            break;
+        case 'T':
+            table = optarg;
+            break;
+        case 't':
+            so.top_flags = (int)strtol(optarg, &end, 10);
+            if (*end || so.top_flags < 1)
+                return cli_usage_error("db stats", "--top needs a positive integer, not '%s'", optarg);
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'q':
+            cli_quiet = 1;
+            break;
+        case 'h':
+            help();
+            return CLI_EXIT_OK;
+        default:
+            return cli_usage_error("db stats", "unknown option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("db stats", "unexpected argument '%s'", argv[optind]);
+    if (!have_db)
+        return cli_usage_error("db stats", "--db CONNINFO is required (use --db '' for the PG* environment)");
+    rc = open_store(conninfo, &st);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (mqttids_store_stats(st, table, &so, &s) != MQTTIDS_OK) {
+        cli_err("db stats: %s", mqttids_store_errmsg(st));
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    if (json) {
+        json_object *o = stats_json(s, table);
+        cli_json_print(o);
+        json_object_put(o);
+    } else {
+        print_tables(s);
+    }
+out:
+    mqttids_stats_free(s);
+    mqttids_store_close(st);
+    return rc;
+}
+
+int cmd_db(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        help();
+        return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "load") == 0)
+        return db_load(argc - 1, argv + 1);
+    if (strcmp(argv[1], "stats") == 0)
+        return db_stats(argc - 1, argv + 1);
+    return cli_usage_error("db", "unknown subcommand '%s' (load, stats)", argv[1]);
+}

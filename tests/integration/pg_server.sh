@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# pg_server.sh: a throwaway PostgreSQL server for one test script. Source it, then call
+# pg_start; it exports PGBIN, PGTMP, PGPORT, PG_DSN (unix socket) and PG_URI (TCP on
+# 127.0.0.1) and stops the server and removes every file at exit, even on failure.
+#   pg_stop_immediate   kill the server as a crash would (pg_ctl stop -m immediate)
+#   pg_restart          start it again on the same data directory and port
+#   pg_sql SQL          run SQL through psql (-X -At, ON_ERROR_STOP), output on stdout
+# Exits 77 (ctest skip) when the PostgreSQL binaries or the postgres user are missing.
+# initdb runs as the postgres user (we may be root; the server refuses to run as root).
+
+pg_find_bin() {
+  local d
+  PGBIN=""
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [[ -x $d/initdb && -x $d/pg_ctl && -x $d/psql ]]; then PGBIN=$d; break; fi
+  done
+  if [[ -z $PGBIN ]]; then echo "SKIP: no PostgreSQL binaries under /usr/lib/postgresql/*/bin"; exit 77; fi
+  export PGBIN
+}
+
+pg_as() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_cleanup() {
+  if [[ -n ${PGTMP:-} && -d $PGTMP ]]; then
+    pg_as "$PGBIN/pg_ctl" -D "$PGTMP/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$PGTMP"
+  fi
+}
+
+pg_free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+pg_start() {
+  pg_find_bin
+  if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then echo "SKIP: no postgres user"; exit 77; fi
+  PGTMP=$(mktemp -d /tmp/mqttids-pg.XXXXXX)
+  export PGTMP
+  trap pg_cleanup EXIT
+  [[ $(id -u) -eq 0 ]] && chown postgres "$PGTMP"
+  chmod 700 "$PGTMP"
+  if ! pg_as "$PGBIN/initdb" -D "$PGTMP/data" -A trust -U postgres --encoding=UTF8 --locale=C --no-sync \
+        >"$PGTMP/initdb.log" 2>&1; then
+    cat "$PGTMP/initdb.log"; echo "initdb failed"; exit 1
+  fi
+  PGPORT=$(pg_free_port)
+  export PGPORT
+  pg_restart
+  pg_as "$PGBIN/createdb" -h "$PGTMP" -p "$PGPORT" -U postgres mqttids_test
+  export PG_DSN="host=$PGTMP port=$PGPORT user=postgres dbname=mqttids_test"
+  export PG_URI="postgresql://postgres@127.0.0.1:$PGPORT/mqttids_test?sslmode=disable"
+}
+
+pg_restart() {
+  if ! pg_as "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 60 \
+        -o "-p $PGPORT -k $PGTMP -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" \
+        start >/dev/null; then
+    cat "$PGTMP/server.log"; echo "pg_ctl start failed"; exit 1
+  fi
+}
+
+pg_stop_immediate() {
+  pg_as "$PGBIN/pg_ctl" -D "$PGTMP/data" -m immediate stop >/dev/null
+}
+
+pg_sql() {
+  "$PGBIN/psql" -X -At -v ON_ERROR_STOP=1 -d "$PG_DSN" -c "$1"
+}
