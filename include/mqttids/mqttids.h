@@ -8,5 +8,7 @@
 #include "mqttids/dataset.h"
 #include "mqttids/stats.h"
 #include "mqttids/model.h"
+#include "mqttids/stream.h"
+#include "mqttids/store.h"
 
 #endif
