@@ -161,11 +161,51 @@ int cli_inputs_load(cli_inputs *in, mqttids_dataset **out, json_object *report)
         arr = json_object_new_array();
         json_object_object_add(report, "inputs", arr);
     }
-    /* SOURCE HOOK (PostgreSQL): --db/--table inputs are read here when that module lands. */
+    /* SOURCE HOOK (PostgreSQL): --db/--table inputs are read here (split from train_flag). */
     if (in->db) {
-        cli_err("--db: this build has no PostgreSQL source yet");
-        rc = CLI_EXIT_FAIL;
-        goto out;
+        mqttids_store *st = NULL;
+        mqttids_read_opts o;
+        mqttids_read_report rep;
+        char errbuf[MQTTIDS_ERRBUF_SIZE], shown[512];
+        const char *table = in->table ? in->table : MQTTIDS_STORE_DEFAULT_TABLE;
+        mqttids_err err = mqttids_store_open(in->db, &st, errbuf);
+        if (err != MQTTIDS_OK) {
+            mqttids_store_mask_conninfo(in->db, shown, sizeof shown);
+            cli_err("%s (connection: %s)", errbuf, shown);
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        mqttids_read_opts_init(&o);
+        o.on_error = in->on_error;
+        o.reject = rej;
+        o.keep_extra = in->keep_extra;
+        o.keep_payload = in->keep_payload;
+        o.require_label = in->require_label;
+        if (!cli_quiet && isatty(2))
+            o.progress = cli_progress;
+        err = mqttids_store_read(st, table, ds, &o, &rep);
+        cli_progress_done();
+        if (err != MQTTIDS_OK) {
+            cli_err("%s", mqttids_store_errmsg(st));
+            mqttids_store_close(st);
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        mqttids_store_close(st);
+        total_rejected += rep.rows_rejected;
+        cli_info("%s (PostgreSQL, split from train_flag): %llu rows read, %llu kept, %llu rejected", table,
+                 (unsigned long long)rep.rows_read, (unsigned long long)rep.rows_kept,
+                 (unsigned long long)rep.rows_rejected);
+        if (arr) {
+            json_object *o2 = json_object_new_object();
+            json_object_object_add(o2, "table", json_object_new_string(table));
+            json_object_object_add(o2, "split", json_object_new_string("train_flag"));
+            json_object_object_add(o2, "rows_read", json_object_new_int64((int64_t)rep.rows_read));
+            json_object_object_add(o2, "rows_kept", json_object_new_int64((int64_t)rep.rows_kept));
+            json_object_object_add(o2, "rows_rejected", json_object_new_int64((int64_t)rep.rows_rejected));
+            json_object_object_add(o2, "negative_time_deltas", json_object_new_int64((int64_t)rep.negative_deltas));
+            json_object_array_add(arr, o2);
+        }
     }
     for (int k = 0; k < in->n; k++) {
         mqttids_read_opts o;
