@@ -56,6 +56,12 @@ int capture__text_set_hex(cap_text *t, const uint8_t *p, size_t n, size_t max)
 {
     static const char hx[] = "0123456789abcdef";
     size_t need = 2 * n;
+    if (n == 0) {
+        /* tshark 4.0 -T fields prints an empty FT_BYTES field as "<MISSING>" */
+        if (capture__text_set_utf8(t, (const uint8_t *)"<MISSING>", 9, max) != 0)
+            return -1;
+        return 0;
+    }
     if (need > max)
         return -1;
     if (need + 1 > t->cap) {

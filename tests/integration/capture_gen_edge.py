@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+"""Writes small captures that exercise the subtle tshark/MQTT cases, one file per link type.
+
+usage: capture_gen_edge.py OUTDIR
+Writes OUTDIR/edge_eth.pcap (Ethernet, IPv4 + IPv6, every case below), edge_sll.pcap (Linux
+cooked), edge_sll2.pcap (SLL2), edge_raw.pcap (raw IP), edge_eth.pcapng (pcapng, ns stamps).
+The expected rows are NOT made here: the test runs tshark + emulate_mqttset.py on the files.
+
+Cases: handshake; CONNECT 3.1.1 with will/user/password; CONNACK; a PUBLISH split over three
+segments; several messages in one segment (PUBACK then PUBLISH: first occurrence per field);
+QoS 1/2 flows; SUBSCRIBE with several topics; UNSUBSCRIBE; PINGREQ; DISCONNECT; a data
+retransmission; an out-of-order segment; a 1-byte tail (one more segment); truncated and
+malformed messages; CONNACK/SUBACK before any CONNECT (version unknown); MQTT 3.1 (MQIsdp);
+MQTT 5 with properties; IPv6; a non-MQTT port; port reuse with a new SYN (new stream);
+digit-only will messages (numeric column types).
+"""
+import struct, sys, os
+
+def csum(b):
+    return 0  # tshark does not check checksums by default
+
+def ipv4(src, dst, payload, ident=1):
+    h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), ident, 0x4000, 64, 6, 0,
+                    bytes(src), bytes(dst))
+    return h + payload
+
+def ipv6(src, dst, payload):
+    return struct.pack('!IHBB16s16s', 0x60000000, len(payload), 6, 64, bytes(src), bytes(dst)) + payload
+
+def tcp(sport, dport, seq, ack, flags, payload=b'', win=502):
+    return struct.pack('!HHIIBBHHH', sport, dport, seq & 0xffffffff, ack & 0xffffffff, 5 << 4, flags, win, 0, 0) + payload
+
+def rlen(n):
+    out = b''
+    while True:
+        b = n & 0x7f
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            out += bytes([b])
+            return out
+
+def s16(s):
+    if isinstance(s, str):
+        s = s.encode()
+    return struct.pack('!H', len(s)) + s
+
+def msg(hdr, body):
+    return bytes([hdr]) + rlen(len(body)) + body
+
+def connect(client, ver=4, proto='MQTT', flags=0x02, kalive=60, will=None, user=None, pw=None, props=b'', wprops=b''):
+    if will:
+        flags |= 0x04
+    if user is not None:
+        flags |= 0x80
+    if pw is not None:
+        flags |= 0x40
+    body = s16(proto) + bytes([ver, flags]) + struct.pack('!H', kalive)
+    if ver == 5:
+        body += rlen(len(props)) + props
+    body += s16(client)
+    if will:
+        if ver == 5:
+            body += rlen(len(wprops)) + wprops
+        body += s16(will[0]) + s16(will[1])
+    if user is not None:
+        body += s16(user)
+    if pw is not None:
+        body += s16(pw)
+    return msg(0x10, body)
+
+def publish(topic, payload, qos=0, mid=1, retain=0, dup=0, props=None):
+    body = s16(topic)
+    if qos:
+        body += struct.pack('!H', mid)
+    if props is not None:
+        body += rlen(len(props)) + props
+    return msg(0x30 | (dup << 3) | (qos << 1) | retain, body + payload)
+
+class Cap:
+    def __init__(self):
+        self.pkts = []  # (ts_ns, ip packet bytes)
+        self.t = 1592812177 * 10**9
+
+    def add(self, ippkt, dt_us=100):
+        self.t += dt_us * 1000
+        self.pkts.append((self.t, ippkt))
+
+class Conn:
+    """One TCP connection: client c (port cp) to server s (port sp)."""
+    def __init__(self, cap, c, s, cp, sp, v6=False, isn_c=1000, isn_s=5000):
+        self.cap, self.c, self.s, self.cp, self.sp, self.v6 = cap, c, s, cp, sp, v6
+        self.seq = {0: isn_c, 1: isn_s}
+
+    def ip(self, d, payload):
+        src, dst = (self.c, self.s) if d == 0 else (self.s, self.c)
+        return ipv6(src, dst, payload) if self.v6 else ipv4(src, dst, payload)
+
+    def send(self, d, data=b'', flags=0x18, dt=100, seq=None, advance=True, ack=None):
+        sport, dport = (self.cp, self.sp) if d == 0 else (self.sp, self.cp)
+        s = self.seq[d] if seq is None else seq
+        a = self.seq[1 - d] if ack is None else ack
+        self.cap.add(self.ip(d, tcp(sport, dport, s, a, flags, data)), dt)
+        if advance and seq is None:
+            self.seq[d] += len(data) + (1 if flags & 0x03 else 0)
+        return s
+
+    def handshake(self):
+        self.send(0, flags=0x02, ack=0)
+        self.send(1, flags=0x12, dt=50)
+        self.send(0, flags=0x10, dt=30)
+
+    def close(self):
+        self.send(0, flags=0x11)
+        self.send(1, flags=0x11)
+        self.send(0, flags=0x10)
+
+A4 = [10, 0, 0, 1]; B4 = [10, 0, 0, 2]; C4 = [10, 0, 0, 3]
+A6 = [0x20, 0x01, 0x0d, 0xb8] + [0] * 11 + [1]; B6 = [0x20, 0x01, 0x0d, 0xb8] + [0] * 11 + [2]
+
+def build():
+    cap = Cap()
+    # 1: MQTT 3.1.1, the common flows
+    k = Conn(cap, A4, B4, 40001, 1883)
+    k.handshake()
+    k.send(0, connect('edge-client', will=('will/topic', b'bye'), user='alice', pw='secret'))
+    k.send(1, msg(0x20, b'\x00\x00'))
+    k.send(0, flags=0x10)
+    big = publish('sensors/temp', b'x' * 3000)
+    k.send(0, big[:1400], flags=0x10)           # split over three segments
+    k.send(0, big[1400:2800], flags=0x10)
+    k.send(0, big[2800:] + msg(0xc0, b''))       # ends the PUBLISH, then a PINGREQ
+    k.send(1, msg(0x40, b'\x00\x07') + publish('a/b', b'hello', qos=1, mid=9))  # PUBACK then PUBLISH
+    k.send(0, publish('q2', b'2', qos=2, mid=3))
+    k.send(1, msg(0x50, b'\x00\x03'))
+    k.send(0, msg(0x62, b'\x00\x03'))
+    k.send(1, msg(0x70, b'\x00\x03'))
+    k.send(0, msg(0x82, b'\x00\x04' + s16('t/1') + b'\x01' + s16('t/2') + b'\x02'))
+    k.send(1, msg(0x90, b'\x00\x04\x01\x02'))
+    k.send(0, msg(0xa2, b'\x00\x05' + s16('t/1')))
+    k.send(1, msg(0xb0, b'\x00\x05'))
+    # retransmission of a data segment (well after the original: > 3 ms)
+    s = k.send(0, publish('r', b'orig', retain=1))
+    k.send(0, publish('r', b'orig', retain=1), seq=s, dt=250000)
+    # out-of-order: a later segment first, then the earlier one within 3 ms
+    p1 = publish('o', b'one'); p2 = publish('o', b'two')
+    s1 = k.seq[0]
+    k.send(0, p2, seq=s1 + len(p1), dt=100)
+    k.send(0, p1, seq=s1, dt=100)
+    k.seq[0] = s1 + len(p1) + len(p2)
+    # a message whose first byte comes alone (fewer than 2 bytes: one more segment)
+    pp = publish('one', b'byte')
+    k.send(0, pp[:1])
+    k.send(0, pp[1:])
+    # the remaining-length field cut after its first byte (tshark: exception, no reassembly)
+    pl = publish('long', b'L' * 200)
+    k.send(0, pl[:2])
+    k.send(0, pl[2:])
+    # malformed: CONNACK too short, PUBLISH topic running past the end, SUBSCRIBE cut
+    k.send(1, msg(0x20, b'\x00'))
+    k.send(0, msg(0x30, b'\x00\x20abc'))
+    k.send(0, msg(0x82, b'\x00\x06' + b'\x00\x05ab'))
+    k.send(0, msg(0x30, b'\x00\x01t'))                 # PUBLISH with an empty payload
+    k.send(0, msg(0xf0, b'\x00'))                      # AUTH type outside 3.1.1
+    k.send(0, msg(0xe0, b''))                           # DISCONNECT
+    k.close()
+    # 2: messages before any CONNECT (protocol level unknown)
+    k = Conn(cap, C4, B4, 40002, 1883)
+    k.handshake()
+    k.send(1, msg(0x20, b'\x01\x00'))
+    k.send(1, msg(0x90, b'\x00\x01\x00'))
+    k.send(0, msg(0x82, b'\x00\x01' + s16('x') + b'\x00'))
+    k.close()
+    # 3: MQTT 3.1 (MQIsdp, level 3)
+    k = Conn(cap, A4, B4, 40003, 1883)
+    k.handshake()
+    k.send(0, connect('old', ver=3, proto='MQIsdp', kalive=30))
+    k.send(1, msg(0x20, b'\x00\x02'))
+    k.send(0, msg(0x8a, b'\x00\x02' + s16('t') + b'\x01'))  # SUBSCRIBE dup=1 qos=1 (3.1 shows them)
+    k.send(1, msg(0x90, b'\x00\x02\x01'))
+    k.send(0, msg(0x62, b'\x00\x02'))
+    k.close()
+    # 4: MQTT 5 with properties
+    k = Conn(cap, A4, B4, 40004, 1883)
+    k.handshake()
+    props = b'\x11\x00\x00\x00\x3c' + b'\x21\x00\x0a' + b'\x26' + s16('k') + s16('v')
+    k.send(0, connect('v5', ver=5, props=props, will=('w5', b'gone'), wprops=b'\x18\x00\x00\x00\x05'))
+    k.send(1, msg(0x20, b'\x01\x00' + b'\x03\x22\x00\x0a'))
+    k.send(0, publish('v5/t', b'payload5', qos=1, mid=11, props=b'\x01\x01\x23\x00\x02'))
+    k.send(1, msg(0x40, b'\x00\x0b\x10\x00'))
+    k.send(0, msg(0x82, b'\x00\x0c\x00' + s16('v5/#') + b'\x15'))
+    k.send(1, msg(0x90, b'\x00\x0c\x00\x01'))
+    k.send(0, msg(0x30, b'\x00\x04v5/x\x09\x26'))      # properties longer than the message
+    k.send(0, msg(0xe0, b'\x00\x00'))
+    k.close()
+    # 5: IPv6
+    k = Conn(cap, A6, B6, 40005, 1883, v6=True)
+    k.handshake()
+    k.send(0, connect('six'))
+    k.send(1, msg(0x20, b'\x00\x00'))
+    k.send(0, publish('six/t', b'12345'))
+    k.close()
+    # 6: other ports are not MQTT (8883 is TLS, left alone)
+    k = Conn(cap, A4, B4, 40006, 8883)
+    k.handshake()
+    k.send(0, connect('tls'))
+    k.close()
+    # 7: port reuse: same 4-tuple, new SYN with another ISN (a new stream, time delta from 0)
+    k = Conn(cap, A4, B4, 40007, 1883, isn_c=100, isn_s=200)
+    k.handshake()
+    k.send(0, connect('first'))
+    k.close()
+    k = Conn(cap, A4, B4, 40007, 1883, isn_c=900000, isn_s=700000)
+    k.handshake()
+    k.send(0, connect('second', will=('n', b'42')))   # digit-only will message
+    k.close()
+    return cap
+
+def build_numeric():
+    # a file whose will topic/message are digit-only and never in most rows: pandas makes
+    # those columns float ("123.0"); a file where every TCP packet carries MQTT makes
+    # mqtt.len an integer column. Exercises the per-file column types.
+    cap = Cap()
+    k = Conn(cap, A4, B4, 41000, 1883)
+    k.send(0, connect('n1', will=('123', b'42')))
+    k.send(1, msg(0x20, b'\x00\x00'))
+    k.send(0, publish('7', b'', qos=0))
+    return cap
+
+def write_pcap(path, linktype, pkts, wrap):
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b23c4d, 2, 4, 0, 0, 262144, linktype))
+        for ts, p in pkts:
+            d = wrap(p)
+            f.write(struct.pack('<IIII', ts // 10**9, ts % 10**9, len(d), len(d)) + d)
+
+def write_pcapng(path, linktype, pkts, wrap):
+    def block(t, body):
+        body += b'\0' * ((4 - len(body) % 4) % 4)
+        return struct.pack('<II', t, len(body) + 12) + body + struct.pack('<I', len(body) + 12)
+    with open(path, 'wb') as f:
+        f.write(block(0x0a0d0d0a, struct.pack('<IHHq', 0x1a2b3c4d, 1, 0, -1)))
+        opt = struct.pack('<HH', 9, 1) + b'\x09\0\0\0' + struct.pack('<HH', 0, 0)
+        f.write(block(1, struct.pack('<HHI', linktype, 0, 262144) + opt))
+        for ts, p in pkts:
+            d = wrap(p)
+            f.write(block(6, struct.pack('<IIIII', 0, ts >> 32, ts & 0xffffffff, len(d), len(d)) + d))
+
+def eth(p):
+    et = 0x86dd if p[0] >> 4 == 6 else 0x0800
+    return b'\x02\0\0\0\0\x02\x02\0\0\0\0\x01' + struct.pack('!H', et) + p
+
+def sll(p):
+    et = 0x86dd if p[0] >> 4 == 6 else 0x0800
+    return struct.pack('!HHH8sH', 0, 772, 6, b'\0' * 8, et) + p
+
+def sll2(p):
+    et = 0x86dd if p[0] >> 4 == 6 else 0x0800
+    return struct.pack('!HHIHBB8s', et, 0, 1, 772, 0, 6, b'\0' * 8) + p
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    pk = build().pkts
+    write_pcap(os.path.join(out, 'edge_eth.pcap'), 1, pk, eth)
+    write_pcap(os.path.join(out, 'edge_sll.pcap'), 113, pk, sll)
+    write_pcap(os.path.join(out, 'edge_sll2.pcap'), 276, pk, sll2)
+    write_pcap(os.path.join(out, 'edge_raw.pcap'), 101, pk, lambda p: p)
+    write_pcapng(os.path.join(out, 'edge_eth.pcapng'), 1, pk, eth)
+    write_pcap(os.path.join(out, 'edge_numeric.pcap'), 1, build_numeric().pkts, eth)
+
+main()
