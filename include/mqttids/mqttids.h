@@ -9,6 +9,7 @@
 #include "mqttids/stats.h"
 #include "mqttids/model.h"
 #include "mqttids/stream.h"
+#include "mqttids/stream.h"
 #include "mqttids/store.h"
 
 #endif

@@ -1,0 +1,784 @@
+/*
+ * codec.c: the Kafka record format, version 1 (docs/FORMATS.md "Kafka record format").
+ *
+ * JSON: one flat object {"v":1,"id":N,<33 MQTTset fields>,["target":"dos"],[extras]}.
+ * Binary: "MQR" 0x01, id, label, counts, 33 doubles, the 8 HEX/TEXT strings, extras.
+ *
+ * The JSON reader is a strict scanner for flat objects (no json-c tree per record: this
+ * runs once per message in the detector's hot loop). It never reads past the buffer;
+ * every rule it enforces names the byte offset. Nested values are not part of v1.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "stream/stream_int.h"
+#include "util/util_int.h"
+
+#define BYTES_CAP ((size_t)64 << 20)
+#define BIN_MAGIC "MQR"
+#define BIN_HDR 16 /* magic 3, version 1, id 8, label 1, n_str 1, n_extra 2 */
+#define MAX_EXTRAS 64
+
+struct mqttids_codec {
+    stream_bytes out;     /* encode output */
+    stream_bytes scratch; /* decoded strings */
+    char **extra_names;   /* owned */
+    size_t n_extra;
+    double extra_vals[MAX_EXTRAS];
+    size_t str_off[MQTTIDS_NFEAT]; /* decode: offsets of strings in scratch */
+};
+
+/* -------------------------------------------------------------------------------- */
+
+int stream__bytes_reserve(stream_bytes *b, size_t n)
+{
+    size_t cap;
+    char *p;
+    if (n <= b->cap - b->len)
+        return 0;
+    if (n > BYTES_CAP - b->len)
+        return -1;
+    cap = b->cap ? b->cap : 1024;
+    while (cap < b->len + n)
+        cap *= 2;
+    if (cap > BYTES_CAP)
+        cap = BYTES_CAP;
+    p = realloc(b->p, cap);
+    if (!p)
+        return -1;
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+int stream__bytes_put(stream_bytes *b, const void *p, size_t n)
+{
+    if (stream__bytes_reserve(b, n) != 0)
+        return -1;
+    if (n)
+        memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+void stream__bytes_free(stream_bytes *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+mqttids_codec *mqttids_codec_new(void)
+{
+    return calloc(1, sizeof(mqttids_codec));
+}
+
+static void free_extras(mqttids_codec *c)
+{
+    for (size_t k = 0; k < c->n_extra; k++)
+        free(c->extra_names[k]);
+    free(c->extra_names);
+    c->extra_names = NULL;
+    c->n_extra = 0;
+}
+
+void mqttids_codec_free(mqttids_codec *c)
+{
+    if (!c)
+        return;
+    stream__bytes_free(&c->out);
+    stream__bytes_free(&c->scratch);
+    free_extras(c);
+    free(c);
+}
+
+mqttids_err mqttids_codec_set_extras(mqttids_codec *c, const char *const *names, size_t n)
+{
+    free_extras(c);
+    if (n > MAX_EXTRAS)
+        return MQTTIDS_ERR_INVALID;
+    if (n == 0)
+        return MQTTIDS_OK;
+    c->extra_names = calloc(n, sizeof(char *));
+    if (!c->extra_names)
+        return MQTTIDS_ERR_NOMEM;
+    for (size_t k = 0; k < n; k++) {
+        c->extra_names[k] = strdup(names[k]);
+        if (!c->extra_names[k]) {
+            c->n_extra = k;
+            free_extras(c);
+            return MQTTIDS_ERR_NOMEM;
+        }
+    }
+    c->n_extra = n;
+    return MQTTIDS_OK;
+}
+
+/* -------------------------------------------------------------------------------- */
+/* Encoding.                                                                         */
+
+static int is_str_feat(int f)
+{
+    return mqttids_feat_kind(f) != MQTTIDS_KIND_NUM;
+}
+
+int stream__json_str(stream_bytes *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *o;
+    /* worst case: every byte becomes \u00XX */
+    if (stream__bytes_reserve(b, len * 6 + 2) != 0)
+        return -1;
+    o = b->p + b->len;
+    *o++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\') {
+            *o++ = '\\';
+            *o++ = (char)ch;
+        } else if (ch < 0x20) {
+            *o++ = '\\';
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[ch >> 4];
+            *o++ = hex[ch & 15];
+        } else {
+            *o++ = (char)ch;
+        }
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->p);
+    return 0;
+}
+
+/* Writes a JSON number: integers plainly, others as Python's repr; non-finite as null. */
+static size_t fmt_num(char *buf, size_t size, double v)
+{
+    if (!isfinite(v)) {
+        memcpy(buf, "null", 5);
+        return 4;
+    }
+    if (v == floor(v) && fabs(v) < 1e15) {
+        /* integer fast path (most MQTTset values) */
+        char tmp[24];
+        size_t n = 0, k = 0;
+        int64_t iv = (int64_t)v;
+        uint64_t u = iv < 0 ? (uint64_t)(-iv) : (uint64_t)iv;
+        if (v == 0 && signbit(v))
+            u = 0;
+        do {
+            tmp[n++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (iv < 0)
+            buf[k++] = '-';
+        while (n)
+            buf[k++] = tmp[--n];
+        buf[k] = '\0';
+        return k;
+    }
+    return mqttids_format_double(buf, size, v);
+}
+
+static int put_lit(stream_bytes *b, const char *s)
+{
+    return stream__bytes_put(b, s, strlen(s));
+}
+
+static int put_u64(stream_bytes *b, uint64_t v)
+{
+    char tmp[24];
+    int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
+    return stream__bytes_put(b, tmp, (size_t)n);
+}
+
+static int put_le64(stream_bytes *b, uint64_t v)
+{
+    unsigned char x[8];
+    for (int i = 0; i < 8; i++)
+        x[i] = (unsigned char)(v >> (8 * i));
+    return stream__bytes_put(b, x, 8);
+}
+
+static int put_f64(stream_bytes *b, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    return put_le64(b, u);
+}
+
+static int put_le32(stream_bytes *b, uint32_t v)
+{
+    unsigned char x[4];
+    for (int i = 0; i < 4; i++)
+        x[i] = (unsigned char)(v >> (8 * i));
+    return stream__bytes_put(b, x, 4);
+}
+
+static int encode_json(mqttids_codec *c, const mqttids_record *r, uint64_t id)
+{
+    stream_bytes *b = &c->out;
+    char num[48];
+    int rc = 0;
+
+    rc |= put_lit(b, "{\"v\":1,\"id\":");
+    rc |= put_u64(b, id);
+    for (int f = 0; f < MQTTIDS_NFEAT && rc == 0; f++) {
+        const char *name = mqttids_feat_name(f);
+        mqttids_kind kind = mqttids_feat_kind(f);
+        rc |= put_lit(b, ",\"");
+        rc |= put_lit(b, name);
+        rc |= put_lit(b, "\":");
+        if (kind == MQTTIDS_KIND_NUM) {
+            size_t n = fmt_num(num, sizeof num, r->num[f]);
+            rc |= stream__bytes_put(b, num, n);
+        } else if (r->str[f]) {
+            rc |= stream__json_str(b, r->str[f], r->str_len[f]);
+        } else if (kind == MQTTIDS_KIND_HEX) {
+            if (r->num[f] == 0)
+                rc |= put_lit(b, "\"0\"");
+            else {
+                int n = snprintf(num, sizeof num, "\"0x%08llx\"", (unsigned long long)r->num[f]);
+                rc |= stream__bytes_put(b, num, (size_t)n);
+            }
+        } else {
+            /* TEXT whose string was not kept (mqtt.msg without payload): its 0/1 view */
+            size_t n = fmt_num(num, sizeof num, r->num[f]);
+            rc |= stream__bytes_put(b, num, n);
+        }
+    }
+    if (r->label >= 0 && mqttids_class_name(r->label)) {
+        rc |= put_lit(b, ",\"target\":\"");
+        rc |= put_lit(b, mqttids_class_name(r->label));
+        rc |= put_lit(b, "\"");
+    }
+    for (size_t k = 0; k < c->n_extra && k < r->n_extra && rc == 0; k++) {
+        size_t n = fmt_num(num, sizeof num, r->extra[k]);
+        rc |= put_lit(b, ",");
+        rc |= stream__json_str(b, c->extra_names[k], strlen(c->extra_names[k]));
+        rc |= put_lit(b, ":");
+        rc |= stream__bytes_put(b, num, n);
+    }
+    rc |= put_lit(b, "}");
+    return rc;
+}
+
+static int encode_bin(mqttids_codec *c, const mqttids_record *r, uint64_t id)
+{
+    stream_bytes *b = &c->out;
+    unsigned char hdr[4] = {'M', 'Q', 'R', MQTTIDS_STREAM_FORMAT_VERSION};
+    unsigned char meta[4];
+    size_t n_extra = c->n_extra < r->n_extra ? c->n_extra : r->n_extra;
+    int rc = 0, nstr = 0;
+
+    for (int f = 0; f < MQTTIDS_NFEAT; f++)
+        nstr += is_str_feat(f);
+    meta[0] = (unsigned char)(r->label >= 0 && r->label < 255 ? r->label : 255);
+    meta[1] = (unsigned char)nstr;
+    meta[2] = (unsigned char)(n_extra & 0xff);
+    meta[3] = (unsigned char)(n_extra >> 8);
+    rc |= stream__bytes_put(b, hdr, 4);
+    rc |= put_le64(b, id);
+    rc |= stream__bytes_put(b, meta, 4);
+    for (int f = 0; f < MQTTIDS_NFEAT; f++)
+        rc |= put_f64(b, r->num[f]);
+    for (int f = 0; f < MQTTIDS_NFEAT; f++) {
+        if (!is_str_feat(f))
+            continue;
+        if (r->str[f]) {
+            rc |= put_le32(b, r->str_len[f]);
+            rc |= stream__bytes_put(b, r->str[f], r->str_len[f]);
+        } else {
+            rc |= put_le32(b, 0xffffffffu);
+        }
+    }
+    for (size_t k = 0; k < n_extra; k++)
+        rc |= put_f64(b, r->extra[k]);
+    return rc;
+}
+
+mqttids_err mqttids_codec_encode(mqttids_codec *c, mqttids_stream_format fmt, const mqttids_record *r,
+                                 uint64_t id, const void **out, size_t *len)
+{
+    int rc;
+    c->out.len = 0;
+    if (fmt == MQTTIDS_STREAM_JSON)
+        rc = encode_json(c, r, id);
+    else if (fmt == MQTTIDS_STREAM_BIN)
+        rc = encode_bin(c, r, id);
+    else
+        return MQTTIDS_ERR_INVALID;
+    if (rc != 0)
+        return MQTTIDS_ERR_NOMEM;
+    *out = c->out.p;
+    *len = c->out.len;
+    return MQTTIDS_OK;
+}
+
+/* -------------------------------------------------------------------------------- */
+/* Decoding.                                                                         */
+
+typedef struct jscan {
+    const char *p;
+    size_t len, i;
+    char *errbuf;
+} jscan;
+
+static mqttids_err jerr(jscan *s, const char *rule)
+{
+    util__fail(s->errbuf, MQTTIDS_ERR_MALFORMED, "JSON record, byte %zu: %s", s->i, rule);
+    return MQTTIDS_MALFORMED_AT();
+}
+
+static void skip_ws(jscan *s)
+{
+    while (s->i < s->len && (s->p[s->i] == ' ' || s->p[s->i] == '\t' || s->p[s->i] == '\n' || s->p[s->i] == '\r'))
+        s->i++;
+}
+
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/*
+ * Reads a JSON string at s->i (which is at the opening quote). When the string has no
+ * escapes, *out points into the input; otherwise it is unescaped into sb and *out_off
+ * gets its offset there (*out NULL). Returns 0 or -1 (message in errbuf).
+ */
+static int scan_str(jscan *s, stream_bytes *sb, const char **out, size_t *out_off, size_t *out_len)
+{
+    size_t start = ++s->i;
+    int esc = 0;
+    while (s->i < s->len) {
+        unsigned char ch = (unsigned char)s->p[s->i];
+        if (ch == '"')
+            break;
+        if (ch < 0x20) {
+            jerr(s, "control character in a string");
+            return -1;
+        }
+        if (ch == '\\') {
+            esc = 1;
+            s->i++;
+        }
+        s->i++;
+    }
+    if (s->i >= s->len) {
+        jerr(s, "unterminated string");
+        return -1;
+    }
+    if (!esc) {
+        *out = s->p + start;
+        *out_len = s->i - start;
+        s->i++;
+        return 0;
+    }
+    /* unescape */
+    {
+        size_t end = s->i, off = sb->len;
+        if (stream__bytes_reserve(sb, end - start + 1) != 0) {
+            jerr(s, "string too long");
+            return -1;
+        }
+        for (size_t i = start; i < end; i++) {
+            char ch = s->p[i];
+            if (ch != '\\') {
+                sb->p[sb->len++] = ch;
+                continue;
+            }
+            i++;
+            switch (s->p[i]) {
+            case '"': sb->p[sb->len++] = '"'; break;
+            case '\\': sb->p[sb->len++] = '\\'; break;
+            case '/': sb->p[sb->len++] = '/'; break;
+            case 'b': sb->p[sb->len++] = '\b'; break;
+            case 'f': sb->p[sb->len++] = '\f'; break;
+            case 'n': sb->p[sb->len++] = '\n'; break;
+            case 'r': sb->p[sb->len++] = '\r'; break;
+            case 't': sb->p[sb->len++] = '\t'; break;
+            case 'u': {
+                unsigned cp = 0;
+                if (end - i < 5) {
+                    s->i = i;
+                    jerr(s, "short \\u escape");
+                    return -1;
+                }
+                for (int k = 1; k <= 4; k++) {
+                    int h = hexval(s->p[i + (size_t)k]);
+                    if (h < 0) {
+                        s->i = i;
+                        jerr(s, "bad \\u escape");
+                        return -1;
+                    }
+                    cp = cp * 16 + (unsigned)h;
+                }
+                i += 4;
+                /* UTF-8 of a BMP code point (surrogates kept as their 3-byte form); \u
+                 * output is at most 3 bytes for 6 input bytes, so the reserve holds. */
+                if (cp < 0x80) {
+                    sb->p[sb->len++] = (char)cp;
+                } else if (cp < 0x800) {
+                    sb->p[sb->len++] = (char)(0xc0 | (cp >> 6));
+                    sb->p[sb->len++] = (char)(0x80 | (cp & 0x3f));
+                } else {
+                    sb->p[sb->len++] = (char)(0xe0 | (cp >> 12));
+                    sb->p[sb->len++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+                    sb->p[sb->len++] = (char)(0x80 | (cp & 0x3f));
+                }
+                break;
+            }
+            default:
+                s->i = i;
+                jerr(s, "bad escape");
+                return -1;
+            }
+        }
+        *out = NULL;
+        *out_off = off;
+        *out_len = sb->len - off;
+        sb->p[sb->len++] = '\0';
+        s->i = end + 1;
+        return 0;
+    }
+}
+
+/* Value types of the scanner. */
+enum { JV_NUM, JV_STR, JV_NULL, JV_BOOL };
+
+/* The zero rule for TEXT features: "0", "0.0", "" are 0, anything else 1. */
+static double text_num(const char *s, size_t len)
+{
+    double v;
+    if (len == 0)
+        return 0;
+    if (util__parse_double(s, len, &v) == 0 && v == 0)
+        return 0;
+    return 1;
+}
+
+static int key_is(const char *k, size_t klen, const char *lit)
+{
+    size_t n = strlen(lit);
+    return klen == n && memcmp(k, lit, n) == 0;
+}
+
+static mqttids_err decode_json(mqttids_codec *c, const char *data, size_t len, mqttids_record *r,
+                               uint64_t *id, char *errbuf)
+{
+    jscan s = {data, len, 0, errbuf};
+    uint64_t seen = 0, extra_seen = 0;
+    int have_v = 0, have_id = 0, next_feat = 0;
+    const char *str_ptr[MQTTIDS_NFEAT];
+
+    c->scratch.len = 0;
+    mqttids_record_clear(r);
+    memset(str_ptr, 0, sizeof str_ptr);
+    skip_ws(&s);
+    if (s.i >= s.len || s.p[s.i] != '{')
+        return jerr(&s, "not a JSON object");
+    s.i++;
+    skip_ws(&s);
+    if (s.i < s.len && s.p[s.i] == '}') {
+        s.i++;
+        goto done;
+    }
+    for (;;) {
+        const char *key, *vs = NULL;
+        size_t klen, koff = 0, vlen = 0, voff = 0;
+        int vt, f = -1;
+        double num = 0;
+        char kbuf[128];
+
+        skip_ws(&s);
+        if (s.i >= s.len || s.p[s.i] != '"')
+            return jerr(&s, "expected a field name");
+        if (scan_str(&s, &c->scratch, &key, &koff, &klen) != 0)
+            return MQTTIDS_ERR_MALFORMED;
+        if (!key) {
+            /* an escaped key was unescaped into scratch: copy it out (scratch may move) */
+            if (klen >= sizeof kbuf)
+                return jerr(&s, "field name too long");
+            memcpy(kbuf, c->scratch.p + koff, klen);
+            c->scratch.len = koff;
+            key = kbuf;
+        }
+        skip_ws(&s);
+        if (s.i >= s.len || s.p[s.i] != ':')
+            return jerr(&s, "expected ':'");
+        s.i++;
+        skip_ws(&s);
+        if (s.i >= s.len)
+            return jerr(&s, "expected a value");
+        {
+            char ch = s.p[s.i];
+            if (ch == '"') {
+                if (scan_str(&s, &c->scratch, &vs, &voff, &vlen) != 0)
+                    return MQTTIDS_ERR_MALFORMED;
+                vt = JV_STR;
+            } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
+                size_t st = s.i;
+                while (s.i < s.len && ((s.p[s.i] >= '0' && s.p[s.i] <= '9') || s.p[s.i] == '-' || s.p[s.i] == '+' ||
+                                       s.p[s.i] == '.' || s.p[s.i] == 'e' || s.p[s.i] == 'E'))
+                    s.i++;
+                if (util__parse_double(s.p + st, s.i - st, &num) != 0) {
+                    s.i = st;
+                    return jerr(&s, "bad number");
+                }
+                vt = JV_NUM;
+            } else if (ch == 'n' && s.len - s.i >= 4 && memcmp(s.p + s.i, "null", 4) == 0) {
+                s.i += 4;
+                vt = JV_NULL;
+                num = NAN;
+            } else if (ch == 't' && s.len - s.i >= 4 && memcmp(s.p + s.i, "true", 4) == 0) {
+                s.i += 4;
+                vt = JV_BOOL;
+                num = 1;
+            } else if (ch == 'f' && s.len - s.i >= 5 && memcmp(s.p + s.i, "false", 5) == 0) {
+                s.i += 5;
+                vt = JV_BOOL;
+                num = 0;
+            } else if (ch == '{' || ch == '[') {
+                return jerr(&s, "nested objects and arrays are not part of record format v1");
+            } else {
+                return jerr(&s, "expected a value");
+            }
+        }
+        /* which field? canonical order first (the fast path), then by name */
+        if (next_feat < MQTTIDS_NFEAT && key_is(key, klen, mqttids_feat_name(next_feat)))
+            f = next_feat;
+        else
+            f = mqttids_feat_find(key, klen);
+        if (f < 0) {
+            if (key_is(key, klen, "v")) {
+                if (vt != JV_NUM || num != MQTTIDS_STREAM_FORMAT_VERSION) {
+                    char msg[96];
+                    snprintf(msg, sizeof msg, "format version %g, expected %d", num, MQTTIDS_STREAM_FORMAT_VERSION);
+                    return jerr(&s, msg);
+                }
+                have_v = 1;
+            } else if (key_is(key, klen, "id")) {
+                if (vt != JV_NUM || !(num >= 0) || num != floor(num) || num > 9007199254740992.0)
+                    return jerr(&s, "\"id\" must be a non-negative integer");
+                *id = (uint64_t)num;
+                have_id = 1;
+            } else if (key_is(key, klen, "target")) {
+                if (vt == JV_STR) {
+                    int cls = mqttids_class_find(vs ? vs : c->scratch.p + voff, vlen);
+                    if (cls < 0)
+                        return jerr(&s, "unknown class in \"target\"");
+                    r->label = cls;
+                } else if (vt == JV_NUM && num >= 0 && num < MQTTIDS_NCLASS && num == floor(num)) {
+                    r->label = (int)num;
+                } else if (vt != JV_NULL) {
+                    return jerr(&s, "\"target\" must be a class name or index");
+                }
+            } else {
+                for (size_t k = 0; k < c->n_extra; k++) {
+                    if (key_is(key, klen, c->extra_names[k])) {
+                        if (vt == JV_STR)
+                            return jerr(&s, "extra fields must be numbers");
+                        c->extra_vals[k] = num;
+                        extra_seen |= (uint64_t)1 << k;
+                        break;
+                    }
+                }
+            }
+            goto next;
+        }
+        if (seen & ((uint64_t)1 << f))
+            return jerr(&s, "duplicate field");
+        seen |= (uint64_t)1 << f;
+        next_feat = f + 1;
+        {
+            mqttids_kind kind = mqttids_feat_kind(f);
+            if (vt == JV_STR) {
+                const char *sv = vs ? vs : NULL;
+                if (kind == MQTTIDS_KIND_NUM) {
+                    const char *t = sv ? sv : c->scratch.p + voff;
+                    if (util__parse_double(t, vlen, &num) != 0)
+                        return jerr(&s, "a numeric field holds text that is not a number");
+                    r->num[f] = num;
+                } else {
+                    const char *t = sv ? sv : c->scratch.p + voff;
+                    if (kind == MQTTIDS_KIND_HEX) {
+                        uint64_t hv;
+                        if (vlen == 0)
+                            hv = 0;
+                        else if (util__parse_hex(t, vlen, &hv) != 0) {
+                            double dv;
+                            if (util__parse_double(t, vlen, &dv) != 0 || dv != floor(dv) || dv < 0)
+                                return jerr(&s, "a hex field holds text that is not 0x... or an integer");
+                            hv = (uint64_t)dv;
+                        }
+                        r->num[f] = (double)hv;
+                    } else {
+                        r->num[f] = text_num(t, vlen);
+                    }
+                    str_ptr[f] = sv;
+                    c->str_off[f] = voff;
+                    r->str_len[f] = (uint32_t)vlen;
+                    if (!sv)
+                        str_ptr[f] = (const char *)1; /* marker: in scratch */
+                }
+            } else if (vt == JV_NUM || vt == JV_BOOL || vt == JV_NULL) {
+                if (kind == MQTTIDS_KIND_TEXT && vt == JV_NUM)
+                    num = num != 0 ? 1 : 0;
+                r->num[f] = num;
+            }
+        }
+    next:
+        skip_ws(&s);
+        if (s.i >= s.len)
+            return jerr(&s, "unterminated object");
+        if (s.p[s.i] == ',') {
+            s.i++;
+            continue;
+        }
+        if (s.p[s.i] == '}') {
+            s.i++;
+            break;
+        }
+        return jerr(&s, "expected ',' or '}'");
+    }
+done:
+    skip_ws(&s);
+    if (s.i != s.len)
+        return jerr(&s, "bytes after the object");
+    if (!have_v)
+        return jerr(&s, "no \"v\" (format version) field");
+    if (!have_id)
+        return jerr(&s, "no \"id\" field");
+    if (seen != (((uint64_t)1 << MQTTIDS_NFEAT) - 1)) {
+        for (int f = 0; f < MQTTIDS_NFEAT; f++)
+            if (!(seen & ((uint64_t)1 << f))) {
+                char msg[96];
+                snprintf(msg, sizeof msg, "missing field \"%s\"", mqttids_feat_name(f));
+                return jerr(&s, msg);
+            }
+    }
+    if (c->n_extra) {
+        if (extra_seen != (c->n_extra == 64 ? ~(uint64_t)0 : (((uint64_t)1 << c->n_extra) - 1))) {
+            for (size_t k = 0; k < c->n_extra; k++)
+                if (!(extra_seen & ((uint64_t)1 << k))) {
+                    char msg[160];
+                    snprintf(msg, sizeof msg, "missing extra field \"%.100s\"", c->extra_names[k]);
+                    return jerr(&s, msg);
+                }
+        }
+        r->n_extra = c->n_extra;
+        r->extra = c->extra_vals;
+    }
+    /* strings: now that scratch no longer moves */
+    for (int f = 0; f < MQTTIDS_NFEAT; f++) {
+        if (str_ptr[f] == (const char *)1)
+            r->str[f] = c->scratch.p + c->str_off[f];
+        else if (str_ptr[f])
+            r->str[f] = str_ptr[f];
+    }
+    return MQTTIDS_OK;
+}
+
+static uint64_t rd64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static uint32_t rd32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static mqttids_err bin_err(char *errbuf, size_t off, const char *rule)
+{
+    util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "binary record, byte %zu: %s", off, rule);
+    return MQTTIDS_MALFORMED_AT();
+}
+
+static mqttids_err decode_bin(mqttids_codec *c, const unsigned char *p, size_t len, mqttids_record *r,
+                              uint64_t *id, char *errbuf)
+{
+    size_t off = BIN_HDR, n_extra;
+    int nstr = 0;
+
+    mqttids_record_clear(r);
+    if (len < BIN_HDR)
+        return bin_err(errbuf, len, "shorter than the 16-byte header");
+    if (p[3] != MQTTIDS_STREAM_FORMAT_VERSION) {
+        char msg[80];
+        snprintf(msg, sizeof msg, "format version %u, expected %d", p[3], MQTTIDS_STREAM_FORMAT_VERSION);
+        return bin_err(errbuf, 3, msg);
+    }
+    *id = rd64(p + 4);
+    r->label = p[12] == 255 ? -1 : p[12];
+    if (r->label >= MQTTIDS_NCLASS)
+        return bin_err(errbuf, 12, "label out of range");
+    for (int f = 0; f < MQTTIDS_NFEAT; f++)
+        nstr += is_str_feat(f);
+    if (p[13] != nstr)
+        return bin_err(errbuf, 13, "string count does not match the 33-feature schema");
+    n_extra = (size_t)p[14] | (size_t)p[15] << 8;
+    if (n_extra != c->n_extra)
+        return bin_err(errbuf, 14, "extra field count differs from what this reader expects");
+    if (len - off < (size_t)MQTTIDS_NFEAT * 8)
+        return bin_err(errbuf, len, "truncated in the feature values");
+    for (int f = 0; f < MQTTIDS_NFEAT; f++, off += 8) {
+        uint64_t u = rd64(p + off);
+        memcpy(&r->num[f], &u, 8);
+    }
+    for (int f = 0; f < MQTTIDS_NFEAT; f++) {
+        uint32_t sl;
+        if (!is_str_feat(f))
+            continue;
+        if (len - off < 4)
+            return bin_err(errbuf, off, "truncated in a string length");
+        sl = rd32(p + off);
+        off += 4;
+        if (sl == 0xffffffffu)
+            continue;
+        if (sl > len - off)
+            return bin_err(errbuf, off, "string runs past the end");
+        r->str[f] = (const char *)p + off;
+        r->str_len[f] = sl;
+        off += sl;
+    }
+    if (len - off < n_extra * 8)
+        return bin_err(errbuf, off, "truncated in the extra values");
+    for (size_t k = 0; k < n_extra; k++, off += 8) {
+        uint64_t u = rd64(p + off);
+        memcpy(&c->extra_vals[k], &u, 8);
+    }
+    if (off != len)
+        return bin_err(errbuf, off, "bytes after the record");
+    if (n_extra) {
+        r->n_extra = n_extra;
+        r->extra = c->extra_vals;
+    }
+    return MQTTIDS_OK;
+}
+
+mqttids_err mqttids_codec_decode(mqttids_codec *c, const void *data, size_t len, mqttids_record *r, uint64_t *id,
+                                 char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+    const unsigned char *p = data;
+    *id = 0;
+    if (len >= 3 && memcmp(p, BIN_MAGIC, 3) == 0)
+        return decode_bin(c, p, len, r, id, errbuf);
+    if (!data || len == 0) {
+        mqttids_record_clear(r);
+        util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "empty record");
+        return MQTTIDS_MALFORMED_AT();
+    }
+    return decode_json(c, data, len, r, id, errbuf);
+}

@@ -1,0 +1,541 @@
+/*
+ * detect.c: the consumer-group detector. One thread: poll a record, decode, classify,
+ * produce an alert whose delivery report acknowledges the record in the tracker, commit
+ * the tracker's done prefix every commit_interval_ms.
+ *
+ * At-least-once (docs/internals/stream.md): auto commit is off; an offset is committed
+ * only when every message up to it has had its alerts acknowledged by the brokers (or
+ * needed none). On a revoke, and on shutdown, the alert producer is flushed first, so
+ * the commit covers everything that was done; whatever was not is read again by the next
+ * owner (duplicates, never gaps).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "stream/stream_int.h"
+#include "util/util_int.h"
+
+void mqttids_detect_opts_init(mqttids_detect_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->quiet_class = 0;
+    o->commit_interval_ms = 200;
+    o->stats_interval_ms = 1000;
+}
+
+#if MQTTIDS_WITH_KAFKA
+
+typedef struct det {
+    const mqttids_detect_opts *o;
+    const char *alerts_topic;
+    rd_kafka_t *cons;           /* consumer (group member) */
+    rd_kafka_t *prod;           /* alert producer */
+    rd_kafka_topic_t *alert_rkt;
+    stream_tracker tr;
+    mqttids_detect_stats st;
+    int64_t *pos;               /* per partition: next offset to read (-1 unknown) */
+    int32_t npos;
+    int32_t *assigned;          /* partition ids assigned now */
+    int32_t nassigned, cap_assigned;
+    char dr_err[256];
+    int dr_failed;
+    int fatal;                  /* a callback failed: stop */
+    char fatal_msg[MQTTIDS_ERRBUF_SIZE];
+    double t0;
+    double last_done_unix;      /* wall clock of the last message that needed no alert */
+    stream_bytes alert;
+    char tsbuf[40];
+    time_t ts_sec;
+} det;
+
+static void alert_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    det *d = opaque;
+    uint64_t seq = (uint64_t)(uintptr_t)m->_private;
+    (void)rk;
+    if (m->err) {
+        if (!d->dr_failed)
+            snprintf(d->dr_err, sizeof d->dr_err, "alert to %s [%d]: %s", rd_kafka_topic_name(m->rkt),
+                     (int)m->partition, rd_kafka_err2str(m->err));
+        d->dr_failed = 1;
+        stream__tracker_ack(&d->tr, seq - 1, 0);
+    } else {
+        d->st.acked++;
+        d->st.last_ack_unix = stream__wall();
+        stream__tracker_ack(&d->tr, seq - 1, 1);
+    }
+}
+
+/* Commits the tracker's commit points that moved. sync: wait for the broker. */
+static void commit_done(det *d, int sync)
+{
+    rd_kafka_topic_partition_list_t *l = NULL;
+    stream__tracker_advance(&d->tr);
+    if (stream__tracker_head_failed(&d->tr)) {
+        d->fatal = 1;
+        snprintf(d->fatal_msg, sizeof d->fatal_msg, "%s", d->dr_err[0] ? d->dr_err : "alert delivery failed");
+    }
+    for (int32_t p = 0; p < d->tr.npart; p++) {
+        if (!d->tr.dirty[p])
+            continue;
+        if (!l) {
+            if (d->o->on_sync && d->o->on_sync(d->o->user) != 0) {
+                d->fatal = 1;
+                snprintf(d->fatal_msg, sizeof d->fatal_msg, "the record sink failed to sync; offsets not committed");
+                return;
+            }
+            l = rd_kafka_topic_partition_list_new(4);
+        }
+        rd_kafka_topic_partition_list_add(l, d->o->topic, p)->offset = d->tr.commit[p];
+        d->tr.dirty[p] = 0;
+    }
+    if (l) {
+        rd_kafka_resp_err_t e = rd_kafka_commit(d->cons, l, sync ? 0 : 1);
+        if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+            util__log(MQTTIDS_LOG_WARN, "commit: %s", rd_kafka_err2str(e));
+        d->st.committed = d->tr.done_total;
+        rd_kafka_topic_partition_list_destroy(l);
+    }
+}
+
+/* Flushes the alerts, commits what they cover, forgets the held messages. */
+static void drain(det *d)
+{
+    rd_kafka_resp_err_t e = rd_kafka_flush(d->prod, 30000);
+    if (e)
+        util__log(MQTTIDS_LOG_WARN, "alert flush: %s (%d alerts unacknowledged; their records will be read again)",
+                  rd_kafka_err2str(e), rd_kafka_outq_len(d->prod));
+    commit_done(d, 1);
+    stream__tracker_reset(&d->tr);
+}
+
+static void set_assigned(det *d, const rd_kafka_topic_partition_list_t *parts, int add)
+{
+    if (!add) {
+        /* remove these */
+        for (int k = 0; k < parts->cnt; k++)
+            for (int32_t j = 0; j < d->nassigned; j++)
+                if (d->assigned[j] == parts->elems[k].partition) {
+                    d->assigned[j] = d->assigned[--d->nassigned];
+                    break;
+                }
+    } else {
+        for (int k = 0; k < parts->cnt; k++) {
+            if (d->nassigned == d->cap_assigned) {
+                int32_t nc = d->cap_assigned ? d->cap_assigned * 2 : 16;
+                int32_t *na = realloc(d->assigned, (size_t)nc * sizeof *na);
+                if (!na)
+                    return;
+                d->assigned = na;
+                d->cap_assigned = nc;
+            }
+            d->assigned[d->nassigned++] = parts->elems[k].partition;
+        }
+    }
+    d->st.partitions = d->nassigned;
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    det *d = opaque;
+    int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        d->st.rebalances++;
+        if (coop) {
+            rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
+            if (e)
+                rd_kafka_error_destroy(e);
+        } else {
+            rd_kafka_assign(rk, parts);
+            d->nassigned = 0;
+        }
+        set_assigned(d, parts, 1);
+        for (int k = 0; k < parts->cnt; k++) {
+            int32_t p = parts->elems[k].partition;
+            if (p >= 0 && p < d->npos)
+                d->pos[p] = -1;
+        }
+    } else {
+        /* revoked (or lost): finish what we hold before another member takes over */
+        drain(d);
+        if (coop) {
+            rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
+            if (e)
+                rd_kafka_error_destroy(e);
+            set_assigned(d, parts, 0);
+        } else {
+            rd_kafka_assign(rk, NULL);
+            d->nassigned = 0;
+            d->st.partitions = 0;
+        }
+    }
+}
+
+static int64_t compute_lag(det *d)
+{
+    int64_t lag = 0;
+    int known = 0;
+    for (int32_t k = 0; k < d->nassigned; k++) {
+        int64_t lo, hi, pos;
+        int32_t p = d->assigned[k];
+        if (rd_kafka_get_watermark_offsets(d->cons, d->o->topic, p, &lo, &hi) != 0 || hi < 0)
+            continue;
+        pos = p < d->npos ? d->pos[p] : -1;
+        if (pos < 0) {
+            /* nothing read yet: the committed offset, else the low mark */
+            pos = lo;
+        }
+        lag += hi > pos ? hi - pos : 0;
+        known = 1;
+    }
+    return known ? lag : (d->nassigned ? -1 : 0);
+}
+
+static const char *iso_time(det *d, double wall)
+{
+    time_t s = (time_t)wall;
+    int ms = (int)((wall - (double)s) * 1000);
+    if (s != d->ts_sec) {
+        struct tm tm;
+        gmtime_r(&s, &tm);
+        strftime(d->tsbuf, sizeof d->tsbuf, "%Y-%m-%dT%H:%M:%S", &tm);
+        d->ts_sec = s;
+    }
+    snprintf(d->tsbuf + 19, sizeof d->tsbuf - 19, ".%03dZ", ms < 0 ? 0 : ms > 999 ? 999 : ms);
+    return d->tsbuf;
+}
+
+static int build_alert(det *d, const rd_kafka_message_t *m, uint64_t id, int cls, double prob)
+{
+    stream_bytes *b = &d->alert;
+    char tmp[160];
+    const mqttids_detect_opts *o = d->o;
+    const char *cname = cls >= 0 && cls < o->nclasses ? o->class_names[cls] : "unknown";
+    int n, rc = 0;
+
+    b->len = 0;
+    n = snprintf(tmp, sizeof tmp, "{\"v\":1,\"time\":\"%s\",\"id\":%llu,\"flow\":", iso_time(d, stream__wall()),
+                 (unsigned long long)id);
+    rc |= stream__bytes_put(b, tmp, (size_t)n);
+    if (m->key)
+        rc |= stream__json_str(b, m->key, m->key_len);
+    else
+        rc |= stream__bytes_put(b, "null", 4);
+    rc |= stream__bytes_put(b, ",\"class\":", 9);
+    rc |= stream__json_str(b, cname, strlen(cname));
+    if (isfinite(prob))
+        n = snprintf(tmp, sizeof tmp, ",\"probability\":%.6g,\"model\":", prob);
+    else
+        n = snprintf(tmp, sizeof tmp, ",\"probability\":null,\"model\":");
+    rc |= stream__bytes_put(b, tmp, (size_t)n);
+    rc |= stream__json_str(b, o->model_id ? o->model_id : "", o->model_id ? strlen(o->model_id) : 0);
+    rc |= stream__bytes_put(b, ",\"topic\":", 9);
+    rc |= stream__json_str(b, o->topic, strlen(o->topic));
+    n = snprintf(tmp, sizeof tmp, ",\"partition\":%d,\"offset\":%lld}", (int)m->partition, (long long)m->offset);
+    rc |= stream__bytes_put(b, tmp, (size_t)n);
+    return rc;
+}
+
+static int ensure_pos(det *d, int32_t p)
+{
+    if (p < d->npos)
+        return 0;
+    {
+        int32_t n = d->npos ? d->npos : 16;
+        int64_t *np;
+        while (n <= p)
+            n *= 2;
+        np = realloc(d->pos, (size_t)n * sizeof *np);
+        if (!np)
+            return -1;
+        for (int32_t k = d->npos; k < n; k++)
+            np[k] = -1;
+        d->pos = np;
+        d->npos = n;
+    }
+    return 0;
+}
+
+/* Handles one consumed message. Returns 0, or -1 on a fatal error (errbuf set). */
+static int handle(det *d, mqttids_codec *c, const rd_kafka_message_t *m, char *errbuf)
+{
+    const mqttids_detect_opts *o = d->o;
+    mqttids_record r;
+    uint64_t id, seq;
+    char e[MQTTIDS_ERRBUF_SIZE];
+    int cls = -1;
+    double prob = NAN;
+
+    d->st.consumed++;
+    if (d->st.first_unix == 0)
+        d->st.first_unix = stream__wall();
+    if (ensure_pos(d, m->partition) == 0)
+        d->pos[m->partition] = m->offset + 1;
+    if (mqttids_codec_decode(c, m->payload, m->len, &r, &id, e) != MQTTIDS_OK) {
+        d->st.malformed++;
+        if (o->on_malformed) {
+            char msg[MQTTIDS_ERRBUF_SIZE + 64];
+            snprintf(msg, sizeof msg, "%s [%d] offset %lld: malformed record skipped: %s", o->topic,
+                     (int)m->partition, (long long)m->offset, e);
+            o->on_malformed(o->user, m->partition, m->offset, msg);
+        }
+        goto no_alert;
+    }
+    {
+        double t = stream__now();
+        int bad = o->classify(o->classify_user, &r, &cls, &prob);
+        d->st.classify_seconds += stream__now() - t;
+        if (bad) {
+            d->st.classify_failed++;
+            goto no_alert;
+        }
+    }
+    d->st.classified++;
+    if (o->on_record &&
+        o->on_record(o->user, id, m->key, m->key_len, cls, prob, m->partition, m->offset) != 0) {
+        util__fail(errbuf, MQTTIDS_ERR_IO, "the record sink failed at %s [%d] offset %lld", o->topic,
+                   (int)m->partition, (long long)m->offset);
+        return -1;
+    }
+    if (o->alert_all || cls != o->quiet_class) {
+        if (build_alert(d, m, id, cls, prob) != 0) {
+            util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
+            return -1;
+        }
+        if (stream__tracker_add(&d->tr, m->partition, m->offset, 1, &seq) != 0) {
+            util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
+            return -1;
+        }
+        for (;;) {
+            if (rd_kafka_produce(d->alert_rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, d->alert.p, d->alert.len,
+                                 m->key, m->key_len, (void *)(uintptr_t)(seq + 1)) == 0)
+                break;
+            if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                util__fail(errbuf, MQTTIDS_ERR_KAFKA, "alert to %s: %s", d->alerts_topic,
+                           rd_kafka_err2str(rd_kafka_last_error()));
+                return -1;
+            }
+            rd_kafka_poll(d->prod, 5);
+        }
+        d->st.alerted++;
+        return 0;
+    }
+no_alert:
+    d->last_done_unix = stream__wall();
+    if (stream__tracker_add(&d->tr, m->partition, m->offset, 0, &seq) != 0) {
+        util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_opts *o, mqttids_detect_stats *st,
+                                  char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+    det d;
+    rd_kafka_conf_t *cconf = NULL, *pconf = NULL;
+    rd_kafka_topic_partition_list_t *sub = NULL;
+    mqttids_codec *c = NULL;
+    char *alerts_name = NULL;
+    char e[256];
+    mqttids_err err = MQTTIDS_OK;
+    double last_commit, last_stats, last_msg = 0;
+    uint64_t since_poll = 0;
+
+    memset(&d, 0, sizeof d);
+    memset(st, 0, sizeof *st);
+    d.o = o;
+    stream__tracker_init(&d.tr);
+    if (!o->topic || !o->group || !o->classify)
+        return util__fail(errbuf, MQTTIDS_ERR_INVALID, "detector: topic, group and a classifier are required");
+    if (o->alerts_topic) {
+        d.alerts_topic = o->alerts_topic;
+    } else {
+        size_t n = strlen(o->topic) + 8;
+        alerts_name = malloc(n);
+        if (!alerts_name)
+            return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
+        snprintf(alerts_name, n, "%s.alerts", o->topic);
+        d.alerts_topic = alerts_name;
+    }
+    c = mqttids_codec_new();
+    if (!c || mqttids_codec_set_extras(c, o->extra_names, o->n_extra) != MQTTIDS_OK) {
+        err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory or too many extra fields");
+        goto out;
+    }
+    /* the alert producer */
+    pconf = stream__conf(kc, errbuf);
+    if (!pconf) {
+        err = MQTTIDS_ERR_INVALID;
+        goto out;
+    }
+    if (stream__conf_default(kc, pconf, "linger.ms", "5", errbuf) ||
+        stream__conf_default(kc, pconf, "batch.num.messages", "10000", errbuf) ||
+        stream__conf_default(kc, pconf, "queue.buffering.max.messages", "1000000", errbuf) ||
+        stream__conf_default(kc, pconf, "queue.buffering.max.kbytes", "1048576", errbuf)) {
+        rd_kafka_conf_destroy(pconf);
+        err = MQTTIDS_ERR_INVALID;
+        goto out;
+    }
+    rd_kafka_conf_set_dr_msg_cb(pconf, alert_dr);
+    rd_kafka_conf_set_opaque(pconf, &d);
+    d.prod = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, e, sizeof e);
+    if (!d.prod) {
+        rd_kafka_conf_destroy(pconf);
+        err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "alert producer: %s", e);
+        goto out;
+    }
+    d.alert_rkt = rd_kafka_topic_new(d.prod, d.alerts_topic, NULL);
+    if (!d.alert_rkt) {
+        err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "topic %s: %s", d.alerts_topic,
+                         rd_kafka_err2str(rd_kafka_last_error()));
+        goto out;
+    }
+    /* the consumer */
+    cconf = stream__conf(kc, errbuf);
+    if (!cconf) {
+        err = MQTTIDS_ERR_INVALID;
+        goto out;
+    }
+    if (stream__conf_set(cconf, "group.id", o->group, errbuf) ||
+        stream__conf_set(cconf, "enable.auto.commit", "false", errbuf) ||
+        stream__conf_set(cconf, "enable.auto.offset.store", "false", errbuf)) {
+        rd_kafka_conf_destroy(cconf);
+        err = MQTTIDS_ERR_INVALID;
+        goto out;
+    }
+    /* earliest unless told otherwise: a new group must see every record */
+    if (stream__conf_default(kc, cconf, "auto.offset.reset", "earliest", errbuf)) {
+        rd_kafka_conf_destroy(cconf);
+        err = MQTTIDS_ERR_INVALID;
+        goto out;
+    }
+    rd_kafka_conf_set_rebalance_cb(cconf, rebalance_cb);
+    rd_kafka_conf_set_opaque(cconf, &d);
+    d.cons = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, e, sizeof e);
+    if (!d.cons) {
+        rd_kafka_conf_destroy(cconf);
+        err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "consumer: %s", e);
+        goto out;
+    }
+    rd_kafka_poll_set_consumer(d.cons);
+    sub = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(sub, o->topic, RD_KAFKA_PARTITION_UA);
+    {
+        rd_kafka_resp_err_t re = rd_kafka_subscribe(d.cons, sub);
+        if (re) {
+            err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "subscribe %s: %s", o->topic, rd_kafka_err2str(re));
+            goto out;
+        }
+    }
+    d.t0 = stream__now();
+    last_commit = last_stats = d.t0;
+    for (;;) {
+        rd_kafka_message_t *m;
+        double now;
+        if (o->stop && *o->stop)
+            break;
+        if (d.fatal) {
+            err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "%s", d.fatal_msg);
+            break;
+        }
+        if (o->max_records && d.st.consumed >= o->max_records)
+            break;
+        m = rd_kafka_consumer_poll(d.cons, since_poll ? 0 : 50);
+        now = stream__now();
+        if (m) {
+            if (m->err) {
+                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                    if (m->err == RD_KAFKA_RESP_ERR__FATAL || m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                        m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+                        m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
+                        if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+                            /* the topic may simply not exist yet: keep waiting */
+                            util__log(MQTTIDS_LOG_INFO, "%s: %s", o->topic, rd_kafka_message_errstr(m));
+                        } else {
+                            err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "consumer: %s", rd_kafka_message_errstr(m));
+                            rd_kafka_message_destroy(m);
+                            break;
+                        }
+                    } else {
+                        util__log(MQTTIDS_LOG_WARN, "consumer: %s", rd_kafka_message_errstr(m));
+                    }
+                }
+            } else {
+                last_msg = now;
+                if (handle(&d, c, m, errbuf) != 0) {
+                    err = MQTTIDS_ERR_KAFKA;
+                    rd_kafka_message_destroy(m);
+                    break;
+                }
+                since_poll++;
+            }
+            rd_kafka_message_destroy(m);
+        } else {
+            since_poll = 0;
+        }
+        if (since_poll >= 256 || !m) {
+            rd_kafka_poll(d.prod, 0);
+            if (since_poll >= 256)
+                since_poll = 1;
+        }
+        if ((now - last_commit) * 1000 >= o->commit_interval_ms) {
+            rd_kafka_poll(d.prod, 0);
+            commit_done(&d, 0);
+            last_commit = now;
+        }
+        if (o->on_stats && (now - last_stats) * 1000 >= o->stats_interval_ms) {
+            d.st.lag = compute_lag(&d);
+            d.st.seconds = now - d.t0;
+            o->on_stats(o->user, &d.st);
+            last_stats = now;
+        }
+        if (o->idle_exit_ms > 0 && last_msg > 0 && (now - last_msg) * 1000 >= o->idle_exit_ms)
+            break;
+    }
+    /* clean shutdown: acknowledge, commit, leave the group */
+    if (!d.fatal) {
+        drain(&d);
+        if (d.fatal && err == MQTTIDS_OK)
+            err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "%s", d.fatal_msg);
+    }
+    d.st.lag = compute_lag(&d);
+    rd_kafka_consumer_close(d.cons);
+out:
+    d.st.seconds = stream__now() - d.t0;
+    if (d.st.first_unix > 0) {
+        if (d.st.last_ack_unix < d.last_done_unix)
+            d.st.last_ack_unix = d.last_done_unix;
+        d.st.busy_seconds = d.st.last_ack_unix - d.st.first_unix;
+    }
+    *st = d.st;
+    if (sub)
+        rd_kafka_topic_partition_list_destroy(sub);
+    if (d.cons)
+        rd_kafka_destroy(d.cons);
+    if (d.alert_rkt)
+        rd_kafka_topic_destroy(d.alert_rkt);
+    if (d.prod) {
+        rd_kafka_flush(d.prod, 5000);
+        rd_kafka_destroy(d.prod);
+    }
+    stream__bytes_free(&d.alert);
+    stream__tracker_free(&d.tr);
+    free(d.pos);
+    free(d.assigned);
+    free(alerts_name);
+    mqttids_codec_free(c);
+    return err;
+}
+
+#else
+mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_opts *o, mqttids_detect_stats *st,
+                                  char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+    (void)kc, (void)o;
+    memset(st, 0, sizeof *st);
+    return util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "this build has no Kafka support (librdkafka)");
+}
+#endif

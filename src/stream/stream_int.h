@@ -1,0 +1,82 @@
+/*
+ * stream_int.h: internals shared by the stream module's files: growable scratch bytes,
+ * clocks, the at-least-once offset tracker (tracker.c) and the librdkafka glue
+ * (kconf.c). Internal only.
+ */
+#ifndef MQTTIDS_STREAM_INT_H
+#define MQTTIDS_STREAM_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mqttids/config.h"
+#include "mqttids/stream.h"
+
+/* Growable bytes with a hard cap (64 MiB); a failed grow leaves the data as it was. */
+typedef struct stream_bytes {
+    char *p;    /* owned */
+    size_t len, cap;
+} stream_bytes;
+/* Makes room for n more bytes. Returns 0 or -1 (cap hit or no memory). */
+int stream__bytes_reserve(stream_bytes *b, size_t n);
+int stream__bytes_put(stream_bytes *b, const void *p, size_t n);
+void stream__bytes_free(stream_bytes *b);
+
+/* Monotonic seconds and wall-clock (Unix) seconds. */
+double stream__now(void);
+double stream__wall(void);
+
+/*
+ * The at-least-once tracker: messages in the order they were consumed, each with the
+ * number of alerts still unacknowledged. A message is done when that count is 0; the
+ * commit point of a partition is one past the last message of a done prefix of the whole
+ * sequence (a pending message holds back every later one, on any partition: simple, and
+ * commits stay correct). Entry handles (seq) are stable across growth.
+ */
+typedef struct stream_tracker_ent {
+    int32_t partition;
+    int64_t offset;
+    uint32_t pending; /* alerts not yet acknowledged */
+    uint8_t failed;   /* an alert of this message failed: never done */
+} stream_tracker_ent;
+
+typedef struct stream_tracker {
+    stream_tracker_ent *ring; /* owned, cap entries, index seq & (cap - 1) */
+    size_t cap;
+    uint64_t head, tail;      /* live seqs are [head, tail) */
+    int64_t *commit;          /* per partition: next offset to commit (-1 none); owned */
+    uint8_t *dirty;           /* per partition: commit advanced since last taken */
+    int32_t npart;
+    uint64_t done_total;      /* messages popped as done */
+} stream_tracker;
+
+void stream__tracker_init(stream_tracker *t);
+void stream__tracker_free(stream_tracker *t);
+/* Appends a message with `pending` alerts outstanding; *seq receives its handle. -1 on no memory. */
+int stream__tracker_add(stream_tracker *t, int32_t partition, int64_t offset, uint32_t pending, uint64_t *seq);
+/* One alert of message seq was acknowledged (ok != 0) or failed. */
+void stream__tracker_ack(stream_tracker *t, uint64_t seq, int ok);
+/* Pops the done prefix, advancing per-partition commit points. Returns how many popped. */
+uint64_t stream__tracker_advance(stream_tracker *t);
+/* Messages still held (pending or behind a pending one). */
+static inline uint64_t stream__tracker_held(const stream_tracker *t) { return t->tail - t->head; }
+/* Whether the head message has failed (the detector must stop). */
+int stream__tracker_head_failed(const stream_tracker *t);
+/* Forgets everything about these partitions' held messages is not possible without a
+ * flush: callers flush first, then call this to drop all state (after a revoke). */
+void stream__tracker_reset(stream_tracker *t);
+
+/* JSON string escaping into b (quotes included). */
+int stream__json_str(stream_bytes *b, const char *s, size_t len);
+
+#if MQTTIDS_WITH_KAFKA
+#include <librdkafka/rdkafka.h>
+/* A new rd_kafka_conf_t from kc (bootstrap + -X pairs); errbuf on a bad pair. */
+rd_kafka_conf_t *stream__conf(const mqttids_kconf *kc, char *errbuf);
+/* Applies one more key=value to conf; returns 0 or -1 with errbuf. */
+int stream__conf_set(rd_kafka_conf_t *conf, const char *key, const char *val, char *errbuf);
+/* Sets key=val on conf unless a -X pair of kc gave that key (our defaults yield). */
+int stream__conf_default(const mqttids_kconf *kc, rd_kafka_conf_t *conf, const char *key, const char *val,
+                         char *errbuf);
+#endif
+
+#endif
