@@ -221,8 +221,15 @@ int cli_inputs_load(cli_inputs *in, mqttids_dataset **out, json_object *report)
         o.require_label = in->require_label;
         if (!cli_quiet && isatty(2))
             o.progress = cli_progress;
-        /* SOURCE HOOK (capture): pcap/pcapng paths are extracted here when that module lands. */
-        err = mqttids_dataset_read_csv(ds, in->items[k].path, &o, &rep, errbuf);
+        /* SOURCE HOOK (capture): pcap/pcapng paths (magic bytes) become MQTTset rows here. */
+        if (mqttids_capture_is_pcap_file(in->items[k].path)) {
+            uint64_t nr = 0;
+            memset(&rep, 0, sizeof rep);
+            err = mqttids_capture_read_dataset(ds, in->items[k].path, NULL, o.split, -1, &nr, errbuf);
+            rep.rows_read = rep.rows_kept = nr;
+        } else {
+            err = mqttids_dataset_read_csv(ds, in->items[k].path, &o, &rep, errbuf);
+        }
         cli_progress_done();
         if (err != MQTTIDS_OK) {
             cli_err("%s", errbuf);

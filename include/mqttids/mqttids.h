@@ -8,7 +8,7 @@
 #include "mqttids/dataset.h"
 #include "mqttids/stats.h"
 #include "mqttids/model.h"
-#include "mqttids/stream.h"
+#include "mqttids/capture.h"
 #include "mqttids/stream.h"
 #include "mqttids/store.h"
 
