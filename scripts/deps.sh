@@ -12,7 +12,6 @@ build_pkgs=(
 )
 test_pkgs=(
   postgresql postgresql-client tshark mosquitto mosquitto-clients python3 tcpdump
-  chromium
 )
 bench_pkgs=(
   python3-pandas python3-sklearn python3-torch python3-xgboost python3-numpy hyperfine
