@@ -162,33 +162,64 @@ static void params_describe(const void *pv, char *buf, size_t size)
 /* ---------------------------------------------------------------------------------- */
 /* Training                                                                            */
 
-/* Copies rows (idx[b], or first + b when idx is NULL) of Xf (n, d) into xt (d, bp),
-   feature-major; padding lanes are zeroed. */
-static void gather(const float *Xf, size_t d, const size_t *idx, size_t first, size_t B,
-                   size_t bp, float *xt)
+/* Copies rows (idx[b], or first + b when idx is NULL) of X (n, d) into xt (d, bp) as
+   float32, feature-major; padding lanes are zeroed. Reading the caller's doubles directly
+   (no float copy of X) saves a pass and 4 bytes per value of memory per fit.
+   Returns the batch position of the first row with a value that is not finite as float32
+   (NaN, Inf, beyond 3.4e38), or B; only checked when check is set (the first epoch sees
+   every row once, so no separate pass over X is needed). */
+static size_t gather(const double *X, size_t d, const size_t *idx, size_t first, size_t B,
+                     size_t bp, float *xt, int check)
 {
+    size_t badrow = B;
     for (size_t b = 0; b < B; b++) {
-        const float *row = Xf + (idx ? idx[b] : first + b) * d;
-        for (size_t i = 0; i < d; i++)
-            xt[i * bp + b] = row[i];
+        const double *row = X + (idx ? idx[b] : first + b) * d;
+        int bad = 0;
+        for (size_t i = 0; i < d; i++) {
+            float v = (float)row[i];
+            xt[i * bp + b] = v;
+            bad |= check && !isfinite(v);
+        }
+        if (bad && badrow == B)
+            badrow = b;
     }
     for (size_t i = 0; i < d; i++)
         for (size_t b = B; b < bp; b++)
             xt[i * bp + b] = 0.0f;
+    return badrow;
+}
+
+/* Asks for the rows of the next batch early: they are random rows of a large matrix. */
+static void prefetch_rows(const double *X, size_t d, const size_t *idx, size_t B)
+{
+#if defined(__GNUC__)
+    for (size_t b = 0; b < B; b++) {
+        const char *row = (const char *)(X + idx[b] * d);
+        for (size_t off = 0; off < d * sizeof(double); off += 64)
+            __builtin_prefetch(row + off, 0, 1);
+    }
+#else
+    (void)X; (void)d; (void)idx; (void)B;
+#endif
 }
 
 static size_t round_lanes(size_t n) { return (n + NN_LANES - 1) / NN_LANES * NN_LANES; }
 
-/* Mean loss and accuracy of net on (Xf, y), n rows, through ws (cap >= NN_EVAL_CHUNK). */
-static void evaluate(const nn_net *net, nn_work *ws, const float *Xf, const int *y, size_t n,
-                     double *loss, double *acc)
+/* Mean loss and accuracy of net on (X, y), n rows, through ws (cap >= NN_EVAL_CHUNK).
+   With check, returns the first row not finite as float32 (or n) and evaluates nothing. */
+static size_t evaluate(const nn_net *net, nn_work *ws, const double *X, const int *y, size_t n,
+                       int check, double *loss, double *acc)
 {
     double ls = 0.0;
     size_t ok = 0;
     for (size_t s = 0; s < n; s += NN_EVAL_CHUNK) {
         size_t B = n - s < NN_EVAL_CHUNK ? n - s : NN_EVAL_CHUNK, bp = round_lanes(B), c;
         double l;
-        gather(Xf, net->dim[0], NULL, s, B, bp, ws->act[0]);
+        size_t bad = gather(X, net->dim[0], NULL, s, B, bp, ws->act[0], check);
+        if (bad < B)
+            return s + bad;
+        if (check)
+            continue;
         nn__forward(net, ws, bp);
         nn__loss_eval(net, ws, B, bp, y + s, &l, &c);
         ls += l;
@@ -196,6 +227,7 @@ static void evaluate(const nn_net *net, nn_work *ws, const float *Xf, const int 
     }
     *loss = n ? ls / (double)n : NAN;
     *acc = n ? (double)ok / (double)n : NAN;
+    return n;
 }
 
 static int all_finite(const float *p, size_t n)
@@ -206,15 +238,6 @@ static int all_finite(const float *p, size_t n)
     return 1;
 }
 
-static float *to_float(const double *X, size_t n)
-{
-    float *f = malloc((n ? n : 1) * sizeof *f);
-    if (f)
-        for (size_t j = 0; j < n; j++)
-            f[j] = (float)X[j];
-    return f;
-}
-
 static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, const int *y, int k,
                        const double *w, const ml_fit_ctx *ctx, void **state, char *errbuf)
 {
@@ -222,7 +245,7 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
     mqttids_err err = MQTTIDS_OK;
     nn_net *net = NULL;
     nn_work *ws = NULL, *wv = NULL;
-    float *Xf = NULL, *Xvf = NULL, *opt = NULL, *wb = NULL;
+    float *opt = NULL, *wb = NULL;
     size_t *perm = NULL;
     int *yb = NULL;
     ml_curve *curve = ctx ? ctx->curve : NULL;
@@ -246,10 +269,6 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
         if (ctx->yval[i] < 0 || ctx->yval[i] >= k)
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "nn: validation row %zu: label %d not in 0..%d",
                               i, ctx->yval[i], k - 1);
-    for (size_t j = 0; j < n * d; j++)
-        if (!isfinite(X[j]))
-            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "nn: row %zu feature %zu is not finite",
-                              j / d, j % d);
     if (w)
         for (size_t i = 0; i < n; i++)
             if (!(w[i] >= 0.0) || !isfinite(w[i]))
@@ -265,8 +284,6 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
     net = nn__net_new(dim, nl);
     ws = net ? nn__work_new(net, B) : NULL;
     wv = net ? nn__work_new(net, NN_EVAL_CHUNK) : NULL;
-    Xf = to_float(X, n * d);
-    Xvf = nval ? to_float(ctx->Xval, nval * d) : NULL;
     size_t P = net ? net->nparam : 0;
     opt = calloc(4 * P + 1, sizeof *opt); /* grad, m, v, best: same layout as net->mem */
     perm = malloc(n * sizeof *perm);
@@ -274,13 +291,22 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
     wb = w ? malloc(B * sizeof *wb) : NULL;
     if (curve)
         curve->epochs = calloc((size_t)p->epochs, sizeof *curve->epochs);
-    if (!net || !ws || !wv || !Xf || (nval && !Xvf) || !opt || !perm || !yb || (w && !wb) ||
+    if (!net || !ws || !wv || !opt || !perm || !yb || (w && !wb) ||
         (curve && !curve->epochs)) {
         err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "nn: out of memory for %zu rows x %zu features", n, d);
         goto out;
     }
     float *grad = opt, *m = opt + P, *v = opt + 2 * P, *best = opt + 3 * P;
 
+    if (nval) {
+        double dummy;
+        size_t bad = evaluate(net, wv, ctx->Xval, ctx->yval, nval, 1, &dummy, &dummy);
+        if (bad < nval) {
+            err = util__fail(errbuf, MQTTIDS_ERR_INVALID,
+                             "nn: validation row %zu has a feature that is not a finite float32", bad);
+            goto out;
+        }
+    }
     util_rng rng;
     util__rng_seed(&rng, ctx ? ctx->seed : 0);
     nn__init(net, &rng);
@@ -304,7 +330,15 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
         for (size_t s = 0; s < n; s += B) {
             size_t nb = n - s < B ? n - s : B, bp = round_lanes(nb), c;
             double wl, wsum;
-            gather(Xf, d, perm + s, 0, nb, bp, ws->act[0]);
+            size_t bad = gather(X, d, perm + s, 0, nb, bp, ws->act[0], e == 0);
+            if (bad < nb) {
+                err = util__fail(errbuf, MQTTIDS_ERR_INVALID,
+                                 "nn: row %zu has a feature that is not a finite float32 (NaN, Inf "
+                                 "or beyond 3.4e38)", perm[s + bad]);
+                goto out;
+            }
+            if (s + nb < n)
+                prefetch_rows(X, d, perm + s + nb, n - s - nb < B ? n - s - nb : B);
             for (size_t b = 0; b < nb; b++) {
                 yb[b] = y[perm[s + b]];
                 if (wb)
@@ -350,7 +384,7 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
         ep.lr = lr;
         int improved;
         if (nval) {
-            evaluate(net, wv, Xvf, ctx->yval, nval, &ep.val_loss, &ep.val_acc);
+            evaluate(net, wv, ctx->Xval, ctx->yval, nval, 0, &ep.val_loss, &ep.val_acc);
             improved = ep.val_acc > best_acc;
             if (improved) {
                 best_acc = ep.val_acc;
@@ -383,11 +417,14 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
     *state = net;
     net = NULL;
 out:
+    if (err != MQTTIDS_OK && err != MQTTIDS_ERR_DIVERGED && err != MQTTIDS_ERR_INTERRUPTED && curve) {
+        free(curve->epochs); /* the curve is kept (caller frees) only to explain a divergence or a stop */
+        curve->epochs = NULL;
+        curve->n = 0;
+    }
     nn__net_free(net);
     nn__work_free(ws);
     nn__work_free(wv);
-    free(Xf);
-    free(Xvf);
     free(opt);
     free(perm);
     free(yb);

@@ -10,10 +10,12 @@
  * Register blocking: 2 output rows x 4 vectors (32 batch columns) of accumulators.
  *
  * Dispatch: with GCC on x86-64 the exported kernels are compiled twice
- * (target_clones): a Haswell clone (AVX2 + FMA) and the baseline (SSE2); the loader
+ * (target_clones): an x86-64-v3 clone (AVX2 + FMA) and the baseline (SSE2); the loader
  * picks one per machine, so one machine always computes the same numbers. FMA
  * contraction is enabled for this file only (results differ from unfused arithmetic in
- * the last bit, not in meaning); -ffast-math is NOT used: NaN checks keep working.
+ * the last bit, not in meaning); -ffast-math is NOT used: NaN and Inf behave as IEEE
+ * says and the NaN checks keep working. sqrtf never vectorises without -fno-math-errno,
+ * so Adam takes its square roots 4 at a time with SSE's sqrtps (IEEE-exact, like sqrtf).
  *
  * Not here: the training loop, parameters and model files (nn.c).
  */
@@ -23,11 +25,15 @@
 
 #include <math.h>
 #include <stdlib.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define NN_SSE 1
+#endif
 #include <string.h>
 #include "ml/nn_int.h"
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(MQTTIDS_NN_NO_CLONES)
-#define NN_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#define NN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define NN_CLONES
 #endif
@@ -339,17 +345,28 @@ void nn__loss_grad(const nn_net *net, nn_work *ws, size_t B, size_t bp, const in
     double lsum = 0.0;
     size_t ok = 0;
     for (size_t b = 0; b < B; b++) {
-        size_t am;
-        float lse = lse_row(z, k, bp, b, &am);
-        float wb = w ? w[b] : 1.0f;
-        float l = lse - z[(size_t)y[b] * bp + b];
-        lsum += (double)wb * (double)l;
-        ok += am == (size_t)y[b];
-        float scale = wb * inv;
+        /* softmax by log-sum-exp: e_o = exp(z_o - max) (<= 1), loss = log(sum e) - (z_y - max) */
+        float m = z[b];
+        size_t am = 0;
+        for (size_t o = 1; o < k; o++)
+            if (z[o * bp + b] > m) {
+                m = z[o * bp + b];
+                am = o;
+            }
+        float s = 0.0f;
         for (size_t o = 0; o < k; o++) {
-            float p = expf(z[o * bp + b] - lse);
-            d[o * bp + b] = (p - (o == (size_t)y[b] ? 1.0f : 0.0f)) * scale;
+            float e = expf(z[o * bp + b] - m);
+            d[o * bp + b] = e;
+            s += e;
         }
+        size_t yb = (size_t)y[b];
+        float wb = w ? w[b] : 1.0f;
+        float l = logf(s) - (z[yb * bp + b] - m);
+        lsum += (double)wb * (double)l;
+        ok += am == yb;
+        float scale = wb * inv, invs = 1.0f / s;
+        for (size_t o = 0; o < k; o++)
+            d[o * bp + b] = (d[o * bp + b] * invs - (o == yb ? 1.0f : 0.0f)) * scale;
     }
     for (size_t o = 0; o < k; o++)
         for (size_t b = B; b < bp; b++)
@@ -376,8 +393,59 @@ void nn__loss_eval(const nn_net *net, const nn_work *ws, size_t B, size_t bp, co
     *correct = ok;
 }
 
-NN_CLONES void nn__adam(float *p, float *grad, float *m, float *v, size_t n, double lr,
-                        double beta1, double beta2, double eps, double wd, long t)
+/* One Adam update of p[j0..j1): the single-tensor path of torch.optim.Adam, in float32. */
+#define ADAM_SCALAR(j0, j1)                                      \
+    for (size_t q = (j0); q < (j1); q++) {                      \
+        float g = grad[q];                                       \
+        m[q] = m[q] * b1 + g * c1;                               \
+        v[q] = v[q] * b2 + g * g * c2;                           \
+        float denom = sqrtf(v[q]) / bc2s + e;                    \
+        p[q] -= step * (m[q] / denom);                           \
+    }
+
+/* The same arithmetic 8 (AVX) or 4 (SSE) at a time: sqrtps is IEEE-exact like sqrtf.
+   (Vector sqrt needs an intrinsic: GCC never vectorises sqrtf without -fno-math-errno.) */
+#if defined(NN_SSE) && defined(__GNUC__) && !defined(__clang__)
+#define ADAM_VEC(VT, SQRT, W)                                                  \
+    for (; j + (W) <= n; j += (W)) {                                           \
+        VT g, mm, vv, pp;                                                      \
+        memcpy(&g, grad + j, sizeof g);                                        \
+        memcpy(&mm, m + j, sizeof mm);                                         \
+        memcpy(&vv, v + j, sizeof vv);                                         \
+        memcpy(&pp, p + j, sizeof pp);                                         \
+        mm = mm * b1 + g * c1;                                                 \
+        vv = vv * b2 + g * g * c2;                                             \
+        VT denom = SQRT(vv) / bc2s + e;                                        \
+        pp -= step * (mm / denom);                                             \
+        memcpy(m + j, &mm, sizeof mm);                                         \
+        memcpy(v + j, &vv, sizeof vv);                                         \
+        memcpy(p + j, &pp, sizeof pp);                                         \
+    }
+typedef float v4 __attribute__((vector_size(16), may_alias));
+#define SQRT4(x) ((v4)_mm_sqrt_ps((__m128)(x)))
+#define SQRT8(x) ((vf)_mm256_sqrt_ps((__m256)(x)))
+
+__attribute__((target("avx2,fma"))) static void adam_avx2(float *p, const float *grad, float *m,
+                                                         float *v, size_t n, float step, float bc2s,
+                                                         float b1, float b2, float c1, float c2,
+                                                         float e)
+{
+    size_t j = 0;
+    ADAM_VEC(vf, SQRT8, 8)
+    ADAM_SCALAR(j, n)
+}
+
+static void adam_sse(float *p, const float *grad, float *m, float *v, size_t n, float step,
+                     float bc2s, float b1, float b2, float c1, float c2, float e)
+{
+    size_t j = 0;
+    ADAM_VEC(v4, SQRT4, 4)
+    ADAM_SCALAR(j, n)
+}
+#endif
+
+void nn__adam(float *p, float *grad, float *m, float *v, size_t n, double lr, double beta1,
+              double beta2, double eps, double wd, long t)
 {
     /* As torch.optim.Adam's single-tensor path: the bias corrections and the step size
        are Python floats (double), applied to float32 tensors. */
@@ -390,11 +458,12 @@ NN_CLONES void nn__adam(float *p, float *grad, float *m, float *v, size_t n, dou
     if (wd != 0.0)
         for (size_t j = 0; j < n; j++)
             grad[j] += fwd * p[j];
-    for (size_t j = 0; j < n; j++) {
-        float g = grad[j];
-        m[j] = m[j] * b1 + g * c1;
-        v[j] = v[j] * b2 + g * g * c2;
-        float denom = sqrtf(v[j]) / bc2s + e;
-        p[j] -= step * (m[j] / denom);
-    }
+#if defined(NN_SSE) && defined(__GNUC__) && !defined(__clang__)
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        adam_avx2(p, grad, m, v, n, step, bc2s, b1, b2, c1, c2, e);
+    else
+        adam_sse(p, grad, m, v, n, step, bc2s, b1, b2, c1, c2, e);
+#else
+    ADAM_SCALAR(0, n)
+#endif
 }

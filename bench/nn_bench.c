@@ -1,0 +1,190 @@
+/*
+ * nn_bench.c: times the "nn" learner (src/ml/nn.c) for bench/nn.sh.
+ *
+ * usage: nn_bench CSV OUTPREFIX [grid]
+ *   Reads the MQTTset CSV, builds the feature matrix (the 33 feature columns' numeric
+ *   views divided by their standard deviation: the same matrix the PyTorch peer reads),
+ *   writes it to OUTPREFIX.X.f32 (n x 33 float32, row-major) and OUTPREFIX.y.i64
+ *   (int64 labels) for bench/nn_peer.py, then prints one line per measurement:
+ *     epoch LAYERS SECONDS cpu CPUSEC   one epoch at batch 64, best of 3, one thread
+ *                                       (wall time and process CPU time)
+ *     grid LAYERS SECONDS POINTS EPOCHS the study's grid (lr {0.1,0.01,0.001} x batch
+ *                                       {32,64,128}, gamma 0.995, 20 epochs, a validation
+ *                                       pass over 99,290 rows per epoch), grid points on
+ *                                       2 threads
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "ml/ml_int.h"
+#include "mqttids/dataset.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double *X;
+static int *Y;
+static size_t N;
+static const size_t D = MQTTIDS_NFEAT;
+#define NVAL 99290
+
+static void *params(const char *layers, const char *lr, const char *batch, const char *epochs,
+                    const char *gamma)
+{
+    char eb[MQTTIDS_ERRBUF_SIZE];
+    void *p = ml__nn.params_new();
+    const char *kv[][2] = {{"layers", layers}, {"lr", lr}, {"batchSize", batch}, {"epochs", epochs},
+                           {"gamma", gamma}};
+    for (int i = 0; i < 5; i++)
+        if (ml__nn.params_set(p, kv[i][0], kv[i][1], eb) != MQTTIDS_OK) {
+            fprintf(stderr, "%s\n", eb);
+            exit(1);
+        }
+    return p;
+}
+
+typedef struct grid_job {
+    const char *layers;
+    int next; /* guarded by mu */
+    pthread_mutex_t mu;
+    double best_acc[9];
+} grid_job;
+
+static const char *lrs[3] = {"0.1", "0.01", "0.001"};
+static const char *bss[3] = {"32", "64", "128"};
+
+static void *grid_worker(void *arg)
+{
+    grid_job *g = arg;
+    for (;;) {
+        pthread_mutex_lock(&g->mu);
+        int i = g->next++;
+        pthread_mutex_unlock(&g->mu);
+        if (i >= 9)
+            return NULL;
+        void *p = params(g->layers, lrs[i / 3], bss[i % 3], "20", "0.995");
+        ml_curve curve;
+        ml_fit_ctx ctx = {.seed = (uint64_t)i, .nthreads = 1, .Xval = X, .yval = Y, .nval = NVAL,
+                          .curve = &curve};
+        void *st = NULL;
+        char eb[MQTTIDS_ERRBUF_SIZE];
+        if (ml__nn.fit(p, X, N, D, Y, MQTTIDS_NCLASS, NULL, &ctx, &st, eb) != MQTTIDS_OK)
+            fprintf(stderr, "grid point %d: %s\n", i, eb);
+        g->best_acc[i] = curve.best_epoch >= 0 ? curve.epochs[curve.best_epoch].val_acc : NAN;
+        free(curve.epochs);
+        ml__nn.free(st);
+        ml__nn.params_free(p);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    char eb[MQTTIDS_ERRBUF_SIZE], path[4096];
+    if (argc < 3) {
+        fprintf(stderr, "usage: nn_bench CSV OUTPREFIX [grid]\n");
+        return 2;
+    }
+    mqttids_dataset *ds = mqttids_dataset_new();
+    if (mqttids_dataset_read_csv(ds, argv[1], NULL, NULL, eb) != MQTTIDS_OK) {
+        fprintf(stderr, "%s\n", eb);
+        return 1;
+    }
+    N = mqttids_dataset_nrows(ds);
+    X = malloc(N * D * sizeof *X);
+    Y = malloc(N * sizeof *Y);
+    float *xf = malloc(N * D * sizeof *xf);
+    int64_t *y64 = malloc(N * sizeof *y64);
+    const int8_t *lab = mqttids_dataset_labels(ds);
+    for (size_t c = 0; c < D; c++) {
+        const double *col = mqttids_dataset_col_num(ds, c);
+        double s = 0.0, sq = 0.0;
+        for (size_t i = 0; i < N; i++) {
+            s += col[i];
+            sq += col[i] * col[i];
+        }
+        double mean = s / (double)N, var = sq / (double)N - mean * mean, sd = var > 1e-300 ? sqrt(var) : 0.0;
+        for (size_t i = 0; i < N; i++)
+            X[i * D + c] = sd > 0.0 ? col[i] / sd : 0.0;
+    }
+    for (size_t i = 0; i < N; i++) {
+        Y[i] = lab[i];
+        y64[i] = lab[i];
+    }
+    for (size_t j = 0; j < N * D; j++)
+        xf[j] = (float)X[j];
+    mqttids_dataset_free(ds);
+    snprintf(path, sizeof path, "%s.X.f32", argv[2]);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(xf, sizeof *xf, N * D, f) != N * D || fclose(f) != 0) {
+        fprintf(stderr, "%s: cannot write\n", path);
+        return 1;
+    }
+    snprintf(path, sizeof path, "%s.y.i64", argv[2]);
+    f = fopen(path, "wb");
+    if (!f || fwrite(y64, sizeof *y64, N, f) != N || fclose(f) != 0) {
+        fprintf(stderr, "%s: cannot write\n", path);
+        return 1;
+    }
+    printf("rows %zu features %zu\n", N, D);
+    fflush(stdout);
+
+    const char *nets[2] = {"16", "16,16,16,8"};
+    for (int k = 0; k < 2; k++) {
+        void *p = params(nets[k], "0.001", "64", "1", "1");
+        double best = 1e30, bestc = 1e30;
+        for (int r = 0; r < 3; r++) {
+            ml_fit_ctx ctx = {.seed = (uint64_t)r, .nthreads = 1};
+            void *st = NULL;
+            double t0 = now(), c0 = cpu();
+            if (ml__nn.fit(p, X, N, D, Y, MQTTIDS_NCLASS, NULL, &ctx, &st, eb) != MQTTIDS_OK) {
+                fprintf(stderr, "%s\n", eb);
+                return 1;
+            }
+            double t = now() - t0, c = cpu() - c0;
+            best = t < best ? t : best;
+            bestc = c < bestc ? c : bestc;
+            ml__nn.free(st);
+        }
+        printf("epoch %s %.4f cpu %.4f\n", nets[k], best, bestc);
+        fflush(stdout);
+        ml__nn.params_free(p);
+    }
+    if (argc > 3 && strcmp(argv[3], "grid") == 0) {
+        for (int k = 0; k < 2; k++) {
+            grid_job g;
+            memset(&g, 0, sizeof g);
+            g.layers = nets[k];
+            pthread_mutex_init(&g.mu, NULL);
+            pthread_t th[2];
+            double t0 = now();
+            for (int t = 0; t < 2; t++)
+                pthread_create(&th[t], NULL, grid_worker, &g);
+            for (int t = 0; t < 2; t++)
+                pthread_join(th[t], NULL);
+            double bestacc = 0.0;
+            for (int i = 0; i < 9; i++)
+                bestacc = g.best_acc[i] > bestacc ? g.best_acc[i] : bestacc;
+            printf("grid %s %.3f 9 20 best_val_acc %.4f\n", nets[k], now() - t0, bestacc);
+            fflush(stdout);
+        }
+    }
+    free(X);
+    free(Y);
+    free(xf);
+    free(y64);
+    return 0;
+}
