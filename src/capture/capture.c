@@ -221,7 +221,8 @@ void capture__fields_to_record(const cap_fields *f, mqttids_record *rec, char he
     for (int f2 = 0; f2 < MQTTIDS_NFEAT; f2++)
         if (cap_has(f, f2))
             rec->num[f2] = (double)f->v[f2];
-    rec->num[MQTTIDS_F_TCP_TIME_DELTA] = (double)(int64_t)f->v[MQTTIDS_F_TCP_TIME_DELTA] * 1e-9;
+    /* a division, not * 1e-9: the correctly rounded value, as parsing "S.NNNNNNNNN" gives */
+    rec->num[MQTTIDS_F_TCP_TIME_DELTA] = (double)(int64_t)f->v[MQTTIDS_F_TCP_TIME_DELTA] / 1e9;
     for (int k = 0; k < 4; k++) {
         int ff = hexf[k];
         if (cap_has(f, ff)) {
