@@ -91,7 +91,44 @@ extern const ml_learner ml__nn; /* feed-forward network: src/ml/nn.c */
 /* The learner of a kind name ("lr", "rf", "nn"), or NULL. */
 const ml_learner *ml__learner_find(const char *kind);
 
+/* Logistic regression's fitted coefficients: W (k x d, row-major) then b (k). Borrowed. */
+const double *ml__lr_coef(const void *lr_state);
+
 /* Parameter-name matching used by every params_set: case-insensitive, '_' ignored. */
 int ml__key_eq(const char *key, const char *name);
+
+/* ---------------------------------------------------------------------------------- */
+/* The model framework (model.c, cv.c, metrics.c)                                     */
+
+#include "mqttids/ml.h"
+
+#define ML_MAX_META 32
+
+struct mqttids_model {
+    const ml_learner *learner;   /* static */
+    void *state;                 /* owned by learner->free */
+    mqttids_pipeline *pipe;      /* owned */
+    int k;                       /* classes */
+    char **class_names;          /* owned, k */
+    char *params;                /* owned: learner params, "key=value ..." */
+    char *summary;               /* owned: learner->describe_state, or "" */
+    size_t nmeta;
+    char *meta_key[ML_MAX_META]; /* owned */
+    char *meta_val[ML_MAX_META]; /* owned */
+    uint32_t crc;                /* CRC-32C of the file image (model id) */
+    char id[40];
+};
+
+/* A learner's parameter object from its defaults plus "key=value" strings. */
+mqttids_err ml__params_build(const ml_learner *L, const char *const *kv, size_t n, void **out, char *errbuf);
+/* Sets one "key=value" (key and value split at the first '='). */
+mqttids_err ml__params_set_kv(const ml_learner *L, void *p, const char *kv, char *errbuf);
+/* Balanced class weights n / (classes present * n_c) for labels y (n), into w (n). */
+void ml__balanced_weights(const int *y, size_t n, int k, double *w);
+/* Serialises a model into b (the whole file image, checksum included). */
+void ml__model_image(const mqttids_model *m, util_buf *b);
+/* Parses a model file image data[0..len) (path names it in messages; the fuzz target uses it). */
+mqttids_err ml__model_parse(const char *path, const unsigned char *data, size_t len, mqttids_model **out,
+                            char *errbuf);
 
 #endif

@@ -1,0 +1,170 @@
+/*
+ * mqttids/ml.h: training models, cross-validation with grid search, and evaluation
+ * metrics. A trained model is an mqttids_model (mqttids/model.h): the fitted feature
+ * pipeline (mqttids/features.h) + a learner ("lr", "rf", "nn") + class names + metadata.
+ *
+ * Learner parameters are "key=value" strings with Spark's names and defaults
+ * (regParam, elasticNetParam, maxIter, tol, thresholds, numTrees, maxDepth, maxBins, ...);
+ * keys match ignoring case and '_'.
+ *
+ * Not here: applying a model (model.h), printing (the tool formats tables and JSON).
+ */
+#ifndef MQTTIDS_ML_H
+#define MQTTIDS_ML_H
+
+#include "mqttids/features.h"
+#include "mqttids/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Training options. */
+typedef struct mqttids_train_opts {
+    const char *kind;                /* "lr", "rf" or "nn" (default "lr") */
+    const char *const *params;       /* borrowed: nparams "key=value" strings */
+    size_t nparams;
+    mqttids_pipeline_opts pipeline;  /* feature pipeline (default: the study's) */
+    int balanced;                    /* class weights n / (k * n_c) (default 0: all 1) */
+    uint64_t seed;                   /* every random choice derives from it (default 42) */
+    int nthreads;                    /* threads (default 2) */
+    mqttids_progress_fn progress;    /* may be NULL */
+    void *progress_user;
+    const char *data_desc;           /* borrowed: recorded as the model's training data */
+} mqttids_train_opts;
+
+/* Fills o with defaults. */
+void mqttids_train_opts_init(mqttids_train_opts *o);
+
+/* Checks kind and params without training (unknown key, bad value): MQTTIDS_ERR_INVALID. */
+mqttids_err mqttids_train_check(const mqttids_train_opts *o, char errbuf[MQTTIDS_ERRBUF_SIZE]);
+
+/* Describes every parameter of a learner kind with its default ("regParam=0 maxIter=100 ..."). */
+mqttids_err mqttids_learner_defaults(const char *kind, char *buf, size_t size);
+/* One-line description of a learner kind; NULL when unknown. */
+const char *mqttids_learner_description(const char *kind);
+
+/*
+ * Fits the pipeline and the learner on rows rows[0..n) of ds (all rows when rows is
+ * NULL); rows must be labeled. Caller frees *out with mqttids_model_free.
+ * Errors: MQTTIDS_ERR_INVALID (bad parameter, unlabeled row, one class only),
+ * MQTTIDS_ERR_UNSUPPORTED (learner not built), MQTTIDS_ERR_DIVERGED, MQTTIDS_ERR_NOMEM.
+ */
+mqttids_err mqttids_model_train(const mqttids_dataset *ds, const size_t *rows, size_t n,
+                                const mqttids_train_opts *o, mqttids_model **out /* OUT */,
+                                char errbuf[MQTTIDS_ERRBUF_SIZE]);
+
+/* The model's fitted pipeline (borrowed, valid while m lives). */
+const mqttids_pipeline *mqttids_model_pipeline(const mqttids_model *m);
+/* Every learner parameter, "key=value ..." (borrowed). */
+const char *mqttids_model_params(const mqttids_model *m);
+/* Summary of the fitted state ("iterations=37 objective=0.43"), or "" (borrowed). */
+const char *mqttids_model_state_summary(const mqttids_model *m);
+/*
+ * Training metadata, as key/value strings: "data", "date" (UTC ISO 8601), "rows",
+ * "seed", "balanced", "seconds", "version". Returns the count; mqttids_model_meta gives
+ * the i-th pair (borrowed) or NULLs when out of range.
+ */
+size_t mqttids_model_n_meta(const mqttids_model *m);
+void mqttids_model_meta(const mqttids_model *m, size_t i, const char **key, const char **value);
+/* Feature importances (nfeatures values summing to 1): MQTTIDS_ERR_UNSUPPORTED if none. */
+mqttids_err mqttids_model_importances(const mqttids_model *m, double *imp /* OUT, nfeatures */);
+
+/* ---------------------------------------------------------------------------------- */
+/* Metrics                                                                            */
+
+typedef enum mqttids_metric {
+    MQTTIDS_METRIC_ACCURACY = 0, /* the study's metric */
+    MQTTIDS_METRIC_MACRO_F1 = 1,
+} mqttids_metric;
+
+/*
+ * Classification metrics over MQTTIDS_NCLASS classes. Precision of a class never
+ * predicted and recall of a class absent from truth are 0 (sklearn's zero_division=0).
+ * Macro F1 averages the classes present in truth or predictions (sklearn's labels);
+ * weighted F1 weights by support.
+ */
+typedef struct mqttids_metrics {
+    int k;                                         /* classes (MQTTIDS_NCLASS) */
+    size_t n;                                      /* rows scored */
+    size_t confusion[MQTTIDS_NCLASS][MQTTIDS_NCLASS]; /* [true][predicted] */
+    size_t support[MQTTIDS_NCLASS];                /* rows per true class */
+    size_t predicted[MQTTIDS_NCLASS];              /* rows per predicted class */
+    double precision[MQTTIDS_NCLASS], recall[MQTTIDS_NCLASS], f1[MQTTIDS_NCLASS];
+    double accuracy, macro_f1, weighted_f1;
+} mqttids_metrics;
+
+/* Computes metrics of predictions pred against truth (n each; labels outside [0, k) skipped). */
+void mqttids_metrics_compute(const int *truth, const int *pred, size_t n, mqttids_metrics *m /* OUT */);
+/* The named metric's value from m. */
+double mqttids_metrics_get(const mqttids_metrics *m, mqttids_metric which);
+
+/*
+ * Predicts rows rows[0..n) of ds (all when NULL) and scores them against their labels
+ * (unlabeled rows are skipped). *unseen (may be NULL) receives the count of nominal
+ * values the pipeline never saw in train.
+ */
+mqttids_err mqttids_model_evaluate(const mqttids_model *m, const mqttids_dataset *ds,
+                                   const size_t *rows, size_t n, int nthreads,
+                                   mqttids_metrics *out /* OUT */, size_t *unseen /* OUT, may be NULL */,
+                                   char errbuf[MQTTIDS_ERRBUF_SIZE]);
+
+/* ---------------------------------------------------------------------------------- */
+/* Cross-validation and grid search                                                   */
+
+typedef struct mqttids_cv_opts {
+    int folds;               /* k of k-fold (default 5) */
+    int stratified;          /* keep class shares in every fold (default 0, as Spark) */
+    mqttids_metric metric;   /* selects the best point (default accuracy) */
+    int refit;               /* refit the best point on all rows (default 1) */
+} mqttids_cv_opts;
+
+void mqttids_cv_opts_init(mqttids_cv_opts *o);
+
+typedef struct mqttids_cv_point {
+    char *params;            /* owned: this point's grid values, "regParam=0.5 maxIter=100" ("" for none) */
+    double mean, std;        /* of the metric over folds (std: sample std, 0 for one fold) */
+    double mean_accuracy, mean_macro_f1;
+    double *fold_scores;     /* owned: folds values of the metric */
+    double seconds;          /* fit + score time, summed over folds */
+} mqttids_cv_point;
+
+typedef struct mqttids_cv_result {
+    int folds;
+    mqttids_metric metric;
+    size_t npoints;
+    mqttids_cv_point *points; /* owned, npoints, in grid order (first key varies slowest) */
+    size_t best;             /* index of the best point (highest mean; first on ties) */
+} mqttids_cv_result;
+
+void mqttids_cv_result_free(mqttids_cv_result *r);
+
+/*
+ * Assigns rows to folds: fold[i] in [0, k) for each of the n rows, from a seeded shuffle
+ * (stratified: per class, dealt round-robin). Every fold gets floor(n/k) or ceil(n/k)
+ * rows (per class when stratified).
+ */
+mqttids_err mqttids_cv_folds(const int *y, size_t n, int k, int stratified, uint64_t seed,
+                             int *fold /* OUT, n */);
+
+/*
+ * k-fold cross-validation of every point of a parameter grid on rows rows[0..n) of ds.
+ * grid: ngrid specs "key=v1,v2,..." (values holding commas go in brackets:
+ * "thresholds=[1.5,0.9,1,1,1,1],[1,1,1,1,1,1]"); points are the cartesian product, the
+ * first spec varying slowest; ngrid 0 evaluates base alone. The pipeline is fitted once
+ * on all n rows (as the study scaled before cross-validating). Folds and points run in
+ * parallel on base->nthreads threads; results do not depend on the thread count.
+ * With cv->refit, *best (may be NULL) receives the best point refitted on all rows.
+ */
+mqttids_err mqttids_cv_grid(const mqttids_dataset *ds, const size_t *rows, size_t n,
+                            const mqttids_train_opts *base,
+                            const char *const *grid, size_t ngrid,
+                            const mqttids_cv_opts *cv,
+                            mqttids_cv_result **res /* OUT */,
+                            mqttids_model **best /* OUT, may be NULL */,
+                            char errbuf[MQTTIDS_ERRBUF_SIZE]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
