@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """capture_compare.py MINE.csv REF.csv NAME: prints the match rate per file and the first
 differing rows field by field; exit 1 unless every row is equal on all 33 fields + target."""
-import sys
+import sys, csv
 a = open(sys.argv[1], newline='').read().splitlines()
 b = open(sys.argv[2], newline='').read().splitlines()
 name = sys.argv[3] if len(sys.argv) > 3 else sys.argv[1]

@@ -8,5 +8,5 @@ raw=$3.raw
 # shellcheck disable=SC2086
 tshark -r "$1" -o tcp.calculate_timestamps:TRUE -T fields -E header=y -E separator=, \
     -E occurrence=f $fields > "$raw" 2>/dev/null
-/usr/bin/python3 "$SHARED/derived_from_pcap/emulate_mqttset.py" "$raw" "$2" > "$3" 2>/dev/null
+/usr/bin/python3 "$(dirname "$0")/capture_emulate.py" "$raw" "$2" > "$3" 2>/dev/null
 rm -f "$raw"
