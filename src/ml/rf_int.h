@@ -68,19 +68,29 @@ typedef struct rf_state {
     double *imp;              /* owned, d feature importances (sum 1, or all 0) */
 } rf_state;
 
-/* The training data as the tree builder sees it: bin codes, never the doubles. */
+/*
+ * The training data as the tree builder sees it: bin codes, never the doubles, and
+ * identical rows merged. Rows with the same codes in every feature, the same class and
+ * the same weight cannot be told apart by any tree, so they become one group of m rows
+ * (MQTTset's 231,646 train rows make about 1,400 groups at maxBins 32). Bagging draws a
+ * group's count as the sum of its rows' draws (Poisson(m * rate): the same distribution
+ * as m separate Poisson(rate) draws).
+ */
 typedef struct rf_data {
     size_t n, d;
     int k;
-    const int *y;             /* borrowed, n */
-    const double *w;          /* borrowed, n, or NULL */
-    uint8_t *codes;           /* owned, (d, n) column-major: code of X[i][f] at f * n + i */
+    size_t u;                 /* groups */
+    int weighted;             /* sample weights were given */
+    uint8_t *codes;           /* owned, (d, u) column-major: code of feature f of group g at f * u + g */
+    uint8_t *gy;              /* owned, u: class of the group */
+    double *gw;               /* owned, u: weight of one row of the group (1 without weights) */
+    uint32_t *gm;             /* owned, u: rows in the group */
     uint16_t *nbins;          /* owned, d: bins of feature f (thresholds + 1), 1..RF_MAX_BINS */
     double *thr;              /* owned, (d, RF_MAX_BINS - 1): thresholds of f, ascending */
 } rf_data;
 
 /*
- * Computes the split candidates of every feature and bins X into data->codes.
+ * Computes the split candidates of every feature, bins X and groups identical rows.
  * Value v of feature f gets the code b with thr[b-1] < v <= thr[b] (0 below the first
  * threshold, nbins-1 above the last). Errors: INVALID (non-finite X), NOMEM.
  */

@@ -16,14 +16,23 @@
 #include <string.h>
 #include "ml/rf_int.h"
 
+/* Interleaved histogram copies: consecutive rows add into different copies, so the adds
+   to one hot bin (one-hot features have two) do not wait on each other. */
+#define RF_NHIST 4
+
 struct rf_builder {
     const rf_data *data;      /* borrowed */
     const rf_params *p;       /* borrowed */
     size_t mtry;
-    uint32_t *idx, *tmp;      /* n: row indices of the nodes, partition scratch */
-    double *wt;               /* n: weight of each row in this tree (w * bootstrap count) */
-    uint32_t *cnt;            /* n: bootstrap count of each row */
-    double *hist;             /* RF_MAX_BINS * (k + 1): class weights + instance count */
+    /* Groups of rows in the tree (bootstrap count > 0), ordered by node; the four arrays
+       are kept parallel (position j: group idx[j], its class, weight w * count, count), so
+       the histogram loop reads them sequentially. *_t: partition scratch. */
+    uint32_t *idx, *idx_t;
+    uint8_t *ny, *ny_t;
+    double *nw, *nw_t;
+    uint32_t *nc, *nc_t;      /* only when rows carry weights (else count == weight) */
+    int unit;                 /* no sample weights: a row's weight is its count */
+    double *hist;             /* RF_NHIST * RF_MAX_BINS * (k + 1): class weights + count */
     uint32_t *perm;           /* d: features, partially shuffled per node */
     uint32_t *feats;          /* mtry: the node's features, ascending */
     util_rng rng;
@@ -38,20 +47,26 @@ struct rf_builder {
 rf_builder *rf__builder_new(const rf_data *data, const rf_params *p, size_t mtry)
 {
     rf_builder *b = calloc(1, sizeof *b);
-    size_t n = data->n, d = data->d, k1 = (size_t)data->k + 1;
+    size_t n = data->u ? data->u : 1, d = data->d, k1 = (size_t)data->k + 1;
     if (!b)
         return NULL;
     b->data = data;
     b->p = p;
     b->mtry = mtry;
+    b->unit = !data->weighted;
     b->idx = malloc(n * sizeof *b->idx);
-    b->tmp = malloc(n * sizeof *b->tmp);
-    b->wt = malloc(n * sizeof *b->wt);
-    b->cnt = malloc(n * sizeof *b->cnt);
-    b->hist = malloc(RF_MAX_BINS * k1 * sizeof *b->hist);
+    b->idx_t = malloc(n * sizeof *b->idx_t);
+    b->ny = malloc(n * sizeof *b->ny);
+    b->ny_t = malloc(n * sizeof *b->ny_t);
+    b->nw = malloc(n * sizeof *b->nw);
+    b->nw_t = malloc(n * sizeof *b->nw_t);
+    b->nc = malloc(n * sizeof *b->nc);
+    b->nc_t = malloc(n * sizeof *b->nc_t);
+    b->hist = malloc(RF_NHIST * RF_MAX_BINS * k1 * sizeof *b->hist);
     b->perm = malloc(d * sizeof *b->perm);
     b->feats = malloc(mtry * sizeof *b->feats);
-    if (!b->idx || !b->tmp || !b->wt || !b->cnt || !b->hist || !b->perm || !b->feats) {
+    if (!b->idx || !b->idx_t || !b->ny || !b->ny_t || !b->nw || !b->nw_t || !b->nc || !b->nc_t ||
+        !b->hist || !b->perm || !b->feats) {
         rf__builder_free(b);
         return NULL;
     }
@@ -63,9 +78,13 @@ void rf__builder_free(rf_builder *b)
     if (!b)
         return;
     free(b->idx);
-    free(b->tmp);
-    free(b->wt);
-    free(b->cnt);
+    free(b->idx_t);
+    free(b->ny);
+    free(b->ny_t);
+    free(b->nw);
+    free(b->nw_t);
+    free(b->nc);
+    free(b->nc_t);
     free(b->hist);
     free(b->perm);
     free(b->feats);
@@ -92,16 +111,35 @@ static double impurity(int kind, const double *c, int k, double w)
     return 1.0 - s / (w * w);
 }
 
-/* Knuth's Poisson sampler; lambda <= 1 here, so a handful of uniforms per row. */
-static uint32_t poisson(util_rng *rng, double lambda)
+/*
+ * Poisson(mean) draw. Small means: Knuth's product of uniforms; mean >= 10: Hormann's
+ * PTRS transformed rejection (the algorithm numpy uses), exact for any mean.
+ */
+static uint32_t poisson(util_rng *rng, double mean)
 {
-    double limit = exp(-lambda), prod = util__rng_uniform(rng);
-    uint32_t c = 0;
-    while (prod > limit && c < 1000) {
-        c++;
-        prod *= util__rng_uniform(rng);
+    if (mean < 10.0) {
+        double limit = exp(-mean), prod = util__rng_uniform(rng);
+        uint32_t c = 0;
+        while (prod > limit && c < 1000) {
+            c++;
+            prod *= util__rng_uniform(rng);
+        }
+        return c;
     }
-    return c;
+    double slam = sqrt(mean), loglam = log(mean);
+    double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
+    double invalpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2.0);
+    for (;;) {
+        double u = util__rng_uniform(rng) - 0.5, v = util__rng_uniform(rng);
+        double us = 0.5 - fabs(u);
+        double kk = floor((2.0 * a / us + b) * u + mean + 0.43);
+        if (us >= 0.07 && v <= vr)
+            return (uint32_t)kk;
+        if (kk < 0.0 || (us < 0.013 && v > us))
+            continue;
+        if (log(v) + log(invalpha) - log(a / (us * us) + b) <= -mean + kk * loglam - lgamma(kk + 1.0))
+            return (uint32_t)kk;
+    }
 }
 
 static int new_node(rf_builder *b, uint32_t count, uint32_t *first)
@@ -163,23 +201,33 @@ static void pick_features(rf_builder *b)
     }
 }
 
-static int grow(rf_builder *b, uint32_t node, uint32_t lo, uint32_t hi, int depth)
+/*
+ * Grows node over rows [lo, hi). known: the node's class weights + count when the parent
+ * already has them exactly (unweighted rows: integer sums), else NULL (summed here).
+ */
+static int grow(rf_builder *b, uint32_t node, uint32_t lo, uint32_t hi, int depth, const double *known)
 {
     const rf_data *data = b->data;
     const rf_params *p = b->p;
     const int k = data->k;
-    const size_t k1 = (size_t)k + 1, n = data->n;
-    const int *y = data->y;
+    const size_t k1 = (size_t)k + 1, n = data->u;
+    const int unit = b->unit;
     double tot[RF_MAX_CLASSES + 1], best_left[RF_MAX_CLASSES + 1];
     memset(tot, 0, sizeof tot);
-    for (uint32_t j = lo; j < hi; j++) {
-        uint32_t r = b->idx[j];
-        tot[y[r]] += b->wt[r];
-        tot[k] += (double)b->cnt[r];
+    if (known) {
+        memcpy(tot, known, k1 * sizeof *tot);
+    } else {
+        for (uint32_t j = lo; j < hi; j++)
+            tot[b->ny[j]] += b->nw[j];
+        if (!unit)
+            for (uint32_t j = lo; j < hi; j++)
+                tot[k] += (double)b->nc[j];
     }
     double w = 0.0;
     for (int c = 0; c < k; c++)
         w += tot[c];
+    if (unit)
+        tot[k] = w;
     double count = tot[k];
     double imp = impurity(p->impurity, tot, k, w);
     if (depth >= p->max_depth || imp <= 0.0 || count < 2.0 * p->min_instances)
@@ -196,12 +244,42 @@ static int grow(rf_builder *b, uint32_t node, uint32_t lo, uint32_t hi, int dept
             continue;
         const uint8_t *codes = data->codes + (size_t)f * n;
         double *h = b->hist;
-        memset(h, 0, nb * k1 * sizeof *h);
-        for (uint32_t j = lo; j < hi; j++) {
-            uint32_t r = b->idx[j];
-            double *hb = h + (size_t)codes[r] * k1;
-            hb[y[r]] += b->wt[r];
-            hb[k] += (double)b->cnt[r];
+        size_t hs = nb * k1, stride = RF_MAX_BINS * k1;
+        const uint32_t *idx = b->idx;
+        const uint8_t *ny = b->ny;
+        const double *nw = b->nw;
+        uint32_t j = lo;
+        if (hi - lo >= 64) {
+            double *h1 = h + stride, *h2 = h1 + stride, *h3 = h2 + stride;
+            memset(h, 0, hs * sizeof *h);
+            memset(h1, 0, hs * sizeof *h);
+            memset(h2, 0, hs * sizeof *h);
+            memset(h3, 0, hs * sizeof *h);
+            for (; j + 4 <= hi; j += 4) {
+                h[codes[idx[j]] * k1 + ny[j]] += nw[j];
+                h1[codes[idx[j + 1]] * k1 + ny[j + 1]] += nw[j + 1];
+                h2[codes[idx[j + 2]] * k1 + ny[j + 2]] += nw[j + 2];
+                h3[codes[idx[j + 3]] * k1 + ny[j + 3]] += nw[j + 3];
+            }
+            for (; j < hi; j++)
+                h[codes[idx[j]] * k1 + ny[j]] += nw[j];
+            for (size_t e = 0; e < hs; e++)
+                h[e] += (h1[e] + h2[e]) + h3[e];
+        } else {
+            memset(h, 0, hs * sizeof *h);
+            for (; j < hi; j++)
+                h[codes[idx[j]] * k1 + ny[j]] += nw[j];
+        }
+        if (unit) {
+            for (size_t bin = 0; bin < nb; bin++) {
+                double c = 0.0;
+                for (int q2 = 0; q2 < k; q2++)
+                    c += h[bin * k1 + (size_t)q2];
+                h[bin * k1 + (size_t)k] = c;
+            }
+        } else {
+            for (j = lo; j < hi; j++)
+                h[codes[idx[j]] * k1 + (size_t)k] += (double)b->nc[j];
         }
         double left[RF_MAX_CLASSES + 1], right[RF_MAX_CLASSES + 1];
         memset(left, 0, k1 * sizeof *left);
@@ -243,12 +321,23 @@ static int grow(rf_builder *b, uint32_t node, uint32_t lo, uint32_t hi, int dept
     uint32_t nl = lo, nr = 0;
     for (uint32_t j = lo; j < hi; j++) {
         uint32_t r = b->idx[j];
-        if (codes[r] <= (uint8_t)best_bin)
-            b->idx[nl++] = r;
-        else
-            b->tmp[nr++] = r;
+        if (codes[r] <= (uint8_t)best_bin) {
+            b->idx[nl] = r;
+            b->ny[nl] = b->ny[j];
+            b->nw[nl] = b->nw[j];
+            b->nc[nl++] = b->nc[j];
+        } else {
+            b->idx_t[nr] = r;
+            b->ny_t[nr] = b->ny[j];
+            b->nw_t[nr] = b->nw[j];
+            b->nc_t[nr++] = b->nc[j];
+        }
     }
-    memcpy(b->idx + nl, b->tmp, (size_t)nr * sizeof *b->tmp);
+    memcpy(b->idx + nl, b->idx_t, (size_t)nr * sizeof *b->idx);
+    memcpy(b->ny + nl, b->ny_t, (size_t)nr * sizeof *b->ny);
+    memcpy(b->nw + nl, b->nw_t, (size_t)nr * sizeof *b->nw);
+    if (!unit)
+        memcpy(b->nc + nl, b->nc_t, (size_t)nr * sizeof *b->nc);
 
     uint32_t child;
     if (new_node(b, 2, &child))
@@ -257,40 +346,47 @@ static int grow(rf_builder *b, uint32_t node, uint32_t lo, uint32_t hi, int dept
     b->nodes[node].thr = data->thr[(size_t)best_f * (RF_MAX_BINS - 1) + (size_t)best_bin];
     b->nodes[node].child = child;
     b->imp[best_f] += best_gain * w;
-    if (grow(b, child, lo, nl, depth + 1))
+    double right[RF_MAX_CLASSES + 1];
+    for (size_t c = 0; c < k1; c++)
+        right[c] = tot[c] - best_left[c];
+    if (grow(b, child, lo, nl, depth + 1, unit ? best_left : NULL))
         return -1;
-    return grow(b, child + 1, nl, hi, depth + 1);
+    return grow(b, child + 1, nl, hi, depth + 1, unit ? right : NULL);
 }
 
 int rf__build_tree(rf_builder *b, uint64_t seed, rf_tree *tree, double *imp)
 {
     const rf_data *data = b->data;
     const rf_params *p = b->p;
-    size_t n = data->n;
     uint32_t m = 0, root;
 
     util__rng_seed(&b->rng, seed);
     for (size_t j = 0; j < data->d; j++)
         b->perm[j] = (uint32_t)j;
-    /* Bagging: Poisson(subsamplingRate) copies of each row (Spark's BaggedPoint with
-       replacement), or a Bernoulli(subsamplingRate) subsample without. */
-    for (size_t i = 0; i < n; i++) {
-        uint32_t c;
+    /* Bagging, per group of gm identical rows: the sum of the rows' Poisson(subsamplingRate)
+       copies (Spark's BaggedPoint with replacement), i.e. Poisson(gm * rate); or the sum of
+       their Bernoulli(subsamplingRate) draws without replacement. */
+    for (size_t g = 0; g < data->u; g++) {
+        uint32_t c, mg = data->gm[g];
         if (p->bootstrap)
-            c = poisson(&b->rng, p->subsampling_rate);
-        else if (p->subsampling_rate < 1.0)
-            c = util__rng_uniform(&b->rng) < p->subsampling_rate;
-        else
-            c = 1;
-        b->cnt[i] = c;
-        b->wt[i] = (data->w ? data->w[i] : 1.0) * (double)c;
-        if (c)
-            b->idx[m++] = (uint32_t)i;
+            c = poisson(&b->rng, (double)mg * p->subsampling_rate);
+        else if (p->subsampling_rate < 1.0) {
+            c = 0;
+            for (uint32_t r = 0; r < mg; r++)
+                c += util__rng_uniform(&b->rng) < p->subsampling_rate;
+        } else
+            c = mg;
+        if (c) {
+            b->idx[m] = (uint32_t)g;
+            b->ny[m] = data->gy[g];
+            b->nw[m] = data->gw[g] * (double)c;
+            b->nc[m++] = c;
+        }
     }
     b->imp = imp;
     b->n_nodes = 0;
     b->n_leaves = 0;
-    if (new_node(b, 1, &root) || grow(b, root, 0, m, 0))
+    if (new_node(b, 1, &root) || grow(b, root, 0, m, 0, NULL))
         return -1;
     /* Hand the arrays to the tree, trimmed; the builder starts the next tree afresh. */
     rf_node *nodes = realloc(b->nodes, (size_t)b->n_nodes * sizeof *nodes);
