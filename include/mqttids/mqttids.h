@@ -8,6 +8,8 @@
 #include "mqttids/dataset.h"
 #include "mqttids/stats.h"
 #include "mqttids/model.h"
+#include "mqttids/features.h"
+#include "mqttids/ml.h"
 #include "mqttids/capture.h"
 #include "mqttids/stream.h"
 #include "mqttids/store.h"

@@ -740,18 +740,18 @@ void features__save(const mqttids_pipeline *p, util_buf *b)
     util__buf_f64(b, p->corr_threshold);
     util__buf_u8(b, (uint8_t)p->scale_on);
     util__buf_u8(b, (uint8_t)p->drop_last);
-    util__buf_u32(b, (uint32_t)p->nextra);
+    util__buf_u64(b, (uint64_t)p->nextra);
     for (size_t k = 0; k < p->nextra; k++)
         util__buf_str(b, p->extra_names[k]);
-    util__buf_u32(b, (uint32_t)p->ncols);
+    util__buf_u64(b, (uint64_t)p->ncols);
     for (size_t i = 0; i < p->ncols; i++) {
         util__buf_str(b, p->cols[i].name);
         util__buf_u8(b, (uint8_t)p->cols[i].role);
-        util__buf_u32(b, (uint32_t)p->cols[i].ncat);
+        util__buf_u64(b, (uint64_t)p->cols[i].ncat);
         for (size_t c = 0; c < p->cols[i].ncat; c++)
             util__buf_str(b, p->cols[i].cats[c]);
     }
-    util__buf_u32(b, (uint32_t)p->ndrop);
+    util__buf_u64(b, (uint64_t)p->ndrop);
     for (size_t i = 0; i < p->ndrop; i++) {
         util__buf_str(b, p->drops[i].name);
         util__buf_str(b, p->drops[i].why);

@@ -376,7 +376,7 @@ void ml__model_image(const mqttids_model *m, util_buf *b)
     features__save(m->pipe, b);
     for (int c = 0; c < m->k; c++)
         util__buf_str(b, m->class_names[c]);
-    util__buf_u32(b, (uint32_t)m->nmeta);
+    util__buf_u64(b, (uint64_t)m->nmeta);
     for (size_t i = 0; i < m->nmeta; i++) {
         util__buf_str(b, m->meta_key[i]);
         util__buf_str(b, m->meta_val[i]);

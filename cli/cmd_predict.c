@@ -1,0 +1,194 @@
+/*
+ * cmd_predict.c: "mqttids predict": one predicted label and the class probabilities per
+ * input row, as CSV (stdout or -o FILE, written atomically).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli_ml.h"
+
+const char cmd_predict_summary[] = "classify rows with a model: label and class probabilities per row (CSV)";
+
+static void help(void)
+{
+    printf("Usage: mqttids predict --model MODEL [-o FILE] PATH...\n"
+           "Writes one CSV line per input row: row (0-based, over all inputs), predicted label,\n"
+           "the probability of each class, and the true label when the input has one.\n\n"
+           "Options:\n"
+           "  -m, --model MODEL   the model file\n"
+           "  -o, --output FILE   write the CSV here (default stdout)\n"
+           "      --threads N     threads (default 2)\n"
+           "      --json          print a JSON summary (counts per predicted class) on stdout;\n"
+           "                      the CSV then needs -o\n"
+           "  -q, --quiet         no progress or info lines\n"
+           "  -h, --help          this help\n\n" CLI_INPUT_HELP);
+}
+
+int cmd_predict(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"model", required_argument, NULL, 'm'},
+        {"output", required_argument, NULL, 'o'},
+        {"threads", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        CLI_INPUT_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    cli_inputs in;
+    const char *path = NULL, *out = NULL;
+    int json = 0, opt, rc, nthreads = 2, k;
+    mqttids_dataset *ds = NULL;
+    mqttids_model *m = NULL;
+    json_object *report = NULL;
+    int *cls = NULL;
+    double *proba = NULL;
+    size_t n, counts[256] = {0};
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    FILE *f = NULL;
+    char *tmp = NULL;
+
+    cli_inputs_init(&in);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "m:o:qh", longopts, NULL)) != -1) {
+        char *end;
+        int r = cli_inputs_option(&in, "predict", opt, optarg);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        switch (opt) {
+        case 'm':
+            path = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 't':
+            nthreads = (int)strtol(optarg, &end, 10);
+            if (*end || nthreads < 1 || nthreads > 64)
+                return cli_usage_error("predict", "--threads needs an integer in [1, 64], not '%s'", optarg);
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'q':
+            cli_quiet = 1;
+            break;
+        case 'h':
+            help();
+            return CLI_EXIT_OK;
+        default:
+            return cli_usage_error("predict", "unknown option");
+        }
+    }
+    if (cli_inputs_add_positional(&in, "predict", argc, argv, optind) < 0)
+        return CLI_EXIT_USAGE;
+    if (!path)
+        return cli_usage_error("predict", "give the model file with --model MODEL");
+    if (json && (!out || strcmp(out, "-") == 0))
+        return cli_usage_error("predict", "--json prints a summary on stdout: give the CSV a file with -o FILE");
+    if (mqttids_model_load(path, &m, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        return CLI_EXIT_FAIL;
+    }
+    k = mqttids_model_nclasses(m);
+    if (json)
+        report = json_object_new_object();
+    rc = cli_inputs_load(&in, &ds, report);
+    if (rc != CLI_EXIT_OK)
+        goto out;
+    n = mqttids_dataset_nrows(ds);
+    cls = malloc((n ? n : 1) * sizeof *cls);
+    proba = malloc((n ? n : 1) * (size_t)k * sizeof *proba);
+    if (!cls || !proba) {
+        cli_err("out of memory");
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    if (mqttids_model_predict_dataset(m, ds, NULL, n, cls, proba, nthreads, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    if (out && strcmp(out, "-") != 0) {
+        size_t len = strlen(out) + 32;
+        tmp = malloc(len);
+        if (!tmp) {
+            cli_err("out of memory");
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        snprintf(tmp, len, "%s.tmp.%ld", out, (long)getpid());
+        f = fopen(tmp, "w");
+        if (!f) {
+            cli_err("%s: cannot create", out);
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+    } else {
+        f = stdout;
+    }
+    {
+        const int8_t *lab = mqttids_dataset_labels(ds);
+        int labeled = 0;
+        for (size_t i = 0; i < n && !labeled; i++)
+            labeled = lab[i] >= 0;
+        fprintf(f, "row,predicted");
+        for (int c = 0; c < k; c++)
+            fprintf(f, ",p_%s", mqttids_model_class_name(m, c));
+        fprintf(f, "%s\n", labeled ? ",target" : "");
+        for (size_t i = 0; i < n; i++) {
+            fprintf(f, "%zu,%s", i, mqttids_model_class_name(m, cls[i]));
+            for (int c = 0; c < k; c++)
+                fprintf(f, ",%.6g", proba[i * (size_t)k + (size_t)c]);
+            if (labeled)
+                fprintf(f, ",%s", lab[i] >= 0 ? mqttids_class_name(lab[i]) : "");
+            fprintf(f, "\n");
+            if (cls[i] >= 0 && cls[i] < 256)
+                counts[cls[i]]++;
+        }
+    }
+    if (f != stdout) {
+        int bad = ferror(f) != 0;
+        bad |= fclose(f) != 0;
+        f = NULL;
+        if (bad || rename(tmp, out) != 0) {
+            cli_err("%s: write failed", out);
+            remove(tmp);
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+    } else if (fflush(stdout) != 0) {
+        cli_err("stdout: write failed");
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    if (json) {
+        json_object *o = json_object_new_object(), *pc = json_object_new_object();
+        json_object_object_add(o, "model", json_object_new_string(mqttids_model_id(m)));
+        json_object_object_add(o, "rows", json_object_new_int64((int64_t)n));
+        json_object_object_add(o, "output", json_object_new_string(out));
+        for (int c = 0; c < k; c++)
+            json_object_object_add(pc, mqttids_model_class_name(m, c), json_object_new_int64((int64_t)counts[c]));
+        json_object_object_add(o, "predicted", pc);
+        json_object_object_add(o, "inputs", json_object_get(json_object_object_get(report, "inputs")));
+        cli_json_print(o);
+        json_object_put(o);
+    } else if (out && strcmp(out, "-") != 0) {
+        cli_info("wrote %zu predictions to %s", n, out);
+    }
+out:
+    if (f && f != stdout) {
+        fclose(f);
+        remove(tmp);
+    }
+    free(tmp);
+    json_object_put(report);
+    free(cls);
+    free(proba);
+    mqttids_model_free(m);
+    mqttids_dataset_free(ds);
+    return rc;
+}

@@ -1,0 +1,276 @@
+/*
+ * cmd_train.c: "mqttids train": fit the feature pipeline and a learner on train rows and
+ * write a model file; optionally k-fold cross-validation over a parameter grid first.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "cli_ml.h"
+
+const char cmd_train_summary[] = "train a model (lr, rf, nn), optionally with k-fold CV and a parameter grid";
+
+static void help(void)
+{
+    printf("Usage: mqttids train --model lr|rf|nn [--param KEY=VALUE]... --train PATH... -o MODEL\n"
+           "Fits the feature pipeline and the learner on the train rows (rows given with --train;\n"
+           "untagged rows when there are none) and writes a model file (docs/FORMATS.md).\n\n"
+           "Options:\n"
+           "  -m, --model KIND        lr (logistic regression), rf (random forest), nn (network)\n"
+           "  -o, --output MODEL      the model file to write (atomically)\n"
+           "      --grid KEY=V1,V2    cross-validate every combination and keep the best\n"
+           "                          (repeatable; bracket lists: thresholds=[1,2],[1,1])\n"
+           "      --cv K              k-fold cross-validation (default 5 with --grid, else none)\n"
+           "      --stratified        stratified folds (default: random, as Spark)\n"
+           "      --metric accuracy|f1   metric that picks the best point (default accuracy)\n"
+           "      --json              machine-readable result on stdout\n"
+           "  -q, --quiet             no progress or info lines\n"
+           "  -h, --help              this help\n\n"
+           "Parameters (Spark's names and defaults):\n");
+    for (int i = 0; i < 3; i++) {
+        static const char *kinds[3] = {"lr", "rf", "nn"};
+        char buf[1024];
+        if (mqttids_learner_defaults(kinds[i], buf, sizeof buf) == MQTTIDS_OK)
+            printf("  %s: %s\n", kinds[i], buf);
+    }
+    printf("\n" CLI_ML_HELP "\n" CLI_INPUT_HELP);
+}
+
+/* Writes the transformed train matrix (for benchmarks against other libraries). */
+static int dump_features(const mqttids_model *m, const mqttids_dataset *ds, const size_t *rows, size_t n,
+                         const char *path)
+{
+    const mqttids_pipeline *p = mqttids_model_pipeline(m);
+    size_t d = mqttids_pipeline_nfeatures(p);
+    const int8_t *lab = mqttids_dataset_labels(ds);
+    double *X = malloc((n ? n : 1) * d * sizeof *X);
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    FILE *f;
+    if (!X || mqttids_pipeline_transform(p, ds, rows, n, X, NULL, errbuf) != MQTTIDS_OK) {
+        free(X);
+        cli_err("--dump-features: cannot transform");
+        return -1;
+    }
+    f = fopen(path, "w");
+    if (!f) {
+        free(X);
+        cli_err("%s: cannot create", path);
+        return -1;
+    }
+    for (size_t j = 0; j < d; j++)
+        fprintf(f, "%s\"%s\"", j ? "," : "", mqttids_pipeline_feature_name(p, j));
+    fprintf(f, ",label\n");
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < d; j++)
+            fprintf(f, "%s%.17g", j ? "," : "", X[i * d + j]);
+        fprintf(f, ",%d\n", lab[rows[i]]);
+    }
+    free(X);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+static void print_cv(const mqttids_cv_result *r)
+{
+    printf("%d-fold cross-validation, %s (mean +- std over folds)\n", r->folds,
+           r->metric == MQTTIDS_METRIC_MACRO_F1 ? "macro-F1" : "accuracy");
+    for (size_t i = 0; i < r->npoints; i++)
+        printf("  %s %.4f +- %.4f  (accuracy %.4f, macro-F1 %.4f, %.1f s)  %s\n", i == r->best ? "*" : " ",
+               r->points[i].mean, r->points[i].std, r->points[i].mean_accuracy, r->points[i].mean_macro_f1,
+               r->points[i].seconds, *r->points[i].params ? r->points[i].params : "(defaults)");
+}
+
+json_object *cli_cv_json(const mqttids_cv_result *r);
+json_object *cli_cv_json(const mqttids_cv_result *r)
+{
+    json_object *o = json_object_new_object(), *pts = json_object_new_array();
+    json_object_object_add(o, "folds", json_object_new_int(r->folds));
+    json_object_object_add(o, "metric",
+                           json_object_new_string(r->metric == MQTTIDS_METRIC_MACRO_F1 ? "macro_f1" : "accuracy"));
+    for (size_t i = 0; i < r->npoints; i++) {
+        json_object *p = json_object_new_object(), *fs = json_object_new_array();
+        json_object_object_add(p, "params", json_object_new_string(r->points[i].params));
+        json_object_object_add(p, "mean", cli_json_double(r->points[i].mean));
+        json_object_object_add(p, "std", cli_json_double(r->points[i].std));
+        json_object_object_add(p, "mean_accuracy", cli_json_double(r->points[i].mean_accuracy));
+        json_object_object_add(p, "mean_macro_f1", cli_json_double(r->points[i].mean_macro_f1));
+        for (int f = 0; f < r->folds; f++)
+            json_object_array_add(fs, cli_json_double(r->points[i].fold_scores[f]));
+        json_object_object_add(p, "fold_scores", fs);
+        json_object_object_add(p, "seconds", cli_json_double(r->points[i].seconds));
+        json_object_array_add(pts, p);
+    }
+    json_object_object_add(o, "points", pts);
+    json_object_object_add(o, "best", json_object_new_int64((int64_t)r->best));
+    return o;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"model", required_argument, NULL, 'm'},
+        {"output", required_argument, NULL, 'o'},
+        {"grid", required_argument, NULL, 'g'},
+        {"cv", required_argument, NULL, 'k'},
+        {"stratified", no_argument, NULL, 's'},
+        {"metric", required_argument, NULL, 'M'},
+        {"dump-features", required_argument, NULL, 'D'},
+        {"json", no_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        CLI_INPUT_LONGOPTS,
+        CLI_ML_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    cli_inputs in;
+    cli_ml_opts mo;
+    mqttids_cv_opts cvo;
+    const char *out = NULL, *dump = NULL, *grid[32];
+    size_t ngrid = 0, *rows = NULL, n = 0;
+    int json = 0, opt, rc, folds = 0;
+    mqttids_dataset *ds = NULL;
+    mqttids_model *m = NULL;
+    mqttids_cv_result *cvr = NULL;
+    json_object *report = NULL;
+    char errbuf[MQTTIDS_ERRBUF_SIZE], desc[2048];
+    mqttids_err err;
+
+    cli_inputs_init(&in);
+    cli_ml_init(&mo);
+    mqttids_cv_opts_init(&cvo);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "m:o:qh", longopts, NULL)) != -1) {
+        char *end;
+        int r = cli_inputs_option(&in, "train", opt, optarg);
+        if (r == 0)
+            r = cli_ml_option(&mo, "train", opt, optarg);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        switch (opt) {
+        case 'm':
+            if (!mqttids_learner_description(optarg))
+                return cli_usage_error("train", "--model takes lr, rf or nn, not '%s'", optarg);
+            mo.train.kind = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'g':
+            if (ngrid >= 32 || !strchr(optarg, '='))
+                return cli_usage_error("train", "--grid needs KEY=V1,V2,... (at most 32), not '%s'", optarg);
+            grid[ngrid++] = optarg;
+            break;
+        case 'k':
+            folds = (int)strtol(optarg, &end, 10);
+            if (*end || folds < 2 || folds > 100)
+                return cli_usage_error("train", "--cv needs an integer in [2, 100], not '%s'", optarg);
+            break;
+        case 's':
+            cvo.stratified = 1;
+            break;
+        case 'M':
+            if (strcmp(optarg, "accuracy") == 0)
+                cvo.metric = MQTTIDS_METRIC_ACCURACY;
+            else if (strcmp(optarg, "f1") == 0 || strcmp(optarg, "macro-f1") == 0)
+                cvo.metric = MQTTIDS_METRIC_MACRO_F1;
+            else
+                return cli_usage_error("train", "--metric takes accuracy or f1, not '%s'", optarg);
+            break;
+        case 'D':
+            dump = optarg;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'q':
+            cli_quiet = 1;
+            break;
+        case 'h':
+            help();
+            return CLI_EXIT_OK;
+        default:
+            return cli_usage_error("train", "unknown option");
+        }
+    }
+    if (cli_inputs_add_positional(&in, "train", argc, argv, optind) < 0)
+        return CLI_EXIT_USAGE;
+    if (!out)
+        return cli_usage_error("train", "give the model file to write with -o MODEL");
+    if (mqttids_train_check(&mo.train, errbuf) != MQTTIDS_OK)
+        return cli_usage_error("train", "%s", errbuf);
+    if (!cli_quiet) {
+        mo.train.progress = cli_progress;
+        mo.train.progress_user = NULL;
+    }
+    if (json)
+        report = json_object_new_object();
+    rc = cli_inputs_load(&in, &ds, report);
+    if (rc != CLI_EXIT_OK)
+        goto out;
+    if (cli_rows_for(ds, MQTTIDS_SPLIT_TRAIN, &rows, &n) != 0) {
+        cli_err("out of memory");
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    {
+        size_t o = 0;
+        desc[0] = '\0';
+        for (int i = 0; i < in.n && o < sizeof desc; i++)
+            if (in.items[i].split != MQTTIDS_SPLIT_TEST)
+                o += (size_t)snprintf(desc + o, sizeof desc - o, "%s%s", o ? " " : "", in.items[i].path);
+        mo.train.data_desc = desc;
+    }
+    cli_info("training %s on %zu rows", mo.train.kind, n);
+    if (ngrid || folds) {
+        cvo.folds = folds ? folds : 5;
+        err = mqttids_cv_grid(ds, rows, n, &mo.train, grid, ngrid, &cvo, &cvr, &m, errbuf);
+    } else {
+        err = mqttids_model_train(ds, rows, n, &mo.train, &m, errbuf);
+    }
+    cli_progress_done();
+    if (err != MQTTIDS_OK) {
+        cli_err("train: %s", errbuf);
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    if (mqttids_model_save(m, out, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    if (dump && dump_features(m, ds, rows, n, dump) != 0) {
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    {
+        mqttids_metrics tm;
+        if (mqttids_model_evaluate(m, ds, rows, n, mo.train.nthreads, &tm, NULL, errbuf) != MQTTIDS_OK) {
+            cli_err("%s", errbuf);
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        if (json) {
+            json_object *o = json_object_new_object();
+            json_object_object_add(o, "model_file", json_object_new_string(out));
+            json_object_object_add(o, "model", cli_model_json(m));
+            if (cvr)
+                json_object_object_add(o, "cv", cli_cv_json(cvr));
+            json_object_object_add(o, "train_metrics", cli_metrics_json(&tm));
+            json_object_object_add(o, "inputs", json_object_get(json_object_object_get(report, "inputs")));
+            cli_json_print(o);
+            json_object_put(o);
+        } else {
+            if (cvr)
+                print_cv(cvr);
+            cli_print_model(m);
+            cli_print_metrics("on the train rows", &tm);
+            printf("wrote %s\n", out);
+        }
+    }
+out:
+    json_object_put(report);
+    mqttids_cv_result_free(cvr);
+    mqttids_model_free(m);
+    free(rows);
+    mqttids_dataset_free(ds);
+    return rc;
+}
