@@ -539,6 +539,148 @@ static int fast_row(mqttids_dataset *ds, const colmap *cm, fcache *fc, const cha
     return 1;
 }
 
+
+/*
+ * Row templates. Beyond single values, whole MQTTset rows repeat: every bare TCP ACK, every
+ * CONNECT of a brute-force run, every PINGREQ is the same text except tcp.time_delta (the
+ * real reduced set holds 330,936 rows but only 131,711 distinct ones even with time deltas).
+ * A row whose text outside the tcp.time_delta field equals a remembered row gets that row's
+ * stored non-zero values, codes, label and split, and only its time delta is parsed.
+ * Direct-mapped by a hash of the text; rows longer than TPL_MAX_TEXT are not remembered.
+ */
+#define TPL_SLOTS 4096
+#define TPL_MAX_TEXT 384
+#define TPL_MAX_NZ 48
+#define TPL_MAX_CODES 16
+
+typedef struct tpl {
+    uint64_t hash;
+    uint32_t plen, len;     /* prefix (before the delta field) and total text length; len 0 = empty */
+    uint16_t nnz, ncodes;
+    int8_t label;
+    uint8_t split;
+    char *text;             /* owned, TPL_MAX_TEXT bytes */
+    uint16_t nz_col[TPL_MAX_NZ];
+    double nz_val[TPL_MAX_NZ];
+    uint16_t code_col[TPL_MAX_CODES];
+    uint32_t code_val[TPL_MAX_CODES];
+} tpl;
+
+/* 8 bytes at a time; may read up to 7 bytes past n (READ_PAD slack). */
+static inline uint64_t tpl_hash(uint64_t h, const char *s, size_t n)
+{
+    uint64_t w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 29;
+    }
+    if (i < n) {
+        memcpy(&w, s + i, 8);
+        w &= ~0ULL >> (8 * (8 - (n - i)));
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 29;
+    }
+    return h ^ n;
+}
+
+typedef struct tpl_key {
+    const char *c1, *c2;    /* the commas around the tcp.time_delta field */
+    uint64_t hash;
+    size_t plen, slen;
+} tpl_key;
+
+/* Splits a line into prefix / delta / suffix. Returns 0 when the row cannot be a template. */
+static inline int tpl_key_of(const char *line, size_t len, tpl_key *k)
+{
+    const char *end = line + len;
+    k->c1 = find_comma(line, end);
+    if (k->c1 == end)
+        return 0;
+    k->c2 = find_comma(k->c1 + 1, end);
+    if (k->c2 == end)
+        return 0;
+    k->plen = (size_t)(k->c1 - line);
+    k->slen = (size_t)(end - k->c2);
+    if (k->plen + k->slen > TPL_MAX_TEXT)
+        return 0;
+    k->hash = tpl_hash(tpl_hash(0x243F6A8885A308D3ULL, line, k->plen), k->c2, k->slen);
+    return 1;
+}
+
+/* Applies a matching template to row ds->nrows. Returns 1 on success. */
+static int tpl_apply(mqttids_dataset *ds, tpl *t, fcache *fdelta, const char *line, const tpl_key *k,
+                     mqttids_split *split, int *label)
+{
+    size_t i = ds->nrows;
+    const char *d = k->c1 + 1;
+    size_t dl = (size_t)(k->c2 - d);
+    double v;
+    if (t->len != k->plen + k->slen || t->hash != k->hash || t->plen != k->plen ||
+        memcmp(t->text, line, k->plen) != 0 || memcmp(t->text + k->plen, k->c2, k->slen) != 0)
+        return 0;
+    if (fc_hit(fdelta, d, dl)) {
+        v = fdelta->num;
+    } else {
+        if (dl == 0 || *d == '"' || util__parse_double(d, dl, &v) != 0 || !isfinite(v) ||
+            !dataset__valid_num(MQTTIDS_F_TCP_TIME_DELTA, v, NULL, 0))
+            return 0;
+        fdelta->num = v;
+        fc_store(fdelta, d, dl);
+    }
+    if (v != 0.0 || signbit(v))
+        ds->cols[MQTTIDS_F_TCP_TIME_DELTA].num[i] = v;
+    for (unsigned q = 0; q < t->nnz; q++)
+        ds->cols[t->nz_col[q]].num[i] = t->nz_val[q];
+    for (unsigned q = 0; q < t->ncodes; q++)
+        ds->cols[t->code_col[q]].codes[i] = t->code_val[q];
+    *label = t->label;
+    if (*split == MQTTIDS_SPLIT_NONE)
+        *split = (mqttids_split)t->split;
+    return 1;
+}
+
+/* Remembers row ds->nrows (just parsed from line) as a template. */
+static void tpl_store(const mqttids_dataset *ds, tpl *t, const char *line, const tpl_key *k, int label,
+                      mqttids_split split)
+{
+    size_t i = ds->nrows;
+    unsigned nnz = 0, ncodes = 0;
+    if (!t->text) {
+        t->text = malloc(TPL_MAX_TEXT);
+        if (!t->text)
+            return;
+    }
+    t->len = 0;
+    for (size_t j = 0; j < ds->ncols; j++) {
+        const ds_col *c = &ds->cols[j];
+        if (j == MQTTIDS_F_TCP_TIME_DELTA)
+            continue;
+        if (c->num[i] != 0.0 || signbit(c->num[i])) {
+            if (nnz == TPL_MAX_NZ)
+                return;
+            t->nz_col[nnz] = (uint16_t)j;
+            t->nz_val[nnz++] = c->num[i];
+        }
+        if (c->keep_strings && c->codes[i]) {
+            if (ncodes == TPL_MAX_CODES)
+                return;
+            t->code_col[ncodes] = (uint16_t)j;
+            t->code_val[ncodes++] = c->codes[i];
+        }
+    }
+    memcpy(t->text, line, k->plen);
+    memcpy(t->text + k->plen, k->c2, k->slen);
+    t->hash = k->hash;
+    t->plen = (uint32_t)k->plen;
+    t->nnz = (uint16_t)nnz;
+    t->ncodes = (uint16_t)ncodes;
+    t->label = (int8_t)label;
+    t->split = (uint8_t)split;
+    t->len = (uint32_t)(k->plen + k->slen);
+}
+
 static void write_reject(FILE *rej, const char *path, uint64_t line, const char *why,
                          const char *text, size_t len)
 {
@@ -563,6 +705,8 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
     size_t *extra_cols = NULL;
     size_t start_rows = ds->nrows;
     fcache *fc = NULL;
+    tpl *tpls = NULL;
+    int use_tpl;
     uint64_t next_progress = 8u << 20;
     mqttids_err err;
     char *line;
@@ -589,7 +733,8 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
     extra = malloc(READ_MAX_FIELDS * sizeof *extra);
     extra_cols = malloc(READ_MAX_FIELDS * sizeof *extra_cols);
     fc = calloc(READ_MAX_FIELDS, sizeof *fc);
-    if (!cm || !fields || !extra || !extra_cols || !fc) {
+    tpls = calloc(TPL_SLOTS, sizeof *tpls);
+    if (!cm || !fields || !extra || !extra_cols || !fc || !tpls) {
         err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", path);
         goto out_free;
     }
@@ -606,6 +751,8 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
     if (err != MQTTIDS_OK)
         goto out_free;
     rep->has_label = cm->target_pos >= 0;
+    /* templates need tcp.time_delta as the second column (MQTTset's order) */
+    use_tpl = cm->ncols > 2 && cm->map[1] == MQTTIDS_F_TCP_TIME_DELTA;
     /* Size the dataset once from the file size and the first chunk's line length. */
     if (r.bytes_total && r.end > r.start) {
         size_t lines = 0, span = r.end - r.start;
@@ -643,9 +790,20 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
             goto out_undo;
         }
         {
-            int label = -1;
+            int label = -1, have_key = 0, ok = 0;
             mqttids_split fsplit = opts->split;
-            if (len && fast_row(ds, cm, fc, line, len, &fsplit, &label)) {
+            tpl_key key;
+            tpl *t = NULL;
+            if (use_tpl && len && (have_key = tpl_key_of(line, len, &key))) {
+                t = &tpls[key.hash & (TPL_SLOTS - 1)];
+                ok = tpl_apply(ds, t, &fc[1], line, &key, &fsplit, &label);
+            }
+            if (!ok && len && fast_row(ds, cm, fc, line, len, &fsplit, &label)) {
+                ok = 1;
+                if (have_key)
+                    tpl_store(ds, t, line, &key, label, fsplit);
+            }
+            if (ok) {
                 size_t i = ds->nrows;
                 ds->labels[i] = (int8_t)label;
                 ds->splits[i] = (uint8_t)fsplit;
@@ -835,6 +993,10 @@ out_free:
     free(extra_cols);
     free(copy);
     free(fc);
+    if (tpls)
+        for (size_t q = 0; q < TPL_SLOTS; q++)
+            free(tpls[q].text);
+    free(tpls);
     rd_close(&r);
     return err;
 }

@@ -431,6 +431,56 @@ static void test_cache_long_values(void)
     mqttids_dataset_free(ds);
 }
 
+/*
+ * Every value of the six real head CSVs, as the reader stores it, equals the C library's
+ * strtod/strtoull of the field text, and every label its class name: the reader's value
+ * cache and row templates must never change a value.
+ */
+static void test_heads_against_strtod(void)
+{
+    static const char *files[] = {"legitimate_from_benign", "dos_from_malariados", "bruteforce_from_bruteforce",
+                                  "malformed_from_malformed", "slowite_from_slowite", "flood_from_flood"};
+    for (size_t fi = 0; fi < 6; fi++) {
+        char path[512], errbuf[MQTTIDS_ERRBUF_SIZE], *line = NULL;
+        size_t cap = 0, row = 0, bad = 0;
+        mqttids_dataset *ds = mqttids_dataset_new();
+        mqttids_read_opts o;
+        FILE *fp;
+        mqttids_read_opts_init(&o);
+        o.keep_payload = 1;
+        snprintf(path, sizeof path, "%s/derived_from_pcap/%s_pcap_head.csv", MQTTIDS_SHARED_DATA, files[fi]);
+        CHECK(mqttids_dataset_read_csv(ds, path, &o, NULL, errbuf) == MQTTIDS_OK, "%s", errbuf);
+        fp = fopen(path, "r");
+        if (!fp || getline(&line, &cap, fp) < 0) {
+            CHECK(0, "cannot reread %s", path);
+            continue;
+        }
+        while (getline(&line, &cap, fp) > 0 && row < mqttids_dataset_nrows(ds)) {
+            char *save = NULL, *tok = strtok_r(line, ",\n", &save);
+            for (int j = 0; tok && j <= MQTTIDS_NFEAT; j++, tok = strtok_r(NULL, ",\n", &save)) {
+                if (j == MQTTIDS_NFEAT) {
+                    if (mqttids_dataset_labels(ds)[row] != mqttids_class_find(tok, strlen(tok)))
+                        bad++;
+                } else if (mqttids_feat_kind(j) == MQTTIDS_KIND_TEXT) {
+                    const uint32_t *codes = mqttids_dataset_col_codes(ds, (size_t)j);
+                    if (codes && strcmp(mqttids_dataset_dict_str(ds, (size_t)j, codes[row]), tok) != 0)
+                        bad++;
+                } else {
+                    double want = strncmp(tok, "0x", 2) == 0 ? (double)strtoull(tok, NULL, 16) : strtod(tok, NULL);
+                    if (mqttids_dataset_col_num(ds, (size_t)j)[row] != want)
+                        bad++;
+                }
+            }
+            row++;
+        }
+        CHECK(bad == 0 && row == mqttids_dataset_nrows(ds) && row > 50, "%s: %zu mismatches over %zu rows",
+              files[fi], bad, row);
+        free(line);
+        fclose(fp);
+        mqttids_dataset_free(ds);
+    }
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/mqttids_test_dataset_XXXXXX");
@@ -446,6 +496,7 @@ int main(void)
     test_format_double();
     test_subset_and_writer();
     test_cache_long_values();
+    test_heads_against_strtod();
     {
         char cmd[512];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
