@@ -3,7 +3,7 @@
 #   capture.edge     generated edge-case captures vs tshark run at test time (skip: no tshark)
 #   capture.errors   truncated / corrupt captures: exit 1, packet number and offset, no output
 #   capture.live     mosquitto + libpcap on lo vs tshark (skip: not root / no mosquitto / no tshark)
-foreach(t mqttset edge errors)
+foreach(t mqttset edge errors watch)
   add_test(NAME capture.${t} COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/capture_${t}.sh)
   set_tests_properties(capture.${t} PROPERTIES ENVIRONMENT "${MQTTIDS_TEST_ENV}"
     SKIP_RETURN_CODE 77 LABELS "capture" TIMEOUT 120)

@@ -14,8 +14,9 @@ PATH=$PATH:/usr/sbin
 here=$(dirname "$0")
 tmp=$(mktemp -d) || exit 1
 chmod 755 "$tmp"
-broker=; dump=
+broker=; dump=; watch=
 cleanup() {
+    [ -n "$watch" ] && kill "$watch" 2>/dev/null
     [ -n "$broker" ] && kill "$broker" 2>/dev/null
     [ -n "$dump" ] && kill "$dump" 2>/dev/null
     rm -rf "$tmp"
@@ -33,14 +34,26 @@ persistence false
 log_dest stderr
 EOF
 
-tcpdump -i lo -U -s 262144 -w "$tmp/live.pcap" "tcp port $port" 2> "$tmp/tcpdump.err" &
+tcpdump -i lo -U -s 262144 --time-stamp-precision=nano -w "$tmp/live.pcap" "tcp port $port" 2> "$tmp/tcpdump.err" &
 dump=$!
 mosquitto -c "$tmp/mosquitto.conf" 2> "$tmp/mosquitto.log" &
 broker=$!
+# mqttids's own live capture of the same traffic (every row as an event: --alert-all)
+if sh "$here/capture_train_model.sh" "$tmp/m.model"; then
+    "$MQTTIDS" watch -i lo -f "tcp port $port" --port "$port" -m "$tmp/m.model" --alert-all --stats \
+        -o "$tmp/live.alerts" --json > "$tmp/watch.json" 2> "$tmp/watch.err" &
+    watch=$!
+fi
 i=0
 until grep -q "listening\|Opening ipv4 listen socket" "$tmp/mosquitto.log" 2>/dev/null && \
       grep -q "listening on" "$tmp/tcpdump.err" 2>/dev/null; do
     i=$((i + 1)); [ $i -gt 50 ] && { echo "broker or tcpdump did not start"; cat "$tmp/mosquitto.log" "$tmp/tcpdump.err"; exit 1; }
+    sleep 0.1
+done
+# and until mqttids's capture is open (it prints its info line after pcap_activate + filter)
+i=0
+while [ -n "$watch" ] && ! grep -q "watch: interface" "$tmp/watch.err" 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 50 ] && { echo "watch did not start"; cat "$tmp/watch.err"; exit 1; }
     sleep 0.1
 done
 
@@ -66,8 +79,16 @@ A="-h 127.0.0.1 -p $port -u alice -P s3cret"
     mosquitto_pub $A -V 5 -t v5/a -m 12345 -q 2
     wait $sub
 } 2>> "$tmp/clients.err"
-sleep 0.5
+# let both captures drain: wait until their files stop growing
+size() { stat -c %s "$1" 2>/dev/null || echo 0; }
+last=; i=0
+while [ $i -lt 50 ]; do
+    now="$(size "$tmp/live.pcap") $(size "$tmp/live.alerts")"
+    [ "$now" = "$last" ] && break
+    last=$now; i=$((i + 1)); sleep 0.3
+done
 kill -INT "$dump"; wait "$dump" 2>/dev/null; dump=
+if [ -n "$watch" ]; then kill -INT "$watch"; wait "$watch"; wrc=$?; watch=; fi
 kill "$broker"; wait "$broker" 2>/dev/null; broker=
 
 [ -s "$tmp/live.pcap" ] || { echo "nothing captured"; cat "$tmp/tcpdump.err"; exit 1; }
@@ -101,4 +122,22 @@ print('live rows: %d; CONNECT versions %s; refused CONNACKs %d; 200 KB PUBLISH r
 ok = {'3.0', '4.0', '5.0'} <= ver and len(refused) >= 1 and len(big) >= 1 and len(will) == 1
 sys.exit(0 if ok else 1)
 PY
+if [ -f "$tmp/m.model" ]; then
+    [ "$wrc" = 0 ] || { echo "watch -i lo failed ($wrc)"; cat "$tmp/watch.err"; rc=1; }
+    "$MQTTIDS" watch -q -r "$tmp/live.pcap" --port "$port" -m "$tmp/m.model" --alert-all -o "$tmp/replay.alerts" || rc=1
+    /usr/bin/python3 - "$tmp/live.alerts" "$tmp/replay.alerts" "$tmp/watch.json" <<'PY' || { rc=1; cat "$tmp/watch.err"; }
+import json, sys
+key = lambda a: (a['src_port'], a['dest_port'], a['mqttids']['tcp_len'], a['mqttids']['mqtt_msgtype'], a['alert']['category'])
+live = [key(json.loads(l)) for l in open(sys.argv[1])]
+replay = [key(json.loads(l)) for l in open(sys.argv[2])]
+summ = json.load(open(sys.argv[3]))
+print('watch -i lo: %d events (summary: %d rows, stopped by signal %s); replay of the tcpdump pcap: %d events; %s'
+      % (len(live), summ['rows'], summ['stopped_by_signal'], len(replay), 'same' if live == replay else 'DIFFERENT'))
+for i, (x, y) in enumerate(zip(live, replay)):
+    if x != y:
+        print('  first difference at event %d: live %s, replay %s' % (i + 1, x, y))
+        break
+sys.exit(0 if live == replay and summ['rows'] == len(live) and summ['stopped_by_signal'] else 1)
+PY
+fi
 exit $rc
