@@ -34,7 +34,7 @@ static void pq_text(char *out, size_t size, const char *msg)
     for (const char *p = msg; *p && o + 1 < size; p++) {
         if (*p == '\n') {
             const char *q = p;
-            while (*q == '\n')
+            while (*q == '\n' || *q == '\t' || *q == ' ')
                 q++;
             if (!*q)
                 break;
@@ -59,6 +59,15 @@ mqttids_err store__pq_fail(mqttids_store *st, const PGresult *res, const char *w
     pq_text(text, sizeof text, msg);
     snprintf(st->errmsg, sizeof st->errmsg, "%.100s: %s", what, text);
     return MQTTIDS_ERR_DB;
+}
+
+/* Server notices go to the library's log callback, never to stderr (libpq's default). */
+static void notice_to_log(void *arg, const char *message)
+{
+    char text[MQTTIDS_ERRBUF_SIZE];
+    (void)arg;
+    pq_text(text, sizeof text, message);
+    util__log(MQTTIDS_LOG_WARN, "PostgreSQL: %s", text);
 }
 
 mqttids_err mqttids_store_open(const char *conninfo, mqttids_store **out, char errbuf[MQTTIDS_ERRBUF_SIZE])
@@ -102,6 +111,7 @@ mqttids_err mqttids_store_open(const char *conninfo, mqttids_store **out, char e
         free(st);
         return MQTTIDS_ERR_DB;
     }
+    PQsetNoticeProcessor(st->conn, notice_to_log, NULL);
     *out = st;
     return MQTTIDS_OK;
 }

@@ -124,6 +124,36 @@ static mqttids_err check_columns(mqttids_store_loader *ld)
     return MQTTIDS_OK;
 }
 
+/*
+ * REPLACE over a table mqttids did not make: only when it has the 33 feature columns
+ * (the study's own table does), so a load never drops an unrelated table.
+ */
+static mqttids_err check_replaceable(mqttids_store_loader *ld)
+{
+    mqttids_store *st = ld->st;
+    const char *vals[1] = {ld->q.sql};
+    PGresult *res = store__exec_params(st,
+        "SELECT attname FROM pg_catalog.pg_attribute "
+        "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+        1, vals, PGRES_TUPLES_OK, ld->q.shown);
+    char col[64];
+    if (!res)
+        return MQTTIDS_ERR_DB;
+    for (int f = 0; f < MQTTIDS_NFEAT; f++) {
+        int found = 0;
+        store__col_name(f, col, sizeof col);
+        for (int r = 0; r < PQntuples(res) && !found; r++)
+            found = strcmp(PQgetvalue(res, r, 0), col) == 0;
+        if (!found) {
+            PQclear(res);
+            return store__fail(st, MQTTIDS_ERR_INVALID,
+                               "%s exists and is not a records table (no column %s); not replacing it", ld->q.shown, col);
+        }
+    }
+    PQclear(res);
+    return MQTTIDS_OK;
+}
+
 static mqttids_err next_row_id(mqttids_store_loader *ld)
 {
     size_t n = strlen(ld->q.sql) + 64;
@@ -211,6 +241,8 @@ mqttids_err mqttids_store_load_begin(mqttids_store *st, const char *table, mqtti
     }
     if (ld->existed) {
         err = store__check_version(st, &ld->q, comment, "records", MQTTIDS_STORE_RECORDS_VERSION);
+        if (err == MQTTIDS_OK && ld->replace && (!comment || strncmp(comment, "mqttids records ", 16) != 0))
+            err = check_replaceable(ld);
         if (err != MQTTIDS_OK)
             goto fail;
     }

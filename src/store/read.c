@@ -41,9 +41,10 @@ static mqttids_err find_columns(mqttids_store *st, const store_qname *q, colsel 
     memset(cs, 0, sizeof *cs);
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
         const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+        int missing = state && (strcmp(state, "42P01") == 0 || strcmp(state, "3F000") == 0);
         mqttids_err e = store__pq_fail(st, res, q->shown);
         PQclear(res);
-        return state && (strcmp(state, "42P01") == 0 || strcmp(state, "3F000") == 0) ? MQTTIDS_ERR_NOT_FOUND : e;
+        return missing ? MQTTIDS_ERR_NOT_FOUND : e;
     }
     for (int r = 0; r < PQntuples(res); r++) {
         const char *n = PQgetvalue(res, r, 0);

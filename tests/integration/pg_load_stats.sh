@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# db load + db stats + --db as a source, on a real PostgreSQL server, against:
+#  - figures recomputed here with awk from the CSV files (row counts per class/split,
+#    mean mqtt.len over train, mean tcp.len per class, tcp.flags counts);
+#  - "mqttids stats" on the same CSV files (the same tables, number for number);
+#  - reading the table back ("stats --db") giving the whole "stats" output of the CSVs.
+# Also: --append / --replace, --on-error skip/fail, the table layout (types, comment).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/pg_server.sh"
+: "${MQTTIDS:?}" "${SHARED:?}"
+pg_start
+W=$PGTMP/work
+mkdir -p "$W"
+fail() { echo "FAIL: $*"; exit 1; }
+
+# The head CSVs split as the real data was: per class, the first 70% train, the rest test.
+args=()
+for c in legitimate_from_benign dos_from_malariados bruteforce_from_bruteforce malformed_from_malformed \
+         slowite_from_slowite flood_from_flood; do
+  f=$SHARED/derived_from_pcap/${c}_pcap_head.csv
+  n=$(($(wc -l <"$f") - 1)); k=$((n * 7 / 10))
+  sed -n "1,$((k + 1))p" "$f" >"$W/$c.train.csv"
+  sed -n "1p;$((k + 2)),\$p" "$f" >"$W/$c.test.csv"
+  args+=(--train "$W/$c.train.csv" --test "$W/$c.test.csv")
+done
+
+"$MQTTIDS" db load -q --db "$PG_DSN" "${args[@]}" || fail "db load"
+
+# --- the table layout: types, version comment, row ids 1..n in input order
+types=$(pg_sql "SELECT string_agg(attname || ':' || format_type(atttypid, atttypmod), ',' ORDER BY attnum)
+                FROM pg_attribute WHERE attrelid = 'mqtt.mqtt_reduced'::regclass AND attnum > 0")
+for want in tcp_flags:text tcp_time_delta:'double precision' tcp_len:integer mqtt_msg:text mqtt_hdrflags:text \
+            mqtt_len:'double precision' mqtt_willtopic_len:'double precision' target:text train_flag:integer row_id:bigint; do
+  [[ ",$types," == *",$want,"* ]] || fail "column type $want missing in: $types"
+done
+[[ $(pg_sql "SELECT obj_description('mqtt.mqtt_reduced'::regclass, 'pg_class')") == "mqttids records v1" ]] \
+  || fail "table comment"
+total=$(cat "$W"/*.csv | grep -vc '^tcp.flags')
+[[ $(pg_sql "SELECT count(*) || ' ' || min(row_id) || ' ' || max(row_id) FROM mqtt.mqtt_reduced") == "$total 1 $total" ]] \
+  || fail "row ids"
+# first train row of the first input is row 1, verbatim (hex text kept as written)
+first=$(sed -n 2p "$W/legitimate_from_benign.train.csv" | cut -d, -f1,3,17)
+[[ $(pg_sql "SELECT tcp_flags || ',' || tcp_len || ',' || mqtt_hdrflags FROM mqtt.mqtt_reduced WHERE row_id = 1") == "$first" ]] \
+  || fail "row 1 is not the first CSV row"
+
+# --- independent figures (awk over the CSVs) vs db stats --json
+awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; sp = FILENAME ~ /[.]train[.]csv$/ ? "train" : "test"; next }
+  { cls = $NF; n[sp "," cls]++; tl[cls] += $col["tcp.len"]; tn[cls]++; fl[$col["tcp.flags"]]++
+    if (sp == "train") { ml += $col["mqtt.len"]; mn++ } }
+  END { for (k in n) printf "count %s %d\n", k, n[k]
+        for (c in tl) printf "tcp_len %s %.9f\n", c, tl[c] / tn[c]
+        printf "mqtt_len_train %.9f\n", ml / mn
+        for (f in fl) printf "flag %s %d\n", f, fl[f] }' "$W"/*.csv | sort >"$W/awk.txt"
+"$MQTTIDS" db stats --db "$PG_DSN" --top 20 --json >"$W/db.json" || fail "db stats --json"
+/usr/bin/python3 - "$W/db.json" <<'EOF' | sort >"$W/db_fig.txt"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for sp in ("train", "test"):
+    for c, v in d["counts"][sp].items():
+        if v: print("count %s,%s %d" % (sp, c, v))
+for c, v in d["mean_tcp_len"]["all"].items(): print("tcp_len %s %.9f" % (c, v))
+print("mqtt_len_train %.9f" % d["mean_mqtt_len_train"])
+for t in d["top_tcp_flags"]: print("flag %s %d" % (t["value"], t["count"]))
+EOF
+diff "$W/awk.txt" "$W/db_fig.txt" || fail "db stats --json differs from the figures computed with awk"
+
+# --- db stats prints the same tables as stats on the same files
+sections() { awk '/^(Rows per split|Mean mqtt.len|Mean tcp.len|Top [0-9]+ tcp.flags)/ { on = 1 } /^$/ { on = 0 } on' "$1"; }
+for top in 5 8; do
+  "$MQTTIDS" stats -q --top $top "${args[@]}" >"$W/csv_stats.txt" || fail "stats"
+  "$MQTTIDS" db stats --db "$PG_DSN" --top $top >"$W/db_stats.txt" || fail "db stats"
+  sections "$W/csv_stats.txt" >"$W/a.txt"; sections "$W/db_stats.txt" >"$W/b.txt"
+  [[ $(grep -c . "$W/a.txt") -gt 20 ]] || fail "sections not found in stats output"
+  diff "$W/a.txt" "$W/b.txt" || fail "db stats --top $top differs from stats"
+done
+"$MQTTIDS" stats -q --json "${args[@]}" >"$W/csv.json"
+/usr/bin/python3 - "$W/csv.json" "$W/db.json" <<'EOF' || fail "json figures differ"
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+for k in ("rows", "counts", "negative_time_deltas"):
+    assert a[k] == b[k], (k, a[k], b[k])
+assert abs(a["mean_mqtt_len_train"] - b["mean_mqtt_len_train"]) < 1e-9
+for p in a["mean_tcp_len"]:
+    assert a["mean_tcp_len"][p].keys() == b["mean_tcp_len"][p].keys()
+    for c in a["mean_tcp_len"][p]:
+        assert abs(a["mean_tcp_len"][p][c] - b["mean_tcp_len"][p][c]) < 1e-9 * max(1, a["mean_tcp_len"][p][c])
+assert a["top_tcp_flags"] == b["top_tcp_flags"][:len(a["top_tcp_flags"])]
+EOF
+
+# --- reading back through --db: the whole stats output equals the CSV's
+"$MQTTIDS" stats -q "${args[@]}" >"$W/a.txt"
+"$MQTTIDS" stats -q --db "$PG_DSN" --table mqtt.MQTT_Reduced >"$W/b.txt" || fail "stats --db"
+diff "$W/a.txt" "$W/b.txt" || fail "stats --db differs from stats on the CSV files"
+# a URI over TCP and the PG* environment reach the same table
+"$MQTTIDS" stats -q --db "$PG_URI" >"$W/c.txt" || fail "stats --db URI"
+diff -q "$W/a.txt" "$W/c.txt" >/dev/null || fail "URI read differs"
+PGHOST=$PGTMP PGPORT=$PGPORT PGUSER=postgres PGDATABASE=mqttids_test "$MQTTIDS" db stats --db '' >"$W/d.txt" \
+  || fail "db stats from PG* variables"
+diff -q "$W/db_stats.txt" <("$MQTTIDS" db stats --db "$PG_DSN" --top 8) >/dev/null || fail "stats not repeatable"
+
+# --- append doubles every count; replace brings it back
+"$MQTTIDS" db load -q --append --db "$PG_DSN" "${args[@]}" || fail "append"
+[[ $(pg_sql "SELECT count(*) || ' ' || count(DISTINCT row_id) || ' ' || max(row_id) FROM mqtt.mqtt_reduced") \
+   == "$((2 * total)) $((2 * total)) $((2 * total))" ]] || fail "append row ids"
+"$MQTTIDS" db load -q --replace --db "$PG_DSN" "${args[@]}" || fail "replace"
+[[ $(pg_sql "SELECT count(*) FROM mqtt.mqtt_reduced") == "$total" ]] || fail "replace count"
+
+# --- bad rows follow --on-error: skip loads the good rows, fail changes nothing
+f=$W/flood_from_flood.train.csv
+{ cat "$f"; sed -n 2p "$f" | sed 's/^0x[0-9a-f]*,/0xZZ,/'; } >"$W/bad.csv"
+good=$(($(wc -l <"$f") - 1))
+if "$MQTTIDS" db load -q --db "$PG_DSN" --table t.bad --train "$W/bad.csv" 2>"$W/err.txt"; then fail "bad row accepted"; fi
+grep -q "bad.csv:$((good + 2)):1 (tcp.flags)" "$W/err.txt" || { cat "$W/err.txt"; fail "bad row message"; }
+[[ $(pg_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 't'") == 0 ]] || fail "failed load left a table"
+"$MQTTIDS" db load -q --db "$PG_DSN" --table t.bad --on-error skip --reject "$W/rej.txt" --train "$W/bad.csv" \
+  || fail "skip"
+[[ $(pg_sql "SELECT count(*) FROM t.bad") == "$good" ]] || fail "skip count"
+grep -q "0xZZ" "$W/rej.txt" || fail "reject file"
+
+echo "pg_load_stats: ok ($total rows)"
