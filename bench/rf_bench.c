@@ -153,7 +153,7 @@ int main(int argc, char **argv)
     printf("params %s\n", desc);
     ml_fit_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
-    ctx.seed = 1;
+    ctx.seed = getenv("RF_SEED") ? strtoull(getenv("RF_SEED"), NULL, 10) : 1;
     ctx.nthreads = nthreads;
     void *s = NULL;
     double c0 = cpu_now();
@@ -173,6 +173,35 @@ int main(int argc, char **argv)
     double tp = now() - t0;
     printf("predict_s %.4f\npredict_rows_per_s_per_core %.0f\ntrain_accuracy %.4f\n", tp,
            (double)n / tp, (double)ok / (double)n);
+    /* Optional held-out file (same columns and categories): RF_TEST_CSV. */
+    const char *test_csv = getenv("RF_TEST_CSV");
+    if (test_csv) {
+        mqttids_dataset *dt = mqttids_dataset_new();
+        if (mqttids_dataset_read_csv(dt, test_csv, NULL, NULL, err)) {
+            fprintf(stderr, "rf_bench: %s\n", err);
+            return 1;
+        }
+        size_t nt = mqttids_dataset_nrows(dt), okt = 0;
+        const int8_t *lt = mqttids_dataset_labels(dt);
+        double *row = malloc(d * sizeof *row);
+        for (size_t i = 0; i < nt; i++) {
+            size_t col = 0;
+            memset(row, 0, d * sizeof *row);
+            for (int j = 0; j < 4; j++)
+                row[col++] = mqttids_dataset_col_num(dt, (size_t)cont[j])[i];
+            for (int j = 0; j < 3; j++) {
+                double v = mqttids_dataset_col_num(dt, (size_t)nom[j])[i];
+                for (size_t c = 0; c < ncat[j]; c++)
+                    if (cats[j][c].v == v)
+                        row[col + c] = 1.0;
+                col += ncat[j];
+            }
+            okt += L->predict(s, row, prob) == lt[i];
+        }
+        printf("test_rows %zu\ntest_accuracy %.4f\n", nt, (double)okt / (double)nt);
+        free(row);
+        mqttids_dataset_free(dt);
+    }
     L->free(s);
     L->params_free(p);
     free(X);

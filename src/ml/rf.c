@@ -7,11 +7,11 @@
  *  - Split candidates are computed once per feature from the training rows (rf_bins.c):
  *    midpoints between distinct values when a feature has <= maxBins of them, else
  *    Spark's findSplits quantile walk over a sample. Every value is then binned once into
- *    uint8 codes, column-major, and trees only ever look at the codes.
+ *    uint8 codes, and identical (codes, class, weight) rows are merged into weighted groups.
  *  - Each tree is grown depth-first on its own bootstrap (Poisson(subsamplingRate) counts
- *    per row, Spark's BaggedPoint), with a per-node feature subset, by building one
- *    class histogram per candidate feature and scanning the bins for the best Gini (or
- *    entropy) gain, exactly like Spark's binsToBestSplit.
+ *    per row, Spark's BaggedPoint, drawn per group as Poisson(m * rate)), with a per-node
+ *    feature subset, by building one class histogram per candidate feature and scanning
+ *    the bins for the best Gini (or entropy) gain, like Spark's binsToBestSplit.
  *  - Trees are independent: tree t uses its own util_rng seeded from (seed, t), so the
  *    forest is identical for any number of threads.
  *

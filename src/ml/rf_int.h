@@ -114,4 +114,7 @@ int rf__build_tree(rf_builder *b, uint64_t seed, rf_tree *tree, double *imp);
 
 void rf__state_free(rf_state *s);
 
+/* A Poisson(mean) draw (bagging counts of a group of identical rows). */
+uint32_t rf__poisson(util_rng *rng, double mean);
+
 #endif

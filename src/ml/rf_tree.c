@@ -115,7 +115,7 @@ static double impurity(int kind, const double *c, int k, double w)
  * Poisson(mean) draw. Small means: Knuth's product of uniforms; mean >= 10: Hormann's
  * PTRS transformed rejection (the algorithm numpy uses), exact for any mean.
  */
-static uint32_t poisson(util_rng *rng, double mean)
+uint32_t rf__poisson(util_rng *rng, double mean)
 {
     if (mean < 10.0) {
         double limit = exp(-mean), prod = util__rng_uniform(rng);
@@ -369,7 +369,7 @@ int rf__build_tree(rf_builder *b, uint64_t seed, rf_tree *tree, double *imp)
     for (size_t g = 0; g < data->u; g++) {
         uint32_t c, mg = data->gm[g];
         if (p->bootstrap)
-            c = poisson(&b->rng, (double)mg * p->subsampling_rate);
+            c = rf__poisson(&b->rng, (double)mg * p->subsampling_rate);
         else if (p->subsampling_rate < 1.0) {
             c = 0;
             for (uint32_t r = 0; r < mg; r++)
