@@ -203,3 +203,27 @@ int cli_rows_for(const mqttids_dataset *ds, int split, size_t **rows, size_t *n)
     }
     return 0;
 }
+
+json_object *cli_cv_json(const mqttids_cv_result *r)
+{
+    json_object *o = json_object_new_object(), *pts = json_object_new_array();
+    json_object_object_add(o, "folds", json_object_new_int(r->folds));
+    json_object_object_add(o, "metric",
+                           json_object_new_string(r->metric == MQTTIDS_METRIC_MACRO_F1 ? "macro_f1" : "accuracy"));
+    for (size_t i = 0; i < r->npoints; i++) {
+        json_object *p = json_object_new_object(), *fs = json_object_new_array();
+        json_object_object_add(p, "params", json_object_new_string(r->points[i].params));
+        json_object_object_add(p, "mean", cli_json_double(r->points[i].mean));
+        json_object_object_add(p, "std", cli_json_double(r->points[i].std));
+        json_object_object_add(p, "mean_accuracy", cli_json_double(r->points[i].mean_accuracy));
+        json_object_object_add(p, "mean_macro_f1", cli_json_double(r->points[i].mean_macro_f1));
+        for (int f = 0; f < r->folds; f++)
+            json_object_array_add(fs, cli_json_double(r->points[i].fold_scores[f]));
+        json_object_object_add(p, "fold_scores", fs);
+        json_object_object_add(p, "seconds", cli_json_double(r->points[i].seconds));
+        json_object_array_add(pts, p);
+    }
+    json_object_object_add(o, "points", pts);
+    json_object_object_add(o, "best", json_object_new_int64((int64_t)r->best));
+    return o;
+}

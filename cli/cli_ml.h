@@ -56,6 +56,8 @@ json_object *cli_metrics_json(const mqttids_metrics *m);
 /* The model's description: kind, id, params, pipeline, metadata. */
 void cli_print_model(const mqttids_model *m);
 json_object *cli_model_json(const mqttids_model *m);
+/* A cross-validation result as JSON. */
+json_object *cli_cv_json(const mqttids_cv_result *r);
 /* Rows of ds tagged split (train/test); when none are tagged so, the untagged rows. Caller frees. */
 int cli_rows_for(const mqttids_dataset *ds, int split, size_t **rows, size_t *n);
 

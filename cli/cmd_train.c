@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli_ml.h"
+#include "cli_curves.h" /* [nn] --curves */
 
 const char cmd_train_summary[] = "train a model (lr, rf, nn), optionally with k-fold CV and a parameter grid";
 
@@ -21,6 +22,9 @@ static void help(void)
            "      --cv K              k-fold cross-validation (default 5 with --grid, else none)\n"
            "      --stratified        stratified folds (default: random, as Spark)\n"
            "      --metric accuracy|f1   metric that picks the best point (default accuracy)\n"
+           "      --curves PREFIX     nn: write the per-epoch curves to PREFIX.csv and PREFIX.svg\n"
+           "                          (nn: rows given with --test are the validation set, scored\n"
+           "                          every epoch; the best epoch on them is kept, as the study)\n"
            "      --json              machine-readable result on stdout\n"
            "  -q, --quiet             no progress or info lines\n"
            "  -h, --help              this help\n\n"
@@ -77,31 +81,6 @@ static void print_cv(const mqttids_cv_result *r)
                r->points[i].seconds, *r->points[i].params ? r->points[i].params : "(defaults)");
 }
 
-json_object *cli_cv_json(const mqttids_cv_result *r);
-json_object *cli_cv_json(const mqttids_cv_result *r)
-{
-    json_object *o = json_object_new_object(), *pts = json_object_new_array();
-    json_object_object_add(o, "folds", json_object_new_int(r->folds));
-    json_object_object_add(o, "metric",
-                           json_object_new_string(r->metric == MQTTIDS_METRIC_MACRO_F1 ? "macro_f1" : "accuracy"));
-    for (size_t i = 0; i < r->npoints; i++) {
-        json_object *p = json_object_new_object(), *fs = json_object_new_array();
-        json_object_object_add(p, "params", json_object_new_string(r->points[i].params));
-        json_object_object_add(p, "mean", cli_json_double(r->points[i].mean));
-        json_object_object_add(p, "std", cli_json_double(r->points[i].std));
-        json_object_object_add(p, "mean_accuracy", cli_json_double(r->points[i].mean_accuracy));
-        json_object_object_add(p, "mean_macro_f1", cli_json_double(r->points[i].mean_macro_f1));
-        for (int f = 0; f < r->folds; f++)
-            json_object_array_add(fs, cli_json_double(r->points[i].fold_scores[f]));
-        json_object_object_add(p, "fold_scores", fs);
-        json_object_object_add(p, "seconds", cli_json_double(r->points[i].seconds));
-        json_object_array_add(pts, p);
-    }
-    json_object_object_add(o, "points", pts);
-    json_object_object_add(o, "best", json_object_new_int64((int64_t)r->best));
-    return o;
-}
-
 int cmd_train(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -112,6 +91,7 @@ int cmd_train(int argc, char **argv)
         {"stratified", no_argument, NULL, 's'},
         {"metric", required_argument, NULL, 'M'},
         {"dump-features", required_argument, NULL, 'D'},
+        {"curves", required_argument, NULL, 'C'}, /* [nn] */
         {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -122,7 +102,9 @@ int cmd_train(int argc, char **argv)
     cli_inputs in;
     cli_ml_opts mo;
     mqttids_cv_opts cvo;
-    const char *out = NULL, *dump = NULL, *grid[32];
+    const char *out = NULL, *dump = NULL, *grid[32], *curves = NULL;
+    size_t *vrows = NULL, nv = 0;
+    mqttids_curve curve = {NULL, 0, -1, 0};
     size_t ngrid = 0, *rows = NULL, n = 0;
     int json = 0, opt, rc, folds = 0;
     mqttids_dataset *ds = NULL;
@@ -178,6 +160,9 @@ int cmd_train(int argc, char **argv)
         case 'D':
             dump = optarg;
             break;
+        case 'C':
+            curves = optarg;
+            break;
         case 'j':
             json = 1;
             break;
@@ -219,6 +204,23 @@ int cmd_train(int argc, char **argv)
                 o += (size_t)snprintf(desc + o, sizeof desc - o, "%s%s", o ? " " : "", in.items[i].path);
         mo.train.data_desc = desc;
     }
+    /* [nn] validation rows (--test) and curves */
+    if (curves && strcmp(mo.train.kind, "nn") != 0) {
+        rc = cli_usage_error("train", "--curves needs --model nn");
+        goto out;
+    }
+    if (strcmp(mo.train.kind, "nn") == 0 && mqttids_dataset_count(ds, MQTTIDS_SPLIT_TEST, -1) > 0) {
+        if (mqttids_dataset_split_rows(ds, MQTTIDS_SPLIT_TEST, &vrows, &nv) != MQTTIDS_OK) {
+            cli_err("out of memory");
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        mo.train.val_rows = vrows;
+        mo.train.n_val = nv;
+        cli_info("validation set: %zu rows given with --test", nv);
+    }
+    if (curves)
+        mo.train.curve = &curve;
     cli_info("training %s on %zu rows", mo.train.kind, n);
     if (ngrid || folds) {
         cvo.folds = folds ? folds : 5;
@@ -227,6 +229,12 @@ int cmd_train(int argc, char **argv)
         err = mqttids_model_train(ds, rows, n, &mo.train, &m, errbuf);
     }
     cli_progress_done();
+    if (curves && curve.epochs) {
+        char title[256];
+        snprintf(title, sizeof title, "mqttids train --model nn: %s", m ? mqttids_model_params(m) : "diverged");
+        if (cli_curves_write(curves, title, &curve) == 0)
+            cli_info("wrote %s.csv and %s.svg", curves, curves);
+    }
     if (err != MQTTIDS_OK) {
         cli_err("train: %s", errbuf);
         rc = CLI_EXIT_FAIL;
@@ -267,6 +275,8 @@ int cmd_train(int argc, char **argv)
         }
     }
 out:
+    free(curve.epochs);
+    free(vrows);
     json_object_put(report);
     mqttids_cv_result_free(cvr);
     mqttids_model_free(m);
