@@ -98,4 +98,17 @@ void nn__backward(const nn_net *net, nn_work *ws, size_t bp, float *grad /* OUT 
 void nn__adam(float *p, float *grad, float *m, float *v, size_t n, double lr, double beta1,
               double beta2, double eps, double wd, long t);
 
+/*
+ * mqttids_model_train's optional validation rows and curve (nn_val.c): setup transforms
+ * o->val_rows into ctx->Xval/yval and gives ctx a curve when o->curve is set; finish
+ * frees them and copies the curve into o->curve (also after a failed fit).
+ */
+struct mqttids_pipeline;
+struct mqttids_dataset;
+struct mqttids_train_opts;
+mqttids_err ml__fit_val_setup(const struct mqttids_pipeline *pipe, const struct mqttids_dataset *ds,
+                              const struct mqttids_train_opts *o, size_t d, ml_fit_ctx *ctx,
+                              char *errbuf);
+void ml__fit_val_finish(const struct mqttids_train_opts *o, ml_fit_ctx *ctx);
+
 #endif
