@@ -175,6 +175,8 @@ mqttids_err mqttids_capture_open_live(const char *iface, const mqttids_capture_o
     pcap_set_timeout(cap->p, o->timeout_ms > 0 ? o->timeout_ms : 200);
     pcap_set_tstamp_precision(cap->p, PCAP_TSTAMP_PRECISION_NANO);
     pcap_set_buffer_size(cap->p, 8 << 20);
+    /* an IDS wants each packet now, not when a kernel ring block fills or times out */
+    pcap_set_immediate_mode(cap->p, 1);
     rc = pcap_activate(cap->p);
     if (rc < 0) {
         err = util__fail(errbuf, MQTTIDS_ERR_PCAP, "%s: cannot start capture: %s", iface,

@@ -34,7 +34,7 @@ persistence false
 log_dest stderr
 EOF
 
-tcpdump -i lo -U -s 262144 --time-stamp-precision=nano -w "$tmp/live.pcap" "tcp port $port" 2> "$tmp/tcpdump.err" &
+tcpdump -i lo -U --immediate-mode -B 16384 -s 262144 --time-stamp-precision=nano -w "$tmp/live.pcap" "tcp port $port" 2> "$tmp/tcpdump.err" &
 dump=$!
 mosquitto -c "$tmp/mosquitto.conf" 2> "$tmp/mosquitto.log" &
 broker=$!
@@ -125,13 +125,15 @@ PY
 if [ -f "$tmp/m.model" ]; then
     [ "$wrc" = 0 ] || { echo "watch -i lo failed ($wrc)"; cat "$tmp/watch.err"; rc=1; }
     "$MQTTIDS" watch -q -r "$tmp/live.pcap" --port "$port" -m "$tmp/m.model" --alert-all -o "$tmp/replay.alerts" || rc=1
-    /usr/bin/python3 - "$tmp/live.alerts" "$tmp/replay.alerts" "$tmp/watch.json" <<'PY' || { rc=1; cat "$tmp/watch.err"; }
+    /usr/bin/python3 - "$tmp/live.alerts" "$tmp/replay.alerts" "$tmp/watch.json" <<'PY' || { rc=1; cat "$tmp/watch.err" "$tmp/tcpdump.err"; }
 import json, sys
 # not the class: each capture socket stamps packets itself on lo, so tcp.time_delta (and with
 # it a prediction) can differ by microseconds between the two captures
-key = lambda a: (a['src_port'], a['dest_port'], a['mqttids']['tcp_len'], a['mqttids']['mqtt_msgtype'], a['mqttids']['tcp_stream'])
-live = [key(json.loads(l)) for l in open(sys.argv[1])]
-replay = [key(json.loads(l)) for l in open(sys.argv[2])]
+# and not the order across connections: two sockets may queue packets sent at the same
+# moment by different CPUs in different orders
+key = lambda a: (a['src_port'], a['dest_port'], a['mqttids']['tcp_len'], a['mqttids']['mqtt_msgtype'])
+live = sorted(key(json.loads(l)) for l in open(sys.argv[1]))
+replay = sorted(key(json.loads(l)) for l in open(sys.argv[2]))
 summ = json.load(open(sys.argv[3]))
 print('watch -i lo: %d events (summary: %d rows, stopped by signal %s); replay of the tcpdump pcap: %d events; %s'
       % (len(live), summ['rows'], summ['stopped_by_signal'], len(replay), 'same' if live == replay else 'DIFFERENT'))
