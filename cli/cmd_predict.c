@@ -2,6 +2,7 @@
  * cmd_predict.c: "mqttids predict": one predicted label and the class probabilities per
  * input row, as CSV (stdout or -o FILE, written atomically).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,7 +22,65 @@ static void help(void)
            "      --json          print a JSON summary (counts per predicted class) on stdout;\n"
            "                      the CSV then needs -o\n"
            "  -q, --quiet         no progress or info lines\n"
-           "  -h, --help          this help\n\n" CLI_INPUT_HELP);
+           "  -h, --help          this help\n"
+           "PostgreSQL sink (issue 6):\n"
+           "      --pred-table NAME  also write (model id, row, class, probability) rows to this\n"
+           "                      [schema.]table of the --db database, in one transaction; the CSV\n"
+           "                      is then written only with -o. With file inputs and no --table,\n"
+           "                      --db names only this sink, not a source.\n\n" CLI_INPUT_HELP);
+}
+
+/*
+ * PostgreSQL sink: one row per prediction (row = the CSV's row number), all or nothing.
+ * Returns an exit code.
+ */
+static int write_pred_table(const char *conninfo, const char *table, const mqttids_model *m, const int *cls,
+                            const double *proba, size_t n, int k)
+{
+    mqttids_store *st = NULL;
+    mqttids_store_sink *sink = NULL;
+    char errbuf[MQTTIDS_ERRBUF_SIZE], shown[512];
+    uint64_t rows = 0;
+    int map[256];
+
+    for (int c = 0; c < k && c < 256; c++) {
+        const char *name = mqttids_model_class_name(m, c);
+        map[c] = name ? mqttids_class_find(name, strlen(name)) : -1;
+    }
+    if (mqttids_store_open(conninfo, &st, errbuf) != MQTTIDS_OK) {
+        mqttids_store_mask_conninfo(conninfo, shown, sizeof shown);
+        cli_err("%s (connection: %s)", errbuf, shown);
+        return CLI_EXIT_FAIL;
+    }
+    if (mqttids_store_sink_open(st, table, mqttids_model_id(m), MQTTIDS_SINK_ONE_TRANSACTION, &sink) != MQTTIDS_OK)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        mqttids_prediction p;
+        if (cls[i] < 0 || cls[i] >= k || cls[i] >= 256 || map[cls[i]] < 0) {
+            cli_err("--pred-table: row %zu: class %d of the model is not an MQTTset class", i, cls[i]);
+            mqttids_store_sink_abort(sink);
+            mqttids_store_close(st);
+            return CLI_EXIT_FAIL;
+        }
+        p.row_id = (int64_t)i;
+        p.time = NAN;
+        p.cls = map[cls[i]];
+        p.probability = proba[i * (size_t)k + (size_t)cls[i]];
+        p.detail = NULL;
+        if (mqttids_store_sink_put(sink, &p) != MQTTIDS_OK) {
+            mqttids_store_sink_abort(sink);
+            goto fail;
+        }
+    }
+    if (mqttids_store_sink_close(sink, &rows) != MQTTIDS_OK)
+        goto fail;
+    cli_info("wrote %llu predictions to table %s", (unsigned long long)rows, table);
+    mqttids_store_close(st);
+    return CLI_EXIT_OK;
+fail:
+    cli_err("--pred-table %s: %s (nothing was written)", table, mqttids_store_errmsg(st));
+    mqttids_store_close(st);
+    return CLI_EXIT_FAIL;
 }
 
 int cmd_predict(int argc, char **argv)
@@ -33,11 +92,12 @@ int cmd_predict(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
+        {"pred-table", required_argument, NULL, 0x2001},
         CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     cli_inputs in;
-    const char *path = NULL, *out = NULL;
+    const char *path = NULL, *out = NULL, *pred_table = NULL, *pred_db = NULL;
     int json = 0, opt, rc, nthreads = 2, k;
     mqttids_dataset *ds = NULL;
     mqttids_model *m = NULL;
@@ -70,6 +130,9 @@ int cmd_predict(int argc, char **argv)
             if (*end || nthreads < 1 || nthreads > 64)
                 return cli_usage_error("predict", "--threads needs an integer in [1, 64], not '%s'", optarg);
             break;
+        case 0x2001:
+            pred_table = optarg;
+            break;
         case 'j':
             json = 1;
             break;
@@ -87,6 +150,13 @@ int cmd_predict(int argc, char **argv)
         return CLI_EXIT_USAGE;
     if (!path)
         return cli_usage_error("predict", "give the model file with --model MODEL");
+    if (pred_table) {
+        if (!in.db)
+            return cli_usage_error("predict", "--pred-table needs --db CONNINFO");
+        pred_db = in.db;
+        if (in.n > 0 && !in.table)
+            in.db = NULL; /* --db names only the sink */
+    }
     if (json && (!out || strcmp(out, "-") == 0))
         return cli_usage_error("predict", "--json prints a summary on stdout: give the CSV a file with -o FILE");
     if (mqttids_model_load(path, &m, errbuf) != MQTTIDS_OK) {
@@ -111,6 +181,11 @@ int cmd_predict(int argc, char **argv)
         cli_err("%s", errbuf);
         rc = CLI_EXIT_FAIL;
         goto out;
+    }
+    if (pred_table) {
+        rc = write_pred_table(pred_db, pred_table, m, cls, proba, n, k);
+        if (rc != CLI_EXIT_OK || !out)
+            goto out;
     }
     if (out && strcmp(out, "-") != 0) {
         size_t len = strlen(out) + 32;
