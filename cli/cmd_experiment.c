@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include "cli_ml.h"
+#include "cli_curves.h" /* [nn] --curves */
 
 const char cmd_experiment_summary[] = "run the whole study: stats, baseline and tuned LR/RF with 5-fold CV, test tables";
 
@@ -73,6 +74,7 @@ static void help(void)
            "      --only NAMES      run only these rows, e.g. --only lr or --only 'LR tuned'\n"
            "                        (comma list; a kind selects all its rows)\n"
            "      --nn              also the study's two networks (slow)\n"
+           "      --curves PREFIX   nn: write each network's curves to PREFIX-<row>.csv/.svg\n"
            "      --json            machine-readable result on stdout\n"
            "  -q, --quiet           no progress or info lines\n"
            "  -h, --help            this help\n\n" CLI_ML_HELP "\n" CLI_INPUT_HELP);
@@ -165,6 +167,7 @@ int cmd_experiment(int argc, char **argv)
         {"metric", required_argument, NULL, 'M'},
         {"only", required_argument, NULL, 'O'},
         {"nn", no_argument, NULL, 'N'},
+        {"curves", required_argument, NULL, 'C'}, /* [nn] */
         {"report", required_argument, NULL, 'R'},
         {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
@@ -176,7 +179,7 @@ int cmd_experiment(int argc, char **argv)
     cli_inputs in;
     cli_ml_opts mo;
     mqttids_cv_opts cvo;
-    const char *only = NULL;
+    const char *only = NULL, *curves = NULL; /* [nn] curves */
     int json = 0, opt, rc, groups = EXP_CORE;
     mqttids_dataset *ds = NULL;
     mqttids_stats *st = NULL;
@@ -222,6 +225,9 @@ int cmd_experiment(int argc, char **argv)
             break;
         case 'N':
             groups |= EXP_NN;
+            break;
+        case 'C':
+            curves = optarg;
             break;
         case 'R':
             /* REPORT HOOK: the HTML report (a later issue) plugs in here. */
@@ -301,9 +307,32 @@ int cmd_experiment(int argc, char **argv)
         o.kind = s->kind;
         o.params = s->params;
         o.nparams = np;
+        /* [nn] the study's checkpoint: the refitted network keeps the epoch with the best
+           accuracy on the test rows (its validation set, as the study did); curves of it */
+        mqttids_curve curve = {NULL, 0, -1, 0};
+        if (strcmp(s->kind, "nn") == 0) {
+            o.val_rows = srows;
+            o.n_val = nte;
+            o.curve = &curve;
+        }
         cli_info("%s: %d-fold CV over %s", s->name, cvo.folds, ng ? "the study's grid" : "the baseline parameters");
         err = mqttids_cv_grid(ds, trows, ntr, &o, s->grid, ng, &cvo, &R->cv, &best, errbuf);
         cli_progress_done();
+        if (curve.epochs) { /* [nn] */
+            cli_info("%s: kept epoch %d of %zu (best accuracy on the test rows, the study's checkpoint)",
+                     s->name, curve.best_epoch + 1, curve.n);
+            if (curves) {
+                char path[1024], title[256];
+                size_t k = (size_t)snprintf(path, sizeof path, "%s-", curves);
+                for (const char *c = s->name; *c && k + 1 < sizeof path; c++)
+                    path[k++] = (*c == ' ') ? '_' : *c;
+                path[k] = '\0';
+                snprintf(title, sizeof title, "%s (%s)", s->name, best ? mqttids_model_params(best) : "failed");
+                if (cli_curves_write(path, title, &curve) == 0)
+                    cli_info("wrote %s.csv and %s.svg", path, path);
+            }
+            free(curve.epochs);
+        }
         if (err == MQTTIDS_ERR_UNSUPPORTED) {
             snprintf(R->why, sizeof R->why, "skipped: %s", errbuf);
             cli_info("%s: %s", s->name, R->why);
