@@ -236,7 +236,8 @@ typedef struct mqttids_detect_opts {
     const char *const *extra_names;    /* extra record fields the classifier needs (borrowed) */
     size_t n_extra;
     uint64_t max_records;              /* stop after this many messages are done (0: never) */
-    int idle_exit_ms;                  /* stop when nothing arrived for this long after a first message (0: never) */
+    int idle_exit_ms;                  /* stop when nothing arrived for this long since the last message or the
+                                        * first assignment (0: never) */
     int commit_interval_ms;            /* default 200 */
     int stats_interval_ms;             /* default 1000 */
     const volatile sig_atomic_t *stop; /* set non-zero to shut down cleanly */

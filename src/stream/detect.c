@@ -177,20 +177,31 @@ static int64_t compute_lag(det *d)
 {
     int64_t lag = 0;
     int known = 0;
-    for (int32_t k = 0; k < d->nassigned; k++) {
+    rd_kafka_topic_partition_list_t *l;
+    if (!d->nassigned)
+        return 0;
+    l = rd_kafka_topic_partition_list_new(d->nassigned);
+    if (!l)
+        return -1;
+    for (int32_t k = 0; k < d->nassigned; k++)
+        rd_kafka_topic_partition_list_add(l, d->o->topic, d->assigned[k]);
+    /* the fetch position: what we read next (the committed offset before any message) */
+    rd_kafka_position(d->cons, l);
+    for (int k = 0; k < l->cnt; k++) {
         int64_t lo, hi, pos;
-        int32_t p = d->assigned[k];
+        int32_t p = l->elems[k].partition;
         if (rd_kafka_get_watermark_offsets(d->cons, d->o->topic, p, &lo, &hi) != 0 || hi < 0)
             continue;
         pos = p < d->npos ? d->pos[p] : -1;
-        if (pos < 0) {
-            /* nothing read yet: the committed offset, else the low mark */
-            pos = lo;
-        }
+        if (pos < 0)
+            pos = l->elems[k].offset;
+        if (pos < 0)
+            continue; /* not known yet */
         lag += hi > pos ? hi - pos : 0;
         known = 1;
     }
-    return known ? lag : (d->nassigned ? -1 : 0);
+    rd_kafka_topic_partition_list_destroy(l);
+    return known ? lag : -1;
 }
 
 static const char *iso_time(det *d, double wall)
@@ -492,6 +503,8 @@ mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_
             o->on_stats(o->user, &d.st);
             last_stats = now;
         }
+        if (last_msg == 0 && d.st.rebalances > 0)
+            last_msg = now; /* the idle clock starts at the first assignment */
         if (o->idle_exit_ms > 0 && last_msg > 0 && (now - last_msg) * 1000 >= o->idle_exit_ms)
             break;
     }
