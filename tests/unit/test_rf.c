@@ -390,6 +390,34 @@ static void test_determinism_and_files(void)
         }
         free(c);
     }
+    /* Random byte flips: refused with a clear code, or a state that predicts safely. */
+    {
+        unsigned char *c = malloc(b1.len);
+        util_rng fr;
+        util__rng_seed(&fr, 77);
+        int odd = 0;
+        for (int it = 0; it < 3000; it++) {
+            memcpy(c, b1.data, b1.len);
+            size_t off = (size_t)util__rng_below(&fr, b1.len);
+            c[off] ^= (unsigned char)(1u << util__rng_below(&fr, 8));
+            util__rd_init(&r, c, b1.len);
+            err[0] = '\0';
+            mqttids_err e = L->load(&r, D, K, &ls, err);
+            if (e == MQTTIDS_OK && ls) {
+                for (size_t i = 0; i < 20; i++) {
+                    L->predict_proba(ls, X + i * D, p1);
+                    if (!(fabs(p1[0] + p1[1] + p1[2] - 1.0) < 1e-9))
+                        odd++;
+                }
+                L->free(ls);
+            } else if ((e != MQTTIDS_ERR_MALFORMED && e != MQTTIDS_ERR_VERSION) || ls || !err[0]) {
+                odd++;
+            }
+            ls = NULL;
+        }
+        CHECK(odd == 0, "%d random flips gave a bad code or bad probabilities", odd);
+        free(c);
+    }
     util__buf_free(&b1);
     util__buf_free(&b2);
     util__buf_free(&b3);
