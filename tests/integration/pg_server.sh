@@ -35,6 +35,9 @@ pg_free_port() {
 
 pg_start() {
   pg_find_bin
+  if [[ -n ${MQTTIDS:-} && $("$MQTTIDS" db stats --db "host=/nonexistent" 2>&1 || true) == *"no PostgreSQL support"* ]]; then
+    echo "SKIP: mqttids was built without PostgreSQL support"; exit 77
+  fi
   if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then echo "SKIP: no postgres user"; exit 77; fi
   PGTMP=$(mktemp -d /tmp/mqttids-pg.XXXXXX)
   export PGTMP
