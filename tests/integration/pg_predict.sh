@@ -56,4 +56,12 @@ if "$MQTTIDS" predict -q --model "$W/m.model" --db "$PG_DSN" --pred-table out.v 
 fi
 grep -q "is not a table" "$W/err.txt" || fail "sink error message"
 [[ ! -e $W/p3.csv ]] || fail "CSV written although the sink failed"
+# train from the table gives the same model as train from the CSV files (same rows, same order)
+trn=(--train "$D/flood_from_flood_pcap_head.csv" --train "$D/slowite_from_slowite_pcap_head.csv"
+     --train "$D/dos_from_malariados_pcap_head.csv")
+"$MQTTIDS" db load -q --db "$PG_DSN" --table src.train "${trn[@]}" || fail "db load train"
+"$MQTTIDS" train -q --model rf --param numTrees=5 --db "$PG_DSN" --table src.train -o "$W/m2.model" >/dev/null \
+  || fail "train --db"
+"$MQTTIDS" predict -q --model "$W/m2.model" -o "$W/p4.csv" "$in" || fail "predict with the table-trained model"
+cmp -s "$W/p.csv" "$W/p4.csv" || fail "a model trained from the table predicts differently"
 echo "pg_predict: ok ($rows rows)"
