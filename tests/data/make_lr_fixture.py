@@ -71,3 +71,72 @@ for name, (reg, std, weighted) in CASES.items():
         for i in range(20):
             f.write(" ".join("%.17g" % v for v in p[i]) + "\n")
 print("wrote", HERE)
+
+# ---------------------------------------------------------------------------------------
+# Part 2: the feature pipeline's expected output on the six shared head CSVs (pandas), for
+# tests/unit/test_features.c: tests/data/lr_pipeline/expect.txt.
+import sys
+import pandas as pd
+
+SHARED = os.environ.get("SHARED", os.path.join(os.path.dirname(HERE), "..", "..", "..", "shared", "data", "mqttset"))
+FILES = ["legitimate_from_benign_pcap_head.csv", "dos_from_malariados_pcap_head.csv",
+         "bruteforce_from_bruteforce_pcap_head.csv", "malformed_from_malformed_pcap_head.csv",
+         "slowite_from_slowite_pcap_head.csv", "flood_from_flood_pcap_head.csv"]
+HEXTEXT = {"tcp.flags", "mqtt.conack.flags", "mqtt.conflags", "mqtt.hdrflags",
+           "mqtt.msg", "mqtt.protoname", "mqtt.willmsg", "mqtt.willtopic"}
+frames = [pd.read_csv(os.path.join(SHARED, "derived_from_pcap", f), dtype=str, keep_default_na=False) for f in FILES]
+df = pd.concat(frames, ignore_index=True)
+feats = [c for c in df.columns if c != "target"]
+num = {c: df[c].astype(float) for c in feats if c not in HEXTEXT}
+zero_share = {c: ((df[c].isin(["0", "0.0"])) if c in HEXTEXT else (num[c] == 0)).mean() for c in feats}
+drop_zero = [c for c in feats if zero_share[c] > 0.90]
+drop_corr = []
+cand = [c for c in feats if c not in HEXTEXT and c not in drop_zero and num[c].std() > 0]
+for j, b in enumerate(cand):
+    for a in cand[:j]:
+        if a in drop_corr:
+            continue
+        r = np.corrcoef(num[a], num[b])[0, 1]
+        if abs(r) > 0.95:
+            drop_corr.append(b)
+            break
+dropped = set(drop_zero) | set(drop_corr) | {"mqtt.msg"}
+cont = [c for c in ["tcp.time_delta", "tcp.len", "mqtt.len", "mqtt.msgid"] if c not in dropped]
+nom = [c for c in feats if c in ["mqtt.hdrflags", "tcp.flags", "mqtt.msgtype"] and c not in dropped]
+auto = [c for c in feats if c not in dropped and c not in cont and c not in nom]
+cont += [c for c in auto if c not in HEXTEXT]
+nom += [c for c in auto if c in HEXTEXT]
+cont = [c for c in feats if c in cont]  # CSV order
+nom = [c for c in feats if c in nom]
+cats = {}
+for c in nom:
+    s = df[c] if c in HEXTEXT else num[c].map(repr)
+    vc = s.value_counts()
+    cats[c] = sorted(vc.index, key=lambda v: (-vc[v], v))
+cols = []
+for c in cont:
+    cols.append(num[c].values)
+for c in nom:
+    s = df[c] if c in HEXTEXT else num[c].map(repr)
+    for v in cats[c][:-1]:  # Spark OneHotEncoder dropLast
+        cols.append((s == v).astype(float).values)
+M = np.column_stack(cols)
+sd = M.std(axis=0, ddof=1)
+Ms = np.where(sd > 0, M / np.where(sd > 0, sd, 1), 0.0)
+out = os.path.join(os.path.dirname(HERE), "lr_pipeline")
+os.makedirs(out, exist_ok=True)
+with open(os.path.join(out, "expect.txt"), "w") as f:
+    f.write("rows %d\n" % len(df))
+    f.write("drop_zero %d %s\n" % (len(drop_zero), " ".join(drop_zero)))
+    f.write("drop_corr %d %s\n" % (len(drop_corr), " ".join(drop_corr)))
+    f.write("continuous %d %s\n" % (len(cont), " ".join(cont)))
+    for c in nom:
+        f.write("cats %s %d %s\n" % (c, len(cats[c]), " ".join(cats[c])))
+    f.write("d %d\n" % M.shape[1])
+    f.write("std %s\n" % " ".join("%.17g" % v for v in sd))
+    starts = np.cumsum([0] + [len(x) for x in frames])
+    for fi in range(len(FILES)):
+        for i in range(3):
+            r = starts[fi] + i * 7
+            f.write("row %d %s\n" % (r, " ".join("%.17g" % v for v in Ms[r])))
+print("wrote", out)
