@@ -43,6 +43,7 @@ static void *params_new(void)
     p->subsampling_rate = 1.0;
     p->bootstrap = 1;
     p->impurity = RF_GINI;
+    p->prune = 1;
     return p;
 }
 

@@ -41,6 +41,8 @@ typedef struct rf_params {
     double subsampling_rate;
     int bootstrap;
     int impurity;             /* RF_GINI or RF_ENTROPY */
+    int prune;                /* 1 (Spark): merge sibling leaves predicting the same class;
+                                 not a user parameter (Spark's is test-only too) */
 } rf_params;
 
 /*

@@ -9,6 +9,8 @@
  * to the lowest feature index, then the lowest threshold. A split must leave
  * minInstancesPerNode bootstrap instances on each side and gain >= minInfoGain; a node
  * becomes a leaf at maxDepth, when pure, or when the best gain is <= 0 (Spark's rule).
+ * Like Spark, two leaf children predicting the same class are pruned back into their
+ * parent (rf_params.prune, on except in tests against unpruned references).
  * Not here: binning (rf_bins.c), threads and the forest (rf.c).
  */
 #include <math.h>
@@ -175,6 +177,17 @@ static int make_leaf(rf_builder *b, uint32_t node, const double *tot, double w)
     b->nodes[node].thr = 0.0;
     b->nodes[node].child = b->n_leaves++;
     return 0;
+}
+
+/* Class predicted by leaf j (the first largest share, as Spark's indexOfLargest). */
+static int leaf_class(const rf_builder *b, uint32_t j)
+{
+    int k = b->data->k, best = 0;
+    const double *v = b->leaf + (size_t)j * (size_t)k;
+    for (int c = 1; c < k; c++)
+        if (v[c] > v[best])
+            best = c;
+    return best;
 }
 
 /* The node's features: all of them, or mtry drawn without replacement, ascending. */
@@ -345,13 +358,26 @@ static int grow(rf_builder *b, uint32_t node, uint32_t lo, uint32_t hi, int dept
     b->nodes[node].feat = best_f;
     b->nodes[node].thr = data->thr[(size_t)best_f * (RF_MAX_BINS - 1) + (size_t)best_bin];
     b->nodes[node].child = child;
-    b->imp[best_f] += best_gain * w;
     double right[RF_MAX_CLASSES + 1];
     for (size_t c = 0; c < k1; c++)
         right[c] = tot[c] - best_left[c];
-    if (grow(b, child, lo, nl, depth + 1, unit ? best_left : NULL))
+    if (grow(b, child, lo, nl, depth + 1, unit ? best_left : NULL) ||
+        grow(b, child + 1, nl, hi, depth + 1, unit ? right : NULL))
         return -1;
-    return grow(b, child + 1, nl, hi, depth + 1, unit ? right : NULL);
+    /*
+     * Spark's pruning (LearningNode.toNode(prune = true)): two leaf children that predict
+     * the same class become one leaf with this node's distribution. Leaf children allocate
+     * nothing, so they are the last two nodes and the last two leaves: pop them.
+     */
+    if (p->prune && b->nodes[child].feat < 0 && b->nodes[child + 1].feat < 0 &&
+        leaf_class(b, b->nodes[child].child) == leaf_class(b, b->nodes[child + 1].child)) {
+        b->n_nodes -= 2;
+        b->n_leaves -= 2;
+        return make_leaf(b, node, tot, w);
+    }
+    /* Spark's featureImportances: gain x instance count of every split left in the tree. */
+    b->imp[best_f] += best_gain * count;
+    return 0;
 }
 
 int rf__build_tree(rf_builder *b, uint64_t seed, rf_tree *tree, double *imp)

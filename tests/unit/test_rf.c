@@ -543,20 +543,32 @@ static void test_sklearn_reference(void)
         const char *kv[] = {"numTrees", "1", "featureSubsetStrategy", "all", "bootstrap", "false",
                             "maxDepth", depths[t], NULL};
         void *p = params(kv);
-        void *s = fit(p, X, n, D, y, K, NULL, 1, 1);
-        size_t pred_off = 5 + t * 4, mism = 0, pdiff = 0;
+        size_t pred_off = 5 + t * 4, mism = 0, pdiff = 0, pmism = 0;
         double prob[K];
-        for (size_t i = 0; s && i < n; i++) {
+        /* Spark prunes sibling leaves of one class (predictions unchanged, probabilities
+           not): compare the pruned tree's classes, the unpruned tree's classes and shares. */
+        rf_state *pruned = fit(p, X, n, D, y, K, NULL, 1, 1);
+        ((rf_params *)p)->prune = 0;
+        rf_state *s = fit(p, X, n, D, y, K, NULL, 1, 1);
+        ((rf_params *)p)->prune = 1;
+        for (size_t i = 0; s && pruned && i < n; i++) {
             int c = L->predict(s, X + i * D, prob);
             mism += c != (int)v[i * cols + pred_off];
             for (size_t q = 0; q < K; q++)
                 pdiff += fabs(prob[q] - v[i * cols + pred_off + 1 + q]) > 1e-9;
+            pmism += L->predict(pruned, X + i * D, prob) != (int)v[i * cols + pred_off];
         }
         CHECK(mism == 0, "max_depth %s: %zu of %zu predictions differ from sklearn", depths[t], mism, n);
         CHECK(pdiff == 0, "max_depth %s: %zu probabilities differ from sklearn", depths[t], pdiff);
+        CHECK(pmism == 0, "max_depth %s, pruned: %zu predictions differ from sklearn", depths[t], pmism);
+        if (t == 2 && s && pruned)
+            CHECK(pruned->trees[0].n_nodes < s->trees[0].n_nodes, "pruning removed nothing (%u nodes)",
+                  s->trees[0].n_nodes);
+        L->free(pruned);
         L->free(s);
         if (t == 2) {
             /* Every row three times (merged into groups of 3 inside): the same tree. */
+            ((rf_params *)p)->prune = 0;
             double *X3 = malloc(3 * n * D * sizeof *X3);
             int *y3 = malloc(3 * n * sizeof *y3);
             for (size_t r = 0; r < 3 * n; r++) {
