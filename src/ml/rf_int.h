@@ -109,7 +109,8 @@ rf_builder *rf__builder_new(const rf_data *data, const rf_params *p, size_t mtry
 void rf__builder_free(rf_builder *b);
 /*
  * Grows one tree with an RNG seeded from seed into *tree (which then owns its arrays)
- * and adds gain * node weight of every split to imp[feat] (d values, not normalized).
+ * and adds gain * instance count of every split kept to imp[feat] (d values, not
+ * normalized).
  * Returns 0, or -1 when out of memory.
  */
 int rf__build_tree(rf_builder *b, uint64_t seed, rf_tree *tree, double *imp);
