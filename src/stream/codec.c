@@ -236,15 +236,9 @@ static int encode_json(mqttids_codec *c, const mqttids_record *r, uint64_t id)
             rc |= stream__bytes_put(b, num, n);
         } else if (r->str[f]) {
             rc |= stream__json_str(b, r->str[f], r->str_len[f]);
-        } else if (kind == MQTTIDS_KIND_HEX) {
-            if (r->num[f] == 0)
-                rc |= put_lit(b, "\"0\"");
-            else {
-                int n = snprintf(num, sizeof num, "\"0x%08llx\"", (unsigned long long)r->num[f]);
-                rc |= stream__bytes_put(b, num, (size_t)n);
-            }
         } else {
-            /* TEXT whose string was not kept (mqtt.msg without payload): its 0/1 view */
+            /* HEX or TEXT without its string (absent, or mqtt.msg read without payload):
+             * its numeric view as a JSON number; a reader gets it back with no string */
             size_t n = fmt_num(num, sizeof num, r->num[f]);
             rc |= stream__bytes_put(b, num, n);
         }

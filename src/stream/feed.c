@@ -162,10 +162,11 @@ mqttids_err mqttids_feed_parse(const void *data, size_t len, const char *name, m
             if (name_is(it, "entry"))
                 rc = atom_entry(f, it);
     } else {
+        util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s: root element <%s> is not rss, rdf:RDF or feed", name,
+                   root ? (const char *)root->name : "(none)");
         xmlFreeDoc(doc);
         mqttids_feed_free(f);
-        return util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s: root element <%s> is not rss, rdf:RDF or feed", name,
-                          root ? (const char *)root->name : "(none)");
+        return MQTTIDS_ERR_MALFORMED;
     }
     xmlFreeDoc(doc);
     if (rc) {
