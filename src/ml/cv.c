@@ -101,10 +101,10 @@ static int split_values(const char *s, char **vals, int max)
         if (*p == '\0' || (*p == ',' && depth == 0)) {
             size_t len = (size_t)(p - b);
             if (n >= max || len == 0)
-                return -1;
+                goto fail;
             vals[n] = malloc(len + 1);
             if (!vals[n])
-                return -1;
+                goto fail;
             memcpy(vals[n], b, len);
             vals[n][len] = '\0';
             n++;
@@ -113,7 +113,12 @@ static int split_values(const char *s, char **vals, int max)
             b = p + 1;
         }
     }
-    return depth == 0 ? n : -1;
+    if (depth == 0)
+        return n;
+fail:
+    while (n > 0)
+        free(vals[--n]);
+    return -1;
 }
 
 typedef struct cv_spec {

@@ -1,0 +1,301 @@
+/*
+ * test_ml.c: the model framework: k-fold assignment, metrics against hand-computed
+ * values, CV/grid determinism over thread counts, model files (save/load/predict
+ * identical, corrupt files refused with the right error), same seed same model on 1 or
+ * 2 threads, and the temporal 70/30 split of the six shared head CSVs (prints accuracy
+ * and macro-F1 of every learner this build has).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "ml/ml_int.h"
+#include "testhelp.h"
+
+static const char *files[6] = {"legitimate_from_benign_pcap_head.csv", "dos_from_malariados_pcap_head.csv",
+                               "bruteforce_from_bruteforce_pcap_head.csv", "malformed_from_malformed_pcap_head.csv",
+                               "slowite_from_slowite_pcap_head.csv", "flood_from_flood_pcap_head.csv"};
+
+static mqttids_dataset *ds;
+static size_t *tr, ntr, *te, nte;
+
+/* Loads the head CSVs; train = first 70% of each file's rows, test = the rest. */
+static int load_split(void)
+{
+    char path[1024], eb[MQTTIDS_ERRBUF_SIZE];
+    ds = mqttids_dataset_new();
+    tr = malloc(40000 * sizeof *tr);
+    te = malloc(40000 * sizeof *te);
+    for (int f = 0; f < 6; f++) {
+        size_t start = mqttids_dataset_nrows(ds), end, cut;
+        snprintf(path, sizeof path, "%s/derived_from_pcap/%s", MQTTIDS_SHARED_DATA, files[f]);
+        if (mqttids_dataset_read_csv(ds, path, NULL, NULL, eb) != MQTTIDS_OK) {
+            fprintf(stderr, "%s\n", eb);
+            return -1;
+        }
+        end = mqttids_dataset_nrows(ds);
+        cut = start + (end - start) * 7 / 10;
+        for (size_t i = start; i < end && ntr + nte < 40000; i++) {
+            if (i < cut)
+                tr[ntr++] = i;
+            else
+                te[nte++] = i;
+        }
+    }
+    return 0;
+}
+
+static void check_folds(void)
+{
+    size_t n = 1003;
+    int *y = malloc(n * sizeof *y), *f1 = malloc(n * sizeof *f1), *f2 = malloc(n * sizeof *f2);
+    for (size_t i = 0; i < n; i++)
+        y[i] = (int)(i % 7 == 0 ? 2 : i % 3 == 0);
+    for (int strat = 0; strat < 2; strat++) {
+        size_t cnt[5] = {0}, cc[3][5] = {{0}};
+        int ok = 1;
+        CHECK(mqttids_cv_folds(y, n, 5, strat, 7, f1) == MQTTIDS_OK, "folds");
+        mqttids_cv_folds(y, n, 5, strat, 7, f2);
+        CHECK(memcmp(f1, f2, n * sizeof *f1) == 0, "same seed, same folds");
+        for (size_t i = 0; i < n; i++) {
+            ok &= f1[i] >= 0 && f1[i] < 5;
+            if (f1[i] >= 0 && f1[i] < 5) {
+                cnt[f1[i]]++;
+                cc[y[i]][f1[i]]++;
+            }
+        }
+        /* every row in exactly one fold: the counts add up and each fold is floor/ceil(n/k) */
+        CHECK(ok, "every row has a fold in [0, 5)");
+        CHECK(cnt[0] + cnt[1] + cnt[2] + cnt[3] + cnt[4] == n, "folds cover every row");
+        for (int k = 0; k < 5; k++)
+            CHECK(cnt[k] == n / 5 || cnt[k] == n / 5 + 1, "fold %d has %zu rows", k, cnt[k]);
+        if (strat)
+            for (int c = 0; c < 3; c++) {
+                size_t tot = 0;
+                for (int k = 0; k < 5; k++)
+                    tot += cc[c][k];
+                for (int k = 0; k < 5; k++)
+                    CHECK(cc[c][k] == tot / 5 || cc[c][k] == tot / 5 + 1, "stratified: class %d fold %d has %zu", c,
+                          k, cc[c][k]);
+            }
+        mqttids_cv_folds(y, n, 5, strat, 8, f2);
+        CHECK(memcmp(f1, f2, n * sizeof *f1) != 0, "another seed, other folds");
+    }
+    CHECK(mqttids_cv_folds(y, 3, 5, 0, 1, f1) == MQTTIDS_ERR_INVALID, "more folds than rows refused");
+    free(y);
+    free(f1);
+    free(f2);
+}
+
+static void check_metrics(void)
+{
+    /* truth/pred by hand: class 0: 3 rows (2 right, 1 as 1); class 1: 2 rows (1 right, 1 as 0); class 2: 1 row as 1 */
+    int t[] = {0, 0, 0, 1, 1, 2}, p[] = {0, 0, 1, 1, 0, 1};
+    mqttids_metrics m;
+    mqttids_metrics_compute(t, p, 6, &m);
+    CHECK(m.n == 6 && fabs(m.accuracy - 3.0 / 6) < 1e-15, "accuracy %g", m.accuracy);
+    CHECK(m.confusion[0][1] == 1 && m.confusion[1][0] == 1 && m.confusion[2][1] == 1, "confusion");
+    CHECK(fabs(m.precision[0] - 2.0 / 3) < 1e-15 && fabs(m.recall[0] - 2.0 / 3) < 1e-15, "class 0 p/r");
+    CHECK(fabs(m.precision[1] - 1.0 / 3) < 1e-15 && fabs(m.recall[1] - 0.5) < 1e-15, "class 1 p/r");
+    CHECK(m.precision[2] == 0 && m.recall[2] == 0 && m.f1[2] == 0, "class 2 zero_division=0");
+    /* sklearn f1_score(average='macro') over labels {0,1,2}: (2/3 + 0.4 + 0)/3 */
+    CHECK(fabs(m.macro_f1 - (2.0 / 3 + 0.4) / 3) < 1e-15, "macro F1 %g", m.macro_f1);
+    CHECK(fabs(m.weighted_f1 - (3 * 2.0 / 3 + 2 * 0.4) / 6) < 1e-15, "weighted F1 %g", m.weighted_f1);
+}
+
+static int same_predictions(const mqttids_model *a, const mqttids_model *b, int nthreads)
+{
+    size_t k = MQTTIDS_NCLASS;
+    int *ca = malloc(nte * sizeof *ca), *cb = malloc(nte * sizeof *cb);
+    double *pa = malloc(nte * k * sizeof *pa), *pb = malloc(nte * k * sizeof *pb);
+    char eb[MQTTIDS_ERRBUF_SIZE];
+    int same = mqttids_model_predict_dataset(a, ds, te, nte, ca, pa, nthreads, eb) == MQTTIDS_OK &&
+               mqttids_model_predict_dataset(b, ds, te, nte, cb, pb, 1, eb) == MQTTIDS_OK &&
+               memcmp(ca, cb, nte * sizeof *ca) == 0 && memcmp(pa, pb, nte * k * sizeof *pa) == 0;
+    /* the record path agrees with the dataset path */
+    for (size_t i = 0; i < nte && same; i += 101) {
+        mqttids_record r;
+        int c;
+        double pr[MQTTIDS_NCLASS];
+        mqttids_dataset_get(ds, te[i], &r);
+        same &= mqttids_model_predict_record(a, &r, &c, pr) == MQTTIDS_OK && c == ca[i] &&
+                memcmp(pr, pa + i * k, sizeof pr) == 0;
+    }
+    free(ca);
+    free(cb);
+    free(pa);
+    free(pb);
+    return same;
+}
+
+static void check_files(const mqttids_model *m, const char *kind)
+{
+    char path[256], eb[MQTTIDS_ERRBUF_SIZE];
+    mqttids_model *l = NULL;
+    unsigned char *img;
+    long len;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/test_ml_%s_%ld.model", MQTTIDS_BINARY_DIR, kind, (long)getpid());
+    CHECK(mqttids_model_save(m, path, eb) == MQTTIDS_OK, "save: %s", eb);
+    CHECK(mqttids_model_load(path, &l, eb) == MQTTIDS_OK, "load: %s", eb);
+    if (!l)
+        return;
+    CHECK(strcmp(mqttids_model_id(l), mqttids_model_id(m)) == 0, "id %s vs %s", mqttids_model_id(l),
+          mqttids_model_id(m));
+    CHECK(strcmp(mqttids_model_kind(l), kind) == 0 && mqttids_model_nclasses(l) == 6 &&
+              strcmp(mqttids_model_class_name(l, 5), "flood") == 0,
+          "kind/classes after load");
+    CHECK(strcmp(mqttids_model_params(l), mqttids_model_params(m)) == 0, "params survive");
+    CHECK(same_predictions(m, l, 2), "%s: save, load, predict gives different outputs", kind);
+    mqttids_model_free(l);
+
+    f = fopen(path, "rb");
+    fseek(f, 0, SEEK_END);
+    len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    img = malloc((size_t)len);
+    CHECK(fread(img, 1, (size_t)len, f) == (size_t)len, "read back");
+    fclose(f);
+    /* one flipped byte anywhere is refused; version and checksum errors are named */
+    {
+        long pos[] = {0, 8, 13, 21, 25, 33, 40, len / 3, len / 2, len - 30, len - 5, len - 1};
+        for (size_t q = 0; q < sizeof pos / sizeof pos[0]; q++) {
+            mqttids_err e;
+            img[pos[q]] ^= 0x10;
+            l = NULL;
+            e = ml__model_parse("x.model", img, (size_t)len, &l, eb);
+            CHECK(e != MQTTIDS_OK && l == NULL, "%s: flipped byte at %ld accepted", kind, pos[q]);
+            CHECK(strstr(eb, "x.model: offset ") != NULL, "message names file and offset: %s", eb);
+            if (pos[q] == 8)
+                CHECK(e == MQTTIDS_ERR_VERSION && strstr(eb, "version 1"), "version: %s", eb);
+            if (pos[q] >= 40)
+                CHECK(e == MQTTIDS_ERR_CHECKSUM, "checksum expected at %ld: %s", pos[q], eb);
+            img[pos[q]] ^= 0x10;
+        }
+        l = NULL;
+        CHECK(ml__model_parse("x.model", img, (size_t)len - 1, &l, eb) != MQTTIDS_OK, "truncated file accepted");
+        CHECK(ml__model_parse("x.model", img, (size_t)len, &l, eb) == MQTTIDS_OK, "intact image: %s", eb);
+        mqttids_model_free(l);
+    }
+    free(img);
+    unlink(path);
+}
+
+static void run_kind(const char *kind, const char *const *params, size_t np)
+{
+    mqttids_train_opts o;
+    mqttids_model *m1 = NULL, *m2 = NULL;
+    mqttids_metrics mt;
+    char eb[MQTTIDS_ERRBUF_SIZE];
+    mqttids_err e;
+    mqttids_train_opts_init(&o);
+    o.kind = kind;
+    o.params = params;
+    o.nparams = np;
+    o.nthreads = 1;
+    e = mqttids_model_train(ds, tr, ntr, &o, &m1, eb);
+    if (e == MQTTIDS_ERR_UNSUPPORTED) {
+        printf("%s: not in this build (%s)\n", kind, eb);
+        return;
+    }
+    CHECK(e == MQTTIDS_OK, "%s: train: %s", kind, eb);
+    if (e != MQTTIDS_OK)
+        return;
+    o.nthreads = 2;
+    CHECK(mqttids_model_train(ds, tr, ntr, &o, &m2, eb) == MQTTIDS_OK, "%s (2 threads): %s", kind, eb);
+    if (m2)
+        CHECK(same_predictions(m1, m2, 1), "%s: same seed gives a different model on 1 and 2 threads", kind);
+    CHECK(mqttids_model_evaluate(m1, ds, te, nte, 2, &mt, NULL, eb) == MQTTIDS_OK, "%s", eb);
+    printf("head CSVs, first 70%% -> last 30%% (%zu -> %zu rows): %s accuracy %.4f macro-F1 %.4f\n", ntr, nte, kind,
+           mt.accuracy, mt.macro_f1);
+    /* better than always answering the largest test class (bruteforce, 30%) */
+    CHECK(mt.accuracy > 0.40, "%s: test accuracy %.4f", kind, mt.accuracy);
+    check_files(m1, kind);
+    mqttids_model_free(m1);
+    mqttids_model_free(m2);
+}
+
+/* Every space-separated token of want appears as a token of have. */
+static int has_all(const char *have, const char *want)
+{
+    while (*want) {
+        const char *e = strchr(want, ' ');
+        size_t l = e ? (size_t)(e - want) : strlen(want);
+        const char *h = have;
+        int found = 0;
+        for (; *h; h++)
+            if ((h == have || h[-1] == ' ') && strncmp(h, want, l) == 0 && (h[l] == ' ' || h[l] == '\0'))
+                found = 1;
+        if (!found)
+            return 0;
+        want += l;
+        while (*want == ' ')
+            want++;
+    }
+    return 1;
+}
+
+static void check_cv(void)
+{
+    mqttids_train_opts o;
+    mqttids_cv_opts cv;
+    mqttids_cv_result *r1 = NULL, *r2 = NULL;
+    mqttids_model *best = NULL;
+    const char *grid[] = {"regParam=0.01,1", "thresholds=[1,1,1,1,1,1],[1,1,4,1,1,1]"};
+    char eb[MQTTIDS_ERRBUF_SIZE];
+    mqttids_train_opts_init(&o);
+    mqttids_cv_opts_init(&cv);
+    cv.folds = 3;
+    o.nthreads = 1;
+    CHECK(mqttids_cv_grid(ds, tr, ntr, &o, grid, 2, &cv, &r1, &best, eb) == MQTTIDS_OK, "cv: %s", eb);
+    o.nthreads = 2;
+    CHECK(mqttids_cv_grid(ds, tr, ntr, &o, grid, 2, &cv, &r2, NULL, eb) == MQTTIDS_OK, "cv 2 threads: %s", eb);
+    if (r1 && r2) {
+        CHECK(r1->npoints == 4 && strcmp(r1->points[1].params, "regParam=0.01 thresholds=[1,1,4,1,1,1]") == 0,
+              "grid order: %s", r1->points[1].params);
+        for (size_t p = 0; p < 4; p++) {
+            CHECK(memcmp(r1->points[p].fold_scores, r2->points[p].fold_scores, 3 * sizeof(double)) == 0,
+                  "point %zu: fold scores differ between 1 and 2 threads", p);
+            CHECK(r1->points[p].mean <= r1->points[r1->best].mean, "best is the highest mean");
+        }
+        CHECK(best && has_all(mqttids_model_params(best), r1->points[r1->best].params),
+              "refit uses the best point (%s): %s", r1->points[r1->best].params,
+              best ? mqttids_model_params(best) : "-");
+    }
+    mqttids_cv_result_free(r1);
+    mqttids_cv_result_free(r2);
+    mqttids_model_free(best);
+    {
+        const char *bad[] = {"regParam=0.1,-3"};
+        r1 = NULL;
+        CHECK(mqttids_cv_grid(ds, tr, ntr, &o, bad, 1, &cv, &r1, NULL, eb) == MQTTIDS_ERR_INVALID &&
+                  strstr(eb, "regParam"),
+              "a bad grid value is refused: %s", eb);
+        bad[0] = "thresholds=[1,2";
+        CHECK(mqttids_cv_grid(ds, tr, ntr, &o, bad, 1, &cv, &r1, NULL, eb) == MQTTIDS_ERR_INVALID,
+              "unbalanced brackets refused");
+    }
+}
+
+int main(void)
+{
+    check_folds();
+    check_metrics();
+    if (load_split() != 0) {
+        fprintf(stderr, "shared head CSVs not readable: skipped\n");
+        return 77;
+    }
+    {
+        const char *lr[] = {"regParam=0.01"};
+        const char *rf[] = {"maxDepth=10"};
+        const char *nn[] = {"layers=16", "epochs=3"};
+        run_kind("lr", lr, 1);
+        run_kind("rf", rf, 1);
+        run_kind("nn", nn, 2);
+    }
+    check_cv();
+    free(tr);
+    free(te);
+    mqttids_dataset_free(ds);
+    PASS();
+}
