@@ -18,6 +18,10 @@
 #include <string.h>
 #include "ml/nn_int.h"
 #include "mqttids/dataset.h"
+#if defined(__x86_64__) && defined(__SSE2__)
+#include <immintrin.h>
+#define NN_X86 1
+#endif
 
 #define NN_STATE_VERSION 1u
 #define NN_EVAL_CHUNK 512 /* rows per forward pass when evaluating */
@@ -249,6 +253,10 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
     size_t *perm = NULL;
     int *yb = NULL;
     ml_curve *curve = ctx ? ctx->curve : NULL;
+    unsigned int csr = 0;
+    int csr_set = 0;
+    (void)csr;
+    (void)csr_set;
     size_t nval = ctx && ctx->Xval && ctx->yval ? ctx->nval : 0;
     *state = NULL;
     if (curve) {
@@ -313,6 +321,15 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
     for (size_t i = 0; i < n; i++)
         perm[i] = i;
 
+#ifdef NN_X86
+    /* Flush-to-zero and denormals-are-zero while training: Adam's moments of weights with
+       a zero gradient (dead ReLU units) decay by 0.9 per step into the denormal range
+       (< 1.2e-38) within an epoch, and x86 takes ~100 cycles per denormal operation. Such
+       values cannot move a float32 weight. The caller's MXCSR is restored on every exit. */
+    csr = _mm_getcsr();
+    csr_set = 1;
+    _mm_setcsr(csr | 0x8040u);
+#endif
     double best_acc = -1.0, best_train = INFINITY;
     long since = 0, t = 0;
     double lr = p->lr;
@@ -417,6 +434,10 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
     *state = net;
     net = NULL;
 out:
+#ifdef NN_X86
+    if (csr_set)
+        _mm_setcsr(csr);
+#endif
     if (err != MQTTIDS_OK && err != MQTTIDS_ERR_DIVERGED && err != MQTTIDS_ERR_INTERRUPTED && curve) {
         free(curve->epochs); /* the curve is kept (caller frees) only to explain a divergence or a stop */
         curve->epochs = NULL;
