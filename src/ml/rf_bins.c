@@ -95,6 +95,17 @@ static mqttids_err group_rows(rf_data *data, const uint8_t *rm, const int *y, co
     }
     free(table);
     data->u = u;
+    if (u && u < n) { /* give back what the groups do not use (a failed shrink keeps the old block) */
+        uint8_t *gy = realloc(data->gy, u);
+        double *gw = realloc(data->gw, u * sizeof *gw);
+        uint32_t *gm = realloc(data->gm, u * sizeof *gm);
+        if (gy)
+            data->gy = gy;
+        if (gw)
+            data->gw = gw;
+        if (gm)
+            data->gm = gm;
+    }
     data->codes = malloc((u ? u : 1) * d);
     if (!data->codes) {
         free(first);
