@@ -109,10 +109,28 @@ if "$MQTTIDS" stats -q --db "postgresql://postgres:$secret@127.0.0.1:$PGPORT/no_
      >"$W/out.txt" 2>"$W/err.txt"; then fail "URI to a missing database"; fi
 grep -q 'does not exist' "$W/err.txt" || fail "URI: libpq text missing"
 if grep -q "$secret" "$W/out.txt" "$W/err.txt"; then fail "password from a URI printed"; fi
-# sslmode is passed through: this server has no TLS, so require must fail with libpq's reason
-if "$MQTTIDS" db stats --db "host=127.0.0.1 port=$PGPORT user=postgres dbname=mqttids_test sslmode=require" \
-     2>"$W/err.txt" >/dev/null; then fail "sslmode=require accepted by a server without TLS"; fi
-grep -q "server does not support SSL" "$W/err.txt" || fail "sslmode: libpq text missing"
+# sslmode is passed through to libpq
+tcp="host=127.0.0.1 port=$PGPORT user=postgres dbname=mqttids_test application_name=ssltest"
+if [[ $PG_SSL == 1 ]]; then
+  # require: TLS without checking the certificate; the server logs the connection as SSL
+  "$MQTTIDS" db stats --table vals.t --db "$tcp sslmode=require" >/dev/null 2>"$W/err.txt" || fail "sslmode=require"
+  sleep 0.2
+  grep -q "connection authorized: user=postgres database=mqttids_test application_name=ssltest SSL enabled" \
+    "$PGTMP/server.log" || fail "sslmode=require: the server did not log an SSL connection"
+  # verify-full with our self-signed certificate as the root: checked and accepted (CN=localhost)
+  "$MQTTIDS" db stats --table vals.t --db "host=localhost port=$PGPORT user=postgres dbname=mqttids_test sslmode=verify-full sslrootcert=$PGTMP/server.crt" \
+    >/dev/null 2>"$W/err.txt" || fail "sslmode=verify-full with the right root certificate"
+  # verify-full without a root certificate: refused with libpq's reason
+  if HOME=$W "$MQTTIDS" db stats --db "$tcp sslmode=verify-full" >/dev/null 2>"$W/err.txt"; then
+    fail "verify-full without a root certificate accepted"
+  fi
+  grep -q "root certificate file" "$W/err.txt" || fail "verify-full: libpq text missing"
+else
+  if "$MQTTIDS" db stats --db "$tcp sslmode=require" 2>"$W/err.txt" >/dev/null; then
+    fail "sslmode=require accepted by a server without TLS"
+  fi
+  grep -q "server does not support SSL" "$W/err.txt" || fail "sslmode: libpq text missing"
+fi
 # a malformed connection string is a usage error (exit 2), still without the password
 rc=0; "$MQTTIDS" db stats --db "host=x password=$secret bogus_key=1" 2>"$W/err.txt" >/dev/null || rc=$?
 [[ $rc == 2 ]] || fail "bad conninfo exit $rc"

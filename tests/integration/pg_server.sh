@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pg_server.sh: a throwaway PostgreSQL server for one test script. Source it, then call
-# pg_start; it exports PGBIN, PGTMP, PGPORT, PG_DSN (unix socket) and PG_URI (TCP on
-# 127.0.0.1) and stops the server and removes every file at exit, even on failure.
+# pg_start; it exports PGBIN, PGTMP, PGPORT, PG_DSN (unix socket), PG_URI (TCP on
+# 127.0.0.1) and PG_SSL (1 when the server has TLS with a self-signed certificate in
+# $PGTMP/server.crt; connections are logged to $PGTMP/server.log) and stops the server and removes every file at exit, even on failure.
 #   pg_stop_immediate   kill the server as a crash would (pg_ctl stop -m immediate)
 #   pg_restart          start it again on the same data directory and port
 #   pg_sql SQL          run SQL through psql (-X -At, ON_ERROR_STOP), output on stdout
@@ -50,6 +51,18 @@ pg_start() {
   fi
   PGPORT=$(pg_free_port)
   export PGPORT
+  # TLS when openssl is there: a self-signed certificate (PG_SSL=1), connections logged
+  PG_SSL=0
+  PG_EXTRA_OPTS="-c log_connections=on"
+  if command -v openssl >/dev/null 2>&1 &&
+     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
+       -keyout "$PGTMP/server.key" -out "$PGTMP/server.crt" >/dev/null 2>&1; then
+    [[ $(id -u) -eq 0 ]] && chown postgres "$PGTMP/server.key" "$PGTMP/server.crt"
+    chmod 600 "$PGTMP/server.key"
+    PG_SSL=1
+    PG_EXTRA_OPTS+=" -c ssl=on -c ssl_cert_file=$PGTMP/server.crt -c ssl_key_file=$PGTMP/server.key"
+  fi
+  export PG_SSL
   pg_restart
   pg_as "$PGBIN/createdb" -h "$PGTMP" -p "$PGPORT" -U postgres mqttids_test
   export PG_DSN="host=$PGTMP port=$PGPORT user=postgres dbname=mqttids_test"
@@ -58,7 +71,7 @@ pg_start() {
 
 pg_restart() {
   if ! pg_as "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 60 \
-        -o "-p $PGPORT -k $PGTMP -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" \
+        -o "-p $PGPORT -k $PGTMP -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off $PG_EXTRA_OPTS" \
         start >/dev/null; then
     cat "$PGTMP/server.log"; echo "pg_ctl start failed"; exit 1
   fi
