@@ -203,14 +203,33 @@ PGresult *store__exec_params(mqttids_store *st, const char *sql, int n, const ch
     return res;
 }
 
+PGresult *store__next_result(mqttids_store *st)
+{
+    PGresult *res = PQgetResult(st->conn);
+    if (!res)
+        return NULL;
+    switch (PQresultStatus(res)) {
+    case PGRES_COPY_IN:
+    case PGRES_COPY_OUT:
+    case PGRES_COPY_BOTH:
+        PQclear(res);
+        return NULL;
+    default:
+        break;
+    }
+    return res;
+}
+
 void store__rollback(mqttids_store *st)
 {
     PGresult *res;
     if (PQstatus(st->conn) != CONNECTION_OK)
         return;
     /* drain anything in flight (an aborted COPY leaves results behind) */
-    while ((res = PQgetResult(st->conn)) != NULL)
+    while ((res = store__next_result(st)) != NULL)
         PQclear(res);
+    if (PQtransactionStatus(st->conn) == PQTRANS_ACTIVE)
+        return; /* still inside a COPY we could not end: PQfinish will drop it */
     res = PQexec(st->conn, "ROLLBACK");
     PQclear(res);
 }
@@ -598,7 +617,7 @@ mqttids_err store__copy_end(mqttids_store *st, const char *errormsg, uint64_t *r
     mqttids_err err = MQTTIDS_OK;
     if (PQputCopyEnd(st->conn, errormsg) != 1)
         err = store__pq_fail(st, NULL, "COPY end");
-    while ((res = PQgetResult(st->conn)) != NULL) {
+    while ((res = store__next_result(st)) != NULL) {
         if (err == MQTTIDS_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
             err = store__pq_fail(st, res, "COPY");
         else if (err == MQTTIDS_OK && rows)

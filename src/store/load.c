@@ -30,6 +30,7 @@ struct mqttids_store_loader {
     int64_t next_id;
     store_cbuf buf;
     uint64_t sent;
+    uint64_t expect;             /* rows the caller will send, for progress (0: unknown) */
     int in_copy;
 };
 
@@ -394,7 +395,7 @@ mqttids_err mqttids_store_load_rows(mqttids_store_loader *ld, const mqttids_data
             if (err != MQTTIDS_OK)
                 goto out;
         }
-        if (progress && (ld->sent & 0xffff) == 0 && progress("load", ld->sent, 0, user)) {
+        if (progress && (ld->sent & 0xffff) == 0 && progress("load", ld->sent, ld->expect, user)) {
             err = store__fail(st, MQTTIDS_ERR_INTERRUPTED, "load: interrupted");
             goto out;
         }
@@ -505,6 +506,7 @@ mqttids_err mqttids_store_load(mqttids_store *st, const char *table, const mqtti
     mqttids_err err = mqttids_store_load_begin(st, table, mode, &ld);
     if (err != MQTTIDS_OK)
         return err;
+    ld->expect = mqttids_dataset_nrows(ds);
     err = mqttids_store_load_rows(ld, ds, 0, mqttids_dataset_nrows(ds), progress, user);
     if (err != MQTTIDS_OK) {
         mqttids_store_load_abort(ld);

@@ -165,7 +165,7 @@ static void cancel_copy(mqttids_store *st)
             break;
         PQfreemem(data);
     }
-    while ((res = PQgetResult(st->conn)) != NULL)
+    while ((res = store__next_result(st)) != NULL)
         PQclear(res);
 }
 
@@ -425,7 +425,7 @@ mqttids_err mqttids_store_read(mqttids_store *st, const char *table, mqttids_dat
         }
     }
     in_copy = 0;
-    while ((res = PQgetResult(st->conn)) != NULL) {
+    while ((res = store__next_result(st)) != NULL) {
         if (err == MQTTIDS_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
             err = store__pq_fail(st, res, q.shown);
         PQclear(res);

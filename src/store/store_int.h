@@ -55,6 +55,12 @@ char *store__ident(mqttids_store *st, const char *name);
 PGresult *store__exec(mqttids_store *st, const char *sql, ExecStatusType want, const char *what);
 PGresult *store__exec_params(mqttids_store *st, const char *sql, int n, const char *const *values,
                              ExecStatusType want, const char *what);
+/*
+ * Next pending result, or NULL when there is none. Unlike PQgetResult it also stops on a
+ * COPY state result (libpq repeats that forever until the COPY is ended) and on a
+ * broken connection, so draining loops always end.
+ */
+PGresult *store__next_result(mqttids_store *st);
 /* Runs ROLLBACK, ignoring its outcome (the connection may be gone). */
 void store__rollback(mqttids_store *st);
 
