@@ -473,8 +473,8 @@ static mqttids_err read_file(const char *path, unsigned char **data, size_t *len
 
 mqttids_err mqttids_model_load(const char *path, mqttids_model **out, char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
-    unsigned char *data;
-    size_t len;
+    unsigned char *data = NULL;
+    size_t len = 0;
     mqttids_err err;
     *out = NULL;
     if ((err = read_file(path, &data, &len, errbuf)) != MQTTIDS_OK)
