@@ -3,8 +3,11 @@
  * counters, record conversion, and the dataset source (a pcap path as an input of the
  * data commands). Errors name the file, the packet number and the byte offset.
  */
+#define _GNU_SOURCE /* fopencookie */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include "mqttids/config.h"
@@ -13,6 +16,15 @@
 #if MQTTIDS_WITH_PCAP
 #include <pcap/pcap.h>
 #endif
+
+/*
+ * Files are read through a stdio cookie that counts the bytes read, so the byte offset of
+ * each record (for error messages) costs no lseek system call per packet.
+ */
+typedef struct count_file {
+    int fd;
+    int64_t pos;
+} count_file;
 
 struct mqttids_capture {
 #if MQTTIDS_WITH_PCAP
@@ -90,6 +102,64 @@ static mqttids_err set_filter(mqttids_capture *cap, const char *filter, char *er
 }
 #endif
 
+static ssize_t cf_read(void *c, char *buf, size_t n)
+{
+    count_file *cf = c;
+    ssize_t r;
+    do
+        r = read(cf->fd, buf, n);
+    while (r < 0 && errno == EINTR);
+    if (r > 0)
+        cf->pos += r;
+    return r;
+}
+
+static int cf_seek(void *c, off64_t *off, int whence)
+{
+    count_file *cf = c;
+    off64_t r;
+    if (whence == SEEK_CUR && *off == 0) {
+        *off = cf->pos; /* ftell: answered without a system call */
+        return 0;
+    }
+    r = lseek(cf->fd, *off, whence);
+    if (r < 0)
+        return -1;
+    cf->pos = r;
+    *off = r;
+    return 0;
+}
+
+static int cf_close(void *c)
+{
+    count_file *cf = c;
+    int r = cf->fd > 2 ? close(cf->fd) : 0;
+    free(cf);
+    return r;
+}
+
+static FILE *counting_fopen(const char *path)
+{
+    cookie_io_functions_t io = {cf_read, NULL, cf_seek, cf_close};
+    count_file *cf = malloc(sizeof *cf);
+    FILE *fp;
+    if (!cf)
+        return NULL;
+    cf->pos = 0;
+    cf->fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+    if (cf->fd < 0) {
+        free(cf);
+        return NULL;
+    }
+    fp = fopencookie(cf, "rb", io);
+    if (!fp) {
+        cf_close(cf);
+        return NULL;
+    }
+    setvbuf(fp, NULL, _IOFBF, 1 << 16);
+    return fp;
+}
+
 mqttids_err mqttids_capture_open_file(const char *path, const mqttids_capture_opts *o, mqttids_capture **out,
                                       char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
@@ -106,21 +176,16 @@ mqttids_err mqttids_capture_open_file(const char *path, const mqttids_capture_op
     }
     if ((err = new_cap(path, o, &cap, errbuf)) != MQTTIDS_OK)
         return err;
-    if (strcmp(path, "-") == 0) {
-        fp = stdin;
-    } else {
-        fp = fopen(path, "rb");
-        if (!fp) {
-            err = util__fail(errbuf, MQTTIDS_ERR_IO, "%s: %s", path, strerror(errno));
-            mqttids_capture_close(cap);
-            return err;
-        }
+    fp = counting_fopen(path);
+    if (!fp) {
+        err = util__fail(errbuf, MQTTIDS_ERR_IO, "%s: %s", path, strerror(errno));
+        mqttids_capture_close(cap);
+        return err;
     }
     pe[0] = '\0';
     cap->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, pe);
     if (!cap->p) {
-        if (fp != stdin)
-            fclose(fp);
+        fclose(fp);
         err = util__fail(errbuf, MQTTIDS_ERR_PCAP, "%s: not a readable pcap/pcapng file: %s", path, pe);
         mqttids_capture_close(cap);
         return err;

@@ -49,6 +49,7 @@ typedef struct cap_key {
     uint8_t a[16], b[16]; /* addresses, a <= b (canonical order) */
     uint16_t pa, pb;      /* ports of a and b */
     uint8_t v6;
+    uint8_t pad[3];       /* zero: the key is hashed and compared as 40 bytes */
 } cap_key;
 
 /* One direction of a stream: tshark's per-flow sequence analysis + MQTT reassembly. */

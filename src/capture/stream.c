@@ -7,13 +7,16 @@
 #include <string.h>
 #include "capture/capture_int.h"
 
+_Static_assert(sizeof(cap_key) == 40, "cap_key is hashed as five 64-bit words");
+
 static uint64_t key_hash(const cap_key *k)
 {
-    const uint8_t *p = (const uint8_t *)k;
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < sizeof *k; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
+    uint64_t w[5], h = 0x9e3779b97f4a7c15ULL;
+    memcpy(w, k, sizeof w);
+    for (int i = 0; i < 5; i++) {
+        h ^= w[i];
+        h *= 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
     }
     return h ^ (h >> 29);
 }
