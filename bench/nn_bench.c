@@ -2,9 +2,10 @@
  * nn_bench.c: times the "nn" learner (src/ml/nn.c) for bench/nn.sh.
  *
  * usage: nn_bench CSV OUTPREFIX [grid]
- *   Reads the MQTTset CSV, builds the feature matrix (the 33 feature columns' numeric
- *   views divided by their standard deviation: the same matrix the PyTorch peer reads),
- *   writes it to OUTPREFIX.X.f32 (n x 33 float32, row-major) and OUTPREFIX.y.i64
+ *   Reads the MQTTset CSV, builds the feature matrix with the study's pipeline (features.h:
+ *   zero/correlation rules, one-hot nominal columns, std scaling; the same matrix the
+ *   PyTorch peer reads), writes it to OUTPREFIX.X.f32 (n x d float32, row-major) and
+ *   OUTPREFIX.y.i64
  *   (int64 labels) for bench/nn_peer.py, then prints one line per measurement:
  *     epoch LAYERS SECONDS cpu CPUSEC   one epoch at batch 64, best of 3, one thread
  *                                       (wall time and process CPU time)
@@ -21,6 +22,7 @@
 #include <time.h>
 #include "ml/ml_int.h"
 #include "mqttids/dataset.h"
+#include "mqttids/features.h"
 
 static double now(void)
 {
@@ -39,7 +41,7 @@ static double cpu(void)
 static double *X;
 static int *Y;
 static size_t N;
-static const size_t D = MQTTIDS_NFEAT;
+static size_t D;
 #define NVAL 99290
 
 static void *params(const char *layers, const char *lr, const char *batch, const char *epochs,
@@ -104,22 +106,27 @@ int main(int argc, char **argv)
         return 1;
     }
     N = mqttids_dataset_nrows(ds);
-    X = malloc(N * D * sizeof *X);
+    {
+        /* the study's feature pipeline (STUDY.md section 3), fitted on these rows */
+        mqttids_pipeline_opts po;
+        mqttids_pipeline *pipe = NULL;
+        mqttids_pipeline_opts_init(&po);
+        if (mqttids_pipeline_fit(ds, NULL, N, &po, &pipe, eb) != MQTTIDS_OK) {
+            fprintf(stderr, "%s\n", eb);
+            return 1;
+        }
+        D = mqttids_pipeline_nfeatures(pipe);
+        X = malloc(N * D * sizeof *X);
+        if (!X || mqttids_pipeline_transform(pipe, ds, NULL, N, X, NULL, eb) != MQTTIDS_OK) {
+            fprintf(stderr, "%s\n", eb);
+            return 1;
+        }
+        mqttids_pipeline_free(pipe);
+    }
     Y = malloc(N * sizeof *Y);
     float *xf = malloc(N * D * sizeof *xf);
     int64_t *y64 = malloc(N * sizeof *y64);
     const int8_t *lab = mqttids_dataset_labels(ds);
-    for (size_t c = 0; c < D; c++) {
-        const double *col = mqttids_dataset_col_num(ds, c);
-        double s = 0.0, sq = 0.0;
-        for (size_t i = 0; i < N; i++) {
-            s += col[i];
-            sq += col[i] * col[i];
-        }
-        double mean = s / (double)N, var = sq / (double)N - mean * mean, sd = var > 1e-300 ? sqrt(var) : 0.0;
-        for (size_t i = 0; i < N; i++)
-            X[i * D + c] = sd > 0.0 ? col[i] / sd : 0.0;
-    }
     for (size_t i = 0; i < N; i++) {
         Y[i] = lab[i];
         y64[i] = lab[i];

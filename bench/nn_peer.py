@@ -2,9 +2,11 @@
 """PyTorch peer of bench/nn.sh: one training epoch at batch 64 over the same feature matrix.
 
 usage: nn_peer.py PREFIX [RUNS]
-  PREFIX.X.f32 (n x 33 float32, row-major) and PREFIX.y.i64 are written by nn_bench.
-Prints, per network (34->16->6 style: 33 -> 16 -> 6, and 33 -> 16 -> 16 -> 16 -> 8 -> 6):
+  PREFIX.X.f32 (n x d float32, row-major) and PREFIX.y.i64 are written by nn_bench
+  (d is read from the file size; the study's pipeline gives about 34 features).
+Prints, per network (d -> 16 -> 6 and d -> 16 -> 16 -> 16 -> 8 -> 6):
   plain LAYERS SECONDS       a plain loop slicing tensors with a shuffled index (best of RUNS)
+  plain1 LAYERS SECONDS      the same with torch.set_num_threads(1) (less hurt by a busy machine)
   dataloader LAYERS SECONDS  the study's loop: DataLoader(TensorDataset, batch 64, shuffle)
 torch.set_num_threads(2); Adam(lr 0.001), CrossEntropyLoss, zero_grad/backward/step per batch.
 """
@@ -18,6 +20,7 @@ torch.set_num_threads(2)
 torch.manual_seed(0)
 y = torch.from_numpy(np.fromfile(prefix + ".y.i64", dtype=np.int64))
 X = torch.from_numpy(np.fromfile(prefix + ".X.f32", dtype=np.float32).reshape(len(y), -1))
+print("peer rows %d features %d torch %s threads %d" % (len(y), X.shape[1], torch.__version__, torch.get_num_threads()))
 n, d = X.shape
 
 
@@ -37,8 +40,7 @@ def step(net, opt, lossf, xb, yb):
     opt.step()
 
 
-for layers in ([16], [16, 16, 16, 8]):
-    name = ",".join(map(str, layers))
+def plain(layers, runs):
     best = 1e30
     for r in range(runs):
         net = make(layers)
@@ -50,7 +52,15 @@ for layers in ([16], [16, 16, 16, 8]):
             idx = perm[s:s + 64]
             step(net, opt, lossf, X[idx], y[idx])
         best = min(best, time.perf_counter() - t0)
-    print("plain %s %.4f" % (name, best), flush=True)
+    return best
+
+
+for layers in ([16], [16, 16, 16, 8]):
+    name = ",".join(map(str, layers))
+    torch.set_num_threads(1)
+    print("plain1 %s %.4f" % (name, plain(layers, runs)), flush=True)
+    torch.set_num_threads(2)
+    print("plain %s %.4f" % (name, plain(layers, runs)), flush=True)
     net = make(layers)
     opt = torch.optim.Adam(net.parameters(), lr=0.001)
     lossf = torch.nn.CrossEntropyLoss()
