@@ -190,8 +190,12 @@ void cli_curves_svg(FILE *f, const char *title, const mqttids_curve *c)
                "font-family=\"DejaVu Sans, Arial, sans-serif\">\n",
             W, H, W, H);
     fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    fputs("<text x=\"480\" y=\"26\" text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\">", f);
-    esc(f, title && *title ? title : "training curves");
+    /* shrink a long title to fit the width (about 0.55 em per character) */
+    const char *tt = title && *title ? title : "training curves";
+    double fs = 920.0 / (0.55 * (double)strlen(tt));
+    fs = fs > 17.0 ? 17.0 : fs < 9.0 ? 9.0 : fs;
+    fprintf(f, "<text x=\"480\" y=\"26\" text-anchor=\"middle\" font-size=\"%.1f\" font-weight=\"bold\">", fs);
+    esc(f, tt);
     fputs("</text>\n", f);
     /* legend */
     fprintf(f, "<g font-size=\"13\">\n"
