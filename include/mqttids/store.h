@@ -121,8 +121,9 @@ mqttids_err mqttids_store_load(mqttids_store *st, const char *table, const mqtti
  * o (NULL: defaults) as for the CSV reader: split NONE takes the split from train_flag
  * (1 train, 0 test, NULL untagged); on_error FAIL stops at the first bad row and
  * removes what this call appended, SKIP writes "# table:row N: why" lines to o->reject;
- * keep_payload; max_rows; progress (rows, total 0). keep_extra and require_label apply
- * as in the CSV reader (train_flag itself is never added as a column).
+ * keep_payload; max_rows; progress (rows, total 0); require_label. Columns other than
+ * the features, target, train_flag and row_id are ignored (train_flag is not added as a
+ * column, so the dataset equals the one read from the CSV files with --train/--test).
  * rep (may be NULL): counts; rep->bytes is the COPY data received.
  * Errors: MQTTIDS_ERR_NOT_FOUND (no such table), MQTTIDS_ERR_MALFORMED (a bad row, or a
  * missing feature column), MQTTIDS_ERR_DB, MQTTIDS_ERR_NOMEM.
@@ -131,11 +132,15 @@ mqttids_err mqttids_store_read(mqttids_store *st, const char *table, mqttids_dat
                                const mqttids_read_opts *o, mqttids_read_report *rep /* OUT */);
 
 /*
- * The study's questions answered by SQL on the server over table: rows per split and
- * class (counts), rows with negative tcp_time_delta, mean mqtt_len over train rows, mean
- * tcp_len per class (all / train / test), the top o->top_flags tcp_flags values
- * (ties by value, byte order). Only those fields of *out are filled; cols, corr and the
- * IQR fields are empty (ncols 0). Caller frees *out with mqttids_stats_free.
+ * The study's exploration answered by SQL on the server over table, filling every field
+ * mqttids_stats_compute fills (counts per split and class, nulls/zeros/moments per
+ * feature column, distinct values of the nominal columns, mean mqtt_len over train, mean
+ * tcp_len per class, top o->top_flags tcp_flags, the correlation matrix, IQR outliers of
+ * tcp_len, the zeros and correlation rules), with the same definitions, so the tool prints
+ * the same tables as for the CSV files the table was loaded from. Only the 33 feature
+ * columns are covered (no extras). Needs the feature columns under their underscore
+ * names, target and train_flag. o NULL: defaults. Caller frees *out with
+ * mqttids_stats_free. Errors: MQTTIDS_ERR_DB (e.g. a missing table or column), NOMEM.
  */
 mqttids_err mqttids_store_stats(mqttids_store *st, const char *table, const mqttids_stats_opts *o,
                                 mqttids_stats **out /* OUT */);

@@ -65,28 +65,40 @@ for t in d["top_tcp_flags"]: print("flag %s %d" % (t["value"], t["count"]))
 EOF
 diff "$W/awk.txt" "$W/db_fig.txt" || fail "db stats --json differs from the figures computed with awk"
 
-# --- db stats prints the same tables as stats on the same files
-sections() { awk '/^(Rows per split|Mean mqtt.len|Mean tcp.len|Top [0-9]+ tcp.flags)/ { on = 1 } /^$/ { on = 0 } on' "$1"; }
-for top in 5 8; do
-  "$MQTTIDS" stats -q --top $top "${args[@]}" >"$W/csv_stats.txt" || fail "stats"
-  "$MQTTIDS" db stats --db "$PG_DSN" --top $top >"$W/db_stats.txt" || fail "db stats"
-  sections "$W/csv_stats.txt" >"$W/a.txt"; sections "$W/db_stats.txt" >"$W/b.txt"
-  [[ $(grep -c . "$W/a.txt") -gt 20 ]] || fail "sections not found in stats output"
-  diff "$W/a.txt" "$W/b.txt" || fail "db stats --top $top differs from stats"
+# --- db stats prints the same tables as stats on the same files (every section)
+for opts in "--top 5" "--top 8 --zero-threshold 0.5 --corr-threshold 0.8"; do
+  "$MQTTIDS" stats -q $opts "${args[@]}" >"$W/a.txt" || fail "stats"
+  "$MQTTIDS" db stats --db "$PG_DSN" $opts >"$W/b.txt" || fail "db stats"
+  for sec in "Rows per split" "Columns: nulls" "Distinct values" "Mean mqtt.len" "Mean tcp.len" "Top [0-9]+ tcp.flags" \
+             "Correlation matrix" "IQR outliers" "Columns the rules drop"; do
+    grep -Eq "^$sec" "$W/b.txt" || fail "db stats: no section '$sec'"
+  done
+  diff "$W/a.txt" "$W/b.txt" || fail "db stats $opts differs from stats"
 done
+cp "$W/b.txt" "$W/db_stats.txt"
 "$MQTTIDS" stats -q --json "${args[@]}" >"$W/csv.json"
-/usr/bin/python3 - "$W/csv.json" "$W/db.json" <<'EOF' || fail "json figures differ"
+"$MQTTIDS" db stats --db "$PG_DSN" --json >"$W/db5.json"
+/usr/bin/python3 - "$W/csv.json" "$W/db5.json" <<'EOF2' || fail "json differs"
 import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-for k in ("rows", "counts", "negative_time_deltas"):
-    assert a[k] == b[k], (k, a[k], b[k])
-assert abs(a["mean_mqtt_len_train"] - b["mean_mqtt_len_train"]) < 1e-9
-for p in a["mean_tcp_len"]:
-    assert a["mean_tcp_len"][p].keys() == b["mean_tcp_len"][p].keys()
-    for c in a["mean_tcp_len"][p]:
-        assert abs(a["mean_tcp_len"][p][c] - b["mean_tcp_len"][p][c]) < 1e-9 * max(1, a["mean_tcp_len"][p][c])
-assert a["top_tcp_flags"] == b["top_tcp_flags"][:len(a["top_tcp_flags"])]
-EOF
+assert b.pop("source") == "postgresql" and b.pop("table") == "mqtt.mqtt_reduced"
+a.pop("inputs")
+assert a.keys() == b.keys(), (a.keys() ^ b.keys())
+def same(x, y, path):
+    # counts and texts exactly; floats to 1e-9 (r is computed by corr() on the server)
+    if isinstance(x, float) or isinstance(y, float):
+        assert isinstance(x, (int, float)) and isinstance(y, (int, float)), path
+        assert abs(x - y) <= 1e-9 * max(1.0, abs(x)), (path, x, y)
+    elif isinstance(x, dict):
+        assert x.keys() == y.keys(), path
+        for k in x: same(x[k], y[k], path + "." + k)
+    elif isinstance(x, list):
+        assert len(x) == len(y), path
+        for i, (p, q) in enumerate(zip(x, y)): same(p, q, "%s[%d]" % (path, i))
+    else:
+        assert x == y, (path, x, y)
+same(a, b, "")
+EOF2
 
 # --- reading back through --db: the whole stats output equals the CSV's
 "$MQTTIDS" stats -q "${args[@]}" >"$W/a.txt"
@@ -97,7 +109,8 @@ diff "$W/a.txt" "$W/b.txt" || fail "stats --db differs from stats on the CSV fil
 diff -q "$W/a.txt" "$W/c.txt" >/dev/null || fail "URI read differs"
 PGHOST=$PGTMP PGPORT=$PGPORT PGUSER=postgres PGDATABASE=mqttids_test "$MQTTIDS" db stats --db '' >"$W/d.txt" \
   || fail "db stats from PG* variables"
-diff -q "$W/db_stats.txt" <("$MQTTIDS" db stats --db "$PG_DSN" --top 8) >/dev/null || fail "stats not repeatable"
+diff -q "$W/db_stats.txt" <("$MQTTIDS" db stats --db "$PG_DSN" --top 8 --zero-threshold 0.5 --corr-threshold 0.8) \
+  >/dev/null || fail "stats not repeatable"
 
 # --- append doubles every count; replace brings it back
 "$MQTTIDS" db load -q --append --db "$PG_DSN" "${args[@]}" || fail "append"
