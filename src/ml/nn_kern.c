@@ -228,11 +228,11 @@ NN_INLINE void lin(const float *A, size_t rs, size_t cs, size_t nout, size_t nin
 }
 
 /* Sum of the 8 lanes in a fixed order (deterministic). */
-NN_INLINE float hsum(vf a)
+NN_INLINE float hsum(const vf *a)
 {
     float s = 0.0f;
     for (int j = 0; j < NN_LANES; j++)
-        s += a[j];
+        s += (*a)[j];
     return s;
 }
 
@@ -241,19 +241,28 @@ NN_INLINE float hsum(vf a)
  * shuffles (vshufps) and one cross-half add: 21 operations instead of 8 scalar chains.
  * The order of the additions is fixed, so results stay deterministic.
  */
+#if defined(__clang__)
+#define SHUF_EV(a, b) __builtin_shufflevector(a, b, 0, 2, 8, 10, 4, 6, 12, 14)
+#define SHUF_OD(a, b) __builtin_shufflevector(a, b, 1, 3, 9, 11, 5, 7, 13, 15)
+#define SHUF_LO(a, b) __builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11)
+#define SHUF_HI(a, b) __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15)
+#else
 typedef int vmask __attribute__((vector_size(32)));
+#define SHUF_EV(a, b) __builtin_shuffle(a, b, (vmask){0, 2, 8, 10, 4, 6, 12, 14})
+#define SHUF_OD(a, b) __builtin_shuffle(a, b, (vmask){1, 3, 9, 11, 5, 7, 13, 15})
+#define SHUF_LO(a, b) __builtin_shuffle(a, b, (vmask){0, 1, 2, 3, 8, 9, 10, 11})
+#define SHUF_HI(a, b) __builtin_shuffle(a, b, (vmask){4, 5, 6, 7, 12, 13, 14, 15})
+#endif
 NN_INLINE void hsum8(const vf a[8], float *out)
 {
-    const vmask ev = {0, 2, 8, 10, 4, 6, 12, 14}, od = {1, 3, 9, 11, 5, 7, 13, 15};
-    vf s01 = __builtin_shuffle(a[0], a[1], ev) + __builtin_shuffle(a[0], a[1], od);
-    vf s23 = __builtin_shuffle(a[2], a[3], ev) + __builtin_shuffle(a[2], a[3], od);
-    vf s45 = __builtin_shuffle(a[4], a[5], ev) + __builtin_shuffle(a[4], a[5], od);
-    vf s67 = __builtin_shuffle(a[6], a[7], ev) + __builtin_shuffle(a[6], a[7], od);
+    vf s01 = SHUF_EV(a[0], a[1]) + SHUF_OD(a[0], a[1]);
+    vf s23 = SHUF_EV(a[2], a[3]) + SHUF_OD(a[2], a[3]);
+    vf s45 = SHUF_EV(a[4], a[5]) + SHUF_OD(a[4], a[5]);
+    vf s67 = SHUF_EV(a[6], a[7]) + SHUF_OD(a[6], a[7]);
     /* t0 = [a0 a1 a2 a3 | a0 a1 a2 a3] partial (low-half sums | high-half sums) */
-    vf t0 = __builtin_shuffle(s01, s23, ev) + __builtin_shuffle(s01, s23, od);
-    vf t1 = __builtin_shuffle(s45, s67, ev) + __builtin_shuffle(s45, s67, od);
-    const vmask lo = {0, 1, 2, 3, 8, 9, 10, 11}, hi = {4, 5, 6, 7, 12, 13, 14, 15};
-    vf r = __builtin_shuffle(t0, t1, lo) + __builtin_shuffle(t0, t1, hi);
+    vf t0 = SHUF_EV(s01, s23) + SHUF_OD(s01, s23);
+    vf t1 = SHUF_EV(s45, s67) + SHUF_OD(s45, s67);
+    vf r = SHUF_LO(t0, t1) + SHUF_HI(t0, t1);
     memcpy(out, &r, sizeof r);
 }
 
@@ -286,7 +295,7 @@ NN_INLINE void outer_blk(const float *dY, size_t o0, int OB, const float *X, siz
     }
     for (int o = 0; o < OB; o++)
         for (int i = 0; i < IB; i++)
-            dW[(o0 + (size_t)o) * ni + i0 + (size_t)i] = hsum(acc[o][i]);
+            dW[(o0 + (size_t)o) * ni + i0 + (size_t)i] = hsum(&acc[o][i]);
 }
 
 NN_INLINE void outer(const float *dY, size_t no, const float *X, size_t ni, size_t bp,
@@ -311,7 +320,7 @@ NN_INLINE void outer(const float *dY, size_t no, const float *X, size_t ni, size
         vf acc = {0};
         for (size_t l = 0; l < bp; l += NN_LANES)
             acc += *(const vf *)(dY + o * bp + l);
-        db[o] = hsum(acc);
+        db[o] = hsum(&acc);
     }
 }
 
