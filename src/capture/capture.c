@@ -49,6 +49,7 @@ void mqttids_capture_opts_init(mqttids_capture_opts *o)
     o->max_pdu = (size_t)16 << 20;
 }
 
+#if MQTTIDS_WITH_PCAP
 static int dlt_supported(int dlt)
 {
     switch (dlt) {
@@ -58,6 +59,8 @@ static int dlt_supported(int dlt)
         return 0;
     }
 }
+
+#endif
 
 void mqttids_capture_close(mqttids_capture *cap)
 {
@@ -72,6 +75,7 @@ void mqttids_capture_close(mqttids_capture *cap)
     free(cap);
 }
 
+#if MQTTIDS_WITH_PCAP
 static mqttids_err new_cap(const char *name, const mqttids_capture_opts *o, mqttids_capture **out, char *errbuf)
 {
     mqttids_capture *cap = calloc(1, sizeof *cap);
@@ -83,6 +87,7 @@ static mqttids_err new_cap(const char *name, const mqttids_capture_opts *o, mqtt
     *out = cap;
     return MQTTIDS_OK;
 }
+#endif
 
 #if MQTTIDS_WITH_PCAP
 static mqttids_err set_filter(mqttids_capture *cap, const char *filter, char *errbuf)
@@ -102,6 +107,7 @@ static mqttids_err set_filter(mqttids_capture *cap, const char *filter, char *er
 }
 #endif
 
+#if MQTTIDS_WITH_PCAP
 static ssize_t cf_read(void *c, char *buf, size_t n)
 {
     count_file *cf = c;
@@ -159,6 +165,7 @@ static FILE *counting_fopen(const char *path)
     setvbuf(fp, NULL, _IOFBF, 1 << 16);
     return fp;
 }
+#endif
 
 mqttids_err mqttids_capture_open_file(const char *path, const mqttids_capture_opts *o, mqttids_capture **out,
                                       char errbuf[MQTTIDS_ERRBUF_SIZE])

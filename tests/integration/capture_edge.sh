@@ -4,6 +4,7 @@
 # Ethernet/SLL/SLL2/raw IP, pcapng, port reuse, numeric column types), runs tshark + the
 # MQTTset emulation on each, and compares with `mqttids extract` row by row.
 # Skips (77) without tshark. Env: MQTTIDS, SHARED, SRCDIR.
+"$MQTTIDS" extract -q -r /dev/null 2>&1 | grep -q "no libpcap" && { echo "built without libpcap: skip"; exit 77; }
 command -v tshark >/dev/null 2>&1 || { echo "tshark not installed: skip"; exit 77; }
 [ -f "$SHARED/derived_from_pcap/emulate_mqttset.py" ] || { echo "no shared MQTTset data: skip"; exit 77; }
 here=$(dirname "$0")

@@ -5,6 +5,7 @@
 # compares `mqttids extract` with tshark + the MQTTset emulation on that pcap, and checks
 # that `mqttids watch -r` replays it through the live path (same row count on --stats).
 # Skips (77) when not root or without mosquitto / tcpdump / tshark. Env: MQTTIDS, SHARED.
+"$MQTTIDS" extract -q -r /dev/null 2>&1 | grep -q "no libpcap" && { echo "built without libpcap: skip"; exit 77; }
 [ "$(id -u)" = 0 ] || { echo "not root: skip"; exit 77; }
 for t in mosquitto mosquitto_pub mosquitto_sub mosquitto_passwd tcpdump tshark; do
     command -v $t >/dev/null 2>&1 || [ -x /usr/sbin/$t ] || { echo "$t not installed: skip"; exit 77; }

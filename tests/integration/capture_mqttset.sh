@@ -1,6 +1,7 @@
 #!/bin/sh
 # The six shared MQTTset pcap heads: `mqttids extract` must give, row for row, the derived
 # CSVs (tshark 4.0.17 + emulate_mqttset.py). Prints the per-file match rate. Env: MQTTIDS, SHARED.
+"$MQTTIDS" extract -q -r /dev/null 2>&1 | grep -q "no libpcap" && { echo "built without libpcap: skip"; exit 77; }
 here=$(dirname "$0")
 [ -d "$SHARED/pcap_l-laura" ] || { echo "no shared MQTTset data: skip"; exit 77; }
 tmp=$(mktemp -d) || exit 1

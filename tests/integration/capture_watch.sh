@@ -4,6 +4,7 @@
 # packets; every alert must carry the frame's addresses and ports as tshark reads them; the
 # EVE shape is checked. Skips (77) without the shared data or when no model can be trained.
 # Env: MQTTIDS, SHARED.
+"$MQTTIDS" extract -q -r /dev/null 2>&1 | grep -q "no libpcap" && { echo "built without libpcap: skip"; exit 77; }
 here=$(dirname "$0")
 [ -d "$SHARED/pcap_l-laura" ] || { echo "no shared MQTTset data: skip"; exit 77; }
 tmp=$(mktemp -d) || exit 1

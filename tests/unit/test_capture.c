@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "mqttids/config.h"
 #include "capture/capture_int.h"
 #include "testhelp.h"
 
@@ -234,7 +235,16 @@ int main(void)
     test_fields_first_occurrence();
     test_table_bounds();
     test_reassembly_and_cap();
+#if MQTTIDS_WITH_PCAP
     test_api();
     test_dataset_source();
+#else
+    {
+        char errbuf[MQTTIDS_ERRBUF_SIZE];
+        mqttids_capture *cap = NULL;
+        CHECK(mqttids_capture_open_file("x.pcap", NULL, &cap, errbuf) == MQTTIDS_ERR_UNSUPPORTED && !cap,
+              "no libpcap: unsupported");
+    }
+#endif
     PASS();
 }
