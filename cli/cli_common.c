@@ -162,6 +162,11 @@ int cli_inputs_load(cli_inputs *in, mqttids_dataset **out, json_object *report)
         json_object_object_add(report, "inputs", arr);
     }
     /* SOURCE HOOK (PostgreSQL): --db/--table inputs are read here (split from train_flag). */
+    if (in->table && !in->db) {
+        cli_err("--table %s: give the database with --db CONNINFO", in->table);
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
     if (in->db) {
         mqttids_store *st = NULL;
         mqttids_read_opts o;

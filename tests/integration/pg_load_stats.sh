@@ -112,6 +112,10 @@ PGHOST=$PGTMP PGPORT=$PGPORT PGUSER=postgres PGDATABASE=mqttids_test "$MQTTIDS" 
 diff -q "$W/db_stats.txt" <("$MQTTIDS" db stats --db "$PG_DSN" --top 8 --zero-threshold 0.5 --corr-threshold 0.8) \
   >/dev/null || fail "stats not repeatable"
 
+# --table without --db is a usage error, not silently ignored
+rc=0; "$MQTTIDS" stats -q --table mqtt.mqtt_reduced "${args[@]}" >/dev/null 2>"$W/err.txt" || rc=$?
+[[ $rc == 2 ]] && grep -q "give the database with --db" "$W/err.txt" || fail "--table without --db: exit $rc"
+
 # --- append doubles every count; replace brings it back
 "$MQTTIDS" db load -q --append --db "$PG_DSN" "${args[@]}" || fail "append"
 [[ $(pg_sql "SELECT count(*) || ' ' || count(DISTINCT row_id) || ' ' || max(row_id) FROM mqtt.mqtt_reduced") \
