@@ -129,12 +129,18 @@ int capture__text_set_utf8(cap_text *t, const uint8_t *p, size_t n, size_t max)
         t->p = q;
         t->cap = c;
     }
-    /* ENC_UTF_8: invalid bytes become U+FFFD; a NUL ends the string as tshark prints it */
+    /* ENC_UTF_8: invalid bytes become U+FFFD; a NUL ends the string as tshark prints it;
+       -T fields writes \b \t \n \f \r as backslash escapes, other control bytes raw */
     for (size_t i = 0; i < n;) {
         size_t k = utf8_seq(p + i, n - i);
+        const char *esc = "btn\0fr";
         if (p[i] == 0)
             break;
-        if (k == 0) {
+        if (p[i] >= 0x08 && p[i] <= 0x0d && p[i] != 0x0b) {
+            t->p[o++] = '\\';
+            t->p[o++] = esc[p[i] - 0x08];
+            i++;
+        } else if (k == 0) {
             t->p[o++] = (char)0xef;
             t->p[o++] = (char)0xbf;
             t->p[o++] = (char)0xbd;

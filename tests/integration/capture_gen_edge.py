@@ -12,7 +12,8 @@ QoS 1/2 flows; SUBSCRIBE with several topics; UNSUBSCRIBE; PINGREQ; DISCONNECT; 
 retransmission; an out-of-order segment; a 1-byte tail (one more segment); truncated and
 malformed messages; CONNACK/SUBACK before any CONNECT (version unknown); MQTT 3.1 (MQIsdp);
 MQTT 5 with properties; IPv6; a non-MQTT port; port reuse with a new SYN (new stream);
-digit-only will messages (numeric column types).
+digit-only will messages (numeric column types); control bytes, invalid UTF-8 and quotes in
+strings.
 """
 import struct, sys, os
 
@@ -214,6 +215,14 @@ def build():
     k = Conn(cap, A4, B4, 40007, 1883, isn_c=900000, isn_s=700000)
     k.handshake()
     k.send(0, connect('second', will=('n', b'42')))   # digit-only will message
+    k.close()
+    # 8: strings as tshark prints them: \b \t \n \f \r escaped, other control bytes raw,
+    # invalid UTF-8 as U+FFFD, a NUL ends the string, quotes (csv-quoted by the emulation)
+    k = Conn(cap, C4, B4, 40008, 1883)
+    k.handshake()
+    for pn in [b'MQ\x01TT', b'a\tb\nc\rd\x08e\x0cf\x0bg', b'a\\b', '\u00e9'.encode(), b'\xff\xfeX',
+               b'x\x7fy', b'q"q', b'a\x00b']:
+        k.send(0, connect('s', proto=pn, will=(pn, b'w')))
     k.close()
     return cap
 
