@@ -61,6 +61,13 @@ mqttids_err store__pq_fail(mqttids_store *st, const PGresult *res, const char *w
     return MQTTIDS_ERR_DB;
 }
 
+/* A plain database name ("ids"), which libpq's expand_dbname takes as dbname. */
+static int is_bare_dbname(const char *conninfo)
+{
+    return !strchr(conninfo, '=') && strncmp(conninfo, "postgresql://", 13) != 0 &&
+           strncmp(conninfo, "postgres://", 11) != 0;
+}
+
 /* Server notices go to the library's log callback, never to stderr (libpq's default). */
 static void notice_to_log(void *arg, const char *message)
 {
@@ -79,7 +86,7 @@ mqttids_err mqttids_store_open(const char *conninfo, mqttids_store **out, char e
     char text[MQTTIDS_ERRBUF_SIZE];
 
     *out = NULL;
-    if (conninfo && *conninfo) {
+    if (conninfo && *conninfo && !is_bare_dbname(conninfo)) {
         char *perr = NULL;
         PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
         if (!opts) {
@@ -139,6 +146,10 @@ mqttids_err mqttids_store_mask_conninfo(const char *conninfo, char *out, size_t 
     out[0] = '\0';
     if (!conninfo || !*conninfo) {
         snprintf(out, size, "(from PG* environment)");
+        return MQTTIDS_OK;
+    }
+    if (is_bare_dbname(conninfo)) {
+        snprintf(out, size, "dbname=%s", conninfo);
         return MQTTIDS_OK;
     }
     opts = PQconninfoParse(conninfo, &perr);

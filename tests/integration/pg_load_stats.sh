@@ -109,6 +109,9 @@ diff "$W/a.txt" "$W/b.txt" || fail "stats --db differs from stats on the CSV fil
 diff -q "$W/a.txt" "$W/c.txt" >/dev/null || fail "URI read differs"
 PGHOST=$PGTMP PGPORT=$PGPORT PGUSER=postgres PGDATABASE=mqttids_test "$MQTTIDS" db stats --db '' >"$W/d.txt" \
   || fail "db stats from PG* variables"
+PGHOST=$PGTMP PGPORT=$PGPORT PGUSER=postgres "$MQTTIDS" db stats --db mqttids_test >"$W/e.txt" \
+  || fail "db stats with a bare database name"
+diff -q "$W/d.txt" "$W/e.txt" >/dev/null || fail "bare database name reads another table"
 diff -q "$W/db_stats.txt" <("$MQTTIDS" db stats --db "$PG_DSN" --top 8 --zero-threshold 0.5 --corr-threshold 0.8) \
   >/dev/null || fail "stats not repeatable"
 

@@ -47,6 +47,8 @@ static void test_mask(void)
           strstr(out, "sslmode=verify-full") && strstr(out, "password=***"), "masked uri: %s", out);
     CHECK(mqttids_store_mask_conninfo("host='a b' password='x y'", out, sizeof out) == MQTTIDS_OK, "quoted");
     CHECK(strstr(out, "host='a b'") && !strstr(out, "x y"), "quoted form: %s", out);
+    CHECK(mqttids_store_mask_conninfo("ids", out, sizeof out) == MQTTIDS_OK && !strcmp(out, "dbname=ids"),
+          "bare database name: %s", out);
     CHECK(mqttids_store_mask_conninfo("host=x password=hunter2 nosuchkey=1", out, sizeof out) == MQTTIDS_ERR_INVALID,
           "bad conninfo");
     CHECK(strstr(out, "hunter2") == NULL, "bad conninfo shows text: %s", out);
