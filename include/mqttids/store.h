@@ -78,6 +78,8 @@ typedef struct mqttids_store_loader mqttids_store_loader;
  * typed table are created as needed. REPLACE loads into a fresh table and swaps it in
  * for the old one at commit (the old table stays readable during the load); APPEND adds
  * rows after the highest row_id (the table is locked against other writers).
+ * REPLACE refuses to drop an existing table that is neither an mqttids records table nor
+ * has the 33 feature columns (MQTTIDS_ERR_INVALID), so a wrong name destroys nothing.
  * Nothing is visible to others before mqttids_store_load_commit; any failure, or
  * mqttids_store_load_abort, leaves the database as it was.
  * While a loader is open the store handle is busy: use it for nothing else.
