@@ -352,7 +352,7 @@ static void eval_chunk(lr_opt *o, size_t ch)
     double *gb = g + d * (size_t)k;
     double loss = 0;
     size_t g0 = ch * o->chunk, g1 = g0 + o->chunk < D->ng ? g0 + o->chunk : D->ng;
-    double z[LR_MAX_CLASSES];
+    double z[LR_MAX_CLASSES], ez[LR_MAX_CLASSES];
 
     memset(g, 0, (o->nvar + 1) * sizeof *g);
     for (size_t q = g0; q < g1; q++) {
@@ -371,14 +371,14 @@ static void eval_chunk(lr_opt *o, size_t ch)
                 m = z[c];
         for (int c = 0; c < k; c++) {
             z[c] -= m;
-            s += exp(z[c]);
+            ez[c] = exp(z[c]);
+            s += ez[c];
         }
         lse = log(s);
-        /* loss: sum_c cnt_c * (lse - z_c); residual r_c = tot * p_c - cnt_c */
+        /* loss: sum_c cnt_c * (lse - z_c); residual r_c = tot * p_c - cnt_c, p_c = ez_c / s */
         for (int c = 0; c < k; c++) {
-            double p = exp(z[c] - lse);
             loss += cq[c] * (lse - z[c]);
-            z[c] = D->tot[q] * p - cq[c];
+            z[c] = D->tot[q] * (ez[c] / s) - cq[c];
         }
         for (int c = 0; c < k; c++)
             gb[c] += z[c];

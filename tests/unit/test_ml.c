@@ -103,6 +103,16 @@ static void check_metrics(void)
     CHECK(fabs(m.weighted_f1 - (3 * 2.0 / 3 + 2 * 0.4) / 6) < 1e-15, "weighted F1 %g", m.weighted_f1);
 }
 
+static void check_balanced(void)
+{
+    /* sklearn compute_class_weight("balanced"): n / (classes present * n_c) */
+    int y[] = {0, 0, 0, 4};
+    double w[4];
+    ml__balanced_weights(y, 4, MQTTIDS_NCLASS, w);
+    CHECK(fabs(w[0] - 4.0 / 6) < 1e-15 && fabs(w[2] - 4.0 / 6) < 1e-15 && fabs(w[3] - 2.0) < 1e-15,
+          "balanced weights %g %g", w[0], w[3]);
+}
+
 static int same_predictions(const mqttids_model *a, const mqttids_model *b, int nthreads)
 {
     size_t k = MQTTIDS_NCLASS;
@@ -281,6 +291,7 @@ int main(void)
 {
     check_folds();
     check_metrics();
+    check_balanced();
     if (load_split() != 0) {
         fprintf(stderr, "shared head CSVs not readable: skipped\n");
         return 77;
