@@ -365,6 +365,45 @@ static void test_xor(void)
     ml__nn.params_free(p);
 }
 
+static int stop_after_2(const char *what, uint64_t done, uint64_t total, void *user)
+{
+    (void)what;
+    (void)total;
+    (*(int *)user)++;
+    return done >= 2;
+}
+
+static void test_bad_input_and_stop(void)
+{
+    enum { N = 64, D = 2 };
+    static double X[N * D];
+    static int y[N];
+    make_xor(N, 3, X, y);
+    void *p = ml__nn.params_new();
+    char eb[MQTTIDS_ERRBUF_SIZE];
+    void *st = NULL;
+    ml_curve curve;
+    int calls = 0;
+    ml_fit_ctx ctx = {.seed = 1, .nthreads = 1, .curve = &curve, .progress = stop_after_2, .progress_user = &calls};
+    mqttids_err e = ml__nn.fit(p, X, N, D, y, 2, NULL, &ctx, &st, eb);
+    CHECK(e == MQTTIDS_ERR_INTERRUPTED && st == NULL && curve.n == 2 && calls == 2,
+          "progress stop: err %d, %zu epochs, %d calls: %s", (int)e, curve.n, calls, eb);
+    free(curve.epochs);
+    ctx.progress = NULL;
+    X[37 * D + 1] = NAN;
+    e = ml__nn.fit(p, X, N, D, y, 2, NULL, &ctx, &st, eb);
+    CHECK(e == MQTTIDS_ERR_INVALID && st == NULL && strstr(eb, "row 37") && curve.epochs == NULL,
+          "NaN feature: err %d: %s", (int)e, eb);
+    X[37 * D + 1] = 1e300; /* finite as double, not as float32 */
+    e = ml__nn.fit(p, X, N, D, y, 2, NULL, &ctx, &st, eb);
+    CHECK(e == MQTTIDS_ERR_INVALID && strstr(eb, "row 37"), "1e300 feature: err %d: %s", (int)e, eb);
+    X[37 * D + 1] = 0.5;
+    y[5] = 2;
+    e = ml__nn.fit(p, X, N, D, y, 2, NULL, &ctx, &st, eb);
+    CHECK(e == MQTTIDS_ERR_INVALID && strstr(eb, "row 5"), "label 2 of 2 classes: err %d: %s", (int)e, eb);
+    ml__nn.params_free(p);
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* Real data: the shared MQTTset head rows                                             */
 
@@ -505,6 +544,7 @@ int main(void)
     test_init();
     test_params();
     test_xor();
+    test_bad_input_and_stop();
     test_head_data();
     PASS();
 }
