@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct mqttids_capture {
 #endif
     char *name;              /* owned: path or interface */
     int live, dlt;
+    int fd, timeout_ms;      /* live: selectable descriptor, poll timeout */
     volatile int stop;
     cap_decoder dec;
     mqttids_capture_stats st;
@@ -256,6 +258,14 @@ mqttids_err mqttids_capture_open_live(const char *iface, const mqttids_capture_o
         mqttids_capture_close(cap);
         return err;
     }
+    /* non-blocking + poll(): immediate mode alone would block with no timeout */
+    cap->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 200;
+    cap->fd = pcap_get_selectable_fd(cap->p);
+    if (cap->fd < 0 || pcap_setnonblock(cap->p, 1, pe) != 0) {
+        err = util__fail(errbuf, MQTTIDS_ERR_PCAP, "%s: cannot poll the capture: %s", iface, pe);
+        mqttids_capture_close(cap);
+        return err;
+    }
     cap->dlt = pcap_datalink(cap->p);
     if (!dlt_supported(cap->dlt)) {
         err = util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "%s: link type %d is not supported", iface, cap->dlt);
@@ -343,7 +353,15 @@ mqttids_err capture__next_fields(mqttids_capture *cap, mqttids_flow *flow, mqtti
             off = ftell(pcap_file(cap->p));
         rc = pcap_next_ex(cap->p, &h, &data);
         if (rc == 0) {
-            *status = MQTTIDS_CAPTURE_TIMEOUT;
+            if (cap->live) {
+                struct pollfd pfd;
+                pfd.fd = cap->fd;
+                pfd.events = POLLIN;
+                pfd.revents = 0;
+                if (poll(&pfd, 1, cap->timeout_ms) > 0 && !cap->stop)
+                    continue;
+            }
+            *status = cap->stop ? MQTTIDS_CAPTURE_END : MQTTIDS_CAPTURE_TIMEOUT;
             return MQTTIDS_OK;
         }
         if (rc == PCAP_ERROR_BREAK) {

@@ -125,6 +125,7 @@ sys.exit(0 if ok else 1)
 PY
 if [ -f "$tmp/m.model" ]; then
     [ "$wrc" = 0 ] || { echo "watch -i lo failed ($wrc)"; cat "$tmp/watch.err"; rc=1; }
+    grep -q '^\[ *[0-9]*s\] packets [0-9]* rows' "$tmp/watch.err" || { echo "no per-second counters from --stats"; rc=1; }
     "$MQTTIDS" watch -q -r "$tmp/live.pcap" --port "$port" -m "$tmp/m.model" --alert-all -o "$tmp/replay.alerts" || rc=1
     /usr/bin/python3 - "$tmp/live.alerts" "$tmp/replay.alerts" "$tmp/watch.json" <<'PY' || { rc=1; cat "$tmp/watch.err" "$tmp/tcpdump.err"; }
 import json, sys
