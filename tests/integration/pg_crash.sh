@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The server dies in the middle of a load (pg_ctl stop -m immediate, as a crash):
-#  (a) while COPY is sending rows (seen in pg_stat_progress_copy), on a ~300k-row input;
+#  (a) while COPY is sending rows (seen in pg_stat_progress_copy), on a 500k-row input;
 #  (b) at the table swap (a reader holds a lock on the old table, so the load waits there).
 # Each time: a clear error with libpq's text, exit 1, and after a restart the earlier
 # table is exactly as it was and no half-loaded table is left.
@@ -39,8 +39,8 @@ check_after() {
     || fail "$what: a half-loaded table is left"
 }
 
-# (a) during COPY: ~300k rows (the legitimate head rows repeated)
-awk 'NR == FNR && FNR == 1 { print; next } FNR > 1 { r[n++] = $0 } END { for (i = 0; i < 300000; i++) print r[i % n] }' \
+# (a) during COPY: 500k rows (the legitimate head rows repeated)
+awk 'NR == FNR && FNR == 1 { print; next } FNR > 1 { r[n++] = $0 } END { for (i = 0; i < 500000; i++) print r[i % n] }' \
   "$D/legitimate_from_benign_pcap_head.csv" "$D/legitimate_from_benign_pcap_head.csv" >"$W/big.csv"
 "$MQTTIDS" db load -q --db "$PG_DSN" --train "$W/big.csv" 2>"$W/err.txt" &
 pid=$!
