@@ -88,6 +88,7 @@ while [ $i -lt 50 ]; do
     [ "$now" = "$last" ] && break
     last=$now; i=$((i + 1)); sleep 0.3
 done
+sleep 1.2 # at least one per-second counter line from watch --stats
 kill -INT "$dump"; wait "$dump" 2>/dev/null; dump=
 if [ -n "$watch" ]; then kill -INT "$watch"; wait "$watch"; wrc=$?; watch=; fi
 kill "$broker"; wait "$broker" 2>/dev/null; broker=
@@ -125,7 +126,7 @@ sys.exit(0 if ok else 1)
 PY
 if [ -f "$tmp/m.model" ]; then
     [ "$wrc" = 0 ] || { echo "watch -i lo failed ($wrc)"; cat "$tmp/watch.err"; rc=1; }
-    grep -q '^\[ *[0-9]*s\] packets [0-9]* rows' "$tmp/watch.err" || { echo "no per-second counters from --stats"; rc=1; }
+    grep -q '^\[ *[0-9]*s\] packets [0-9]* rows' "$tmp/watch.err" || { echo "no per-second counters from --stats:"; cat "$tmp/watch.err"; rc=1; }
     "$MQTTIDS" watch -q -r "$tmp/live.pcap" --port "$port" -m "$tmp/m.model" --alert-all -o "$tmp/replay.alerts" || rc=1
     /usr/bin/python3 - "$tmp/live.alerts" "$tmp/replay.alerts" "$tmp/watch.json" <<'PY' || { rc=1; cat "$tmp/watch.err" "$tmp/tcpdump.err"; }
 import json, sys
