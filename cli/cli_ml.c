@@ -137,13 +137,18 @@ void cli_print_model(const mqttids_model *m)
     for (size_t i = 0; i < mqttids_pipeline_n_inputs(p); i++)
         printf(" %s(%s)", mqttids_pipeline_input_name(p, i), mqttids_pipeline_input_role(p, i));
     printf("\n  dropped:");
-    for (size_t i = 0; i < mqttids_pipeline_n_dropped(p); i++) {
-        const char *name, *why;
-        mqttids_pipeline_dropped(p, i, &name, &why);
-        if (strcmp(why, "listed") == 0 || strncmp(why, "corr", 4) == 0)
-            printf(" %s [%s]", name, why);
+    {
+        size_t nz = 0;
+        for (size_t i = 0; i < mqttids_pipeline_n_dropped(p); i++) {
+            const char *name, *why;
+            mqttids_pipeline_dropped(p, i, &name, &why);
+            if (strncmp(why, "zeros", 5) == 0)
+                nz++;
+            else
+                printf(" %s [%s]", name, why);
+        }
+        printf(" + %zu columns by the zeros rule\n", nz);
     }
-    printf(" + %zu columns by the zeros rule\n", mqttids_pipeline_n_dropped(p));
     for (size_t i = 0; i < mqttids_model_n_meta(m); i++) {
         const char *k, *v;
         mqttids_model_meta(m, i, &k, &v);
