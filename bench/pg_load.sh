@@ -40,6 +40,7 @@ for ((i = 1; i <= RUNS; i++)); do
   t1=$(now)
   # psql: create + \copy + commit in one transaction too, like the load above
   "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$PG_DSN" >/dev/null <<EOF
+SET client_min_messages = warning;
 BEGIN;
 DROP TABLE IF EXISTS bench.peer;
 CREATE TABLE bench.peer (${ddl}train_flag integer DEFAULT 1);
