@@ -193,17 +193,22 @@ static size_t gather(const double *X, size_t d, const size_t *idx, size_t first,
     return badrow;
 }
 
-/* Asks for the rows of the next batch early: they are random rows of a large matrix. */
-static void prefetch_rows(const double *X, size_t d, const size_t *idx, size_t B)
+/* Asks for the rows of the next batch early (features, labels, weights): they are random
+   rows of large arrays, and a miss costs more than the arithmetic of a row. */
+static void prefetch_rows(const double *X, size_t d, const int *y, const double *w, const size_t *idx,
+                          size_t B)
 {
 #if defined(__GNUC__)
     for (size_t b = 0; b < B; b++) {
         const char *row = (const char *)(X + idx[b] * d);
         for (size_t off = 0; off < d * sizeof(double); off += 64)
             __builtin_prefetch(row + off, 0, 1);
+        __builtin_prefetch(y + idx[b], 0, 1);
+        if (w)
+            __builtin_prefetch(w + idx[b], 0, 1);
     }
 #else
-    (void)X; (void)d; (void)idx; (void)B;
+    (void)X; (void)d; (void)y; (void)w; (void)idx; (void)B;
 #endif
 }
 
@@ -355,7 +360,7 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
                 goto out;
             }
             if (s + nb < n)
-                prefetch_rows(X, d, perm + s + nb, n - s - nb < B ? n - s - nb : B);
+                prefetch_rows(X, d, y, w, perm + s + nb, n - s - nb < B ? n - s - nb : B);
             for (size_t b = 0; b < nb; b++) {
                 yb[b] = y[perm[s + b]];
                 if (wb)
