@@ -342,10 +342,13 @@ typedef struct lr_opt {
     int cancelled;
 } lr_opt;
 
-static void eval_chunk(lr_opt *o, size_t ch)
+/*
+ * One chunk's loss and gradient. Written for any k; always inlined so the dispatcher below
+ * gets a copy with k a compile-time constant for the study's 6 classes (unrolled loops).
+ */
+static inline __attribute__((always_inline)) void eval_chunk_k(lr_opt *o, size_t ch, const int k)
 {
     const lr_data *D = o->D;
-    const int k = o->k;
     const size_t d = o->d;
     const double *BT = o->x, *b = o->x + d * (size_t)k;
     double *g = o->part + ch * (o->nvar + 1);
@@ -390,6 +393,14 @@ static void eval_chunk(lr_opt *o, size_t ch)
         }
     }
     g[o->nvar] = loss;
+}
+
+static void eval_chunk(lr_opt *o, size_t ch)
+{
+    if (o->k == 6)
+        eval_chunk_k(o, ch, 6);
+    else
+        eval_chunk_k(o, ch, o->k);
 }
 
 typedef struct lr_worker {
