@@ -711,8 +711,8 @@ static int predict(const void *sp, const double *x, double *prob)
     double bv = -INFINITY;
     predict_proba(sp, x, prob);
     for (int c = 0; c < s->k; c++) {
-        /* Spark: argmax p_c / t_c; a threshold of 0 makes its class win when p_c > 0 */
-        double v = s->nthr ? (s->thr[c] > 0 ? prob[c] / s->thr[c] : (prob[c] > 0 ? INFINITY : 0)) : prob[c];
+        /* Spark: argmax p_c / t_c, with p_c / 0 = +Inf (first class wins ties) */
+        double v = s->nthr ? (s->thr[c] > 0 ? prob[c] / s->thr[c] : INFINITY) : prob[c];
         if (v > bv) {
             bv = v;
             best = c;
