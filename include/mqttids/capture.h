@@ -39,6 +39,7 @@ typedef struct mqttids_capture_opts {
     size_t max_streams;        /* stream table cap; the least recently seen is dropped (default 1M) */
     double idle_timeout_s;     /* drop streams idle this long (0: never; default 0 files, 600 live) */
     size_t max_pdu;            /* largest MQTT message reassembled, bytes (default 16 MiB) */
+    size_t max_reassembly;     /* all streams' reassembly buffers together (default 256 MiB) */
 } mqttids_capture_opts;
 
 /* Fills o with the defaults above (files; the live defaults apply when opening live). */

@@ -49,6 +49,7 @@ void mqttids_capture_opts_init(mqttids_capture_opts *o)
     o->timeout_ms = 200;
     o->max_streams = (size_t)1 << 20;
     o->max_pdu = (size_t)16 << 20;
+    o->max_reassembly = (size_t)256 << 20;
 }
 
 #if MQTTIDS_WITH_PCAP

@@ -90,6 +90,8 @@ typedef struct cap_table {
     int64_t idle_ns;        /* 0: no idle expiry */
     cap_stream *lru_head, *lru_tail;
     uint64_t next_index, evicted;
+    size_t pend_bytes;      /* reassembly buffers of all streams (capacity), bytes */
+    size_t pend_max;        /* budget for pend_bytes */
 } cap_table;
 
 int capture__table_init(cap_table *t, size_t max_streams, double idle_s);

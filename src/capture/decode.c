@@ -42,7 +42,10 @@ int capture__decoder_init(cap_decoder *d, const mqttids_capture_opts *o)
                                                               : o->n_mqtt_ports;
     memcpy(d->ports, o->mqtt_ports, sizeof d->ports);
     d->max_pdu = o->max_pdu ? o->max_pdu : ((size_t)16 << 20);
-    return capture__table_init(&d->table, o->max_streams, o->idle_timeout_s);
+    if (capture__table_init(&d->table, o->max_streams, o->idle_timeout_s) != 0)
+        return -1;
+    d->table.pend_max = o->max_reassembly ? o->max_reassembly : ((size_t)256 << 20);
+    return 0;
 }
 
 void capture__decoder_free(cap_decoder *d)
@@ -73,11 +76,28 @@ static void pend_drop(cap_dir *D)
     D->pend_len = 0;
 }
 
+/* Frees a direction's buffer (accounted in the table's reassembly budget). */
+static void pend_release(cap_decoder *d, cap_dir *D)
+{
+    d->table.pend_bytes -= D->pend_cap;
+    free(D->pend);
+    D->pend = NULL;
+    D->pend_cap = 0;
+}
+
+/* After a message completes: big buffers are not kept for the stream's lifetime. */
+static void pend_trim(cap_decoder *d, cap_dir *D)
+{
+    if (!D->pend_on && D->pend_cap > 65536)
+        pend_release(d, D);
+}
+
 static int pend_store(cap_decoder *d, cap_dir *D, const uint8_t *p, size_t n, size_t keep)
 {
     size_t need = keep + n;
     if (need > d->max_pdu) {
         pend_drop(D);
+        pend_release(d, D);
         return -1;
     }
     if (need > D->pend_cap) {
@@ -85,11 +105,21 @@ static int pend_store(cap_decoder *d, cap_dir *D, const uint8_t *p, size_t n, si
         uint8_t *q;
         while (c < need)
             c *= 2;
+        if (c > d->max_pdu)
+            c = d->max_pdu;
+        if (d->table.pend_bytes - D->pend_cap + c > d->table.pend_max) {
+            /* over the budget of all streams together: this message is not reassembled */
+            pend_drop(D);
+            pend_release(d, D);
+            return -1;
+        }
         q = realloc(D->pend, c);
         if (!q) {
             pend_drop(D);
+            pend_release(d, D);
             return -1;
         }
+        d->table.pend_bytes += c - D->pend_cap;
         D->pend = q;
         D->pend_cap = c;
     }
@@ -138,22 +168,26 @@ static void mqtt_segment(cap_decoder *d, cap_stream *s, cap_dir *D, const uint8_
         if (seq == D->pend_next) {
             if (D->pend_more) {
                 uint8_t *tmp;
-                size_t tlen;
+                size_t tlen, tcap;
                 if (pend_store(d, D, p, n, D->pend_len) < 0)
                     return;
-                /* reassembled data = kept bytes + this whole segment, dissected afresh */
+                /* reassembled data = kept bytes + this whole segment, dissected afresh
+                   (the buffer is taken out: the loop may start a new pending message) */
                 tmp = D->pend;
                 tlen = D->pend_len;
+                tcap = D->pend_cap;
                 D->pend = NULL;
                 D->pend_cap = 0;
                 pend_drop(D);
                 pdu_loop(d, s, D, tmp, tlen, start);
                 if (!D->pend) {
                     D->pend = tmp;
-                    D->pend_cap = tlen;
+                    D->pend_cap = tcap;
                 } else {
                     free(tmp);
+                    d->table.pend_bytes -= tcap;
                 }
+                pend_trim(d, D);
                 return;
             }
             if (seqdiff(seq + (uint32_t)n, D->pend_end) < 0) {
@@ -170,6 +204,7 @@ static void mqtt_segment(cap_decoder *d, cap_stream *s, cap_dir *D, const uint8_
                 capture__mqtt_pdu(&d->f, s, D->pend, pdu);
                 if (take < n)
                     pdu_loop(d, s, D, p + take, n - take, seq + (uint32_t)take);
+                pend_trim(d, D);
                 return;
             }
         }

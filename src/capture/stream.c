@@ -31,10 +31,14 @@ int capture__table_init(cap_table *t, size_t max_streams, double idle_s)
     return t->buckets ? 0 : -1;
 }
 
-static void stream_free_bufs(cap_stream *s)
+static void stream_free_bufs(cap_table *t, cap_stream *s)
 {
-    free(s->d[0].pend);
-    free(s->d[1].pend);
+    for (int k = 0; k < 2; k++) {
+        t->pend_bytes -= s->d[k].pend_cap;
+        free(s->d[k].pend);
+        s->d[k].pend = NULL;
+        s->d[k].pend_cap = 0;
+    }
 }
 
 void capture__table_free(cap_table *t)
@@ -42,7 +46,7 @@ void capture__table_free(cap_table *t)
     cap_stream *s = t->lru_head;
     while (s) {
         cap_stream *n = s->lru_next;
-        stream_free_bufs(s);
+        stream_free_bufs(t, s);
         free(s);
         s = n;
     }
@@ -82,7 +86,7 @@ static void remove_stream(cap_table *t, cap_stream *s)
     if (*pp)
         *pp = s->hnext;
     lru_unlink(t, s);
-    stream_free_bufs(s);
+    stream_free_bufs(t, s);
     free(s);
     t->count--;
     t->evicted++;

@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     mqttids_capture_opts_init(&o);
     o.max_streams = 8;        /* exercise eviction */
-    o.max_pdu = 1 << 16;      /* and the reassembly cap */
+    o.max_pdu = 1 << 16;      /* and the reassembly caps */
+    o.max_reassembly = 1 << 17;
     o.idle_timeout_s = 0.5;
     if (capture__decoder_init(&d, &o) != 0)
         return 0;
@@ -103,6 +104,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         break;
     }
+    }
+    {
+        /* invariant: the reassembly budget counts exactly the live buffers, within bounds */
+        size_t sum = 0;
+        for (cap_stream *s = d.table.lru_head; s; s = s->lru_next)
+            sum += s->d[0].pend_cap + s->d[1].pend_cap;
+        if (sum != d.table.pend_bytes || sum > d.table.pend_max || d.table.count > d.table.max)
+            abort();
     }
     capture__decoder_free(&d);
     return 0;

@@ -160,11 +160,40 @@ static void test_reassembly_and_cap(void)
     capture__decode_packet(&d, 12, pkt, n, 2000, &fl);
     CHECK(cap_has(&d.f, MQTTIDS_F_MSGTYPE) && d.f.v[MQTTIDS_F_LEN] == 1098, "reassembled on the last segment");
     CHECK(d.f.msg.len == 2 * 1095, "whole payload: %zu", d.f.msg.len);
+    CHECK(d.table.pend_bytes == 2048, "a small buffer is kept for reuse, counted: %zu", d.table.pend_bytes);
     /* not TCP: skipped */
     pkt[9] = 17;
     CHECK(capture__decode_packet(&d, 12, pkt, n, 3000, &fl) == 0, "UDP skipped");
     CHECK(capture__decode_packet(&d, 1, pkt, 10, 3000, &fl) == 0, "short frame skipped");
     capture__decoder_free(&d);
+}
+
+static void test_reassembly_budget(void)
+{
+    mqttids_capture_opts o;
+    cap_decoder d;
+    mqttids_flow fl;
+    uint8_t pkt[2000], msg[1600];
+    size_t n;
+    mqttids_capture_opts_init(&o);
+    o.max_reassembly = 3000; /* room for one 1.5 KB pending message (2 KB buffer), not two */
+    CHECK(capture__decoder_init(&d, &o) == 0, "init");
+    msg[0] = 0x30, msg[1] = 0xb0, msg[2] = 0x0c; /* remaining 1584: 1587 bytes in all */
+    msg[3] = 0, msg[4] = 1, msg[5] = 't';
+    memset(msg + 6, 'y', sizeof msg - 6);
+    for (int k = 0; k < 2; k++) {
+        n = ipv4_tcp(pkt, 0x0a000001, 0x0a000002, (uint16_t)(40000 + k), 1883, 100, 1, 0x18, msg, 1500);
+        capture__decode_packet(&d, 12, pkt, n, 1000 + k, &fl);
+    }
+    CHECK(d.table.pend_bytes <= 3000 && d.table.pend_bytes > 0, "within the budget: %zu", d.table.pend_bytes);
+    for (int k = 0; k < 2; k++) {
+        n = ipv4_tcp(pkt, 0x0a000001, 0x0a000002, (uint16_t)(40000 + k), 1883, 1600, 1, 0x18, msg + 1500, 87);
+        capture__decode_packet(&d, 12, pkt, n, 2000 + k, &fl);
+        CHECK(cap_has(&d.f, MQTTIDS_F_MSGTYPE) == (k == 0), "stream %d: %s", k,
+              k == 0 ? "reassembled" : "over the budget, not reassembled");
+    }
+    capture__decoder_free(&d);
+    CHECK(d.table.pend_bytes == 0, "freed");
 }
 
 static void test_api(void)
@@ -235,6 +264,7 @@ int main(void)
     test_fields_first_occurrence();
     test_table_bounds();
     test_reassembly_and_cap();
+    test_reassembly_budget();
 #if MQTTIDS_WITH_PCAP
     test_api();
     test_dataset_source();
