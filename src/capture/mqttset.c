@@ -437,7 +437,11 @@ mqttids_err mqttids_capture_write_mqttset_csv(const char *path, const mqttids_ca
         }
         if (!same) {
             /* the file's column types differ from the common case: write the rows again */
-            if (start < 0 || fseek(out, start, SEEK_SET) != 0 || ftruncate(fileno(out), start) != 0) {
+            if (strcmp(path, "-") == 0) {
+                err = util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED,
+                                 "stdin: this capture's column types need a second pass over it; "
+                                 "give it as a file");
+            } else if (start < 0 || fseek(out, start, SEEK_SET) != 0 || ftruncate(fileno(out), start) != 0) {
                 err = util__fail(errbuf, MQTTIDS_ERR_IO,
                                  "%s: this file's column types need a second pass; the output must be a "
                                  "regular file",
