@@ -11,8 +11,8 @@
  * std) so the penalty applies to standardized coefficients, then maps them back; a
  * feature with std 0 gets coefficient 0. standardization=false penalises B as is, which
  * makes the objective sklearn's LogisticRegression(C = 1 / (n * regParam)) exactly.
- * Coefficients and intercepts are centered over classes at the end (Spark does the same;
- * probabilities do not change).
+ * Intercepts are centered over classes at the end, and coefficients too when regParam is 0
+ * (Spark does the same; probabilities do not change).
  *
  * Speed: identical (x, sample) rows are merged into one group carrying per-class weight
  * sums (compress=true): the loss is a sum over groups, so the objective is the same.
@@ -635,7 +635,9 @@ static mqttids_err fit(const void *pp, const double *X, size_t n, size_t d, cons
     st->b = st->W + d * (size_t)k;
     for (size_t j = 0; j < d; j++) {
         double mean = 0;
-        for (int c = 0; c < k; c++)
+        /* Spark centers the coefficients only without regularization (identifiability);
+           an L2 optimum is centered already, an L1 one must not be moved */
+        for (int c = 0; c < k && p->reg == 0; c++)
             mean += x[j * (size_t)k + (size_t)c] * sc[j];
         mean /= k;
         for (int c = 0; c < k; c++)
@@ -652,16 +654,8 @@ static mqttids_err fit(const void *pp, const double *X, size_t n, size_t d, cons
     st->nthr = p->nthr;
     memcpy(st->thr, p->thr, sizeof st->thr);
     st->iterations = o.iterations;
-    /* the objective at the returned point (liblbfgs reports fx without the L1 term) */
-    if (p->max_iter > 0) {
-        double l1 = 0;
-        if (lp.orthantwise_c > 0)
-            for (size_t i = 0; i < d * (size_t)k; i++)
-                l1 += fabs(x[i]);
-        st->objective = fx + lp.orthantwise_c * l1;
-    } else {
-        st->objective = NAN;
-    }
+    /* the objective at the returned point (with OWL-QN liblbfgs's fx includes the L1 term) */
+    st->objective = p->max_iter > 0 ? fx : NAN;
     st->status = ret;
     st->groups = D.ng;
     *state = st;

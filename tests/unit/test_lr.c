@@ -189,6 +189,27 @@ static void check_threads_compress_l1(void)
                 }
             }
             bad = worst > 1e-3;
+            /* the reported objective is Spark's at the returned coefficients */
+            {
+                double loss = 0, l1 = 0, l2 = 0, rep = NAN;
+                char desc[256];
+                const char *o;
+                for (size_t i = 0; i < big_n; i++) {
+                    ml__lr.predict_proba(s, big_X + i * big_d, p);
+                    loss -= log(p[big_y[i]]);
+                }
+                loss /= (double)big_n;
+                for (size_t i = 0; i < big_d * 3; i++) {
+                    l1 += fabs(W[i]);
+                    l2 += W[i] * W[i];
+                }
+                ml__lr.describe_state(s, desc, sizeof desc);
+                o = strstr(desc, "objective=");
+                if (o)
+                    rep = strtod(o + 10, NULL);
+                CHECK(fabs(rep - (loss + lam * (a * l1 + (1 - a) / 2 * l2))) < 1e-9, "objective %s vs %.12g", desc,
+                      loss + lam * (a * l1 + (1 - a) / 2 * l2));
+            }
             free(g);
             ml__lr.free(s);
         }
