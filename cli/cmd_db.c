@@ -16,7 +16,8 @@ const char cmd_db_summary[] = "PostgreSQL: load CSV inputs into a table, answer 
 static void help(void)
 {
     printf("Usage: mqttids db load  --db CONNINFO [--table NAME] [--replace|--append] --train PATH... --test PATH...\n"
-           "       mqttids db stats --db CONNINFO [--table NAME] [--top X] [--json]\n\n"
+           "       mqttids db stats --db CONNINFO [--table NAME] [--top X] [--json]\n"
+           "       mqttids db schema [--table NAME] [--pred-table NAME]\n\n"
            "load   reads the inputs with the CSV reader (--on-error, --reject as everywhere) and\n"
            "       writes them into a typed table (the study's column names, tcp_flags ... target,\n"
            "       train_flag, plus row_id) with COPY, in one transaction: on any failure the\n"
@@ -25,7 +26,10 @@ static void help(void)
            "       class, nulls, zeros and moments per column, distinct values of the nominal\n"
            "       columns, mean mqtt_len over train, mean tcp_len per class, the top X tcp_flags,\n"
            "       the correlation matrix, IQR outliers of tcp_len and the columns the rules\n"
-           "       drop: the same tables as 'mqttids stats' prints for the same data.\n\n"
+           "       drop: the same tables as 'mqttids stats' prints for the same data.\n"
+           "schema prints the SQL that creates the records table and the predictions table as\n"
+           "       load and predict --pred-table create them (default: both default names), for\n"
+           "       a DBA to run ahead of time; no connection needed.\n\n"
            "Options:\n"
            "      --db CONNINFO   libpq connection string or URI, e.g. 'host=db dbname=ids sslmode=require'\n"
            "                      or postgresql://user@host/db; PG* environment variables fill the rest\n"
@@ -528,6 +532,48 @@ out:
     return rc;
 }
 
+static int db_schema(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"table", required_argument, NULL, 'T'},
+        {"pred-table", required_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *table = NULL, *pred = NULL;
+    char errbuf[MQTTIDS_ERRBUF_SIZE], *sql = NULL;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'T':
+            table = optarg;
+            break;
+        case 'P':
+            pred = optarg;
+            break;
+        case 'h':
+            help();
+            return CLI_EXIT_OK;
+        default:
+            return cli_usage_error("db schema", "unknown option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("db schema", "unexpected argument '%s'", argv[optind]);
+    if (!table && !pred) {
+        table = MQTTIDS_STORE_DEFAULT_TABLE;
+        pred = MQTTIDS_STORE_DEFAULT_PRED_TABLE;
+    }
+    if (mqttids_store_schema_sql(table, pred, &sql, errbuf) != MQTTIDS_OK) {
+        cli_err("db schema: %s", errbuf);
+        return CLI_EXIT_USAGE;
+    }
+    fputs(sql, stdout);
+    free(sql);
+    return CLI_EXIT_OK;
+}
+
 int cmd_db(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -538,5 +584,7 @@ int cmd_db(int argc, char **argv)
         return db_load(argc - 1, argv + 1);
     if (strcmp(argv[1], "stats") == 0)
         return db_stats(argc - 1, argv + 1);
-    return cli_usage_error("db", "unknown subcommand '%s' (load, stats)", argv[1]);
+    if (strcmp(argv[1], "schema") == 0)
+        return db_schema(argc - 1, argv + 1);
+    return cli_usage_error("db", "unknown subcommand '%s' (load, stats, schema)", argv[1]);
 }

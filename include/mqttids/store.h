@@ -63,6 +63,18 @@ const char *mqttids_store_errmsg(const mqttids_store *st);
  */
 mqttids_err mqttids_store_mask_conninfo(const char *conninfo, char *out, size_t size);
 
+/*
+ * The SQL that creates a records table and/or a predictions table (schema if given,
+ * table, version comment) exactly as the loader and the sink create them, for a DBA to
+ * run ahead of time. Either name may be NULL to leave that table out; a name without a
+ * schema stays unqualified. No connection is needed.
+ * Returns MQTTIDS_OK with *sql (caller frees with free()), or MQTTIDS_ERR_INVALID (a bad
+ * name, errbuf says why), MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_UNSUPPORTED.
+ */
+mqttids_err mqttids_store_schema_sql(const char *records_table, const char *pred_table,
+                                     char **sql,                     /* OUT */
+                                     char errbuf[MQTTIDS_ERRBUF_SIZE]);
+
 /* ---------------------------------------------------------------------------------- */
 /* Loading: records tables.                                                           */
 

@@ -336,31 +336,44 @@ static void show_ident(char *out, size_t size, const char *id)
     out[o] = '\0';
 }
 
+int store__split_name(const char *name, char *schema, char *table, const char **why)
+{
+    const char *p = name;
+    char first[STORE_MAX_IDENT + 1];
+    schema[0] = table[0] = '\0';
+    if (!name || !*name) {
+        *why = "empty";
+        return -1;
+    }
+    if (parse_part(&p, first, why) != 0)
+        return -1;
+    if (*p == '.') {
+        p++;
+        memcpy(schema, first, sizeof first);
+        if (parse_part(&p, table, why) != 0)
+            return -1;
+        if (*p) {
+            *why = "more than two dotted parts (give schema.table)";
+            return -1;
+        }
+    } else {
+        memcpy(table, first, sizeof first);
+    }
+    return 0;
+}
+
 mqttids_err store__qname_parse(mqttids_store *st, const char *name, store_qname *q)
 {
-    const char *p = name, *why = NULL;
-    char first[STORE_MAX_IDENT + 1];
+    const char *why = NULL;
     char *qs = NULL, *qt = NULL;
     char a[STORE_MAX_IDENT * 2 + 4], b[STORE_MAX_IDENT * 2 + 4];
     size_t n;
 
     memset(q, 0, sizeof *q);
-    if (!name || !*name)
-        return store__fail(st, MQTTIDS_ERR_INVALID, "table name: empty");
-    if (parse_part(&p, first, &why) != 0)
-        goto bad;
-    if (*p == '.') {
-        p++;
-        memcpy(q->schema, first, sizeof first);
-        if (parse_part(&p, q->table, &why) != 0)
-            goto bad;
-        if (*p) {
-            why = "more than two dotted parts (give schema.table)";
-            goto bad;
-        }
-    } else {
+    if (store__split_name(name, q->schema, q->table, &why) != 0)
+        return store__fail(st, MQTTIDS_ERR_INVALID, "table name '%.200s': %s", name ? name : "", why);
+    if (!q->schema[0]) {
         PGresult *res = store__exec(st, "SELECT current_schema()", PGRES_TUPLES_OK, "current schema");
-        memcpy(q->table, first, sizeof first);
         if (!res)
             return MQTTIDS_ERR_DB;
         if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
@@ -391,8 +404,6 @@ mqttids_err store__qname_parse(mqttids_store *st, const char *name, store_qname 
     show_ident(b, sizeof b, q->table);
     snprintf(q->shown, sizeof q->shown, "%s.%s", a, b);
     return MQTTIDS_OK;
-bad:
-    return store__fail(st, MQTTIDS_ERR_INVALID, "table name '%.200s': %s", name, why);
 }
 
 void store__qname_free(store_qname *q)

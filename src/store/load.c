@@ -41,8 +41,7 @@ static const char *col_type(int f)
     return f == MQTTIDS_F_TCP_LEN ? "integer" : "double precision";
 }
 
-/* "CREATE TABLE <name> (...)" for the records layout. Caller frees. */
-static char *create_sql(const char *name)
+char *store__records_create(const char *name)
 {
     size_t cap = 4096 + strlen(name), o = 0;
     char *s = malloc(cap), col[64];
@@ -275,7 +274,7 @@ mqttids_err mqttids_store_load_begin(mqttids_store *st, const char *table, mqtti
             goto fail;
         }
         ld->copy_sql_table = name;
-        sql = create_sql(name);
+        sql = store__records_create(name);
         if (!sql) {
             err = store__fail(st, MQTTIDS_ERR_NOMEM, "out of memory");
             goto fail;

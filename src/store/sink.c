@@ -77,10 +77,7 @@ static mqttids_err prepare_table(mqttids_store_sink *s)
     }
     err = store__ensure_schema(st, &s->q);
     if (err == MQTTIDS_OK)
-        err = exec1(st, "CREATE TABLE IF NOT EXISTS %s (model_id text NOT NULL, row_id bigint, ts timestamptz, "
-                        "class text NOT NULL, class_index smallint NOT NULL, probability double precision, "
-                        "detail text, written_at timestamptz NOT NULL DEFAULT now())",
-                    s->q.sql, "create predictions table");
+        err = exec1(st, "CREATE TABLE IF NOT EXISTS %s " STORE_PRED_COLUMNS, s->q.sql, "create predictions table");
     if (err == MQTTIDS_OK) {
         char fmt[96];
         snprintf(fmt, sizeof fmt, "COMMENT ON TABLE %%s IS 'mqttids predictions v%d'",

@@ -47,6 +47,11 @@ mqttids_err store__pq_fail(mqttids_store *st, const PGresult *res, const char *w
  * unclosed quote or a part over 63 bytes. Free with store__qname_free.
  */
 mqttids_err store__qname_parse(mqttids_store *st, const char *name, store_qname *q);
+/*
+ * The parsing part alone (no connection): schema and table as stored (each
+ * STORE_MAX_IDENT + 1 bytes); schema "" when none was given. 0, or -1 with *why.
+ */
+int store__split_name(const char *name, char *schema, char *table, const char **why);
 void store__qname_free(store_qname *q);
 /* A quoted identifier (PQescapeIdentifier); caller frees with PQfreemem. NULL on failure. */
 char *store__ident(mqttids_store *st, const char *name);
@@ -79,6 +84,14 @@ mqttids_err store__ensure_schema(mqttids_store *st, const store_qname *q);
  */
 mqttids_err store__check_version(mqttids_store *st, const store_qname *q, const char *comment,
                                  const char *kind, int version);
+
+/* "CREATE TABLE <name> (...)" for the records layout v1 (name already quoted). Caller frees. */
+char *store__records_create(const char *name);
+/* The predictions layout v1, to follow "CREATE TABLE <name> ". */
+#define STORE_PRED_COLUMNS                                                                     \
+    "(model_id text NOT NULL, row_id bigint, ts timestamptz, class text NOT NULL, "            \
+    "class_index smallint NOT NULL, probability double precision, detail text, "               \
+    "written_at timestamptz NOT NULL DEFAULT now())"
 
 /* Column name of feature f in a table: the tshark name with '.' -> '_' (e.g. tcp_flags). */
 void store__col_name(int f, char *out, size_t size);

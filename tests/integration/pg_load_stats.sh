@@ -126,6 +126,14 @@ rc=0; "$MQTTIDS" stats -q --table mqtt.mqtt_reduced "${args[@]}" >/dev/null 2>"$
 "$MQTTIDS" db load -q --replace --db "$PG_DSN" "${args[@]}" || fail "replace"
 [[ $(pg_sql "SELECT count(*) FROM mqtt.mqtt_reduced") == "$total" ]] || fail "replace count"
 
+# --- tables made ahead from "db schema" take an --append load and read back the same
+"$MQTTIDS" db schema --table 'pre."Made ""here"""' >"$W/schema.sql" || fail "db schema"
+"$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$PG_DSN" -f "$W/schema.sql" >/dev/null || fail "running db schema's SQL"
+"$MQTTIDS" db load -q --append --db "$PG_DSN" --table 'pre."Made ""here"""' "${args[@]}" || fail "append into it"
+"$MQTTIDS" db stats --db "$PG_DSN" --table 'pre."Made ""here"""' >"$W/b.txt" || fail "db stats on it"
+"$MQTTIDS" stats -q "${args[@]}" >"$W/a.txt"
+diff "$W/a.txt" "$W/b.txt" || fail "table made by db schema: stats differ"
+
 # --- bad rows follow --on-error: skip loads the good rows, fail changes nothing
 f=$W/flood_from_flood.train.csv
 { cat "$f"; sed -n 2p "$f" | sed 's/^0x[0-9a-f]*,/0xZZ,/'; } >"$W/bad.csv"

@@ -49,6 +49,12 @@ got out.preds "$model_id" | diff "$W/want.txt" - || fail "table rows differ from
 cmp -s <(cut -d, -f1-8 "$W/p.csv") <(cut -d, -f1-8 "$W/p2.csv") || fail "CSV from the table differs"
 got out.p2 "$model_id" | diff "$W/want.txt" - || fail "table-sourced predictions differ"
 
+# a predictions table made ahead from "db schema" is accepted by the sink
+"$MQTTIDS" db schema --pred-table ahead.preds | "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$PG_DSN" >/dev/null \
+  || fail "db schema --pred-table"
+"$MQTTIDS" predict -q --model "$W/m.model" --db "$PG_DSN" --pred-table ahead.preds "$in" || fail "sink into it"
+got ahead.preds "$model_id" | diff "$W/want.txt" - || fail "predictions in the table made ahead differ"
+
 # a sink that cannot be written (a view of that name) fails with exit 1 and writes nothing
 pg_sql "CREATE VIEW out.v AS SELECT 1 AS x" >/dev/null
 if "$MQTTIDS" predict -q --model "$W/m.model" --db "$PG_DSN" --pred-table out.v -o "$W/p3.csv" "$in" 2>"$W/err.txt"; then
