@@ -261,7 +261,8 @@ static int analyze(cap_stream *s, int dir, uint32_t seq, uint32_t ack, uint32_t 
         if (seglen > 1 && F->nextseq_set && F->nextseq - 1 == seq)
             not_adv = 0;
         if (seglen > 0 && R->lastack && seqdiff(seq + seglen, R->lastack) <= 0) {
-            /* spurious retransmission: flagged, but still dissected */
+            /* spurious retransmission: tshark 4.0 does not dissect it either */
+            ta |= TA_RETRANSMISSION;
         } else if (not_adv && R->dupacknum >= 2 && R->lastack == seq && now - R->lastack_ns < 20000000) {
             /* fast retransmission: still dissected */
         } else {

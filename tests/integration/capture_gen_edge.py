@@ -3,13 +3,14 @@
 
 usage: capture_gen_edge.py OUTDIR
 Writes OUTDIR/edge_eth.pcap (Ethernet, IPv4 + IPv6, every case below), edge_sll.pcap (Linux
-cooked), edge_sll2.pcap (SLL2), edge_raw.pcap (raw IP), edge_eth.pcapng (pcapng, ns stamps).
+cooked), edge_sll2.pcap (SLL2), edge_raw.pcap (raw IP), edge_vlan.pcap (802.1Q), edge_null.pcap
+(BSD loopback), edge_eth.pcapng (pcapng, ns stamps), edge_numeric.pcap (column types).
 The expected rows are NOT made here: the test runs tshark + emulate_mqttset.py on the files.
 
 Cases: handshake; CONNECT 3.1.1 with will/user/password; CONNACK; a PUBLISH split over three
 segments; several messages in one segment (PUBACK then PUBLISH: first occurrence per field);
 QoS 1/2 flows; SUBSCRIBE with several topics; UNSUBSCRIBE; PINGREQ; DISCONNECT; a data
-retransmission; an out-of-order segment; a 1-byte tail (one more segment); truncated and
+retransmission; spurious and fast retransmissions; an out-of-order segment; a 1-byte tail (one more segment); truncated and
 malformed messages; CONNACK/SUBACK before any CONNECT (version unknown); MQTT 3.1 (MQIsdp);
 MQTT 5 with properties; IPv6; a non-MQTT port; port reuse with a new SYN (new stream);
 digit-only will messages (numeric column types); control bytes, invalid UTF-8 and quotes in
@@ -150,6 +151,19 @@ def build():
     k.send(0, p2, seq=s1 + len(p1), dt=100)
     k.send(0, p1, seq=s1, dt=100)
     k.seq[0] = s1 + len(p1) + len(p2)
+    # spurious retransmission: data already ACKed by the broker, sent again (tshark: dissected)
+    s = k.send(0, publish('sp', b'1'))
+    k.send(1, flags=0x10, dt=100)
+    k.send(0, publish('sp', b'1'), seq=s, dt=250000)
+    # fast retransmission: a segment missing from the capture, 3 duplicate ACKs, then it comes
+    # within 20 ms (tshark: dissected)
+    f1 = publish('fast', b'one'); f2 = publish('fast', b'two')
+    s1 = k.seq[0]
+    k.send(0, f2, seq=s1 + len(f1), dt=100)
+    for _ in range(3):
+        k.send(1, flags=0x10, ack=s1, dt=50)
+    k.send(0, f1, seq=s1, dt=1000)
+    k.seq[0] = s1 + len(f1) + len(f2)
     # a message whose first byte comes alone (fewer than 2 bytes: one more segment)
     pp = publish('one', b'byte')
     k.send(0, pp[:1])
@@ -260,6 +274,13 @@ def eth(p):
     et = 0x86dd if p[0] >> 4 == 6 else 0x0800
     return b'\x02\0\0\0\0\x02\x02\0\0\0\0\x01' + struct.pack('!H', et) + p
 
+def vlan(p):
+    et = 0x86dd if p[0] >> 4 == 6 else 0x0800
+    return b'\x02\0\0\0\0\x02\x02\0\0\0\0\x01' + struct.pack('!HHH', 0x8100, 42, et) + p
+
+def bsdloop(p):
+    return struct.pack('<I', 24 if p[0] >> 4 == 6 else 2) + p
+
 def sll(p):
     et = 0x86dd if p[0] >> 4 == 6 else 0x0800
     return struct.pack('!HHH8sH', 0, 772, 6, b'\0' * 8, et) + p
@@ -276,6 +297,8 @@ def main():
     write_pcap(os.path.join(out, 'edge_sll.pcap'), 113, pk, sll)
     write_pcap(os.path.join(out, 'edge_sll2.pcap'), 276, pk, sll2)
     write_pcap(os.path.join(out, 'edge_raw.pcap'), 101, pk, lambda p: p)
+    write_pcap(os.path.join(out, 'edge_vlan.pcap'), 1, pk, vlan)
+    write_pcap(os.path.join(out, 'edge_null.pcap'), 0, pk, bsdloop)
     write_pcapng(os.path.join(out, 'edge_eth.pcapng'), 1, pk, eth)
     write_pcap(os.path.join(out, 'edge_numeric.pcap'), 1, build_numeric().pkts, eth)
 
