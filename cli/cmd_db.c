@@ -576,9 +576,11 @@ static int db_schema(int argc, char **argv)
 
 int cmd_db(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+    if (argc < 2)
+        return cli_usage_error("db", "give a subcommand: load, stats or schema");
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         help();
-        return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+        return CLI_EXIT_OK;
     }
     if (strcmp(argv[1], "load") == 0)
         return db_load(argc - 1, argv + 1);
