@@ -287,11 +287,61 @@ static void check_cv(void)
     }
 }
 
+/* A model using an extra ctx.* column: named in the model, looked up by name, required. */
+static void check_extra_columns(void)
+{
+    mqttids_dataset *a = mqttids_dataset_new(), *b = mqttids_dataset_new();
+    mqttids_train_opts o;
+    mqttids_model *m = NULL;
+    size_t col;
+    char eb[MQTTIDS_ERRBUF_SIZE];
+    int cls[200], c;
+    double ex;
+    mqttids_dataset_add_column(a, "ctx.pkts", &col);
+    for (int i = 0; i < 200; i++) {
+        mqttids_record r;
+        mqttids_record_clear(&r);
+        r.num[MQTTIDS_F_TCP_LEN] = (double)(i % 5);
+        r.num[MQTTIDS_F_LEN] = (double)(i % 3);
+        r.num[MQTTIDS_F_TCP_TIME_DELTA] = 0.001 * i;
+        r.label = i % 2;
+        ex = r.label ? 10.0 + (i % 3) : (double)(i % 3); /* the extra column separates the classes */
+        r.extra = &ex;
+        r.n_extra = 1;
+        mqttids_dataset_append(a, &r, MQTTIDS_SPLIT_TRAIN, NULL);
+        mqttids_dataset_append(b, &r, MQTTIDS_SPLIT_TEST, NULL);
+    }
+    mqttids_train_opts_init(&o);
+    o.pipeline.extra = "ctx";
+    CHECK(mqttids_model_train(a, NULL, 0, &o, &m, eb) == MQTTIDS_OK, "train with ctx: %s", eb);
+    if (m) {
+        mqttids_metrics mt;
+        mqttids_record r;
+        CHECK(mqttids_model_n_extra(m) == 1 && strcmp(mqttids_model_extra_name(m, 0), "ctx.pkts") == 0,
+              "model names its extra column");
+        CHECK(mqttids_model_evaluate(m, a, NULL, 0, 2, &mt, NULL, eb) == MQTTIDS_OK && mt.accuracy == 1.0,
+              "the extra column is used (accuracy %g): %s", mt.accuracy, eb);
+        CHECK(mqttids_model_predict_dataset(m, b, NULL, 0, cls, NULL, 1, eb) == MQTTIDS_ERR_NOT_FOUND &&
+                  strstr(eb, "ctx.pkts"),
+              "data without the column refused: %s", eb);
+        mqttids_dataset_get(a, 1, &r);
+        CHECK(mqttids_model_predict_record(m, &r, &c, NULL) == MQTTIDS_ERR_INVALID, "record without extras refused");
+        ex = 11;
+        r.extra = &ex;
+        r.n_extra = 1;
+        CHECK(mqttids_model_predict_record(m, &r, &c, NULL) == MQTTIDS_OK && c == 1, "record with extras: %d", c);
+    }
+    mqttids_model_free(m);
+    mqttids_dataset_free(a);
+    mqttids_dataset_free(b);
+}
+
 int main(void)
 {
     check_folds();
     check_metrics();
     check_balanced();
+    check_extra_columns();
     if (load_split() != 0) {
         fprintf(stderr, "shared head CSVs not readable: skipped\n");
         return 77;
