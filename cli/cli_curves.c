@@ -102,7 +102,7 @@ static void series(FILE *f, const panel *p, const mqttids_curve *c, int loss, in
     }
     if (open)
         fputs("\"/>\n", f);
-    for (size_t i = 0; i < c->n && c->n <= 60; i++) {
+    for (size_t i = 0; i < c->n && c->n <= 30; i++) { /* markers only while they stay apart */
         const mqttids_epoch *e = &c->epochs[i];
         double v = loss ? (val ? e->val_loss : e->train_loss) : (val ? e->val_acc : e->train_acc);
         if (!isfinite(v))
@@ -155,7 +155,8 @@ static void draw_panel(FILE *f, panel *p, const mqttids_curve *c, int loss, cons
     }
     /* x ticks: integer epochs, about 10 */
     size_t xs = c->n <= 10 ? 1 : (size_t)ceil(nice_step((double)c->n, 10));
-    for (size_t e = 1; e <= c->n; e += (e == 1 && xs > 1) ? xs - 1 : xs) {
+    /* ticks at multiples of the step; epoch 1 too unless it would crowd the first one */
+    for (size_t e = (xs == 1 || xs >= 4) ? 1 : xs; e <= c->n; e = (e == 1 && xs > 1) ? xs : e + xs) {
         double x = px(p, (double)e);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n", x,
                 p->y0 + p->h, x, p->y0 + p->h + 5);
@@ -190,9 +191,9 @@ void cli_curves_svg(FILE *f, const char *title, const mqttids_curve *c)
                "font-family=\"DejaVu Sans, Arial, sans-serif\">\n",
             W, H, W, H);
     fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    /* shrink a long title to fit the width (about 0.55 em per character) */
+    /* shrink a long title to fit the width (bold DejaVu Sans: about 0.66 em per character) */
     const char *tt = title && *title ? title : "training curves";
-    double fs = 920.0 / (0.55 * (double)strlen(tt));
+    double fs = 900.0 / (0.66 * (double)strlen(tt));
     fs = fs > 17.0 ? 17.0 : fs < 9.0 ? 9.0 : fs;
     fprintf(f, "<text x=\"480\" y=\"26\" text-anchor=\"middle\" font-size=\"%.1f\" font-weight=\"bold\">", fs);
     esc(f, tt);
@@ -203,7 +204,7 @@ void cli_curves_svg(FILE *f, const char *title, const mqttids_curve *c)
                "<circle cx=\"350\" cy=\"48\" r=\"3.5\" fill=\"%s\"/>"
                "<text x=\"378\" y=\"52\">train</text>\n",
             COL_TRAIN, COL_TRAIN);
-    if (has_val)
+    if (has_val || c->diverged) /* a diverged epoch has no validation figures, the run may have */
         fprintf(f, "<line x1=\"470\" y1=\"48\" x2=\"510\" y2=\"48\" stroke=\"%s\" stroke-width=\"2.5\" stroke-dasharray=\"8,4\"/>"
                    "<rect x=\"486.5\" y=\"44.5\" width=\"7\" height=\"7\" fill=\"white\" stroke=\"%s\" stroke-width=\"2\"/>"
                    "<text x=\"518\" y=\"52\">validation</text>\n",
@@ -212,7 +213,7 @@ void cli_curves_svg(FILE *f, const char *title, const mqttids_curve *c)
         fputs("<text x=\"470\" y=\"52\" fill=\"#555\">(no validation set)</text>\n", f);
     fputs("</g>\n", f);
     if (c->diverged)
-        fprintf(f, "<text x=\"480\" y=\"72\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\" "
+        fprintf(f, "<text x=\"480\" y=\"68\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\" "
                    "fill=\"#b00000\">training diverged (NaN/Inf loss) in epoch %zu</text>\n",
                 c->n);
     if (c->n == 0) {
