@@ -355,7 +355,7 @@ static int tcp_packet(cap_decoder *d, const uint8_t *src, const uint8_t *dst, in
     cap_set(f, MQTTIDS_F_TCP_TIME_DELTA, (uint64_t)delta);
     cap_set(f, MQTTIDS_F_TCP_LEN, seglen);
 
-    if (seglen > 0 && is_mqtt_port(d, sport, dport) && !(ta & (TA_RETRANSMISSION | TA_OUT_OF_ORDER))) {
+    if (seglen > 0 && is_mqtt_port(d, sport, dport) && !(ta & (TA_RETRANSMISSION | TA_OUT_OF_ORDER | TA_KEEP_ALIVE))) {
         if (cap - hlen < seglen)
             pend_drop(&s->d[dir]); /* cut by the snap length: no reassembly possible */
         else

@@ -164,6 +164,14 @@ def build():
         k.send(1, flags=0x10, ack=s1, dt=50)
     k.send(0, f1, seq=s1, dt=1000)
     k.seq[0] = s1 + len(f1) + len(f2)
+    # TCP keep-alives: zero bytes and one byte at the previous sequence number (not
+    # retransmissions, so the one byte goes to MQTT), then a PINGREQ
+    k.send(0, b'', flags=0x10, seq=k.seq[0] - 1, dt=5000)
+    k.send(1, flags=0x10)
+    k.send(0, b'\x00', flags=0x10, seq=k.seq[0] - 1, dt=5000)
+    k.send(1, flags=0x10)
+    k.send(0, msg(0xc0, b''))
+    k.send(1, msg(0xd0, b''))
     # a message whose first byte comes alone (fewer than 2 bytes: one more segment)
     pp = publish('one', b'byte')
     k.send(0, pp[:1])
