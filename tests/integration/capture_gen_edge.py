@@ -99,11 +99,11 @@ class Conn:
         src, dst = (self.c, self.s) if d == 0 else (self.s, self.c)
         return ipv6(src, dst, payload) if self.v6 else ipv4(src, dst, payload)
 
-    def send(self, d, data=b'', flags=0x18, dt=100, seq=None, advance=True, ack=None):
+    def send(self, d, data=b'', flags=0x18, dt=100, seq=None, advance=True, ack=None, win=502):
         sport, dport = (self.cp, self.sp) if d == 0 else (self.sp, self.cp)
         s = self.seq[d] if seq is None else seq
         a = self.seq[1 - d] if ack is None else ack
-        self.cap.add(self.ip(d, tcp(sport, dport, s, a, flags, data)), dt)
+        self.cap.add(self.ip(d, tcp(sport, dport, s, a, flags, data, win)), dt)
         if advance and seq is None:
             self.seq[d] += len(data) + (1 if flags & 0x03 else 0)
         return s
@@ -172,6 +172,19 @@ def build():
     k.send(1, flags=0x10)
     k.send(0, msg(0xc0, b''))
     k.send(1, msg(0xd0, b''))
+    # zero window: the broker advertises window 0, the client probes with one byte (the first
+    # byte of a PUBLISH), the window opens, the rest follows
+    zp = publish('zw', b'probe')
+    k.send(1, flags=0x10, win=0)
+    k.send(0, zp[:1], flags=0x10, dt=3000, advance=False)
+    k.send(1, flags=0x10)
+    k.send(0, zp, dt=100)
+    # a partly overlapping segment: old bytes + new ones (not advancing at its start)
+    ov1 = publish('ov', b'A' * 20); ov2 = publish('ov', b'B')
+    s0 = k.send(0, ov1[:15])
+    k.send(0, ov1[10:] + ov2, seq=s0 + 10, dt=100)
+    k.seq[0] = s0 + len(ov1) + len(ov2)
+    k.send(0, msg(0xc0, b''))
     # a message whose first byte comes alone (fewer than 2 bytes: one more segment)
     pp = publish('one', b'byte')
     k.send(0, pp[:1])
