@@ -126,6 +126,21 @@ rc=0; "$MQTTIDS" stats -q --table mqtt.mqtt_reduced "${args[@]}" >/dev/null 2>"$
 "$MQTTIDS" db load -q --replace --db "$PG_DSN" "${args[@]}" || fail "replace"
 [[ $(pg_sql "SELECT count(*) FROM mqtt.mqtt_reduced") == "$total" ]] || fail "replace count"
 
+# --- a table shaped like the study's own (no row_id, other types, upper-case names) reads the same
+pg_sql "CREATE SCHEMA study;
+        CREATE TABLE study.u AS SELECT * FROM mqtt.mqtt_reduced ORDER BY row_id;
+        ALTER TABLE study.u DROP COLUMN row_id;
+        ALTER TABLE study.u ALTER mqtt_msgtype TYPE integer, ALTER tcp_len TYPE bigint,
+                            ALTER mqtt_len TYPE real, ALTER train_flag TYPE smallint;
+        CREATE TABLE study.t AS SELECT * FROM study.u;
+        ALTER TABLE study.t RENAME tcp_flags TO \"TCP_FLAGS\";
+        ALTER TABLE study.t RENAME mqtt_len TO \"Mqtt_Len\";" >/dev/null || fail "study-shaped tables"
+"$MQTTIDS" stats -q "${args[@]}" >"$W/a.txt"
+"$MQTTIDS" stats -q --db "$PG_DSN" --table study.t >"$W/b.txt" || fail "stats --db on a study-shaped table"
+diff "$W/a.txt" "$W/b.txt" || fail "study-shaped table reads differently"
+"$MQTTIDS" db stats --db "$PG_DSN" --table study.u >"$W/b.txt" || fail "db stats on a study-shaped table"
+diff "$W/a.txt" "$W/b.txt" || fail "db stats on a study-shaped table differs"
+
 # --- tables made ahead from "db schema" take an --append load and read back the same
 "$MQTTIDS" db schema --table 'pre."Made ""here"""' >"$W/schema.sql" || fail "db schema"
 "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$PG_DSN" -f "$W/schema.sql" >/dev/null || fail "running db schema's SQL"
