@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "store/store_int.h"
 #include "util/util_int.h"
@@ -254,7 +255,11 @@ mqttids_err mqttids_store_load_begin(mqttids_store *st, const char *table, mqtti
         char *name, *sql;
         if (ld->replace) {
             char *qs = store__ident(st, ld->q.schema), *qt;
-            snprintf(ld->tmp, sizeof ld->tmp, "mqttids_load_%ld_%u", (long)getpid(), counter++);
+            struct timespec now;
+            clock_gettime(CLOCK_REALTIME, &now);
+            /* unique enough across hosts; a clash only makes CREATE TABLE wait or fail */
+            snprintf(ld->tmp, sizeof ld->tmp, "mqttids_load_%ld_%ld_%u", (long)getpid(), (long)(now.tv_nsec / 1000),
+                     counter++);
             qt = qs ? store__ident(st, ld->tmp) : NULL;
             if (!qt) {
                 PQfreemem(qs);
