@@ -71,7 +71,11 @@ mqttids_err mqttids_dataset_add_column(mqttids_dataset *ds, const char *name, si
 mqttids_err mqttids_dataset_append(mqttids_dataset *ds, const mqttids_record *r,
                                    mqttids_split split, const size_t *extra_cols);
 
-/* Fills r with row i (strings borrowed from ds; extras borrowed, valid until next append). */
+/*
+ * Fills r with the 33 features and the label of row i (strings borrowed from ds, valid until
+ * the next append). Extra columns are not filled (r->n_extra is 0): read them with
+ * mqttids_dataset_col_num.
+ */
 void mqttids_dataset_get(const mqttids_dataset *ds, size_t i, mqttids_record *r /* OUT */);
 
 /*
