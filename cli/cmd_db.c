@@ -67,6 +67,34 @@ static int open_store(const char *conninfo, mqttids_store **st)
     return CLI_EXIT_OK;
 }
 
+/* State of a load that streams rows while the reader reads. */
+typedef struct load_ctx {
+    mqttids_store_loader *ld;   /* owned until commit */
+    mqttids_dataset *ds;        /* borrowed */
+    size_t sent;                /* rows of ds handed to the loader */
+    int tty;
+    int failed;                 /* the loader failed: stop reading */
+} load_ctx;
+
+/* The reader's progress hook: hands the rows appended since the last call to the loader. */
+static int stream_rows(const char *what, uint64_t done, uint64_t total, void *user)
+{
+    load_ctx *c = user;
+    size_t n = mqttids_dataset_nrows(c->ds);
+    if (c->failed)
+        return 1;
+    if (n > c->sent) {
+        if (mqttids_store_load_rows(c->ld, c->ds, c->sent, n - c->sent, NULL, NULL) != MQTTIDS_OK) {
+            c->failed = 1;
+            return 1;
+        }
+        c->sent = n;
+    }
+    if (c->tty && total)
+        cli_progress(what, done, total, NULL);
+    return 0;
+}
+
 static int db_load(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -83,11 +111,13 @@ static int db_load(int argc, char **argv)
     mqttids_store_mode mode = MQTTIDS_STORE_REPLACE;
     mqttids_store *st = NULL;
     mqttids_dataset *ds = NULL;
-    json_object *report = NULL;
+    json_object *report = NULL, *arr = NULL;
     int json = 0, opt, rc, have_db = 0;
-    uint64_t rows = 0;
+    uint64_t rows = 0, total_rejected = 0;
     double t0, t1, t2;
-    char shown[512];
+    char shown[512], *rej_tmp = NULL;
+    FILE *rej = NULL;
+    load_ctx lc = {NULL, NULL, 0, 0, 0};
 
     cli_inputs_init(&in);
     optind = 1;
@@ -134,41 +164,131 @@ static int db_load(int argc, char **argv)
         return cli_usage_error("db load", "--db CONNINFO is required (use --db '' for the PG* environment)");
     if (in.n == 0)
         return cli_usage_error("db load", "no input: give --train PATH, --test PATH or PATH");
-    /* the table keeps mqtt.msg, so the reader must keep it */
-    in.keep_payload = 1;
+
+    if (in.reject_path && in.on_error != MQTTIDS_ON_ERROR_SKIP)
+        return cli_usage_error("db load", "--reject needs --on-error skip");
 
     rc = open_store(conninfo, &st);
     if (rc != CLI_EXIT_OK)
         return rc;
     mqttids_store_mask_conninfo(conninfo, shown, sizeof shown);
-    if (json)
+    if (json) {
         report = json_object_new_object();
-    t0 = now_s();
-    rc = cli_inputs_load(&in, &ds, report);
-    if (rc != CLI_EXIT_OK)
+        arr = json_object_new_array();
+        json_object_object_add(report, "inputs", arr);
+    }
+    ds = mqttids_dataset_new();
+    if (!ds) {
+        cli_err("out of memory");
+        rc = CLI_EXIT_FAIL;
         goto out;
-    t1 = now_s();
-    if (mqttids_store_load(st, table, ds, mode, !cli_quiet && isatty(2) ? cli_progress : NULL, NULL, &rows) !=
-        MQTTIDS_OK) {
-        cli_progress_done();
+    }
+    if (in.reject_path) {
+        size_t n = strlen(in.reject_path) + 32;
+        rej_tmp = malloc(n);
+        if (rej_tmp)
+            snprintf(rej_tmp, n, "%s.tmp.%ld", in.reject_path, (long)getpid());
+        if (!rej_tmp || !(rej = fopen(rej_tmp, "w"))) {
+            cli_err("%s: cannot create reject file", in.reject_path);
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+    }
+    t0 = now_s();
+    if (mqttids_store_load_begin(st, table, mode, &lc.ld) != MQTTIDS_OK) {
         cli_err("db load: %s (nothing was changed)", mqttids_store_errmsg(st));
         rc = CLI_EXIT_FAIL;
         goto out;
     }
+    /* Rows go to the server while the reader parses on: the reader's progress hook
+     * sends what it has appended so far (the loader's thread does the sending). */
+    lc.ds = ds;
+    lc.tty = !cli_quiet && isatty(2);
+    for (int k = 0; k < in.n; k++) {
+        mqttids_read_opts o;
+        mqttids_read_report rep;
+        char errbuf[MQTTIDS_ERRBUF_SIZE];
+        mqttids_read_opts_init(&o);
+        o.split = in.items[k].split;
+        o.on_error = in.on_error;
+        o.reject = rej;
+        o.keep_extra = in.keep_extra;
+        o.keep_payload = 1; /* the table keeps mqtt.msg */
+        o.progress = stream_rows;
+        o.progress_user = &lc;
+        if (mqttids_dataset_read_csv(ds, in.items[k].path, &o, &rep, errbuf) != MQTTIDS_OK) {
+            cli_progress_done();
+            if (lc.failed)
+                cli_err("db load: %s (nothing was changed)", mqttids_store_errmsg(st));
+            else
+                cli_err("%s (nothing was changed)", errbuf);
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        if (stream_rows("read", 0, 0, &lc) != 0) {
+            cli_progress_done();
+            cli_err("db load: %s (nothing was changed)", mqttids_store_errmsg(st));
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        total_rejected += rep.rows_rejected;
+        cli_info("%s (%s): %llu rows read, %llu kept, %llu rejected", in.items[k].path,
+                 in.items[k].split == MQTTIDS_SPLIT_TRAIN ? "train"
+                 : in.items[k].split == MQTTIDS_SPLIT_TEST ? "test" : "untagged",
+                 (unsigned long long)rep.rows_read, (unsigned long long)rep.rows_kept,
+                 (unsigned long long)rep.rows_rejected);
+        if (arr) {
+            json_object *o2 = json_object_new_object();
+            json_object_object_add(o2, "path", json_object_new_string(in.items[k].path));
+            json_object_object_add(o2, "rows_read", json_object_new_int64((int64_t)rep.rows_read));
+            json_object_object_add(o2, "rows_kept", json_object_new_int64((int64_t)rep.rows_kept));
+            json_object_object_add(o2, "rows_rejected", json_object_new_int64((int64_t)rep.rows_rejected));
+            json_object_array_add(arr, o2);
+        }
+    }
+    t1 = now_s();
+    {
+        mqttids_store_loader *ld = lc.ld;
+        lc.ld = NULL;
+        if (mqttids_store_load_commit(ld, &rows) != MQTTIDS_OK) {
+            cli_progress_done();
+            cli_err("db load: %s (nothing was changed)", mqttids_store_errmsg(st));
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+    }
     cli_progress_done();
     t2 = now_s();
-    cli_info("%s %llu rows into %s (%s): read %.2f s, load %.2f s (%.0f rows/s)",
-             mode == MQTTIDS_STORE_APPEND ? "appended" : "loaded", (unsigned long long)rows, table, shown, t1 - t0,
-             t2 - t1, t2 > t1 ? (double)rows / (t2 - t1) : 0.0);
+    if (rej) {
+        FILE *f = rej;
+        rej = NULL;
+        if (fclose(f) != 0 || rename(rej_tmp, in.reject_path) != 0) {
+            /* the rows are committed; only the reject file is missing */
+            cli_err("%s: cannot write reject file", in.reject_path);
+            unlink(rej_tmp);
+            rc = CLI_EXIT_FAIL;
+        } else if (total_rejected) {
+            cli_info("%llu rejected lines written to %s", (unsigned long long)total_rejected, in.reject_path);
+        }
+    }
+    cli_info("%s %llu rows into %s (%s) in %.2f s (%.0f rows/s; the last %.2f s after reading)",
+             mode == MQTTIDS_STORE_APPEND ? "appended" : "loaded", (unsigned long long)rows, table, shown, t2 - t0,
+             t2 > t0 ? (double)rows / (t2 - t0) : 0.0, t2 - t1);
     if (json) {
         json_object_object_add(report, "table", json_object_new_string(table));
         json_object_object_add(report, "mode", json_object_new_string(mode == MQTTIDS_STORE_APPEND ? "append" : "replace"));
         json_object_object_add(report, "rows", json_object_new_int64((int64_t)rows));
-        json_object_object_add(report, "read_seconds", cli_json_double(t1 - t0));
-        json_object_object_add(report, "load_seconds", cli_json_double(t2 - t1));
+        json_object_object_add(report, "rows_rejected", json_object_new_int64((int64_t)total_rejected));
+        json_object_object_add(report, "seconds", cli_json_double(t2 - t0));
         cli_json_print(report);
     }
 out:
+    mqttids_store_load_abort(lc.ld);
+    if (rej) {
+        fclose(rej);
+        unlink(rej_tmp);
+    }
+    free(rej_tmp);
     json_object_put(report);
     mqttids_dataset_free(ds);
     mqttids_store_close(st);

@@ -30,6 +30,7 @@ struct mqttids_store_loader {
     int replace, existed, created, with_row_id;
     int64_t next_id;
     store_cbuf buf;
+    store_sender *sender;        /* owned: feeds the COPY while we encode */
     uint64_t sent;
     uint64_t expect;             /* rows the caller will send, for progress (0: unknown) */
     int in_copy;
@@ -196,7 +197,7 @@ static mqttids_err start_copy(mqttids_store_loader *ld, int freeze)
     PQclear(res);
     ld->in_copy = 1;
     store__cb_header(&ld->buf);
-    return MQTTIDS_OK;
+    return store__sender_start(ld->st, &ld->sender);
 }
 
 mqttids_err mqttids_store_load_begin(mqttids_store *st, const char *table, mqttids_store_mode mode,
@@ -395,7 +396,7 @@ mqttids_err mqttids_store_load_rows(mqttids_store_loader *ld, const mqttids_data
             store__cb_int8(&ld->buf, ld->next_id++);
         ld->sent++;
         if (ld->buf.len >= STORE_COPY_CHUNK || ld->buf.failed) {
-            err = store__cb_send(st, &ld->buf);
+            err = store__sender_push(ld->sender, &ld->buf);
             if (err != MQTTIDS_OK)
                 goto out;
         }
@@ -405,7 +406,7 @@ mqttids_err mqttids_store_load_rows(mqttids_store_loader *ld, const mqttids_data
         }
     }
     if (ld->buf.failed)
-        err = store__cb_send(st, &ld->buf);
+        err = store__sender_push(ld->sender, &ld->buf);
 out:
     for (int f = 0; f < MQTTIDS_NFEAT; f++) {
         free(strs[f]);
@@ -440,7 +441,13 @@ mqttids_err mqttids_store_load_commit(mqttids_store_loader *ld, uint64_t *rows)
         goto fail;
     }
     store__cb_i16(&ld->buf, -1);
-    err = store__cb_send(st, &ld->buf);
+    err = store__sender_push(ld->sender, &ld->buf);
+    {
+        mqttids_err e2 = store__sender_finish(ld->sender);
+        ld->sender = NULL;
+        if (err == MQTTIDS_OK)
+            err = e2;
+    }
     if (err != MQTTIDS_OK)
         goto fail;
     ld->in_copy = 0;
@@ -492,6 +499,8 @@ void mqttids_store_load_abort(mqttids_store_loader *ld)
         return;
     /* keep the first error: the rollback's own failure would only repeat it */
     memcpy(keep, ld->st->errmsg, sizeof keep);
+    store__sender_finish(ld->sender);
+    ld->sender = NULL;
     if (ld->in_copy)
         store__copy_end(ld->st, "load aborted by mqttids", NULL);
     store__rollback(ld->st);

@@ -122,6 +122,17 @@ mqttids_err store__cb_send(mqttids_store *st, store_cbuf *b);
  */
 mqttids_err store__copy_end(mqttids_store *st, const char *errormsg, uint64_t *rows);
 
+/*
+ * COPY sender thread (sender.c): while it runs, only it uses st->conn. push moves b's
+ * bytes to the queue (b is left empty; blocks while the queue is full) and fails with
+ * the sender's error once a send failed; finish waits until everything queued is sent,
+ * stops the thread and frees s (NULL is fine), returning the first send error.
+ */
+typedef struct store_sender store_sender;
+mqttids_err store__sender_start(mqttids_store *st, store_sender **out);
+mqttids_err store__sender_push(store_sender *s, store_cbuf *b);
+mqttids_err store__sender_finish(store_sender *s);
+
 /* Big-endian readers for binary COPY out. */
 static inline uint32_t store__be32(const unsigned char *p)
 {
