@@ -65,9 +65,11 @@ typedef struct cap_dir {
     /* MQTT reassembly: bytes of a message that does not end in the segments seen so far */
     uint8_t *pend;          /* owned */
     size_t pend_len, pend_cap;
+    uint32_t pend_start;    /* seq of the pending message's first byte */
     uint32_t pend_next;     /* seq of the byte that must come next */
     uint32_t pend_end;      /* seq where the pending message ends (0 with pend_more) */
     uint8_t pend_on, pend_more; /* pend_more: length unknown yet (one more segment) */
+    uint8_t pend_hole;      /* started in a snap-truncated segment: never completes */
 } cap_dir;
 
 typedef struct cap_stream {
@@ -130,6 +132,8 @@ int capture__decode_packet(cap_decoder *d, int dlt, const uint8_t *pkt, size_t c
  * d->f, stopping where tshark would raise an exception. s gives/keeps the protocol level.
  */
 void capture__mqtt_pdu(cap_fields *f, cap_stream *s, const uint8_t *p, size_t len);
+/* The same for a message of replen bytes of which only caplen were captured (snap length). */
+void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_t replen, size_t caplen);
 /*
  * tshark's get_mqtt_pdu_len: total length of the message starting at p (avail bytes),
  * 0 when the length field runs past the data (tshark: exception, stop).

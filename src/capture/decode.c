@@ -20,6 +20,7 @@
 #define TA_OUT_OF_ORDER 0x02
 #define TA_KEEP_ALIVE 0x04
 #define TA_ZERO_WINDOW_PROBE 0x08
+#define TA_SPURIOUS 0x10
 
 static inline int32_t seqdiff(uint32_t a, uint32_t b)
 {
@@ -73,6 +74,7 @@ static void pend_drop(cap_dir *D)
 {
     D->pend_on = 0;
     D->pend_more = 0;
+    D->pend_hole = 0;
     D->pend_len = 0;
 }
 
@@ -140,6 +142,7 @@ static void pdu_loop(cap_decoder *d, cap_stream *s, cap_dir *D, const uint8_t *b
             if (pend_store(d, D, buf + off, rem, 0) == 0) {
                 D->pend_on = 1;
                 D->pend_more = 1;
+                D->pend_start = seq + (uint32_t)off;
                 D->pend_next = seq + (uint32_t)n;
             }
             return;
@@ -151,6 +154,7 @@ static void pdu_loop(cap_decoder *d, cap_stream *s, cap_dir *D, const uint8_t *b
             if (pend_store(d, D, buf + off, rem, 0) == 0) {
                 D->pend_on = 1;
                 D->pend_more = 0;
+                D->pend_start = seq + (uint32_t)off;
                 D->pend_next = seq + (uint32_t)n;
                 D->pend_end = seq + (uint32_t)off + (uint32_t)plen;
             }
@@ -161,43 +165,84 @@ static void pdu_loop(cap_decoder *d, cap_stream *s, cap_dir *D, const uint8_t *b
     }
 }
 
+/*
+ * A segment cut by the snap length (captured < on the wire): tshark dissects the captured
+ * bytes from the segment's start (even inside a pending message), message after message,
+ * each one up to the captured end (a read past it ends the segment). A message that goes on
+ * past the segment's end starts a reassembly with a hole (see pend_hole).
+ */
+static void pdu_loop_cut(cap_decoder *d, cap_stream *s, cap_dir *D, const uint8_t *buf, size_t caplen,
+                         size_t replen, uint32_t seq)
+{
+    size_t off = 0;
+    while (off < replen) {
+        uint64_t plen;
+        if (replen - off < 2 || off + 2 > caplen)
+            return;
+        plen = capture__mqtt_pdu_len(buf + off, caplen - off);
+        if (plen < 2)
+            return;
+        if (plen > replen - off) {
+            /* the message goes on in later segments: tshark starts a reassembly that the
+               missing bytes never let complete (later segments up to its end show no MQTT);
+               at the segment's start it also shows the captured part ("unreassembled") */
+            if (off == 0)
+                capture__mqtt_pdu_cut(&d->f, s, buf, (size_t)plen, caplen);
+            pend_drop(D);
+            D->pend_on = 1;
+            D->pend_hole = 1;
+            D->pend_start = seq + (uint32_t)off;
+            D->pend_next = seq + (uint32_t)replen;
+            D->pend_end = seq + (uint32_t)off + (uint32_t)plen;
+            return;
+        }
+        /* whole, cut by the snap length, or (at offset 0) "unreassembled": up to the cut */
+        capture__mqtt_pdu_cut(&d->f, s, buf + off, (size_t)plen, caplen - off);
+        if (plen > caplen - off)
+            return;
+        off += (size_t)plen;
+    }
+}
+
 static void mqtt_segment(cap_decoder *d, cap_stream *s, cap_dir *D, const uint8_t *p, size_t n, uint32_t seq)
 {
-    if (D->pend_on) {
-        uint32_t start = D->pend_next - (uint32_t)D->pend_len;
+    if (D->pend_on && D->pend_more) {
         if (seq == D->pend_next) {
-            if (D->pend_more) {
-                uint8_t *tmp;
-                size_t tlen, tcap;
-                if (pend_store(d, D, p, n, D->pend_len) < 0)
-                    return;
-                /* reassembled data = kept bytes + this whole segment, dissected afresh
-                   (the buffer is taken out: the loop may start a new pending message) */
-                tmp = D->pend;
-                tlen = D->pend_len;
-                tcap = D->pend_cap;
-                D->pend = NULL;
-                D->pend_cap = 0;
-                pend_drop(D);
-                pdu_loop(d, s, D, tmp, tlen, start);
-                if (!D->pend) {
-                    D->pend = tmp;
-                    D->pend_cap = tcap;
-                } else {
-                    free(tmp);
-                    d->table.pend_bytes -= tcap;
-                }
-                pend_trim(d, D);
+            uint8_t *tmp;
+            size_t tlen, tcap;
+            uint32_t start = D->pend_start;
+            if (pend_store(d, D, p, n, D->pend_len) < 0)
                 return;
+            /* reassembled data = kept bytes + this whole segment, dissected afresh
+               (the buffer is taken out: the loop may start a new pending message) */
+            tmp = D->pend;
+            tlen = D->pend_len;
+            tcap = D->pend_cap;
+            D->pend = NULL;
+            D->pend_cap = 0;
+            pend_drop(D);
+            pdu_loop(d, s, D, tmp, tlen, start);
+            if (!D->pend) {
+                D->pend = tmp;
+                D->pend_cap = tcap;
+            } else {
+                free(tmp);
+                d->table.pend_bytes -= tcap;
             }
-            if (seqdiff(seq + (uint32_t)n, D->pend_end) < 0) {
+            pend_trim(d, D);
+            return;
+        }
+        pend_drop(D);
+    } else if (D->pend_on) {
+        uint32_t start = D->pend_start, end = D->pend_end;
+        if (seq == D->pend_next && !D->pend_hole) {
+            if (seqdiff(seq + (uint32_t)n, end) < 0) {
                 /* still incomplete: a middle segment shows no MQTT fields */
                 if (pend_store(d, D, p, n, D->pend_len) == 0)
                     D->pend_next = seq + (uint32_t)n;
-                return;
             } else {
-                size_t take = (size_t)(D->pend_end - seq);
-                size_t pdu = (size_t)(D->pend_end - start);
+                size_t take = (size_t)(end - seq);
+                size_t pdu = (size_t)(end - start);
                 if (pend_store(d, D, p, take, D->pend_len) < 0)
                     return;
                 pend_drop(D);
@@ -205,16 +250,23 @@ static void mqtt_segment(cap_decoder *d, cap_stream *s, cap_dir *D, const uint8_
                 if (take < n)
                     pdu_loop(d, s, D, p + take, n - take, seq + (uint32_t)take);
                 pend_trim(d, D);
-                return;
             }
+            return;
         }
-        /* not the expected next byte: the message has a hole and never completes */
-        if (!D->pend_more && seqdiff(seq, start) > 0 && seqdiff(seq, D->pend_end) < 0) {
-            uint32_t end = D->pend_end;
-            pend_drop(D);
+        if (seqdiff(seq, start) > 0 && seqdiff(seq, end) < 0) {
+            /* inside the pending message but not where the next byte should be: tshark keeps
+               the reassembly, which with a hole never completes; segments inside its range
+               show nothing, and what follows its end is dissected afresh */
+            D->pend_hole = 1;
+            D->pend_len = 0;
+            if (seqdiff(seq + (uint32_t)n, D->pend_next) > 0)
+                D->pend_next = seq + (uint32_t)n;
             if (seqdiff(seq + (uint32_t)n, end) > 0) {
                 size_t skip = (size_t)(end - seq);
+                pend_drop(D);
                 pdu_loop(d, s, D, p + skip, n - skip, end);
+            } else if (seq + (uint32_t)n == end) {
+                pend_drop(D);
             }
             return;
         }
@@ -261,8 +313,7 @@ static int analyze(cap_stream *s, int dir, uint32_t seq, uint32_t ack, uint32_t 
         if (seglen > 1 && F->nextseq_set && F->nextseq - 1 == seq)
             not_adv = 0;
         if (seglen > 0 && R->lastack && seqdiff(seq + seglen, R->lastack) <= 0) {
-            /* spurious retransmission: tshark 4.0 does not dissect it either */
-            ta |= TA_RETRANSMISSION;
+            ta |= TA_SPURIOUS; /* all its data ACKed already */
         } else if (not_adv && R->dupacknum >= 2 && R->lastack == seq && now - R->lastack_ns < 20000000) {
             /* fast retransmission: still dissected */
         } else {
@@ -304,17 +355,33 @@ static int tcp_packet(cap_decoder *d, const uint8_t *src, const uint8_t *dst, in
     int64_t delta;
     cap_fields *f = &d->f;
 
-    if (cap < 20 || reported < 20)
+    if (reported < 20)
         return 0;
+    if (cap < 14) {
+        /* TCP header cut before the flags: tshark still prints the frame, every feature missing */
+        f->set = 0;
+        if (flow) {
+            memset(flow, 0, sizeof *flow);
+            flow->ip_version = v6 ? 6 : 4;
+            memcpy(flow->src, src, alen);
+            memcpy(flow->dst, dst, alen);
+            flow->stream = UINT64_MAX;
+            if (cap >= 4) {
+                flow->sport = rd16(t);
+                flow->dport = rd16(t + 2);
+            }
+        }
+        return 1;
+    }
     hlen = (size_t)(t[12] >> 4) * 4;
-    if (hlen < 20 || hlen > reported || hlen > cap)
+    if (hlen < 20 || hlen > reported)
         return 0;
     sport = rd16(t);
     dport = rd16(t + 2);
     seq = rd32(t + 4);
     ack = rd32(t + 8);
     flags = rd16(t + 12) & 0x0fff;
-    window = rd16(t + 14);
+    window = cap >= 16 ? rd16(t + 14) : 0;
     seglen = (uint32_t)(reported - hlen);
 
     memset(&key, 0, sizeof key);
@@ -333,6 +400,17 @@ static int tcp_packet(cap_decoder *d, const uint8_t *src, const uint8_t *dst, in
     s = capture__table_get(&d->table, &key, ts, &created);
     if (!s)
         return -1;
+    if (cap < hlen) {
+        /* TCP header cut by the snap length: tshark shows tcp.flags and tcp.len, then stops
+           (no timestamps, no analysis, no MQTT); the stream exists from here on */
+        if (created)
+            s->last_ns = ts;
+        f->set = 0;
+        cap_set(f, MQTTIDS_F_TCP_FLAGS, flags);
+        cap_set(f, MQTTIDS_F_TCP_LEN, seglen);
+        f->v[MQTTIDS_F_TCP_TIME_DELTA] = 0;
+        goto out_flow;
+    }
     if (!created && (flags & (TH_SYN | TH_ACK)) == TH_SYN && s->d[dir].base_set && seq != s->d[dir].base_seq) {
         /* a new SYN on the ports of an earlier connection: tshark starts a new stream */
         capture__stream_reset(&d->table, s);
@@ -355,15 +433,18 @@ static int tcp_packet(cap_decoder *d, const uint8_t *src, const uint8_t *dst, in
     cap_set(f, MQTTIDS_F_TCP_TIME_DELTA, (uint64_t)delta);
     cap_set(f, MQTTIDS_F_TCP_LEN, seglen);
 
-    if (seglen > 0 && is_mqtt_port(d, sport, dport) && !(ta & (TA_RETRANSMISSION | TA_OUT_OF_ORDER | TA_KEEP_ALIVE))) {
+    /* retransmissions and out-of-order segments never reach MQTT; keep-alives and spurious
+       retransmissions do not reach it through reassembly, only when cut by the snap length */
+    if (seglen > 0 && is_mqtt_port(d, sport, dport) && !(ta & (TA_RETRANSMISSION | TA_OUT_OF_ORDER))) {
         if (cap - hlen < seglen)
-            pend_drop(&s->d[dir]); /* cut by the snap length: no reassembly possible */
-        else
+            pdu_loop_cut(d, s, &s->d[dir], t + hlen, cap - hlen, seglen, seq); /* cut by the snap length */
+        else if (!(ta & (TA_KEEP_ALIVE | TA_SPURIOUS)))
             mqtt_segment(d, s, &s->d[dir], t + hlen, seglen, seq);
     }
     if (f->set >> MQTTIDS_F_CONACK_FLAGS)
         d->mqtt_rows++;
 
+out_flow:
     if (flow) {
         flow->stream = s->index;
         flow->ip_version = v6 ? 6 : 4;

@@ -241,6 +241,13 @@ static uint16_t u16(const uint8_t *p)
 
 void capture__mqtt_pdu(cap_fields *f, cap_stream *s, const uint8_t *p, size_t len)
 {
+    capture__mqtt_pdu_cut(f, s, p, len, len);
+}
+
+void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_t replen, size_t caplen)
+{
+    /* reads stop at the message's end or at the end of the captured bytes, whichever is first */
+    size_t len = caplen < replen ? caplen : replen;
     uint8_t hdr, type, ver = s->mqtt_version;
     uint64_t msg_len;
     unsigned used;
@@ -370,8 +377,8 @@ void capture__mqtt_pdu(cap_fields *f, cap_stream *s, const uint8_t *p, size_t le
                 return;
             off += (size_t)adv;
         }
-        if (off > len)
-            return; /* negative payload length: exception */
+        if (off > replen || replen > len)
+            return; /* negative payload length, or payload cut by the snap length: exception */
         if (!cap_has(f, MQTTIDS_F_MSG) && capture__text_set_hex(&f->msg, p + off, len - off, TEXT_MAX) == 0)
             cap_set(f, MQTTIDS_F_MSG, 0);
         break;
@@ -386,7 +393,7 @@ void capture__mqtt_pdu(cap_fields *f, cap_stream *s, const uint8_t *p, size_t le
                 return;
             off += (size_t)adv;
         }
-        while (off < len) {
+        while (off < replen) {
             size_t n;
             NEED(2);
             n = u16(p + off);
@@ -412,7 +419,7 @@ void capture__mqtt_pdu(cap_fields *f, cap_stream *s, const uint8_t *p, size_t le
                 return;
             off += (size_t)adv;
         }
-        if (off < len && (ver == 3 || ver == 4))
+        if (off < replen && off < len && (ver == 3 || ver == 4))
             cap_set(f, MQTTIDS_F_SUBACK_QOS, p[off]);
         break;
     }

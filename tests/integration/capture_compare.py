@@ -2,8 +2,11 @@
 """capture_compare.py MINE.csv REF.csv NAME: prints the match rate per file and the first
 differing rows field by field; exit 1 unless every row is equal on all 33 fields + target."""
 import sys, csv
-a = open(sys.argv[1], newline='').read().splitlines()
-b = open(sys.argv[2], newline='').read().splitlines()
+# rows end with \n only (text fields may hold \x0b, \x1c, ... that splitlines() would split on)
+a = open(sys.argv[1], newline='').read().split('\n')
+b = open(sys.argv[2], newline='').read().split('\n')
+a = a[:-1] if a and a[-1] == '' else a
+b = b[:-1] if b and b[-1] == '' else b
 name = sys.argv[3] if len(sys.argv) > 3 else sys.argv[1]
 hdr = b[0].split(',') if b else []
 n = max(len(a), len(b)) - 1

@@ -4,7 +4,8 @@
 usage: capture_gen_edge.py OUTDIR
 Writes OUTDIR/edge_eth.pcap (Ethernet, IPv4 + IPv6, every case below), edge_sll.pcap (Linux
 cooked), edge_sll2.pcap (SLL2), edge_raw.pcap (raw IP), edge_vlan.pcap (802.1Q), edge_null.pcap
-(BSD loopback), edge_eth.pcapng (pcapng, ns stamps), edge_numeric.pcap (column types).
+(BSD loopback), edge_eth.pcapng (pcapng, ns stamps), edge_numeric.pcap (column types),
+edge_snap{66,100,300}.pcap (Ethernet cut by a snap length).
 The expected rows are NOT made here: the test runs tshark + emulate_mqttset.py on the files.
 
 Cases: handshake; CONNECT 3.1.1 with will/user/password; CONNACK; a PUBLISH split over three
@@ -272,12 +273,13 @@ def build_numeric():
     k.send(0, publish('7', b'', qos=0))
     return cap
 
-def write_pcap(path, linktype, pkts, wrap):
+def write_pcap(path, linktype, pkts, wrap, snap=262144):
     with open(path, 'wb') as f:
-        f.write(struct.pack('<IHHiIII', 0xa1b23c4d, 2, 4, 0, 0, 262144, linktype))
+        f.write(struct.pack('<IHHiIII', 0xa1b23c4d, 2, 4, 0, 0, snap, linktype))
         for ts, p in pkts:
             d = wrap(p)
-            f.write(struct.pack('<IIII', ts // 10**9, ts % 10**9, len(d), len(d)) + d)
+            c = d[:snap]  # cut by the snap length: captured < on the wire
+            f.write(struct.pack('<IIII', ts // 10**9, ts % 10**9, len(c), len(d)) + c)
 
 def write_pcapng(path, linktype, pkts, wrap):
     def block(t, body):
@@ -322,5 +324,8 @@ def main():
     write_pcap(os.path.join(out, 'edge_null.pcap'), 0, pk, bsdloop)
     write_pcapng(os.path.join(out, 'edge_eth.pcapng'), 1, pk, eth)
     write_pcap(os.path.join(out, 'edge_numeric.pcap'), 1, build_numeric().pkts, eth)
+    # snap lengths: IPv6 TCP headers cut (66), payloads cut (100, 300)
+    for snap in (66, 100, 300):
+        write_pcap(os.path.join(out, 'edge_snap%d.pcap' % snap), 1, pk, eth, snap)
 
 main()
