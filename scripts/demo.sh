@@ -19,7 +19,7 @@ if [[ -d "$SHARED/derived_from_pcap" ]]; then
     args+=(--train "$TMP/$b.train.csv" --test "$TMP/$b.test.csv")
   done
   if "$MQTTIDS" experiment --help >/dev/null 2>&1; then
-    "$MQTTIDS" experiment "${args[@]}"
+    "$MQTTIDS" experiment --nn "${args[@]}"
   else
     "$MQTTIDS" stats "${args[@]}"
   fi
