@@ -23,7 +23,7 @@ static void help(void)
            "                      the CSV then needs -o\n"
            "  -q, --quiet         no progress or info lines\n"
            "  -h, --help          this help\n"
-           "PostgreSQL sink (issue 6):\n"
+           "PostgreSQL sink:\n"
            "      --pred-table NAME  also write (model id, row, class, probability) rows to this\n"
            "                      [schema.]table of the --db database, in one transaction; the CSV\n"
            "                      is then written only with -o. With file inputs and no --table,\n"
