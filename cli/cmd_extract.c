@@ -25,6 +25,9 @@ static void help(void)
            "      --port N           TCP port decoded as MQTT (repeatable; default 1883)\n"
            "      --filter BPF       only packets matching this filter\n"
            "      --max-streams N    stream table cap (default 1048576)\n"
+           "      --context          append the flow-context columns ctx.* after the 33 features\n"
+           "                         (causal, per TCP stream / MQTT session / source host;\n"
+           "                         docs/internals/context.md)\n"
            "      --json             print a summary as JSON on stdout (needs -o FILE)\n"
            "  -q, --quiet            no summary line on stderr\n"
            "  -h, --help             this help\n");
@@ -61,6 +64,7 @@ int cmd_extract(int argc, char **argv)
         {"filter", required_argument, NULL, 'F'},
         {"max-streams", required_argument, NULL, 'M'},
         {"json", no_argument, NULL, 'J'},
+        {"context", no_argument, NULL, 'C'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -112,6 +116,9 @@ int cmd_extract(int argc, char **argv)
         }
         case 'J':
             json = 1;
+            break;
+        case 'C':
+            o.context = 1;
             break;
         case 'q':
             cli_quiet = 1;

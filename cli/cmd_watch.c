@@ -26,7 +26,9 @@ static void help(void)
            "alert: timestamp, flow_id, event_type \"alert\", src_ip/src_port/dest_ip/dest_port,\n"
            "proto, alert {signature, category (the class), severity}, probability, model.\n"
            "Per-second counters (packets, alerts per class, drops) go to stderr on a terminal or\n"
-           "with --stats; SIGINT/SIGTERM stop cleanly with a summary.\n\n"
+           "with --stats; SIGINT/SIGTERM stop cleanly with a summary. A model trained with\n"
+           "flow-context columns (ctx.*, `extract --context`) gets them computed live, with the\n"
+           "same bounded stream and source tables.\n\n"
            "Options:\n"
            "  -i, --interface IFACE  capture live on IFACE (needs root or CAP_NET_RAW)\n"
            "  -r, --read FILE        replay a pcap/pcapng file through the same path\n"
@@ -187,6 +189,8 @@ int cmd_watch(int argc, char **argv)
     char line[2048];
     struct sigaction sa;
     double idle = -1;
+    size_t n_extra = 0, *extra_idx = NULL;
+    double *extra_val = NULL;
 
     mqttids_capture_opts_init(&o);
     memset(per_class, 0, sizeof per_class);
@@ -242,11 +246,29 @@ int cmd_watch(int argc, char **argv)
         cli_err("%s", errbuf);
         return CLI_EXIT_FAIL;
     }
-    if (mqttids_model_n_extra(model) > 0) {
-        cli_err("%s: the model needs %zu extra input columns (e.g. %s) that live capture does not make yet",
-                model_path, mqttids_model_n_extra(model), mqttids_model_extra_name(model, 0));
-        mqttids_model_free(model);
-        return CLI_EXIT_FAIL;
+    /* flow context: a model trained with ctx.* columns gets them computed live (context.c) */
+    n_extra = mqttids_model_n_extra(model);
+    if (n_extra > 0) {
+        extra_idx = calloc(n_extra, sizeof *extra_idx);
+        extra_val = calloc(n_extra, sizeof *extra_val);
+        if (!extra_idx || !extra_val) {
+            cli_err("out of memory");
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        for (size_t k = 0; k < n_extra; k++) {
+            const char *nm = mqttids_model_extra_name(model, k);
+            size_t j = 0;
+            while (j < mqttids_capture_ctx_count() && strcmp(mqttids_capture_ctx_name(j), nm) != 0)
+                j++;
+            if (j == mqttids_capture_ctx_count()) {
+                cli_err("%s: the model needs the input column '%s', which capture does not make", model_path, nm);
+                rc = CLI_EXIT_FAIL;
+                goto out;
+            }
+            extra_idx[k] = j;
+        }
+        o.context = 1;
     }
     nclasses = mqttids_model_nclasses(model);
     proba = calloc((size_t)(nclasses > 0 ? nclasses : 1), sizeof *proba);
@@ -306,6 +328,13 @@ int cmd_watch(int argc, char **argv)
             break;
         if (st == MQTTIDS_CAPTURE_ROW) {
             rows++;
+            if (n_extra > 0) {
+                const double *cv = mqttids_capture_ctx_values(cap);
+                for (size_t k = 0; k < n_extra; k++)
+                    extra_val[k] = cv ? cv[extra_idx[k]] : 0;
+                rec.n_extra = n_extra;
+                rec.extra = extra_val;
+            }
             if (mqttids_model_predict_record(model, &rec, &cls, proba) != MQTTIDS_OK || cls < 0 || cls >= nclasses) {
                 cli_err("frame %llu: the model could not classify the row", (unsigned long long)fl.frame);
                 rc = CLI_EXIT_FAIL;
@@ -401,5 +430,7 @@ out:
     mqttids_capture_close(cap);
     mqttids_model_free(model);
     free(proba);
+    free(extra_idx);
+    free(extra_val);
     return rc;
 }

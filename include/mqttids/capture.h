@@ -9,7 +9,10 @@
  * MQTT field holds its FIRST occurrence in the packet; an MQTT message split over segments
  * shows on the segment that completes it. The exact rules: docs/internals/capture.md.
  *
- * Not here: flow-context features (later issue), models (model.h), sinks.
+ * Flow context (opts.context): named ctx.* columns computed causally from the packet's TCP
+ * stream, MQTT session and source host (docs/internals/context.md); never identities.
+ *
+ * Not here: models (model.h), sinks.
  * Without libpcap (MQTTIDS_WITH_PCAP off) the open functions return MQTTIDS_ERR_UNSUPPORTED.
  */
 #ifndef MQTTIDS_CAPTURE_H
@@ -40,6 +43,8 @@ typedef struct mqttids_capture_opts {
     double idle_timeout_s;     /* drop streams idle this long (0: never; default 0 files, 600 live) */
     size_t max_pdu;            /* largest MQTT message reassembled, bytes (default 16 MiB) */
     size_t max_reassembly;     /* all streams' reassembly buffers together (default 256 MiB) */
+    int context;               /* 1: also compute the flow-context columns ctx.* (default 0) */
+    size_t max_sources;        /* context: source-host table cap (default 65536) */
 } mqttids_capture_opts;
 
 /* Fills o with the defaults above (files; the live defaults apply when opening live). */
@@ -105,6 +110,17 @@ mqttids_err mqttids_capture_next(mqttids_capture *cap,
 /* Asks a running mqttids_capture_next to return END soon. Async-signal-safe. */
 void mqttids_capture_breakloop(mqttids_capture *cap);
 
+/* Number of flow-context columns (the ctx.* columns, same on every capture). */
+size_t mqttids_capture_ctx_count(void);
+/* Name of context column k ("ctx.stream_pkts_up", ...), NULL when k is out of range. Static. */
+const char *mqttids_capture_ctx_name(size_t k);
+/*
+ * The context values of the row mqttids_capture_next returned last (mqttids_capture_ctx_count
+ * of them, in name order), borrowed, valid until the next call; NULL when the capture was
+ * opened without opts.context.
+ */
+const double *mqttids_capture_ctx_values(const mqttids_capture *cap);
+
 /* Counters of a capture. */
 typedef struct mqttids_capture_stats {
     uint64_t packets;       /* packets read */
@@ -146,6 +162,7 @@ mqttids_err mqttids_capture_read_dataset(mqttids_dataset *ds, const char *path,
  * values are integers and never missing is written as integers, other numeric columns
  * as Python floats, missing text as "0", an all-missing column as "0.0"), hex as 0x%08x.
  * label: class name written in the target column (NULL: no target column).
+ * With o->context the ctx.* columns follow the 33 features (before target), as Python floats.
  * out must be seekable when the file's column types differ from the common case (the
  * rows are then written a second time); pass a regular file. rows (may be NULL) gets the
  * row count. progress (may be NULL) is called with packets done.

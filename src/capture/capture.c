@@ -13,6 +13,7 @@
 #include <string.h>
 #include "mqttids/config.h"
 #include "capture/capture_int.h"
+#include "capture/context_int.h"
 #include "util/util_int.h"
 #if MQTTIDS_WITH_PCAP
 #include <pcap/pcap.h>
@@ -73,6 +74,8 @@ void mqttids_capture_close(mqttids_capture *cap)
     if (cap->p)
         pcap_close(cap->p);
 #endif
+    context__free(cap->dec.ctx); /* flow context (context.c) */
+    cap->dec.ctx = NULL;
     capture__decoder_free(&cap->dec);
     free(cap->name);
     free(cap);
@@ -83,7 +86,8 @@ static mqttids_err new_cap(const char *name, const mqttids_capture_opts *o, mqtt
 {
     mqttids_capture *cap = calloc(1, sizeof *cap);
     *out = NULL;
-    if (!cap || !(cap->name = strdup(name)) || capture__decoder_init(&cap->dec, o) != 0) {
+    if (!cap || !(cap->name = strdup(name)) || capture__decoder_init(&cap->dec, o) != 0 ||
+        (o->context && !(cap->dec.ctx = context__new(o->max_sources, 0)))) {
         mqttids_capture_close(cap);
         return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", name);
     }
@@ -406,6 +410,21 @@ mqttids_err capture__next_fields(mqttids_capture *cap, mqttids_flow *flow, mqtti
 const cap_fields *capture__fields(const mqttids_capture *cap)
 {
     return &cap->dec.f;
+}
+
+size_t mqttids_capture_ctx_count(void)
+{
+    return CTX_N;
+}
+
+const char *mqttids_capture_ctx_name(size_t k)
+{
+    return k < CTX_N ? context__name((int)k) : NULL;
+}
+
+const double *mqttids_capture_ctx_values(const mqttids_capture *cap)
+{
+    return cap && cap->dec.ctx ? cap->dec.ctx->out : NULL;
 }
 
 mqttids_err mqttids_capture_next(mqttids_capture *cap, mqttids_record *rec, mqttids_flow *flow,

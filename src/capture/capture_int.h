@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "mqttids/capture.h"
+#include "capture/context_int.h"
 
 /* ---------------------------------------------------------------------------------- */
 /* Fields of one row, as tshark prints them (before the MQTTset formatting).          */
@@ -82,6 +83,7 @@ typedef struct cap_stream {
     uint8_t syn_from_a;     /* the SYN came from key.a */
     cap_dir d[2];           /* [0]: from key.a to key.b, [1]: the other way */
     /* extension: flow-context state goes here (later issue) */
+    cap_ctx_stream ctx;     /* flow-context counters (context.c; zero when context is off) */
     struct cap_stream *hnext;            /* hash chain */
     struct cap_stream *lru_prev, *lru_next; /* least recently seen first */
 } cap_stream;
@@ -115,6 +117,7 @@ typedef struct cap_decoder {
     size_t max_pdu;
     cap_fields f;           /* the current row */
     uint64_t mqtt_rows;
+    cap_ctx *ctx;           /* flow context (context.c), NULL when off; owned by capture.c */
 } cap_decoder;
 
 int capture__decoder_init(cap_decoder *d, const mqttids_capture_opts *o);

@@ -255,10 +255,10 @@ static int ob_reserve(out_buf *b, size_t extra)
 }
 
 static void write_row(out_buf *b, const cap_fields *f, const uint8_t *kinds, const char *label, size_t label_len,
-                      col_stat *st)
+                      col_stat *st, const double *ctx)
 {
     static const char hx[] = "0123456789abcdef";
-    size_t need = 64 * MQTTIDS_NFEAT + label_len + 16;
+    size_t need = 64 * MQTTIDS_NFEAT + label_len + 16 + (ctx ? 40 * mqttids_capture_ctx_count() : 0);
     char *w;
     need += 2 * (f->msg.len + f->protoname.len + f->willmsg.len + f->willtopic.len);
     if (ob_reserve(b, need) < 0)
@@ -336,6 +336,11 @@ static void write_row(out_buf *b, const cap_fields *f, const uint8_t *kinds, con
                 w += u64_dec(w, f->v[c]);
         }
     }
+    if (ctx) /* flow context (context.c): after the 33 features, before target */
+        for (size_t k = 0; k < mqttids_capture_ctx_count(); k++) {
+            *w++ = ',';
+            w += mqttids_format_double(w, 40, ctx[k]);
+        }
     if (label) {
         *w++ = ',';
         w = put_csv_text(w, label, label_len);
@@ -360,6 +365,12 @@ static mqttids_err one_pass(const char *path, const mqttids_capture_opts *o, out
             break;
         b->len += (size_t)snprintf(b->p + b->len, 64, "%s%s", c ? "," : "", mqttids_feat_name(c));
     }
+    if (o && o->context)
+        for (size_t k = 0; k < mqttids_capture_ctx_count(); k++) {
+            if (ob_reserve(b, 64) < 0)
+                break;
+            b->len += (size_t)snprintf(b->p + b->len, 64, ",%s", mqttids_capture_ctx_name(k));
+        }
     if (label) {
         ob_reserve(b, 16);
         memcpy(b->p + b->len, ",target\n", 8);
@@ -373,7 +384,7 @@ static mqttids_err one_pass(const char *path, const mqttids_capture_opts *o, out
         err = capture__next_fields(cap, NULL, &stt, errbuf);
         if (err != MQTTIDS_OK || stt != MQTTIDS_CAPTURE_ROW)
             break;
-        write_row(b, capture__fields(cap), kinds, label, label_len, st);
+        write_row(b, capture__fields(cap), kinds, label, label_len, st, mqttids_capture_ctx_values(cap));
         n++;
         if (progress && (n & 0xffff) == 0 && progress("packets", n, 0, pu)) {
             err = util__fail(errbuf, MQTTIDS_ERR_INTERRUPTED, "%s: stopped after %llu rows", path,

@@ -1,0 +1,296 @@
+/*
+ * context.c: flow-context features (ctx.* columns, docs/internals/context.md): per-stream
+ * / per-MQTT-session counters kept in cap_stream, and the per-source-host table with
+ * exponentially decayed event rates (bounded: size cap with LRU eviction, idle expiry).
+ * Causal: every value depends on the packets up to and including the current one.
+ * Not here: the packet decoding (decode.c) and the CSV writing (mqttset.c).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "capture/capture_int.h"
+#include "capture/context_int.h"
+
+static const char *const names[CTX_N] = {
+    "ctx.stream_pkts_up",   "ctx.stream_pkts_down", "ctx.stream_bytes_up",   "ctx.stream_bytes_down",
+    "ctx.stream_age",       "ctx.stream_pkt_rate",  "ctx.stream_iat_mean",   "ctx.stream_iat_std",
+    "ctx.stream_syn_seen",  "ctx.stream_fin_rst",   "ctx.mqtt_connect",      "ctx.mqtt_connack",
+    "ctx.mqtt_publish",     "ctx.mqtt_pubacks",     "ctx.mqtt_subscribe",    "ctx.mqtt_suback",
+    "ctx.mqtt_ping",        "ctx.mqtt_disconnect",  "ctx.mqtt_nonmqtt_data", "ctx.session_kalive",
+    "ctx.session_conflags", "ctx.session_version",  "ctx.session_connack",   "ctx.session_connack_fail",
+    "ctx.pub_size_mean",    "ctx.pub_size_max",     "ctx.src_conn_rate",     "ctx.src_connect_rate",
+    "ctx.src_fail_rate",    "ctx.src_pkt_rate",     "ctx.src_conn_rate_long", "ctx.src_connect_rate_long",
+};
+
+const char *context__name(int k)
+{
+    return k >= 0 && k < CTX_N ? names[k] : NULL;
+}
+
+cap_ctx *context__new(size_t max_sources, double idle_s)
+{
+    cap_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->max = max_sources ? max_sources : 65536;
+    c->idle_ns = (int64_t)((idle_s > 0 ? idle_s : 1800.0) * 1e9);
+    c->nbuckets = 256;
+    c->buckets = calloc(c->nbuckets, sizeof *c->buckets);
+    if (!c->buckets) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void context__free(cap_ctx *c)
+{
+    cap_ctx_src *s;
+    if (!c)
+        return;
+    s = c->lru_head;
+    while (s) {
+        cap_ctx_src *n = s->lru_next;
+        free(s);
+        s = n;
+    }
+    free(c->buckets);
+    free(c);
+}
+
+static uint64_t addr_hash(const uint8_t *a, int v6)
+{
+    uint64_t w[2], h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)v6;
+    memcpy(w, a, 16);
+    for (int i = 0; i < 2; i++) {
+        h ^= w[i];
+        h *= 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    return h ^ (h >> 29);
+}
+
+static void lru_unlink(cap_ctx *c, cap_ctx_src *s)
+{
+    if (s->lru_prev)
+        s->lru_prev->lru_next = s->lru_next;
+    else
+        c->lru_head = s->lru_next;
+    if (s->lru_next)
+        s->lru_next->lru_prev = s->lru_prev;
+    else
+        c->lru_tail = s->lru_prev;
+    s->lru_prev = s->lru_next = NULL;
+}
+
+static void lru_append(cap_ctx *c, cap_ctx_src *s)
+{
+    s->lru_prev = c->lru_tail;
+    s->lru_next = NULL;
+    if (c->lru_tail)
+        c->lru_tail->lru_next = s;
+    else
+        c->lru_head = s;
+    c->lru_tail = s;
+}
+
+static void src_remove(cap_ctx *c, cap_ctx_src *s)
+{
+    cap_ctx_src **pp = &c->buckets[addr_hash(s->addr, s->v6) & (c->nbuckets - 1)];
+    while (*pp && *pp != s)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = s->hnext;
+    lru_unlink(c, s);
+    free(s);
+    c->count--;
+    c->evicted++;
+}
+
+static void src_grow(cap_ctx *c)
+{
+    size_t nb = c->nbuckets * 2;
+    cap_ctx_src **b = calloc(nb, sizeof *b);
+    if (!b)
+        return;
+    for (size_t i = 0; i < c->nbuckets; i++) {
+        cap_ctx_src *s = c->buckets[i];
+        while (s) {
+            cap_ctx_src *n = s->hnext;
+            size_t j = addr_hash(s->addr, s->v6) & (nb - 1);
+            s->hnext = b[j];
+            b[j] = s;
+            s = n;
+        }
+    }
+    free(c->buckets);
+    c->buckets = b;
+    c->nbuckets = nb;
+}
+
+/* The source entry of addr (created when absent); NULL on no memory. */
+static cap_ctx_src *src_get(cap_ctx *c, const uint8_t *addr16, int v6, int64_t now)
+{
+    size_t i = addr_hash(addr16, v6) & (c->nbuckets - 1);
+    cap_ctx_src *s;
+    for (s = c->buckets[i]; s; s = s->hnext)
+        if (s->v6 == v6 && memcmp(s->addr, addr16, 16) == 0) {
+            if (s != c->lru_tail) {
+                lru_unlink(c, s);
+                lru_append(c, s);
+            }
+            return s;
+        }
+    while (c->lru_head && (now - c->lru_head->last_ns > c->idle_ns || c->count >= c->max))
+        src_remove(c, c->lru_head);
+    if (c->count + 1 > c->nbuckets)
+        src_grow(c);
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    memcpy(s->addr, addr16, 16);
+    s->v6 = (uint8_t)v6;
+    s->last_ns = now;
+    i = addr_hash(addr16, v6) & (c->nbuckets - 1);
+    s->hnext = c->buckets[i];
+    c->buckets[i] = s;
+    lru_append(c, s);
+    c->count++;
+    return s;
+}
+
+/* Message type -> counter index (CTX_MQTT_* - CTX_MQTT_CONNECT), -1: not counted. */
+static int msg_slot(uint64_t t)
+{
+    switch (t) {
+    case 1: return 0;
+    case 2: return 1;
+    case 3: return 2;
+    case 4: case 5: case 6: case 7: return 3;
+    case 8: case 10: return 4;
+    case 9: case 11: return 5;
+    case 12: case 13: return 6;
+    case 14: return 7;
+    default: return -1;
+    }
+}
+
+int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, const uint8_t *a_addr,
+                    const uint8_t *b_addr, int v6, int a_mqtt, int b_mqtt, uint16_t flags, uint32_t seglen,
+                    const cap_fields *f, int64_t ts_ns)
+{
+    double *o = c->out;
+    int up, has_type = cap_has(f, MQTTIDS_F_MSGTYPE), rc = 0;
+    uint64_t type = has_type ? f->v[MQTTIDS_F_MSGTYPE] : 0;
+    int failed = 0;
+    cap_ctx_src *src;
+    uint8_t caddr[16];
+
+    if (created || !st->started) {
+        memset(st, 0, sizeof *st);
+        st->started = 1;
+        st->first_ns = st->last_ns = ts_ns;
+        st->kalive = -1;
+        st->conflags = st->connack = -1;
+        /* the client: the end not on an MQTT port; else the SYN's sender; else this sender */
+        if (a_mqtt != b_mqtt)
+            st->client_side = (uint8_t)(a_mqtt ? 1 : 0);
+        else if ((flags & 0x012) == 0x012)
+            st->client_side = (uint8_t)(from_a ? 1 : 0);
+        else
+            st->client_side = (uint8_t)(from_a ? 0 : 1);
+        st->syn_seen = (uint8_t)((flags & 0x002) != 0);
+    } else {
+        double dt = (double)(ts_ns - st->last_ns) * 1e-9, n, d;
+        st->last_ns = ts_ns;
+        /* Welford over the inter-arrival times */
+        n = (double)(st->pkts[0] + st->pkts[1]); /* gaps so far, this one included */
+        d = dt - st->iat_mean;
+        st->iat_mean += d / n;
+        st->iat_m2 += d * (dt - st->iat_mean);
+    }
+    up = (from_a ? 0 : 1) == st->client_side;
+    st->pkts[up ? 0 : 1]++;
+    st->bytes[up ? 0 : 1] += seglen;
+    if (flags & 0x005)
+        st->fin_rst = 1;
+    if (has_type) {
+        int k = msg_slot(type);
+        if (k >= 0)
+            st->msgs[k]++;
+        if (type == 1) {
+            if (cap_has(f, MQTTIDS_F_KALIVE))
+                st->kalive = (int32_t)f->v[MQTTIDS_F_KALIVE];
+            if (cap_has(f, MQTTIDS_F_CONFLAGS))
+                st->conflags = (int16_t)(f->v[MQTTIDS_F_CONFLAGS] & 0xff);
+            if (cap_has(f, MQTTIDS_F_VER))
+                st->version = (uint8_t)f->v[MQTTIDS_F_VER];
+        } else if (type == 2 && cap_has(f, MQTTIDS_F_CONACK_VAL)) {
+            st->connack = (int16_t)(f->v[MQTTIDS_F_CONACK_VAL] & 0xff);
+            if (st->connack != 0) {
+                st->connack_fail++;
+                failed = 1;
+            }
+        } else if (type == 3 && cap_has(f, MQTTIDS_F_LEN)) {
+            uint64_t l = f->v[MQTTIDS_F_LEN];
+            st->pub_n++;
+            st->pub_bytes += l;
+            if (l > st->pub_max)
+                st->pub_max = (uint32_t)(l > 0xffffffffu ? 0xffffffffu : l);
+        }
+    } else if (seglen > 0 && (a_mqtt || b_mqtt)) {
+        st->msgs[8]++;
+    }
+
+    o[CTX_STREAM_PKTS_UP] = st->pkts[0];
+    o[CTX_STREAM_PKTS_DOWN] = st->pkts[1];
+    o[CTX_STREAM_BYTES_UP] = (double)st->bytes[0];
+    o[CTX_STREAM_BYTES_DOWN] = (double)st->bytes[1];
+    {
+        double age = (double)(ts_ns - st->first_ns) * 1e-9;
+        double gaps = (double)(st->pkts[0] + st->pkts[1]) - 1;
+        o[CTX_STREAM_AGE] = age;
+        o[CTX_STREAM_PKT_RATE] = age > 0 ? gaps / age : 0;
+        o[CTX_STREAM_IAT_MEAN] = gaps > 0 ? st->iat_mean : 0;
+        o[CTX_STREAM_IAT_STD] = gaps > 1 ? sqrt(st->iat_m2 / gaps) : 0;
+    }
+    o[CTX_STREAM_SYN_SEEN] = st->syn_seen;
+    o[CTX_STREAM_FIN_RST] = st->fin_rst;
+    for (int k = 0; k < 9; k++)
+        o[CTX_MQTT_CONNECT + k] = st->msgs[k];
+    o[CTX_SESSION_KALIVE] = st->kalive;
+    o[CTX_SESSION_CONFLAGS] = st->conflags;
+    o[CTX_SESSION_VERSION] = st->version;
+    o[CTX_SESSION_CONNACK] = st->connack;
+    o[CTX_SESSION_CONNACK_FAIL] = st->connack_fail;
+    o[CTX_PUB_SIZE_MEAN] = st->pub_n ? (double)st->pub_bytes / st->pub_n : 0;
+    o[CTX_PUB_SIZE_MAX] = st->pub_max;
+
+    /* the client host's decayed rates */
+    memset(caddr, 0, sizeof caddr);
+    memcpy(caddr, st->client_side ? b_addr : a_addr, v6 ? 16 : 4);
+    src = src_get(c, caddr, v6, ts_ns);
+    if (!src) {
+        rc = -1;
+        o[CTX_SRC_CONN_RATE] = o[CTX_SRC_CONNECT_RATE] = o[CTX_SRC_FAIL_RATE] = o[CTX_SRC_PKT_RATE] = 0;
+        o[CTX_SRC_CONN_RATE_LONG] = o[CTX_SRC_CONNECT_RATE_LONG] = 0;
+    } else {
+        double dt = (double)(ts_ns - src->last_ns) * 1e-9;
+        double k = dt > 0 ? exp(-dt / CTX_SRC_TAU_S) : 1.0;
+        double kl = dt > 0 ? exp(-dt / CTX_SRC_TAU_LONG_S) : 1.0;
+        src->last_ns = ts_ns > src->last_ns ? ts_ns : src->last_ns;
+        src->conn = src->conn * k + (created ? 1 : 0);
+        src->connect = src->connect * k + (has_type && type == 1 ? 1 : 0);
+        src->fail = src->fail * k + (double)failed;
+        src->pkts = src->pkts * k + 1;
+        src->conn_l = src->conn_l * kl + (created ? 1 : 0);
+        src->connect_l = src->connect_l * kl + (has_type && type == 1 ? 1 : 0);
+        o[CTX_SRC_CONN_RATE] = src->conn / CTX_SRC_TAU_S;
+        o[CTX_SRC_CONNECT_RATE] = src->connect / CTX_SRC_TAU_S;
+        o[CTX_SRC_FAIL_RATE] = src->fail / CTX_SRC_TAU_S;
+        o[CTX_SRC_PKT_RATE] = src->pkts / CTX_SRC_TAU_S;
+        o[CTX_SRC_CONN_RATE_LONG] = src->conn_l / CTX_SRC_TAU_LONG_S;
+        o[CTX_SRC_CONNECT_RATE_LONG] = src->connect_l / CTX_SRC_TAU_LONG_S;
+    }
+    return rc;
+}

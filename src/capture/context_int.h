@@ -1,0 +1,108 @@
+/*
+ * context_int.h: flow-context features (ctx.* columns): per TCP stream / MQTT session
+ * state kept inside cap_stream, and a bounded per-source-host table (hash + LRU, size cap,
+ * idle expiry). Every value is causal: it depends only on packets up to and including the
+ * current one. No identity (addresses, ports, absolute times, client ids, topics) is
+ * ever a value. Column list and definitions: docs/internals/context.md.
+ */
+#ifndef MQTTIDS_CONTEXT_INT_H
+#define MQTTIDS_CONTEXT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The columns, in output order. */
+enum {
+    CTX_STREAM_PKTS_UP = 0,
+    CTX_STREAM_PKTS_DOWN,
+    CTX_STREAM_BYTES_UP,
+    CTX_STREAM_BYTES_DOWN,
+    CTX_STREAM_AGE,
+    CTX_STREAM_PKT_RATE,
+    CTX_STREAM_IAT_MEAN,
+    CTX_STREAM_IAT_STD,
+    CTX_STREAM_SYN_SEEN,
+    CTX_STREAM_FIN_RST,
+    CTX_MQTT_CONNECT,
+    CTX_MQTT_CONNACK,
+    CTX_MQTT_PUBLISH,
+    CTX_MQTT_PUBACKS,
+    CTX_MQTT_SUBSCRIBE,
+    CTX_MQTT_SUBACK,
+    CTX_MQTT_PING,
+    CTX_MQTT_DISCONNECT,
+    CTX_MQTT_NONMQTT_DATA,
+    CTX_SESSION_KALIVE,
+    CTX_SESSION_CONFLAGS,
+    CTX_SESSION_VERSION,
+    CTX_SESSION_CONNACK,
+    CTX_SESSION_CONNACK_FAIL,
+    CTX_PUB_SIZE_MEAN,
+    CTX_PUB_SIZE_MAX,
+    CTX_SRC_CONN_RATE,
+    CTX_SRC_CONNECT_RATE,
+    CTX_SRC_FAIL_RATE,
+    CTX_SRC_PKT_RATE,
+    CTX_SRC_CONN_RATE_LONG,
+    CTX_SRC_CONNECT_RATE_LONG,
+    CTX_N
+};
+
+/* Per stream (lives in cap_stream; zero = fresh). */
+typedef struct cap_ctx_stream {
+    int64_t first_ns, last_ns;
+    uint64_t bytes[2];        /* [0] client -> server, [1] server -> client */
+    uint32_t pkts[2];
+    uint32_t msgs[9];         /* CTX_MQTT_CONNECT .. CTX_MQTT_NONMQTT_DATA */
+    uint32_t connack_fail, pub_n, pub_max;
+    uint64_t pub_bytes;
+    double iat_mean, iat_m2;  /* Welford over inter-arrival times, seconds */
+    int32_t kalive;           /* -1: no CONNECT seen */
+    int16_t conflags, connack;/* -1: none seen */
+    uint8_t version, client_side, syn_seen, fin_rst, started;
+    uint8_t pad[3];
+} cap_ctx_stream;
+
+/* One source host (the client end of its streams). */
+typedef struct cap_ctx_src {
+    uint8_t addr[16];
+    uint8_t v6, pad[7];
+    int64_t last_ns;
+    double conn, connect, fail, pkts;   /* exponentially decayed event counts (tau 10 s) */
+    double conn_l, connect_l;           /* the same over the long window (tau 300 s) */
+    struct cap_ctx_src *hnext, *lru_prev, *lru_next;
+} cap_ctx_src;
+
+typedef struct cap_ctx {
+    cap_ctx_src **buckets;    /* owned */
+    size_t nbuckets, count, max;
+    int64_t idle_ns;
+    cap_ctx_src *lru_head, *lru_tail; /* least recently seen first */
+    uint64_t evicted;
+    double out[CTX_N];        /* the current row's values */
+} cap_ctx;
+
+/* Windows (time constants) of the per-source rates, seconds. */
+#define CTX_SRC_TAU_S 10.0
+#define CTX_SRC_TAU_LONG_S 300.0
+
+/* Starts the context state: max_sources 0 = 65536; idle_s 0 = 1800 s. NULL on no memory. */
+cap_ctx *context__new(size_t max_sources, double idle_s);
+void context__free(cap_ctx *c);
+
+/* Names of the columns ("ctx.*"). */
+const char *context__name(int k);
+
+/*
+ * Updates the context with one TCP packet and fills c->out. st is the stream's context
+ * (fresh when created), from_a: the packet goes from key.a to key.b; a_addr/b_addr: the
+ * key's addresses (alen bytes); a_mqtt/b_mqtt: that end's port is an MQTT port;
+ * flags: TCP flags; seglen: TCP payload bytes; f: the packet's finished fields.
+ * Returns 0, or -1 on no memory (then the source rates are 0 for this row).
+ */
+struct cap_fields;
+int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, const uint8_t *a_addr,
+                    const uint8_t *b_addr, int v6, int a_mqtt, int b_mqtt, uint16_t flags, uint32_t seglen,
+                    const struct cap_fields *f, int64_t ts_ns);
+
+#endif

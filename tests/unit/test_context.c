@@ -1,0 +1,176 @@
+/*
+ * test_context.c: unit tests of the flow-context features (src/capture/context.c):
+ * one hand-built MQTT session with every value worked out by hand (counts, bytes, age,
+ * inter-arrival mean/std, CONNECT/CONNACK state, publish sizes, decayed source rates),
+ * the reset of a stream reusing its ports, the column names, and the bounds: a flood of
+ * new source hosts never holds more than the cap, idle sources expire.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "capture/capture_int.h"
+#include "capture/context_int.h"
+#include "mqttids/capture.h"
+#include "testhelp.h"
+
+static const uint8_t CLI[16] = {10, 0, 0, 1}, SRV[16] = {10, 0, 0, 2};
+
+/* one packet of the session: client is key.a (port 5000), server key.b (port 1883) */
+static void pkt(cap_ctx *c, cap_ctx_stream *st, int created, int up, uint16_t flags, uint32_t seglen, int type,
+                int64_t ms, const cap_fields *extra)
+{
+    cap_fields f;
+    memset(&f, 0, sizeof f);
+    if (extra)
+        f = *extra;
+    cap_set(&f, MQTTIDS_F_TCP_FLAGS, flags);
+    cap_set(&f, MQTTIDS_F_TCP_LEN, seglen);
+    if (type > 0)
+        cap_set(&f, MQTTIDS_F_MSGTYPE, (uint64_t)type);
+    CHECK(context__update(c, st, created, up, CLI, SRV, 0, 0, 1, flags, seglen, &f, ms * 1000000) == 0,
+          "update");
+}
+
+#define NEAR(a, b) (fabs((a) - (b)) <= 1e-9 * (1 + fabs(b)))
+
+static void test_session(void)
+{
+    cap_ctx *c = context__new(16, 0);
+    cap_ctx_stream st;
+    cap_fields conn, ack, pub1, pub2;
+    const double *o;
+    CHECK(c != NULL, "new");
+    if (!c)
+        return;
+    o = c->out;
+    memset(&st, 0, sizeof st);
+    memset(&conn, 0, sizeof conn);
+    cap_set(&conn, MQTTIDS_F_KALIVE, 60);
+    cap_set(&conn, MQTTIDS_F_CONFLAGS, 0xc2);
+    cap_set(&conn, MQTTIDS_F_VER, 4);
+    memset(&ack, 0, sizeof ack);
+    cap_set(&ack, MQTTIDS_F_CONACK_VAL, 5);
+    memset(&pub1, 0, sizeof pub1);
+    cap_set(&pub1, MQTTIDS_F_LEN, 100);
+    memset(&pub2, 0, sizeof pub2);
+    cap_set(&pub2, MQTTIDS_F_LEN, 300);
+
+    /* t (ms): 0 SYN, 1 SYN-ACK, 3 ACK, 6 CONNECT(30 B), 10 CONNACK(4 B), 15 PUBLISH(102 B), 21 PUBLISH(302 B) */
+    pkt(c, &st, 1, 1, 0x002, 0, 0, 0, NULL);
+    CHECK(o[CTX_STREAM_PKTS_UP] == 1 && o[CTX_STREAM_PKTS_DOWN] == 0, "first packet up");
+    CHECK(o[CTX_STREAM_AGE] == 0 && o[CTX_STREAM_IAT_MEAN] == 0 && o[CTX_STREAM_PKT_RATE] == 0, "first: no gaps");
+    CHECK(o[CTX_STREAM_SYN_SEEN] == 1, "syn seen");
+    CHECK(o[CTX_SESSION_KALIVE] == -1 && o[CTX_SESSION_CONNACK] == -1 && o[CTX_SESSION_CONFLAGS] == -1,
+          "nothing seen yet: -1");
+    CHECK(NEAR(o[CTX_SRC_CONN_RATE], 0.1), "one new connection in the window: 1/10 s, got %g", o[CTX_SRC_CONN_RATE]);
+    pkt(c, &st, 0, 0, 0x012, 0, 0, 1, NULL);
+    pkt(c, &st, 0, 1, 0x010, 0, 0, 3, NULL);
+    pkt(c, &st, 0, 1, 0x018, 30, 1, 6, &conn);
+    CHECK(o[CTX_MQTT_CONNECT] == 1 && o[CTX_SESSION_KALIVE] == 60 && o[CTX_SESSION_CONFLAGS] == 0xc2 &&
+              o[CTX_SESSION_VERSION] == 4,
+          "CONNECT state");
+    pkt(c, &st, 0, 0, 0x018, 4, 2, 10, &ack);
+    CHECK(o[CTX_SESSION_CONNACK] == 5 && o[CTX_SESSION_CONNACK_FAIL] == 1 && o[CTX_MQTT_CONNACK] == 1,
+          "CONNACK refused (5)");
+    /* source rates at 10 ms: conn 1 event, connect 1, fail 1, pkts 5, each decayed by exp(-dt/10) */
+    {
+        double fail = 1.0 / 10, conn = exp(-0.010 / 10) / 10;
+        CHECK(NEAR(o[CTX_SRC_FAIL_RATE], fail), "fail rate %g", o[CTX_SRC_FAIL_RATE]);
+        CHECK(NEAR(o[CTX_SRC_CONN_RATE], conn), "conn rate decayed %g vs %g", o[CTX_SRC_CONN_RATE], conn);
+        CHECK(NEAR(o[CTX_SRC_CONNECT_RATE], exp(-0.004 / 10) / 10), "connect rate %g", o[CTX_SRC_CONNECT_RATE]);
+    }
+    pkt(c, &st, 0, 1, 0x018, 102, 3, 15, &pub1);
+    pkt(c, &st, 0, 1, 0x018, 302, 3, 21, &pub2);
+    CHECK(o[CTX_STREAM_PKTS_UP] == 5 && o[CTX_STREAM_PKTS_DOWN] == 2, "pkts %g/%g", o[CTX_STREAM_PKTS_UP],
+          o[CTX_STREAM_PKTS_DOWN]);
+    CHECK(o[CTX_STREAM_BYTES_UP] == 434 && o[CTX_STREAM_BYTES_DOWN] == 4, "bytes");
+    CHECK(NEAR(o[CTX_STREAM_AGE], 0.021), "age %g", o[CTX_STREAM_AGE]);
+    CHECK(NEAR(o[CTX_STREAM_PKT_RATE], 6 / 0.021), "rate");
+    /* gaps 1,2,3,4,5,6 ms: mean 3.5 ms, population std sqrt(17.5/6) ms */
+    CHECK(NEAR(o[CTX_STREAM_IAT_MEAN], 0.0035), "iat mean %g", o[CTX_STREAM_IAT_MEAN]);
+    CHECK(NEAR(o[CTX_STREAM_IAT_STD], sqrt(17.5 / 6) * 1e-3), "iat std %g", o[CTX_STREAM_IAT_STD]);
+    CHECK(o[CTX_MQTT_PUBLISH] == 2 && o[CTX_PUB_SIZE_MEAN] == 200 && o[CTX_PUB_SIZE_MAX] == 300, "publish stats");
+    CHECK(o[CTX_MQTT_NONMQTT_DATA] == 0 && o[CTX_STREAM_FIN_RST] == 0, "no junk, no FIN");
+    /* data on the MQTT port with no MQTT message parsed */
+    pkt(c, &st, 0, 1, 0x018, 7, 0, 22, NULL);
+    CHECK(o[CTX_MQTT_NONMQTT_DATA] == 1, "non-MQTT data counted");
+    pkt(c, &st, 0, 0, 0x011, 0, 0, 23, NULL);
+    CHECK(o[CTX_STREAM_FIN_RST] == 1, "FIN seen");
+    /* the ports reused by a new connection (created again): stream state starts over */
+    pkt(c, &st, 1, 1, 0x002, 0, 0, 1000, NULL);
+    CHECK(o[CTX_STREAM_PKTS_UP] == 1 && o[CTX_STREAM_PKTS_DOWN] == 0 && o[CTX_MQTT_CONNECT] == 0 &&
+              o[CTX_SESSION_CONNACK_FAIL] == 0 && o[CTX_STREAM_AGE] == 0,
+          "reset on port reuse");
+    /* but the source host remembers: 2 connections, the first decayed by exp(-1/10) */
+    CHECK(NEAR(o[CTX_SRC_CONN_RATE], (exp(-1.0 / 10) + 1) / 10), "source conn rate %g", o[CTX_SRC_CONN_RATE]);
+    context__free(c);
+}
+
+/* Which end is the client: the server side is told by the MQTT port, whichever end sends. */
+static void test_direction(void)
+{
+    cap_ctx *c = context__new(0, 0);
+    cap_ctx_stream st;
+    cap_fields f;
+    memset(&st, 0, sizeof st);
+    memset(&f, 0, sizeof f);
+    /* first packet seen is the server's (a mid-stream head): key.a is the server here */
+    CHECK(context__update(c, &st, 1, 1, SRV, CLI, 0, 1, 0, 0x018, 10, &f, 0) == 0, "update");
+    CHECK(c->out[CTX_STREAM_PKTS_DOWN] == 1 && c->out[CTX_STREAM_PKTS_UP] == 0, "server packet counted down");
+    CHECK(c->out[CTX_STREAM_SYN_SEEN] == 0, "began before the capture");
+    context__free(c);
+}
+
+/* A flood of new source hosts: never more than the cap in memory; idle ones expire. */
+static void test_bounds(void)
+{
+    cap_ctx *c = context__new(1000, 5);
+    cap_fields f;
+    memset(&f, 0, sizeof f);
+    CHECK(c != NULL, "new");
+    if (!c)
+        return;
+    for (uint32_t i = 0; i < 200000; i++) {
+        cap_ctx_stream st;
+        uint8_t a[16] = {0}, b[16] = {10, 0, 0, 2};
+        memset(&st, 0, sizeof st);
+        a[0] = (uint8_t)(i >> 24), a[1] = (uint8_t)(i >> 16), a[2] = (uint8_t)(i >> 8), a[3] = (uint8_t)i;
+        context__update(c, &st, 1, 1, a, b, 0, 0, 1, 0x002, 0, &f, (int64_t)i * 1000);
+        if (c->count > 1000)
+            break;
+    }
+    CHECK(c->count == 1000, "cap held: %zu sources", c->count);
+    CHECK(c->evicted == 199000, "evicted %llu", (unsigned long long)c->evicted);
+    CHECK(c->nbuckets <= 2048, "buckets bounded too: %zu", c->nbuckets);
+    /* 10 s later (idle 5 s): a new source finds every old one expired */
+    {
+        cap_ctx_stream st;
+        uint8_t a[16] = {192, 168, 1, 1}, b[16] = {10, 0, 0, 2};
+        memset(&st, 0, sizeof st);
+        context__update(c, &st, 1, 1, a, b, 0, 0, 1, 0x002, 0, &f, (int64_t)10 * 1000000000);
+        CHECK(c->count == 1, "idle sources expired: %zu left", c->count);
+    }
+    context__free(c);
+}
+
+static void test_names(void)
+{
+    CHECK(mqttids_capture_ctx_count() == CTX_N, "count");
+    for (size_t k = 0; k < mqttids_capture_ctx_count(); k++) {
+        const char *n = mqttids_capture_ctx_name(k);
+        CHECK(n && strncmp(n, "ctx.", 4) == 0, "name %zu", k);
+        for (size_t j = 0; n && j < k; j++)
+            CHECK(strcmp(n, mqttids_capture_ctx_name(j)) != 0, "unique %s", n);
+    }
+    CHECK(mqttids_capture_ctx_name(CTX_N) == NULL, "out of range");
+    CHECK(strcmp(mqttids_capture_ctx_name(CTX_SESSION_CONNACK_FAIL), "ctx.session_connack_fail") == 0, "order");
+}
+
+int main(void)
+{
+    test_session();
+    test_direction();
+    test_bounds();
+    test_names();
+    PASS();
+}
