@@ -18,41 +18,7 @@
 
 const char cmd_stream_summary[] = "Kafka: replay records, detect in a consumer group, alerts, mock cluster";
 
-/* The model and store APIs are other modules; weak references keep this command
- * linkable while a build lacks them (then --model FILE / --db say so at run time). */
-#if defined(__GNUC__)
-#pragma weak mqttids_model_load
-#pragma weak mqttids_model_free
-#pragma weak mqttids_model_id
-#pragma weak mqttids_model_nclasses
-#pragma weak mqttids_model_class_name
-#pragma weak mqttids_model_n_extra
-#pragma weak mqttids_model_extra_name
-#pragma weak mqttids_model_predict_record
-#define HAVE_WEAK 1
-#else
-#define HAVE_WEAK 0
-#endif
-#if defined(__has_include)
-#if __has_include("mqttids/store.h")
-#define HAVE_STORE 1
 #include "mqttids/store.h"
-#endif
-#endif
-#ifndef HAVE_STORE
-#define HAVE_STORE 0
-#endif
-#if HAVE_STORE && defined(__GNUC__)
-#pragma weak mqttids_store_open
-#pragma weak mqttids_store_close
-#pragma weak mqttids_store_errmsg
-#pragma weak mqttids_store_mask_conninfo
-#pragma weak mqttids_store_sink_open
-#pragma weak mqttids_store_sink_put
-#pragma weak mqttids_store_sink_flush
-#pragma weak mqttids_store_sink_close
-#pragma weak mqttids_store_sink_abort
-#endif
 
 static volatile sig_atomic_t stop_flag;
 
@@ -393,15 +359,17 @@ typedef struct detect_ctx {
     FILE *log;                        /* --log: per-record lines */
     uint64_t malformed_shown;
     int json_progress;
-#if HAVE_STORE
     mqttids_store *db;
     mqttids_store_sink *sink;
-#else
-    void *db, *sink;
-#endif
     int sink_class[64];               /* model class -> MQTTIDS_CLASS_* (-1 none) */
     int alert_all, quiet_class;
     int sink_failed;
+    /* --replay: the replay thread starts at the first assignment */
+    struct replay_job *job;
+    pthread_t *th;
+    int *have_thread;
+    int stats_ms;
+    double last_print;
 } detect_ctx;
 
 static int classify_model(void *user, const mqttids_record *r, int *cls, double *prob)
@@ -434,7 +402,6 @@ static int on_record(void *user, uint64_t id, const char *flow, size_t flow_len,
             fprintf(c->log, "%.6g", prob);
         fprintf(c->log, ",%d,%lld\n", (int)partition, (long long)offset);
     }
-#if HAVE_STORE
     if (c->sink && (c->alert_all || cls != c->quiet_class) && cls >= 0 && cls < c->nclasses &&
         c->sink_class[cls] >= 0) {
         mqttids_prediction pr;
@@ -452,7 +419,6 @@ static int on_record(void *user, uint64_t id, const char *flow, size_t flow_len,
             return -1;
         }
     }
-#endif
     return 0;
 }
 
@@ -463,12 +429,10 @@ static int on_sync(void *user)
         cli_err("--log: write failed: %s", strerror(errno));
         return -1;
     }
-#if HAVE_STORE
     if (c->sink && mqttids_store_sink_flush(c->sink) != MQTTIDS_OK) {
         cli_err("PostgreSQL: %s", mqttids_store_errmsg(c->db));
         return -1;
     }
-#endif
     return 0;
 }
 
@@ -483,9 +447,20 @@ static void on_malformed(void *user, int32_t partition, int64_t offset, const ch
     c->malformed_shown++;
 }
 
+static void *replay_thread(void *arg);
+
 static void on_stats(void *user, const mqttids_detect_stats *st)
 {
-    (void)user;
+    detect_ctx *c = user;
+    if (c->job && !*c->have_thread && st->partitions > 0) {
+        if (pthread_create(c->th, NULL, replay_thread, c->job) == 0)
+            *c->have_thread = 1;
+        else
+            cli_err("cannot start the replay thread");
+    }
+    if (c->stats_ms <= 0 || st->seconds - c->last_print < c->stats_ms / 1000.0)
+        return;
+    c->last_print = st->seconds;
     if (cli_quiet)
         return;
     fprintf(stderr,
@@ -496,18 +471,18 @@ static void on_stats(void *user, const mqttids_detect_stats *st)
             (unsigned long long)st->malformed, (long long)st->lag, (int)st->partitions);
 }
 
-typedef struct replay_job {
+struct replay_job {
     mqttids_kconf *kc;
     const mqttids_dataset *ds;
     mqttids_produce_opts po;
     mqttids_produce_report rep;
     mqttids_err err;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
-} replay_job;
+};
 
 static void *replay_thread(void *arg)
 {
-    replay_job *j = arg;
+    struct replay_job *j = arg;
     mqttids_producer *p = NULL;
     j->err = mqttids_producer_new(j->kc, &p, j->errbuf);
     if (j->err == MQTTIDS_OK)
@@ -542,6 +517,8 @@ static void detect_help(void)
            "      --replay PATH      with --brokers mock: replay this CSV into T from a thread of\n"
            "                         this process while detecting (repeatable; implies --max-records)\n"
            "      --replay-format json|binary\n"
+           "      --mock-partitions N   with --brokers mock: partitions of T and of the alerts\n"
+           "                         topic (default 32; mock brokers keep ~5 MB per partition)\n"
            "      --stats-interval MS   counters on stderr every MS ms (default 1000; 0: off)\n"
            "      --json             final counters as JSON on stdout\n"
            "  -q, --quiet            no counters or info lines\n"
@@ -565,6 +542,7 @@ static int stream_detect(int argc, char **argv)
         {"idle-exit", required_argument, NULL, 'I'},
         {"replay", required_argument, NULL, 'P'},
         {"replay-format", required_argument, NULL, 'F'},
+        {"mock-partitions", required_argument, NULL, 'p'},
         {"stats-interval", required_argument, NULL, 's'},
         {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
@@ -581,9 +559,9 @@ static int stream_detect(int argc, char **argv)
     const char *extra_names[64];
     cli_inputs replay;
     mqttids_dataset *rds = NULL;
-    replay_job job;
+    struct replay_job job;
     pthread_t th;
-    int have_thread = 0, json = 0, opt, rc = CLI_EXIT_OK, stats_ms = 1000;
+    int have_thread = 0, json = 0, opt, rc = CLI_EXIT_OK, stats_ms = 1000, mock_parts = 32;
     mqttids_stream_format replay_fmt = MQTTIDS_STREAM_JSON;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
     mqttids_err err = MQTTIDS_OK;
@@ -635,11 +613,20 @@ static int stream_detect(int argc, char **argv)
             break;
         }
         case 'P':
-            if (cli_inputs_add_positional(&replay, sub, 1, (char *[]){NULL, optarg}, 1) < 0) {
+            if (cli_inputs_add_positional(&replay, sub, 2, (char *[]){NULL, optarg}, 1) < 0) {
                 rc = CLI_EXIT_USAGE;
                 goto out;
             }
             break;
+        case 'p': {
+            uint64_t v;
+            if (parse_u64(optarg, &v) != 0 || v < 1 || v > 1024) {
+                rc = cli_usage_error(sub, "--mock-partitions takes 1..1024, not '%s'", optarg);
+                goto out;
+            }
+            mock_parts = (int)v;
+            break;
+        }
         case 'F':
             if (parse_format(optarg, &replay_fmt) != 0) {
                 rc = cli_usage_error(sub, "--replay-format takes json or binary, not '%s'", optarg);
@@ -676,6 +663,17 @@ static int stream_detect(int argc, char **argv)
     mqttids_set_log(log_to_stderr, NULL);
     if ((rc = kconf_finish(&k, sub, 1)) != CLI_EXIT_OK)
         goto out;
+    if (mqttids_kconf_mock(k.kc)) {
+        char alerts[512];
+        snprintf(alerts, sizeof alerts, "%s.alerts", k.topic);
+        if (mqttids_mock_topic_create(mqttids_kconf_mock(k.kc), k.topic, mock_parts, errbuf) != MQTTIDS_OK ||
+            mqttids_mock_topic_create(mqttids_kconf_mock(k.kc), o.alerts_topic ? o.alerts_topic : alerts, mock_parts,
+                                      errbuf) != MQTTIDS_OK) {
+            cli_err("%s", errbuf);
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+    }
 
     /* the classifier */
     if (strcmp(model_path, "none") == 0) {
@@ -686,11 +684,6 @@ static int stream_detect(int argc, char **argv)
         o.model_id = "none";
         o.quiet_class = MQTTIDS_CLASS_LEGITIMATE;
     } else {
-        if (HAVE_WEAK && !mqttids_model_load) {
-            cli_err("--model %s: this build has no model support yet (use --model none)", model_path);
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
         if (mqttids_model_load(model_path, &ctx.model, errbuf) != MQTTIDS_OK) {
             cli_err("%s", errbuf);
             rc = CLI_EXIT_FAIL;
@@ -736,17 +729,8 @@ static int stream_detect(int argc, char **argv)
         }
     }
     if (db) {
-#if !HAVE_STORE
-        cli_err("--db: this build has no PostgreSQL sink");
-        rc = CLI_EXIT_FAIL;
-        goto out;
-#else
-        /* SINK HOOK (PostgreSQL): alerts go through mqttids_store_sink (store.h). */
-        if (HAVE_WEAK && (!mqttids_store_open || !mqttids_store_sink_open)) {
-            cli_err("--db: this build has no PostgreSQL sink");
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
+        /* alerts also go to PostgreSQL through mqttids_store_sink (docs/internals/store.md);
+         * a build without libpq answers MQTTIDS_ERR_UNSUPPORTED from mqttids_store_open */
         if (mqttids_store_open(db, &ctx.db, errbuf) != MQTTIDS_OK) {
             char shown[512];
             mqttids_store_mask_conninfo(db, shown, sizeof shown);
@@ -762,7 +746,6 @@ static int stream_detect(int argc, char **argv)
         }
         for (int c = 0; c < ctx.nclasses; c++)
             ctx.sink_class[c] = mqttids_class_find(ctx.names[c], strlen(ctx.names[c]));
-#endif
     }
     o.topic = k.topic;
     o.stop = &stop_flag;
@@ -771,6 +754,8 @@ static int stream_detect(int argc, char **argv)
     o.on_malformed = on_malformed;
     o.on_stats = stats_ms > 0 ? on_stats : NULL;
     o.stats_interval_ms = stats_ms > 0 ? stats_ms : 1000;
+    ctx.stats_ms = stats_ms;
+    ctx.last_print = -1e9;
     o.user = &ctx;
     install_signals();
 
@@ -786,17 +771,22 @@ static int stream_detect(int argc, char **argv)
         job.po.stop = &stop_flag;
         if (!o.max_records)
             o.max_records = mqttids_dataset_nrows(rds);
-        if (pthread_create(&th, NULL, replay_thread, &job) != 0) {
-            cli_err("cannot start the replay thread");
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        have_thread = 1;
+        /* started by on_stats once this member holds partitions, so the clock of the
+         * end-to-end figure does not include joining the group */
+        ctx.job = &job;
+        ctx.th = &th;
+        ctx.have_thread = &have_thread;
+        o.on_stats = on_stats;
+        o.stats_interval_ms = 20;
     }
 
     err = mqttids_stream_detect(k.kc, &o, &st, errbuf);
     if (err != MQTTIDS_OK) {
         cli_err("%s", errbuf);
+        rc = CLI_EXIT_FAIL;
+    }
+    if (replay.n && !have_thread) {
+        cli_err("replay: never started (no partitions assigned)");
         rc = CLI_EXIT_FAIL;
     }
     if (have_thread) {
@@ -809,7 +799,6 @@ static int stream_detect(int argc, char **argv)
             rc = CLI_EXIT_FAIL;
         }
     }
-#if HAVE_STORE
     if (ctx.sink) {
         uint64_t rows = 0;
         if (rc == CLI_EXIT_OK && !ctx.sink_failed) {
@@ -823,7 +812,6 @@ static int stream_detect(int argc, char **argv)
         ctx.sink = NULL;
         cli_info("PostgreSQL: %llu alert rows written", (unsigned long long)rows);
     }
-#endif
     {
         double busy = st.busy_seconds;
         cli_info("%s: consumed %llu, classified %llu, malformed %llu, classify failed %llu, alerted %llu, acked %llu, "
@@ -875,12 +863,10 @@ out:
         stop_flag = 1;
         pthread_join(th, NULL);
     }
-#if HAVE_STORE
     if (ctx.sink)
         mqttids_store_sink_abort(ctx.sink);
     if (ctx.db)
         mqttids_store_close(ctx.db);
-#endif
     if (ctx.log && fclose(ctx.log) != 0 && rc == CLI_EXIT_OK) {
         cli_err("--log %s: write failed", log_path);
         rc = CLI_EXIT_FAIL;

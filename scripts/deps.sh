@@ -14,7 +14,7 @@ test_pkgs=(
   postgresql postgresql-client tshark mosquitto mosquitto-clients python3 tcpdump
 )
 bench_pkgs=(
-  python3-pandas python3-sklearn python3-torch python3-xgboost python3-numpy hyperfine
+  python3-pandas python3-sklearn python3-torch python3-xgboost python3-numpy hyperfine python3-confluent-kafka
 )
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")

@@ -81,6 +81,7 @@ mqttids_err mqttids_codec_decode(mqttids_codec *c,
 
 /* Client settings: bootstrap brokers plus kcat-style -X key=value pairs. */
 typedef struct mqttids_kconf mqttids_kconf;
+typedef struct mqttids_mock mqttids_mock;
 
 mqttids_kconf *mqttids_kconf_new(void);
 /* Frees kc and the embedded mock cluster it may hold; NULL is fine. */
@@ -93,13 +94,19 @@ void mqttids_kconf_free(mqttids_kconf *kc);
 mqttids_err mqttids_kconf_brokers(mqttids_kconf *kc, const char *brokers, char errbuf[MQTTIDS_ERRBUF_SIZE]);
 /* The bootstrap list clients use (the mock cluster's address for "mock"). Borrowed; NULL if unset. */
 const char *mqttids_kconf_bootstrap(const mqttids_kconf *kc);
+/* The embedded mock cluster of "mock" brokers (borrowed), or NULL. */
+mqttids_mock *mqttids_kconf_mock(mqttids_kconf *kc);
 /* Adds one "key=value" setting (checked by librdkafka when a client is made). */
 mqttids_err mqttids_kconf_set(mqttids_kconf *kc, const char *key_eq_value, char errbuf[MQTTIDS_ERRBUF_SIZE]);
 
 /* ---------------------------------------------------------------------------------- */
 /* Mock cluster.                                                                      */
 
-typedef struct mqttids_mock mqttids_mock;
+/*
+ * librdkafka's mock brokers keep only the newest few MB of each partition (older
+ * messages are dropped, as by log retention): a consumer more than that behind loses
+ * records. Give topics enough partitions for the backlog (mqttids_mock_topic_create).
+ */
 
 /* Starts a mock cluster of nbrokers (1..16) in this process. Caller frees with mqttids_mock_free. */
 mqttids_err mqttids_mock_new(int nbrokers, mqttids_mock **out /* OUT */, char errbuf[MQTTIDS_ERRBUF_SIZE]);

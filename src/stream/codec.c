@@ -27,6 +27,9 @@ struct mqttids_codec {
     size_t n_extra;
     double extra_vals[MAX_EXTRAS];
     size_t str_off[MQTTIDS_NFEAT]; /* decode: offsets of strings in scratch */
+    char key[MQTTIDS_NFEAT][48];   /* encode: ',"<name>":' per feature */
+    size_t key_len[MQTTIDS_NFEAT];
+    size_t name_len[MQTTIDS_NFEAT];
 };
 
 /* -------------------------------------------------------------------------------- */
@@ -71,7 +74,16 @@ void stream__bytes_free(stream_bytes *b)
 
 mqttids_codec *mqttids_codec_new(void)
 {
-    return calloc(1, sizeof(mqttids_codec));
+    mqttids_codec *c = calloc(1, sizeof(mqttids_codec));
+    if (!c)
+        return NULL;
+    for (int f = 0; f < MQTTIDS_NFEAT; f++) {
+        const char *name = mqttids_feat_name(f);
+        int n = snprintf(c->key[f], sizeof c->key[f], ",\"%s\":", name);
+        c->key_len[f] = (size_t)n;
+        c->name_len[f] = strlen(name);
+    }
+    return c;
 }
 
 static void free_extras(mqttids_codec *c)
@@ -153,7 +165,8 @@ int stream__json_str(stream_bytes *b, const char *s, size_t len)
     return 0;
 }
 
-/* Writes a JSON number: integers plainly, others as Python's repr; non-finite as null. */
+/* Writes a JSON number: integers plainly, others in the shortest of %.15g/%.16g/%.17g
+ * that reads back exactly; non-finite as null. */
 static size_t fmt_num(char *buf, size_t size, double v)
 {
     if (!isfinite(v)) {
@@ -166,20 +179,24 @@ static size_t fmt_num(char *buf, size_t size, double v)
         size_t n = 0, k = 0;
         int64_t iv = (int64_t)v;
         uint64_t u = iv < 0 ? (uint64_t)(-iv) : (uint64_t)iv;
-        if (v == 0 && signbit(v))
-            u = 0;
         do {
             tmp[n++] = (char)('0' + u % 10);
             u /= 10;
         } while (u);
-        if (iv < 0)
+        if (iv < 0 || (iv == 0 && signbit(v)))
             buf[k++] = '-';
         while (n)
             buf[k++] = tmp[--n];
         buf[k] = '\0';
         return k;
     }
-    return mqttids_format_double(buf, size, v);
+    for (int prec = 15; prec <= 17; prec++) {
+        double back;
+        int n = snprintf(buf, size, "%.*g", prec, v);
+        if (n > 0 && (size_t)n < size && (prec == 17 || (util__parse_double(buf, (size_t)n, &back) == 0 && back == v)))
+            return (size_t)n;
+    }
+    return 0;
 }
 
 static int put_lit(stream_bytes *b, const char *s)
@@ -226,11 +243,8 @@ static int encode_json(mqttids_codec *c, const mqttids_record *r, uint64_t id)
     rc |= put_lit(b, "{\"v\":1,\"id\":");
     rc |= put_u64(b, id);
     for (int f = 0; f < MQTTIDS_NFEAT && rc == 0; f++) {
-        const char *name = mqttids_feat_name(f);
         mqttids_kind kind = mqttids_feat_kind(f);
-        rc |= put_lit(b, ",\"");
-        rc |= put_lit(b, name);
-        rc |= put_lit(b, "\":");
+        rc |= stream__bytes_put(b, c->key[f], c->key_len[f]);
         if (kind == MQTTIDS_KIND_NUM) {
             size_t n = fmt_num(num, sizeof num, r->num[f]);
             rc |= stream__bytes_put(b, num, n);
@@ -354,6 +368,10 @@ static int scan_str(jscan *s, stream_bytes *sb, const char **out, size_t *out_of
     int esc = 0;
     while (s->i < s->len) {
         unsigned char ch = (unsigned char)s->p[s->i];
+        if (ch > '\\' || (ch >= 0x20 && ch != '"' && ch != '\\')) {
+            s->i++; /* the common case: a plain byte */
+            continue;
+        }
         if (ch == '"')
             break;
         if (ch < 0x20) {
@@ -547,8 +565,11 @@ static mqttids_err decode_json(mqttids_codec *c, const char *data, size_t len, m
             }
         }
         /* which field? canonical order first (the fast path), then by name */
-        if (next_feat < MQTTIDS_NFEAT && key_is(key, klen, mqttids_feat_name(next_feat)))
+        if (next_feat < MQTTIDS_NFEAT && klen == c->name_len[next_feat] &&
+            memcmp(key, c->key[next_feat] + 2, klen) == 0)
             f = next_feat;
+        else if (key_is(key, klen, "v") || key_is(key, klen, "id") || key_is(key, klen, "target"))
+            f = -1;
         else
             f = mqttids_feat_find(key, klen);
         if (f < 0) {

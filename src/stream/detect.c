@@ -353,7 +353,7 @@ mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_
     char e[256];
     mqttids_err err = MQTTIDS_OK;
     double last_commit, last_stats, last_msg = 0;
-    uint64_t since_poll = 0;
+    rd_kafka_queue_t *cq = NULL;
 
     memset(&d, 0, sizeof d);
     memset(st, 0, sizeof *st);
@@ -443,8 +443,12 @@ mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_
     }
     d.t0 = stream__now();
     last_commit = last_stats = d.t0;
+    cq = rd_kafka_queue_get_consumer(d.cons);
     for (;;) {
-        rd_kafka_message_t *m;
+        rd_kafka_message_t *batch[256];
+        ssize_t nb;
+        size_t want = sizeof batch / sizeof batch[0];
+        int halt = 0;
         double now;
         if (o->stop && *o->stop)
             break;
@@ -454,44 +458,42 @@ mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_
         }
         if (o->max_records && d.st.consumed >= o->max_records)
             break;
-        m = rd_kafka_consumer_poll(d.cons, since_poll ? 0 : 50);
+        if (o->max_records && o->max_records - d.st.consumed < want)
+            want = (size_t)(o->max_records - d.st.consumed);
+        /* a batch per call: fewer locks per message than one poll each */
+        nb = rd_kafka_consume_batch_queue(cq, 20, batch, want);
         now = stream__now();
-        if (m) {
+        for (ssize_t k = 0; k < nb; k++) {
+            rd_kafka_message_t *m = batch[k];
+            if (halt) {
+                rd_kafka_message_destroy(m);
+                continue;
+            }
             if (m->err) {
-                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                    if (m->err == RD_KAFKA_RESP_ERR__FATAL || m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-                        m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
-                        m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
-                        if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-                            /* the topic may simply not exist yet: keep waiting */
-                            util__log(MQTTIDS_LOG_INFO, "%s: %s", o->topic, rd_kafka_message_errstr(m));
-                        } else {
-                            err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "consumer: %s", rd_kafka_message_errstr(m));
-                            rd_kafka_message_destroy(m);
-                            break;
-                        }
-                    } else {
-                        util__log(MQTTIDS_LOG_WARN, "consumer: %s", rd_kafka_message_errstr(m));
-                    }
+                if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                    /* nothing */
+                } else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+                    /* the topic may simply not exist yet: keep waiting */
+                    util__log(MQTTIDS_LOG_INFO, "%s: %s", o->topic, rd_kafka_message_errstr(m));
+                } else if (m->err == RD_KAFKA_RESP_ERR__FATAL || m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+                           m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
+                    err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "consumer: %s", rd_kafka_message_errstr(m));
+                    halt = 1;
+                } else {
+                    util__log(MQTTIDS_LOG_WARN, "consumer: %s", rd_kafka_message_errstr(m));
                 }
             } else {
                 last_msg = now;
                 if (handle(&d, c, m, errbuf) != 0) {
                     err = MQTTIDS_ERR_KAFKA;
-                    rd_kafka_message_destroy(m);
-                    break;
+                    halt = 1;
                 }
-                since_poll++;
             }
             rd_kafka_message_destroy(m);
-        } else {
-            since_poll = 0;
         }
-        if (since_poll >= 256 || !m) {
-            rd_kafka_poll(d.prod, 0);
-            if (since_poll >= 256)
-                since_poll = 1;
-        }
+        if (halt)
+            break;
+        rd_kafka_poll(d.prod, 0);
         if ((now - last_commit) * 1000 >= o->commit_interval_ms) {
             rd_kafka_poll(d.prod, 0);
             commit_done(&d, 0);
@@ -515,8 +517,14 @@ mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_
             err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "%s", d.fatal_msg);
     }
     d.st.lag = compute_lag(&d);
+    if (cq) {
+        rd_kafka_queue_destroy(cq);
+        cq = NULL;
+    }
     rd_kafka_consumer_close(d.cons);
 out:
+    if (cq)
+        rd_kafka_queue_destroy(cq);
     d.st.seconds = stream__now() - d.t0;
     if (d.st.first_unix > 0) {
         if (d.st.last_ack_unix < d.last_done_unix)

@@ -149,6 +149,11 @@ const char *mqttids_kconf_bootstrap(const mqttids_kconf *kc)
     return kc->bootstrap;
 }
 
+mqttids_mock *mqttids_kconf_mock(mqttids_kconf *kc)
+{
+    return kc->mock;
+}
+
 mqttids_err mqttids_kconf_set(mqttids_kconf *kc, const char *kv, char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
     const char *eq = strchr(kv, '=');
@@ -606,6 +611,7 @@ mqttids_err mqttids_kconf_brokers(mqttids_kconf *kc, const char *b, char errbuf[
     return NO_KAFKA(errbuf);
 }
 const char *mqttids_kconf_bootstrap(const mqttids_kconf *kc) { (void)kc; return NULL; }
+mqttids_mock *mqttids_kconf_mock(mqttids_kconf *kc) { (void)kc; return NULL; }
 mqttids_err mqttids_kconf_set(mqttids_kconf *kc, const char *kv, char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
     (void)kc, (void)kv;

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Two detectors in one consumer group; one is SIGKILLed mid-stream and started again.
 # Every record must be classified at least once (its alert is on the alerts topic), none
-# may be missing, each alert's class must be the record's (--model none passes the label
-# through, so the expected class of id i is the label of CSV row i), the survivors must
-# shut down cleanly on SIGTERM, and a new member of the group afterwards must find
-# nothing left to read (everything acknowledged was committed).
+# may be missing, each alert's class and probability must be what "mqttids predict" says
+# for that CSV row with the same model (a random forest trained here with "mqttids
+# train"; predict reads the CSV directly, the detectors get the rows through Kafka), the
+# survivors must shut down cleanly on SIGTERM, and a new member of the group afterwards
+# must find nothing left to read (everything acknowledged was committed).
 source "$(dirname "$0")/kafka_common.sh"
 LEGIT="$SHARED/derived_from_pcap/legitimate_from_benign_pcap_head.csv"
 SLOW="$SHARED/derived_from_pcap/slowite_from_slowite_pcap_head.csv"
@@ -14,20 +15,21 @@ G="grp-$SUFFIX"
 start_brokers "$T:4" "$T.alerts:4"
 X=(-X session.timeout.ms=6000 -X heartbeat.interval.ms=500)
 
-# expected labels, row by row (independent of mqttids: the CSV's last column)
-$PY - "$LEGIT" "$SLOW" >"$WORK/labels" <<'PYEOF'
-import sys
-for p in sys.argv[1:]:
-    with open(p) as f:
-        next(f)
-        for line in f:
-            print(line.rstrip("\n").rsplit(",", 1)[1])
+# the model, and the expected class/probability of each row from "mqttids predict"
+"$MQTTIDS" train -q -m rf -o "$WORK/rf.model" "$LEGIT" "$SLOW" >/dev/null || fail "train"
+"$MQTTIDS" predict -q -m "$WORK/rf.model" -o "$WORK/pred.csv" "$LEGIT" "$SLOW" || fail "predict"
+$PY - "$WORK/pred.csv" >"$WORK/labels" <<'PYEOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+for i, r in enumerate(rows):
+    assert int(r["row"]) == i
+    print("%s,%s" % (r["predicted"], r["p_" + r["predicted"]]))
 PYEOF
 N=$(wc -l <"$WORK/labels")
 echo "records: $N"
 
 detector() { # name; sets DPID
-  "$MQTTIDS" stream detect -b "$B" -t "$T" -g "$G" --model none --alert-all "${X[@]}" \
+  "$MQTTIDS" stream detect -b "$B" -t "$T" -g "$G" --model "$WORK/rf.model" --alert-all "${X[@]}" \
     --stats-interval 500 --json >"$WORK/$1.json" 2>"$WORK/$1.err" &
   DPID=$!
   PIDS+=("$DPID")
@@ -77,33 +79,38 @@ for f in a1 b a2; do echo "--- $f"; tail -3 "$WORK/$f.err"; done
 "$MQTTIDS" stream dump -q -b "$B" -t "$T.alerts" >"$WORK/alerts"
 $PY - "$WORK/alerts" "$WORK/labels" "$T" <<'PYEOF'
 import json, sys
-labels = [l.strip() for l in open(sys.argv[2])]
-n = len(labels)
-seen, dups, bad = {}, 0, 0
+expect = [l.strip().split(",") for l in open(sys.argv[2])]
+n = len(expect)
+seen, dups, bad, model = {}, 0, 0, None
 for line in open(sys.argv[1]):
     a = json.loads(line)
     for k in ("v", "time", "id", "flow", "class", "probability", "model", "topic", "partition", "offset"):
         assert k in a, "alert without %s: %s" % (k, line)
-    assert a["v"] == 1 and a["model"] == "none" and a["topic"] == sys.argv[3], line
+    assert a["v"] == 1 and a["topic"] == sys.argv[3] and a["model"].startswith("rf-"), line
+    model = model or a["model"]
+    assert a["model"] == model, "two model ids"
     i = a["id"]
     assert 0 <= i < n, "alert for an unknown id %d" % i
     # the key rule: no tcp.stream column, so the flow is the row index
     assert a["flow"] == str(i), "flow %r for id %d" % (a["flow"], i)
-    if a["class"] != labels[i]:
+    cls, p = expect[i]
+    if a["class"] != cls or abs(a["probability"] - float(p)) > 2e-5:
+        if bad < 5:
+            print("id %d: alert %s %s, predict says %s %s" % (i, a["class"], a["probability"], cls, p))
         bad += 1
     if i in seen:
         dups += 1
     seen[i] = a
 missing = [i for i in range(n) if i not in seen]
-print("alerts: %d distinct ids of %d, %d duplicates (re-read after the kill), %d wrong classes"
+print("alerts: %d distinct ids of %d, %d duplicates (re-read after the kill), %d differ from predict"
       % (len(seen), n, dups, bad))
 if missing:
     sys.exit("FAIL: %d records never classified, e.g. ids %s" % (len(missing), missing[:10]))
 if bad:
-    sys.exit("FAIL: %d alerts with a class that is not the record's" % bad)
+    sys.exit("FAIL: %d alerts disagree with mqttids predict" % bad)
 PYEOF
 # the survivors committed what they acknowledged: a new member finds nothing to read
-timeout 60 "$MQTTIDS" stream detect -b "$B" -t "$T" -g "$G" --model none "${X[@]}" --idle-exit 1500 \
+timeout 60 "$MQTTIDS" stream detect -b "$B" -t "$T" -g "$G" --model "$WORK/rf.model" "${X[@]}" --idle-exit 1500 \
   --stats-interval 0 --json >"$WORK/after.json" 2>"$WORK/after.err" || fail "late detector failed: $(cat "$WORK/after.err")"
 $PY - "$WORK/after.json" <<'PYEOF'
 import json, sys
