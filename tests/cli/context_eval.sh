@@ -120,5 +120,25 @@ check rf.ctx 0.985 0.95 rf.packet
 check rf.robust 0.99 0.95 rf.packet
 check lr.ctx 0.99 0.95 lr.packet
 check lr.robust 0.99 0.93 lr.packet
+# 4. watch computes the same context live: a replay through watch with the context model
+#    classifies every packet as predict does on the extract --context rows
+if [ -f "$W/rf.ctx.model" ]; then
+    for n in malformed benign; do
+        f=$(ls "$P/$n"-head.pcap* | head -1)
+        "$MQTTIDS" watch -q -r "$f" -m "$W/rf.ctx.model" --alert-all -o "$W/$n.alerts" || bad "watch $n"
+        "$MQTTIDS" predict -q -m "$W/rf.ctx.model" "$W/$n.ctx.csv" -o "$W/$n.pred" || bad "predict $n"
+        python3 - "$W/$n.alerts" "$W/$n.pred" <<'PY' || bad "$n: watch with context differs from predict on extract --context"
+import csv, json, sys
+al = [json.loads(l) for l in open(sys.argv[1])]
+pr = list(csv.DictReader(open(sys.argv[2])))
+assert len(al) == len(pr), (len(al), len(pr))
+for a, p in zip(al, pr):
+    c = a["alert"]["category"]
+    assert c == p["predicted"], (a["mqttids"]["frame"], c, p["predicted"])
+    assert abs(a["probability"] - float(p["p_" + c])) < 2e-6, (a["probability"], p["p_" + c])
+print(sys.argv[1], len(al), "rows: watch == predict")
+PY
+    done
+fi
 [ $fail = 0 ] && echo "context_eval: OK"
 exit $fail
