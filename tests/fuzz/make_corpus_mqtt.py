@@ -14,6 +14,11 @@ for li, (lt, wrap) in enumerate([(0, gen['eth']), (2, gen['sll2']), (3, lambda p
     for part in range(0, len(pk), 25):
         blob = bytes([1, lt]) + b''.join(struct.pack('!H', len(wrap(p))) + wrap(p) for _, p in pk[part:part + 25])
         w('pkts_%d_%03d' % (lt, part), blob)
+# mode 1 with frames cut by a snap length (captured shorter than the IP length says)
+for cut in (60, 100, 300):
+    blob = bytes([1, 0]) + b''.join(struct.pack('!H', min(len(gen['eth'](p)), cut)) + gen['eth'](p)[:cut]
+                                    for _, p in pk[:60])
+    w('snap_%d' % cut, blob)
 # mode 2: the TCP payloads of the first connection in order, client/server alternating as captured
 segs = []
 for _, p in pk[:40]:

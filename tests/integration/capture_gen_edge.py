@@ -328,4 +328,5 @@ def main():
     for snap in (66, 100, 300):
         write_pcap(os.path.join(out, 'edge_snap%d.pcap' % snap), 1, pk, eth, snap)
 
-main()
+if __name__ == '__main__':
+    main()
