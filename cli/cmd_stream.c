@@ -18,6 +18,8 @@
 
 const char cmd_stream_summary[] = "Kafka: replay records, detect in a consumer group, alerts, mock cluster";
 
+#include <time.h>
+#include "mqttids/capture.h"
 #include "mqttids/store.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -123,7 +125,8 @@ static void produce_help(void)
            "Sends MQTTset records to a Kafka topic, one message per row, in the versioned\n"
            "record format (docs/FORMATS.md). Key: the row's flow, so one TCP stream stays in\n"
            "one partition: the value of --key-column (default: a 'tcp.stream' column when the\n"
-           "input has one), else the row index (every row its own flow). Record ids are\n"
+           "input has one), else the row index (every row its own flow); --pcap rows carry their\n"
+           "TCP stream index. Record ids are\n"
            "--id-base + row index over all inputs.\n\n"
            KAFKA_HELP
            "Options:\n"
@@ -132,6 +135,10 @@ static void produce_help(void)
            "      --key-column NAME   extra column holding the stream/flow id\n"
            "      --id-base N         first record id (default 0)\n"
            "      --raw               PATHs are text files: send each line as it is (key: line number)\n"
+           "      --pcap              PATHs are pcap/pcapng captures: rows as 'mqttids extract' makes\n"
+           "                          them, keyed by TCP stream index (tshark tcp.stream)\n"
+           "      --label CLASS       --pcap: the class of every row (default: none)\n"
+           "      --context           --pcap: add the flow-context columns ctx.* as extra fields\n"
            "      --json              summary as JSON on stdout\n"
            "  -q, --quiet             no progress or info lines\n"
            "  -h, --help              this help\n\n" CLI_INPUT_HELP);
@@ -191,6 +198,109 @@ static int produce_raw(kopts *k, cli_inputs *in, json_object *js)
     return rc;
 }
 
+/* --pcap: rows straight from captures, keyed by TCP stream so a flow stays in one partition. */
+static int produce_pcap(kopts *k, cli_inputs *in, const mqttids_produce_opts *po, int label, int context,
+                        json_object *js)
+{
+    mqttids_producer *p = NULL;
+    mqttids_codec *c = mqttids_codec_new();
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    uint64_t rows = 0, delivered = 0, failed = 0, bytes = 0;
+    int rc = CLI_EXIT_OK;
+    const char *ctx_names[64];
+    size_t n_ctx = context ? mqttids_capture_ctx_count() : 0;
+    struct timespec t0;
+
+    if (!c || n_ctx > 64) {
+        cli_err("out of memory");
+        mqttids_codec_free(c);
+        return CLI_EXIT_FAIL;
+    }
+    for (size_t x = 0; x < n_ctx; x++)
+        ctx_names[x] = mqttids_capture_ctx_name(x);
+    mqttids_codec_set_extras(c, ctx_names, po->format == MQTTIDS_STREAM_JSON ? n_ctx : 0);
+    if (mqttids_producer_new(k->kc, &p, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        mqttids_codec_free(c);
+        return CLI_EXIT_FAIL;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < in->n && rc == CLI_EXIT_OK && !stop_flag; i++) {
+        mqttids_capture_opts co;
+        mqttids_capture *cap = NULL;
+        mqttids_capture_opts_init(&co);
+        co.context = context;
+        if (mqttids_capture_open_file(in->items[i].path, &co, &cap, errbuf) != MQTTIDS_OK) {
+            cli_err("%s", errbuf);
+            rc = CLI_EXIT_FAIL;
+            break;
+        }
+        for (;;) {
+            mqttids_record r;
+            mqttids_flow fl;
+            mqttids_capture_status stt;
+            const void *val;
+            size_t vlen;
+            char key[32];
+            int kl;
+            if (stop_flag)
+                break;
+            if (mqttids_capture_next(cap, &r, &fl, &stt, errbuf) != MQTTIDS_OK) {
+                cli_err("%s", errbuf);
+                rc = CLI_EXIT_FAIL;
+                break;
+            }
+            if (stt == MQTTIDS_CAPTURE_END)
+                break;
+            if (stt != MQTTIDS_CAPTURE_ROW)
+                continue;
+            if (po->rate > 0) {
+                struct timespec now;
+                double due, el;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) * 1e-9;
+                due = (double)rows / po->rate;
+                if (due - el > 0.001) {
+                    struct timespec ts = {(time_t)(due - el), (long)(((due - el) - (double)(time_t)(due - el)) * 1e9)};
+                    nanosleep(&ts, NULL);
+                }
+            }
+            r.label = label;
+            if (n_ctx && po->format == MQTTIDS_STREAM_JSON) {
+                r.n_extra = n_ctx;
+                r.extra = mqttids_capture_ctx_values(cap);
+            }
+            kl = snprintf(key, sizeof key, "%llu", (unsigned long long)fl.stream);
+            if (mqttids_codec_encode(c, po->format, &r, po->id_base + rows, &val, &vlen) != MQTTIDS_OK ||
+                mqttids_producer_send(p, k->topic, key, (size_t)kl, val, vlen, errbuf) != MQTTIDS_OK) {
+                cli_err("%s: row %llu: %s", in->items[i].path, (unsigned long long)rows, errbuf);
+                rc = CLI_EXIT_FAIL;
+                break;
+            }
+            rows++;
+            bytes += vlen;
+        }
+        mqttids_capture_close(cap);
+    }
+    if (mqttids_producer_flush(p, 60000, &delivered, &failed, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        rc = CLI_EXIT_FAIL;
+    }
+    mqttids_producer_free(p);
+    mqttids_codec_free(c);
+    cli_info("%s: %llu capture rows sent (key: tcp.stream), %llu delivered, %llu failed", k->topic,
+             (unsigned long long)rows, (unsigned long long)delivered, (unsigned long long)failed);
+    if (js) {
+        json_object_object_add(js, "topic", json_object_new_string(k->topic));
+        json_object_object_add(js, "key", json_object_new_string("tcp.stream"));
+        json_object_object_add(js, "sent", json_object_new_int64((int64_t)rows));
+        json_object_object_add(js, "delivered", json_object_new_int64((int64_t)delivered));
+        json_object_object_add(js, "failed", json_object_new_int64((int64_t)failed));
+        json_object_object_add(js, "bytes", json_object_new_int64((int64_t)bytes));
+    }
+    return rc;
+}
+
 static void produce_report_json(json_object *js, const char *topic, const mqttids_produce_report *rep,
                                 mqttids_stream_format fmt)
 {
@@ -218,6 +328,9 @@ static int stream_produce(int argc, char **argv)
         {"key-column", required_argument, NULL, 'k'},
         {"id-base", required_argument, NULL, 'i'},
         {"raw", no_argument, NULL, 'R'},
+        {"pcap", no_argument, NULL, 'P'},
+        {"label", required_argument, NULL, 'L'},
+        {"context", no_argument, NULL, 'C'},
         {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
@@ -233,7 +346,7 @@ static int stream_produce(int argc, char **argv)
     mqttids_dataset *ds = NULL;
     mqttids_producer *p = NULL;
     json_object *js = NULL;
-    int json = 0, raw = 0, opt, rc = CLI_EXIT_OK;
+    int json = 0, raw = 0, pcap = 0, context = 0, label = -1, opt, rc = CLI_EXIT_OK;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
     mqttids_err err;
 
@@ -285,6 +398,15 @@ static int stream_produce(int argc, char **argv)
             }
             break;
         case 'R': raw = 1; break;
+        case 'P': pcap = 1; break;
+        case 'L':
+            label = mqttids_class_find(optarg, strlen(optarg));
+            if (label < 0) {
+                rc = cli_usage_error(sub, "--label: unknown class '%s'", optarg);
+                goto out;
+            }
+            break;
+        case 'C': context = 1; break;
         case 'j': json = 1; break;
         case 'q': cli_quiet = 1; break;
         case 'v': verbose = 1; break;
@@ -313,6 +435,14 @@ static int stream_produce(int argc, char **argv)
             goto out;
         }
         rc = produce_raw(&k, &in, js);
+        goto out;
+    }
+    if (pcap) {
+        if (in.n == 0) {
+            rc = cli_usage_error(sub, "--pcap needs at least one capture PATH");
+            goto out;
+        }
+        rc = produce_pcap(&k, &in, &po, label, context, js);
         goto out;
     }
     rc = cli_inputs_load(&in, &ds, js);
