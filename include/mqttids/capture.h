@@ -162,7 +162,8 @@ mqttids_err mqttids_capture_read_dataset(mqttids_dataset *ds, const char *path,
  * values are integers and never missing is written as integers, other numeric columns
  * as Python floats, missing text as "0", an all-missing column as "0.0"), hex as 0x%08x.
  * label: class name written in the target column (NULL: no target column).
- * With o->context the ctx.* columns follow the 33 features (before target), as Python floats.
+ * With o->context the ctx.* columns follow the 33 features (before target), as decimals
+ * (fixed point, at most 6 fraction digits, read back exactly).
  * out must be seekable when the file's column types differ from the common case (the
  * rows are then written a second time); pass a regular file. rows (may be NULL) gets the
  * row count. progress (may be NULL) is called with packets done.

@@ -424,7 +424,12 @@ const char *mqttids_capture_ctx_name(size_t k)
 
 const double *mqttids_capture_ctx_values(const mqttids_capture *cap)
 {
-    return cap && cap->dec.ctx ? cap->dec.ctx->out : NULL;
+    return cap && cap->dec.ctx ? context__values(cap->dec.ctx) : NULL;
+}
+
+const cap_ctx *capture__ctx(const mqttids_capture *cap)
+{
+    return cap->dec.ctx;
 }
 
 mqttids_err mqttids_capture_next(mqttids_capture *cap, mqttids_record *rec, mqttids_flow *flow,

@@ -10,6 +10,139 @@
 #include <string.h>
 #include "capture/capture_int.h"
 #include "capture/context_int.h"
+#include "mqttids/dataset.h"
+
+/* Every value is kept at a resolution of 1e-6 (seconds: 1 us; rates: 1e-6 per second), so
+ * the CSV writes it exactly in fixed point and a reader gets the same double back. */
+/* Column k: an integer value. */
+static inline void seti(cap_ctx *c, int k, int64_t v)
+{
+    c->outk[k] = v;
+}
+
+/* Column k: a real value, kept at a resolution of 1e-6 (rounded half away from zero). */
+static inline void setq(cap_ctx *c, int k, double x)
+{
+    double y = x * 1e6;
+    int64_t q = y > -9e15 && y < 9e15 ? (int64_t)(y < 0 ? y - 0.5 : y + 0.5) : 0; /* NaN, huge: 0 */
+    c->outk[k] = q;
+}
+
+static size_t put_u64(char *out, unsigned long long a)
+{
+    char t[24];
+    size_t m = 0, n = 0;
+    if (a < 10) {
+        out[0] = (char)('0' + a);
+        return 1;
+    }
+    do {
+        t[m++] = (char)('0' + a % 10);
+        a /= 10;
+    } while (a);
+    while (m)
+        out[n++] = t[--m];
+    return n;
+}
+
+size_t context__format(char *out, double v)
+{
+    long long k;
+    unsigned long long a, fp;
+    size_t n = 0;
+    if (v == 0) {
+        memcpy(out, "0.0", 3);
+        return 3;
+    }
+    if (!(v > -9e12 && v < 9e12))
+        return mqttids_format_double(out, 40, v);
+    if (v < 0)
+        out[n++] = '-';
+    k = (long long)v;
+    if ((double)k == v) { /* integers (most columns): no scaling */
+        n += put_u64(out + n, (unsigned long long)(k < 0 ? -k : k));
+        memcpy(out + n, ".0", 2);
+        return n + 2;
+    }
+    k = (long long)(v * 1e6 + (v < 0 ? -0.5 : 0.5));
+    if ((double)k / 1e6 != v)
+        return mqttids_format_double(out, 40, v);
+    a = k < 0 ? (unsigned long long)(-k) : (unsigned long long)k;
+    fp = a % 1000000;
+    n += put_u64(out + n, a / 1000000);
+    out[n++] = '.';
+    {
+        char t[6];
+        int digits = 6;
+        while (fp % 10 == 0) {
+            fp /= 10;
+            digits--;
+        }
+        for (int i = digits - 1; i >= 0; i--) {
+            t[i] = (char)('0' + fp % 10);
+            fp /= 10;
+        }
+        memcpy(out + n, t, (size_t)digits);
+        n += (size_t)digits;
+    }
+    return n;
+}
+
+/* Columns whose values are reals (kept in micro-units), the others are integers. */
+static const uint8_t is_real[CTX_N] = {
+    [CTX_STREAM_AGE] = 1,    [CTX_STREAM_PKT_RATE] = 1,   [CTX_STREAM_IAT_MEAN] = 1,
+    [CTX_STREAM_IAT_STD] = 1, [CTX_PUB_SIZE_MEAN] = 1,     [CTX_SRC_CONN_RATE] = 1,
+    [CTX_SRC_CONNECT_RATE] = 1, [CTX_SRC_FAIL_RATE] = 1,  [CTX_SRC_PKT_RATE] = 1,
+    [CTX_SRC_CONN_RATE_LONG] = 1, [CTX_SRC_CONNECT_RATE_LONG] = 1,
+};
+
+const double *context__values(cap_ctx *c)
+{
+    for (int k = 0; k < CTX_N; k++)
+        c->out[k] = is_real[k] ? (double)c->outk[k] / 1e6 : (double)c->outk[k];
+    return c->out;
+}
+
+char *context__write_row(char *w, const cap_ctx *c)
+{
+    for (int k = 0; k < CTX_N; k++) {
+        int64_t v = c->outk[k];
+        uint64_t a;
+        *w++ = ',';
+        if (v == 0) { /* the most common value */
+            memcpy(w, "0.0", 3);
+            w += 3;
+            continue;
+        }
+        if (v < 0)
+            *w++ = '-';
+        a = v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v;
+        if (!is_real[k]) {
+            w += put_u64(w, a);
+            *w++ = '.';
+            *w++ = '0';
+        } else {
+            uint64_t fp = a % 1000000;
+            int digits = 6;
+            w += put_u64(w, a / 1000000);
+            *w++ = '.';
+            if (fp == 0) {
+                *w++ = '0';
+                continue;
+            }
+            while (fp % 10 == 0) {
+                fp /= 10;
+                digits--;
+            }
+            for (int i = digits - 1; i >= 0; i--) {
+                w[i] = (char)('0' + fp % 10);
+                fp /= 10;
+            }
+            w += digits;
+        }
+    }
+    return w;
+}
 
 static const char *const names[CTX_N] = {
     "ctx.stream_pkts_up",   "ctx.stream_pkts_down", "ctx.stream_bytes_up",   "ctx.stream_bytes_down",
@@ -179,7 +312,6 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
                     const uint8_t *b_addr, int v6, int a_mqtt, int b_mqtt, uint16_t flags, uint32_t seglen,
                     const cap_fields *f, int64_t ts_ns)
 {
-    double *o = c->out;
     int up, has_type = cap_has(f, MQTTIDS_F_MSGTYPE), rc = 0;
     uint64_t type = has_type ? f->v[MQTTIDS_F_MSGTYPE] : 0;
     int failed = 0;
@@ -242,29 +374,29 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
         st->msgs[8]++;
     }
 
-    o[CTX_STREAM_PKTS_UP] = st->pkts[0];
-    o[CTX_STREAM_PKTS_DOWN] = st->pkts[1];
-    o[CTX_STREAM_BYTES_UP] = (double)st->bytes[0];
-    o[CTX_STREAM_BYTES_DOWN] = (double)st->bytes[1];
+    seti(c, CTX_STREAM_PKTS_UP, (int64_t)(st->pkts[0]));
+    seti(c, CTX_STREAM_PKTS_DOWN, (int64_t)(st->pkts[1]));
+    seti(c, CTX_STREAM_BYTES_UP, (int64_t)st->bytes[0]);
+    seti(c, CTX_STREAM_BYTES_DOWN, (int64_t)st->bytes[1]);
     {
         double age = (double)(ts_ns - st->first_ns) * 1e-9;
         double gaps = (double)(st->pkts[0] + st->pkts[1]) - 1;
-        o[CTX_STREAM_AGE] = age;
-        o[CTX_STREAM_PKT_RATE] = age > 0 ? gaps / age : 0;
-        o[CTX_STREAM_IAT_MEAN] = gaps > 0 ? st->iat_mean : 0;
-        o[CTX_STREAM_IAT_STD] = gaps > 1 ? sqrt(st->iat_m2 / gaps) : 0;
+        setq(c, CTX_STREAM_AGE, age);
+        setq(c, CTX_STREAM_PKT_RATE, age > 0 ? gaps / age : 0);
+        setq(c, CTX_STREAM_IAT_MEAN, gaps > 0 ? st->iat_mean : 0);
+        setq(c, CTX_STREAM_IAT_STD, gaps > 1 ? sqrt(st->iat_m2 / gaps) : 0);
     }
-    o[CTX_STREAM_SYN_SEEN] = st->syn_seen;
-    o[CTX_STREAM_FIN_RST] = st->fin_rst;
+    seti(c, CTX_STREAM_SYN_SEEN, (int64_t)(st->syn_seen));
+    seti(c, CTX_STREAM_FIN_RST, (int64_t)(st->fin_rst));
     for (int k = 0; k < 9; k++)
-        o[CTX_MQTT_CONNECT + k] = st->msgs[k];
-    o[CTX_SESSION_KALIVE] = st->kalive;
-    o[CTX_SESSION_CONFLAGS] = st->conflags;
-    o[CTX_SESSION_VERSION] = st->version;
-    o[CTX_SESSION_CONNACK] = st->connack;
-    o[CTX_SESSION_CONNACK_FAIL] = st->connack_fail;
-    o[CTX_PUB_SIZE_MEAN] = st->pub_n ? (double)st->pub_bytes / st->pub_n : 0;
-    o[CTX_PUB_SIZE_MAX] = st->pub_max;
+        seti(c, CTX_MQTT_CONNECT + k, (int64_t)(st->msgs[k]));
+    seti(c, CTX_SESSION_KALIVE, (int64_t)(st->kalive));
+    seti(c, CTX_SESSION_CONFLAGS, (int64_t)(st->conflags));
+    seti(c, CTX_SESSION_VERSION, (int64_t)(st->version));
+    seti(c, CTX_SESSION_CONNACK, (int64_t)(st->connack));
+    seti(c, CTX_SESSION_CONNACK_FAIL, (int64_t)(st->connack_fail));
+    setq(c, CTX_PUB_SIZE_MEAN, st->pub_n ? (double)st->pub_bytes / st->pub_n : 0);
+    seti(c, CTX_PUB_SIZE_MAX, (int64_t)(st->pub_max));
 
     /* the client host's decayed rates */
     memset(caddr, 0, sizeof caddr);
@@ -272,8 +404,8 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
     src = src_get(c, caddr, v6, ts_ns);
     if (!src) {
         rc = -1;
-        o[CTX_SRC_CONN_RATE] = o[CTX_SRC_CONNECT_RATE] = o[CTX_SRC_FAIL_RATE] = o[CTX_SRC_PKT_RATE] = 0;
-        o[CTX_SRC_CONN_RATE_LONG] = o[CTX_SRC_CONNECT_RATE_LONG] = 0;
+        for (int k = CTX_SRC_CONN_RATE; k <= CTX_SRC_CONNECT_RATE_LONG; k++)
+            setq(c, k, 0);
     } else {
         double dt = (double)(ts_ns - src->last_ns) * 1e-9;
         double k = dt > 0 ? exp(-dt / CTX_SRC_TAU_S) : 1.0;
@@ -285,12 +417,12 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
         src->pkts = src->pkts * k + 1;
         src->conn_l = src->conn_l * kl + (created ? 1 : 0);
         src->connect_l = src->connect_l * kl + (has_type && type == 1 ? 1 : 0);
-        o[CTX_SRC_CONN_RATE] = src->conn / CTX_SRC_TAU_S;
-        o[CTX_SRC_CONNECT_RATE] = src->connect / CTX_SRC_TAU_S;
-        o[CTX_SRC_FAIL_RATE] = src->fail / CTX_SRC_TAU_S;
-        o[CTX_SRC_PKT_RATE] = src->pkts / CTX_SRC_TAU_S;
-        o[CTX_SRC_CONN_RATE_LONG] = src->conn_l / CTX_SRC_TAU_LONG_S;
-        o[CTX_SRC_CONNECT_RATE_LONG] = src->connect_l / CTX_SRC_TAU_LONG_S;
+        setq(c, CTX_SRC_CONN_RATE, src->conn / CTX_SRC_TAU_S);
+        setq(c, CTX_SRC_CONNECT_RATE, src->connect / CTX_SRC_TAU_S);
+        setq(c, CTX_SRC_FAIL_RATE, src->fail / CTX_SRC_TAU_S);
+        setq(c, CTX_SRC_PKT_RATE, src->pkts / CTX_SRC_TAU_S);
+        setq(c, CTX_SRC_CONN_RATE_LONG, src->conn_l / CTX_SRC_TAU_LONG_S);
+        setq(c, CTX_SRC_CONNECT_RATE_LONG, src->connect_l / CTX_SRC_TAU_LONG_S);
     }
     return rc;
 }

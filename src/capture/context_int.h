@@ -79,7 +79,8 @@ typedef struct cap_ctx {
     int64_t idle_ns;
     cap_ctx_src *lru_head, *lru_tail; /* least recently seen first */
     uint64_t evicted;
-    double out[CTX_N];        /* the current row's values */
+    int64_t outk[CTX_N];      /* the current row: integers, or reals in micro-units (1e-6) */
+    double out[CTX_N];        /* the same as doubles, filled by context__values */
 } cap_ctx;
 
 /* Windows (time constants) of the per-source rates, seconds. */
@@ -89,6 +90,24 @@ typedef struct cap_ctx {
 /* Starts the context state: max_sources 0 = 65536; idle_s 0 = 1800 s. NULL on no memory. */
 cap_ctx *context__new(size_t max_sources, double idle_s);
 void context__free(cap_ctx *c);
+
+/*
+ * Writes v (a context value: a multiple of 1e-6, |v| < 9e12) in fixed point with at most 6
+ * fraction digits ("3.0", "-1.0", "0.012345", "0.000001"); strtod gives v back exactly. Other
+ * values fall back to mqttids_format_double. Returns the length (at most 40 bytes, no NUL).
+ */
+size_t context__format(char *out, double v);
+/* Writes the current row's ",v0,v1,..." (CTX_N values, as context__format) at w (at most
+ * 32 * CTX_N bytes); returns the new end. */
+char *context__write_row(char *w, const cap_ctx *c);
+
+/* The context of a capture (capture.c), NULL when opened without opts.context. */
+struct mqttids_capture;
+const cap_ctx *capture__ctx(const struct mqttids_capture *cap);
+
+/* The current row's values as doubles (reals: micro-units / 1e6, correctly rounded, so the
+ * CSV decimal reads back as the same double). Borrowed from c. */
+const double *context__values(cap_ctx *c);
 
 /* Names of the columns ("ctx.*"). */
 const char *context__name(int k);

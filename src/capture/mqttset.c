@@ -255,10 +255,10 @@ static int ob_reserve(out_buf *b, size_t extra)
 }
 
 static void write_row(out_buf *b, const cap_fields *f, const uint8_t *kinds, const char *label, size_t label_len,
-                      col_stat *st, const double *ctx)
+                      col_stat *st, const cap_ctx *ctx)
 {
     static const char hx[] = "0123456789abcdef";
-    size_t need = 64 * MQTTIDS_NFEAT + label_len + 16 + (ctx ? 40 * mqttids_capture_ctx_count() : 0);
+    size_t need = 64 * MQTTIDS_NFEAT + label_len + 16 + (ctx ? 32 * (size_t)CTX_N : 0);
     char *w;
     need += 2 * (f->msg.len + f->protoname.len + f->willmsg.len + f->willtopic.len);
     if (ob_reserve(b, need) < 0)
@@ -337,10 +337,7 @@ static void write_row(out_buf *b, const cap_fields *f, const uint8_t *kinds, con
         }
     }
     if (ctx) /* flow context (context.c): after the 33 features, before target */
-        for (size_t k = 0; k < mqttids_capture_ctx_count(); k++) {
-            *w++ = ',';
-            w += mqttids_format_double(w, 40, ctx[k]);
-        }
+        w = context__write_row(w, ctx);
     if (label) {
         *w++ = ',';
         w = put_csv_text(w, label, label_len);
@@ -384,7 +381,7 @@ static mqttids_err one_pass(const char *path, const mqttids_capture_opts *o, out
         err = capture__next_fields(cap, NULL, &stt, errbuf);
         if (err != MQTTIDS_OK || stt != MQTTIDS_CAPTURE_ROW)
             break;
-        write_row(b, capture__fields(cap), kinds, label, label_len, st, mqttids_capture_ctx_values(cap));
+        write_row(b, capture__fields(cap), kinds, label, label_len, st, capture__ctx(cap));
         n++;
         if (progress && (n & 0xffff) == 0 && progress("packets", n, 0, pu)) {
             err = util__fail(errbuf, MQTTIDS_ERR_INTERRUPTED, "%s: stopped after %llu rows", path,

@@ -29,9 +29,11 @@ static void pkt(cap_ctx *c, cap_ctx_stream *st, int created, int up, uint16_t fl
         cap_set(&f, MQTTIDS_F_MSGTYPE, (uint64_t)type);
     CHECK(context__update(c, st, created, up, CLI, SRV, 0, 0, 1, flags, seglen, &f, ms * 1000000) == 0,
           "update");
+    context__values(c);
 }
 
-#define NEAR(a, b) (fabs((a) - (b)) <= 1e-9 * (1 + fabs(b)))
+/* values are kept at a resolution of 1e-6 */
+#define NEAR(a, b) (fabs((a) - (b)) <= 5.000001e-7)
 
 static void test_session(void)
 {
@@ -91,6 +93,22 @@ static void test_session(void)
     CHECK(NEAR(o[CTX_STREAM_IAT_STD], sqrt(17.5 / 6) * 1e-3), "iat std %g", o[CTX_STREAM_IAT_STD]);
     CHECK(o[CTX_MQTT_PUBLISH] == 2 && o[CTX_PUB_SIZE_MEAN] == 200 && o[CTX_PUB_SIZE_MAX] == 300, "publish stats");
     CHECK(o[CTX_MQTT_NONMQTT_DATA] == 0 && o[CTX_STREAM_FIN_RST] == 0, "no junk, no FIN");
+    /* the CSV writer's row: the values as context__format writes them, in column order */
+    {
+        char row[32 * CTX_N + 1], want[32 * CTX_N + 1];
+        char *e = context__write_row(row, c);
+        size_t n = 0;
+        *e = '\0';
+        for (int k = 0; k < CTX_N; k++) {
+            want[n++] = ',';
+            n += context__format(want + n, o[k]);
+        }
+        want[n] = '\0';
+        CHECK(strcmp(row, want) == 0, "row '%s' vs '%s'", row, want);
+        CHECK(strstr(row, ",0.0035,") != NULL, "iat mean written as 0.0035: %s", row);
+        for (char *t = strtok(row + 1, ","); t; t = strtok(NULL, ","))
+            CHECK(strchr(t, '.') != NULL, "each value a decimal: %s", t);
+    }
     /* data on the MQTT port with no MQTT message parsed */
     pkt(c, &st, 0, 1, 0x018, 7, 0, 22, NULL);
     CHECK(o[CTX_MQTT_NONMQTT_DATA] == 1, "non-MQTT data counted");
@@ -116,6 +134,7 @@ static void test_direction(void)
     memset(&f, 0, sizeof f);
     /* first packet seen is the server's (a mid-stream head): key.a is the server here */
     CHECK(context__update(c, &st, 1, 1, SRV, CLI, 0, 1, 0, 0x018, 10, &f, 0) == 0, "update");
+    context__values(c);
     CHECK(c->out[CTX_STREAM_PKTS_DOWN] == 1 && c->out[CTX_STREAM_PKTS_UP] == 0, "server packet counted down");
     CHECK(c->out[CTX_STREAM_SYN_SEEN] == 0, "began before the capture");
     context__free(c);
@@ -166,8 +185,50 @@ static void test_names(void)
     CHECK(strcmp(mqttids_capture_ctx_name(CTX_SESSION_CONNACK_FAIL), "ctx.session_connack_fail") == 0, "order");
 }
 
+/* The CSV form of a value: fixed point, exact round trip through strtod. */
+static void test_format(void)
+{
+    static const struct {
+        double v;
+        const char *s;
+    } cases[] = {{0, "0.0"},          {3, "3.0"},         {-1, "-1.0"},         {0.012345, "0.012345"},
+                 {1e-6, "0.000001"}, {123456.5, "123456.5"}, {-0.25, "-0.25"}, {4294967295.0, "4294967295.0"}};
+    char buf[64];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = context__format(buf, cases[i].v);
+        buf[n] = '\0';
+        CHECK(strcmp(buf, cases[i].s) == 0, "%g written as '%s', want '%s'", cases[i].v, buf, cases[i].s);
+    }
+    /* quantized values (k / 1e6) of many magnitudes come back exactly */
+    {
+        uint64_t x = 88172645463325252ULL;
+        int bad = 0;
+        for (int i = 0; i < 100000; i++) {
+            double v;
+            long long k;
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            k = (long long)(x % 9000000000000000000ULL >> (x % 40)) * ((x >> 63) ? -1 : 1);
+            v = (double)k / 1e6;
+            {
+                size_t n = context__format(buf, v);
+                buf[n] = '\0';
+                if (strtod(buf, NULL) != v)
+                    bad++;
+            }
+        }
+        CHECK(bad == 0, "%d values did not round-trip", bad);
+    }
+    /* not a multiple of 1e-6: the general shortest form, still exact */
+    {
+        size_t n = context__format(buf, 1.0 / 3);
+        buf[n] = '\0';
+        CHECK(strtod(buf, NULL) == 1.0 / 3, "1/3 round trip: %s", buf);
+    }
+}
+
 int main(void)
 {
+    test_format();
     test_session();
     test_direction();
     test_bounds();
