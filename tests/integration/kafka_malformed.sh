@@ -50,4 +50,9 @@ done
 "$MQTTIDS" stream dump -q -b "$B" -t "$T.alerts" >"$WORK/alerts"
 ids=$(python3 -c "import json,sys; print(sorted(json.loads(l)['id'] for l in open(sys.argv[1])))" "$WORK/alerts")
 [[ $ids == "[0, 1, 2, 3, 4, 100, 101, 102, 103, 104]" ]] || fail "alert ids $ids"
+# -X pairs pass through to librdkafka, which checks them: a bad key is a usage error
+rc=0; "$MQTTIDS" stream detect -b "$B" -t "$T" -g x --model none -X no.such.setting=1 2>"$WORK/x.err" || rc=$?
+[[ $rc == 2 ]] && grep -q "no.such.setting" "$WORK/x.err" || fail "bad -X: exit $rc, $(cat "$WORK/x.err")"
+rc=0; "$MQTTIDS" stream produce -b "$B" -t "$T" -X linger.ms=abc "$WORK/five.csv" 2>"$WORK/x.err" || rc=$?
+[[ $rc == 2 ]] && grep -q "linger.ms" "$WORK/x.err" || fail "bad -X value: exit $rc, $(cat "$WORK/x.err")"
 echo PASS
