@@ -172,6 +172,76 @@ static void test_bounds(void)
     context__free(c);
 }
 
+/* IPv4 + TCP header (no options) + data, for the decoder (DLT 228, raw IPv4). */
+static size_t ipv4_tcp(uint8_t *p, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint32_t seq,
+                       uint8_t flags, const uint8_t *data, size_t n)
+{
+    size_t tot = 40 + n;
+    memset(p, 0, 40);
+    p[0] = 0x45;
+    p[2] = (uint8_t)(tot >> 8), p[3] = (uint8_t)tot;
+    p[9] = 6;
+    for (int i = 0; i < 4; i++) {
+        p[12 + i] = (uint8_t)(src >> (24 - 8 * i));
+        p[16 + i] = (uint8_t)(dst >> (24 - 8 * i));
+        p[24 + i] = (uint8_t)(seq >> (24 - 8 * i));
+    }
+    p[20] = (uint8_t)(sport >> 8), p[21] = (uint8_t)sport;
+    p[22] = (uint8_t)(dport >> 8), p[23] = (uint8_t)dport;
+    p[32] = 0x50;
+    p[33] = flags;
+    p[34] = 0x10;
+    if (n)
+        memcpy(p + 40, data, n);
+    return tot;
+}
+
+/*
+ * Through the decoder: a SYN + CONNECT flood from 100000 new hosts and ports against
+ * small caps (500 streams, 300 sources) never holds more than the caps; the context of
+ * a real session is still right afterwards.
+ */
+static void test_decoder_flood(void)
+{
+    mqttids_capture_opts o;
+    cap_decoder d;
+    uint8_t pkt[128];
+    const uint8_t connect[] = {0x10, 0x0c, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x3c, 0x00, 0x00};
+    size_t maxs = 0, maxsrc = 0;
+    mqttids_capture_opts_init(&o);
+    o.max_streams = 500;
+    CHECK(capture__decoder_init(&d, &o) == 0, "init");
+    d.ctx = context__new(300, 0);
+    CHECK(d.ctx != NULL, "ctx");
+    if (!d.ctx)
+        return;
+    for (uint32_t i = 0; i < 100000; i++) {
+        uint32_t src = 0x0a000000u + i; /* 10.x.y.z */
+        size_t n = ipv4_tcp(pkt, src, 0xc0a80001u, (uint16_t)(1024 + i % 60000), 1883, 1000, 0x02, NULL, 0);
+        CHECK(capture__decode_packet(&d, 228, pkt, n, (int64_t)i * 1000, NULL) == 1, "syn %u", i);
+        n = ipv4_tcp(pkt, src, 0xc0a80001u, (uint16_t)(1024 + i % 60000), 1883, 1001, 0x18, connect,
+                     sizeof connect);
+        CHECK(capture__decode_packet(&d, 228, pkt, n, (int64_t)i * 1000 + 10, NULL) == 1, "connect %u", i);
+        if (d.table.count > maxs)
+            maxs = d.table.count;
+        if (d.ctx->count > maxsrc)
+            maxsrc = d.ctx->count;
+        if (th_failed)
+            break;
+    }
+    CHECK(maxs <= 500 && maxsrc <= 300, "bounded: %zu streams, %zu sources", maxs, maxsrc);
+    CHECK(d.ctx->evicted >= 100000 - 300, "sources evicted: %llu", (unsigned long long)d.ctx->evicted);
+    {
+        const double *v = context__values(d.ctx);
+        CHECK(v[CTX_MQTT_CONNECT] == 1 && v[CTX_SESSION_KALIVE] == 60 && v[CTX_SESSION_VERSION] == 4 &&
+                  v[CTX_STREAM_PKTS_UP] == 2 && v[CTX_STREAM_SYN_SEEN] == 1,
+              "the last session's context: connect %g kalive %g", v[CTX_MQTT_CONNECT], v[CTX_SESSION_KALIVE]);
+    }
+    context__free(d.ctx);
+    d.ctx = NULL;
+    capture__decoder_free(&d);
+}
+
 static void test_names(void)
 {
     CHECK(mqttids_capture_ctx_count() == CTX_N, "count");
@@ -232,6 +302,7 @@ int main(void)
     test_session();
     test_direction();
     test_bounds();
+    test_decoder_flood();
     test_names();
     PASS();
 }
