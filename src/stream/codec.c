@@ -513,6 +513,14 @@ static mqttids_err decode_json(mqttids_codec *c, const char *data, size_t len, m
         skip_ws(&s);
         if (s.i >= s.len || s.p[s.i] != '"')
             return jerr(&s, "expected a field name");
+        if (next_feat < MQTTIDS_NFEAT && s.len - s.i >= c->key_len[next_feat] - 1 &&
+            memcmp(s.p + s.i, c->key[next_feat] + 1, c->key_len[next_feat] - 1) == 0) {
+            /* the fast path: the next feature's '"name":' as we write it */
+            key = c->key[next_feat] + 2;
+            klen = c->name_len[next_feat];
+            s.i += c->key_len[next_feat] - 1;
+            goto value;
+        }
         if (scan_str(&s, &c->scratch, &key, &koff, &klen) != 0)
             return MQTTIDS_ERR_MALFORMED;
         if (!key) {
@@ -527,6 +535,7 @@ static mqttids_err decode_json(mqttids_codec *c, const char *data, size_t len, m
         if (s.i >= s.len || s.p[s.i] != ':')
             return jerr(&s, "expected ':'");
         s.i++;
+    value:
         skip_ws(&s);
         if (s.i >= s.len)
             return jerr(&s, "expected a value");
