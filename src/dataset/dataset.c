@@ -571,7 +571,7 @@ static const rule rules[MQTTIDS_NFEAT] = {
     [MQTTIDS_F_HDRFLAGS] = {0, 0xFF, 1, "mqtt.hdrflags must be 0 or 0x... within 8 bits"},
     [MQTTIDS_F_KALIVE] = {0, 65535, 1, "mqtt.kalive must be an integer 0..65535"},
     [MQTTIDS_F_LEN] = {0, 268435455, 1, "mqtt.len must be an integer 0..268435455 (MQTT remaining length)"},
-    [MQTTIDS_F_MSG] = {0, 1, 1, "mqtt.msg must be 0 or hex digits"},
+    [MQTTIDS_F_MSG] = {0, 1, 1, "mqtt.msg must be 0, hex digits or <MISSING>"},
     [MQTTIDS_F_MSGID] = {0, 65535, 1, "mqtt.msgid must be an integer 0..65535"},
     [MQTTIDS_F_MSGTYPE] = {0, 15, 1, "mqtt.msgtype must be an integer 0..15"},
     [MQTTIDS_F_PROTO_LEN] = {0, 65535, 1, "mqtt.proto_len must be an integer 0..65535"},
@@ -629,7 +629,9 @@ int dataset__valid_text(int f, const char *s, size_t len, char *why, size_t why_
     if (!s)
         return 1;
     if (f == MQTTIDS_F_MSG)
-        ok = is_zero_text(s, (uint32_t)len) || dataset__all_hex(s, len);
+        /* tshark 4 prints an empty PUBLISH payload as <MISSING> (mqttids extract does too) */
+        ok = is_zero_text(s, (uint32_t)len) || dataset__all_hex(s, len) ||
+             (len == 9 && memcmp(s, "<MISSING>", 9) == 0);
     else if (memchr(s, '\0', len))
         ok = 0;
     else if (f == MQTTIDS_F_PROTONAME)

@@ -128,6 +128,7 @@ static void test_bad_inputs(void)
     CASE("negative_delta", NULL, 1, "%s\n%s\n", HEADER, row_with(1, "-2e-06"));
     CASE("spark_exponent", NULL, 1, "%s\n%s\n", HEADER, row_with(1, "6.7E-5"));
     CASE("mqtt5_reason_code", NULL, 1, "%s\n%s\n", HEADER, row_with(6, "135.0"));
+    CASE("empty_payload_missing", NULL, 1, "%s\n%s\n", HEADER, row_with(19, "<MISSING>"));
 #undef CASE
     for (int i = 0; i < n; i++) {
         mqttids_dataset *ds = mqttids_dataset_new();
