@@ -101,7 +101,7 @@ static void test_bad_inputs(void)
          row_with(8, "2.0"));
     CASE("conack_val", ":2:7 (mqtt.conack.val): mqtt.conack.val must be 0..5", 0, "%s\n%s\n", HEADER,
          row_with(6, "7.0"));
-    CASE("msg_not_hex", ":2:20 (mqtt.msg): mqtt.msg must be 0 or hex digits", 0, "%s\n%s\n", HEADER,
+    CASE("msg_not_hex", ":2:20 (mqtt.msg): mqtt.msg must be 0, hex digits or <MISSING>", 0, "%s\n%s\n", HEADER,
          row_with(19, "hello"));
     CASE("msgtype_range", ":2:22 (mqtt.msgtype): mqtt.msgtype must be an integer 0..15", 0, "%s\n%s\n", HEADER,
          row_with(21, "16.0"));
