@@ -197,6 +197,8 @@ int cmd_extract(int argc, char **argv)
             json_object_object_add(j, "tcp_streams", json_object_new_int64((int64_t)st.streams));
             json_object_object_add(j, "streams_evicted", json_object_new_int64((int64_t)st.streams_evicted));
             json_object_object_add(j, "label", label ? json_object_new_string(label) : NULL);
+            json_object_object_add(j, "context_columns",
+                                   json_object_new_int64(o.context ? (int64_t)mqttids_capture_ctx_count() : 0));
             json_object_object_add(j, "seconds", cli_json_double(secs));
             cli_json_print(j);
             json_object_put(j);
