@@ -14,6 +14,10 @@
 #include "cli.h"
 #include "mqttids/capture.h"
 #include "mqttids/model.h"
+#include "mqttids/config.h"
+#if MQTTIDS_WITH_PG
+#include "mqttids/store.h"
+#endif
 
 const char cmd_watch_summary[] = "live capture (or pcap replay) -> features -> model -> EVE-style JSON alerts";
 
@@ -41,6 +45,9 @@ static void help(void)
            "      --max-streams N    stream table cap (default 1048576)\n"
            "      --idle-timeout S   forget TCP streams idle for S seconds (live default 600)\n"
            "      --json             the final summary as JSON on stdout (needs -o FILE)\n"
+           "      --db CONNINFO      also write each alert to PostgreSQL (libpq string or URI)\n"
+           "      --pred-table NAME  ... into this [schema.]table (default mqtt.alerts), created\n"
+           "                         when missing; live, committed at most once a second\n"
            "  -q, --quiet            no summary\n"
            "  -h, --help             this help\n");
 }
@@ -91,6 +98,56 @@ static void json_close(void *u)
     else
         fflush(s->fp);
 }
+
+#if MQTTIDS_WITH_PG
+/*
+ * PostgreSQL sink: one predictions-table row per alert (row_id = the frame number, time =
+ * the packet time). Live, rows are committed at most once a second, so a flood of alerts
+ * does not become a flood of transactions; everything queued is committed at the end.
+ */
+typedef struct pg_sink {
+    mqttids_store *st;
+    mqttids_store_sink *s;
+    double last_flush;
+} pg_sink;
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int pg_put(void *u, const watch_alert *a)
+{
+    pg_sink *p = u;
+    mqttids_prediction pr;
+    pr.row_id = (int64_t)a->flow->frame;
+    pr.time = (double)a->flow->ts_sec + (double)a->flow->ts_nsec * 1e-9;
+    pr.cls = a->cls;
+    pr.probability = a->probability;
+    pr.detail = a->json;
+    return mqttids_store_sink_put(p->s, &pr) == MQTTIDS_OK ? 0 : -1;
+}
+
+static int pg_flush(void *u)
+{
+    pg_sink *p = u;
+    double t = mono_s();
+    if (t - p->last_flush < 1.0)
+        return 0;
+    p->last_flush = t;
+    return mqttids_store_sink_flush(p->s) == MQTTIDS_OK ? 0 : -1;
+}
+
+static void pg_close(void *u)
+{
+    pg_sink *p = u;
+    if (mqttids_store_sink_close(p->s, NULL) != MQTTIDS_OK)
+        cli_err("PostgreSQL sink: %s", mqttids_store_errmsg(p->st));
+    mqttids_store_close(p->st);
+}
+#endif
 
 /* ---------------------------------------------------------------------------------- */
 
@@ -170,11 +227,14 @@ int cmd_watch(int argc, char **argv)
         {"max-streams", required_argument, NULL, 'M'},
         {"idle-timeout", required_argument, NULL, 'I'},
         {"json", no_argument, NULL, 'J'},
+        {"db", required_argument, NULL, 'D'},
+        {"pred-table", required_argument, NULL, 'T'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *iface = NULL, *file = NULL, *model_path = NULL, *out_path = NULL;
+    const char *db = NULL, *pred_table = NULL;
     int alert_all = 0, stats = 0, json = 0, c, nports = 0, rc = CLI_EXIT_OK;
     mqttids_capture_opts o;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
@@ -182,6 +242,9 @@ int cmd_watch(int argc, char **argv)
     mqttids_capture *cap = NULL;
     mqttids_err err;
     json_sink js = {NULL, 0};
+#if MQTTIDS_WITH_PG
+    pg_sink pg = {NULL, NULL, 0};
+#endif
     watch_sink sinks[4];
     int nsinks = 0, nclasses;
     uint64_t per_class[64], alerts = 0, rows = 0, sink_errors = 0;
@@ -205,6 +268,8 @@ int cmd_watch(int argc, char **argv)
         case 'A': alert_all = 1; break;
         case 'S': stats = 1; break;
         case 'J': json = 1; break;
+        case 'D': db = optarg; break;
+        case 'T': pred_table = optarg; break;
         case 'q': cli_quiet = 1; break;
         case 'P': {
             unsigned long long v;
@@ -238,6 +303,12 @@ int cmd_watch(int argc, char **argv)
         return cli_usage_error("watch", "give exactly one of -i IFACE or -r FILE");
     if (!model_path)
         return cli_usage_error("watch", "--model MODEL is required");
+    if (pred_table && !db)
+        return cli_usage_error("watch", "--pred-table needs --db CONNINFO");
+#if !MQTTIDS_WITH_PG
+    if (db)
+        return cli_usage_error("watch", "--db: this build has no PostgreSQL support");
+#endif
     if (json && !out_path)
         return cli_usage_error("watch", "--json prints the summary on stdout: give alerts with -o FILE");
     o.idle_timeout_s = idle >= 0 ? idle : (iface ? 600 : 0);
@@ -292,6 +363,24 @@ int cmd_watch(int argc, char **argv)
     }
     sinks[nsinks++] = (watch_sink){"json", json_put, json_flush, json_close, &js};
     /* SINK HOOK (Kafka / PostgreSQL): append further sinks here (stream.h, store.h). */
+#if MQTTIDS_WITH_PG
+    if (db) {
+        pg.last_flush = mono_s();
+        if (mqttids_store_open(db, &pg.st, errbuf) != MQTTIDS_OK) {
+            cli_err("%s", errbuf);
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        if (mqttids_store_sink_open(pg.st, pred_table ? pred_table : "mqtt.alerts", mqttids_model_id(model), 0,
+                                    &pg.s) != MQTTIDS_OK) {
+            cli_err("%s", mqttids_store_errmsg(pg.st));
+            mqttids_store_close(pg.st);
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        sinks[nsinks++] = (watch_sink){"postgresql", pg_put, pg_flush, pg_close, &pg};
+    }
+#endif
 
     err = iface ? mqttids_capture_open_live(iface, &o, &cap, errbuf) : mqttids_capture_open_file(file, &o, &cap, errbuf);
     if (err != MQTTIDS_OK) {

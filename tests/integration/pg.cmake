@@ -5,8 +5,9 @@
 #   pg.crash       server stopped (immediate) during COPY and at the swap: error, old table intact
 #   pg.hostile     hostile table names, values and connection strings; passwords never printed
 #   pg.predict     predict --pred-table rows equal predict's CSV (file and --db sources)
+#   pg.watch       watch --db --pred-table: one row per alert, equal to the JSON alerts
 #   pg.api         the store API (sink, versions, loader abort, bad rows) via tests/unit/test_store.c
-foreach(t load_stats crash hostile predict)
+foreach(t load_stats crash hostile predict watch)
   add_test(NAME pg.${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/pg_${t}.sh)
   set_tests_properties(pg.${t} PROPERTIES ENVIRONMENT "${MQTTIDS_TEST_ENV}"
     SKIP_RETURN_CODE 77 LABELS "integration" TIMEOUT 180)
