@@ -1209,15 +1209,107 @@ out:
 }
 
 /* ================================================================================== */
+/* create-topic                                                                       */
+
+static int stream_create_topic(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"brokers", required_argument, NULL, 'b'},
+        {"replication", required_argument, NULL, 'r'},
+        {"if-not-exists", no_argument, NULL, 'i'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *sub = "stream create-topic";
+    kopts k = {0};
+    int opt, rc = CLI_EXIT_OK, replication = -1, if_not = 0;
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+
+    k.kc = mqttids_kconf_new();
+    if (!k.kc) {
+        cli_err("this build has no Kafka support");
+        return CLI_EXIT_FAIL;
+    }
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "b:X:qh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'b': k.brokers = optarg; break;
+        case 'X':
+            if ((rc = add_x(&k, sub, optarg)) != CLI_EXIT_OK)
+                goto out;
+            break;
+        case 'r': {
+            uint64_t v;
+            if (parse_u64(optarg, &v) != 0 || v < 1 || v > 100) {
+                rc = cli_usage_error(sub, "--replication takes 1..100, not '%s'", optarg);
+                goto out;
+            }
+            replication = (int)v;
+            break;
+        }
+        case 'i': if_not = 1; break;
+        case 'q': cli_quiet = 1; break;
+        case 'h':
+            printf("Usage: mqttids stream create-topic --brokers B [--replication R] [--if-not-exists] NAME[:PARTITIONS]...\n"
+                   "Creates topics (Admin API) with PARTITIONS partitions (default 4) and the broker's\n"
+                   "default replication unless --replication. --if-not-exists: an existing topic is fine.\n\n"
+                   KAFKA_HELP);
+            goto out;
+        default:
+            rc = cli_usage_error(sub, "unknown option");
+            goto out;
+        }
+    }
+    if (optind >= argc) {
+        rc = cli_usage_error(sub, "no topic given");
+        goto out;
+    }
+    mqttids_set_log(log_to_stderr, NULL);
+    if ((rc = kconf_finish(&k, sub, 0)) != CLI_EXIT_OK)
+        goto out;
+    for (int i = optind; i < argc && rc == CLI_EXIT_OK; i++) {
+        char name[256];
+        const char *colon = strrchr(argv[i], ':');
+        uint64_t parts = 4;
+        int exists = 0;
+        if (colon) {
+            if (parse_u64(colon + 1, &parts) != 0 || parts < 1 || parts > 100000 ||
+                (size_t)(colon - argv[i]) >= sizeof name) {
+                rc = cli_usage_error(sub, "%s: expected NAME[:PARTITIONS]", argv[i]);
+                break;
+            }
+            snprintf(name, sizeof name, "%.*s", (int)(colon - argv[i]), argv[i]);
+        } else {
+            snprintf(name, sizeof name, "%s", argv[i]);
+        }
+        if (mqttids_stream_create_topic(k.kc, name, (int)parts, replication, &exists, errbuf) != MQTTIDS_OK) {
+            if (exists && if_not) {
+                cli_info("%s exists already", name);
+                continue;
+            }
+            cli_err("%s", errbuf);
+            rc = CLI_EXIT_FAIL;
+            break;
+        }
+        cli_info("created %s with %llu partitions", name, (unsigned long long)parts);
+    }
+out:
+    mqttids_kconf_free(k.kc);
+    return rc;
+}
+
+/* ================================================================================== */
 
 int cmd_stream(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        printf("Usage: mqttids stream <produce|detect|mock-cluster|dump> [options]\n"
+        printf("Usage: mqttids stream <produce|detect|mock-cluster|dump|create-topic> [options]\n"
                "  produce       send CSV records (or raw lines) to a topic, keyed by flow\n"
                "  detect        consumer-group detector: classify, alert, commit after acks\n"
                "  mock-cluster  run librdkafka's mock cluster and print its address\n"
                "  dump          print a topic's messages from the beginning\n"
+               "  create-topic  create topics with a number of partitions (Admin API)\n"
                "Record format: docs/FORMATS.md. 'mqttids stream <sub> --help' for options.\n");
         return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
     }
@@ -1229,5 +1321,7 @@ int cmd_stream(int argc, char **argv)
         return stream_mock(argc - 1, argv + 1);
     if (strcmp(argv[1], "dump") == 0)
         return stream_dump(argc - 1, argv + 1);
+    if (strcmp(argv[1], "create-topic") == 0)
+        return stream_create_topic(argc - 1, argv + 1);
     return cli_usage_error("stream", "unknown subcommand '%s'", argv[1]);
 }

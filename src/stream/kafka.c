@@ -258,6 +258,74 @@ void mqttids_mock_free(mqttids_mock *m)
     free(m);
 }
 
+mqttids_err mqttids_stream_create_topic(const mqttids_kconf *kc, const char *topic, int partitions, int replication,
+                                        int *exists, char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+    rd_kafka_conf_t *conf;
+    rd_kafka_t *rk;
+    rd_kafka_NewTopic_t *nt = NULL;
+    rd_kafka_queue_t *q = NULL;
+    rd_kafka_event_t *ev = NULL;
+    mqttids_err err = MQTTIDS_OK;
+    char e[256];
+
+    if (exists)
+        *exists = 0;
+    if (partitions < 1 || partitions > 100000 || replication == 0 || replication < -1)
+        return util__fail(errbuf, MQTTIDS_ERR_INVALID, "topic %s: %d partitions, replication %d", topic, partitions,
+                          replication);
+    conf = stream__conf(kc, errbuf);
+    if (!conf)
+        return MQTTIDS_ERR_INVALID;
+    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        return util__fail(errbuf, MQTTIDS_ERR_KAFKA, "admin client: %s", e);
+    }
+    nt = rd_kafka_NewTopic_new(topic, partitions, replication, e, sizeof e);
+    q = rd_kafka_queue_new(rk);
+    if (!nt || !q) {
+        err = util__fail(errbuf, MQTTIDS_ERR_INVALID, "topic %s: %s", topic, nt ? "out of memory" : e);
+        goto out;
+    }
+    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+    ev = rd_kafka_queue_poll(q, 15000);
+    if (!ev) {
+        err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "topic %s: no answer from %s in 15 s (does it support CreateTopics?)", topic,
+                         kc->bootstrap ? kc->bootstrap : "?");
+        goto out;
+    }
+    if (rd_kafka_event_error(ev)) {
+        err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "topic %s: %s", topic, rd_kafka_event_error_string(ev));
+        goto out;
+    }
+    {
+        size_t n = 0;
+        const rd_kafka_CreateTopics_result_t *res = rd_kafka_event_CreateTopics_result(ev);
+        const rd_kafka_topic_result_t **tr = res ? rd_kafka_CreateTopics_result_topics(res, &n) : NULL;
+        if (tr && n >= 1 && rd_kafka_topic_result_error(tr[0])) {
+            rd_kafka_resp_err_t te = rd_kafka_topic_result_error(tr[0]);
+            const char *es = rd_kafka_topic_result_error_string(tr[0]);
+            if (te == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+                if (exists)
+                    *exists = 1;
+                err = util__fail(errbuf, MQTTIDS_ERR_INVALID, "topic %s already exists", topic);
+            } else {
+                err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "topic %s: %s", topic, es ? es : rd_kafka_err2str(te));
+            }
+        }
+    }
+out:
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    if (q)
+        rd_kafka_queue_destroy(q);
+    if (nt)
+        rd_kafka_NewTopic_destroy(nt);
+    rd_kafka_destroy(rk);
+    return err;
+}
+
 /* -------------------------------------------------------------------------------- */
 /* Producer.                                                                         */
 
@@ -630,6 +698,14 @@ mqttids_err mqttids_mock_topic_create(mqttids_mock *m, const char *t, int n, cha
     return NO_KAFKA(errbuf);
 }
 void mqttids_mock_free(mqttids_mock *m) { (void)m; }
+mqttids_err mqttids_stream_create_topic(const mqttids_kconf *kc, const char *topic, int partitions, int replication,
+                                        int *exists, char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+    (void)kc, (void)topic, (void)partitions, (void)replication;
+    if (exists)
+        *exists = 0;
+    return NO_KAFKA(errbuf);
+}
 mqttids_err mqttids_producer_new(const mqttids_kconf *kc, mqttids_producer **out, char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
     (void)kc;

@@ -22,6 +22,11 @@ start_brokers() {
   if [[ -n ${MQTTIDS_TEST_KAFKA:-} ]]; then
     B=$MQTTIDS_TEST_KAFKA
     echo "brokers: $B (MQTTIDS_TEST_KAFKA)"
+    # real cluster: create the topics with their partitions (Admin API); best effort,
+    # auto-creation with the broker's default partition count is the fallback
+    if (($#)); then
+      "$MQTTIDS" stream create-topic -b "$B" --if-not-exists "$@" || echo "note: create-topic failed; relying on auto-creation"
+    fi
     return
   fi
   local args=() t
