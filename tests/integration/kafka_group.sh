@@ -44,9 +44,11 @@ done
 grep -q "partitions [1-9]" "$WORK/a1.err" || fail "detector a1 never got partitions"
 "$MQTTIDS" stream produce -b "$B" -t "$T" --rate 3000 --json "$LEGIT" "$SLOW" >"$WORK/produce.json" 2>"$WORK/produce.err" &
 P=$!; PIDS+=("$P")
-sleep 2
-kill -0 "$P" 2>/dev/null || fail "the producer finished before the kill: not mid-stream"
+# kill a1 once it has classified records (its counters show it), while records still come
+for _ in $(seq 1 60); do grep -q "consumed [1-9]" "$WORK/a1.err" && break; sleep 0.1; done
 grep -q "consumed [1-9]" "$WORK/a1.err" || fail "detector a1 had consumed nothing before the kill"
+sleep 0.3
+kill -0 "$P" 2>/dev/null || fail "the producer finished before the kill: not mid-stream"
 kill -9 "$A"
 wait "$A" 2>/dev/null || true
 echo "killed detector a1 (pid $A) mid-stream"
