@@ -443,11 +443,12 @@ static int tcp_packet(cap_decoder *d, const uint8_t *src, const uint8_t *dst, in
     }
     if (f->set >> MQTTIDS_F_CONACK_FLAGS)
         d->mqtt_rows++;
-    if (d->ctx) /* flow context: the row's fields are final (context.c) */
-        context__update(d->ctx, &s->ctx, created, dir == 0, key.a, key.b, v6,
-                        is_mqtt_port(d, key.pa, key.pa), is_mqtt_port(d, key.pb, key.pb), flags, seglen, f, ts);
 
 out_flow:
+    /* flow context: the row's fields are final, also for a frame cut by the snap length (context.c) */
+    if (d->ctx)
+        context__update(d->ctx, &s->ctx, created, dir == 0, key.a, key.b, v6,
+                        is_mqtt_port(d, key.pa, key.pa), is_mqtt_port(d, key.pb, key.pb), flags, seglen, f, ts);
     if (flow) {
         flow->stream = s->index;
         flow->ip_version = v6 ? 6 : 4;
