@@ -650,6 +650,7 @@ static void detect_help(void)
            "      --mock-partitions N   with --brokers mock: partitions of T and of the alerts\n"
            "                         topic (default 32; mock brokers keep ~5 MB per partition)\n"
            "      --stats-interval MS   counters on stderr every MS ms (default 1000; 0: off)\n"
+           "      --commit-interval MS  commit acknowledged offsets every MS ms (default 200)\n"
            "      --json             final counters as JSON on stdout\n"
            "  -q, --quiet            no counters or info lines\n"
            "  -v, --verbose          librdkafka's informational lines too\n"
@@ -674,6 +675,7 @@ static int stream_detect(int argc, char **argv)
         {"replay-format", required_argument, NULL, 'F'},
         {"mock-partitions", required_argument, NULL, 'p'},
         {"stats-interval", required_argument, NULL, 's'},
+        {"commit-interval", required_argument, NULL, 'c'},
         {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
@@ -729,17 +731,20 @@ static int stream_detect(int argc, char **argv)
             }
             break;
         case 'I':
-        case 's': {
+        case 's':
+        case 'c': {
             uint64_t v;
-            if (parse_u64(optarg, &v) != 0 || v > 86400000) {
-                rc = cli_usage_error(sub, "--%s needs milliseconds, not '%s'", opt == 'I' ? "idle-exit" : "stats-interval",
-                                     optarg);
+            if (parse_u64(optarg, &v) != 0 || v > 86400000 || (opt == 'c' && v < 1)) {
+                rc = cli_usage_error(sub, "--%s needs milliseconds, not '%s'",
+                                     opt == 'I' ? "idle-exit" : opt == 's' ? "stats-interval" : "commit-interval", optarg);
                 goto out;
             }
             if (opt == 'I')
                 o.idle_exit_ms = (int)v;
-            else
+            else if (opt == 's')
                 stats_ms = (int)v;
+            else
+                o.commit_interval_ms = (int)v;
             break;
         }
         case 'P':

@@ -28,13 +28,15 @@ PYEOF
 N=$(wc -l <"$WORK/labels")
 echo "records: $N"
 
-detector() { # name; sets DPID
+detector() { # name [options]; sets DPID
+  local name=$1; shift
   "$MQTTIDS" stream detect -b "$B" -t "$T" -g "$G" --model "$WORK/rf.model" --alert-all "${X[@]}" \
-    --stats-interval 500 --json >"$WORK/$1.json" 2>"$WORK/$1.err" &
+    --stats-interval 500 --json "$@" >"$WORK/$name.json" 2>"$WORK/$name.err" &
   DPID=$!
   PIDS+=("$DPID")
 }
-detector a1; A=$DPID
+# a1 commits rarely, so it surely dies holding classified, acknowledged, uncommitted records
+detector a1 --commit-interval 60000; A=$DPID
 detector b; D2=$DPID
 # both members hold partitions before the records come (the mock group settles in ~3 s)
 for _ in $(seq 1 150); do
@@ -108,6 +110,8 @@ print("alerts: %d distinct ids of %d, %d duplicates (re-read after the kill), %d
       % (len(seen), n, dups, bad))
 if missing:
     sys.exit("FAIL: %d records never classified, e.g. ids %s" % (len(missing), missing[:10]))
+if dups == 0:
+    sys.exit("FAIL: no record was read again: the records the killed detector held were lost or never read")
 if bad:
     sys.exit("FAIL: %d alerts disagree with mqttids predict" % bad)
 PYEOF
