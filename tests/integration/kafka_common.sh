@@ -34,7 +34,7 @@ start_brokers() {
   "$MQTTIDS" stream mock-cluster --brokers-count 3 --address-file "$WORK/addr" "${args[@]}" \
     >"$WORK/mock.out" 2>"$WORK/mock.err" &
   MOCK_PID=$!
-  for _ in $(seq 1 100); do [[ -s $WORK/addr ]] && break; sleep 0.1; done
+  for _ in $(seq 1 100); do [[ -s $WORK/addr ]] && break; kill -0 "$MOCK_PID" 2>/dev/null || break; sleep 0.1; done
   if [[ ! -s $WORK/addr ]] && grep -q "no Kafka support" "$WORK/mock.err"; then
     echo "SKIP: mqttids was built without Kafka support"; exit 77
   fi
