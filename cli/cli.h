@@ -88,6 +88,25 @@ int cli_inputs_load(cli_inputs *in, mqttids_dataset **out, json_object *report /
 int cli_progress(const char *what, uint64_t done, uint64_t total, void *user);
 void cli_progress_done(void);
 
+/*
+ * Output files are written whole or not at all: a regular (or new) file goes to
+ * "<path>.tmp.<pid>" and is renamed into place by cli_out_commit; "-" is stdout; a device
+ * or FIFO (/dev/null, /dev/stdout, a named pipe) is written in place, never replaced.
+ */
+typedef struct cli_out {
+    FILE *fp;    /* write here */
+    char *path;  /* owned */
+    char *tmp;   /* owned; NULL when writing in place */
+    int owned;   /* fp is ours to close (not stdout) */
+} cli_out;
+/* Opens path with mode ("w", "wb", "w+b"). Returns 0, or -1 after printing the error. */
+int cli_out_open(cli_out *o, const char *path, const char *mode);
+/* Flushes, closes and renames into place. Returns 0, or -1 after printing the error
+   (the temporary file is removed). */
+int cli_out_commit(cli_out *o);
+/* Drops the output: closes and removes the temporary file. Safe after commit and twice. */
+void cli_out_abort(cli_out *o);
+
 /* Prints a json object to stdout, pretty, with a trailing newline. */
 void cli_json_print(json_object *o);
 /* A JSON number that is null when not finite. */

@@ -1,5 +1,7 @@
 /* cli_common.c: input options, loading, progress and JSON helpers for every command. */
+#include <errno.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -121,7 +123,7 @@ int cli_inputs_load(cli_inputs *in, mqttids_dataset **out, json_object *report)
 {
     mqttids_dataset *ds;
     FILE *rej = NULL;
-    char *rej_tmp = NULL;
+    cli_out rej_out = {NULL, NULL, NULL, 0};
     json_object *arr = NULL;
     int rc = CLI_EXIT_OK;
     uint64_t total_rejected = 0;
@@ -141,21 +143,11 @@ int cli_inputs_load(cli_inputs *in, mqttids_dataset **out, json_object *report)
         return CLI_EXIT_FAIL;
     }
     if (in->reject_path) {
-        size_t n = strlen(in->reject_path) + 32;
-        rej_tmp = malloc(n);
-        if (!rej_tmp) {
-            mqttids_dataset_free(ds);
-            cli_err("out of memory");
-            return CLI_EXIT_FAIL;
-        }
-        snprintf(rej_tmp, n, "%s.tmp.%ld", in->reject_path, (long)getpid());
-        rej = fopen(rej_tmp, "w");
-        if (!rej) {
-            cli_err("%s: cannot create reject file", in->reject_path);
-            free(rej_tmp);
+        if (cli_out_open(&rej_out, in->reject_path, "w") != 0) {
             mqttids_dataset_free(ds);
             return CLI_EXIT_FAIL;
         }
+        rej = rej_out.fp;
     }
     if (report) {
         arr = json_object_new_array();
@@ -262,20 +254,12 @@ int cli_inputs_load(cli_inputs *in, mqttids_dataset **out, json_object *report)
     }
 out:
     if (rej) {
-        if (rc == CLI_EXIT_OK) {
-            if (fclose(rej) != 0 || rename(rej_tmp, in->reject_path) != 0) {
-                cli_err("%s: cannot write reject file", in->reject_path);
-                unlink(rej_tmp);
-                rc = CLI_EXIT_FAIL;
-            } else if (total_rejected) {
-                cli_info("%llu rejected lines written to %s", (unsigned long long)total_rejected,
-                         in->reject_path);
-            }
-        } else {
-            fclose(rej);
-            unlink(rej_tmp);
-        }
-        free(rej_tmp);
+        if (rc != CLI_EXIT_OK)
+            cli_out_abort(&rej_out);
+        else if (cli_out_commit(&rej_out) != 0)
+            rc = CLI_EXIT_FAIL;
+        else if (total_rejected)
+            cli_info("%llu rejected lines written to %s", (unsigned long long)total_rejected, in->reject_path);
     }
     if (rc != CLI_EXIT_OK) {
         mqttids_dataset_free(ds);
@@ -312,6 +296,88 @@ void cli_progress_done(void)
         fputs("\r\033[K", stderr);
         progress_drawn = 0;
     }
+}
+
+int cli_out_open(cli_out *o, const char *path, const char *mode)
+{
+    struct stat st;
+    memset(o, 0, sizeof *o);
+    if (strcmp(path, "-") == 0) {
+        o->fp = stdout;
+        return 0;
+    }
+    o->path = strdup(path);
+    if (!o->path) {
+        cli_err("out of memory");
+        return -1;
+    }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* a device or a pipe: renaming over it would replace it */
+        o->fp = fopen(path, mode);
+        if (!o->fp) {
+            cli_err("%s: cannot open for writing: %s", path, strerror(errno));
+            cli_out_abort(o);
+            return -1;
+        }
+        o->owned = 1;
+        return 0;
+    }
+    {
+        size_t n = strlen(path) + 32;
+        o->tmp = malloc(n);
+        if (!o->tmp) {
+            cli_err("out of memory");
+            cli_out_abort(o);
+            return -1;
+        }
+        snprintf(o->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    }
+    o->fp = fopen(o->tmp, mode);
+    if (!o->fp) {
+        cli_err("%s: cannot create: %s", o->tmp, strerror(errno));
+        free(o->tmp);
+        o->tmp = NULL;
+        cli_out_abort(o);
+        return -1;
+    }
+    o->owned = 1;
+    return 0;
+}
+
+int cli_out_commit(cli_out *o)
+{
+    int bad = 0;
+    const char *name = o->path ? o->path : "stdout";
+    if (!o->fp)
+        return -1;
+    if (fflush(o->fp) != 0 || ferror(o->fp))
+        bad = 1;
+    if (o->owned && fclose(o->fp) != 0)
+        bad = 1;
+    o->fp = NULL;
+    if (!bad && o->tmp && rename(o->tmp, o->path) != 0)
+        bad = 1;
+    if (bad) {
+        cli_err("%s: write failed: %s", name, strerror(errno));
+        cli_out_abort(o);
+        return -1;
+    }
+    free(o->tmp);
+    free(o->path);
+    o->tmp = o->path = NULL;
+    return 0;
+}
+
+void cli_out_abort(cli_out *o)
+{
+    if (o->fp && o->owned)
+        fclose(o->fp);
+    o->fp = NULL;
+    if (o->tmp)
+        unlink(o->tmp);
+    free(o->tmp);
+    free(o->path);
+    o->tmp = o->path = NULL;
 }
 
 void cli_json_print(json_object *o)

@@ -228,36 +228,17 @@ void cli_curves_svg(FILE *f, const char *title, const mqttids_curve *c)
     fputs("</svg>\n", f);
 }
 
-/* Writes one file through a temporary name and a rename. */
+/* Writes one file whole or not at all (cli_out). */
 static int write_file(const char *path, const char *title, const mqttids_curve *c, int svg)
 {
-    size_t len = strlen(path) + 32;
-    char *tmp = malloc(len);
-    if (!tmp) {
-        cli_err("out of memory");
+    cli_out o;
+    if (cli_out_open(&o, path, "w") != 0)
         return -1;
-    }
-    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        cli_err("%s: cannot create: %s", tmp, strerror(errno));
-        free(tmp);
-        return -1;
-    }
     if (svg)
-        cli_curves_svg(f, title, c);
+        cli_curves_svg(o.fp, title, c);
     else
-        cli_curves_csv(f, c);
-    int bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        cli_err("%s: cannot write: %s", path, strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
+        cli_curves_csv(o.fp, c);
+    return cli_out_commit(&o);
 }
 
 int cli_curves_write(const char *prefix, const char *title, const mqttids_curve *c)

@@ -115,7 +115,8 @@ static int db_load(int argc, char **argv)
     int json = 0, opt, rc, have_db = 0;
     uint64_t rows = 0, total_rejected = 0;
     double t0, t1, t2;
-    char shown[512], *rej_tmp = NULL;
+    char shown[512];
+    cli_out rej_out = {NULL, NULL, NULL, 0};
     FILE *rej = NULL;
     load_ctx lc = {NULL, NULL, 0, 0, 0};
 
@@ -184,15 +185,11 @@ static int db_load(int argc, char **argv)
         goto out;
     }
     if (in.reject_path) {
-        size_t n = strlen(in.reject_path) + 32;
-        rej_tmp = malloc(n);
-        if (rej_tmp)
-            snprintf(rej_tmp, n, "%s.tmp.%ld", in.reject_path, (long)getpid());
-        if (!rej_tmp || !(rej = fopen(rej_tmp, "w"))) {
-            cli_err("%s: cannot create reject file", in.reject_path);
+        if (cli_out_open(&rej_out, in.reject_path, "w") != 0) {
             rc = CLI_EXIT_FAIL;
             goto out;
         }
+        rej = rej_out.fp;
     }
     t0 = now_s();
     if (mqttids_store_load_begin(st, table, mode, &lc.ld) != MQTTIDS_OK) {
@@ -260,12 +257,9 @@ static int db_load(int argc, char **argv)
     cli_progress_done();
     t2 = now_s();
     if (rej) {
-        FILE *f = rej;
         rej = NULL;
-        if (fclose(f) != 0 || rename(rej_tmp, in.reject_path) != 0) {
+        if (cli_out_commit(&rej_out) != 0) {
             /* the rows are committed; only the reject file is missing */
-            cli_err("%s: cannot write reject file", in.reject_path);
-            unlink(rej_tmp);
             rc = CLI_EXIT_FAIL;
         } else if (total_rejected) {
             cli_info("%llu rejected lines written to %s", (unsigned long long)total_rejected, in.reject_path);
@@ -284,11 +278,7 @@ static int db_load(int argc, char **argv)
     }
 out:
     mqttids_store_load_abort(lc.ld);
-    if (rej) {
-        fclose(rej);
-        unlink(rej_tmp);
-    }
-    free(rej_tmp);
+    cli_out_abort(&rej_out);
     json_object_put(report);
     mqttids_dataset_free(ds);
     mqttids_store_close(st);

@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
@@ -77,7 +78,9 @@ int cmd_extract(int argc, char **argv)
     uint64_t rows = 0;
     mqttids_err err;
     FILE *fp = NULL;
-    char *tmp = NULL;
+    cli_out of = {NULL, NULL, NULL, 0};
+    int in_place;
+    struct stat sb;
     struct timespec t0, t1;
 
     mqttids_capture_opts_init(&o);
@@ -139,43 +142,41 @@ int cmd_extract(int argc, char **argv)
     if (json && strcmp(out, "-") == 0)
         return cli_usage_error("extract", "--json prints on stdout: give the CSV with -o FILE");
 
-    if (strcmp(out, "-") == 0) {
+    /* The CSV is written to a seekable file (MQTTset's column forms are known only at the
+       end): a temporary file copied out for stdout, a device or a pipe; else a temporary
+       file renamed into place. */
+    in_place = strcmp(out, "-") == 0 || (stat(out, &sb) == 0 && !S_ISREG(sb.st_mode));
+    if (in_place) {
         fp = tmpfile();
         if (!fp) {
             cli_err("cannot create a temporary file");
             return CLI_EXIT_FAIL;
         }
     } else {
-        size_t n = strlen(out) + 32;
-        tmp = malloc(n);
-        if (!tmp) {
-            cli_err("out of memory");
+        if (cli_out_open(&of, out, "w+b") != 0)
             return CLI_EXIT_FAIL;
-        }
-        snprintf(tmp, n, "%s.tmp.%ld", out, (long)getpid());
-        fp = fopen(tmp, "w+b");
-        if (!fp) {
-            cli_err("%s: cannot create", tmp);
-            free(tmp);
-            return CLI_EXIT_FAIL;
-        }
+        fp = of.fp;
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
     err = mqttids_capture_write_mqttset_csv(in, &o, fp, label, &rows, &st,
                                             !cli_quiet && isatty(2) ? cli_progress : NULL, NULL, errbuf);
     cli_progress_done();
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (err == MQTTIDS_OK && !tmp && copy_stream(fp, stdout) != 0)
-        err = MQTTIDS_ERR_IO, snprintf(errbuf, sizeof errbuf, "stdout: write error");
-    if (fclose(fp) != 0 && err == MQTTIDS_OK)
-        err = MQTTIDS_ERR_IO, snprintf(errbuf, sizeof errbuf, "%s: write error", out);
-    if (tmp) {
-        if (err == MQTTIDS_OK && rename(tmp, out) != 0)
-            err = MQTTIDS_ERR_IO, snprintf(errbuf, sizeof errbuf, "%s: cannot rename into place", out);
-        if (err != MQTTIDS_OK)
-            unlink(tmp);
-        free(tmp);
+    if (in_place) {
+        if (err == MQTTIDS_OK) {
+            if (cli_out_open(&of, out, "wb") != 0) {
+                fclose(fp);
+                return CLI_EXIT_FAIL;
+            }
+            if (copy_stream(fp, of.fp) != 0)
+                err = MQTTIDS_ERR_IO, snprintf(errbuf, sizeof errbuf, "%s: write error", out);
+        }
+        fclose(fp);
     }
+    if (err != MQTTIDS_OK)
+        cli_out_abort(&of);
+    else if (cli_out_commit(&of) != 0)
+        return CLI_EXIT_FAIL;
     if (err != MQTTIDS_OK) {
         cli_err("%s", errbuf);
         return CLI_EXIT_FAIL;

@@ -107,7 +107,7 @@ int cmd_predict(int argc, char **argv)
     size_t n, counts[256] = {0};
     char errbuf[MQTTIDS_ERRBUF_SIZE];
     FILE *f = NULL;
-    char *tmp = NULL;
+    cli_out of = {NULL, NULL, NULL, 0};
 
     cli_inputs_init(&in);
     optind = 1;
@@ -187,24 +187,11 @@ int cmd_predict(int argc, char **argv)
         if (rc != CLI_EXIT_OK || !out)
             goto out;
     }
-    if (out && strcmp(out, "-") != 0) {
-        size_t len = strlen(out) + 32;
-        tmp = malloc(len);
-        if (!tmp) {
-            cli_err("out of memory");
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        snprintf(tmp, len, "%s.tmp.%ld", out, (long)getpid());
-        f = fopen(tmp, "w");
-        if (!f) {
-            cli_err("%s: cannot create", out);
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-    } else {
-        f = stdout;
+    if (cli_out_open(&of, out ? out : "-", "w") != 0) {
+        rc = CLI_EXIT_FAIL;
+        goto out;
     }
+    f = of.fp;
     {
         const int8_t *lab = mqttids_dataset_labels(ds);
         int labeled = 0;
@@ -225,18 +212,8 @@ int cmd_predict(int argc, char **argv)
                 counts[cls[i]]++;
         }
     }
-    if (f != stdout) {
-        int bad = ferror(f) != 0;
-        bad |= fclose(f) != 0;
-        f = NULL;
-        if (bad || rename(tmp, out) != 0) {
-            cli_err("%s: write failed", out);
-            remove(tmp);
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-    } else if (fflush(stdout) != 0) {
-        cli_err("stdout: write failed");
+    f = NULL;
+    if (cli_out_commit(&of) != 0) {
         rc = CLI_EXIT_FAIL;
         goto out;
     }
@@ -255,11 +232,7 @@ int cmd_predict(int argc, char **argv)
         cli_info("wrote %zu predictions to %s", n, out);
     }
 out:
-    if (f && f != stdout) {
-        fclose(f);
-        remove(tmp);
-    }
-    free(tmp);
+    cli_out_abort(&of);
     json_object_put(report);
     free(cls);
     free(proba);

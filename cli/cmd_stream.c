@@ -1097,12 +1097,13 @@ static int stream_mock(int argc, char **argv)
         }
     }
     if (addr_file) {
-        char tmp[4096];
-        FILE *fp;
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", addr_file, (long)getpid());
-        fp = fopen(tmp, "w");
-        if (!fp || fprintf(fp, "%s\n", mqttids_mock_bootstrap(m)) < 0 || fclose(fp) != 0 || rename(tmp, addr_file) != 0) {
-            cli_err("%s: cannot write the address", addr_file);
+        cli_out ao;
+        if (cli_out_open(&ao, addr_file, "w") != 0) {
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        fprintf(ao.fp, "%s\n", mqttids_mock_bootstrap(m));
+        if (cli_out_commit(&ao) != 0) {
             rc = CLI_EXIT_FAIL;
             goto out;
         }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "util/util_int.h"
 
@@ -12,6 +13,18 @@ mqttids_err util__atomic_open(util_atomic_file *af, const char *path, char *errb
     if (strcmp(path, "-") == 0) {
         af->fp = stdout;
         return MQTTIDS_OK;
+    }
+    {
+        /* a device or a pipe (/dev/null, a FIFO) is written in place: renaming over it
+           would replace it with a regular file */
+        struct stat st;
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+            af->fp = fopen(path, "wb");
+            if (!af->fp)
+                return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: cannot open for writing: %s", path, strerror(errno));
+            af->in_place = 1;
+            return MQTTIDS_OK;
+        }
     }
     n = strlen(path) + 32;
     af->path = strdup(path);
@@ -38,10 +51,14 @@ mqttids_err util__atomic_commit(util_atomic_file *af, char *errbuf)
     mqttids_err err = MQTTIDS_OK;
     if (!af->fp)
         return util__fail(errbuf, MQTTIDS_ERR_INVALID, "output not open");
-    if (!af->tmp_path) { /* stdout */
-        if (fflush(af->fp) != 0)
-            err = util__fail(errbuf, MQTTIDS_ERR_IO, "stdout: write failed: %s", strerror(errno));
+    if (!af->tmp_path) { /* stdout, or a device written in place */
+        if (fflush(af->fp) != 0 || ferror(af->fp))
+            err = util__fail(errbuf, MQTTIDS_ERR_IO, "%s: write failed: %s", af->in_place ? "output" : "stdout",
+                             strerror(errno));
+        if (af->in_place && fclose(af->fp) != 0 && err == MQTTIDS_OK)
+            err = util__fail(errbuf, MQTTIDS_ERR_IO, "output: write failed: %s", strerror(errno));
         af->fp = NULL;
+        af->in_place = 0;
         return err;
     }
     if (fflush(af->fp) != 0 || ferror(af->fp) || fsync(fileno(af->fp)) != 0) {
@@ -70,7 +87,7 @@ mqttids_err util__atomic_commit(util_atomic_file *af, char *errbuf)
 
 void util__atomic_abort(util_atomic_file *af)
 {
-    if (af->fp && af->tmp_path)
+    if (af->fp && (af->tmp_path || af->in_place))
         fclose(af->fp);
     if (af->tmp_path)
         unlink(af->tmp_path);

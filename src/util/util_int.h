@@ -48,12 +48,14 @@ uint32_t util__crc32c(uint32_t crc, const void *buf, size_t len);
 
 /*
  * Atomic output: writes go to "<path>.tmp.<pid>" and util__atomic_commit renames it over
- * path, so a failure never leaves a half-written file. "-" means stdout (no rename).
+ * path, so a failure never leaves a half-written file. "-" means stdout (no rename); an
+ * existing device or pipe (/dev/null) is written in place, never replaced.
  */
 typedef struct util_atomic_file {
     FILE *fp;        /* write here */
     char *path;      /* owned */
-    char *tmp_path;  /* owned; NULL for stdout */
+    char *tmp_path;  /* owned; NULL for stdout or a device written in place */
+    int in_place;    /* fp is an existing device or pipe opened directly */
 } util_atomic_file;
 mqttids_err util__atomic_open(util_atomic_file *af, const char *path, char *errbuf);
 mqttids_err util__atomic_commit(util_atomic_file *af, char *errbuf);
