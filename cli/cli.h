@@ -107,6 +107,10 @@ int cli_out_commit(cli_out *o);
 /* Drops the output: closes and removes the temporary file. Safe after commit and twice. */
 void cli_out_abort(cli_out *o);
 
+/* The exploration's aligned tables on stdout, and its JSON (cli_stats.c). */
+void cli_stats_print(const mqttids_stats *s);
+json_object *cli_stats_json(const mqttids_stats *s, const mqttids_stats_opts *o);
+
 /* Prints a json object to stdout, pretty, with a trailing newline. */
 void cli_json_print(json_object *o);
 /* A JSON number that is null when not finite. */
