@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "capture/capture_int.h"
+#include "dataset/dataset_int.h"
 #include "util/util_int.h"
 
 enum { K_INT = 0, K_FLOAT = 1, K_OBJ = 2 };
@@ -100,52 +101,6 @@ static int py_float_like(const char *s, size_t n, double *out)
     return *end == '\0';
 }
 
-/* The shortest-digits layout Python's repr() uses (same rules as mqttids_format_double). */
-static size_t repr_layout(char *out, int neg, const char *digits, int nd, int decpt)
-{
-    size_t pos = 0;
-    if (neg)
-        out[pos++] = '-';
-    if (decpt <= -4 || decpt > 16) {
-        int e = decpt - 1;
-        out[pos++] = digits[0];
-        if (nd > 1) {
-            out[pos++] = '.';
-            memcpy(out + pos, digits + 1, (size_t)nd - 1);
-            pos += (size_t)nd - 1;
-        }
-        out[pos++] = 'e';
-        out[pos++] = e < 0 ? '-' : '+';
-        if (e < 0)
-            e = -e;
-        if (e >= 100)
-            out[pos++] = (char)('0' + e / 100);
-        out[pos++] = (char)('0' + (e / 10) % 10);
-        out[pos++] = (char)('0' + e % 10);
-    } else if (decpt <= 0) {
-        out[pos++] = '0';
-        out[pos++] = '.';
-        for (int i = 0; i < -decpt; i++)
-            out[pos++] = '0';
-        memcpy(out + pos, digits, (size_t)nd);
-        pos += (size_t)nd;
-    } else if (decpt < nd) {
-        memcpy(out + pos, digits, (size_t)decpt);
-        pos += (size_t)decpt;
-        out[pos++] = '.';
-        memcpy(out + pos, digits + decpt, (size_t)(nd - decpt));
-        pos += (size_t)(nd - decpt);
-    } else {
-        memcpy(out + pos, digits, (size_t)nd);
-        pos += (size_t)nd;
-        for (int i = nd; i < decpt; i++)
-            out[pos++] = '0';
-        out[pos++] = '.';
-        out[pos++] = '0';
-    }
-    return pos;
-}
-
 static size_t u64_dec(char *out, uint64_t v)
 {
     char t[24];
@@ -187,7 +142,7 @@ static size_t ns_as_float(char *out, int64_t ns)
     nd = (int)n;
     while (nd > 1 && digits[nd - 1] == '0')
         nd--;
-    return repr_layout(out, neg, digits, nd, decpt);
+    return dataset__repr_layout(out, neg, digits, nd, decpt);
 }
 
 /* Text as Python csv.writer writes it (QUOTE_MINIMAL). */

@@ -11,49 +11,33 @@
 #include "dataset/dataset_int.h"
 #include "util/util_int.h"
 
-size_t mqttids_format_double(char *buf, size_t size, double v)
+/*
+ * Python repr()'s layout of a decimal: digits[0..nd) with the decimal point decpt places
+ * after the first digit's position (value = 0.d1d2... x 10^decpt): scientific when
+ * decpt <= -4 or decpt > 16 ("1e-05", "1.5e+16"), else fixed with at least one decimal
+ * ("0.0001", "8.0"). Writes at most nd + 24 bytes, no NUL; returns the length.
+ */
+size_t dataset__repr_layout(char *out, int neg, const char *digits, int nd, int decpt)
 {
-    char tmp[40], digits[20];
-    int prec, nd = 0, decpt, n;
     size_t pos = 0;
-    char out[64];
-
-    if (isnan(v))
-        return (size_t)snprintf(buf, size, "nan");
-    if (isinf(v))
-        return (size_t)snprintf(buf, size, v < 0 ? "-inf" : "inf");
-    if (v == 0.0)
-        return (size_t)snprintf(buf, size, signbit(v) ? "-0.0" : "0.0");
-    /* Shortest precision that round-trips, as Python's repr (David Gay's mode 0). */
-    for (prec = 0; prec < 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*e", prec, v);
-        if (strtod(tmp, NULL) == v)
-            break;
-    }
-    snprintf(tmp, sizeof tmp, "%.*e", prec, v);
-    {
-        const char *p = tmp;
-        char *e;
-        if (*p == '-') {
-            out[pos++] = '-';
-            p++;
-        }
-        for (; *p && *p != 'e'; p++)
-            if (*p >= '0' && *p <= '9')
-                digits[nd++] = *p;
-        while (nd > 1 && digits[nd - 1] == '0')
-            nd--;
-        decpt = (int)strtol(p + 1, &e, 10) + 1;
-    }
+    if (neg)
+        out[pos++] = '-';
     if (decpt <= -4 || decpt > 16) {
+        int e = decpt - 1;
         out[pos++] = digits[0];
         if (nd > 1) {
             out[pos++] = '.';
             memcpy(out + pos, digits + 1, (size_t)nd - 1);
             pos += (size_t)nd - 1;
         }
-        n = snprintf(out + pos, sizeof out - pos, "e%c%02d", decpt - 1 < 0 ? '-' : '+', abs(decpt - 1));
-        pos += (size_t)n;
+        out[pos++] = 'e';
+        out[pos++] = e < 0 ? '-' : '+';
+        if (e < 0)
+            e = -e;
+        if (e >= 100)
+            out[pos++] = (char)('0' + e / 100);
+        out[pos++] = (char)('0' + (e / 10) % 10);
+        out[pos++] = (char)('0' + e % 10);
     } else if (decpt <= 0) {
         out[pos++] = '0';
         out[pos++] = '.';
@@ -75,6 +59,44 @@ size_t mqttids_format_double(char *buf, size_t size, double v)
         out[pos++] = '.';
         out[pos++] = '0';
     }
+    return pos;
+}
+
+size_t mqttids_format_double(char *buf, size_t size, double v)
+{
+    char tmp[40], digits[20];
+    int prec, nd = 0, decpt, neg = 0;
+    size_t pos;
+    char out[64];
+
+    if (isnan(v))
+        return (size_t)snprintf(buf, size, "nan");
+    if (isinf(v))
+        return (size_t)snprintf(buf, size, v < 0 ? "-inf" : "inf");
+    if (v == 0.0)
+        return (size_t)snprintf(buf, size, signbit(v) ? "-0.0" : "0.0");
+    /* Shortest precision that round-trips, as Python's repr (David Gay's mode 0). */
+    for (prec = 0; prec < 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*e", prec, v);
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
+    snprintf(tmp, sizeof tmp, "%.*e", prec, v);
+    {
+        const char *p = tmp;
+        char *e;
+        if (*p == '-') {
+            neg = 1;
+            p++;
+        }
+        for (; *p && *p != 'e'; p++)
+            if (*p >= '0' && *p <= '9')
+                digits[nd++] = *p;
+        while (nd > 1 && digits[nd - 1] == '0')
+            nd--;
+        decpt = (int)strtol(p + 1, &e, 10) + 1;
+    }
+    pos = dataset__repr_layout(out, neg, digits, nd, decpt);
     out[pos] = '\0';
     return (size_t)snprintf(buf, size, "%s", out);
 }

@@ -68,6 +68,14 @@ int dataset__validate(const mqttids_record *r, char *why, size_t why_size);
 /* Per-value checks behind dataset__validate (why may be NULL). Return 1 when valid. */
 int dataset__valid_num(int f, double v, char *why, size_t why_size);
 int dataset__valid_text(int f, const char *s, size_t len, char *why, size_t why_size);
+/*
+ * The correlation rule on filled stats (corr, zero rule done): among columns the zeros rule
+ * keeps, the later column of a pair with |r| > threshold is dropped. Shared with the SQL stats.
+ */
+struct mqttids_stats;
+void dataset__corr_rule(struct mqttids_stats *s, double threshold);
+/* Python repr()'s layout of digits[0..nd) x 10^decpt (see csv_write.c); returns the length. */
+size_t dataset__repr_layout(char *out, int neg, const char *digits, int nd, int decpt);
 /* 1 when s[0..len) is all hex digits (SSE2 when available). */
 int dataset__all_hex(const char *s, size_t len);
 

@@ -153,6 +153,28 @@ static double pearson(const double *x, const double *y, size_t n, double mx, dou
     return sxy / sqrt(sxx * syy);
 }
 
+void dataset__corr_rule(mqttids_stats *s, double threshold)
+{
+    size_t m = s->ncorr;
+    for (size_t b = 0; b < m; b++) {
+        mqttids_column_stats *cb = &s->cols[s->corr_cols[b]];
+        if (cb->dropped_zero)
+            continue;
+        for (size_t a = 0; a < b; a++) {
+            mqttids_column_stats *ca = &s->cols[s->corr_cols[a]];
+            double r = s->corr[a * m + b];
+            if (ca->dropped_zero || ca->dropped_corr || isnan(r))
+                continue;
+            if (fabs(r) > threshold) {
+                cb->dropped_corr = 1;
+                cb->corr_with = s->corr_cols[a];
+                cb->corr_r = r;
+                break;
+            }
+        }
+    }
+}
+
 mqttids_err mqttids_stats_compute(const mqttids_dataset *ds, const mqttids_stats_opts *opts,
                                   mqttids_stats **out, char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
@@ -300,23 +322,7 @@ mqttids_err mqttids_stats_compute(const mqttids_dataset *ds, const mqttids_stats
                 s->corr[a * m + b] = s->corr[b * m + a] = r;
             }
         }
-        for (size_t b = 0; b < m; b++) {
-            mqttids_column_stats *cb = &s->cols[s->corr_cols[b]];
-            if (cb->dropped_zero)
-                continue;
-            for (size_t a = 0; a < b; a++) {
-                mqttids_column_stats *ca = &s->cols[s->corr_cols[a]];
-                double r = s->corr[a * m + b];
-                if (ca->dropped_zero || ca->dropped_corr || isnan(r))
-                    continue;
-                if (fabs(r) > opts->corr_threshold) {
-                    cb->dropped_corr = 1;
-                    cb->corr_with = s->corr_cols[a];
-                    cb->corr_r = r;
-                    break;
-                }
-            }
-        }
+        dataset__corr_rule(s, opts->corr_threshold);
     }
 
     /* IQR outliers on tcp.len (the study's integer column) */

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store/store_int.h"
+#include "dataset/dataset_int.h"
 #include "util/util_int.h"
 
 #if MQTTIDS_WITH_PG
@@ -274,23 +275,7 @@ static mqttids_err correlation(mqttids_store *st, const store_qname *q, mqttids_
     }
     PQclear(res);
     /* the rule, as stats.c applies it */
-    for (size_t c = 0; c < m; c++) {
-        mqttids_column_stats *cc = &s->cols[s->corr_cols[c]];
-        if (cc->dropped_zero)
-            continue;
-        for (size_t a = 0; a < c; a++) {
-            mqttids_column_stats *ca2 = &s->cols[s->corr_cols[a]];
-            double r = s->corr[a * m + c];
-            if (ca2->dropped_zero || ca2->dropped_corr || isnan(r))
-                continue;
-            if (fabs(r) > o->corr_threshold) {
-                cc->dropped_corr = 1;
-                cc->corr_with = s->corr_cols[a];
-                cc->corr_r = r;
-                break;
-            }
-        }
-    }
+    dataset__corr_rule(s, o->corr_threshold);
     return MQTTIDS_OK;
 }
 
