@@ -18,6 +18,9 @@
 #if MQTTIDS_WITH_PG
 #include "mqttids/store.h"
 #endif
+#if MQTTIDS_WITH_KAFKA
+#include "mqttids/stream.h"
+#endif
 
 const char cmd_watch_summary[] = "live capture (or pcap replay) -> features -> model -> EVE-style JSON alerts";
 
@@ -48,6 +51,9 @@ static void help(void)
            "      --db CONNINFO      also write each alert to PostgreSQL (libpq string or URI)\n"
            "      --pred-table NAME  ... into this [schema.]table (default mqtt.alerts), created\n"
            "                         when missing; live, committed at most once a second\n"
+           "      --brokers B        also produce each alert to Kafka (host:port list)\n"
+           "      --alerts-topic T   ... to this topic (default mqttids.alerts), keyed by TCP stream\n"
+           "  -X key=value           a librdkafka setting for that producer (repeatable)\n"
            "  -q, --quiet            no summary\n"
            "  -h, --help             this help\n");
 }
@@ -149,6 +155,67 @@ static void pg_close(void *u)
 }
 #endif
 
+#if MQTTIDS_WITH_KAFKA
+/*
+ * Kafka sink: each alert's EVE line is one message, keyed by the TCP stream index so a
+ * flow's alerts stay in one partition. Delivery is checked at every flush (live: at most
+ * once a second) and at the end; a failed delivery fails the run.
+ */
+typedef struct kafka_sink {
+    mqttids_kconf *kc;
+    mqttids_producer *p;
+    const char *topic;
+    double last_flush;
+} kafka_sink;
+
+static double kafka_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int kafka_put(void *u, const watch_alert *a)
+{
+    kafka_sink *k = u;
+    char key[24], errbuf[MQTTIDS_ERRBUF_SIZE];
+    int kl = snprintf(key, sizeof key, "%llu", (unsigned long long)a->flow->stream);
+    if (mqttids_producer_send(k->p, k->topic, key, (size_t)kl, a->json, strlen(a->json), errbuf) != MQTTIDS_OK) {
+        cli_err("Kafka sink: %s", errbuf);
+        return -1;
+    }
+    return 0;
+}
+
+static int kafka_flush(void *u)
+{
+    kafka_sink *k = u;
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    double t = kafka_now();
+    if (t - k->last_flush < 1.0)
+        return 0;
+    k->last_flush = t;
+    if (mqttids_producer_flush(k->p, 10000, NULL, NULL, errbuf) != MQTTIDS_OK) {
+        cli_err("Kafka sink: %s", errbuf);
+        return -1;
+    }
+    return 0;
+}
+
+static void kafka_close(void *u)
+{
+    kafka_sink *k = u;
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    uint64_t delivered = 0, failed = 0;
+    if (mqttids_producer_flush(k->p, 10000, &delivered, &failed, errbuf) != MQTTIDS_OK)
+        cli_err("Kafka sink: %s", errbuf);
+    else if (!cli_quiet)
+        cli_info("watch: %llu alerts delivered to Kafka topic %s", (unsigned long long)delivered, k->topic);
+    mqttids_producer_free(k->p);
+    mqttids_kconf_free(k->kc);
+}
+#endif
+
 /* ---------------------------------------------------------------------------------- */
 
 static mqttids_capture *g_cap;
@@ -229,12 +296,16 @@ int cmd_watch(int argc, char **argv)
         {"json", no_argument, NULL, 'J'},
         {"db", required_argument, NULL, 'D'},
         {"pred-table", required_argument, NULL, 'T'},
+        {"brokers", required_argument, NULL, 'B'},
+        {"alerts-topic", required_argument, NULL, 'K'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *iface = NULL, *file = NULL, *model_path = NULL, *out_path = NULL;
-    const char *db = NULL, *pred_table = NULL;
+    const char *db = NULL, *pred_table = NULL, *brokers = NULL, *alerts_topic = NULL;
+    const char *xset[32];
+    int nx = 0;
     int alert_all = 0, stats = 0, json = 0, c, nports = 0, rc = CLI_EXIT_OK;
     mqttids_capture_opts o;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
@@ -244,6 +315,9 @@ int cmd_watch(int argc, char **argv)
     json_sink js = {NULL, 0};
 #if MQTTIDS_WITH_PG
     pg_sink pg = {NULL, NULL, 0};
+#endif
+#if MQTTIDS_WITH_KAFKA
+    kafka_sink ks = {NULL, NULL, NULL, 0};
 #endif
     watch_sink sinks[4];
     int nsinks = 0, nclasses;
@@ -258,7 +332,7 @@ int cmd_watch(int argc, char **argv)
     mqttids_capture_opts_init(&o);
     memset(per_class, 0, sizeof per_class);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:r:m:f:o:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:r:m:f:o:X:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'i': iface = optarg; break;
         case 'r': file = optarg; break;
@@ -270,6 +344,13 @@ int cmd_watch(int argc, char **argv)
         case 'J': json = 1; break;
         case 'D': db = optarg; break;
         case 'T': pred_table = optarg; break;
+        case 'B': brokers = optarg; break;
+        case 'K': alerts_topic = optarg; break;
+        case 'X':
+            if (nx == (int)(sizeof xset / sizeof xset[0]))
+                return cli_usage_error("watch", "at most 32 -X settings");
+            xset[nx++] = optarg;
+            break;
         case 'q': cli_quiet = 1; break;
         case 'P': {
             unsigned long long v;
@@ -308,6 +389,12 @@ int cmd_watch(int argc, char **argv)
 #if !MQTTIDS_WITH_PG
     if (db)
         return cli_usage_error("watch", "--db: this build has no PostgreSQL support");
+#endif
+    if ((alerts_topic || nx) && !brokers)
+        return cli_usage_error("watch", "--alerts-topic and -X need --brokers B");
+#if !MQTTIDS_WITH_KAFKA
+    if (brokers)
+        return cli_usage_error("watch", "--brokers: this build has no Kafka support");
 #endif
     if (json && !out_path)
         return cli_usage_error("watch", "--json prints the summary on stdout: give alerts with -o FILE");
@@ -379,6 +466,32 @@ int cmd_watch(int argc, char **argv)
             goto out;
         }
         sinks[nsinks++] = (watch_sink){"postgresql", pg_put, pg_flush, pg_close, &pg};
+    }
+#endif
+#if MQTTIDS_WITH_KAFKA
+    if (brokers) {
+        ks.topic = alerts_topic ? alerts_topic : "mqttids.alerts";
+        ks.last_flush = kafka_now();
+        ks.kc = mqttids_kconf_new();
+        if (!ks.kc || mqttids_kconf_brokers(ks.kc, brokers, errbuf) != MQTTIDS_OK) {
+            cli_err("%s", ks.kc ? errbuf : "out of memory");
+            mqttids_kconf_free(ks.kc);
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        for (int q = 0; q < nx; q++)
+            if (mqttids_kconf_set(ks.kc, xset[q], errbuf) != MQTTIDS_OK) {
+                mqttids_kconf_free(ks.kc);
+                rc = cli_usage_error("watch", "-X %s: %s", xset[q], errbuf);
+                goto out;
+            }
+        if (mqttids_producer_new(ks.kc, &ks.p, errbuf) != MQTTIDS_OK) {
+            cli_err("%s", errbuf);
+            mqttids_kconf_free(ks.kc);
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        sinks[nsinks++] = (watch_sink){"kafka", kafka_put, kafka_flush, kafka_close, &ks};
     }
 #endif
 
@@ -511,7 +624,8 @@ out:
     g_cap = NULL;
     for (int k = 0; k < nsinks; k++) {
         if (sinks[k].flush(sinks[k].user) != 0 && rc == CLI_EXIT_OK) {
-            cli_err("%s: write error", out_path ? out_path : "stdout");
+            if (strcmp(sinks[k].name, "json") == 0)
+                cli_err("%s: write error", out_path ? out_path : "stdout");
             rc = CLI_EXIT_FAIL;
         }
         sinks[k].close(sinks[k].user);
