@@ -13,6 +13,7 @@
 #include <time.h>
 #include "cli_ml.h"
 #include "cli_curves.h" /* [nn] --curves */
+#include "cli_report.h" /* [report] --report */
 
 const char cmd_experiment_summary[] = "run the whole study: stats, baseline and tuned LR/RF with 5-fold CV, test tables";
 
@@ -57,6 +58,7 @@ typedef struct exp_result {
     int has_test;
     char best_params[1024];
     double seconds;
+    json_object *extra;        /* [report] owned: "features", "importances", "dropped", "curve" for the JSON */
 } exp_result;
 
 static void help(void)
@@ -76,6 +78,8 @@ static void help(void)
            "      --nn              also the study's two networks (slow)\n"
            "      --curves PREFIX   nn: write each network's curves to PREFIX-<row>.csv/.svg\n"
            "      --json            machine-readable result on stdout\n"
+           "      --report FILE     also write a self-contained HTML report (charts as inline SVG)\n"
+           "      --svg-dir DIR     with --report: also write each chart as DIR/<chart>.svg\n"
            "  -q, --quiet           no progress or info lines\n"
            "  -h, --help            this help\n\n" CLI_ML_HELP "\n" CLI_INPUT_HELP);
 }
@@ -156,6 +160,23 @@ static json_object *stats_json(const mqttids_stats *s)
     }
     json_object_object_add(o, "dropped_zeros", dz);
     json_object_object_add(o, "dropped_correlation", dc);
+    { /* [report] every column's zero share and the rule that drops it, if any */
+        json_object *cols = json_object_new_array();
+        for (size_t j = 0; j < s->ncols; j++) {
+            json_object *e = json_object_new_object();
+            char why[256] = "";
+            if (s->cols[j].dropped_zero)
+                snprintf(why, sizeof why, "zeros %.2f%%", 100.0 * s->cols[j].zero_share);
+            else if (s->cols[j].dropped_corr)
+                snprintf(why, sizeof why, "correlation r=%.3f with %s", s->cols[j].corr_r,
+                         s->cols[s->cols[j].corr_with].name);
+            json_object_object_add(e, "name", json_object_new_string(s->cols[j].name));
+            json_object_object_add(e, "zero_share", cli_json_double(s->cols[j].zero_share));
+            json_object_object_add(e, "dropped", why[0] ? json_object_new_string(why) : NULL);
+            json_object_array_add(cols, e);
+        }
+        json_object_object_add(o, "columns", cols);
+    }
     return o;
 }
 
@@ -169,6 +190,7 @@ int cmd_experiment(int argc, char **argv)
         {"nn", no_argument, NULL, 'N'},
         {"curves", required_argument, NULL, 'C'}, /* [nn] */
         {"report", required_argument, NULL, 'R'},
+        {"svg-dir", required_argument, NULL, 'S'},
         {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -180,6 +202,7 @@ int cmd_experiment(int argc, char **argv)
     cli_ml_opts mo;
     mqttids_cv_opts cvo;
     const char *only = NULL, *curves = NULL; /* [nn] curves */
+    const char *report_path = NULL, *svg_dir = NULL; /* [report] */
     int json = 0, opt, rc, groups = EXP_CORE;
     mqttids_dataset *ds = NULL;
     mqttids_stats *st = NULL;
@@ -229,9 +252,12 @@ int cmd_experiment(int argc, char **argv)
         case 'C':
             curves = optarg;
             break;
-        case 'R':
-            /* REPORT HOOK: the HTML report (a later issue) plugs in here. */
-            return cli_usage_error("experiment", "--report: the HTML report is not part of this build yet");
+        case 'R': /* [report] */
+            report_path = optarg;
+            break;
+        case 'S':
+            svg_dir = optarg;
+            break;
         case 'j':
             json = 1;
             break;
@@ -247,6 +273,8 @@ int cmd_experiment(int argc, char **argv)
     }
     if (cli_inputs_add_positional(&in, "experiment", argc, argv, optind) < 0)
         return CLI_EXIT_USAGE;
+    if (svg_dir && !report_path)
+        return cli_usage_error("experiment", "--svg-dir needs --report");
     if (mo.nparams)
         return cli_usage_error("experiment", "--param does not apply: the models and grids are the study's");
     if (only) {
@@ -319,6 +347,22 @@ int cmd_experiment(int argc, char **argv)
         err = mqttids_cv_grid(ds, trows, ntr, &o, s->grid, ng, &cvo, &R->cv, &best, errbuf);
         cli_progress_done();
         if (curve.epochs) { /* [nn] */
+            json_object *cj = json_object_new_object(), *ep = json_object_new_array();
+            for (size_t k = 0; k < curve.n; k++) {
+                json_object *e = json_object_new_object();
+                json_object_object_add(e, "train_loss", cli_json_double(curve.epochs[k].train_loss));
+                json_object_object_add(e, "train_acc", cli_json_double(curve.epochs[k].train_acc));
+                json_object_object_add(e, "val_loss", cli_json_double(curve.epochs[k].val_loss));
+                json_object_object_add(e, "val_acc", cli_json_double(curve.epochs[k].val_acc));
+                json_object_object_add(e, "lr", cli_json_double(curve.epochs[k].lr));
+                json_object_array_add(ep, e);
+            }
+            json_object_object_add(cj, "epochs", ep);
+            json_object_object_add(cj, "best_epoch", json_object_new_int(curve.best_epoch));
+            json_object_object_add(cj, "diverged", json_object_new_boolean(curve.diverged));
+            if (!R->extra)
+                R->extra = json_object_new_object();
+            json_object_object_add(R->extra, "curve", cj);
             cli_info("%s: kept epoch %d of %zu (best accuracy on the test rows, the study's checkpoint)",
                      s->name, curve.best_epoch + 1, curve.n);
             if (curves) {
@@ -354,6 +398,33 @@ int cmd_experiment(int argc, char **argv)
         }
         R->has_test = 1;
         R->seconds = now_s() - t0;
+        { /* [report] the refitted model's feature names, dropped columns and importances */
+            const mqttids_pipeline *pl = mqttids_model_pipeline(best);
+            size_t nf = mqttids_pipeline_nfeatures(pl);
+            json_object *fe = json_object_new_array(), *dr = json_object_new_array();
+            double *imp = calloc(nf ? nf : 1, sizeof *imp);
+            if (!R->extra)
+                R->extra = json_object_new_object();
+            for (size_t j = 0; j < nf; j++)
+                json_object_array_add(fe, json_object_new_string(mqttids_pipeline_feature_name(pl, j)));
+            json_object_object_add(R->extra, "features", fe);
+            for (size_t j = 0; j < mqttids_pipeline_n_dropped(pl); j++) {
+                const char *name, *why;
+                json_object *e = json_object_new_object();
+                mqttids_pipeline_dropped(pl, j, &name, &why);
+                json_object_object_add(e, "column", json_object_new_string(name));
+                json_object_object_add(e, "why", json_object_new_string(why));
+                json_object_array_add(dr, e);
+            }
+            json_object_object_add(R->extra, "dropped", dr);
+            if (imp && mqttids_model_importances(best, imp) == MQTTIDS_OK) {
+                json_object *ia = json_object_new_array();
+                for (size_t j = 0; j < nf; j++)
+                    json_object_array_add(ia, cli_json_double(imp[j]));
+                json_object_object_add(R->extra, "importances", ia);
+            }
+            free(imp);
+        }
         if (!json) {
             char title[256];
             printf("\n== %s (%s)\n", s->name, s->kind);
@@ -377,9 +448,14 @@ int cmd_experiment(int argc, char **argv)
         mqttids_model_free(best);
     }
 
-    if (json) {
+    if (json || report_path) {
         json_object *o = json_object_new_object(), *arr = json_object_new_array();
         json_object_object_add(o, "stats", stats_json(st));
+        { /* [report] the rules' thresholds */
+            json_object *sj = json_object_object_get(o, "stats");
+            json_object_object_add(sj, "zero_threshold", cli_json_double(mo.train.pipeline.zero_threshold));
+            json_object_object_add(sj, "corr_threshold", cli_json_double(mo.train.pipeline.corr_threshold));
+        }
         for (size_t i = 0; i < NSPECS; i++) {
             json_object *e;
             if (!res[i].ran && !res[i].why[0])
@@ -394,6 +470,10 @@ int cmd_experiment(int argc, char **argv)
                 json_object_object_add(e, "train_accuracy", cli_json_double(res[i].train.accuracy));
                 json_object_object_add(e, "test", cli_metrics_json(&res[i].test));
                 json_object_object_add(e, "seconds", cli_json_double(res[i].seconds));
+                if (res[i].extra) { /* [report] */
+                    json_object_object_foreach(res[i].extra, ek, ev)
+                        json_object_object_add(e, ek, json_object_get(ev));
+                }
             } else {
                 json_object_object_add(e, "skipped", json_object_new_string(res[i].why));
             }
@@ -402,9 +482,15 @@ int cmd_experiment(int argc, char **argv)
         json_object_object_add(o, "models", arr);
         json_object_object_add(o, "seconds", cli_json_double(now_s() - t_all));
         json_object_object_add(o, "inputs", json_object_get(json_object_object_get(report, "inputs")));
-        cli_json_print(o);
+        if (json)
+            cli_json_print(o);
+        if (report_path && cli_report_write(o, report_path, svg_dir) != 0) /* [report] */
+            rc = CLI_EXIT_FAIL;
+        else if (report_path)
+            cli_info("wrote %s", report_path);
         json_object_put(o);
-    } else {
+    }
+    if (!json) {
         printf("\n== Comparison (test rows; the study's figures from STUDY.md)\n");
         printf("  %-18s %17s %9s %9s %9s  %-10s %s\n", "model", "CV mean +- std", "train", "test", "macro-F1",
                "study test", "best parameters");
@@ -436,8 +522,10 @@ int cmd_experiment(int argc, char **argv)
         printf("  total %.1f s\n", now_s() - t_all);
     }
 out:
-    for (size_t i = 0; i < NSPECS; i++)
+    for (size_t i = 0; i < NSPECS; i++) {
         mqttids_cv_result_free(res[i].cv);
+        json_object_put(res[i].extra);
+    }
     json_object_put(report);
     mqttids_stats_free(st);
     free(trows);

@@ -11,7 +11,7 @@ build_pkgs=(
   libjson-c-dev liblbfgs-dev libmosquitto-dev
 )
 test_pkgs=(
-  postgresql postgresql-client tshark mosquitto mosquitto-clients python3 tcpdump
+  postgresql postgresql-client tshark mosquitto mosquitto-clients python3 tcpdump chromium
 )
 bench_pkgs=(
   python3-pandas python3-sklearn python3-torch python3-xgboost python3-numpy hyperfine python3-confluent-kafka
