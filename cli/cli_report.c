@@ -1068,6 +1068,8 @@ static void dropped_table(rep *r, json_object *res)
             esc(h, jstr(jat(dr, i), "column"));
             fputs("</code></td><td>", h);
             esc(h, jstr(jat(dr, i), "why"));
+            if (jstr(jat(dr, i), "why") && strcmp(jstr(jat(dr, i), "why"), "listed") == 0)
+                fputs(" (named by --drop; by default the payload text mqtt.msg)", h);
             fputs("</td></tr>\n", h);
         }
         fputs("</table>\n", h);
