@@ -11,7 +11,9 @@ LAB=$HERE/data/lab
 echo "== mqttids demo: the study on the committed lab dataset $LAB"
 echo "   (MQTT traffic made by 'mqttids lab' with Debian's mosquitto: MQTTset's 8 sensors + its 5 attacks;"
 echo "    per class: first 70% of packets train, last 30% test, as MQTTset splits; see data/lab/README.md)"
-"$MQTTIDS" experiment --nn --train "$LAB/train.csv.gz" --test "$LAB/test.csv.gz"
+REPORT=$(cd "$(dirname "$MQTTIDS")/.." && pwd)/demo-report.html
+"$MQTTIDS" experiment --nn --train "$LAB/train.csv.gz" --test "$LAB/test.csv.gz" --report "$REPORT"
+echo "== the study's HTML report (open it in a browser): $REPORT"
 if [[ -d "$SHARED/derived_from_pcap" ]]; then
   D=$SHARED/derived_from_pcap
   echo
