@@ -205,6 +205,35 @@ static size_t page_round(size_t n)
     return (n + pg - 1) & ~(pg - 1);
 }
 
+/*
+ * A zero-filled anonymous mapping of n bytes (n a page multiple), 2 MiB aligned and marked
+ * for transparent huge pages when it spans one: a dense column then costs one fault and one
+ * page clear per 2 MiB instead of 512 faults, and pages of an all-zero column stay unmapped.
+ */
+#define HUGE_ALIGN ((size_t)2 << 20)
+static void *map_zeroed(size_t n)
+{
+    char *raw, *p;
+    size_t span;
+    if (n < HUGE_ALIGN) {
+        p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return p == MAP_FAILED ? NULL : p;
+    }
+    span = n + HUGE_ALIGN;
+    raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        return NULL;
+    p = (char *)(((uintptr_t)raw + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1));
+    if (p > raw)
+        munmap(raw, (size_t)(p - raw));
+    if (raw + span > p + n)
+        munmap(p + n, (size_t)(raw + span - (p + n)));
+#ifdef MADV_HUGEPAGE
+    madvise(p, n, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
 static void *col_grow(void *old, size_t old_bytes, size_t new_bytes)
 {
     void *p;
@@ -218,8 +247,8 @@ static void *col_grow(void *old, size_t old_bytes, size_t new_bytes)
         p = mremap(old, page_round(old_bytes), page_round(new_bytes), MREMAP_MAYMOVE);
         return p == MAP_FAILED ? NULL : p;
     }
-    p = mmap(NULL, page_round(new_bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
+    p = map_zeroed(page_round(new_bytes));
+    if (!p)
         return NULL;
     if (old) {
         memcpy(p, old, old_bytes);
