@@ -84,7 +84,7 @@ int cli_inputs_add_positional(cli_inputs *in, const char *cmd, int argc, char **
  */
 int cli_inputs_load(cli_inputs *in, mqttids_dataset **out, json_object *report /* may be NULL */);
 
-/* Progress callback that draws on stderr when it is a terminal. */
+/* Progress callback: draws on stderr only when it is a terminal (and not -q); never stops the work. */
 int cli_progress(const char *what, uint64_t done, uint64_t total, void *user);
 void cli_progress_done(void);
 
@@ -106,6 +106,14 @@ int cli_out_open(cli_out *o, const char *path, const char *mode);
 int cli_out_commit(cli_out *o);
 /* Drops the output: closes and removes the temporary file. Safe after commit and twice. */
 void cli_out_abort(cli_out *o);
+
+/* The exploration's options (--top X, --zero-threshold F, --corr-threshold F), shared by
+   stats and db stats: codes 't', 'z', 'c'. Returns 0, or -1 after a usage error. */
+#define CLI_STATS_LONGOPTS                                  \
+    {"top", required_argument, NULL, 't'},                  \
+    {"zero-threshold", required_argument, NULL, 'z'},       \
+    {"corr-threshold", required_argument, NULL, 'c'}
+int cli_stats_option(mqttids_stats_opts *so, const char *cmd, int code, const char *arg);
 
 /* The exploration's aligned tables on stdout, and its JSON (cli_stats.c). */
 void cli_stats_print(const mqttids_stats *s);

@@ -274,8 +274,14 @@ static struct timespec progress_last;
 
 int cli_progress(const char *what, uint64_t done, uint64_t total, void *user)
 {
+    static int tty = -1;
     struct timespec now;
     (void)user;
+    /* progress is for people: drawn only when stderr is a terminal, never into logs */
+    if (tty < 0)
+        tty = isatty(2);
+    if (!tty || cli_quiet)
+        return 0;
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (progress_drawn && (double)(now.tv_sec - progress_last.tv_sec) +
                                   (double)(now.tv_nsec - progress_last.tv_nsec) * 1e-9 < 0.2)

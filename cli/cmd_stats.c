@@ -29,9 +29,7 @@ static void help(void)
 int cmd_stats(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"top", required_argument, NULL, 't'},
-        {"zero-threshold", required_argument, NULL, 'z'},
-        {"corr-threshold", required_argument, NULL, 'c'},
+        CLI_STATS_LONGOPTS,
         {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -50,7 +48,6 @@ int cmd_stats(int argc, char **argv)
     mqttids_stats_opts_init(&so);
     optind = 1;
     while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-        char *end;
         int r = cli_inputs_option(&in, "stats", opt, optarg);
         if (r < 0)
             return CLI_EXIT_USAGE;
@@ -58,19 +55,10 @@ int cmd_stats(int argc, char **argv)
             continue;
         switch (opt) {
         case 't':
-            so.top_flags = (int)strtol(optarg, &end, 10);
-            if (*end || so.top_flags < 1)
-                return cli_usage_error("stats", "--top needs a positive integer, not '%s'", optarg);
-            break;
         case 'z':
-            so.zero_threshold = strtod(optarg, &end);
-            if (*end || !(so.zero_threshold >= 0 && so.zero_threshold <= 1))
-                return cli_usage_error("stats", "--zero-threshold needs a number in [0, 1], not '%s'", optarg);
-            break;
         case 'c':
-            so.corr_threshold = strtod(optarg, &end);
-            if (*end || !(so.corr_threshold >= 0 && so.corr_threshold <= 1))
-                return cli_usage_error("stats", "--corr-threshold needs a number in [0, 1], not '%s'", optarg);
+            if (cli_stats_option(&so, "stats", opt, optarg) != 0)
+                return CLI_EXIT_USAGE;
             break;
         case 'j':
             json = 1;
