@@ -84,6 +84,11 @@ int cli_inputs_add_positional(cli_inputs *in, const char *cmd, int argc, char **
  */
 int cli_inputs_load(cli_inputs *in, mqttids_dataset **out, json_object *report /* may be NULL */);
 
+/* Seconds on the monotonic clock (durations, rate limits). */
+double cli_now(void);
+/* A plain decimal unsigned integer (no sign, no junk, no overflow). Returns 0 or -1. */
+int cli_parse_u64(const char *s, uint64_t *out);
+
 /* Progress callback: draws on stderr only when it is a terminal (and not -q); never stops the work. */
 int cli_progress(const char *what, uint64_t done, uint64_t total, void *user);
 void cli_progress_done(void);

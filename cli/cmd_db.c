@@ -48,13 +48,6 @@ static void help(void)
            MQTTIDS_STORE_DEFAULT_TABLE);
 }
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 static int open_store(const char *conninfo, mqttids_store **st)
 {
     char errbuf[MQTTIDS_ERRBUF_SIZE], shown[512];
@@ -191,7 +184,7 @@ static int db_load(int argc, char **argv)
         }
         rej = rej_out.fp;
     }
-    t0 = now_s();
+    t0 = cli_now();
     if (mqttids_store_load_begin(st, table, mode, &lc.ld) != MQTTIDS_OK) {
         cli_err("db load: %s (nothing was changed)", mqttids_store_errmsg(st));
         rc = CLI_EXIT_FAIL;
@@ -243,7 +236,7 @@ static int db_load(int argc, char **argv)
             json_object_array_add(arr, o2);
         }
     }
-    t1 = now_s();
+    t1 = cli_now();
     {
         mqttids_store_loader *ld = lc.ld;
         lc.ld = NULL;
@@ -255,7 +248,7 @@ static int db_load(int argc, char **argv)
         }
     }
     cli_progress_done();
-    t2 = now_s();
+    t2 = cli_now();
     if (rej) {
         rej = NULL;
         if (cli_out_commit(&rej_out) != 0) {

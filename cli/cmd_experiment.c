@@ -84,13 +84,6 @@ static void help(void)
            "  -h, --help            this help\n\n" CLI_ML_HELP "\n" CLI_INPUT_HELP);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int selected(const exp_spec *s, const char *only)
 {
     const char *p = only;
@@ -210,7 +203,7 @@ int cmd_experiment(int argc, char **argv)
     size_t *trows = NULL, ntr = 0, *srows = NULL, nte = 0;
     exp_result res[NSPECS];
     char errbuf[MQTTIDS_ERRBUF_SIZE];
-    double t_all = now_s();
+    double t_all = cli_now();
 
     memset(res, 0, sizeof res);
     cli_inputs_init(&in);
@@ -324,7 +317,7 @@ int cmd_experiment(int argc, char **argv)
         mqttids_train_opts o = mo.train;
         mqttids_model *best = NULL;
         size_t np = 0, ng = 0;
-        double t0 = now_s();
+        double t0 = cli_now();
         mqttids_err err;
         if (!(s->group & groups) || !selected(s, only))
             continue;
@@ -397,7 +390,7 @@ int cmd_experiment(int argc, char **argv)
             goto out;
         }
         R->has_test = 1;
-        R->seconds = now_s() - t0;
+        R->seconds = cli_now() - t0;
         { /* [report] the refitted model's feature names, dropped columns and importances */
             const mqttids_pipeline *pl = mqttids_model_pipeline(best);
             size_t nf = mqttids_pipeline_nfeatures(pl);
@@ -480,7 +473,7 @@ int cmd_experiment(int argc, char **argv)
             json_object_array_add(arr, e);
         }
         json_object_object_add(o, "models", arr);
-        json_object_object_add(o, "seconds", cli_json_double(now_s() - t_all));
+        json_object_object_add(o, "seconds", cli_json_double(cli_now() - t_all));
         json_object_object_add(o, "inputs", json_object_get(json_object_object_get(report, "inputs")));
         if (json)
             cli_json_print(o);
@@ -519,7 +512,7 @@ int cmd_experiment(int argc, char **argv)
                 printf(" %10.4f", res[i].test.recall[c]);
             printf("\n");
         }
-        printf("  total %.1f s\n", now_s() - t_all);
+        printf("  total %.1f s\n", cli_now() - t_all);
     }
 out:
     for (size_t i = 0; i < NSPECS; i++) {

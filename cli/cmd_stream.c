@@ -67,20 +67,6 @@ static int parse_format(const char *s, mqttids_stream_format *f)
     return 0;
 }
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    unsigned long long v;
-    if (!*s || *s == '-')
-        return -1;
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (*end || errno)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int kconf_finish(kopts *k, const char *sub, int need_topic)
 {
     char errbuf[MQTTIDS_ERRBUF_SIZE];
@@ -392,7 +378,7 @@ static int stream_produce(int argc, char **argv)
         }
         case 'k': po.key_column = optarg; break;
         case 'i':
-            if (parse_u64(optarg, &po.id_base) != 0) {
+            if (cli_parse_u64(optarg, &po.id_base) != 0) {
                 rc = cli_usage_error(sub, "--id-base needs a non-negative integer, not '%s'", optarg);
                 goto out;
             }
@@ -725,7 +711,7 @@ static int stream_detect(int argc, char **argv)
                 goto out;
             break;
         case 'n':
-            if (parse_u64(optarg, &o.max_records) != 0) {
+            if (cli_parse_u64(optarg, &o.max_records) != 0) {
                 rc = cli_usage_error(sub, "--max-records needs a non-negative integer, not '%s'", optarg);
                 goto out;
             }
@@ -734,7 +720,7 @@ static int stream_detect(int argc, char **argv)
         case 's':
         case 'c': {
             uint64_t v;
-            if (parse_u64(optarg, &v) != 0 || v > 86400000 || (opt == 'c' && v < 1)) {
+            if (cli_parse_u64(optarg, &v) != 0 || v > 86400000 || (opt == 'c' && v < 1)) {
                 rc = cli_usage_error(sub, "--%s needs milliseconds, not '%s'",
                                      opt == 'I' ? "idle-exit" : opt == 's' ? "stats-interval" : "commit-interval", optarg);
                 goto out;
@@ -755,7 +741,7 @@ static int stream_detect(int argc, char **argv)
             break;
         case 'p': {
             uint64_t v;
-            if (parse_u64(optarg, &v) != 0 || v < 1 || v > 1024) {
+            if (cli_parse_u64(optarg, &v) != 0 || v < 1 || v > 1024) {
                 rc = cli_usage_error(sub, "--mock-partitions takes 1..1024, not '%s'", optarg);
                 goto out;
             }
@@ -1049,7 +1035,7 @@ static int stream_mock(int argc, char **argv)
         switch (opt) {
         case 'n': {
             uint64_t v;
-            if (parse_u64(optarg, &v) != 0 || v < 1 || v > 16)
+            if (cli_parse_u64(optarg, &v) != 0 || v < 1 || v > 16)
                 return cli_usage_error(sub, "--brokers-count takes 1..16, not '%s'", optarg);
             nbrokers = (int)v;
             break;
@@ -1081,7 +1067,7 @@ static int stream_mock(int argc, char **argv)
         const char *colon = strrchr(topics[i], ':');
         uint64_t parts = 4;
         if (colon) {
-            if (parse_u64(colon + 1, &parts) != 0 || parts < 1 || parts > 1024 ||
+            if (cli_parse_u64(colon + 1, &parts) != 0 || parts < 1 || parts > 1024 ||
                 (size_t)(colon - topics[i]) >= sizeof name) {
                 rc = cli_usage_error(sub, "--topic %s: expected NAME[:PARTITIONS], 1..1024 partitions", topics[i]);
                 goto out;
@@ -1176,7 +1162,7 @@ static int stream_dump(int argc, char **argv)
             break;
         case 'i': {
             uint64_t v;
-            if (parse_u64(optarg, &v) != 0 || v > 3600000) {
+            if (cli_parse_u64(optarg, &v) != 0 || v > 3600000) {
                 rc = cli_usage_error(sub, "--idle needs milliseconds, not '%s'", optarg);
                 goto out;
             }
@@ -1247,7 +1233,7 @@ static int stream_create_topic(int argc, char **argv)
             break;
         case 'r': {
             uint64_t v;
-            if (parse_u64(optarg, &v) != 0 || v < 1 || v > 100) {
+            if (cli_parse_u64(optarg, &v) != 0 || v < 1 || v > 100) {
                 rc = cli_usage_error(sub, "--replication takes 1..100, not '%s'", optarg);
                 goto out;
             }
@@ -1280,7 +1266,7 @@ static int stream_create_topic(int argc, char **argv)
         uint64_t parts = 4;
         int exists = 0;
         if (colon) {
-            if (parse_u64(colon + 1, &parts) != 0 || parts < 1 || parts > 100000 ||
+            if (cli_parse_u64(colon + 1, &parts) != 0 || parts < 1 || parts > 100000 ||
                 (size_t)(colon - argv[i]) >= sizeof name) {
                 rc = cli_usage_error(sub, "%s: expected NAME[:PARTITIONS]", argv[i]);
                 break;

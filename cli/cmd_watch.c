@@ -117,13 +117,6 @@ typedef struct pg_sink {
     double last_flush;
 } pg_sink;
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int pg_put(void *u, const watch_alert *a)
 {
     pg_sink *p = u;
@@ -139,7 +132,7 @@ static int pg_put(void *u, const watch_alert *a)
 static int pg_flush(void *u)
 {
     pg_sink *p = u;
-    double t = mono_s();
+    double t = cli_now();
     if (t - p->last_flush < 1.0)
         return 0;
     p->last_flush = t;
@@ -168,13 +161,6 @@ typedef struct kafka_sink {
     double last_flush;
 } kafka_sink;
 
-static double kafka_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int kafka_put(void *u, const watch_alert *a)
 {
     kafka_sink *k = u;
@@ -191,7 +177,7 @@ static int kafka_flush(void *u)
 {
     kafka_sink *k = u;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
-    double t = kafka_now();
+    double t = cli_now();
     if (t - k->last_flush < 1.0)
         return 0;
     k->last_flush = t;
@@ -262,22 +248,6 @@ static void eve_json(char *buf, size_t size, const mqttids_flow *fl, const mqtti
              9100000 + (cls < 0 ? 0 : cls), cls_name, model_id, cls_name, severity_of(cls_name), pbuf, model_id,
              (unsigned long long)fl->frame, (unsigned long long)fl->stream, rec->num[MQTTIDS_F_TCP_LEN],
              rec->num[MQTTIDS_F_MSGTYPE]);
-}
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static int parse_u64(const char *s, unsigned long long *v)
-{
-    char *e;
-    if (!*s)
-        return -1;
-    *v = strtoull(s, &e, 10);
-    return *e ? -1 : 0;
 }
 
 int cmd_watch(int argc, char **argv)
@@ -353,16 +323,16 @@ int cmd_watch(int argc, char **argv)
             break;
         case 'q': cli_quiet = 1; break;
         case 'P': {
-            unsigned long long v;
-            if (nports >= MQTTIDS_CAPTURE_MAX_PORTS || parse_u64(optarg, &v) < 0 || v < 1 || v > 65535)
+            uint64_t v;
+            if (nports >= MQTTIDS_CAPTURE_MAX_PORTS || cli_parse_u64(optarg, &v) < 0 || v < 1 || v > 65535)
                 return cli_usage_error("watch", "--port takes a port number 1-65535, not '%s'", optarg);
             o.mqtt_ports[nports++] = (uint16_t)v;
             o.n_mqtt_ports = nports;
             break;
         }
         case 'M': {
-            unsigned long long v;
-            if (parse_u64(optarg, &v) < 0 || v == 0)
+            uint64_t v;
+            if (cli_parse_u64(optarg, &v) < 0 || v == 0)
                 return cli_usage_error("watch", "--max-streams takes a positive number, not '%s'", optarg);
             o.max_streams = (size_t)v;
             break;
@@ -452,7 +422,7 @@ int cmd_watch(int argc, char **argv)
     /* SINK HOOK (Kafka / PostgreSQL): append further sinks here (stream.h, store.h). */
 #if MQTTIDS_WITH_PG
     if (db) {
-        pg.last_flush = mono_s();
+        pg.last_flush = cli_now();
         if (mqttids_store_open(db, &pg.st, errbuf) != MQTTIDS_OK) {
             cli_err("%s", errbuf);
             rc = CLI_EXIT_FAIL;
@@ -471,7 +441,7 @@ int cmd_watch(int argc, char **argv)
 #if MQTTIDS_WITH_KAFKA
     if (brokers) {
         ks.topic = alerts_topic ? alerts_topic : "mqttids.alerts";
-        ks.last_flush = kafka_now();
+        ks.last_flush = cli_now();
         ks.kc = mqttids_kconf_new();
         if (!ks.kc || mqttids_kconf_brokers(ks.kc, brokers, errbuf) != MQTTIDS_OK) {
             cli_err("%s", ks.kc ? errbuf : "out of memory");
@@ -512,7 +482,7 @@ int cmd_watch(int argc, char **argv)
                  mqttids_model_id(model), mqttids_model_kind(model),
                  o.filter ? o.filter : iface ? "tcp port 1883" : "");
     stats = stats || (!cli_quiet && isatty(2));
-    t0 = last_tick = now_s();
+    t0 = last_tick = cli_now();
 
     while (!g_stop) {
         mqttids_record rec;
@@ -565,7 +535,7 @@ int cmd_watch(int argc, char **argv)
                 }
             }
         }
-        t = now_s();
+        t = cli_now();
         if (stats && t - last_tick >= 1.0) {
             mqttids_capture_stats cs;
             char buf[512];
@@ -585,7 +555,7 @@ int cmd_watch(int argc, char **argv)
 
     {
         mqttids_capture_stats cs;
-        double secs = now_s() - t0;
+        double secs = cli_now() - t0;
         mqttids_capture_get_stats(cap, &cs);
         if (!cli_quiet) {
             fprintf(stderr, "watch: %s%llu packets, %llu rows, %llu alerts in %.1f s; drops %llu (interface %llu)",

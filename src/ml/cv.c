@@ -147,19 +147,12 @@ typedef struct cv_shared {
     void *progress_user;
 } cv_shared;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void run_task(cv_shared *S, size_t t)
 {
     size_t pt = t / (size_t)S->folds;
     int f = (int)(t % (size_t)S->folds);
     size_t ntr = 0, nva = 0, d = S->d;
-    double *Xtr = NULL, *w = NULL, *prob = NULL, t0 = now_s();
+    double *Xtr = NULL, *w = NULL, *prob = NULL, t0 = util__now_s();
     int *ytr = NULL, *truth = NULL, *pred = NULL;
     void *state = NULL;
     ml_fit_ctx ctx;
@@ -205,7 +198,7 @@ static void run_task(cv_shared *S, size_t t)
     S->acc[t] = m.accuracy;
     S->f1[t] = m.macro_f1;
 out:
-    S->secs[t] = now_s() - t0;
+    S->secs[t] = util__now_s() - t0;
     if (state)
         S->L->free(state);
     free(Xtr);

@@ -1,5 +1,6 @@
 /* learners.c: the registry of learners and the shared parameter-name rule. */
 #include <ctype.h>
+#include <math.h>
 #include <string.h>
 #include "ml/ml_int.h"
 
@@ -26,4 +27,26 @@ int ml__key_eq(const char *key, const char *name)
         key++;
         name++;
     }
+}
+
+int ml__parse_bool(const char *v, int *out)
+{
+    static const char *const yes[] = {"true", "1", "yes", "on"};
+    static const char *const no[] = {"false", "0", "no", "off"};
+    for (size_t i = 0; i < 4; i++) {
+        if (ml__key_eq(v, yes[i])) {
+            *out = 1;
+            return 0;
+        }
+        if (ml__key_eq(v, no[i])) {
+            *out = 0;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int ml__parse_num(const char *v, double *out)
+{
+    return util__parse_double(v, strlen(v), out) == 0 && isfinite(*out) ? 0 : -1;
 }

@@ -87,53 +87,37 @@ static void *params_copy(const void *p)
     return q;
 }
 
-static int parse_bool(const char *v, int *out)
-{
-    if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on"))
-        *out = 1;
-    else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off"))
-        *out = 0;
-    else
-        return -1;
-    return 0;
-}
-
-static int parse_num(const char *v, double *out)
-{
-    return util__parse_double(v, strlen(v), out) == 0 && isfinite(*out) ? 0 : -1;
-}
-
 static mqttids_err params_set(void *pp, const char *key, const char *v, char *errbuf)
 {
     lr_params *p = pp;
     double x;
     if (ml__key_eq(key, "regParam")) {
-        if (parse_num(v, &x) || x < 0)
+        if (ml__parse_num(v, &x) || x < 0)
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lr: regParam must be a number >= 0, not '%s'", v);
         p->reg = x;
     } else if (ml__key_eq(key, "elasticNetParam")) {
-        if (parse_num(v, &x) || x < 0 || x > 1)
+        if (ml__parse_num(v, &x) || x < 0 || x > 1)
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lr: elasticNetParam must be in [0, 1], not '%s'", v);
         p->alpha = x;
     } else if (ml__key_eq(key, "maxIter")) {
-        if (parse_num(v, &x) || x < 0 || x > 1e7 || x != floor(x))
+        if (ml__parse_num(v, &x) || x < 0 || x > 1e7 || x != floor(x))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lr: maxIter must be an integer >= 0, not '%s'", v);
         p->max_iter = (int)x;
     } else if (ml__key_eq(key, "tol")) {
-        if (parse_num(v, &x) || x < 0)
+        if (ml__parse_num(v, &x) || x < 0)
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lr: tol must be a number >= 0, not '%s'", v);
         p->tol = x;
     } else if (ml__key_eq(key, "fitIntercept")) {
-        if (parse_bool(v, &p->fit_intercept))
+        if (ml__parse_bool(v, &p->fit_intercept))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lr: fitIntercept must be true or false, not '%s'", v);
     } else if (ml__key_eq(key, "standardization")) {
-        if (parse_bool(v, &p->standardization))
+        if (ml__parse_bool(v, &p->standardization))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lr: standardization must be true or false, not '%s'", v);
     } else if (ml__key_eq(key, "compress")) {
-        if (parse_bool(v, &p->compress))
+        if (ml__parse_bool(v, &p->compress))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lr: compress must be true or false, not '%s'", v);
     } else if (ml__key_eq(key, "history") || ml__key_eq(key, "m")) {
-        if (parse_num(v, &x) || x < 1 || x > 1000 || x != floor(x))
+        if (ml__parse_num(v, &x) || x < 1 || x > 1000 || x != floor(x))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lr: history must be an integer in [1, 1000], not '%s'", v);
         p->history = (int)x;
     } else if (ml__key_eq(key, "family")) {

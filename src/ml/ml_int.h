@@ -94,6 +94,11 @@ const ml_learner *ml__learner_find(const char *kind);
 /* Logistic regression's fitted coefficients: W (k x d, row-major) then b (k). Borrowed. */
 const double *ml__lr_coef(const void *lr_state);
 
+/* Parameter values: a boolean (true/1/yes/on, false/0/no/off, any case) and a finite
+   number (locale-independent). Return 0, or -1 when the text is neither. */
+int ml__parse_bool(const char *v, int *out);
+int ml__parse_num(const char *v, double *out);
+
 /* Parameter-name matching used by every params_set: case-insensitive, '_' ignored. */
 int ml__key_eq(const char *key, const char *name);
 

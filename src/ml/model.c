@@ -208,13 +208,6 @@ static void set_id(mqttids_model *m)
     snprintf(m->id, sizeof m->id, "%s-%08x", m->learner->kind, m->crc);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 mqttids_err mqttids_model_train(const mqttids_dataset *ds, const size_t *rows_in, size_t n,
                                 const mqttids_train_opts *o_in, mqttids_model **out,
                                 char errbuf[MQTTIDS_ERRBUF_SIZE])
@@ -225,7 +218,7 @@ mqttids_err mqttids_model_train(const mqttids_dataset *ds, const size_t *rows_in
     void *params = NULL;
     size_t *rows = NULL;
     int *y = NULL;
-    double *X = NULL, *w = NULL, t0 = now_s();
+    double *X = NULL, *w = NULL, t0 = util__now_s();
     const int8_t *lab = mqttids_dataset_labels(ds);
     mqttids_err err;
     ml_fit_ctx ctx;
@@ -329,7 +322,7 @@ mqttids_err mqttids_model_train(const mqttids_dataset *ds, const size_t *rows_in
         snprintf(num, sizeof num, "%llu", (unsigned long long)o.seed);
         bad |= add_meta(m, "seed", num);
         bad |= add_meta(m, "balanced", o.balanced ? "true" : "false");
-        snprintf(num, sizeof num, "%.3f", now_s() - t0);
+        snprintf(num, sizeof num, "%.3f", util__now_s() - t0);
         bad |= add_meta(m, "seconds", num);
         bad |= add_meta(m, "version", mqttids_version());
         bad |= add_meta(m, "params", m->params ? m->params : "");

@@ -63,11 +63,6 @@ static void *params_copy(const void *p)
     return c;
 }
 
-static int parse_num(const char *v, double *out)
-{
-    return util__parse_double(v, strlen(v), out) == 0 && isfinite(*out) ? 0 : -1;
-}
-
 static int parse_long(const char *v, long lo, long hi, long *out)
 {
     int64_t x;
@@ -113,7 +108,7 @@ static mqttids_err params_set(void *pv, const char *key, const char *value, char
     if (ml__key_eq(key, "layers"))
         return parse_layers(p, value, errbuf);
     if (ml__key_eq(key, "lr") || ml__key_eq(key, "learningRate")) {
-        if (parse_num(value, &x) || !(x > 0.0))
+        if (ml__parse_num(value, &x) || !(x > 0.0))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "nn: lr=%s: expected a number > 0", value);
         p->lr = x;
     } else if (ml__key_eq(key, "batchSize")) {
@@ -127,7 +122,7 @@ static mqttids_err params_set(void *pv, const char *key, const char *value, char
                               "nn: epochs=%s: expected an integer in 1..100000", value);
         p->epochs = l;
     } else if (ml__key_eq(key, "gamma")) {
-        if (parse_num(value, &x) || !(x > 0.0) || x > 1.0)
+        if (ml__parse_num(value, &x) || !(x > 0.0) || x > 1.0)
             return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                               "nn: gamma=%s: expected a number in (0, 1] (ExponentialLR)", value);
         p->gamma = x;
@@ -137,7 +132,7 @@ static mqttids_err params_set(void *pv, const char *key, const char *value, char
                               "nn: patience=%s: expected an integer >= 0 (0: no early stop)", value);
         p->patience = l;
     } else if (ml__key_eq(key, "weightDecay")) {
-        if (parse_num(value, &x) || x < 0.0)
+        if (ml__parse_num(value, &x) || x < 0.0)
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "nn: weightDecay=%s: expected a number >= 0",
                               value);
         p->wd = x;

@@ -73,23 +73,6 @@ static int parse_int_in(const char *v, long lo, long hi, int *out)
     return 0;
 }
 
-static int parse_bool(const char *v, int *out)
-{
-    static const char *const yes[] = {"true", "1", "yes", "on"};
-    static const char *const no[] = {"false", "0", "no", "off"};
-    for (size_t i = 0; i < 4; i++) {
-        if (ml__key_eq(v, yes[i])) {
-            *out = 1;
-            return 0;
-        }
-        if (ml__key_eq(v, no[i])) {
-            *out = 0;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 /* Spark's featureSubsetStrategy: a name, an integer count >= 1, or a fraction in (0, 1]. */
 static int parse_fss(const char *v, rf_params *p)
 {
@@ -162,7 +145,7 @@ static mqttids_err params_set(void *pv, const char *key, const char *value, char
                               "log2, a fraction in (0, 1] such as 0.5, or a count >= 1 such as 3",
                               value);
     } else if (ml__key_eq(key, "bootstrap")) {
-        if (parse_bool(value, &p->bootstrap))
+        if (ml__parse_bool(value, &p->bootstrap))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                               "rf: bootstrap=%s: expected true or false", value);
     } else if (ml__key_eq(key, "impurity")) {

@@ -1,6 +1,7 @@
-/* log.c: the process-wide logging callback. Default: silent. */
+/* log.c: the process-wide logging callback (default: silent), and the monotonic clock. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include "util/util_int.h"
 
 static mqttids_log_fn log_fn;
@@ -22,4 +23,11 @@ void util__log(mqttids_log_level level, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     log_fn(level, buf, log_user);
+}
+
+double util__now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }

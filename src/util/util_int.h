@@ -61,6 +61,9 @@ mqttids_err util__atomic_open(util_atomic_file *af, const char *path, char *errb
 mqttids_err util__atomic_commit(util_atomic_file *af, char *errbuf);
 void util__atomic_abort(util_atomic_file *af);
 
+/* Seconds on the monotonic clock (for durations only). */
+double util__now_s(void);
+
 /* Seeded RNG with explicit state (splitmix64 seeding + xoshiro256**), never rand(). */
 typedef struct util_rng {
     uint64_t s[4];
