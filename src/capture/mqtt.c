@@ -156,6 +156,20 @@ int capture__text_set_utf8(cap_text *t, const uint8_t *p, size_t n, size_t max)
     return 0;
 }
 
+static long properties(const uint8_t *p, size_t len, size_t off);
+
+/* Skips the MQTT 5 properties at *off (nothing before version 5). Returns -1 on exception. */
+static int skip_v5_properties(const uint8_t *p, size_t len, int ver, size_t *off)
+{
+    long adv;
+    if (ver != 5)
+        return 0;
+    if ((adv = properties(p, len, *off)) < 0)
+        return -1;
+    *off += (size_t)adv;
+    return 0;
+}
+
 /* MQTT 5 properties (dissect_mqtt_properties): returns bytes advanced, -1 on exception. */
 static long properties(const uint8_t *p, size_t len, size_t off)
 {
@@ -277,7 +291,6 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
     case MQTT_CONNECT: {
         size_t n;
         uint8_t fl;
-        long adv;
         NEED(2);
         n = u16(p + off);
         cap_set(f, MQTTIDS_F_PROTO_LEN, n);
@@ -306,22 +319,16 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
         NEED(2);
         cap_set(f, MQTTIDS_F_KALIVE, u16(p + off));
         off += 2;
-        if (ver == 5) {
-            if ((adv = properties(p, len, off)) < 0)
-                return;
-            off += (size_t)adv;
-        }
+        if (skip_v5_properties(p, len, ver, &off) < 0)
+            return;
         NEED(2);
         n = u16(p + off);
         off += 2;
         NEED(n); /* client id */
         off += n;
         if (fl & 0x04) {
-            if (ver == 5) {
-                if ((adv = properties(p, len, off)) < 0)
-                    return;
-                off += (size_t)adv;
-            }
+            if (skip_v5_properties(p, len, ver, &off) < 0)
+                return;
             NEED(2);
             n = u16(p + off);
             cap_set(f, MQTTIDS_F_WILLTOPIC_LEN, n);
@@ -359,7 +366,6 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
         break;
     case MQTT_PUBLISH: {
         size_t n;
-        long adv;
         NEED(2);
         n = u16(p + off);
         off += 2;
@@ -372,11 +378,8 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
             cap_set(f, MQTTIDS_F_MSGID, u16(p + off));
             off += 2;
         }
-        if (ver == 5) {
-            if ((adv = properties(p, len, off)) < 0)
-                return;
-            off += (size_t)adv;
-        }
+        if (skip_v5_properties(p, len, ver, &off) < 0)
+            return;
         if (off > replen || replen > len)
             return; /* negative payload length, or payload cut by the snap length: exception */
         if (!cap_has(f, MQTTIDS_F_MSG) && capture__text_set_hex(&f->msg, p + off, len - off, TEXT_MAX) == 0)
@@ -384,15 +387,11 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
         break;
     }
     case MQTT_SUBSCRIBE: {
-        long adv;
         NEED(2);
         cap_set(f, MQTTIDS_F_MSGID, u16(p + off));
         off += 2;
-        if (ver == 5) {
-            if ((adv = properties(p, len, off)) < 0)
-                return;
-            off += (size_t)adv;
-        }
+        if (skip_v5_properties(p, len, ver, &off) < 0)
+            return;
         while (off < replen) {
             size_t n;
             NEED(2);
@@ -410,15 +409,11 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
         break;
     }
     case MQTT_SUBACK: {
-        long adv;
         NEED(2);
         cap_set(f, MQTTIDS_F_MSGID, u16(p + off));
         off += 2;
-        if (ver == 5) {
-            if ((adv = properties(p, len, off)) < 0)
-                return;
-            off += (size_t)adv;
-        }
+        if (skip_v5_properties(p, len, ver, &off) < 0)
+            return;
         if (off < replen && off < len && (ver == 3 || ver == 4))
             cap_set(f, MQTTIDS_F_SUBACK_QOS, p[off]);
         break;
