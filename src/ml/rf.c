@@ -43,6 +43,7 @@ static void *params_new(void)
     p->subsampling_rate = 1.0;
     p->bootstrap = 1;
     p->impurity = RF_GINI;
+    p->splits = RF_SPLITS_EXACT;
     p->prune = 1;
     return p;
 }
@@ -156,11 +157,20 @@ static mqttids_err params_set(void *pv, const char *key, const char *value, char
         else
             return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                               "rf: impurity=%s: expected gini or entropy", value);
+    } else if (ml__key_eq(key, "splits")) {
+        if (ml__key_eq(value, "exact"))
+            p->splits = RF_SPLITS_EXACT;
+        else if (ml__key_eq(value, "spark"))
+            p->splits = RF_SPLITS_SPARK;
+        else
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID,
+                              "rf: splits=%s: expected exact (every distinct value, as sklearn) or "
+                              "spark (maxBins quantile bins, Spark's rules)", value);
     } else {
         return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                           "rf: unknown parameter '%s' (known: numTrees, maxDepth, maxBins, "
                           "minInstancesPerNode, minInfoGain, featureSubsetStrategy, "
-                          "subsamplingRate, bootstrap, impurity)", key);
+                          "subsamplingRate, bootstrap, impurity, splits)", key);
     }
     return MQTTIDS_OK;
 }
@@ -188,10 +198,11 @@ static void params_describe(const void *pv, char *buf, size_t size)
         snprintf(fss, sizeof fss, "%.1f", p->fss_value); /* "1" would read back as a count */
     snprintf(buf, size,
              "numTrees=%d maxDepth=%d maxBins=%d minInstancesPerNode=%d minInfoGain=%.17g "
-             "featureSubsetStrategy=%s subsamplingRate=%.17g bootstrap=%s impurity=%s",
+             "featureSubsetStrategy=%s subsamplingRate=%.17g bootstrap=%s impurity=%s splits=%s",
              p->num_trees, p->max_depth, p->max_bins, p->min_instances, p->min_info_gain, fss,
              p->subsampling_rate, p->bootstrap ? "true" : "false",
-             p->impurity == RF_ENTROPY ? "entropy" : "gini");
+             p->impurity == RF_ENTROPY ? "entropy" : "gini",
+             p->splits == RF_SPLITS_SPARK ? "spark" : "exact");
 }
 
 /* Features tried per node (Spark's RandomForest.numFeaturesPerNode). */
@@ -544,7 +555,7 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
             return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                               "rf: row %zu: sample weight must be finite and >= 0", i);
     }
-    err = rf__bin(&data, X, n, d, y, k, w, p->max_bins, ctx ? ctx->seed : 0, errbuf);
+    err = rf__bin(&data, X, n, d, y, k, w, p->splits, p->max_bins, ctx ? ctx->seed : 0, errbuf);
     if (err)
         goto out_free;
 

@@ -101,7 +101,7 @@ static void test_params(void)
     void *p = L->params_new();
     L->params_describe(p, buf, sizeof buf);
     CHECK(strcmp(buf, "numTrees=20 maxDepth=5 maxBins=32 minInstancesPerNode=1 minInfoGain=0 "
-                      "featureSubsetStrategy=auto subsamplingRate=1 bootstrap=true impurity=gini") == 0,
+                      "featureSubsetStrategy=auto subsamplingRate=1 bootstrap=true impurity=gini splits=exact") == 0,
           "defaults: %s", buf);
     CHECK(L->params_set(p, "num_trees", "7", err) == MQTTIDS_OK, "num_trees: %s", err);
     CHECK(L->params_set(p, "MAXDEPTH", "30", err) == MQTTIDS_OK, "MAXDEPTH: %s", err);
@@ -115,6 +115,10 @@ static void test_params(void)
     CHECK(L->params_set(p, "impurity", "entropy", err) == MQTTIDS_OK, "entropy");
     CHECK(L->params_set(p, "impurity", "variance", err) == MQTTIDS_ERR_INVALID && strstr(err, "gini"),
           "variance: %s", err);
+    CHECK(L->params_set(p, "splits", "Spark", err) == MQTTIDS_OK && ((rf_params *)p)->splits == RF_SPLITS_SPARK,
+          "splits=Spark: %s", err);
+    CHECK(L->params_set(p, "splits", "binned", err) == MQTTIDS_ERR_INVALID && strstr(err, "exact"),
+          "splits=binned: %s", err);
     CHECK(L->params_set(p, "bootstrap", "false", err) == MQTTIDS_OK, "bootstrap");
     CHECK(L->params_set(p, "bootstrap", "maybe", err) == MQTTIDS_ERR_INVALID, "bootstrap maybe");
     CHECK(L->params_set(p, "featureSubsetStrategy", "0.5", err) == MQTTIDS_OK, "fss 0.5");
@@ -538,15 +542,18 @@ static void test_sklearn_reference(void)
             X[i * D + j] = v[i * cols + j];
         y[i] = (int)v[i * cols + 4];
     }
+    /* Both split modes: with <= maxBins distinct values Spark's thresholds are sklearn's. */
     static const char *const depths[] = {"2", "3", "5"};
-    for (size_t t = 0; t < 3; t++) {
+    for (size_t t = 0; t < 6; t++) {
+        const char *mode = t < 3 ? "exact" : "spark";
         const char *kv[] = {"numTrees", "1", "featureSubsetStrategy", "all", "bootstrap", "false",
-                            "maxDepth", depths[t], NULL};
+                            "maxDepth", depths[t % 3], "splits", mode, NULL};
         void *p = params(kv);
-        size_t pred_off = 5 + t * 4, mism = 0, pdiff = 0, pmism = 0;
+        size_t pred_off = 5 + (t % 3) * 4, mism = 0, pdiff = 0, pmism = 0;
         double prob[K];
         /* Spark prunes sibling leaves of one class (predictions unchanged, probabilities
-           not): compare the pruned tree's classes, the unpruned tree's classes and shares. */
+           not): compare the pruned tree's classes, the unpruned tree's classes and shares
+           (exact never prunes: both fits are the same tree). */
         rf_state *pruned = fit(p, X, n, D, y, K, NULL, 1, 1);
         ((rf_params *)p)->prune = 0;
         rf_state *s = fit(p, X, n, D, y, K, NULL, 1, 1);
@@ -558,15 +565,20 @@ static void test_sklearn_reference(void)
                 pdiff += fabs(prob[q] - v[i * cols + pred_off + 1 + q]) > 1e-9;
             pmism += L->predict(pruned, X + i * D, prob) != (int)v[i * cols + pred_off];
         }
-        CHECK(mism == 0, "max_depth %s: %zu of %zu predictions differ from sklearn", depths[t], mism, n);
-        CHECK(pdiff == 0, "max_depth %s: %zu probabilities differ from sklearn", depths[t], pdiff);
-        CHECK(pmism == 0, "max_depth %s, pruned: %zu predictions differ from sklearn", depths[t], pmism);
-        if (t == 2 && s && pruned)
+        CHECK(mism == 0, "%s max_depth %s: %zu of %zu predictions differ from sklearn", mode, depths[t % 3],
+              mism, n);
+        CHECK(pdiff == 0, "%s max_depth %s: %zu probabilities differ from sklearn", mode, depths[t % 3], pdiff);
+        CHECK(pmism == 0, "%s max_depth %s, pruned: %zu predictions differ from sklearn", mode, depths[t % 3],
+              pmism);
+        if (t == 5 && s && pruned)
             CHECK(pruned->trees[0].n_nodes < s->trees[0].n_nodes, "pruning removed nothing (%u nodes)",
                   s->trees[0].n_nodes);
+        if (t == 2 && s && pruned)
+            CHECK(pruned->trees[0].n_nodes == s->trees[0].n_nodes, "exact pruned (%u vs %u nodes)",
+                  pruned->trees[0].n_nodes, s->trees[0].n_nodes);
         L->free(pruned);
         L->free(s);
-        if (t == 2) {
+        if (t % 3 == 2) {
             /* Every row three times (merged into groups of 3 inside): the same tree. */
             ((rf_params *)p)->prune = 0;
             double *X3 = malloc(3 * n * D * sizeof *X3);
