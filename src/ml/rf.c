@@ -205,18 +205,21 @@ static void params_describe(const void *pv, char *buf, size_t size)
              p->splits == RF_SPLITS_SPARK ? "spark" : "exact");
 }
 
-/* Features tried per node (Spark's RandomForest.numFeaturesPerNode). */
+/*
+ * Features tried per node: Spark's RandomForest.numFeaturesPerNode (rounded up) with
+ * splits=spark, sklearn's max_features (rounded down) with splits=exact.
+ */
 size_t rf__mtry(const rf_params *p, size_t d)
 {
-    double m;
+    double m, (*round_)(double) = p->splits == RF_SPLITS_EXACT ? floor : ceil;
     switch (p->fss) {
     case RF_FSS_ALL: m = (double)d; break;
-    case RF_FSS_ONETHIRD: m = ceil((double)d / 3.0); break;
-    case RF_FSS_SQRT: m = ceil(sqrt((double)d)); break;
-    case RF_FSS_LOG2: m = fmax(1.0, ceil(log2((double)d))); break;
-    case RF_FSS_FRACTION: m = ceil(p->fss_value * (double)d); break;
+    case RF_FSS_ONETHIRD: m = round_((double)d / 3.0); break;
+    case RF_FSS_SQRT: m = round_(sqrt((double)d)); break;
+    case RF_FSS_LOG2: m = fmax(1.0, round_(log2((double)d))); break;
+    case RF_FSS_FRACTION: m = round_(p->fss_value * (double)d); break;
     case RF_FSS_COUNT: m = p->fss_value; break;
-    default: m = p->num_trees == 1 ? (double)d : ceil(sqrt((double)d)); break;
+    default: m = p->num_trees == 1 ? (double)d : round_(sqrt((double)d)); break;
     }
     if (m < 1.0)
         m = 1.0;

@@ -151,6 +151,8 @@ static void test_params(void)
     L->params_describe(c, buf2, sizeof buf2);
     CHECK(strcmp(buf, buf2) == 0, "copy: %s vs %s", buf, buf2);
     rf_params *rp = p;
+    /* Spark rounds up, sklearn (splits=exact) down. */
+    rp->splits = RF_SPLITS_SPARK;
     rp->fss = RF_FSS_AUTO;
     rp->num_trees = 20;
     CHECK(rf__mtry(rp, 34) == 6, "auto mtry 34 -> %zu", rf__mtry(rp, 34));
@@ -160,6 +162,15 @@ static void test_params(void)
     CHECK(rf__mtry(rp, 34) == 12, "onethird 34 -> 12");
     rp->fss = RF_FSS_LOG2;
     CHECK(rf__mtry(rp, 34) == 6, "log2 34 -> 6");
+    rp->splits = RF_SPLITS_EXACT;
+    rp->fss = RF_FSS_AUTO;
+    rp->num_trees = 20;
+    CHECK(rf__mtry(rp, 34) == 5, "exact: auto mtry 34 -> %zu", rf__mtry(rp, 34));
+    rp->fss = RF_FSS_LOG2;
+    CHECK(rf__mtry(rp, 34) == 5, "exact: log2 34 -> 5");
+    rp->fss = RF_FSS_FRACTION;
+    rp->fss_value = 0.01;
+    CHECK(rf__mtry(rp, 34) == 1, "exact: at least one feature");
     L->params_free(p);
     L->params_free(q);
     L->params_free(c);
