@@ -107,6 +107,18 @@ static int parse_fss(const char *v, rf_params *p)
     return 0;
 }
 
+/* value is name a (*out = va) or name b (*out = vb); -1 when neither. */
+static int parse_pair(const char *value, const char *a, int va, const char *b, int vb, int *out)
+{
+    if (ml__key_eq(value, a))
+        *out = va;
+    else if (ml__key_eq(value, b))
+        *out = vb;
+    else
+        return -1;
+    return 0;
+}
+
 static mqttids_err params_set(void *pv, const char *key, const char *value, char *errbuf)
 {
     rf_params *p = pv;
@@ -150,19 +162,11 @@ static mqttids_err params_set(void *pv, const char *key, const char *value, char
             return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                               "rf: bootstrap=%s: expected true or false", value);
     } else if (ml__key_eq(key, "impurity")) {
-        if (ml__key_eq(value, "gini"))
-            p->impurity = RF_GINI;
-        else if (ml__key_eq(value, "entropy"))
-            p->impurity = RF_ENTROPY;
-        else
+        if (parse_pair(value, "gini", RF_GINI, "entropy", RF_ENTROPY, &p->impurity))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                               "rf: impurity=%s: expected gini or entropy", value);
     } else if (ml__key_eq(key, "splits")) {
-        if (ml__key_eq(value, "exact"))
-            p->splits = RF_SPLITS_EXACT;
-        else if (ml__key_eq(value, "spark"))
-            p->splits = RF_SPLITS_SPARK;
-        else
+        if (parse_pair(value, "exact", RF_SPLITS_EXACT, "spark", RF_SPLITS_SPARK, &p->splits))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                               "rf: splits=%s: expected exact (every distinct value, as sklearn) or "
                               "spark (maxBins quantile bins, Spark's rules)", value);

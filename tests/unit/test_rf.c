@@ -635,6 +635,22 @@ static const char *const head_files[] = {
     "bruteforce_from_bruteforce_pcap_head.csv", "malformed_from_malformed_pcap_head.csv",
     "slowite_from_slowite_pcap_head.csv", "flood_from_flood_pcap_head.csv"};
 
+/* Reads shared head CSV head_files[fi]; NULL (after saying why test `what` skips) when missing. */
+static mqttids_dataset *read_head(size_t fi, const char *what)
+{
+    char err[MQTTIDS_ERRBUF_SIZE], path[1024];
+    snprintf(path, sizeof path, "%s/derived_from_pcap/%s", MQTTIDS_SHARED_DATA, head_files[fi]);
+    FILE *probe = fopen(path, "r");
+    if (!probe) {
+        printf("skip %s: %s missing\n", what, path);
+        return NULL;
+    }
+    fclose(probe);
+    mqttids_dataset *ds = mqttids_dataset_new();
+    CHECK(mqttids_dataset_read_csv(ds, path, NULL, NULL, err) == MQTTIDS_OK, "read %s: %s", path, err);
+    return ds;
+}
+
 /*
  * sklearn on real rows (tests/data/rf_sklearn_heads.csv, made by rf_make_fixture.py): the
  * fixture names rows of the shared heads (every 8th of each file; first 70% train) and
@@ -651,24 +667,16 @@ static void test_sklearn_heads(void)
     static const int cols6[6] = {MQTTIDS_F_TCP_FLAGS, MQTTIDS_F_TCP_TIME_DELTA, MQTTIDS_F_TCP_LEN,
                                  MQTTIDS_F_HDRFLAGS, MQTTIDS_F_LEN, MQTTIDS_F_MSGTYPE};
     enum { D = 6, K = MQTTIDS_NCLASS, NCFG = 2 };
-    char comment[512] = "", err[MQTTIDS_ERRBUF_SIZE], path[1024];
+    char comment[512] = "";
     size_t n = 0, cols = 0;
     mqttids_dataset *ds[6] = {NULL};
     double *v = read_fixture("rf_sklearn_heads.csv", &n, &cols, comment, sizeof comment);
     CHECK(v && cols == 4 + NCFG * (1 + K) && n > 4000, "heads fixture: %zu rows, %zu cols", n, cols);
     if (!v || cols != 4 + NCFG * (1 + K))
         goto out;
-    for (size_t fi = 0; fi < 6; fi++) {
-        snprintf(path, sizeof path, "%s/derived_from_pcap/%s", MQTTIDS_SHARED_DATA, head_files[fi]);
-        FILE *probe = fopen(path, "r");
-        if (!probe) {
-            printf("skip sklearn heads reference: %s missing\n", path);
+    for (size_t fi = 0; fi < 6; fi++)
+        if (!(ds[fi] = read_head(fi, "sklearn heads reference")))
             goto out;
-        }
-        fclose(probe);
-        ds[fi] = mqttids_dataset_new();
-        CHECK(mqttids_dataset_read_csv(ds[fi], path, NULL, NULL, err) == MQTTIDS_OK, "read %s: %s", path, err);
-    }
     double *X = malloc(n * D * sizeof *X), *Xtr = malloc(n * D * sizeof *Xtr), *Xte = malloc(n * D * sizeof *Xte);
     int *y = malloc(n * sizeof *y), *ytr = malloc(n * sizeof *ytr), *yte = malloc(n * sizeof *yte);
     size_t ntr = 0, nte = 0, badrow = 0;
@@ -760,27 +768,15 @@ out:
 /* The real heads: first 70% of each class file to train, last 30% to test. */
 static void test_real_heads(void)
 {
-    static const char *const files[] = {
-        "legitimate_from_benign_pcap_head.csv", "dos_from_malariados_pcap_head.csv",
-        "bruteforce_from_bruteforce_pcap_head.csv", "malformed_from_malformed_pcap_head.csv",
-        "slowite_from_slowite_pcap_head.csv", "flood_from_flood_pcap_head.csv"};
     enum { D = MQTTIDS_NFEAT };
-    char err[MQTTIDS_ERRBUF_SIZE], path[1024];
     size_t ntr = 0, nte = 0, cap = 40000;
     double *Xtr = malloc(cap * D * sizeof *Xtr), *Xte = malloc(cap * D * sizeof *Xte);
     int *ytr = malloc(cap * sizeof *ytr), *yte = malloc(cap * sizeof *yte);
     size_t count_te[MQTTIDS_NCLASS] = {0};
     for (size_t fi = 0; fi < 6; fi++) {
-        snprintf(path, sizeof path, "%s/derived_from_pcap/%s", MQTTIDS_SHARED_DATA, files[fi]);
-        FILE *probe = fopen(path, "r");
-        if (!probe) {
-            printf("skip real heads: %s missing\n", path);
+        mqttids_dataset *ds = read_head(fi, "real heads");
+        if (!ds)
             goto out;
-        }
-        fclose(probe);
-        mqttids_dataset *ds = mqttids_dataset_new();
-        mqttids_err e = mqttids_dataset_read_csv(ds, path, NULL, NULL, err);
-        CHECK(e == MQTTIDS_OK, "read %s: %s", path, err);
         size_t n = mqttids_dataset_nrows(ds), cut = n * 7 / 10;
         const int8_t *lab = mqttids_dataset_labels(ds);
         for (size_t i = 0; i < n && ntr < cap && nte < cap; i++) {
