@@ -385,7 +385,7 @@ mqttids_err rf__bin(rf_data *data, const double *X, size_t n, size_t d, const in
             }
             nb = nthr + 1;
         }
-        data->nbins[f] = (uint32_t)nb;
+        data->nbins[f] = (uint16_t)nb;
         if (nb > data->max_nbins)
             data->max_nbins = (uint32_t)nb;
     }

@@ -13,7 +13,7 @@
 #define RF_MAX_TREES 10000
 #define RF_MAX_DEPTH 30   /* Spark's limit too */
 #define RF_MAX_BINS 256   /* maxBins (splits=spark) */
-#define RF_MAX_CODES 65536 /* bins of one feature: codes are uint16 (splits=exact) */
+#define RF_MAX_CODES 65535 /* bins of one feature (splits=exact): codes and nbins are uint16 */
 #define RF_MAX_CLASSES 64
 
 enum {
@@ -102,7 +102,7 @@ typedef struct rf_data {
     uint8_t *gy;              /* owned, u: class of the group */
     double *gw;               /* owned, u: weight of one row of the group (1 without weights) */
     uint32_t *gm;             /* owned, u: rows in the group */
-    uint32_t *nbins;          /* owned, d: bins of feature f, 1..RF_MAX_CODES */
+    uint16_t *nbins;          /* owned, d: bins of feature f, 1..RF_MAX_CODES */
     size_t *off;              /* owned, d + 1: first bin of f in the per-bin arrays */
     uint32_t max_nbins;       /* largest nbins[f] */
     double *thr;              /* owned, off[d] (spark) or NULL */

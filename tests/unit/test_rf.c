@@ -765,6 +765,54 @@ out:
     free(v);
 }
 
+/*
+ * splits=exact beyond RF_MAX_CODES distinct values: 70,000 values of one feature get at most
+ * 65,535 bins (codes are uint16) that cover every value in order; one exact tree still
+ * finds the cut y = x > 35000 within a bin's width.
+ */
+static void test_exact_many_values(void)
+{
+    enum { N = 70000 };
+    double *X = malloc(N * sizeof *X);
+    int *y = malloc(N * sizeof *y);
+    char err[MQTTIDS_ERRBUF_SIZE];
+    util_rng rng;
+    util__rng_seed(&rng, 21);
+    for (size_t i = 0; i < N; i++) { /* shuffled order: binning must not rely on sorted input */
+        size_t j = i ? (size_t)util__rng_below(&rng, i + 1) : 0;
+        X[i] = X[j];
+        X[j] = (double)i * 0.5;
+    }
+    for (size_t i = 0; i < N; i++)
+        y[i] = X[i] > 17500.0;
+    rf_data data;
+    CHECK(rf__bin(&data, X, N, 1, y, 2, NULL, RF_SPLITS_EXACT, 32, 1, err) == MQTTIDS_OK, "bin: %s", err);
+    size_t nb = data.nbins[0], bad = 0;
+    CHECK(nb > 60000 && nb <= RF_MAX_CODES && data.exact && data.vlo && data.vhi, "bins %zu", nb);
+    for (size_t b = 0; b < nb; b++)
+        bad += !(data.vlo[b] <= data.vhi[b]) || (b && !(data.vhi[b - 1] < data.vlo[b]));
+    CHECK(bad == 0 && data.vlo[0] == 0.0 && data.vhi[nb - 1] == 0.5 * (N - 1), "%zu bins out of order", bad);
+    /* rows of one bin and class are one group: about one group per bin */
+    size_t miss = 0;
+    CHECK(data.u >= nb && data.u <= nb + 1, "groups %zu for %zu bins", data.u, nb);
+    for (size_t g = 0; g < data.u; g++)
+        miss += data.codes[g] >= nb;
+    CHECK(miss == 0, "%zu codes out of range", miss);
+    rf__data_free(&data);
+    const char *kv[] = {"numTrees", "1", "bootstrap", "false", "maxDepth", "1", NULL};
+    void *p = params(kv);
+    rf_state *s = fit(p, X, N, 1, y, 2, NULL, 1, 1);
+    if (s) {
+        double thr = s->trees[0].nodes[0].thr;
+        CHECK(s->trees[0].n_nodes == 3 && fabs(thr - 17500.25) <= 1.0, "threshold %.17g", thr);
+        CHECK(accuracy(s, X, N, 1, y, 2) >= 0.9999, "accuracy %g", accuracy(s, X, N, 1, y, 2));
+        L->free(s);
+    }
+    L->params_free(p);
+    free(X);
+    free(y);
+}
+
 /* The real heads: first 70% of each class file to train, last 30% to test. */
 static void test_real_heads(void)
 {
@@ -844,6 +892,7 @@ int main(void)
     test_progress_interrupt();
     test_sklearn_reference();
     test_sklearn_heads();
+    test_exact_many_values();
     test_real_heads();
     PASS();
 }
