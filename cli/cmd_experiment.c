@@ -17,7 +17,6 @@
 
 const char cmd_experiment_summary[] = "run the whole study: stats, baseline and tuned LR/RF with 5-fold CV, test tables";
 
-#define EXP_MAX_SEEDS 100
 #define EXP_CORE 1 /* always run */
 #define EXP_NN 2   /* run with --nn */
 
@@ -51,6 +50,8 @@ static const exp_spec specs[] = {
      {"lr=0.1,0.01,0.001", "batchSize=32,64,128", NULL}, 0.8274, EXP_NN},
 };
 #define NSPECS (sizeof specs / sizeof specs[0])
+
+#define EXP_MAX_SEEDS 100 /* [seeds] */
 
 typedef struct exp_result {
     int ran;                   /* 0: skipped (learner not built, or group off) */
@@ -231,7 +232,8 @@ int cmd_experiment(int argc, char **argv)
     mqttids_cv_opts cvo;
     const char *only = NULL, *curves = NULL; /* [nn] curves */
     const char *report_path = NULL, *svg_dir = NULL; /* [report] */
-    int json = 0, opt, rc, groups = EXP_CORE, nseeds = 1;
+    int json = 0, opt, rc, groups = EXP_CORE;
+    int nseeds = 1; /* [seeds] */
     mqttids_dataset *ds = NULL;
     mqttids_stats *st = NULL;
     json_object *report = NULL;
