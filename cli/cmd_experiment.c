@@ -233,7 +233,6 @@ int cmd_experiment(int argc, char **argv)
     const char *only = NULL, *curves = NULL; /* [nn] curves */
     const char *report_path = NULL, *svg_dir = NULL; /* [report] */
     int json = 0, opt, rc, groups = EXP_CORE;
-    int nseeds = 1; /* [seeds] */
     mqttids_dataset *ds = NULL;
     mqttids_stats *st = NULL;
     json_object *report = NULL;
@@ -241,6 +240,7 @@ int cmd_experiment(int argc, char **argv)
     exp_result res[NSPECS];
     char errbuf[MQTTIDS_ERRBUF_SIZE];
     double t_all = cli_now();
+    int nseeds = 1; /* [seeds] */
 
     memset(res, 0, sizeof res);
     cli_inputs_init(&in);
