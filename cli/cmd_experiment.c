@@ -31,11 +31,12 @@ typedef struct exp_spec {
 
 static const exp_spec specs[] = {
     {"LR baseline", "lr", {"regParam=0", NULL}, {NULL}, 0.8204, EXP_CORE},
-    {"RF baseline", "rf", {NULL}, {NULL}, 0.8208, EXP_CORE},
+    /* RF rows: Spark's binned splits and rules (the study ran Spark), not rf's default */
+    {"RF baseline", "rf", {"splits=spark", NULL}, {NULL}, 0.8208, EXP_CORE},
     {"LR tuned", "lr", {NULL},
      {"regParam=0.01,0.5,1,2", "maxIter=100,500", "thresholds=[1.5,0.9,1,1,1,1],[1,1,1,1,1,1]", NULL}, 0.8159,
      EXP_CORE},
-    {"RF tuned", "rf", {NULL}, {"maxDepth=5,10,20,30", "maxBins=32,64", NULL}, 0.8967, EXP_CORE},
+    {"RF tuned", "rf", {"splits=spark", NULL}, {"maxDepth=5,10,20,30", "maxBins=32,64", NULL}, 0.8967, EXP_CORE},
     /*
      * NN HOOK: the study's two networks (STUDY.md section 5), run with --nn. The nn
      * learner's owner tunes these rows (epochs, gamma, validation) and may make --nn the
@@ -50,6 +51,8 @@ static const exp_spec specs[] = {
 };
 #define NSPECS (sizeof specs / sizeof specs[0])
 
+#define EXP_MAX_SEEDS 100 /* [seeds] */
+
 typedef struct exp_result {
     int ran;                   /* 0: skipped (learner not built, or group off) */
     char why[MQTTIDS_ERRBUF_SIZE + 16];
@@ -59,7 +62,37 @@ typedef struct exp_result {
     char best_params[1024];
     double seconds;
     json_object *extra;        /* [report] owned: "features", "importances", "dropped", "curve" for the JSON */
+    /* [seeds] test accuracy and macro-F1 of the whole row (CV, best point refitted) run
+       with seeds seed, seed + 1, ...; [0] is the run above */
+    double seed_acc[EXP_MAX_SEEDS], seed_f1[EXP_MAX_SEEDS];
+    int nseeds;
 } exp_result;
+
+/* [seeds] Mean and sample standard deviation of v[0..n). */
+static void mean_sd(const double *v, int n, double *mean, double *sd)
+{
+    double s = 0.0, q = 0.0;
+    for (int i = 0; i < n; i++)
+        s += v[i];
+    *mean = s / n;
+    for (int i = 0; i < n; i++)
+        q += (v[i] - *mean) * (v[i] - *mean);
+    *sd = n > 1 ? sqrt(q / (n - 1)) : 0.0;
+}
+
+/* [seeds] {"mean", "std", "values"} of v[0..n). */
+static json_object *spread_json(const double *v, int n)
+{
+    json_object *o = json_object_new_object(), *a = json_object_new_array();
+    double mean, sd;
+    mean_sd(v, n, &mean, &sd);
+    for (int i = 0; i < n; i++)
+        json_object_array_add(a, cli_json_double(v[i]));
+    json_object_object_add(o, "mean", cli_json_double(mean));
+    json_object_object_add(o, "std", cli_json_double(sd));
+    json_object_object_add(o, "values", a);
+    return o;
+}
 
 static void help(void)
 {
@@ -76,6 +109,8 @@ static void help(void)
            "      --only NAMES      run only these rows, e.g. --only lr or --only 'LR tuned'\n"
            "                        (comma list; a kind selects all its rows)\n"
            "      --nn              also the study's two networks (slow)\n"
+           "      --seeds N         run every row with seeds S..S+N-1 (S: --seed) and report the mean\n"
+           "                        +- s.d. of test accuracy and macro-F1 beside the study's (default 1)\n"
            "      --curves PREFIX   nn: write each network's curves to PREFIX-<row>.csv/.svg\n"
            "      --json            machine-readable result on stdout\n"
            "      --report FILE     also write a self-contained HTML report (charts as inline SVG)\n"
@@ -181,6 +216,7 @@ int cmd_experiment(int argc, char **argv)
         {"metric", required_argument, NULL, 'M'},
         {"only", required_argument, NULL, 'O'},
         {"nn", no_argument, NULL, 'N'},
+        {"seeds", required_argument, NULL, 'E'}, /* [seeds] */
         {"curves", required_argument, NULL, 'C'}, /* [nn] */
         {"report", required_argument, NULL, 'R'},
         {"svg-dir", required_argument, NULL, 'S'},
@@ -204,6 +240,7 @@ int cmd_experiment(int argc, char **argv)
     exp_result res[NSPECS];
     char errbuf[MQTTIDS_ERRBUF_SIZE];
     double t_all = cli_now();
+    int nseeds = 1; /* [seeds] */
 
     memset(res, 0, sizeof res);
     cli_inputs_init(&in);
@@ -241,6 +278,12 @@ int cmd_experiment(int argc, char **argv)
             break;
         case 'N':
             groups |= EXP_NN;
+            break;
+        case 'E': /* [seeds] */
+            nseeds = (int)strtol(optarg, &end, 10);
+            if (*end || end == optarg || nseeds < 1 || nseeds > EXP_MAX_SEEDS)
+                return cli_usage_error("experiment", "--seeds needs an integer in [1, %d], not '%s'",
+                                       EXP_MAX_SEEDS, optarg);
             break;
         case 'C':
             curves = optarg;
@@ -391,6 +434,33 @@ int cmd_experiment(int argc, char **argv)
         }
         R->has_test = 1;
         R->seconds = cli_now() - t0;
+        R->seed_acc[0] = R->test.accuracy;
+        R->seed_f1[0] = R->test.macro_f1;
+        R->nseeds = 1;
+        for (int j = 1; j < nseeds; j++) { /* [seeds] the same row again with the next seeds */
+            mqttids_train_opts oj = o;
+            mqttids_cv_result *cvj = NULL;
+            mqttids_model *bj = NULL;
+            mqttids_metrics mj;
+            oj.seed = o.seed + (uint64_t)j;
+            oj.curve = NULL;
+            cli_info("%s: seed %llu (%d of %d)", s->name, (unsigned long long)oj.seed, j + 1, nseeds);
+            err = mqttids_cv_grid(ds, trows, ntr, &oj, s->grid, ng, &cvo, &cvj, &bj, errbuf);
+            cli_progress_done();
+            if (err == MQTTIDS_OK)
+                err = mqttids_model_evaluate(bj, ds, srows, nte, o.nthreads, &mj, NULL, errbuf);
+            mqttids_cv_result_free(cvj);
+            mqttids_model_free(bj);
+            if (err != MQTTIDS_OK) {
+                cli_err("%s, seed %llu: %s", s->name, (unsigned long long)oj.seed, errbuf);
+                mqttids_model_free(best);
+                rc = CLI_EXIT_FAIL;
+                goto out;
+            }
+            R->seed_acc[j] = mj.accuracy;
+            R->seed_f1[j] = mj.macro_f1;
+            R->nseeds = j + 1;
+        }
         { /* [report] the refitted model's feature names, dropped columns and importances */
             const mqttids_pipeline *pl = mqttids_model_pipeline(best);
             size_t nf = mqttids_pipeline_nfeatures(pl);
@@ -463,6 +533,14 @@ int cmd_experiment(int argc, char **argv)
                 json_object_object_add(e, "train_accuracy", cli_json_double(res[i].train.accuracy));
                 json_object_object_add(e, "test", cli_metrics_json(&res[i].test));
                 json_object_object_add(e, "seconds", cli_json_double(res[i].seconds));
+                if (res[i].nseeds > 1) { /* [seeds] */
+                    json_object *sj = json_object_new_object();
+                    json_object_object_add(sj, "n", json_object_new_int(res[i].nseeds));
+                    json_object_object_add(sj, "first", json_object_new_int64((int64_t)mo.train.seed));
+                    json_object_object_add(sj, "test_accuracy", spread_json(res[i].seed_acc, res[i].nseeds));
+                    json_object_object_add(sj, "test_macro_f1", spread_json(res[i].seed_f1, res[i].nseeds));
+                    json_object_object_add(e, "seeds", sj);
+                }
                 if (res[i].extra) { /* [report] */
                     json_object_object_foreach(res[i].extra, ek, ev)
                         json_object_object_add(e, ek, json_object_get(ev));
@@ -499,6 +577,23 @@ int cmd_experiment(int argc, char **argv)
                    res[i].cv->points[res[i].cv->best].mean, res[i].cv->points[res[i].cv->best].std,
                    res[i].train.accuracy, res[i].test.accuracy, res[i].test.macro_f1, study,
                    *res[i].best_params ? res[i].best_params : "(study's baseline)");
+        }
+        if (nseeds > 1) { /* [seeds] */
+            printf("  over %d seeds (%llu..%llu; each: CV, best point refitted, test rows), mean +- s.d.:\n",
+                   nseeds, (unsigned long long)mo.train.seed, (unsigned long long)(mo.train.seed + (uint64_t)nseeds - 1));
+            printf("  %-18s %17s %17s  %-10s\n", "model", "test accuracy", "test macro-F1", "study test");
+            for (size_t i = 0; i < NSPECS; i++) {
+                double ma, sa, mf, sf;
+                if (!res[i].ran)
+                    continue;
+                mean_sd(res[i].seed_acc, res[i].nseeds, &ma, &sa);
+                mean_sd(res[i].seed_f1, res[i].nseeds, &mf, &sf);
+                printf("  %-18s %8.4f +- %.4f %8.4f +- %.4f  ", specs[i].name, ma, sa, mf, sf);
+                if (isnan(specs[i].study_test_acc))
+                    printf("-\n");
+                else
+                    printf("%.4f\n", specs[i].study_test_acc);
+            }
         }
         printf("  recall per class on test (what the study did not look at):\n  %-18s", "");
         for (int c = 0; c < MQTTIDS_NCLASS; c++)
