@@ -1,0 +1,256 @@
+/*
+ * forest.c: compiled tree ensembles (forest_int.h) for rf and gbt.
+ *
+ * Compile: each learner's trees are read through one small reader function (rf_node_at,
+ * gbt_node_at below: the only code that knows the learners' node layouts) and copied into
+ * one node array with absolute child indices. Leaves become fixpoints: feature 0,
+ * threshold +Inf, child = the leaf itself (x > +Inf is false for every x, NaN included),
+ * and a parallel array gives each leaf's offset into the value array.
+ *
+ * Predict: blocks of FOREST_BLOCK rows; for each tree in order, groups of FOREST_LANES
+ * rows walk it in lockstep (independent loads, so the walks overlap in the CPU) until no
+ * row moves; then each row adds its leaf into its accumulator. Per row the additions
+ * happen in tree order, as in the learners' own walks, so the sums are bit-identical.
+ *
+ * Not here: fitting, model files.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ml/forest_int.h"
+#include "ml/gbt_int.h"
+#include "ml/rf_int.h"
+
+#define FOREST_BLOCK 64
+#define FOREST_LANES 8
+
+typedef struct fnode {
+    double thr;
+    int32_t feat;
+    uint32_t next;            /* split: left child (absolute), right = next + 1; leaf: itself */
+} fnode;
+
+struct ml_forest {
+    int mode;                 /* ML_FOREST_* */
+    size_t d;
+    int k;
+    double base;              /* SOFTMAX: initial margin of every class */
+    uint32_t n_trees;
+    uint32_t *root;           /* owned, n_trees */
+    fnode *nodes;             /* owned, all trees */
+    uint32_t *leafval;        /* owned, per node: offset of a leaf's values in val */
+    double *val;              /* owned */
+};
+
+typedef void (*node_reader)(const void *state, uint32_t tree, uint32_t i, ml_tree_node *out);
+
+/* ---- the readers: the learners' node layouts, nowhere else in this file ---- */
+
+static uint32_t rf_size(const void *sv, uint32_t t)
+{
+    return ((const rf_state *)sv)->trees[t].n_nodes;
+}
+
+static void rf_node_at(const void *sv, uint32_t t, uint32_t i, ml_tree_node *o)
+{
+    const rf_state *s = sv;
+    const rf_node *nd = &s->trees[t].nodes[i];
+    o->feat = nd->feat < 0 ? -1 : nd->feat;
+    o->child = nd->child;
+    o->thr = nd->thr;
+    o->leaf = nd->feat < 0 ? s->trees[t].leaf + (size_t)nd->child * (size_t)s->k : NULL;
+}
+
+static uint32_t gbt_size(const void *sv, uint32_t t)
+{
+    return ((const gbt_state *)sv)->trees[t].n_nodes;
+}
+
+static void gbt_node_at(const void *sv, uint32_t t, uint32_t i, ml_tree_node *o)
+{
+    const gbt_node *nd = &((const gbt_state *)sv)->trees[t].nodes[i];
+    o->feat = nd->feat < 0 ? -1 : nd->feat;
+    o->child = nd->child;
+    o->thr = nd->v;
+    o->leaf = nd->feat < 0 ? &nd->v : NULL;
+}
+
+/* ---- compile ---- */
+
+void ml__forest_free(ml_forest *f)
+{
+    if (!f)
+        return;
+    free(f->root);
+    free(f->nodes);
+    free(f->leafval);
+    free(f->val);
+    free(f);
+}
+
+static ml_forest *compile(int mode, size_t d, int k, double base, uint32_t n_trees, const void *s,
+                          uint32_t (*size)(const void *, uint32_t), node_reader rd)
+{
+    ml_forest *f = calloc(1, sizeof *f);
+    size_t nn = 0, nv = 0, per_leaf = mode == ML_FOREST_AVERAGE ? (size_t)k : 1;
+    if (!f)
+        return NULL;
+    if (k < 1 || k > ML_FOREST_MAX_K || d < 1)
+        goto fail;
+    f->mode = mode;
+    f->d = d;
+    f->k = k;
+    f->base = base;
+    f->n_trees = n_trees;
+    for (uint32_t t = 0; t < n_trees; t++)
+        nn += size(s, t);
+    if (nn > UINT32_MAX - 1)
+        goto fail;
+    f->root = malloc((n_trees ? n_trees : 1) * sizeof *f->root);
+    f->nodes = malloc((nn ? nn : 1) * sizeof *f->nodes);
+    f->leafval = malloc((nn ? nn : 1) * sizeof *f->leafval);
+    f->val = malloc((nn ? nn : 1) * per_leaf * sizeof *f->val);
+    if (!f->root || !f->nodes || !f->leafval || !f->val)
+        goto fail;
+    for (uint32_t t = 0, at = 0; t < n_trees; t++) {
+        uint32_t m = size(s, t);
+        f->root[t] = at;
+        for (uint32_t i = 0; i < m; i++) {
+            ml_tree_node nd;
+            fnode *o = &f->nodes[at + i];
+            rd(s, t, i, &nd);
+            f->leafval[at + i] = 0;
+            if (nd.feat >= 0) {
+                o->thr = nd.thr;
+                o->feat = nd.feat;
+                o->next = at + nd.child;
+            } else {
+                o->thr = INFINITY;
+                o->feat = 0;
+                o->next = at + i;
+                f->leafval[at + i] = (uint32_t)nv;
+                memcpy(f->val + nv, nd.leaf, per_leaf * sizeof *f->val);
+                nv += per_leaf;
+            }
+        }
+        at += m;
+    }
+    return f;
+fail:
+    ml__forest_free(f);
+    return NULL;
+}
+
+ml_forest *ml__forest_compile(const ml_learner *L, const void *state)
+{
+    if (!L || !state)
+        return NULL;
+    if (L == &ml__rf) {
+        const rf_state *s = state;
+        return compile(ML_FOREST_AVERAGE, s->d, s->k, 0.0, s->n_trees, s, rf_size, rf_node_at);
+    }
+    if (L == &ml__gbt) {
+        const gbt_state *s = state;
+        return compile(ML_FOREST_SOFTMAX, s->d, s->k, s->base, s->rounds * (uint32_t)s->k, s, gbt_size,
+                       gbt_node_at);
+    }
+    return NULL;
+}
+
+/* ---- predict ---- */
+
+void ml__softmax(const double *margin, int k, double *prob)
+{
+    double mx = margin[0], sum = 0.0;
+    for (int c = 1; c < k; c++)
+        if (margin[c] > mx)
+            mx = margin[c];
+    for (int c = 0; c < k; c++) {
+        prob[c] = exp(margin[c] - mx);
+        sum += prob[c];
+    }
+    for (int c = 0; c < k; c++)
+        prob[c] /= sum;
+}
+
+/* Walks rows X[0..nr) through the tree at root; leaf node ids into out. Full groups of
+   FOREST_LANES rows walk in lockstep; a remainder (a single record in watch) row by row. */
+static void walk(const fnode *N, uint32_t root, const double *X, size_t d, size_t nr, uint32_t *out)
+{
+    if (nr < FOREST_LANES) {
+        for (size_t j = 0; j < nr; j++) {
+            const double *x = X + j * d;
+            uint32_t i = root, nx;
+            while ((nx = N[i].next + (x[N[i].feat] > N[i].thr)) != i)
+                i = nx;
+            out[j] = i;
+        }
+        return;
+    }
+    uint32_t id[FOREST_LANES];
+    const double *x[FOREST_LANES];
+    for (size_t j = 0; j < FOREST_LANES; j++) {
+        id[j] = root;
+        x[j] = X + j * d;
+    }
+    for (;;) {
+        uint32_t moved = 0;
+        for (size_t j = 0; j < FOREST_LANES; j++) {
+            const fnode *nd = &N[id[j]];
+            uint32_t nx = nd->next + (x[j][nd->feat] > nd->thr);
+            moved |= nx ^ id[j];
+            id[j] = nx;
+        }
+        if (!moved)
+            break;
+    }
+    memcpy(out, id, sizeof id);
+}
+
+void ml__forest_predict(const ml_forest *f, const double *X, size_t n, int *cls, double *proba)
+{
+    size_t k = (size_t)f->k, d = f->d;
+    double acc[FOREST_BLOCK * ML_FOREST_MAX_K];
+    uint32_t leaf[FOREST_LANES];
+    for (size_t b0 = 0; b0 < n; b0 += FOREST_BLOCK) {
+        size_t nb = n - b0 < FOREST_BLOCK ? n - b0 : FOREST_BLOCK;
+        const double *Xb = X + b0 * d;
+        for (size_t i = 0; i < nb * k; i++)
+            acc[i] = f->mode == ML_FOREST_SOFTMAX ? f->base : 0.0;
+        for (uint32_t t = 0; t < f->n_trees; t++) {
+            size_t c0 = f->mode == ML_FOREST_SOFTMAX ? t % k : 0;
+            for (size_t r = 0; r < nb; r += FOREST_LANES) {
+                size_t nr = nb - r < FOREST_LANES ? nb - r : FOREST_LANES;
+                walk(f->nodes, f->root[t], Xb + r * d, d, nr, leaf);
+                for (size_t j = 0; j < nr; j++) {
+                    const double *v = f->val + f->leafval[leaf[j]];
+                    double *a = acc + (r + j) * k;
+                    if (f->mode == ML_FOREST_SOFTMAX)
+                        a[c0] += v[0];
+                    else
+                        for (size_t c = 0; c < k; c++)
+                            a[c] += v[c];
+                }
+            }
+        }
+        for (size_t i = 0; i < nb; i++) {
+            double *a = acc + i * k, pb[ML_FOREST_MAX_K];
+            double *p = proba ? proba + (b0 + i) * k : pb;
+            if (f->mode == ML_FOREST_SOFTMAX) {
+                ml__softmax(a, f->k, p);
+            } else {
+                /* rf.c's predict_proba: normalize the sum of the trees' distributions */
+                double sum = 0.0;
+                for (size_t c = 0; c < k; c++)
+                    sum += a[c];
+                for (size_t c = 0; c < k; c++)
+                    p[c] = sum > 0.0 ? a[c] / sum : 1.0 / (double)k;
+            }
+            int best = 0;
+            for (int c = 1; c < f->k; c++)
+                if (p[c] > p[best])
+                    best = c;
+            cls[b0 + i] = best;
+        }
+    }
+}
