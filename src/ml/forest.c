@@ -21,12 +21,12 @@
 #include "ml/gbt_int.h"
 #include "ml/rf_int.h"
 
-#define FOREST_BLOCK 64
+#define FOREST_BLOCK 32
 #define FOREST_LANES 8
 
 typedef struct fnode {
     double thr;
-    int32_t feat;
+    uint32_t col;             /* split feature * FOREST_BLOCK (its row in a transposed block); leaf: 0 */
     uint32_t next;            /* split: left child (absolute), right = next + 1; leaf: itself */
 } fnode;
 
@@ -37,6 +37,7 @@ struct ml_forest {
     double base;              /* SOFTMAX: initial margin of every class */
     uint32_t n_trees;
     uint32_t *root;           /* owned, n_trees */
+    uint32_t *depth;          /* owned, n_trees: deepest leaf (steps that reach every leaf) */
     fnode *nodes;             /* owned, all trees */
     uint32_t *leafval;        /* owned, per node: offset of a leaf's values in val */
     double *val;              /* owned */
@@ -82,6 +83,7 @@ void ml__forest_free(ml_forest *f)
     if (!f)
         return;
     free(f->root);
+    free(f->depth);
     free(f->nodes);
     free(f->leafval);
     free(f->val);
@@ -95,7 +97,7 @@ static ml_forest *compile(int mode, size_t d, int k, double base, uint32_t n_tre
     size_t nn = 0, nv = 0, per_leaf = mode == ML_FOREST_AVERAGE ? (size_t)k : 1;
     if (!f)
         return NULL;
-    if (k < 1 || k > ML_FOREST_MAX_K || d < 1)
+    if (k < 1 || k > ML_FOREST_MAX_K || d < 1 || d > ML_FOREST_MAX_D)
         goto fail;
     f->mode = mode;
     f->d = d;
@@ -107,27 +109,36 @@ static ml_forest *compile(int mode, size_t d, int k, double base, uint32_t n_tre
     if (nn > UINT32_MAX - 1)
         goto fail;
     f->root = malloc((n_trees ? n_trees : 1) * sizeof *f->root);
+    f->depth = calloc(n_trees ? n_trees : 1, sizeof *f->depth);
     f->nodes = malloc((nn ? nn : 1) * sizeof *f->nodes);
     f->leafval = malloc((nn ? nn : 1) * sizeof *f->leafval);
     f->val = malloc((nn ? nn : 1) * per_leaf * sizeof *f->val);
-    if (!f->root || !f->nodes || !f->leafval || !f->val)
+    if (!f->root || !f->depth || !f->nodes || !f->leafval || !f->val)
         goto fail;
     for (uint32_t t = 0, at = 0; t < n_trees; t++) {
         uint32_t m = size(s, t);
         f->root[t] = at;
+        memset(f->leafval + at, 0, (size_t)m * sizeof *f->leafval);
         for (uint32_t i = 0; i < m; i++) {
             ml_tree_node nd;
             fnode *o = &f->nodes[at + i];
             rd(s, t, i, &nd);
-            f->leafval[at + i] = 0;
             if (nd.feat >= 0) {
                 o->thr = nd.thr;
-                o->feat = nd.feat;
+                if ((size_t)nd.feat >= d)
+                    goto fail;
+                o->col = (uint32_t)nd.feat * FOREST_BLOCK;
                 o->next = at + nd.child;
+                /* children follow their parent: their depth is known before they are read */
+                if (nd.child + 1 >= m)
+                    goto fail;
+                f->leafval[at + nd.child] = f->leafval[at + nd.child + 1] = f->leafval[at + i] + 1;
             } else {
                 o->thr = INFINITY;
-                o->feat = 0;
+                o->col = 0;
                 o->next = at + i;
+                if (f->leafval[at + i] > f->depth[t]) /* leafval holds the depth until here */
+                    f->depth[t] = f->leafval[at + i];
                 f->leafval[at + i] = (uint32_t)nv;
                 memcpy(f->val + nv, nd.leaf, per_leaf * sizeof *f->val);
                 nv += per_leaf;
@@ -173,55 +184,53 @@ void ml__softmax(const double *margin, int k, double *prob)
         prob[c] /= sum;
 }
 
-/* Walks rows X[0..nr) through the tree at root; leaf node ids into out. Full groups of
-   FOREST_LANES rows walk in lockstep; a remainder (a single record in watch) row by row. */
-static void walk(const fnode *N, uint32_t root, const double *X, size_t d, size_t nr, uint32_t *out)
+/*
+ * Walks rows r0 .. r0+nr of the transposed block xt (feature f of row r at
+ * xt[f * FOREST_BLOCK + r]; node col = feat * FOREST_BLOCK) through the tree at root; leaf
+ * node ids into out. A full group of FOREST_LANES rows takes exactly `depth` steps in
+ * lockstep (a row at a leaf stays there: no test, no branch); a remainder (a single
+ * record in watch) walks row by row until its node stops changing.
+ */
+static void walk(const fnode *N, uint32_t root, uint32_t depth, const double *xt, size_t nr, uint32_t *out)
 {
     if (nr < FOREST_LANES) {
         for (size_t j = 0; j < nr; j++) {
-            const double *x = X + j * d;
             uint32_t i = root, nx;
-            while ((nx = N[i].next + (x[N[i].feat] > N[i].thr)) != i)
+            while ((nx = N[i].next + (xt[N[i].col + j] > N[i].thr)) != i)
                 i = nx;
             out[j] = i;
         }
         return;
     }
     uint32_t id[FOREST_LANES];
-    const double *x[FOREST_LANES];
-    for (size_t j = 0; j < FOREST_LANES; j++) {
+    for (size_t j = 0; j < FOREST_LANES; j++)
         id[j] = root;
-        x[j] = X + j * d;
-    }
-    for (;;) {
-        uint32_t moved = 0;
+    for (uint32_t step = 0; step < depth; step++)
         for (size_t j = 0; j < FOREST_LANES; j++) {
             const fnode *nd = &N[id[j]];
-            uint32_t nx = nd->next + (x[j][nd->feat] > nd->thr);
-            moved |= nx ^ id[j];
-            id[j] = nx;
+            id[j] = nd->next + (xt[nd->col + j] > nd->thr);
         }
-        if (!moved)
-            break;
-    }
     memcpy(out, id, sizeof id);
 }
 
 void ml__forest_predict(const ml_forest *f, const double *X, size_t n, int *cls, double *proba)
 {
     size_t k = (size_t)f->k, d = f->d;
-    double acc[FOREST_BLOCK * ML_FOREST_MAX_K];
+    double acc[FOREST_BLOCK * ML_FOREST_MAX_K], xt[FOREST_BLOCK * ML_FOREST_MAX_D];
     uint32_t leaf[FOREST_LANES];
     for (size_t b0 = 0; b0 < n; b0 += FOREST_BLOCK) {
         size_t nb = n - b0 < FOREST_BLOCK ? n - b0 : FOREST_BLOCK;
         const double *Xb = X + b0 * d;
+        for (size_t r = 0; r < nb; r++)
+            for (size_t j = 0; j < d; j++)
+                xt[j * FOREST_BLOCK + r] = Xb[r * d + j];
         for (size_t i = 0; i < nb * k; i++)
             acc[i] = f->mode == ML_FOREST_SOFTMAX ? f->base : 0.0;
         for (uint32_t t = 0; t < f->n_trees; t++) {
             size_t c0 = f->mode == ML_FOREST_SOFTMAX ? t % k : 0;
             for (size_t r = 0; r < nb; r += FOREST_LANES) {
                 size_t nr = nb - r < FOREST_LANES ? nb - r : FOREST_LANES;
-                walk(f->nodes, f->root[t], Xb + r * d, d, nr, leaf);
+                walk(f->nodes, f->root[t], f->depth[t], xt + r, nr, leaf);
                 for (size_t j = 0; j < nr; j++) {
                     const double *v = f->val + f->leafval[leaf[j]];
                     double *a = acc + (r + j) * k;

@@ -24,7 +24,8 @@ enum {
     ML_FOREST_SOFTMAX = 1, /* gbt: tree t adds its leaf value to class t % k; softmax */
 };
 
-#define ML_FOREST_MAX_K 64 /* classes a compiled ensemble handles (rf and gbt allow 64) */
+#define ML_FOREST_MAX_K 64  /* classes a compiled ensemble handles (rf and gbt allow 64) */
+#define ML_FOREST_MAX_D 256 /* features (more: the learner's own walk is used) */
 
 typedef struct ml_forest ml_forest;
 
