@@ -748,6 +748,8 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
         free(dp);
         p = &defaults;
     }
+    if (p->early_stop == 0)
+        nval = 0; /* validation rows only serve early stopping */
     if (n < 1 || d < 1 || k < 1 || k > GBT_MAX_CLASSES || n > UINT32_MAX || d > UINT32_MAX)
         return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                           "gbt: need 1..2^32-1 rows, >= 1 feature and 1..%d classes (got n=%zu d=%zu k=%d)",
