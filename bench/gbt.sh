@@ -57,7 +57,7 @@ for set in heldout resampled; do
   orw=$(for f in "$OUT"/gbt_ours_$set.*.txt; do get rf_walk_rows_per_s_1core "$f"; done | best_max)
   prp=$(for f in "$OUT"/gbt_peer_$set.*.txt; do get sklearn_rf_predict_rows_per_s "$f"; done | best_max)
   echo "== $set: $(get train_rows "$O0") train rows, $(get test_rows "$O0") test rows, $(get features "$O0") features; $ROUNDS rounds, maxDepth $DEPTH, eta $ETA, 2 threads, best of $RUNS"
-  echo "mqttids gbt: $(get gbt_state "$O0" ) test accuracy $(get gbt_test_accuracy "$O0"), macro-F1 $(get gbt_test_macro_f1 "$O0")"
+  echo "mqttids gbt: $(grep "^gbt_state" "$O0" | cut -d" " -f2-), test accuracy $(get gbt_test_accuracy "$O0"), macro-F1 $(get gbt_test_macro_f1 "$O0")"
   echo "xgboost    : test accuracy $(get xgb_test_accuracy "$P0"), macro-F1 $(get xgb_test_macro_f1 "$P0")"
   awk -v of="$of" -v pf="$pf" 'BEGIN { printf "fit        : mqttids %.3f s, xgboost %.3f s, ratio %.1fx (goal >= 5x)\n", of, pf, pf / of }'
   echo "rf 20x30   : $(grep '^rf_state' "$O0" | cut -d' ' -f2-); sklearn $(get sklearn_rf_nodes "$P0") nodes; compiled == walk: $(get rf_compiled_rows_differing "$O0") rows differ"

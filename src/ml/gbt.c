@@ -134,8 +134,21 @@ static mqttids_err params_set(void *pv, const char *key, const char *value, char
     return MQTTIDS_OK;
 }
 
+/* The shortest of %.15g..%.17g that reads back as v (0.3, not 0.29999999999999999). */
+static const char *num(double v, char *buf, size_t size)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        double back;
+        snprintf(buf, size, "%.*g", prec, v);
+        if (util__parse_double(buf, strlen(buf), &back) == 0 && back == v)
+            break;
+    }
+    return buf;
+}
+
 static void params_describe(const void *pv, char *buf, size_t size)
 {
+    char a[32], b[32], c[32], e[32];
     const gbt_params *p = pv;
     if (!size)
         return;
@@ -144,10 +157,10 @@ static void params_describe(const void *pv, char *buf, size_t size)
         return;
     }
     snprintf(buf, size,
-             "numRounds=%d learningRate=%.17g maxDepth=%d lambda=%.17g minChildWeight=%.17g "
-             "colsampleByTree=%.17g maxBins=%d earlyStoppingRounds=%d",
-             p->rounds, p->eta, p->max_depth, p->lambda, p->min_child_weight, p->colsample, p->max_bins,
-             p->early_stop);
+             "numRounds=%d learningRate=%s maxDepth=%d lambda=%s minChildWeight=%s "
+             "colsampleByTree=%s maxBins=%d earlyStoppingRounds=%d",
+             p->rounds, num(p->eta, a, sizeof a), p->max_depth, num(p->lambda, b, sizeof b),
+             num(p->min_child_weight, c, sizeof c), num(p->colsample, e, sizeof e), p->max_bins, p->early_stop);
 }
 
 /* ---------------------------------------------------------------------------------- */
