@@ -454,7 +454,7 @@ typedef struct gbt_builder {
     const gbt_sparse *sp;
     const gbt_params *p;
     uint32_t *idx;            /* u: group ids, partitioned by node */
-    gbt_hist *hist;           /* sp->hoff[d]: every feature's bins */
+    gbt_hist *hbuf;           /* (maxDepth + 1) x 2 histograms of sp->hoff[d] slots (two per depth) */
     size_t *cols;             /* d: this tree's features */
     size_t ncols;
     gbt_node *nodes;          /* growing tree */
@@ -488,42 +488,57 @@ static double leaf_weight(const gbt_params *p, double G, double H)
 }
 
 /*
- * Grows node `at` over groups idx[lo, hi) with gradient sums G, H; grad/hess hold this
- * class's per-group values; leafv receives each group's leaf value (margin update).
+ * The histogram of groups idx[lo, hi) (sums G, H) into out (every slot): the groups'
+ * entries added, then each sampled feature's default bin set to the total minus its others.
+ */
+static void build_hist(const gbt_builder *b, size_t lo, size_t hi, double G, double H, const double *grad,
+                       const double *hess, gbt_hist *out)
+{
+    const gbt_sparse *sp = b->sp;
+    memset(out, 0, sp->hoff[b->data->d] * sizeof *out);
+    for (size_t i = lo; i < hi; i++) {
+        uint32_t g = b->idx[i];
+        double gg = grad[g], hh = hess[g];
+        for (size_t e = sp->off[g]; e < sp->off[g + 1]; e++) {
+            out[sp->ent[e]].g += gg;
+            out[sp->ent[e]].h += hh;
+        }
+    }
+    for (size_t ci = 0; ci < b->ncols; ci++) {
+        size_t f = b->cols[ci];
+        gbt_hist *hist = out + sp->hoff[f];
+        double og = 0.0, oh = 0.0;
+        for (int bin = 0; bin < b->data->nbins[f]; bin++) {
+            og += hist[bin].g;
+            oh += hist[bin].h;
+        }
+        hist[sp->dflt[f]].g = G - og;
+        hist[sp->dflt[f]].h = H - oh;
+    }
+}
+
+/*
+ * Grows node `at` over groups idx[lo, hi) with gradient sums G, H and histogram hist (NULL
+ * when the node cannot split: at maxDepth); grad/hess hold this class's per-group values;
+ * leafv receives each group's leaf value (margin update). Children's histograms: the
+ * smaller child's is built, the larger one's is the parent's minus it (xgboost's trick);
+ * they live in the two buffers of depth + 1, which deeper calls never touch.
  */
 static void grow(gbt_builder *b, uint32_t at, size_t lo, size_t hi, int depth, double G, double H,
-                 const double *grad, const double *hess, double *leafv)
+                 const gbt_hist *hist_in, const double *grad, const double *hess, double *leafv)
 {
     const rf_data *D = b->data;
     const gbt_params *p = b->p;
+    const gbt_sparse *sp = b->sp;
     double best = GBT_MIN_GAIN, bGL = 0.0, bHL = 0.0;
     size_t bf = 0;
     int bb = -1;
-    if (depth < p->max_depth && hi - lo >= 2 && H >= 2.0 * p->min_child_weight) {
+    if (hist_in && depth < p->max_depth && hi - lo >= 2 && H >= 2.0 * p->min_child_weight) {
         double root = G * G / (H + p->lambda);
-        const gbt_sparse *sp = b->sp;
-        memset(b->hist, 0, sp->hoff[D->d] * sizeof *b->hist);
-        for (size_t i = lo; i < hi; i++) {
-            uint32_t g = b->idx[i];
-            double gg = grad[g], hh = hess[g];
-            for (size_t e = sp->off[g]; e < sp->off[g + 1]; e++) {
-                b->hist[sp->ent[e]].g += gg;
-                b->hist[sp->ent[e]].h += hh;
-            }
-        }
         for (size_t ci = 0; ci < b->ncols; ci++) {
             size_t f = b->cols[ci];
             int nb = D->nbins[f];
-            gbt_hist *hist = b->hist + sp->hoff[f];
-            if (nb < 2)
-                continue;
-            double og = 0.0, oh = 0.0;
-            for (int bin = 0; bin < nb; bin++) {
-                og += hist[bin].g;
-                oh += hist[bin].h;
-            }
-            hist[sp->dflt[f]].g = G - og;
-            hist[sp->dflt[f]].h = H - oh;
+            const gbt_hist *hist = hist_in + sp->hoff[f];
             double GL = 0.0, HL = 0.0;
             for (int bin = 0; bin < nb - 1; bin++) {
                 GL += hist[bin].g;
@@ -558,7 +573,7 @@ static void grow(gbt_builder *b, uint32_t at, size_t lo, size_t hi, int depth, d
     b->nodes[at].feat = (int32_t)bf;
     b->nodes[at].child = ch;
     b->nodes[at].v = D->thr[bf * (RF_MAX_BINS - 1) + (size_t)bb];
-    /* partition: codes <= bb first (order inside each side kept: determinism only needs it fixed) */
+    /* partition: codes <= bb first (the order is fixed, so the model is deterministic) */
     const uint8_t *code = D->codes + bf * D->u;
     size_t mid = lo;
     for (size_t i = lo; i < hi; i++)
@@ -567,9 +582,24 @@ static void grow(gbt_builder *b, uint32_t at, size_t lo, size_t hi, int depth, d
             b->idx[i] = b->idx[mid];
             b->idx[mid++] = tmp;
         }
-    grow(b, ch, lo, mid, depth + 1, bGL, bHL, grad, hess, leafv);
+    gbt_hist *hl = NULL, *hr = NULL;
+    if (depth + 1 < p->max_depth) {
+        size_t ns = sp->hoff[D->d];
+        hl = b->hbuf + (size_t)(depth + 1) * 2 * ns;
+        hr = hl + ns;
+        gbt_hist *small = mid - lo <= hi - mid ? hl : hr, *big = small == hl ? hr : hl;
+        if (small == hl)
+            build_hist(b, lo, mid, bGL, bHL, grad, hess, small);
+        else
+            build_hist(b, mid, hi, G - bGL, H - bHL, grad, hess, small);
+        for (size_t sl = 0; sl < ns; sl++) {
+            big[sl].g = hist_in[sl].g - small[sl].g;
+            big[sl].h = hist_in[sl].h - small[sl].h;
+        }
+    }
+    grow(b, ch, lo, mid, depth + 1, bGL, bHL, hl, grad, hess, leafv);
     if (!b->oom)
-        grow(b, ch + 1, mid, hi, depth + 1, G - bGL, H - bHL, grad, hess, leafv);
+        grow(b, ch + 1, mid, hi, depth + 1, G - bGL, H - bHL, hr, grad, hess, leafv);
 }
 
 /* Grows the tree of (round, class) with its column subset into *tree. 0, or -1 on NOMEM. */
@@ -613,7 +643,9 @@ static int build_tree(gbt_builder *b, uint64_t seed, const double *grad, const d
     new_nodes(b, 1);
     if (b->oom)
         return -1;
-    grow(b, 0, 0, D->u, 0, G, H, grad, hess, leafv);
+    if (b->p->max_depth > 0)
+        build_hist(b, 0, D->u, G, H, grad, hess, b->hbuf);
+    grow(b, 0, 0, D->u, 0, G, H, b->hbuf, grad, hess, leafv);
     if (b->oom)
         return -1;
     tree->nodes = malloc((size_t)b->n_nodes * sizeof *tree->nodes);
@@ -690,7 +722,7 @@ static void *worker_main(void *arg)
 static void builder_free(gbt_builder *b)
 {
     free(b->idx);
-    free(b->hist);
+    free(b->hbuf);
     free(b->cols);
     free(b->nodes);
 }
@@ -702,9 +734,9 @@ static int builder_init(gbt_builder *b, const rf_data *D, const gbt_sparse *sp, 
     b->sp = sp;
     b->p = p;
     b->idx = malloc(D->u * sizeof *b->idx);
-    b->hist = malloc((sp->hoff[D->d] ? sp->hoff[D->d] : 1) * sizeof *b->hist);
+    b->hbuf = malloc(((size_t)p->max_depth + 1) * 2 * (sp->hoff[D->d] ? sp->hoff[D->d] : 1) * sizeof *b->hbuf);
     b->cols = malloc(D->d * sizeof *b->cols);
-    return b->idx && b->hist && b->cols ? 0 : -1;
+    return b->idx && b->hbuf && b->cols ? 0 : -1;
 }
 
 /* Gradients and hessians of every class for margins F (u, k), weights W (u). */
