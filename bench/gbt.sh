@@ -58,6 +58,9 @@ for set in heldout resampled; do
   orp=$(for f in "$OUT"/gbt_ours_$set.*.txt; do get rf_compiled_rows_per_s "$f"; done | best_max)
   orw=$(for f in "$OUT"/gbt_ours_$set.*.txt; do get rf_walk_rows_per_s_1core "$f"; done | best_max)
   prp=$(for f in "$OUT"/gbt_peer_$set.*.txt; do get sklearn_rf_predict_rows_per_s "$f"; done | best_max)
+  ocp=$(for f in "$OUT"/gbt_ours_$set.*.txt; do get rf_compiled_rows_per_cpu_s "$f"; done | best_max)
+  owp=$(for f in "$OUT"/gbt_ours_$set.*.txt; do get rf_walk_rows_per_cpu_s "$f"; done | best_max)
+  pcp=$(for f in "$OUT"/gbt_peer_$set.*.txt; do get sklearn_rf_predict_rows_per_cpu_s "$f"; done | best_max)
   echo "== $set: $(get train_rows "$O0") train rows, $(get test_rows "$O0") test rows, $(get features "$O0") features; $ROUNDS rounds, maxDepth $DEPTH, eta $ETA, 2 threads, best of $RUNS"
   echo "mqttids gbt: $(grep "^gbt_state" "$O0" | cut -d" " -f2-), test accuracy $(get gbt_test_accuracy "$O0"), macro-F1 $(get gbt_test_macro_f1 "$O0")"
   echo "xgboost    : test accuracy $(get xgb_test_accuracy "$P0"), macro-F1 $(get xgb_test_macro_f1 "$P0")"
@@ -66,4 +69,6 @@ for set in heldout resampled; do
   echo "rf 20x30   : $(grep '^rf_state' "$O0" | cut -d' ' -f2-); sklearn $(get sklearn_rf_nodes "$P0") nodes; compiled == walk: $(get rf_compiled_rows_differing "$O0") rows differ"
   awk -v o="$orp" -v w="$orw" -v p="$prp" 'BEGIN {
     printf "predict    : compiled %.2f M rows/s (2 threads), tree walk %.2f M rows/s (1 core), sklearn %.2f M rows/s (n_jobs=2); compiled/sklearn %.1fx (goal >= 20 M rows/s)\n", o / 1e6, w / 1e6, p / 1e6, o / p }'
+  awk -v o="$ocp" -v w="$owp" -v p="$pcp" 'BEGIN {
+    printf "per CPU s  : compiled %.2f M rows, tree walk %.2f M rows, sklearn %.2f M rows (one thread each; load-independent): compiled/walk %.1fx, compiled/sklearn %.1fx, 2 free cores ~ %.1f M rows/s\n", o / 1e6, w / 1e6, p / 1e6, o / w, o / p, 2 * o / 1e6 }'
 done

@@ -49,6 +49,13 @@ def main():
         rf.predict(Xtr)
         best = max(best, len(ytr) / (time.perf_counter() - t0))
     print("sklearn_rf_predict_rows_per_s %.0f" % best)
+    rf.set_params(n_jobs=1)
+    best = 0.0
+    for _ in range(3):
+        c0 = time.process_time()
+        rf.predict(Xtr)
+        best = max(best, len(ytr) / (time.process_time() - c0))
+    print("sklearn_rf_predict_rows_per_cpu_s %.0f" % best)
     print("sklearn_rf_nodes %d" % sum(e.tree_.node_count for e in rf.estimators_))
 
 

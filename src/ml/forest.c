@@ -171,6 +171,15 @@ ml_forest *ml__forest_compile(const ml_learner *L, const void *state)
 
 /* ---- predict ---- */
 
+int ml__argmax(const double *prob, int k)
+{
+    int best = 0;
+    for (int c = 1; c < k; c++)
+        if (prob[c] > prob[best])
+            best = c;
+    return best;
+}
+
 void ml__softmax(const double *margin, int k, double *prob)
 {
     double mx = margin[0], sum = 0.0;
@@ -260,11 +269,7 @@ static void predict_rows(const ml_forest *f, const double *X, const uint32_t *id
                 for (size_t c = 0; c < k; c++)
                     p[c] = sum > 0.0 ? a[c] / sum : 1.0 / (double)k;
             }
-            int best = 0;
-            for (int c = 1; c < f->k; c++)
-                if (p[c] > p[best])
-                    best = c;
-            cls[row] = best;
+            cls[row] = ml__argmax(p, f->k);
         }
     }
 }

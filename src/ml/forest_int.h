@@ -52,6 +52,9 @@ void ml__forest_free(ml_forest *f);
 void ml__forest_predict(const ml_forest *f, const double *X, size_t n, int *cls /* OUT, n */,
                         double *proba /* OUT, n * k, or NULL */);
 
+/* The class of k probabilities: the first maximum (rf's and gbt's rule). */
+int ml__argmax(const double *prob, int k);
+
 /* The gbt softmax of k margins into prob (shared by gbt.c's own walk and forest.c). */
 void ml__softmax(const double *margin, int k, double *prob);
 

@@ -209,11 +209,7 @@ static int predict(const void *sv, const double *x, double *prob)
 {
     const gbt_state *s = sv;
     predict_proba(sv, x, prob);
-    int best = 0;
-    for (int c = 1; c < s->k; c++)
-        if (prob[c] > prob[best])
-            best = c;
-    return best;
+    return ml__argmax(prob, s->k);
 }
 
 static void importances(const void *sv, double *imp)
