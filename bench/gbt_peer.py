@@ -18,6 +18,16 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import accuracy_score, f1_score
 
 
+def best_rate(model, X, clock, reps=3):
+    """Best rows per second of `clock` (wall or CPU) over reps predictions of X."""
+    best = 0.0
+    for _ in range(reps):
+        t0 = clock()
+        model.predict(X)
+        best = max(best, len(X) / (clock() - t0))
+    return best
+
+
 def main():
     prefix = sys.argv[1]
     rounds, depth, eta, jobs = int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
@@ -43,19 +53,9 @@ def main():
     print("xgb_predict_rows_per_s %.0f" % (len(ytr) / (time.perf_counter() - t0)))
     rf = RandomForestClassifier(n_estimators=20, max_depth=30, max_features="sqrt", n_jobs=jobs, random_state=1)
     rf.fit(Xtr, ytr)
-    best = 0.0
-    for _ in range(3):
-        t0 = time.perf_counter()
-        rf.predict(Xtr)
-        best = max(best, len(ytr) / (time.perf_counter() - t0))
-    print("sklearn_rf_predict_rows_per_s %.0f" % best)
+    print("sklearn_rf_predict_rows_per_s %.0f" % best_rate(rf, Xtr, time.perf_counter))
     rf.set_params(n_jobs=1)
-    best = 0.0
-    for _ in range(3):
-        c0 = time.process_time()
-        rf.predict(Xtr)
-        best = max(best, len(ytr) / (time.process_time() - c0))
-    print("sklearn_rf_predict_rows_per_cpu_s %.0f" % best)
+    print("sklearn_rf_predict_rows_per_cpu_s %.0f" % best_rate(rf, Xtr, time.process_time))
     print("sklearn_rf_nodes %d" % sum(e.tree_.node_count for e in rf.estimators_))
 
 
