@@ -24,6 +24,13 @@
 #define FOREST_BLOCK 32
 #define FOREST_LANES 8
 #define FOREST_CHUNK 1024 /* rows checked for repeats together */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FOREST_UNROLL _Pragma("GCC unroll 8")
+#elif defined(__clang__)
+#define FOREST_UNROLL _Pragma("unroll 8")
+#else
+#define FOREST_UNROLL
+#endif
 
 typedef struct fnode {
     double thr;
@@ -216,6 +223,9 @@ static void walk(const fnode *N, uint32_t root, uint32_t depth, const double *xt
     for (size_t j = 0; j < FOREST_LANES; j++)
         id[j] = root;
     for (uint32_t step = 0; step < depth; step++)
+        /* fully unrolled, the lanes' node ids live in registers; gcc does not always do it by
+           itself (it kept this loop rolled, id[] in memory, in some builds: 30% slower) */
+        FOREST_UNROLL
         for (size_t j = 0; j < FOREST_LANES; j++) {
             const fnode *nd = &N[id[j]];
             id[j] = nd->next + (xt[nd->col + j] > nd->thr);
