@@ -7,15 +7,17 @@
 #include "cli_ml.h"
 #include "cli_curves.h" /* [nn] --curves */
 
-const char cmd_train_summary[] = "train a model (lr, rf, nn), optionally with k-fold CV and a parameter grid";
+const char cmd_train_summary[] = "train a model (lr, rf, nn, gbt), optionally with k-fold CV and a parameter grid";
 
 static void help(void)
 {
-    printf("Usage: mqttids train --model lr|rf|nn [--param KEY=VALUE]... --train PATH... -o MODEL\n"
+    printf("Usage: mqttids train --model lr|rf|nn|gbt [--param KEY=VALUE]... --train PATH... -o MODEL\n"
            "Fits the feature pipeline and the learner on the train rows (rows given with --train;\n"
            "untagged rows when there are none) and writes a model file (docs/FORMATS.md).\n\n"
            "Options:\n"
-           "  -m, --model KIND        lr (logistic regression), rf (random forest), nn (network)\n"
+           "  -m, --model KIND        lr (logistic regression), rf (random forest), nn (network),\n"
+           "                          gbt (gradient-boosted trees; rows given with --test are its\n"
+           "                          validation set for earlyStoppingRounds)\n"
            "  -o, --output MODEL      the model file to write (atomically)\n"
            "      --grid KEY=V1,V2    cross-validate every combination and keep the best\n"
            "                          (repeatable; bracket lists: thresholds=[1,2],[1,1])\n"
@@ -28,9 +30,9 @@ static void help(void)
            "      --json              machine-readable result on stdout\n"
            "  -q, --quiet             no progress or info lines\n"
            "  -h, --help              this help\n\n"
-           "Parameters (Spark's names and defaults):\n");
-    for (int i = 0; i < 3; i++) {
-        static const char *kinds[3] = {"lr", "rf", "nn"};
+           "Parameters (Spark's names and defaults; gbt: xgboost's):\n");
+    for (int i = 0; i < 4; i++) {
+        static const char *kinds[4] = {"lr", "rf", "nn", "gbt"};
         char buf[1024];
         if (mqttids_learner_defaults(kinds[i], buf, sizeof buf) == MQTTIDS_OK)
             printf("  %s: %s\n", kinds[i], buf);
@@ -209,7 +211,8 @@ int cmd_train(int argc, char **argv)
         rc = cli_usage_error("train", "--curves needs --model nn");
         goto out;
     }
-    if (strcmp(mo.train.kind, "nn") == 0 && mqttids_dataset_count(ds, MQTTIDS_SPLIT_TEST, -1) > 0) {
+    if ((strcmp(mo.train.kind, "nn") == 0 || strcmp(mo.train.kind, "gbt") == 0) && /* [gbt] early stopping */
+        mqttids_dataset_count(ds, MQTTIDS_SPLIT_TEST, -1) > 0) {
         if (mqttids_dataset_split_rows(ds, MQTTIDS_SPLIT_TEST, &vrows, &nv) != MQTTIDS_OK) {
             cli_err("out of memory");
             rc = CLI_EXIT_FAIL;
