@@ -417,7 +417,7 @@ static int sparse_build(gbt_sparse *sp, const rf_data *D)
         return -1;
     sp->hoff[0] = 0;
     for (size_t f = 0; f < d; f++) {
-        const uint8_t *code = D->codes + f * u;
+        const uint16_t *code = D->codes + f * u;
         size_t best = 0;
         memset(cnt, 0, sizeof cnt);
         for (size_t g = 0; g < u; g++)
@@ -436,7 +436,7 @@ static int sparse_build(gbt_sparse *sp, const rf_data *D)
     for (size_t g = 0; g < u; g++) {
         sp->off[g] = at;
         for (size_t f = 0; f < d; f++) {
-            uint8_t c = D->codes[f * u + g];
+            uint16_t c = D->codes[f * u + g];
             if (c != sp->dflt[f])
                 sp->ent[at++] = (uint32_t)(sp->hoff[f] + c);
         }
@@ -568,9 +568,9 @@ static void grow(gbt_builder *b, uint32_t at, size_t lo, size_t hi, int depth, d
     b->imp[bf] += best;
     b->nodes[at].feat = (int32_t)bf;
     b->nodes[at].child = ch;
-    b->nodes[at].v = D->thr[bf * (RF_MAX_BINS - 1) + (size_t)bb];
+    b->nodes[at].v = D->thr[D->off[bf] + (size_t)bb];
     /* partition: codes <= bb first (the order is fixed, so the model is deterministic) */
-    const uint8_t *code = D->codes + bf * D->u;
+    const uint16_t *code = D->codes + bf * D->u;
     size_t mid = lo;
     for (size_t i = lo; i < hi; i++)
         if (code[b->idx[i]] <= bb) {
@@ -806,7 +806,7 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
         if (ctx->yval[i] < 0 || ctx->yval[i] >= k)
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "gbt: validation row %zu: class %d outside [0, %d)", i,
                               ctx->yval[i], k);
-    if ((err = rf__bin(&data, X, n, d, y, k, w, p->max_bins, ctx ? ctx->seed : 0, errbuf)) != MQTTIDS_OK)
+    if ((err = rf__bin(&data, X, n, d, y, k, w, RF_SPLITS_SPARK, p->max_bins, ctx ? ctx->seed : 0, errbuf)) != MQTTIDS_OK)
         goto out_free;
     size_t u = data.u, kk = (size_t)k;
     s = calloc(1, sizeof *s);
