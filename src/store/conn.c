@@ -61,6 +61,65 @@ mqttids_err store__pq_fail(mqttids_store *st, const PGresult *res, const char *w
     return MQTTIDS_ERR_DB;
 }
 
+/*
+ * libpq quotes the offending token, or the whole URI, in its parse errors
+ * ('invalid percent-encoded token: "pw%ZZ"'), so a password can be inside any quoted
+ * part: each becomes "***" (a lone punctuation mark such as "]" stays, it names the
+ * rule). Parsed connection strings also have their password's own text replaced, in
+ * case a later message (host lookup, server error) repeats it.
+ */
+static void hide_quoted(char *text, size_t size)
+{
+    char out[MQTTIDS_ERRBUF_SIZE];
+    size_t o = 0;
+    for (const char *p = text; *p && o + 6 < sizeof out;) {
+        const char *q = *p == '"' ? strchr(p + 1, '"') : NULL;
+        int lone_mark = q && q - p == 2 && !((p[1] >= '0' && p[1] <= '9') || ((p[1] | 0x20) >= 'a' && (p[1] | 0x20) <= 'z'));
+        if (!q) {
+            out[o++] = *p++;
+            continue;
+        }
+        if (lone_mark || q - p == 1) {
+            while (p <= q)
+                out[o++] = *p++;
+            continue;
+        }
+        memcpy(out + o, "\"***\"", 5);
+        o += 5;
+        p = q + 1;
+    }
+    out[o] = '\0';
+    snprintf(text, size, "%s", out);
+}
+
+static void hide_password(char *text, size_t size, const char *conninfo)
+{
+    char *perr = NULL;
+    PQconninfoOption *opts = conninfo && *conninfo ? PQconninfoParse(conninfo, &perr) : NULL;
+    PQfreemem(perr);
+    if (!opts)
+        return;
+    for (PQconninfoOption *opt = opts; opt->keyword; opt++) {
+        char out[MQTTIDS_ERRBUF_SIZE];
+        size_t o = 0, n;
+        if (strcmp(opt->keyword, "password") != 0 || !opt->val || !*opt->val)
+            continue;
+        n = strlen(opt->val);
+        for (const char *p = text; *p && o + 4 < sizeof out;) {
+            if (strncmp(p, opt->val, n) == 0) {
+                memcpy(out + o, "***", 3);
+                o += 3;
+                p += n;
+            } else {
+                out[o++] = *p++;
+            }
+        }
+        out[o] = '\0';
+        snprintf(text, size, "%s", out);
+    }
+    PQconninfoFree(opts);
+}
+
 /* A plain database name ("ids"), which libpq's expand_dbname takes as dbname. */
 static int is_bare_dbname(const char *conninfo)
 {
@@ -92,6 +151,7 @@ mqttids_err mqttids_store_open(const char *conninfo, mqttids_store **out, char e
         if (!opts) {
             pq_text(text, sizeof text, perr ? perr : "out of memory");
             PQfreemem(perr);
+            hide_quoted(text, sizeof text);
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "bad connection string: %s", text);
         }
         PQconninfoFree(opts);
@@ -113,6 +173,7 @@ mqttids_err mqttids_store_open(const char *conninfo, mqttids_store **out, char e
     }
     if (PQstatus(st->conn) != CONNECTION_OK) {
         pq_text(text, sizeof text, PQerrorMessage(st->conn));
+        hide_password(text, sizeof text, conninfo);
         util__fail(errbuf, MQTTIDS_ERR_DB, "cannot connect to PostgreSQL: %s", text);
         PQfinish(st->conn);
         free(st);
