@@ -62,69 +62,109 @@ mqttids_err store__pq_fail(mqttids_store *st, const PGresult *res, const char *w
 }
 
 /*
- * libpq quotes the offending token, or the whole URI, in its parse errors
- * ('invalid percent-encoded token: "pw%ZZ"'), so a password can be inside any quoted
- * part: each becomes "***" (a lone punctuation mark such as "]" stays, it names the
- * rule). Parsed connection strings also have their password's own text replaced, in
- * case a later message (host lookup, server error) repeats it.
+ * Secrets in libpq's messages. libpq quotes the offending token, or the whole URI, in its
+ * parse errors ('invalid percent-encoded token: "pw%ZZ"'), so in a URI every quoted part
+ * becomes "***" except a lone punctuation mark ("]") and libpq's own option names, which
+ * name the rule. In both forms, any quoted part holding the password's text, and that
+ * text itself wherever it appears, are masked (found by a plain scan: the string may be
+ * one libpq cannot parse).
  */
-static void hide_quoted(char *text, size_t size)
+
+/* 1 when s[0..len) names a libpq connection option. */
+static int is_keyword(const char *s, size_t len)
 {
-    char out[MQTTIDS_ERRBUF_SIZE];
-    size_t o = 0;
+    PQconninfoOption *defs = PQconndefaults();
+    int hit = 0;
+    for (PQconninfoOption *o = defs; o && o->keyword && !hit; o++)
+        hit = strlen(o->keyword) == len && memcmp(o->keyword, s, len) == 0;
+    PQconninfoFree(defs);
+    return hit;
+}
+
+static int is_uri(const char *conninfo)
+{
+    return strncmp(conninfo, "postgresql://", 13) == 0 || strncmp(conninfo, "postgres://", 11) == 0;
+}
+
+/* The password's text as written: URI userinfo after ':', or the value of password=. */
+static void find_password(const char *conninfo, char *out, size_t size)
+{
+    const char *p = NULL, *e = NULL;
+    out[0] = '\0';
+    if (is_uri(conninfo)) {
+        const char *h = strstr(conninfo, "://") + 3;
+        const char *end = h + strcspn(h, "/?");
+        const char *at = NULL, *c;
+        for (c = h; c < end; c++)
+            if (*c == '@')
+                at = c;
+        if (at && (c = memchr(h, ':', (size_t)(at - h))) != NULL) {
+            p = c + 1;
+            e = at;
+        }
+    } else {
+        for (const char *k = strstr(conninfo, "password"); k; k = strstr(k + 1, "password")) {
+            const char *v = k + 8;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            if (*v != '=')
+                continue;
+            v++;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            if (*v == '\'')
+                v++;
+            p = v;
+            for (e = v; *e && *e != '\'' && *e != ' ' && *e != '\t'; e++)
+                if (*e == '\\' && e[1])
+                    e++;
+        }
+    }
+    if (p && e > p)
+        snprintf(out, size, "%.*s", (int)(e - p), p);
+}
+
+static void hide_secrets(char *text, size_t size, const char *conninfo)
+{
+    char out[MQTTIDS_ERRBUF_SIZE], pw[256];
+    size_t o = 0, pwlen;
+    int uri = is_uri(conninfo);
+    find_password(conninfo, pw, sizeof pw);
+    pwlen = strlen(pw);
     for (const char *p = text; *p && o + 6 < sizeof out;) {
         const char *q = *p == '"' ? strchr(p + 1, '"') : NULL;
-        int lone_mark = q && q - p == 2 && !((p[1] >= '0' && p[1] <= '9') || ((p[1] | 0x20) >= 'a' && (p[1] | 0x20) <= 'z'));
-        if (!q) {
-            out[o++] = *p++;
+        if (pwlen && strncmp(p, pw, pwlen) == 0) {
+            memcpy(out + o, "***", 3);
+            o += 3;
+            p += pwlen;
             continue;
         }
-        if (lone_mark || q - p == 1) {
-            while (p <= q)
+        if (q) {
+            size_t n = (size_t)(q - p - 1);
+            int lone_mark = n == 1 && !((p[1] >= '0' && p[1] <= '9') || ((p[1] | 0x20) >= 'a' && (p[1] | 0x20) <= 'z'));
+            int has_pw = 0;
+            for (size_t k = 0; pwlen && k + pwlen <= n && !has_pw; k++)
+                has_pw = memcmp(p + 1 + k, pw, pwlen) == 0;
+            if (has_pw || (uri && n && !lone_mark && !is_keyword(p + 1, n))) {
+                memcpy(out + o, "\"***\"", 5);
+                o += 5;
+                p = q + 1;
+                continue;
+            }
+            while (p <= q && o + 1 < sizeof out)
                 out[o++] = *p++;
             continue;
         }
-        memcpy(out + o, "\"***\"", 5);
-        o += 5;
-        p = q + 1;
+        out[o++] = *p++;
     }
     out[o] = '\0';
     snprintf(text, size, "%s", out);
 }
 
-static void hide_password(char *text, size_t size, const char *conninfo)
-{
-    char *perr = NULL;
-    PQconninfoOption *opts = conninfo && *conninfo ? PQconninfoParse(conninfo, &perr) : NULL;
-    PQfreemem(perr);
-    if (!opts)
-        return;
-    for (PQconninfoOption *opt = opts; opt->keyword; opt++) {
-        char out[MQTTIDS_ERRBUF_SIZE];
-        size_t o = 0, n;
-        if (strcmp(opt->keyword, "password") != 0 || !opt->val || !*opt->val)
-            continue;
-        n = strlen(opt->val);
-        for (const char *p = text; *p && o + 4 < sizeof out;) {
-            if (strncmp(p, opt->val, n) == 0) {
-                memcpy(out + o, "***", 3);
-                o += 3;
-                p += n;
-            } else {
-                out[o++] = *p++;
-            }
-        }
-        out[o] = '\0';
-        snprintf(text, size, "%s", out);
-    }
-    PQconninfoFree(opts);
-}
-
 /* A plain database name ("ids"), which libpq's expand_dbname takes as dbname. */
 static int is_bare_dbname(const char *conninfo)
 {
-    return !strchr(conninfo, '=') && strncmp(conninfo, "postgresql://", 13) != 0 &&
-           strncmp(conninfo, "postgres://", 11) != 0;
+    return !strchr(conninfo, '=') && !is_uri(conninfo);
 }
 
 /* Server notices go to the library's log callback, never to stderr (libpq's default). */
@@ -151,7 +191,7 @@ mqttids_err mqttids_store_open(const char *conninfo, mqttids_store **out, char e
         if (!opts) {
             pq_text(text, sizeof text, perr ? perr : "out of memory");
             PQfreemem(perr);
-            hide_quoted(text, sizeof text);
+            hide_secrets(text, sizeof text, conninfo);
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "bad connection string: %s", text);
         }
         PQconninfoFree(opts);
@@ -173,7 +213,7 @@ mqttids_err mqttids_store_open(const char *conninfo, mqttids_store **out, char e
     }
     if (PQstatus(st->conn) != CONNECTION_OK) {
         pq_text(text, sizeof text, PQerrorMessage(st->conn));
-        hide_password(text, sizeof text, conninfo);
+        hide_secrets(text, sizeof text, conninfo);
         util__fail(errbuf, MQTTIDS_ERR_DB, "cannot connect to PostgreSQL: %s", text);
         PQfinish(st->conn);
         free(st);
