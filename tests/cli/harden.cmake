@@ -1,6 +1,8 @@
 # Hardening (issue 16, docs/SECURITY.md): each script reproduces one hostile-test finding.
 #   cli.secrets   no password from a connection string in any command's output
-foreach(t secrets)
+#   cli.stdout_full  a write error on stdout fails the command (exit 1, message with errno)
+#   cli.same_file    an output that is an input (device + inode) is refused, the input intact
+foreach(t secrets stdout_full same_file)
   add_test(NAME cli.${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/${t}.sh)
   set_tests_properties(cli.${t} PROPERTIES LABELS cli ENVIRONMENT "${MQTTIDS_TEST_ENV}" TIMEOUT 120)
 endforeach()
