@@ -518,7 +518,7 @@ static int fast_row(mqttids_dataset *ds, const colmap *cm, fcache *fc, const cha
             if (fc_hit(f, p, l)) {
                 v = f->num;
             } else {
-                if (util__parse_double(p, l, &v) != 0)
+                if (util__parse_double(p, l, &v) != 0 || !isfinite(v))
                     return 0;
                 f->num = v;
                 fc_store(f, p, l);
@@ -862,42 +862,15 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
             const char *s = fields[i].s;
             size_t l = fields[i].len;
             if (m >= 0) {
-                mqttids_kind k = mqttids_feat_kind(m);
-                if (l == 0) {
+                int zero_hex;
+                if (!dataset__parse_field(m, s, l, &rec.num[m], &zero_hex, whybuf, sizeof whybuf)) {
+                    why = whybuf;
                     bad_col = i + 1;
-                    why = "empty field (MQTTset files write missing values as 0)";
                     goto bad_row;
                 }
-                if (k == MQTTIDS_KIND_NUM) {
-                    if (util__parse_double(s, l, &rec.num[m]) != 0 || !isfinite(rec.num[m])) {
-                        snprintf(whybuf, sizeof whybuf, "'%.*s' is not a number", l > 40 ? 40 : (int)l, s);
-                        why = memchr(s, '\0', l) ? "NUL byte in a number" : whybuf;
-                        bad_col = i + 1;
-                        goto bad_row;
-                    }
-                } else if (k == MQTTIDS_KIND_HEX) {
-                    uint64_t v;
-                    if (util__parse_hex(s, l, &v) != 0) {
-                        double d;
-                        /* Spark/PostgreSQL exports may turn a lone 0 into 0.0 */
-                        if (util__parse_double(s, l, &d) == 0 && d == 0.0) {
-                            v = 0;
-                            s = "0";
-                            l = 1;
-                        } else {
-                            snprintf(whybuf, sizeof whybuf, "'%.*s' is not hex (0x...) or 0",
-                                     l > 40 ? 40 : (int)l, s);
-                            why = whybuf;
-                            bad_col = i + 1;
-                            goto bad_row;
-                        }
-                    }
-                    rec.num[m] = (double)v;
-                    rec.str[m] = s;
-                    rec.str_len[m] = (uint32_t)l;
-                } else {
-                    rec.str[m] = s;
-                    rec.str_len[m] = (uint32_t)l;
+                if (mqttids_feat_kind(m) != MQTTIDS_KIND_NUM) {
+                    rec.str[m] = zero_hex ? "0" : s;
+                    rec.str_len[m] = zero_hex ? 1 : (uint32_t)l;
                 }
             } else if (m == MAP_TARGET) {
                 int c = mqttids_class_find(s, l);
@@ -912,9 +885,9 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
                 rec.label = c;
             } else if (m == MAP_EXTRA) {
                 double v = NAN;
-                if (l && util__parse_double(s, l, &v) != 0) {
+                if (util__parse_double(s, l, &v) != 0 || !isfinite(v)) {
                     snprintf(whybuf, sizeof whybuf,
-                             "extra column '%s' must be numeric, found '%.*s' (use --extra ignore)",
+                             "extra column '%s' must be a finite number, found '%.*s' (use --extra ignore)",
                              cm->names[i], l > 40 ? 40 : (int)l, s);
                     why = whybuf;
                     bad_col = i + 1;
@@ -936,14 +909,14 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
                 }
             }
         }
+        rec.n_extra = n_extra;
+        rec.extra = extra;
         badf = dataset__validate(&rec, whybuf, sizeof whybuf);
         if (badf >= 0) {
             why = whybuf;
-            bad_col = cm->featpos[badf] + 1;
+            bad_col = badf < MQTTIDS_NFEAT ? cm->featpos[badf] + 1 : cm->target_pos + 1;
             goto bad_row;
         }
-        rec.n_extra = n_extra;
-        rec.extra = extra;
         if (mqttids_dataset_append(ds, &rec, split, extra_cols) != MQTTIDS_OK) {
             err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s:%llu: out of memory (or over %zu rows)", path,
                              (unsigned long long)r.line, (size_t)DS_MAX_ROWS);
