@@ -106,7 +106,8 @@ static mqttids_err distinct_values(const mqttids_dataset *ds, size_t j, mqttids_
         double *s = malloc((n ? n : 1) * sizeof *s);
         if (!s)
             return MQTTIDS_ERR_NOMEM;
-        memcpy(s, x, n * sizeof *s);
+        if (n) /* a header-only file has no column array to copy */
+            memcpy(s, x, n * sizeof *s);
         qsort(s, n, sizeof *s, cmp_double);
         vc = calloc(n ? n : 1, sizeof *vc);
         if (!vc) {
