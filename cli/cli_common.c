@@ -354,6 +354,7 @@ int cli_out_open(cli_out *o, const char *path, const char *mode)
         o->owned = 1;
         return 0;
     }
+    mqttids_tmp_sweep(path); /* leftovers of a killed run */
     {
         size_t n = strlen(path) + 32;
         o->tmp = malloc(n);

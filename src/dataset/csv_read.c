@@ -60,6 +60,8 @@ typedef struct reader {
     size_t size, start, end;
     uint64_t bytes_total, bytes_done;
     uint64_t line;      /* 1-based number of the line being parsed */
+    int skip_long;      /* --on-error skip: a line over READ_MAX_LINE is dropped, not fatal */
+    int overlong;       /* rd_line: the line returned (empty) was dropped as too long */
 } reader;
 
 void mqttids_read_opts_init(mqttids_read_opts *o)
@@ -293,35 +295,35 @@ static mqttids_err rd_fill(reader *r, size_t *added, char *errbuf)
  */
 static mqttids_err rd_line(reader *r, char **line, size_t *len, int *has_nl, char *errbuf)
 {
+    r->overlong = 0;
     for (;;) {
         char *p = r->buf + r->start;
         char *nl = memchr(p, '\n', r->end - r->start);
-        if (nl) {
-            size_t l = (size_t)(nl - p);
-            r->start += l + 1;
-            if (l > READ_MAX_LINE)
-                return util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s:%llu: line longer than %zu bytes",
-                                  r->path, (unsigned long long)r->line, (size_t)READ_MAX_LINE);
+        if (nl || r->eof) {
+            size_t l = nl ? (size_t)(nl - p) : r->end - r->start;
+            if (!nl && l == 0 && !r->overlong)
+                return MQTTIDS_NEED_MORE;
+            r->start += nl ? l + 1 : l;
+            if (r->overlong || l > READ_MAX_LINE) {
+                if (!r->skip_long)
+                    return util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s:%llu: line longer than %zu bytes",
+                                      r->path, (unsigned long long)r->line, (size_t)READ_MAX_LINE);
+                /* dropped: the caller rejects it and reads on (its text is not kept) */
+                r->overlong = 1;
+                l = 0;
+            }
             if (l && p[l - 1] == '\r')
                 l--;
             p[l] = '\0';
             *line = p;
             *len = l;
-            *has_nl = 1;
+            *has_nl = nl != NULL;
             return MQTTIDS_OK;
         }
-        if (r->eof) {
-            size_t l = r->end - r->start;
-            if (l == 0)
-                return MQTTIDS_NEED_MORE;
+        if (r->skip_long && r->end - r->start > READ_MAX_LINE) {
+            /* too long already: drop what is buffered and look for its end */
+            r->overlong = 1;
             r->start = r->end;
-            if (p[l - 1] == '\r')
-                l--;
-            p[l] = '\0';
-            *line = p;
-            *len = l;
-            *has_nl = 0;
-            return MQTTIDS_OK;
         }
         {
             size_t added;
@@ -809,6 +811,8 @@ static void write_reject(FILE *rej, const char *path, uint64_t line, const char 
     if (!rej)
         return;
     fprintf(rej, "# %s:%llu: %s\n", path, (unsigned long long)line, why);
+    if (!text)
+        return; /* a line too long to keep: the comment alone says where it was */
     fwrite(text, 1, len, rej);
     fputc('\n', rej);
 }
@@ -873,6 +877,7 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
     if (err != MQTTIDS_OK)
         goto out_free;
     rep->has_label = cm->target_pos >= 0;
+    r.skip_long = opts->on_error == MQTTIDS_ON_ERROR_SKIP;
     /* templates need tcp.time_delta as the second column (MQTTset's order) */
     use_tpl = cm->ncols > 2 && cm->map[1] == MQTTIDS_F_TCP_TIME_DELTA;
     /* Size the dataset once from the file size and the first chunk's line length. */
@@ -903,6 +908,13 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
         }
         if (err != MQTTIDS_OK)
             goto out_undo;
+        if (r.overlong) {
+            rep->rows_read++;
+            snprintf(whybuf, sizeof whybuf, "line longer than %zu bytes (dropped)", (size_t)READ_MAX_LINE);
+            why = whybuf;
+            bad_col = 1;
+            goto bad_row;
+        }
         if (len == 0 && !has_nl)
             break;
         rep->rows_read++;
@@ -1068,7 +1080,8 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
                 err = util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s", full);
                 goto out_undo;
             }
-            write_reject(opts->reject, path, r.line, full + strlen(path) + 1, copy ? copy : line, len);
+            write_reject(opts->reject, path, r.line, full + strlen(path) + 1, r.overlong ? NULL : copy ? copy : line,
+                         len);
             rep->rows_rejected++;
         }
     }

@@ -4,7 +4,8 @@
 #   cli.same_file    an output that is an input (device + inode) is refused, the input intact
 #   cli.gzip_members every gzip member read; a damaged or garbage one is an error, not lost rows
 #   cli.hostile_ts   huge or out-of-range capture timestamps: well-formed alert times, no overflow
-foreach(t secrets stdout_full same_file gzip_members hostile_ts)
+#   cli.limits       overlong lines skipped as rejects, long decimals, stale temp files, /dev/zero models
+foreach(t secrets stdout_full same_file gzip_members hostile_ts limits)
   add_test(NAME cli.${t} COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/${t}.sh)
   set_tests_properties(cli.${t} PROPERTIES LABELS cli ENVIRONMENT "${MQTTIDS_TEST_ENV}" TIMEOUT 120 SKIP_RETURN_CODE 77)
 endforeach()
