@@ -334,7 +334,8 @@ mqttids_err mqttids_stats_compute(const mqttids_dataset *ds, const mqttids_stats
             goto out_nomem;
         s->n_iqr_cols = 1;
         s->iqr_cols[0] = MQTTIDS_F_TCP_LEN;
-        memcpy(sorted, x, n * sizeof *sorted);
+        if (n) /* no column array without rows */
+            memcpy(sorted, x, n * sizeof *sorted);
         qsort(sorted, n, sizeof *sorted, cmp_double);
         if (n) {
             size_t r1 = (size_t)ceil(0.25 * (double)n), r3 = (size_t)ceil(0.75 * (double)n);

@@ -4,9 +4,7 @@
 # naming the byte offset, never a quiet stop (zlib's gzread stopped there: a 200-row
 # file read as "100 rows", exit 0). `gzip -t` is the oracle for which files are whole.
 set -u
-pass=0; fail=0
-ok() { if "$@"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $*"; fi; }
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+source "$(dirname "$0")/harden_common.sh"
 F=$SHARED/derived_from_pcap/legitimate_from_benign_pcap_head.csv
 head -101 "$F" | gzip -c > "$T/a.gz"
 sed -n 102,201p "$F" | gzip -c > "$T/b.gz"
@@ -37,5 +35,4 @@ for f in garbage bad_magic bad_data truncated one_byte; do
     else fail=$((fail+1)); echo "FAIL: $f ($src): exit $rc"; cat "$T/err"; fi
   done
 done
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+harden_done

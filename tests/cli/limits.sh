@@ -9,11 +9,7 @@
 #  - --model /dev/zero is refused from its first bytes (within 300 MB of address space:
 #    it read 1 GiB first).
 set -u
-pass=0; fail=0
-ok() { if "$@"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $*"; fi; }
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-D=$SHARED/derived_from_pcap
-F=$D/flood_from_flood_pcap_head.csv
+source "$(dirname "$0")/harden_common.sh"
 H=$(head -1 "$F")
 R=$(sed -n 2p "$F")
 long="0.$(printf '%04998d' 0)1"
@@ -44,7 +40,7 @@ ok grep -q "digits.csv:3:2 (tcp.time_delta)" "$T/err"
 head -2 "$T/digits.csv" > "$T/digits2.csv"
 "$MQTTIDS" stats -q "$T/digits2.csv" >/dev/null 2>"$T/err"; ok test $? -eq 0
 # stale temporary files
-"$MQTTIDS" train -q --model lr --train "$D/reconstructed_train70_reduced_subset.csv" -o "$T/m.model" >/dev/null 2>&1 || echo "FAIL: train"
+harden_model
 sleep 60 & live=$!
 bash -c 'exit 0' & dead=$!; wait $dead
 touch "$T/p.csv.tmp.$dead" "$T/p.csv.tmp.$live" "$T/p.csv.tmp.x1" "$T/q.csv.tmp.$dead"
@@ -61,9 +57,11 @@ for i in $(seq 1 100); do ls "$T"/k.csv.tmp.* >/dev/null 2>&1 && break; sleep 0.
 kill -9 "$pk" 2>/dev/null; wait "$pk" 2>/dev/null
 "$MQTTIDS" predict -q -m "$T/m.model" -o "$T/k.csv" "$F" 2>"$T/err"; ok test $? -eq 0
 ok test -z "$(ls "$T"/k.csv.tmp.* 2>/dev/null)"
-# --model /dev/zero: refused at its magic, no 1 GiB read
-( ulimit -v 300000; exec "$MQTTIDS" predict -q -m /dev/zero -o "$T/z.csv" "$F" ) >/dev/null 2>"$T/err"; rc=$?
+# --model /dev/zero: refused at its magic, no 1 GiB read (the address-space cap is left out
+# where the tool cannot start under it: AddressSanitizer reserves terabytes)
+cap="ulimit -v 300000;"
+( ulimit -v 300000; exec "$MQTTIDS" --version ) >/dev/null 2>&1 || cap=""
+bash -c "$cap"' exec "$0" predict -q -m /dev/zero -o "$1" "$2"' "$MQTTIDS" "$T/z.csv" "$F" >/dev/null 2>"$T/err"; rc=$?
 ok test "$rc" -eq 1
 ok grep -q "/dev/zero: offset 0: not an mqttids model file" "$T/err"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+harden_done

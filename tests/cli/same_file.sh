@@ -3,13 +3,10 @@
 # path says: ./x, a hard link, a symlink) is refused with exit 2 before anything is
 # written, and the input is left byte for byte as it was.
 set -u
-pass=0; fail=0
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-D=$SHARED/derived_from_pcap
+source "$(dirname "$0")/harden_common.sh"
 cp "$SHARED/pcap_l-laura/flood-head.pcap" "$T/cap.pcap"
 head -300 "$D/flood_from_flood_pcap_head.csv" > "$T/in.csv"
-"$MQTTIDS" train -q --model lr --train "$D/reconstructed_train70_reduced_subset.csv" -o "$T/m.model" >/dev/null 2>&1 \
-  || { echo "FAIL: train"; exit 1; }
+harden_model
 ln "$T/in.csv" "$T/hardlink.csv"; ln -s "$T/cap.pcap" "$T/symlink.pcap"
 sum() { md5sum "$T/cap.pcap" "$T/in.csv" "$T/m.model" | cut -d' ' -f1 | tr '\n' ' '; }
 before=$(sum)
@@ -35,5 +32,4 @@ refused "train -o input" "$MQTTIDS" train -q --model lr -o "$T/in.csv" --train "
   && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL: predict to a new file"; cat "$T/err"; }
 "$MQTTIDS" extract -q -r "$T/cap.pcap" -o "$T/out.csv" 2>"$T/err" && [[ -s $T/out.csv ]] \
   && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL: extract to a new file"; cat "$T/err"; }
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+harden_done
