@@ -45,6 +45,9 @@ for f in huge.pcapng seconds.pcapng nsec.pcap; do
   else fail=$((fail+1)); echo "FAIL: watch $f: exit $rc, $n alerts, $good well-formed"; head -c 300 "$T/alerts"; cat "$T/err"; fi
   "$MQTTIDS" extract -q -r "$T/$f" -o "$T/x.csv" 2>"$T/err" && [[ $(wc -l < "$T/x.csv") -eq 7 ]] \
     && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL: extract $f"; cat "$T/err"; }
+  # capture rows pass the validator every other source uses (read back as a CSV)
+  "$MQTTIDS" stats -q "$T/x.csv" >/dev/null 2>"$T/err" && pass=$((pass+1)) \
+    || { fail=$((fail+1)); echo "FAIL: extract $f: rows refused by the reader"; cat "$T/err"; }
 done
 head -1 "$D/flood_from_flood_pcap_head.csv" > "$T/header_only.csv"
 "$MQTTIDS" stats -q "$T/header_only.csv" >/dev/null 2>"$T/err"; rc=$?
