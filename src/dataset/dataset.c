@@ -604,7 +604,7 @@ static const rule rules[MQTTIDS_NFEAT] = {
     [MQTTIDS_F_MSGID] = {0, 65535, 1, "mqtt.msgid must be an integer 0..65535"},
     [MQTTIDS_F_MSGTYPE] = {0, 15, 1, "mqtt.msgtype must be an integer 0..15"},
     [MQTTIDS_F_PROTO_LEN] = {0, 65535, 1, "mqtt.proto_len must be an integer 0..65535"},
-    [MQTTIDS_F_PROTONAME] = {0, 1, 1, "mqtt.protoname must be printable UTF-8 text"},
+    [MQTTIDS_F_PROTONAME] = {0, 1, 1, "mqtt.protoname must be UTF-8 text without NUL bytes"},
     [MQTTIDS_F_QOS] = {0, 3, 1, "mqtt.qos must be an integer 0..3"},
     [MQTTIDS_F_RETAIN] = {0, 1, 1, "mqtt.retain must be 0 or 1"},
     [MQTTIDS_F_SUB_QOS] = {0, 3, 1, "mqtt.sub.qos must be an integer 0..3"},
@@ -732,11 +732,7 @@ int dataset__valid_text(int f, const char *s, size_t len, char *why, size_t why_
         ok = is_zero_text(s, (uint32_t)len) || dataset__all_hex(s, len) ||
              (len == 9 && memcmp(s, "<MISSING>", 9) == 0);
     else if (memchr(s, '\0', len) || !dataset__valid_utf8(s, len))
-        ok = 0;
-    else if (f == MQTTIDS_F_PROTONAME)
-        for (size_t i = 0; i < len; i++)
-            if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-                ok = 0;
+        ok = 0; /* control bytes stay: tshark prints them raw in a hostile CONNECT's protoname */
     if (!ok && why)
         snprintf(why, why_size, "%s", rules[f].text);
     return ok;

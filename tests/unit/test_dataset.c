@@ -120,7 +120,7 @@ static void test_bad_inputs(void)
     CASE("extra_not_numeric", ":2:35 (note): extra column 'note' must be a finite number", 0, "%s,note\n%s,abc\n", HEADER,
          ROW);
     /* issue 16: invalid UTF-8 in text, NaN/inf in extras (lr trained on them) */
-    CASE("protoname_bad_utf8", ":2:24 (mqtt.protoname): mqtt.protoname must be printable UTF-8 text", 0, "%s\n%s\n",
+    CASE("protoname_bad_utf8", ":2:24 (mqtt.protoname): mqtt.protoname must be UTF-8 text without NUL bytes", 0, "%s\n%s\n",
          HEADER, row_with(23, "MQ\xC3T"));
     CASE("willtopic_overlong_utf8", ":2:32 (mqtt.willtopic): mqtt.willtopic must be UTF-8 text", 0, "%s\n%s\n",
          HEADER, row_with(31, "a\xC0\xAF"));
