@@ -674,6 +674,11 @@ int dataset__valid_utf8(const char *s, size_t len)
     return 1;
 }
 
+double dataset__text_num(const char *s, size_t len)
+{
+    return is_zero_text(s, (uint32_t)len) ? 0.0 : 1.0;
+}
+
 int dataset__parse_field(int f, const char *s, size_t len, double *num, int *zero_hex, char *why, size_t why_size)
 {
     mqttids_kind k = mqttids_feat_kind(f);
@@ -745,6 +750,11 @@ int dataset__validate(const mqttids_record *r, char *why, size_t why_size)
         if (k == MQTTIDS_KIND_TEXT && r->str[f]) {
             if (!dataset__valid_text(f, r->str[f], r->str_len[f], why, why_size))
                 return f;
+            if (r->num[f] != dataset__text_num(r->str[f], r->str_len[f])) {
+                /* a model reads the numeric view: it must be the text's 0/1 */
+                snprintf(why, why_size, "%s (its numeric view must be 0 for a zero text, else 1)", rules[f].text);
+                return f;
+            }
         } else if (!dataset__valid_num(f, r->num[f], why, why_size)) {
             /* TEXT without its string: the numeric view must be 0 or 1 */
             return f;

@@ -74,6 +74,8 @@ int dataset__validate(const mqttids_record *r, char *why, size_t why_size);
  */
 int dataset__parse_field(int f, const char *s, size_t len, double *num /* OUT */, int *zero_hex /* OUT */,
                          char *why, size_t why_size);
+/* The numeric view of a TEXT feature's text: 0 for "", "0", "0.0", else 1. */
+double dataset__text_num(const char *s, size_t len);
 /* 1 when s[0..len) is well-formed UTF-8 (no overlongs, surrogates, or code points past U+10FFFF). */
 int dataset__valid_utf8(const char *s, size_t len);
 

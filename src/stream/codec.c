@@ -468,17 +468,6 @@ static int scan_str(jscan *s, stream_bytes *sb, const char **out, size_t *out_of
 /* Value types of the scanner. */
 enum { JV_NUM, JV_STR, JV_NULL, JV_BOOL };
 
-/* The zero rule for TEXT features: "0", "0.0", "" are 0, anything else 1. */
-static double text_num(const char *s, size_t len)
-{
-    double v;
-    if (len == 0)
-        return 0;
-    if (util__parse_double(s, len, &v) == 0 && v == 0)
-        return 0;
-    return 1;
-}
-
 static int key_is(const char *k, size_t klen, const char *lit)
 {
     size_t n = strlen(lit);
@@ -657,7 +646,7 @@ static mqttids_err decode_json(mqttids_codec *c, const char *data, size_t len, m
                 int zero_hex = 0;
                 /* the CSV reader's rules for a field's text (one validator for every source) */
                 if (kind == MQTTIDS_KIND_TEXT) {
-                    r->num[f] = text_num(t, vlen);
+                    r->num[f] = dataset__text_num(t, vlen); /* the dataset's zero rule */
                 } else if (!dataset__parse_field(f, t, vlen, &r->num[f], &zero_hex, c->why, sizeof c->why)) {
                     char msg[240];
                     snprintf(msg, sizeof msg, "field \"%s\": %s", mqttids_feat_name(f), c->why);
