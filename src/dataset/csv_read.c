@@ -1,7 +1,8 @@
 /*
  * csv_read.c: the MQTTset CSV reader.
  *
- * Streams the file in large chunks (plain read(2), or zlib for gzip and stdin), never
+ * Streams the file in large chunks (plain read(2), or zlib inflate member by member for
+ * gzip, also on stdin), never
  * holding more than one chunk plus one line, so the 20 M-row augmented files read in
  * constant memory beyond the dataset itself. Columns are mapped by header name; each
  * row becomes an mqttids_record, is checked by dataset__validate and appended.
@@ -9,7 +10,8 @@
  * Rules of the text form (RFC 4180 minus multi-line fields): fields split on ',';
  * a field may be quoted with '"' ("" inside is a quote); a quoted field may not span
  * lines; '\r' before '\n' is dropped; a UTF-8 BOM before the header is skipped; the last
- * line may lack its '\n'. Lines are capped at READ_MAX_LINE bytes.
+ * line may lack its '\n'. Lines are capped at READ_MAX_LINE bytes (with --on-error skip a
+ * longer line is dropped as a reject and reading goes on).
  */
 #include <errno.h>
 #include <fcntl.h>
