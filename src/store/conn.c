@@ -86,11 +86,16 @@ static int is_uri(const char *conninfo)
     return strncmp(conninfo, "postgresql://", 13) == 0 || strncmp(conninfo, "postgres://", 11) == 0;
 }
 
-/* The password's text as written: URI userinfo after ':', or the value of password=. */
-static void find_password(const char *conninfo, char *out, size_t size)
+#define MAX_SECRETS 4
+
+/*
+ * The passwords' texts as written: URI userinfo after ':', and the value of every option
+ * whose name holds "password" (password=, sslpassword=; in a URI's query too). Returns
+ * how many were found (at most MAX_SECRETS), each NUL-terminated in out[k].
+ */
+static int find_passwords(const char *conninfo, char out[MAX_SECRETS][256])
 {
-    const char *p = NULL, *e = NULL;
-    out[0] = '\0';
+    int n = 0;
     if (is_uri(conninfo)) {
         const char *h = strstr(conninfo, "://") + 3;
         const char *end = h + strcspn(h, "/?");
@@ -98,53 +103,58 @@ static void find_password(const char *conninfo, char *out, size_t size)
         for (c = h; c < end; c++)
             if (*c == '@')
                 at = c;
-        if (at && (c = memchr(h, ':', (size_t)(at - h))) != NULL) {
-            p = c + 1;
-            e = at;
-        }
-    } else {
-        for (const char *k = strstr(conninfo, "password"); k; k = strstr(k + 1, "password")) {
-            const char *v = k + 8;
-            while (*v == ' ' || *v == '\t')
-                v++;
-            if (*v != '=')
-                continue;
-            v++;
-            while (*v == ' ' || *v == '\t')
-                v++;
-            if (*v == '\'')
-                v++;
-            p = v;
-            for (e = v; *e && *e != '\'' && *e != ' ' && *e != '\t'; e++)
-                if (*e == '\\' && e[1])
-                    e++;
-        }
+        if (at && (c = memchr(h, ':', (size_t)(at - h))) != NULL && at > c + 1)
+            snprintf(out[n++], 256, "%.*s", (int)(at - c - 1), c + 1);
     }
-    if (p && e > p)
-        snprintf(out, size, "%.*s", (int)(e - p), p);
+    for (const char *k = strstr(conninfo, "password"); k && n < MAX_SECRETS; k = strstr(k + 1, "password")) {
+        const char *v = k + 8, *e;
+        int quoted;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        if (*v != '=')
+            continue;
+        v++;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        quoted = *v == '\'';
+        v += quoted;
+        for (e = v; *e && (quoted ? *e != '\'' : (*e != ' ' && *e != '\t' && *e != '&')); e++)
+            if (*e == '\\' && e[1])
+                e++;
+        if (e > v)
+            snprintf(out[n++], 256, "%.*s", (int)(e - v), v);
+    }
+    return n;
 }
 
 static void hide_secrets(char *text, size_t size, const char *conninfo)
 {
-    char out[MQTTIDS_ERRBUF_SIZE], pw[256];
-    size_t o = 0, pwlen;
-    int uri = is_uri(conninfo);
-    find_password(conninfo, pw, sizeof pw);
-    pwlen = strlen(pw);
+    char out[MQTTIDS_ERRBUF_SIZE], pw[MAX_SECRETS][256];
+    size_t o = 0;
+    int uri = is_uri(conninfo), npw = find_passwords(conninfo, pw);
     for (const char *p = text; *p && o + 6 < sizeof out;) {
         const char *q = *p == '"' ? strchr(p + 1, '"') : NULL;
-        if (pwlen && strncmp(p, pw, pwlen) == 0) {
-            memcpy(out + o, "***", 3);
-            o += 3;
-            p += pwlen;
-            continue;
+        int hit = 0;
+        for (int k = 0; k < npw && !hit; k++) {
+            size_t l = strlen(pw[k]);
+            if (strncmp(p, pw[k], l) == 0) {
+                memcpy(out + o, "***", 3);
+                o += 3;
+                p += l;
+                hit = 1;
+            }
         }
+        if (hit)
+            continue;
         if (q) {
             size_t n = (size_t)(q - p - 1);
             int lone_mark = n == 1 && !((p[1] >= '0' && p[1] <= '9') || ((p[1] | 0x20) >= 'a' && (p[1] | 0x20) <= 'z'));
             int has_pw = 0;
-            for (size_t k = 0; pwlen && k + pwlen <= n && !has_pw; k++)
-                has_pw = memcmp(p + 1 + k, pw, pwlen) == 0;
+            for (int k = 0; k < npw && !has_pw; k++) {
+                size_t l = strlen(pw[k]);
+                for (size_t j = 0; j + l <= n && !has_pw; j++)
+                    has_pw = memcmp(p + 1 + j, pw[k], l) == 0;
+            }
             if (has_pw || (uri && n && !lone_mark && !is_keyword(p + 1, n))) {
                 memcpy(out + o, "\"***\"", 5);
                 o += 5;
@@ -264,7 +274,7 @@ mqttids_err mqttids_store_mask_conninfo(const char *conninfo, char *out, size_t 
         const char *v = p->val;
         if (!v)
             continue;
-        if (strcmp(p->keyword, "password") == 0)
+        if (strstr(p->keyword, "password")) /* password, sslpassword */
             v = "***";
         /* quote values the way conninfo does, so the printed form reads back */
         n = snprintf(out + o, size - o, "%s%s=", o ? " " : "", p->keyword);

@@ -13,7 +13,9 @@ URIS=("postgresql://ids:${SECRET}%ZZ@127.0.0.1:5432/ids"
       "postgres://ids:${SECRET}@127.0.0.1:99999999/ids?sslmode=bogus"
       "host=127.0.0.1 password=${SECRET} user=ids bogus_key=1"
       "host=127.0.0.1 password='${SECRET}"
-      "postgresql://ids:${SECRET}@127.0.0.1:1/ids?connect_timeout=2")
+      "postgresql://ids:${SECRET}@127.0.0.1:1/ids?connect_timeout=2"
+      "postgresql://127.0.0.1:1/ids?user=ids&password=${SECRET}&bogus=1"
+      "host=127.0.0.1 port=1 sslpassword=${SECRET} connect_timeout=2")
 check() {
   local what=$1; shift
   "$@" >"$T/out" 2>"$T/err" </dev/null
