@@ -182,6 +182,8 @@ int cmd_train(int argc, char **argv)
         return CLI_EXIT_USAGE;
     if (!out)
         return cli_usage_error("train", "give the model file to write with -o MODEL");
+    if (cli_inputs_refuse_overwrite(&in, "train", "-o", out) != 0)
+        return CLI_EXIT_USAGE;
     if (mqttids_train_check(&mo.train, errbuf) != MQTTIDS_OK)
         return cli_usage_error("train", "%s", errbuf);
     if (!cli_quiet) {

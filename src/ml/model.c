@@ -455,6 +455,18 @@ static mqttids_err read_file(const char *path, unsigned char **data, size_t *len
         n += got;
         if (got == 0)
             break;
+        /* not a model (wrong magic), or a header that announces more than any model holds:
+           stop now rather than read up to MODEL_MAX_BYTES of /dev/zero; the parser says why */
+        if (n >= 8 && memcmp(buf, MODEL_MAGIC, 8) != 0)
+            break;
+        if (n >= 40 && ((uint64_t)get_u32(buf + 32) | (uint64_t)get_u32(buf + 36) << 32) >
+                           (uint64_t)MODEL_MAX_BYTES) {
+            fclose(f);
+            free(buf);
+            return util__fail(errbuf, MQTTIDS_ERR_MALFORMED,
+                              "%s: offset 32: payload length over %zu bytes: not a model file", path,
+                              MODEL_MAX_BYTES);
+        }
     }
     if (ferror(f)) {
         fclose(f);
