@@ -212,6 +212,11 @@ typedef int (*mqttids_record_fn)(void *user, uint64_t id, const char *flow, size
 /* Called before offsets are committed: flush the record sink. Non-zero stops with an error. */
 typedef int (*mqttids_sync_fn)(void *user);
 
+/* Called for each alert the detector decided to send (mqttids/detect.h), before it is
+ * produced: a second output such as PostgreSQL. Non-zero stops the detector with an error. */
+struct mqttids_alert;
+typedef int (*mqttids_alert_fn)(void *user, const struct mqttids_alert *a);
+
 /* Called for each malformed record (skipped); msg names partition, offset and the rule. */
 typedef void (*mqttids_malformed_fn)(void *user, int32_t partition, int64_t offset, const char *msg);
 
@@ -246,6 +251,11 @@ typedef struct mqttids_detect_opts {
     int nclasses;
     int quiet_class;                   /* class never alerted unless alert_all (-1: none); default 0, legitimate */
     int alert_all;                     /* alert on every record (coverage tests, audits) */
+    int alert_by;                      /* mqttids_alert_by: packet (default) or connection (the record key);
+                                        * host is refused (records carry no addresses) */
+    double alert_window_s;             /* connection: alert again after this many seconds (0: once) */
+    double min_probability;            /* no alert below this probability (0: all) */
+    size_t max_groups;                 /* connections remembered (0: MQTTIDS_DETECT_DEFAULT_MAX_GROUPS) */
     const char *model_id;              /* goes into each alert */
     mqttids_stream_format alert_format;/* alerts are always JSON in v1; reserved */
     const char *const *extra_names;    /* extra record fields the classifier needs (borrowed) */
@@ -260,7 +270,8 @@ typedef struct mqttids_detect_opts {
     mqttids_sync_fn on_sync;           /* may be NULL */
     mqttids_malformed_fn on_malformed; /* may be NULL */
     mqttids_stats_fn on_stats;         /* may be NULL */
-    void *user;                        /* passed to the four callbacks above */
+    mqttids_alert_fn on_alert;         /* may be NULL */
+    void *user;                        /* passed to the five callbacks above */
 } mqttids_detect_opts;
 
 /* Defaults: quiet_class 0, commit every 200 ms, stats every 1000 ms, everything else 0/NULL. */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "mqttids/detect.h"
 #include "stream/stream_int.h"
 #include "util/util_int.h"
 
@@ -49,8 +50,7 @@ typedef struct det {
     uint64_t acked_seen;        /* st.acked when last_ack_unix was last set */
     uint64_t classify_timed;
     stream_bytes alert;
-    char tsbuf[40];
-    time_t ts_sec;
+    mqttids_alert_gate *gate;   /* the decision: quiet class, min probability, per connection */
 } det;
 
 static void alert_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -206,49 +206,52 @@ static int64_t compute_lag(det *d)
     return known ? lag : -1;
 }
 
-static const char *iso_time(det *d, double wall)
-{
-    time_t s = (time_t)wall;
-    int ms = (int)((wall - (double)s) * 1000);
-    if (s != d->ts_sec) {
-        struct tm tm;
-        gmtime_r(&s, &tm);
-        strftime(d->tsbuf, sizeof d->tsbuf, "%Y-%m-%dT%H:%M:%S", &tm);
-        d->ts_sec = s;
-    }
-    snprintf(d->tsbuf + 19, sizeof d->tsbuf - 19, ".%03dZ", ms < 0 ? 0 : ms > 999 ? 999 : ms);
-    return d->tsbuf;
-}
-
-static int build_alert(det *d, const rd_kafka_message_t *m, uint64_t id, int cls, double prob)
+/* The alert of message m: the one builder (mqttids_alert_format), record shape, into d->alert. */
+static int build_alert(det *d, const rd_kafka_message_t *m, mqttids_alert *a)
 {
     stream_bytes *b = &d->alert;
-    char tmp[160];
-    const mqttids_detect_opts *o = d->o;
-    const char *cname = cls >= 0 && cls < o->nclasses ? o->class_names[cls] : "unknown";
-    int n, rc = 0;
+    size_t need = mqttids_alert_format(a, MQTTIDS_ALERT_RECORD, b->p, b->cap);
+    (void)m;
+    if (need >= b->cap) {
+        b->len = 0;
+        if (stream__bytes_reserve(b, need + 1) != 0)
+            return -1;
+        mqttids_alert_format(a, MQTTIDS_ALERT_RECORD, b->p, b->cap);
+    }
+    b->len = need;
+    return 0;
+}
 
-    b->len = 0;
-    n = snprintf(tmp, sizeof tmp, "{\"v\":1,\"time\":\"%s\",\"id\":%llu,\"flow\":", iso_time(d, stream__wall()),
-                 (unsigned long long)id);
-    rc |= stream__bytes_put(b, tmp, (size_t)n);
-    if (m->key)
-        rc |= stream__json_str(b, m->key, m->key_len);
-    else
-        rc |= stream__bytes_put(b, "null", 4);
-    rc |= stream__bytes_put(b, ",\"class\":", 9);
-    rc |= stream__json_str(b, cname, strlen(cname));
-    if (isfinite(prob))
-        n = snprintf(tmp, sizeof tmp, ",\"probability\":%.6g,\"model\":", prob);
-    else
-        n = snprintf(tmp, sizeof tmp, ",\"probability\":null,\"model\":");
-    rc |= stream__bytes_put(b, tmp, (size_t)n);
-    rc |= stream__json_str(b, o->model_id ? o->model_id : "", o->model_id ? strlen(o->model_id) : 0);
-    rc |= stream__bytes_put(b, ",\"topic\":", 9);
-    rc |= stream__json_str(b, o->topic, strlen(o->topic));
-    n = snprintf(tmp, sizeof tmp, ",\"partition\":%d,\"offset\":%lld}", (int)m->partition, (long long)m->offset);
-    rc |= stream__bytes_put(b, tmp, (size_t)n);
-    return rc;
+/* Decides whether a classified record alerts; when it does, fills a (strings borrowed from
+ * m and o; detail into detail[]). Returns 1 alert, 0 not. */
+static int decide(det *d, const rd_kafka_message_t *m, uint64_t id, int cls, double prob, mqttids_alert *a,
+                  char *detail, size_t dsize)
+{
+    const mqttids_detect_opts *o = d->o;
+    double now = stream__wall();
+    size_t klen = m->key ? m->key_len : 0;
+    mqttids_alert_init(a);
+    if (!mqttids_alert_gate_decide(d->gate, m->key, klen, cls, prob, now, &a->group))
+        return 0;
+    a->time = now;
+    a->flow = m->key;
+    a->flow_len = klen;
+    a->cls = cls;
+    a->class_name = cls >= 0 && cls < o->nclasses ? o->class_names[cls] : "unknown";
+    a->probability = prob;
+    a->model_id = o->model_id ? o->model_id : "";
+    a->by = (mqttids_alert_by)o->alert_by;
+    a->group_key = m->key;
+    a->group_key_len = klen;
+    a->id = id;
+    a->topic = o->topic;
+    a->partition = m->partition;
+    a->offset = m->offset;
+    a->row_id = (int64_t)id;
+    snprintf(detail, dsize, "flow %.*s, partition %d, offset %lld", (int)(klen > 100 ? 100 : klen),
+             m->key ? (const char *)m->key : "", (int)m->partition, (long long)m->offset);
+    a->detail = detail;
+    return 1;
 }
 
 static int ensure_pos(det *d, int32_t p)
@@ -277,7 +280,8 @@ static int handle(det *d, mqttids_codec *c, const rd_kafka_message_t *m, char *e
     const mqttids_detect_opts *o = d->o;
     mqttids_record r;
     uint64_t id, seq;
-    char e[MQTTIDS_ERRBUF_SIZE];
+    char e[MQTTIDS_ERRBUF_SIZE], detail[160];
+    mqttids_alert a;
     int cls = -1;
     double prob = NAN;
 
@@ -317,8 +321,13 @@ static int handle(det *d, mqttids_codec *c, const rd_kafka_message_t *m, char *e
                    (int)m->partition, (long long)m->offset);
         return -1;
     }
-    if (o->alert_all || cls != o->quiet_class) {
-        if (build_alert(d, m, id, cls, prob) != 0) {
+    if (decide(d, m, id, cls, prob, &a, detail, sizeof detail)) {
+        if (o->on_alert && o->on_alert(o->user, &a) != 0) {
+            util__fail(errbuf, MQTTIDS_ERR_IO, "the alert output failed at %s [%d] offset %lld", o->topic,
+                       (int)m->partition, (long long)m->offset);
+            return -1;
+        }
+        if (build_alert(d, m, &a) != 0) {
             util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
             return -1;
         }
@@ -368,13 +377,31 @@ mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_
     stream__tracker_init(&d.tr);
     if (!o->topic || !o->group || !o->classify)
         return util__fail(errbuf, MQTTIDS_ERR_INVALID, "detector: topic, group and a classifier are required");
+    if (o->alert_by == MQTTIDS_ALERT_BY_HOST)
+        return util__fail(errbuf, MQTTIDS_ERR_INVALID,
+                          "detector: alerts by host need client addresses, which records do not carry");
+    {
+        mqttids_alert_rule rule;
+        mqttids_alert_rule_init(&rule);
+        rule.by = (mqttids_alert_by)o->alert_by;
+        rule.window_s = o->alert_window_s;
+        rule.min_probability = o->min_probability;
+        rule.alert_all = o->alert_all;
+        rule.quiet_class = o->quiet_class;
+        if (o->max_groups)
+            rule.max_groups = o->max_groups;
+        if ((err = mqttids_alert_gate_new(&rule, &d.gate, errbuf)) != MQTTIDS_OK)
+            return err;
+    }
     if (o->alerts_topic) {
         d.alerts_topic = o->alerts_topic;
     } else {
         size_t n = strlen(o->topic) + 8;
         alerts_name = malloc(n);
-        if (!alerts_name)
-            return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
+        if (!alerts_name) {
+            err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
+            goto out;
+        }
         snprintf(alerts_name, n, "%s.alerts", o->topic);
         d.alerts_topic = alerts_name;
     }
@@ -564,6 +591,7 @@ out:
         rd_kafka_destroy(d.prod);
     }
     stream__bytes_free(&d.alert);
+    mqttids_alert_gate_free(d.gate);
     stream__tracker_free(&d.tr);
     free(d.pos);
     free(d.assigned);

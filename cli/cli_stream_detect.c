@@ -1,0 +1,539 @@
+/*
+ * cli_stream_detect.c: "mqttids stream detect": option parsing, the classifier callback
+ * and the summary around the library's Kafka detector (mqttids_stream_detect), whose
+ * decisions and alert lines come from src/detect (one path with watch).
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli_stream.h"
+
+static int verbose;
+
+/* ================================================================================== */
+/* detect                                                                             */
+
+typedef struct detect_ctx {
+    mqttids_model *model;             /* NULL: --model none */
+    const char *names[64];            /* class names */
+    int nclasses;
+    FILE *log;                        /* --log: per-record lines */
+    uint64_t malformed_shown;
+    int json_progress;
+    mqttids_alert_out *out;           /* --db: the library's PostgreSQL alert output */
+    int out_failed;
+    /* --replay: the replay thread starts at the first assignment */
+    struct replay_job *job;
+    pthread_t *th;
+    int *have_thread;
+    int stats_ms;
+    double last_print;
+} detect_ctx;
+
+static int classify_model(void *user, const mqttids_record *r, int *cls, double *prob)
+{
+    detect_ctx *c = user;
+    double proba[64];
+    if (mqttids_model_predict_record(c->model, r, cls, proba) != MQTTIDS_OK)
+        return -1;
+    *prob = (*cls >= 0 && *cls < c->nclasses) ? proba[*cls] : NAN;
+    return 0;
+}
+
+/* --model none: the transport alone; the record's own label is passed through. */
+static int classify_label(void *user, const mqttids_record *r, int *cls, double *prob)
+{
+    (void)user;
+    *cls = r->label;
+    *prob = NAN;
+    return 0;
+}
+
+static int on_record(void *user, uint64_t id, const char *flow, size_t flow_len, int cls, double prob,
+                     int32_t partition, int64_t offset)
+{
+    detect_ctx *c = user;
+    if (c->log) {
+        fprintf(c->log, "%llu,%.*s,%s,", (unsigned long long)id, (int)flow_len, flow ? flow : "",
+                cls >= 0 && cls < c->nclasses ? c->names[cls] : "unknown");
+        if (isfinite(prob))
+            fprintf(c->log, "%.6g", prob);
+        fprintf(c->log, ",%d,%lld\n", (int)partition, (long long)offset);
+    }
+    return 0;
+}
+
+/* An alert the detector decided on: to PostgreSQL (row id, class, probability, detail). */
+static int on_alert(void *user, const mqttids_alert *a)
+{
+    detect_ctx *c = user;
+    if (mqttids_alert_out_put(c->out, a, MQTTIDS_ALERT_RECORD) != MQTTIDS_OK) {
+        c->out_failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static int on_sync(void *user)
+{
+    detect_ctx *c = user;
+    if (c->log && fflush(c->log) != 0) {
+        cli_err("--log: write failed: %s", strerror(errno));
+        return -1;
+    }
+    if (c->out && mqttids_alert_out_flush(c->out, 1) != MQTTIDS_OK)
+        return -1;
+    return 0;
+}
+
+static void on_malformed(void *user, int32_t partition, int64_t offset, const char *msg)
+{
+    detect_ctx *c = user;
+    (void)partition, (void)offset;
+    if (c->malformed_shown < 20)
+        cli_err("%s", msg);
+    else if (c->malformed_shown == 20)
+        cli_err("more malformed records: counted, not shown");
+    c->malformed_shown++;
+}
+
+static void *replay_thread(void *arg);
+
+static void on_stats(void *user, const mqttids_detect_stats *st)
+{
+    detect_ctx *c = user;
+    if (c->job && !*c->have_thread && st->partitions > 0) {
+        if (pthread_create(c->th, NULL, replay_thread, c->job) == 0)
+            *c->have_thread = 1;
+        else
+            cli_err("cannot start the replay thread");
+    }
+    if (c->stats_ms <= 0 || st->seconds - c->last_print < c->stats_ms / 1000.0)
+        return;
+    c->last_print = st->seconds;
+    if (cli_quiet)
+        return;
+    fprintf(stderr,
+            "%s: consumed %llu, classified %llu, alerted %llu, acked %llu, committed %llu, malformed %llu, "
+            "lag %lld, partitions %d\n",
+            cli_prog, (unsigned long long)st->consumed, (unsigned long long)st->classified,
+            (unsigned long long)st->alerted, (unsigned long long)st->acked, (unsigned long long)st->committed,
+            (unsigned long long)st->malformed, (long long)st->lag, (int)st->partitions);
+}
+
+struct replay_job {
+    mqttids_kconf *kc;
+    const mqttids_dataset *ds;
+    mqttids_produce_opts po;
+    mqttids_produce_report rep;
+    mqttids_err err;
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+};
+
+static void *replay_thread(void *arg)
+{
+    struct replay_job *j = arg;
+    mqttids_producer *p = NULL;
+    j->err = mqttids_producer_new(j->kc, &p, j->errbuf);
+    if (j->err == MQTTIDS_OK)
+        j->err = mqttids_stream_produce(p, j->ds, &j->po, &j->rep, j->errbuf);
+    mqttids_producer_free(p);
+    return NULL;
+}
+
+static void detect_help(void)
+{
+    printf("Usage: mqttids stream detect --brokers B --topic T --group G --model MODEL [options]\n"
+           "A consumer-group member: reads records from T, classifies each with MODEL and sends an\n"
+           "alert (time, id, flow, class, probability, model id) to the alerts topic for every\n"
+           "record not of the legitimate class. Offsets are committed only after the alerts they\n"
+           "caused were acknowledged (at-least-once). Start several processes with the same group\n"
+           "to share the partitions. SIGINT/SIGTERM: flush, commit, leave the group, exit 0.\n"
+           "Malformed records are counted and skipped with a message naming partition and offset.\n\n"
+           KAFKA_HELP
+           "  -g, --group G          consumer group id\n\n"
+           "Options:\n"
+           "  -m, --model MODEL      a model file (mqttids train), or 'none': no classifier, the\n"
+           "                         record's own label is passed through (tests the transport)\n"
+           "      --alerts-topic A   where alerts go (default T.alerts)\n"
+           "      --log FILE         per-record lines: id,flow,class,probability,partition,offset\n"
+           "                         (flushed before each commit)\n"
+           "      --db CONNINFO      also write alerts to PostgreSQL (committed before the offsets)\n"
+           "      --db-table NAME    alerts table (default " MQTTIDS_DETECT_DEFAULT_TABLE ")\n"
+           "      --max-records N    stop after N records\n"
+           "      --idle-exit MS     stop when nothing arrived for MS ms (counted from the first\n"
+           "                         partition assignment or the last record)\n"
+           "      --replay PATH      with --brokers mock: replay this CSV into T from a thread of\n"
+           "                         this process while detecting (repeatable; implies --max-records)\n"
+           "      --replay-format json|binary\n"
+           "      --mock-partitions N   with --brokers mock: partitions of T and of the alerts\n"
+           "                         topic (default 32; mock brokers keep ~5 MB per partition)\n"
+           "      --stats-interval MS   counters on stderr every MS ms (default 1000; 0: off)\n"
+           "      --commit-interval MS  commit acknowledged offsets every MS ms (default 200)\n"
+           "      --json             final counters as JSON on stdout\n"
+           "  -q, --quiet            no counters or info lines\n"
+           "  -v, --verbose          librdkafka's informational lines too\n"
+           "  -h, --help             this help\n\n" CLI_DETECT_HELP
+           "  (--alert-by host is not available: records carry no client address)\n");
+}
+
+int cli_stream_detect(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"brokers", required_argument, NULL, 'b'},
+        {"topic", required_argument, NULL, 't'},
+        {"group", required_argument, NULL, 'g'},
+        {"model", required_argument, NULL, 'm'},
+        {"alerts-topic", required_argument, NULL, 'A'},
+        {"log", required_argument, NULL, 'l'},
+        {"db", required_argument, NULL, 'D'},
+        {"db-table", required_argument, NULL, 'T'},
+        {"max-records", required_argument, NULL, 'n'},
+        {"idle-exit", required_argument, NULL, 'I'},
+        {"replay", required_argument, NULL, 'P'},
+        {"replay-format", required_argument, NULL, 'F'},
+        {"mock-partitions", required_argument, NULL, 'p'},
+        {"stats-interval", required_argument, NULL, 's'},
+        {"commit-interval", required_argument, NULL, 'c'},
+        {"json", no_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        CLI_DETECT_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    const char *sub = "stream detect";
+    mqttids_alert_rule rule;
+    kopts k = {0};
+    mqttids_detect_opts o;
+    mqttids_detect_stats st;
+    detect_ctx ctx;
+    const char *model_path = NULL, *log_path = NULL, *db = NULL, *db_table = NULL;
+    const char *extra_names[64];
+    cli_inputs replay;
+    mqttids_dataset *rds = NULL;
+    struct replay_job job;
+    pthread_t th;
+    int have_thread = 0, json = 0, opt, rc = CLI_EXIT_OK, stats_ms = 1000, mock_parts = 32;
+    mqttids_stream_format replay_fmt = MQTTIDS_STREAM_JSON;
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    mqttids_err err = MQTTIDS_OK;
+
+    memset(&ctx, 0, sizeof ctx);
+    memset(&job, 0, sizeof job);
+    memset(&st, 0, sizeof st);
+    cli_inputs_init(&replay);
+    mqttids_detect_opts_init(&o);
+    mqttids_alert_rule_init(&rule);
+    k.kc = mqttids_kconf_new();
+    if (!k.kc) {
+        cli_err("this build has no Kafka support");
+        return CLI_EXIT_FAIL;
+    }
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "b:t:g:m:X:qvh", longopts, NULL)) != -1) {
+        int r = cli_detect_option(&rule, sub, opt, optarg);
+        if (r < 0) {
+            rc = CLI_EXIT_USAGE;
+            goto out;
+        }
+        if (r > 0)
+            continue;
+        switch (opt) {
+        case 'b': k.brokers = optarg; break;
+        case 't': k.topic = optarg; break;
+        case 'g': o.group = optarg; break;
+        case 'm': model_path = optarg; break;
+        case 'A': o.alerts_topic = optarg; break;
+        case 'l': log_path = optarg; break;
+        case 'D': db = optarg; break;
+        case 'T': db_table = optarg; break;
+        case 'X':
+            if ((rc = cli_stream_add_x(&k, sub, optarg)) != CLI_EXIT_OK)
+                goto out;
+            break;
+        case 'n':
+            if (cli_parse_u64(optarg, &o.max_records) != 0) {
+                rc = cli_usage_error(sub, "--max-records needs a non-negative integer, not '%s'", optarg);
+                goto out;
+            }
+            break;
+        case 'I':
+        case 's':
+        case 'c': {
+            uint64_t v;
+            if (cli_parse_u64(optarg, &v) != 0 || v > 86400000 || (opt == 'c' && v < 1)) {
+                rc = cli_usage_error(sub, "--%s needs milliseconds, not '%s'",
+                                     opt == 'I' ? "idle-exit" : opt == 's' ? "stats-interval" : "commit-interval", optarg);
+                goto out;
+            }
+            if (opt == 'I')
+                o.idle_exit_ms = (int)v;
+            else if (opt == 's')
+                stats_ms = (int)v;
+            else
+                o.commit_interval_ms = (int)v;
+            break;
+        }
+        case 'P':
+            if (cli_inputs_add_positional(&replay, sub, 2, (char *[]){NULL, optarg}, 1) < 0) {
+                rc = CLI_EXIT_USAGE;
+                goto out;
+            }
+            break;
+        case 'p': {
+            uint64_t v;
+            if (cli_parse_u64(optarg, &v) != 0 || v < 1 || v > 1024) {
+                rc = cli_usage_error(sub, "--mock-partitions takes 1..1024, not '%s'", optarg);
+                goto out;
+            }
+            mock_parts = (int)v;
+            break;
+        }
+        case 'F':
+            if (cli_stream_parse_format(optarg, &replay_fmt) != 0) {
+                rc = cli_usage_error(sub, "--replay-format takes json or binary, not '%s'", optarg);
+                goto out;
+            }
+            break;
+        case 'j': json = 1; break;
+        case 'q': cli_quiet = 1; break;
+        case 'v': verbose = 1; break;
+        case 'h':
+            detect_help();
+            goto out;
+        default:
+            rc = cli_usage_error(sub, "unknown option");
+            goto out;
+        }
+    }
+    if (optind < argc) {
+        rc = cli_usage_error(sub, "unexpected argument '%s'", argv[optind]);
+        goto out;
+    }
+    if (!o.group) {
+        rc = cli_usage_error(sub, "--group is required");
+        goto out;
+    }
+    if (!model_path) {
+        rc = cli_usage_error(sub, "--model is required (a model file, or 'none')");
+        goto out;
+    }
+    if (rule.by == MQTTIDS_ALERT_BY_HOST) {
+        rc = cli_usage_error(sub, "--alert-by host: records carry no client address; use connection (the record key)");
+        goto out;
+    }
+    o.alert_all = rule.alert_all;
+    o.alert_by = (int)rule.by;
+    o.alert_window_s = rule.window_s;
+    o.min_probability = rule.min_probability;
+    o.max_groups = rule.max_groups;
+    if (replay.n && (!k.brokers || strcmp(k.brokers, "mock") != 0)) {
+        rc = cli_usage_error(sub, "--replay works with --brokers mock only (use 'stream produce' otherwise)");
+        goto out;
+    }
+    cli_log_to_stderr(verbose);
+    if ((rc = cli_stream_kconf_finish(&k, sub, 1)) != CLI_EXIT_OK)
+        goto out;
+    if (mqttids_kconf_mock(k.kc)) {
+        char alerts[512];
+        snprintf(alerts, sizeof alerts, "%s.alerts", k.topic);
+        if (mqttids_mock_topic_create(mqttids_kconf_mock(k.kc), k.topic, mock_parts, errbuf) != MQTTIDS_OK ||
+            mqttids_mock_topic_create(mqttids_kconf_mock(k.kc), o.alerts_topic ? o.alerts_topic : alerts, mock_parts,
+                                      errbuf) != MQTTIDS_OK) {
+            cli_err("%s", errbuf);
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+    }
+
+    /* the classifier */
+    if (strcmp(model_path, "none") == 0) {
+        ctx.nclasses = MQTTIDS_NCLASS;
+        for (int c = 0; c < MQTTIDS_NCLASS; c++)
+            ctx.names[c] = mqttids_class_name(c);
+        o.classify = classify_label;
+        o.model_id = "none";
+    } else {
+        if (mqttids_model_load(model_path, &ctx.model, errbuf) != MQTTIDS_OK) {
+            cli_err("%s", errbuf);
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        ctx.nclasses = mqttids_model_nclasses(ctx.model);
+        if (ctx.nclasses < 1 || ctx.nclasses > 64) {
+            cli_err("%s: %d classes (1..64 supported)", model_path, ctx.nclasses);
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        for (int c = 0; c < ctx.nclasses; c++)
+            ctx.names[c] = mqttids_model_class_name(ctx.model, c);
+        o.n_extra = mqttids_model_n_extra(ctx.model);
+        if (o.n_extra > 64) {
+            cli_err("%s: too many extra inputs", model_path);
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        for (size_t x = 0; x < o.n_extra; x++)
+            extra_names[x] = mqttids_model_extra_name(ctx.model, x);
+        o.extra_names = extra_names;
+        o.classify = classify_model;
+        o.model_id = mqttids_model_id(ctx.model);
+    }
+    o.classify_user = &ctx;
+    o.class_names = ctx.names;
+    o.nclasses = ctx.nclasses;
+    o.quiet_class = mqttids_detect_quiet_class(ctx.names, ctx.nclasses);
+
+    /* sinks */
+    if (log_path) {
+        ctx.log = fopen(log_path, "a");
+        if (!ctx.log) {
+            cli_err("--log %s: %s", log_path, strerror(errno));
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+    }
+    if (db) {
+        /* alerts also go to PostgreSQL through the library's alert output (src/detect);
+         * a build without libpq answers MQTTIDS_ERR_UNSUPPORTED */
+        if (mqttids_alert_out_new(&ctx.out) != MQTTIDS_OK ||
+            mqttids_alert_out_pg(ctx.out, db, db_table, o.model_id, errbuf) != MQTTIDS_OK) {
+            cli_err("%s", ctx.out ? errbuf : "out of memory");
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+    }
+    o.topic = k.topic;
+    o.stop = &cli_stop;
+    o.on_record = ctx.log ? on_record : NULL;
+    o.on_sync = (ctx.log || ctx.out) ? on_sync : NULL;
+    o.on_alert = ctx.out ? on_alert : NULL;
+    o.on_malformed = on_malformed;
+    o.on_stats = stats_ms > 0 ? on_stats : NULL;
+    o.stats_interval_ms = stats_ms > 0 ? stats_ms : 1000;
+    ctx.stats_ms = stats_ms;
+    ctx.last_print = -1e9;
+    o.user = &ctx;
+    cli_signals_install(NULL);
+
+    if (replay.n) {
+        rc = cli_inputs_load(&replay, &rds, NULL);
+        if (rc != CLI_EXIT_OK)
+            goto out;
+        job.kc = k.kc;
+        job.ds = rds;
+        mqttids_produce_opts_init(&job.po);
+        job.po.topic = k.topic;
+        job.po.format = replay_fmt;
+        job.po.stop = &cli_stop;
+        if (!o.max_records)
+            o.max_records = mqttids_dataset_nrows(rds);
+        /* started by on_stats once this member holds partitions, so the clock of the
+         * end-to-end figure does not include joining the group */
+        ctx.job = &job;
+        ctx.th = &th;
+        ctx.have_thread = &have_thread;
+        o.on_stats = on_stats;
+        o.stats_interval_ms = 20;
+    }
+
+    err = mqttids_stream_detect(k.kc, &o, &st, errbuf);
+    if (err != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        rc = CLI_EXIT_FAIL;
+    }
+    if (replay.n && !have_thread) {
+        cli_err("replay: never started (no partitions assigned)");
+        rc = CLI_EXIT_FAIL;
+    }
+    if (have_thread) {
+        if (err != MQTTIDS_OK)
+            cli_stop = 1;
+        pthread_join(th, NULL);
+        have_thread = 0;
+        if (job.err != MQTTIDS_OK) {
+            cli_err("replay: %s", job.errbuf);
+            rc = CLI_EXIT_FAIL;
+        }
+    }
+    if (ctx.out) {
+        mqttids_alert_out_stats os;
+        memset(&os, 0, sizeof os);
+        if (rc == CLI_EXIT_OK && !ctx.out_failed) {
+            if (mqttids_alert_out_close(ctx.out, &os, errbuf) != MQTTIDS_OK) {
+                cli_err("%s", errbuf);
+                rc = CLI_EXIT_FAIL;
+            }
+        } else {
+            mqttids_alert_out_free(ctx.out);
+        }
+        ctx.out = NULL;
+        cli_info("PostgreSQL: %llu alert rows written", (unsigned long long)os.db_rows);
+    }
+    {
+        double busy = st.busy_seconds;
+        cli_info("%s: consumed %llu, classified %llu, malformed %llu, classify failed %llu, alerted %llu, acked %llu, "
+                 "committed %llu, lag %lld, rebalances %llu; %.3f s busy, %.0f records/s, classifier %.0f records/s",
+                 k.topic, (unsigned long long)st.consumed, (unsigned long long)st.classified,
+                 (unsigned long long)st.malformed, (unsigned long long)st.classify_failed,
+                 (unsigned long long)st.alerted, (unsigned long long)st.acked, (unsigned long long)st.committed,
+                 (long long)st.lag, (unsigned long long)st.rebalances, busy,
+                 busy > 0 ? (double)st.consumed / busy : 0.0,
+                 st.classify_seconds > 0 ? (double)st.classified / st.classify_seconds : 0.0);
+        if (json) {
+            json_object *js = json_object_new_object();
+            json_object_object_add(js, "topic", json_object_new_string(k.topic));
+            json_object_object_add(js, "group", json_object_new_string(o.group));
+            json_object_object_add(js, "model", json_object_new_string(o.model_id ? o.model_id : ""));
+            json_object_object_add(js, "consumed", json_object_new_int64((int64_t)st.consumed));
+            json_object_object_add(js, "classified", json_object_new_int64((int64_t)st.classified));
+            json_object_object_add(js, "malformed", json_object_new_int64((int64_t)st.malformed));
+            json_object_object_add(js, "classify_failed", json_object_new_int64((int64_t)st.classify_failed));
+            json_object_object_add(js, "alerted", json_object_new_int64((int64_t)st.alerted));
+            json_object_object_add(js, "acked", json_object_new_int64((int64_t)st.acked));
+            json_object_object_add(js, "committed", json_object_new_int64((int64_t)st.committed));
+            json_object_object_add(js, "lag", json_object_new_int64(st.lag));
+            json_object_object_add(js, "rebalances", json_object_new_int64((int64_t)st.rebalances));
+            json_object_object_add(js, "seconds", cli_json_double(st.seconds));
+            json_object_object_add(js, "busy_seconds", cli_json_double(busy));
+            json_object_object_add(js, "first_unix", cli_json_double(st.first_unix));
+            json_object_object_add(js, "last_ack_unix", cli_json_double(st.last_ack_unix));
+            json_object_object_add(js, "records_per_second",
+                                   cli_json_double(busy > 0 ? (double)st.consumed / busy : NAN));
+            json_object_object_add(js, "classify_seconds", cli_json_double(st.classify_seconds));
+            json_object_object_add(js, "classify_records_per_second",
+                                   cli_json_double(st.classify_seconds > 0 ? (double)st.classified / st.classify_seconds
+                                                                           : NAN));
+            if (replay.n) {
+                json_object *rj = json_object_new_object();
+                cli_stream_produce_report_json(rj, k.topic, &job.rep, replay_fmt);
+                json_object_object_add(js, "replay", rj);
+                if (st.last_ack_unix > job.rep.start_unix && job.rep.start_unix > 0)
+                    json_object_object_add(js, "end_to_end_records_per_second",
+                                           cli_json_double((double)st.consumed / (st.last_ack_unix - job.rep.start_unix)));
+            }
+            cli_json_print(js);
+            json_object_put(js);
+        }
+    }
+out:
+    if (have_thread) {
+        cli_stop = 1;
+        pthread_join(th, NULL);
+    }
+    mqttids_alert_out_free(ctx.out);
+    if (ctx.log && fclose(ctx.log) != 0 && rc == CLI_EXIT_OK) {
+        cli_err("--log %s: write failed", log_path);
+        rc = CLI_EXIT_FAIL;
+    }
+    if (ctx.model)
+        mqttids_model_free(ctx.model);
+    mqttids_dataset_free(rds);
+    mqttids_kconf_free(k.kc);
+    return rc;
+}

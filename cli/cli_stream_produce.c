@@ -1,0 +1,376 @@
+/*
+ * cli_stream_produce.c: "mqttids stream produce": CSV inputs, a pcap, or raw lines into
+ * a topic, keyed by flow, at a rate; the report on stderr or as JSON.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli_stream.h"
+
+static int verbose;
+
+/* ================================================================================== */
+/* produce                                                                            */
+
+static void produce_help(void)
+{
+    printf("Usage: mqttids stream produce --brokers B --topic T [options] PATH...\n"
+           "Sends MQTTset records to a Kafka topic, one message per row, in the versioned\n"
+           "record format (docs/FORMATS.md). Key: the row's flow, so one TCP stream stays in\n"
+           "one partition: the value of --key-column (default: a 'tcp.stream' column when the\n"
+           "input has one), else the row index (every row its own flow); --pcap rows carry their\n"
+           "TCP stream index. Record ids are\n"
+           "--id-base + row index over all inputs.\n\n"
+           KAFKA_HELP
+           "Options:\n"
+           "      --format json|binary   record format (default json)\n"
+           "      --rate N            records per second (default: as fast as possible)\n"
+           "      --key-column NAME   extra column holding the stream/flow id\n"
+           "      --id-base N         first record id (default 0)\n"
+           "      --raw               PATHs are text files: send each line as it is (key: line number)\n"
+           "      --pcap              PATHs are pcap/pcapng captures: rows as 'mqttids extract' makes\n"
+           "                          them, keyed by TCP stream index (tshark tcp.stream)\n"
+           "      --label CLASS       --pcap: the class of every row (default: none)\n"
+           "      --context           --pcap: add the flow-context columns ctx.* as extra fields\n"
+           "      --json              summary as JSON on stdout\n"
+           "  -q, --quiet             no progress or info lines\n"
+           "  -h, --help              this help\n\n" CLI_INPUT_HELP);
+}
+
+static int produce_raw(kopts *k, cli_inputs *in, json_object *js)
+{
+    mqttids_producer *p = NULL;
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    uint64_t lines = 0, delivered = 0, failed = 0;
+    int rc = CLI_EXIT_OK;
+    char *line = NULL;
+    size_t cap = 0;
+
+    if (mqttids_producer_new(k->kc, &p, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        return CLI_EXIT_FAIL;
+    }
+    for (int i = 0; i < in->n && rc == CLI_EXIT_OK; i++) {
+        FILE *fp = strcmp(in->items[i].path, "-") == 0 ? stdin : fopen(in->items[i].path, "r");
+        ssize_t n;
+        if (!fp) {
+            cli_err("%s: %s", in->items[i].path, strerror(errno));
+            rc = CLI_EXIT_FAIL;
+            break;
+        }
+        while ((n = getline(&line, &cap, fp)) >= 0 && !cli_stop) {
+            char key[32];
+            int kl;
+            if (n > 0 && line[n - 1] == '\n')
+                line[--n] = '\0';
+            kl = snprintf(key, sizeof key, "%llu", (unsigned long long)lines);
+            if (mqttids_producer_send(p, k->topic, key, (size_t)kl, line, (size_t)n, errbuf) != MQTTIDS_OK) {
+                cli_err("%s", errbuf);
+                rc = CLI_EXIT_FAIL;
+                break;
+            }
+            lines++;
+        }
+        if (fp != stdin)
+            fclose(fp);
+    }
+    free(line);
+    if (mqttids_producer_flush(p, 60000, &delivered, &failed, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        rc = CLI_EXIT_FAIL;
+    }
+    mqttids_producer_free(p);
+    cli_info("%s: %llu lines sent, %llu delivered, %llu failed", k->topic, (unsigned long long)lines,
+             (unsigned long long)delivered, (unsigned long long)failed);
+    if (js) {
+        json_object_object_add(js, "topic", json_object_new_string(k->topic));
+        json_object_object_add(js, "sent", json_object_new_int64((int64_t)lines));
+        json_object_object_add(js, "delivered", json_object_new_int64((int64_t)delivered));
+        json_object_object_add(js, "failed", json_object_new_int64((int64_t)failed));
+    }
+    return rc;
+}
+
+/* --pcap: rows straight from captures, keyed by TCP stream so a flow stays in one partition. */
+static int produce_pcap(kopts *k, cli_inputs *in, const mqttids_produce_opts *po, int label, int context,
+                        json_object *js)
+{
+    mqttids_producer *p = NULL;
+    mqttids_codec *c = mqttids_codec_new();
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    uint64_t rows = 0, delivered = 0, failed = 0, bytes = 0;
+    int rc = CLI_EXIT_OK;
+    const char *ctx_names[64];
+    size_t n_ctx = context ? mqttids_capture_ctx_count() : 0;
+    struct timespec t0;
+
+    if (!c || n_ctx > 64) {
+        cli_err("out of memory");
+        mqttids_codec_free(c);
+        return CLI_EXIT_FAIL;
+    }
+    for (size_t x = 0; x < n_ctx; x++)
+        ctx_names[x] = mqttids_capture_ctx_name(x);
+    mqttids_codec_set_extras(c, ctx_names, po->format == MQTTIDS_STREAM_JSON ? n_ctx : 0);
+    if (mqttids_producer_new(k->kc, &p, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        mqttids_codec_free(c);
+        return CLI_EXIT_FAIL;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < in->n && rc == CLI_EXIT_OK && !cli_stop; i++) {
+        mqttids_capture_opts co;
+        mqttids_capture *cap = NULL;
+        mqttids_capture_opts_init(&co);
+        co.context = context;
+        if (mqttids_capture_open_file(in->items[i].path, &co, &cap, errbuf) != MQTTIDS_OK) {
+            cli_err("%s", errbuf);
+            rc = CLI_EXIT_FAIL;
+            break;
+        }
+        for (;;) {
+            mqttids_record r;
+            mqttids_flow fl;
+            mqttids_capture_status stt;
+            const void *val;
+            size_t vlen;
+            char key[32];
+            int kl;
+            if (cli_stop)
+                break;
+            if (mqttids_capture_next(cap, &r, &fl, &stt, errbuf) != MQTTIDS_OK) {
+                cli_err("%s", errbuf);
+                rc = CLI_EXIT_FAIL;
+                break;
+            }
+            if (stt == MQTTIDS_CAPTURE_END)
+                break;
+            if (stt != MQTTIDS_CAPTURE_ROW)
+                continue;
+            if (po->rate > 0) {
+                struct timespec now;
+                double due, el;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) * 1e-9;
+                due = (double)rows / po->rate;
+                if (due - el > 0.001) {
+                    struct timespec ts = {(time_t)(due - el), (long)(((due - el) - (double)(time_t)(due - el)) * 1e9)};
+                    nanosleep(&ts, NULL);
+                }
+            }
+            r.label = label;
+            if (n_ctx && po->format == MQTTIDS_STREAM_JSON) {
+                r.n_extra = n_ctx;
+                r.extra = mqttids_capture_ctx_values(cap);
+            }
+            kl = snprintf(key, sizeof key, "%llu", (unsigned long long)fl.stream);
+            if (mqttids_codec_encode(c, po->format, &r, po->id_base + rows, &val, &vlen) != MQTTIDS_OK ||
+                mqttids_producer_send(p, k->topic, key, (size_t)kl, val, vlen, errbuf) != MQTTIDS_OK) {
+                cli_err("%s: row %llu: %s", in->items[i].path, (unsigned long long)rows, errbuf);
+                rc = CLI_EXIT_FAIL;
+                break;
+            }
+            rows++;
+            bytes += vlen;
+        }
+        mqttids_capture_close(cap);
+    }
+    if (mqttids_producer_flush(p, 60000, &delivered, &failed, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        rc = CLI_EXIT_FAIL;
+    }
+    mqttids_producer_free(p);
+    mqttids_codec_free(c);
+    cli_info("%s: %llu capture rows sent (key: tcp.stream), %llu delivered, %llu failed", k->topic,
+             (unsigned long long)rows, (unsigned long long)delivered, (unsigned long long)failed);
+    if (js) {
+        json_object_object_add(js, "topic", json_object_new_string(k->topic));
+        json_object_object_add(js, "key", json_object_new_string("tcp.stream"));
+        json_object_object_add(js, "sent", json_object_new_int64((int64_t)rows));
+        json_object_object_add(js, "delivered", json_object_new_int64((int64_t)delivered));
+        json_object_object_add(js, "failed", json_object_new_int64((int64_t)failed));
+        json_object_object_add(js, "bytes", json_object_new_int64((int64_t)bytes));
+    }
+    return rc;
+}
+
+void cli_stream_produce_report_json(json_object *js, const char *topic, const mqttids_produce_report *rep,
+                                mqttids_stream_format fmt)
+{
+    json_object_object_add(js, "topic", json_object_new_string(topic));
+    json_object_object_add(js, "format", json_object_new_string(fmt == MQTTIDS_STREAM_JSON ? "json" : "binary"));
+    json_object_object_add(js, "format_version", json_object_new_int(MQTTIDS_STREAM_FORMAT_VERSION));
+    json_object_object_add(js, "key", json_object_new_string(rep->key_rule));
+    json_object_object_add(js, "sent", json_object_new_int64((int64_t)rep->sent));
+    json_object_object_add(js, "delivered", json_object_new_int64((int64_t)rep->delivered));
+    json_object_object_add(js, "failed", json_object_new_int64((int64_t)rep->failed));
+    json_object_object_add(js, "bytes", json_object_new_int64((int64_t)rep->bytes));
+    json_object_object_add(js, "seconds", cli_json_double(rep->seconds));
+    json_object_object_add(js, "start_unix", cli_json_double(rep->start_unix));
+    json_object_object_add(js, "records_per_second",
+                           cli_json_double(rep->seconds > 0 ? (double)rep->delivered / rep->seconds : NAN));
+}
+
+int cli_stream_produce(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"brokers", required_argument, NULL, 'b'},
+        {"topic", required_argument, NULL, 't'},
+        {"format", required_argument, NULL, 'f'},
+        {"rate", required_argument, NULL, 'r'},
+        {"key-column", required_argument, NULL, 'k'},
+        {"id-base", required_argument, NULL, 'i'},
+        {"raw", no_argument, NULL, 'R'},
+        {"pcap", no_argument, NULL, 'P'},
+        {"label", required_argument, NULL, 'L'},
+        {"context", no_argument, NULL, 'C'},
+        {"json", no_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        CLI_INPUT_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    const char *sub = "stream produce";
+    kopts k = {0};
+    cli_inputs in;
+    mqttids_produce_opts po;
+    mqttids_produce_report rep;
+    mqttids_dataset *ds = NULL;
+    mqttids_producer *p = NULL;
+    json_object *js = NULL;
+    int json = 0, raw = 0, pcap = 0, context = 0, label = -1, opt, rc = CLI_EXIT_OK;
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    mqttids_err err;
+
+    k.kc = mqttids_kconf_new();
+    if (!k.kc) {
+        cli_err("this build has no Kafka support");
+        return CLI_EXIT_FAIL;
+    }
+    cli_inputs_init(&in);
+    mqttids_produce_opts_init(&po);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "b:t:X:qvh", longopts, NULL)) != -1) {
+        int r = cli_inputs_option(&in, sub, opt, optarg);
+        if (r < 0) {
+            rc = CLI_EXIT_USAGE;
+            goto out;
+        }
+        if (r > 0)
+            continue;
+        switch (opt) {
+        case 'b': k.brokers = optarg; break;
+        case 't': k.topic = optarg; break;
+        case 'X':
+            if ((rc = cli_stream_add_x(&k, sub, optarg)) != CLI_EXIT_OK)
+                goto out;
+            break;
+        case 'f':
+            if (cli_stream_parse_format(optarg, &po.format) != 0) {
+                rc = cli_usage_error(sub, "--format takes json or binary, not '%s'", optarg);
+                goto out;
+            }
+            break;
+        case 'r': {
+            char *end;
+            po.rate = strtod(optarg, &end);
+            if (*end == '/' && strcmp(end, "/s") == 0)
+                end += 2;
+            if (*end || !(po.rate > 0)) {
+                rc = cli_usage_error(sub, "--rate needs a positive number of records per second, not '%s'", optarg);
+                goto out;
+            }
+            break;
+        }
+        case 'k': po.key_column = optarg; break;
+        case 'i':
+            if (cli_parse_u64(optarg, &po.id_base) != 0) {
+                rc = cli_usage_error(sub, "--id-base needs a non-negative integer, not '%s'", optarg);
+                goto out;
+            }
+            break;
+        case 'R': raw = 1; break;
+        case 'P': pcap = 1; break;
+        case 'L':
+            label = mqttids_class_find(optarg, strlen(optarg));
+            if (label < 0) {
+                rc = cli_usage_error(sub, "--label: unknown class '%s'", optarg);
+                goto out;
+            }
+            break;
+        case 'C': context = 1; break;
+        case 'j': json = 1; break;
+        case 'q': cli_quiet = 1; break;
+        case 'v': verbose = 1; break;
+        case 'h':
+            produce_help();
+            rc = CLI_EXIT_OK;
+            goto out;
+        default:
+            rc = cli_usage_error(sub, "unknown option");
+            goto out;
+        }
+    }
+    if (cli_inputs_add_positional(&in, sub, argc, argv, optind) < 0) {
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
+    cli_log_to_stderr(verbose);
+    if ((rc = cli_stream_kconf_finish(&k, sub, 1)) != CLI_EXIT_OK)
+        goto out;
+    cli_signals_install(NULL);
+    if (json)
+        js = json_object_new_object();
+    if (raw) {
+        if (in.n == 0) {
+            rc = cli_usage_error(sub, "--raw needs at least one PATH");
+            goto out;
+        }
+        rc = produce_raw(&k, &in, js);
+        goto out;
+    }
+    if (pcap) {
+        if (in.n == 0) {
+            rc = cli_usage_error(sub, "--pcap needs at least one capture PATH");
+            goto out;
+        }
+        rc = produce_pcap(&k, &in, &po, label, context, js);
+        goto out;
+    }
+    rc = cli_inputs_load(&in, &ds, js);
+    if (rc != CLI_EXIT_OK)
+        goto out;
+    if (mqttids_producer_new(k.kc, &p, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    po.topic = k.topic;
+    po.stop = &cli_stop;
+    if (!cli_quiet && isatty(2))
+        po.progress = cli_progress;
+    err = mqttids_stream_produce(p, ds, &po, &rep, errbuf);
+    cli_progress_done();
+    if (err != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        rc = CLI_EXIT_FAIL;
+    }
+    cli_info("%s: %llu records sent (%s, key: %s), %llu delivered, %llu failed, %.3f s, %.0f records/s",
+             k.topic, (unsigned long long)rep.sent, po.format == MQTTIDS_STREAM_JSON ? "json" : "binary",
+             rep.key_rule, (unsigned long long)rep.delivered, (unsigned long long)rep.failed, rep.seconds,
+             rep.seconds > 0 ? (double)rep.delivered / rep.seconds : 0.0);
+    if (js)
+        cli_stream_produce_report_json(js, k.topic, &rep, po.format);
+out:
+    if (js && rc != CLI_EXIT_USAGE)
+        cli_json_print(js);
+    json_object_put(js);
+    mqttids_producer_free(p);
+    mqttids_dataset_free(ds);
+    mqttids_kconf_free(k.kc);
+    return rc;
+}
