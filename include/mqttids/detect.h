@@ -89,8 +89,9 @@ typedef struct mqttids_alert_group {
 typedef struct mqttids_alert_gate mqttids_alert_gate;
 
 /*
- * A decision gate for rule r (copied). Memory is bounded by r->max_groups (allocated up
- * front for connection/host, none for packet). Caller frees with mqttids_alert_gate_free.
+ * A decision gate for rule r (copied). Memory is bounded by r->max_groups (connection/host:
+ * a bucket index of 4 bytes a group up front, the groups as they come; packet: nothing).
+ * Caller frees with mqttids_alert_gate_free.
  * Errors: MQTTIDS_ERR_INVALID (window < 0, min probability outside 0..1, max_groups 0
  * or over 2^24), MQTTIDS_ERR_NOMEM.
  */
