@@ -13,5 +13,9 @@
 #include "mqttids/capture.h"
 #include "mqttids/stream.h"
 #include "mqttids/store.h"
+#include "mqttids/feed.h"
+#include "mqttids/detect.h"
+#include "mqttids/report.h"
+#include "mqttids/lab.h"
 
 #endif

@@ -9,12 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "stream/stream_int.h"
+#include "mqttids/config.h"
+#include "mqttids/feed.h"
 #include "util/util_int.h"
 
 #define FEED_MAX_BYTES ((size_t)16 << 20)
 
-#if MQTTIDS_WITH_KAFKA
+#if MQTTIDS_WITH_FEED
 #include <curl/curl.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
