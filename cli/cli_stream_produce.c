@@ -40,159 +40,41 @@ static void produce_help(void)
            "  -h, --help              this help\n\n" CLI_INPUT_HELP);
 }
 
-static int produce_raw(kopts *k, cli_inputs *in, json_object *js)
+/* --raw and --pcap: files straight into the topic (mqttids_stream_produce_lines/_captures). */
+static int produce_files(kopts *k, cli_inputs *in, const mqttids_produce_opts *po,
+                         const mqttids_capture_file_opts *fo, json_object *js)
 {
     mqttids_producer *p = NULL;
+    mqttids_produce_report rep;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
-    uint64_t lines = 0, delivered = 0, failed = 0;
+    const char *paths[256];
     int rc = CLI_EXIT_OK;
-    char *line = NULL;
-    size_t cap = 0;
-
+    mqttids_err err;
+    for (int i = 0; i < in->n; i++)
+        paths[i] = in->items[i].path;
     if (mqttids_producer_new(k->kc, &p, errbuf) != MQTTIDS_OK) {
         cli_err("%s", errbuf);
         return CLI_EXIT_FAIL;
     }
-    for (int i = 0; i < in->n && rc == CLI_EXIT_OK; i++) {
-        FILE *fp = strcmp(in->items[i].path, "-") == 0 ? stdin : fopen(in->items[i].path, "r");
-        ssize_t n;
-        if (!fp) {
-            cli_err("%s: %s", in->items[i].path, strerror(errno));
-            rc = CLI_EXIT_FAIL;
-            break;
-        }
-        while ((n = getline(&line, &cap, fp)) >= 0 && !cli_stop) {
-            char key[32];
-            int kl;
-            if (n > 0 && line[n - 1] == '\n')
-                line[--n] = '\0';
-            kl = snprintf(key, sizeof key, "%llu", (unsigned long long)lines);
-            if (mqttids_producer_send(p, k->topic, key, (size_t)kl, line, (size_t)n, errbuf) != MQTTIDS_OK) {
-                cli_err("%s", errbuf);
-                rc = CLI_EXIT_FAIL;
-                break;
-            }
-            lines++;
-        }
-        if (fp != stdin)
-            fclose(fp);
-    }
-    free(line);
-    if (mqttids_producer_flush(p, 60000, &delivered, &failed, errbuf) != MQTTIDS_OK) {
+    err = fo ? mqttids_stream_produce_captures(p, paths, in->n, fo, po, &rep, errbuf)
+             : mqttids_stream_produce_lines(p, paths, in->n, po, &rep, errbuf);
+    if (err != MQTTIDS_OK) {
         cli_err("%s", errbuf);
         rc = CLI_EXIT_FAIL;
     }
     mqttids_producer_free(p);
-    cli_info("%s: %llu lines sent, %llu delivered, %llu failed", k->topic, (unsigned long long)lines,
-             (unsigned long long)delivered, (unsigned long long)failed);
+    cli_info("%s: %llu %s sent%s, %llu delivered, %llu failed", k->topic, (unsigned long long)rep.sent,
+             fo ? "capture rows" : "lines", fo ? " (key: tcp.stream)" : "", (unsigned long long)rep.delivered,
+             (unsigned long long)rep.failed);
     if (js) {
         json_object_object_add(js, "topic", json_object_new_string(k->topic));
-        json_object_object_add(js, "sent", json_object_new_int64((int64_t)lines));
-        json_object_object_add(js, "delivered", json_object_new_int64((int64_t)delivered));
-        json_object_object_add(js, "failed", json_object_new_int64((int64_t)failed));
-    }
-    return rc;
-}
-
-/* --pcap: rows straight from captures, keyed by TCP stream so a flow stays in one partition. */
-static int produce_pcap(kopts *k, cli_inputs *in, const mqttids_produce_opts *po, int label, int context,
-                        json_object *js)
-{
-    mqttids_producer *p = NULL;
-    mqttids_codec *c = mqttids_codec_new();
-    char errbuf[MQTTIDS_ERRBUF_SIZE];
-    uint64_t rows = 0, delivered = 0, failed = 0, bytes = 0;
-    int rc = CLI_EXIT_OK;
-    const char *ctx_names[64];
-    size_t n_ctx = context ? mqttids_capture_ctx_count() : 0;
-    struct timespec t0;
-
-    if (!c || n_ctx > 64) {
-        cli_err("out of memory");
-        mqttids_codec_free(c);
-        return CLI_EXIT_FAIL;
-    }
-    for (size_t x = 0; x < n_ctx; x++)
-        ctx_names[x] = mqttids_capture_ctx_name(x);
-    mqttids_codec_set_extras(c, ctx_names, po->format == MQTTIDS_STREAM_JSON ? n_ctx : 0);
-    if (mqttids_producer_new(k->kc, &p, errbuf) != MQTTIDS_OK) {
-        cli_err("%s", errbuf);
-        mqttids_codec_free(c);
-        return CLI_EXIT_FAIL;
-    }
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (int i = 0; i < in->n && rc == CLI_EXIT_OK && !cli_stop; i++) {
-        mqttids_capture_opts co;
-        mqttids_capture *cap = NULL;
-        mqttids_capture_opts_init(&co);
-        co.context = context;
-        if (mqttids_capture_open_file(in->items[i].path, &co, &cap, errbuf) != MQTTIDS_OK) {
-            cli_err("%s", errbuf);
-            rc = CLI_EXIT_FAIL;
-            break;
-        }
-        for (;;) {
-            mqttids_record r;
-            mqttids_flow fl;
-            mqttids_capture_status stt;
-            const void *val;
-            size_t vlen;
-            char key[32];
-            int kl;
-            if (cli_stop)
-                break;
-            if (mqttids_capture_next(cap, &r, &fl, &stt, errbuf) != MQTTIDS_OK) {
-                cli_err("%s", errbuf);
-                rc = CLI_EXIT_FAIL;
-                break;
-            }
-            if (stt == MQTTIDS_CAPTURE_END)
-                break;
-            if (stt != MQTTIDS_CAPTURE_ROW)
-                continue;
-            if (po->rate > 0) {
-                struct timespec now;
-                double due, el;
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) * 1e-9;
-                due = (double)rows / po->rate;
-                if (due - el > 0.001) {
-                    struct timespec ts = {(time_t)(due - el), (long)(((due - el) - (double)(time_t)(due - el)) * 1e9)};
-                    nanosleep(&ts, NULL);
-                }
-            }
-            r.label = label;
-            if (n_ctx && po->format == MQTTIDS_STREAM_JSON) {
-                r.n_extra = n_ctx;
-                r.extra = mqttids_capture_ctx_values(cap);
-            }
-            kl = snprintf(key, sizeof key, "%llu", (unsigned long long)fl.stream);
-            if (mqttids_codec_encode(c, po->format, &r, po->id_base + rows, &val, &vlen) != MQTTIDS_OK ||
-                mqttids_producer_send(p, k->topic, key, (size_t)kl, val, vlen, errbuf) != MQTTIDS_OK) {
-                cli_err("%s: row %llu: %s", in->items[i].path, (unsigned long long)rows, errbuf);
-                rc = CLI_EXIT_FAIL;
-                break;
-            }
-            rows++;
-            bytes += vlen;
-        }
-        mqttids_capture_close(cap);
-    }
-    if (mqttids_producer_flush(p, 60000, &delivered, &failed, errbuf) != MQTTIDS_OK) {
-        cli_err("%s", errbuf);
-        rc = CLI_EXIT_FAIL;
-    }
-    mqttids_producer_free(p);
-    mqttids_codec_free(c);
-    cli_info("%s: %llu capture rows sent (key: tcp.stream), %llu delivered, %llu failed", k->topic,
-             (unsigned long long)rows, (unsigned long long)delivered, (unsigned long long)failed);
-    if (js) {
-        json_object_object_add(js, "topic", json_object_new_string(k->topic));
-        json_object_object_add(js, "key", json_object_new_string("tcp.stream"));
-        json_object_object_add(js, "sent", json_object_new_int64((int64_t)rows));
-        json_object_object_add(js, "delivered", json_object_new_int64((int64_t)delivered));
-        json_object_object_add(js, "failed", json_object_new_int64((int64_t)failed));
-        json_object_object_add(js, "bytes", json_object_new_int64((int64_t)bytes));
+        if (fo)
+            json_object_object_add(js, "key", json_object_new_string("tcp.stream"));
+        json_object_object_add(js, "sent", json_object_new_int64((int64_t)rep.sent));
+        json_object_object_add(js, "delivered", json_object_new_int64((int64_t)rep.delivered));
+        json_object_object_add(js, "failed", json_object_new_int64((int64_t)rep.failed));
+        if (fo)
+            json_object_object_add(js, "bytes", json_object_new_int64((int64_t)rep.bytes));
     }
     return rc;
 }
@@ -330,7 +212,9 @@ int cli_stream_produce(int argc, char **argv)
             rc = cli_usage_error(sub, "--raw needs at least one PATH");
             goto out;
         }
-        rc = produce_raw(&k, &in, js);
+        po.topic = k.topic;
+        po.stop = &cli_stop;
+        rc = produce_files(&k, &in, &po, NULL, js);
         goto out;
     }
     if (pcap) {
@@ -338,7 +222,10 @@ int cli_stream_produce(int argc, char **argv)
             rc = cli_usage_error(sub, "--pcap needs at least one capture PATH");
             goto out;
         }
-        rc = produce_pcap(&k, &in, &po, label, context, js);
+        mqttids_capture_file_opts fo = {label, context};
+        po.topic = k.topic;
+        po.stop = &cli_stop;
+        rc = produce_files(&k, &in, &po, &fo, js);
         goto out;
     }
     rc = cli_inputs_load(&in, &ds, js);

@@ -180,6 +180,32 @@ mqttids_err mqttids_stream_produce(mqttids_producer *p, const mqttids_dataset *d
                                    const mqttids_produce_opts *o, mqttids_produce_report *rep /* OUT */,
                                    char errbuf[MQTTIDS_ERRBUF_SIZE]);
 
+/* Capture rows as records (mqttids_stream_produce_captures). */
+typedef struct mqttids_capture_file_opts {
+    int label;   /* class of every row (MQTTIDS_CLASS_*), -1: none */
+    int context; /* add the flow-context columns ctx.* as extra fields (JSON format only) */
+} mqttids_capture_file_opts;
+
+/*
+ * Sends the TCP rows of each capture file (pcap/pcapng, in order) to o->topic, keyed by
+ * the TCP stream index (tshark tcp.stream), ids o->id_base + row, at o->rate; then
+ * flushes. rep (always filled) counts sent/delivered/failed/bytes. Stops early at *o->stop.
+ * Errors: those of mqttids_capture_open_file/next (PCAP, MALFORMED, IO), MQTTIDS_ERR_KAFKA
+ * (errbuf names the file and the row), the producer's flush error, NOMEM.
+ */
+mqttids_err mqttids_stream_produce_captures(mqttids_producer *p, const char *const *paths, int n,
+                                           const mqttids_capture_file_opts *fo, const mqttids_produce_opts *o,
+                                           mqttids_produce_report *rep /* OUT */,
+                                           char errbuf[MQTTIDS_ERRBUF_SIZE]);
+/*
+ * Sends each line of each text file ("-": stdin) as one message, newline stripped, keyed
+ * by its line number over all files (from 0); then flushes. Errors: MQTTIDS_ERR_IO (a file
+ * cannot be opened), the producer's send and flush errors.
+ */
+mqttids_err mqttids_stream_produce_lines(mqttids_producer *p, const char *const *paths, int n,
+                                        const mqttids_produce_opts *o, mqttids_produce_report *rep /* OUT */,
+                                        char errbuf[MQTTIDS_ERRBUF_SIZE]);
+
 /* ---------------------------------------------------------------------------------- */
 /* Whole-topic reader (no consumer group, commits nothing).                           */
 
