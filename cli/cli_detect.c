@@ -1,48 +1,9 @@
 /*
- * cli_detect.c: the alert options, the stop signal and the log sink that the detecting
- * commands (watch, stream detect) share.
+ * cli_detect.c: the alert options that the detecting commands (watch, stream detect) share.
  */
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli_detect.h"
-
-volatile sig_atomic_t cli_stop;
-static void (*stop_hook)(void);
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    cli_stop = 1;
-    if (stop_hook)
-        stop_hook();
-}
-
-void cli_signals_install(void (*on_stop)(void))
-{
-    struct sigaction sa;
-    stop_hook = on_stop;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
-static int log_verbose;
-
-static void log_line(mqttids_log_level level, const char *msg, void *user)
-{
-    (void)user;
-    if ((int)level <= (log_verbose ? MQTTIDS_LOG_INFO : cli_quiet ? MQTTIDS_LOG_ERROR : MQTTIDS_LOG_WARN))
-        fprintf(stderr, "%s: %s\n", cli_prog, msg);
-}
-
-void cli_log_to_stderr(int verbose)
-{
-    log_verbose = verbose;
-    mqttids_set_log(log_line, NULL);
-}
 
 static int parse_seconds(const char *s, double *out)
 {

@@ -1,7 +1,6 @@
 /*
  * cli_detect.h: what `watch` and `stream detect` share in the tool: the alert options
- * (--alert-by, --alert-window, --min-probability, --alert-all, --max-groups), a stop
- * flag set by SIGINT/SIGTERM, and library log lines on stderr.
+ * (--alert-by, --alert-window, --min-probability, --alert-all, --max-groups).
  */
 #ifndef MQTTIDS_CLI_DETECT_H
 #define MQTTIDS_CLI_DETECT_H
@@ -30,13 +29,5 @@
 
 /* Handles one CLI_DETECT_LONGOPTS code. Returns 1 if handled, 0 if not ours, -1 usage error (printed). */
 int cli_detect_option(mqttids_alert_rule *r, const char *cmd, int code, const char *arg);
-
-/* Set to 1 by SIGINT/SIGTERM once cli_signals_install ran. */
-extern volatile sig_atomic_t cli_stop;
-/* Installs the handlers; on_stop (may be NULL) also runs in the handler (async-signal-safe only). */
-void cli_signals_install(void (*on_stop)(void));
-
-/* Library log lines on stderr: errors always, warnings unless quiet, info when verbose. */
-void cli_log_to_stderr(int verbose);
 
 #endif

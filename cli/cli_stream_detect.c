@@ -199,10 +199,8 @@ int cli_stream_detect(int argc, char **argv)
         {"mock-partitions", required_argument, NULL, 'p'},
         {"stats-interval", required_argument, NULL, 's'},
         {"commit-interval", required_argument, NULL, 'c'},
-        {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
+        CLI_TAIL_LONGOPTS,
         {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
         CLI_DETECT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -219,6 +217,7 @@ int cli_stream_detect(int argc, char **argv)
     struct replay_job job;
     pthread_t th;
     int have_thread = 0, json = 0, opt, rc = CLI_EXIT_OK, stats_ms = 1000, mock_parts = 32;
+    cli_tail tail = {0, 2};
     mqttids_stream_format replay_fmt = MQTTIDS_STREAM_JSON;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
     mqttids_err err = MQTTIDS_OK;
@@ -236,9 +235,13 @@ int cli_stream_detect(int argc, char **argv)
     }
     optind = 1;
     while ((opt = getopt_long(argc, argv, "b:t:g:m:X:qvh", longopts, NULL)) != -1) {
-        int r = cli_detect_option(&rule, sub, opt, optarg);
+        int r = cli_tail_option(&tail, sub, opt, optarg, detect_help);
+        if (r == 0)
+            r = cli_detect_option(&rule, sub, opt, optarg);
+        else if (r > 1)
+            r = -r;
         if (r < 0) {
-            rc = CLI_EXIT_USAGE;
+            rc = CLI_TAIL_EXIT(-r);
             goto out;
         }
         if (r > 0)
@@ -300,17 +303,13 @@ int cli_stream_detect(int argc, char **argv)
                 goto out;
             }
             break;
-        case 'j': json = 1; break;
-        case 'q': cli_quiet = 1; break;
         case 'v': verbose = 1; break;
-        case 'h':
-            detect_help();
-            goto out;
         default:
             rc = cli_usage_error(sub, "unknown option");
             goto out;
         }
     }
+    json = tail.json;
     if (optind < argc) {
         rc = cli_usage_error(sub, "unexpected argument '%s'", argv[optind]);
         goto out;

@@ -109,10 +109,8 @@ int cli_stream_produce(int argc, char **argv)
         {"pcap", no_argument, NULL, 'P'},
         {"label", required_argument, NULL, 'L'},
         {"context", no_argument, NULL, 'C'},
-        {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
+        CLI_TAIL_LONGOPTS,
         {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
         CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -125,6 +123,7 @@ int cli_stream_produce(int argc, char **argv)
     mqttids_producer *p = NULL;
     json_object *js = NULL;
     int json = 0, raw = 0, pcap = 0, context = 0, label = -1, opt, rc = CLI_EXIT_OK;
+    cli_tail tail = {0, 2};
     char errbuf[MQTTIDS_ERRBUF_SIZE];
     mqttids_err err;
 
@@ -138,8 +137,10 @@ int cli_stream_produce(int argc, char **argv)
     optind = 1;
     while ((opt = getopt_long(argc, argv, "b:t:X:qvh", longopts, NULL)) != -1) {
         int r = cli_inputs_option(&in, sub, opt, optarg);
+        if (r == 0 && (r = cli_tail_option(&tail, sub, opt, optarg, produce_help)) > 1)
+            r = -r;
         if (r < 0) {
-            rc = CLI_EXIT_USAGE;
+            rc = CLI_TAIL_EXIT(-r);
             goto out;
         }
         if (r > 0)
@@ -185,18 +186,13 @@ int cli_stream_produce(int argc, char **argv)
             }
             break;
         case 'C': context = 1; break;
-        case 'j': json = 1; break;
-        case 'q': cli_quiet = 1; break;
         case 'v': verbose = 1; break;
-        case 'h':
-            produce_help();
-            rc = CLI_EXIT_OK;
-            goto out;
         default:
             rc = cli_usage_error(sub, "unknown option");
             goto out;
         }
     }
+    json = tail.json;
     if (cli_inputs_add_positional(&in, sub, argc, argv, optind) < 0) {
         rc = CLI_EXIT_USAGE;
         goto out;

@@ -93,9 +93,7 @@ static int db_load(int argc, char **argv)
     static const struct option longopts[] = {
         {"replace", no_argument, NULL, 'r'},
         {"append", no_argument, NULL, 'a'},
-        {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_TAIL_LONGOPTS,
         CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -106,6 +104,7 @@ static int db_load(int argc, char **argv)
     mqttids_dataset *ds = NULL;
     json_object *report = NULL, *arr = NULL;
     int json = 0, opt, rc, have_db = 0;
+    cli_tail tail = {0, 2};
     uint64_t rows = 0, total_rejected = 0;
     double t0, t1, t2;
     char shown[512];
@@ -128,6 +127,8 @@ static int db_load(int argc, char **argv)
             continue;
         }
         r = cli_inputs_option(&in, "db load", opt, optarg);
+        if (r == 0 && (r = cli_tail_option(&tail, "db load", opt, optarg, help)) > 1)
+            return CLI_TAIL_EXIT(r);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0)
@@ -139,19 +140,11 @@ static int db_load(int argc, char **argv)
         case 'a':
             mode = MQTTIDS_STORE_APPEND;
             break;
-        case 'j':
-            json = 1;
-            break;
-        case 'q':
-            cli_quiet = 1;
-            break;
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         default:
             return cli_usage_error("db load", "unknown option");
         }
     }
+    json = tail.json;
     if (cli_inputs_add_positional(&in, "db load", argc, argv, optind) < 0)
         return CLI_EXIT_USAGE;
     if (!have_db)
@@ -284,9 +277,7 @@ static int db_stats(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},
         {"table", required_argument, NULL, 'T'},
         CLI_STATS_LONGOPTS,
-        {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *conninfo = NULL, *table = MQTTIDS_STORE_DEFAULT_TABLE;
@@ -294,10 +285,16 @@ static int db_stats(int argc, char **argv)
     mqttids_store *st = NULL;
     mqttids_stats *s = NULL;
     int json = 0, opt, rc, have_db = 0;
+    cli_tail tail = {0, 2};
 
     mqttids_stats_opts_init(&so);
     optind = 1;
     while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+        int r = cli_tail_option(&tail, "db stats", opt, optarg, help);
+        if (r > 1 || r < 0)
+            return CLI_TAIL_EXIT(r);
+        if (r)
+            continue;
         switch (opt) {
         case 'd':
             conninfo = optarg;
@@ -312,19 +309,11 @@ static int db_stats(int argc, char **argv)
             if (cli_stats_option(&so, "db stats", opt, optarg) != 0)
                 return CLI_EXIT_USAGE;
             break;
-        case 'j':
-            json = 1;
-            break;
-        case 'q':
-            cli_quiet = 1;
-            break;
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         default:
             return cli_usage_error("db stats", "unknown option");
         }
     }
+    json = tail.json;
     if (optind < argc)
         return cli_usage_error("db stats", "unexpected argument '%s'", argv[optind]);
     if (!have_db)
@@ -372,9 +361,6 @@ static int db_schema(int argc, char **argv)
         case 'P':
             pred = optarg;
             break;
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         default:
             return cli_usage_error("db schema", "unknown option");
         }

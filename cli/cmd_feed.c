@@ -129,14 +129,19 @@ static int parse_args(feed_args *a, int argc, char **argv)
         {"every", required_argument, NULL, 'e'},   {"for", required_argument, NULL, 'f'},
         {"consume", no_argument, NULL, 'C'},       {"count", no_argument, NULL, 'N'},
         {"field", required_argument, NULL, 'F'},   {"top", required_argument, NULL, 'T'},
-        {"idle", required_argument, NULL, 'i'},    {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
+        {"idle", required_argument, NULL, 'i'},    CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     char errbuf[MQTTIDS_ERRBUF_SIZE];
+    cli_tail tail = {0, 2};
     int opt, rc;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "b:t:X:qh", longopts, NULL)) != -1) {
+        if ((rc = cli_tail_option(&tail, "feed", opt, optarg, help)) != 0) {
+            if (rc != 1)
+                return rc == 2 ? -1 : CLI_EXIT_USAGE;
+            continue;
+        }
         switch (opt) {
         case 'b': a->brokers = optarg; break;
         case 't': a->topic = optarg; break;
@@ -167,12 +172,10 @@ static int parse_args(feed_args *a, int argc, char **argv)
             else
                 return cli_usage_error("feed", "--field takes title, link or both, not '%s'", optarg);
             break;
-        case 'j': a->json = 1; break;
-        case 'q': cli_quiet = 1; break;
-        case 'h': help(); return -1;
         default: return cli_usage_error("feed", "unknown option");
         }
     }
+    a->json = tail.json;
     if (a->consume + a->count > 1)
         return cli_usage_error("feed", "--consume and --count exclude each other");
     if ((a->every > 0) != (a->duration > 0))

@@ -86,18 +86,21 @@ static int parse_args(watch_args *w, int argc, char **argv)
         {"model", required_argument, NULL, 'm'},     {"filter", required_argument, NULL, 'f'},
         {"port", required_argument, NULL, 'P'},      {"output", required_argument, NULL, 'o'},
         {"stats", no_argument, NULL, 'S'},           {"max-streams", required_argument, NULL, 'M'},
-        {"idle-timeout", required_argument, NULL, 'I'}, {"json", no_argument, NULL, 'J'},
+        {"idle-timeout", required_argument, NULL, 'I'},
         {"db", required_argument, NULL, 'D'},        {"pred-table", required_argument, NULL, 'T'},
         {"brokers", required_argument, NULL, 'B'},   {"alerts-topic", required_argument, NULL, 'K'},
-        {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
-        CLI_DETECT_LONGOPTS,                         {NULL, 0, NULL, 0},
+        CLI_TAIL_LONGOPTS,                           CLI_DETECT_LONGOPTS,
+        {NULL, 0, NULL, 0},
     };
+    cli_tail tail = {0, 2};
     int c, r;
     optind = 1;
     while ((c = getopt_long(argc, argv, "i:r:m:f:o:X:qh", longopts, NULL)) != -1) {
-        if ((r = cli_detect_option(&w->dopts.rule, "watch", c, optarg)) != 0) {
-            if (r < 0)
-                return CLI_EXIT_USAGE;
+        if ((r = cli_tail_option(&tail, "watch", c, optarg, help)) == 0)
+            r = cli_detect_option(&w->dopts.rule, "watch", c, optarg);
+        if (r != 0) {
+            if (r != 1)
+                return r == 2 ? -1 : CLI_EXIT_USAGE;
             continue;
         }
         switch (c) {
@@ -107,7 +110,6 @@ static int parse_args(watch_args *w, int argc, char **argv)
         case 'f': w->co.filter = optarg; break;
         case 'o': w->out_path = optarg; break;
         case 'S': w->stats = 1; break;
-        case 'J': w->json = 1; break;
         case 'D': w->db = optarg; break;
         case 'T': w->pred_table = optarg; break;
         case 'B': w->brokers = optarg; break;
@@ -117,17 +119,16 @@ static int parse_args(watch_args *w, int argc, char **argv)
                 return cli_usage_error("watch", "at most 32 -X settings");
             w->xset[w->nx++] = optarg;
             break;
-        case 'q': cli_quiet = 1; break;
         case 'P':
         case 'M':
         case 'I':
             if ((r = parse_number_opt(w, c, optarg)) != CLI_EXIT_OK)
                 return r;
             break;
-        case 'h': help(); return -1;
         default: return cli_usage_error("watch", "unknown option");
         }
     }
+    w->json = tail.json;
     if (optind < argc)
         return cli_usage_error("watch", "unexpected argument '%s'", argv[optind]);
     if (!w->iface == !w->file)
