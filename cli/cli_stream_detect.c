@@ -19,8 +19,7 @@ static int verbose;
 
 typedef struct detect_ctx {
     mqttids_model *model;             /* NULL: --model none */
-    const char *names[64];            /* class names */
-    int nclasses;
+    mqttids_detect_classifier cl;     /* the record -> model step (src/detect/classifier.c) */
     FILE *log;                        /* --log: per-record lines */
     uint64_t malformed_shown;
     int json_progress;
@@ -34,32 +33,13 @@ typedef struct detect_ctx {
     double last_print;
 } detect_ctx;
 
-static int classify_model(void *user, const mqttids_record *r, int *cls, double *prob)
-{
-    detect_ctx *c = user;
-    double proba[64];
-    if (mqttids_model_predict_record(c->model, r, cls, proba) != MQTTIDS_OK)
-        return -1;
-    *prob = (*cls >= 0 && *cls < c->nclasses) ? proba[*cls] : NAN;
-    return 0;
-}
-
-/* --model none: the transport alone; the record's own label is passed through. */
-static int classify_label(void *user, const mqttids_record *r, int *cls, double *prob)
-{
-    (void)user;
-    *cls = r->label;
-    *prob = NAN;
-    return 0;
-}
-
 static int on_record(void *user, uint64_t id, const char *flow, size_t flow_len, int cls, double prob,
                      int32_t partition, int64_t offset)
 {
     detect_ctx *c = user;
     if (c->log) {
         fprintf(c->log, "%llu,%.*s,%s,", (unsigned long long)id, (int)flow_len, flow ? flow : "",
-                cls >= 0 && cls < c->nclasses ? c->names[cls] : "unknown");
+                cls >= 0 && cls < c->cl.nclasses ? c->cl.names[cls] : "unknown");
         if (isfinite(prob))
             fprintf(c->log, "%.6g", prob);
         fprintf(c->log, ",%d,%lld\n", (int)partition, (long long)offset);
@@ -211,7 +191,6 @@ int cli_stream_detect(int argc, char **argv)
     mqttids_detect_stats st;
     detect_ctx ctx;
     const char *model_path = NULL, *log_path = NULL, *db = NULL, *db_table = NULL;
-    const char *extra_names[64];
     cli_inputs replay;
     mqttids_dataset *rds = NULL;
     struct replay_job job;
@@ -351,42 +330,16 @@ int cli_stream_detect(int argc, char **argv)
     }
 
     /* the classifier */
-    if (strcmp(model_path, "none") == 0) {
-        ctx.nclasses = MQTTIDS_NCLASS;
-        for (int c = 0; c < MQTTIDS_NCLASS; c++)
-            ctx.names[c] = mqttids_class_name(c);
-        o.classify = classify_label;
-        o.model_id = "none";
-    } else {
-        if (mqttids_model_load(model_path, &ctx.model, errbuf) != MQTTIDS_OK) {
-            cli_err("%s", errbuf);
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        ctx.nclasses = mqttids_model_nclasses(ctx.model);
-        if (ctx.nclasses < 1 || ctx.nclasses > 64) {
-            cli_err("%s: %d classes (1..64 supported)", model_path, ctx.nclasses);
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        for (int c = 0; c < ctx.nclasses; c++)
-            ctx.names[c] = mqttids_model_class_name(ctx.model, c);
-        o.n_extra = mqttids_model_n_extra(ctx.model);
-        if (o.n_extra > 64) {
-            cli_err("%s: too many extra inputs", model_path);
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        for (size_t x = 0; x < o.n_extra; x++)
-            extra_names[x] = mqttids_model_extra_name(ctx.model, x);
-        o.extra_names = extra_names;
-        o.classify = classify_model;
-        o.model_id = mqttids_model_id(ctx.model);
+    if (strcmp(model_path, "none") != 0 && mqttids_model_load(model_path, &ctx.model, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        rc = CLI_EXIT_FAIL;
+        goto out;
     }
-    o.classify_user = &ctx;
-    o.class_names = ctx.names;
-    o.nclasses = ctx.nclasses;
-    o.quiet_class = mqttids_detect_quiet_class(ctx.names, ctx.nclasses);
+    if (mqttids_detect_classifier_init(&ctx.cl, ctx.model, &o, errbuf) != MQTTIDS_OK) {
+        cli_err("%s: %s", model_path, errbuf);
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
 
     /* sinks */
     if (log_path) {
