@@ -22,7 +22,6 @@ typedef struct detect_ctx {
     mqttids_detect_classifier cl;     /* the record -> model step (src/detect/classifier.c) */
     FILE *log;                        /* --log: per-record lines */
     uint64_t malformed_shown;
-    int json_progress;
     mqttids_alert_out *out;           /* --db: the library's PostgreSQL alert output */
     int out_failed;
     /* --replay: the replay thread starts at the first assignment */
