@@ -940,7 +940,7 @@ static void chart_comparison(rep *r, json_object *models)
     hatch_def(f, id, 1, OI[1], 0);
     snprintf(pat, sizeof pat, "url(#%s-hatch1)", id);
     legend_box(f, x0, 54, OI[0], "this run (test rows)");
-    legend_box(f, x0 + 180, 54, pat, "study (STUDY.md, hatched)");
+    legend_box(f, x0 + 180, 54, pat, "study (published, hatched)");
     for (int t = 0; t <= 10; t += 2) {
         double x = x0 + t / 10.0 * w;
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", x, y0, x, y0 + h);
@@ -1013,7 +1013,7 @@ static void page_head(rep *r, json_object *res)
             jlen(models));
     if (isfinite(jnum(res, "seconds")))
         fprintf(h, "; the experiment took %.1f s", jnum(res, "seconds"));
-    fputs(". The study's method and figures: STUDY.md (MQTTset, Spark LR/RF, PyTorch networks).</p>\n", h);
+    fputs(". The study's method: MQTTset, Spark LR/RF, PyTorch networks.</p>\n", h);
     if (jlen(inputs)) {
         fputs("<table id=\"inputs\"><tr><th>input</th><th>split</th><th>rows kept</th><th>rows rejected</th></tr>\n", h);
         for (size_t i = 0; i < jlen(inputs); i++) {
