@@ -9,6 +9,7 @@
 #define MQTTIDS_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <json-c/json.h>
 #include "mqttids/mqttids.h"
@@ -135,6 +136,32 @@ int cli_inputs_refuse_overwrite(const cli_inputs *in, const char *cmd, const cha
 /* Flushes and closes stdout; on a write error (full disk, /dev/full) prints it with errno
    and returns -1. main() calls it after every command. */
 int cli_stdout_close(void);
+
+/*
+ * The option tail every command ends with (cli_run.c): --json, -q/--quiet, -h/--help,
+ * and --threads N (1..64, default 2) where the command has it. Handle it first in the
+ * getopt loop: cli_tail_option returns 0 (not a tail option), 1 (handled), 2 (help was
+ * shown: exit CLI_EXIT_OK) or -1 (usage error shown: exit CLI_EXIT_USAGE).
+ */
+#define CLI_TAIL_LONGOPTS                                   \
+    {"json", no_argument, NULL, 'j'},                       \
+    {"quiet", no_argument, NULL, 'q'},                      \
+    {"help", no_argument, NULL, 'h'}
+#define CLI_THREADS_LONGOPT {"threads", required_argument, NULL, 0x1100}
+typedef struct cli_tail {
+    int json;
+    int threads;
+} cli_tail;
+int cli_tail_option(cli_tail *t, const char *cmd, int code, const char *arg, void (*help)(void));
+/* The exit code for a cli_tail_option result of 2 or -1. */
+#define CLI_TAIL_EXIT(r) ((r) == 2 ? CLI_EXIT_OK : CLI_EXIT_USAGE)
+
+/* Set to 1 by SIGINT/SIGTERM once cli_signals_install ran (every long-running command). */
+extern volatile sig_atomic_t cli_stop;
+/* Installs the handlers; on_stop (may be NULL) also runs in the handler (async-signal-safe only). */
+void cli_signals_install(void (*on_stop)(void));
+/* Library log lines on stderr: errors always, warnings unless quiet, info when verbose. */
+void cli_log_to_stderr(int verbose);
 
 /* Prints a json object to stdout, pretty, with a trailing newline. */
 void cli_json_print(json_object *o);

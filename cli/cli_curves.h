@@ -1,5 +1,6 @@
 /*
- * cli_curves.h: a network's training curves (mqttids_curve) as CSV and as an SVG chart.
+ * cli_curves.h: a network's training curves (mqttids_curve) as CSV and as an SVG chart
+ * (drawn by the library: mqttids/report.h).
  *
  *   PREFIX.csv  epoch,train_loss,train_acc,val_loss,val_acc,lr   (epoch 1-based; "nan"
  *               where there is no validation set)
@@ -13,11 +14,8 @@
 #include <stdio.h>
 #include "mqttids/ml.h"
 
-/* Writes the CSV form of c to f. */
-void cli_curves_csv(FILE *f, const mqttids_curve *c);
-/* Writes the SVG chart of c to f; title is escaped (may be NULL). */
-void cli_curves_svg(FILE *f, const char *title, const mqttids_curve *c);
-/* Writes PREFIX.csv and PREFIX.svg atomically. Returns 0, or -1 after printing the error. */
+/* Writes PREFIX.csv and PREFIX.svg atomically (mqttids_curves_write, cli_report.c).
+   Returns 0, or -1 after printing the error. */
 int cli_curves_write(const char *prefix, const char *title, const mqttids_curve *c);
 
 #endif

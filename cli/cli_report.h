@@ -10,7 +10,8 @@
  * <title>, axis labels with units, and marks of class "mark" (what the browser test
  * counts). Colours: Okabe-Ito for categories, doubled by hatching/markers and labels;
  * a viridis ramp for the heat maps, with the numbers printed in the cells.
- * Every file is written to a temporary name and renamed into place.
+ * Every file is written to a temporary name and renamed into place. The library draws
+ * it (mqttids_report_write, src/report/); this prints its error.
  */
 #ifndef MQTTIDS_CLI_REPORT_H
 #define MQTTIDS_CLI_REPORT_H

@@ -88,14 +88,59 @@ static int stream_rows(const char *what, uint64_t done, uint64_t total, void *us
     return 0;
 }
 
+/* Reads every input into ds; the reader's progress hook streams the rows to the server. */
+static int read_inputs(cli_inputs *in, mqttids_dataset *ds, load_ctx *lc, FILE *rej, mqttids_store *st,
+                       json_object *arr, uint64_t *total_rejected)
+{
+    for (int k = 0; k < in->n; k++) {
+        mqttids_read_opts o;
+        mqttids_read_report rep;
+        char errbuf[MQTTIDS_ERRBUF_SIZE];
+        mqttids_read_opts_init(&o);
+        o.split = in->items[k].split;
+        o.on_error = in->on_error;
+        o.reject = rej;
+        o.keep_extra = in->keep_extra;
+        o.keep_payload = 1; /* the table keeps mqtt.msg */
+        o.progress = stream_rows;
+        o.progress_user = lc;
+        if (mqttids_dataset_read_csv(ds, in->items[k].path, &o, &rep, errbuf) != MQTTIDS_OK) {
+            cli_progress_done();
+            if (lc->failed)
+                cli_err("db load: %s (nothing was changed)", mqttids_store_errmsg(st));
+            else
+                cli_err("%s (nothing was changed)", errbuf);
+            return CLI_EXIT_FAIL;
+        }
+        if (stream_rows("read", 0, 0, lc) != 0) {
+            cli_progress_done();
+            cli_err("db load: %s (nothing was changed)", mqttids_store_errmsg(st));
+            return CLI_EXIT_FAIL;
+        }
+        *total_rejected += rep.rows_rejected;
+        cli_info("%s (%s): %llu rows read, %llu kept, %llu rejected", in->items[k].path,
+                 in->items[k].split == MQTTIDS_SPLIT_TRAIN ? "train"
+                 : in->items[k].split == MQTTIDS_SPLIT_TEST ? "test" : "untagged",
+                 (unsigned long long)rep.rows_read, (unsigned long long)rep.rows_kept,
+                 (unsigned long long)rep.rows_rejected);
+        if (arr) {
+            json_object *o2 = json_object_new_object();
+            json_object_object_add(o2, "path", json_object_new_string(in->items[k].path));
+            json_object_object_add(o2, "rows_read", json_object_new_int64((int64_t)rep.rows_read));
+            json_object_object_add(o2, "rows_kept", json_object_new_int64((int64_t)rep.rows_kept));
+            json_object_object_add(o2, "rows_rejected", json_object_new_int64((int64_t)rep.rows_rejected));
+            json_object_array_add(arr, o2);
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
 static int db_load(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"replace", no_argument, NULL, 'r'},
         {"append", no_argument, NULL, 'a'},
-        {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_TAIL_LONGOPTS,
         CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -106,6 +151,7 @@ static int db_load(int argc, char **argv)
     mqttids_dataset *ds = NULL;
     json_object *report = NULL, *arr = NULL;
     int json = 0, opt, rc, have_db = 0;
+    cli_tail tail = {0, 2};
     uint64_t rows = 0, total_rejected = 0;
     double t0, t1, t2;
     char shown[512];
@@ -128,6 +174,8 @@ static int db_load(int argc, char **argv)
             continue;
         }
         r = cli_inputs_option(&in, "db load", opt, optarg);
+        if (r == 0 && (r = cli_tail_option(&tail, "db load", opt, optarg, help)) > 1)
+            return CLI_TAIL_EXIT(r);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0)
@@ -139,19 +187,11 @@ static int db_load(int argc, char **argv)
         case 'a':
             mode = MQTTIDS_STORE_APPEND;
             break;
-        case 'j':
-            json = 1;
-            break;
-        case 'q':
-            cli_quiet = 1;
-            break;
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         default:
             return cli_usage_error("db load", "unknown option");
         }
     }
+    json = tail.json;
     if (cli_inputs_add_positional(&in, "db load", argc, argv, optind) < 0)
         return CLI_EXIT_USAGE;
     if (!have_db)
@@ -194,48 +234,8 @@ static int db_load(int argc, char **argv)
      * sends what it has appended so far (the loader's thread does the sending). */
     lc.ds = ds;
     lc.tty = !cli_quiet && isatty(2);
-    for (int k = 0; k < in.n; k++) {
-        mqttids_read_opts o;
-        mqttids_read_report rep;
-        char errbuf[MQTTIDS_ERRBUF_SIZE];
-        mqttids_read_opts_init(&o);
-        o.split = in.items[k].split;
-        o.on_error = in.on_error;
-        o.reject = rej;
-        o.keep_extra = in.keep_extra;
-        o.keep_payload = 1; /* the table keeps mqtt.msg */
-        o.progress = stream_rows;
-        o.progress_user = &lc;
-        if (mqttids_dataset_read_csv(ds, in.items[k].path, &o, &rep, errbuf) != MQTTIDS_OK) {
-            cli_progress_done();
-            if (lc.failed)
-                cli_err("db load: %s (nothing was changed)", mqttids_store_errmsg(st));
-            else
-                cli_err("%s (nothing was changed)", errbuf);
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        if (stream_rows("read", 0, 0, &lc) != 0) {
-            cli_progress_done();
-            cli_err("db load: %s (nothing was changed)", mqttids_store_errmsg(st));
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        total_rejected += rep.rows_rejected;
-        cli_info("%s (%s): %llu rows read, %llu kept, %llu rejected", in.items[k].path,
-                 in.items[k].split == MQTTIDS_SPLIT_TRAIN ? "train"
-                 : in.items[k].split == MQTTIDS_SPLIT_TEST ? "test" : "untagged",
-                 (unsigned long long)rep.rows_read, (unsigned long long)rep.rows_kept,
-                 (unsigned long long)rep.rows_rejected);
-        if (arr) {
-            json_object *o2 = json_object_new_object();
-            json_object_object_add(o2, "path", json_object_new_string(in.items[k].path));
-            json_object_object_add(o2, "rows_read", json_object_new_int64((int64_t)rep.rows_read));
-            json_object_object_add(o2, "rows_kept", json_object_new_int64((int64_t)rep.rows_kept));
-            json_object_object_add(o2, "rows_rejected", json_object_new_int64((int64_t)rep.rows_rejected));
-            json_object_array_add(arr, o2);
-        }
-    }
+    if ((rc = read_inputs(&in, ds, &lc, rej, st, arr, &total_rejected)) != CLI_EXIT_OK)
+        goto out;
     t1 = cli_now();
     {
         mqttids_store_loader *ld = lc.ld;
@@ -284,9 +284,7 @@ static int db_stats(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},
         {"table", required_argument, NULL, 'T'},
         CLI_STATS_LONGOPTS,
-        {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *conninfo = NULL, *table = MQTTIDS_STORE_DEFAULT_TABLE;
@@ -294,10 +292,16 @@ static int db_stats(int argc, char **argv)
     mqttids_store *st = NULL;
     mqttids_stats *s = NULL;
     int json = 0, opt, rc, have_db = 0;
+    cli_tail tail = {0, 2};
 
     mqttids_stats_opts_init(&so);
     optind = 1;
     while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+        int r = cli_tail_option(&tail, "db stats", opt, optarg, help);
+        if (r > 1 || r < 0)
+            return CLI_TAIL_EXIT(r);
+        if (r)
+            continue;
         switch (opt) {
         case 'd':
             conninfo = optarg;
@@ -312,19 +316,11 @@ static int db_stats(int argc, char **argv)
             if (cli_stats_option(&so, "db stats", opt, optarg) != 0)
                 return CLI_EXIT_USAGE;
             break;
-        case 'j':
-            json = 1;
-            break;
-        case 'q':
-            cli_quiet = 1;
-            break;
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         default:
             return cli_usage_error("db stats", "unknown option");
         }
     }
+    json = tail.json;
     if (optind < argc)
         return cli_usage_error("db stats", "unexpected argument '%s'", argv[optind]);
     if (!have_db)
@@ -372,9 +368,6 @@ static int db_schema(int argc, char **argv)
         case 'P':
             pred = optarg;
             break;
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         default:
             return cli_usage_error("db schema", "unknown option");
         }

@@ -1,34 +1,17 @@
 /*
- * cmd_feed.c: "mqttids feed": the study's streaming job (STUDY.md 2.4).
+ * cmd_feed.c: "mqttids feed": the study's streaming job.
  *   mqttids feed --brokers B --topic T FEED...        RSS/Atom items into T (key title, value link)
  *   mqttids feed --consume --brokers B --topic T      read T from the beginning, count words
  *   mqttids feed --count FEED...                      the same count straight from feeds (no Kafka)
- * Word rules: mqttids_words_add in mqttids/stream.h; docs/internals/stream.md.
+ * The job runs in the library (mqttids/feed.h: mqttids_feed_publish, mqttids_feed_consume,
+ * mqttids_feed_count); this is option parsing, one step per mode, and the report.
+ * Word rules: docs/internals/stream.md.
  */
-#include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include "cli.h"
+#include "cli_detect.h"
 
 const char cmd_feed_summary[] = "the study's feed job: RSS/Atom items into Kafka, word counts and attack terms out";
-
-static volatile sig_atomic_t feed_stop;
-
-static void feed_signal(int sig)
-{
-    (void)sig;
-    feed_stop = 1;
-}
-
-static void feed_log(mqttids_log_level level, const char *msg, void *user)
-{
-    (void)user;
-    if (level <= (cli_quiet ? MQTTIDS_LOG_ERROR : MQTTIDS_LOG_WARN))
-        fprintf(stderr, "%s: %s\n", cli_prog, msg);
-}
 
 static void help(void)
 {
@@ -57,37 +40,23 @@ static void help(void)
            "  -h, --help          this help\n");
 }
 
-enum { FIELD_TITLE = 1, FIELD_LINK = 2 };
+typedef struct feed_args {
+    const char *brokers, *topic;
+    mqttids_kconf *kc; /* owned */
+    int consume, count, json, top, idle, fields;
+    double every, duration;
+    const char *const *sources;
+    int nsources;
+} feed_args;
 
-typedef struct count_ctx {
-    mqttids_words *w;
-    int field;
-    uint64_t messages;
-    int nomem;
-} count_ctx;
-
-static int count_msg(void *user, const void *key, size_t klen, const void *val, size_t vlen, int32_t partition,
-                     int64_t offset)
+static void report(mqttids_words *w, uint64_t messages, const char *source, int top, int json)
 {
-    count_ctx *c = user;
-    (void)partition, (void)offset;
-    c->messages++;
-    if ((c->field & FIELD_TITLE) && key && mqttids_words_add(c->w, key, klen) != MQTTIDS_OK)
-        c->nomem = 1;
-    if ((c->field & FIELD_LINK) && val && mqttids_words_add(c->w, val, vlen) != MQTTIDS_OK)
-        c->nomem = 1;
-    return c->nomem;
-}
-
-static void report(count_ctx *c, const char *source, int top, int json)
-{
-    mqttids_words *w = c->w;
     size_t nd = mqttids_words_ndistinct(w);
     if (json) {
         json_object *o = json_object_new_object(), *terms = json_object_new_object(), *arr = json_object_new_array(),
                     *all = json_object_new_object();
         json_object_object_add(o, "source", json_object_new_string(source));
-        json_object_object_add(o, "messages", json_object_new_int64((int64_t)c->messages));
+        json_object_object_add(o, "messages", json_object_new_int64((int64_t)messages));
         json_object_object_add(o, "words", json_object_new_int64((int64_t)mqttids_words_total(w)));
         json_object_object_add(o, "stop_words_dropped", json_object_new_int64((int64_t)mqttids_words_stopped(w)));
         json_object_object_add(o, "distinct", json_object_new_int64((int64_t)nd));
@@ -115,7 +84,7 @@ static void report(count_ctx *c, const char *source, int top, int json)
         return;
     }
     printf("Feed words (%s): %llu messages, %llu words counted, %llu stop words dropped, %zu distinct\n", source,
-           (unsigned long long)c->messages, (unsigned long long)mqttids_words_total(w),
+           (unsigned long long)messages, (unsigned long long)mqttids_words_total(w),
            (unsigned long long)mqttids_words_stopped(w), nd);
     printf("\nAttack-type terms\n");
     for (int k = 0; mqttids_attack_terms[k]; k++)
@@ -131,304 +100,210 @@ static void report(count_ctx *c, const char *source, int top, int json)
     }
 }
 
-typedef struct sent_set {
-    char **keys;
-    size_t n, cap;
-} sent_set;
-
-static int sent_has_or_add(sent_set *s, const char *title, const char *link)
+/* The number options: --every/--for seconds, --top, --idle ms. Returns an exit code. */
+static int parse_number(feed_args *a, int opt, const char *arg)
 {
-    size_t need = strlen(title) + strlen(link) + 2;
-    char *k;
-    for (size_t i = 0; i < s->n; i++) {
-        size_t tl = strlen(title);
-        if (strncmp(s->keys[i], title, tl) == 0 && s->keys[i][tl] == '\n' && strcmp(s->keys[i] + tl + 1, link) == 0)
-            return 1;
+    char *end;
+    if (opt == 'e' || opt == 'f') {
+        double v = strtod(arg, &end);
+        if (*end || !(v > 0))
+            return cli_usage_error("feed", "--%s needs a positive number of seconds, not '%s'",
+                                   opt == 'e' ? "every" : "for", arg);
+        *(opt == 'e' ? &a->every : &a->duration) = v;
+    } else {
+        long v = strtol(arg, &end, 10);
+        if (opt == 'T' && (*end || v < 0 || v > 1000000))
+            return cli_usage_error("feed", "--top needs a non-negative integer, not '%s'", arg);
+        if (opt == 'i' && (*end || v < 0 || v > 3600000))
+            return cli_usage_error("feed", "--idle needs milliseconds, not '%s'", arg);
+        *(opt == 'T' ? &a->top : &a->idle) = (int)v;
     }
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        char **nk = realloc(s->keys, cap * sizeof *nk);
-        if (!nk)
-            return -1;
-        s->keys = nk;
-        s->cap = cap;
+    return CLI_EXIT_OK;
+}
+
+/* Options and the rules between them. Returns CLI_EXIT_OK, -1 (help shown) or an exit code. */
+static int parse_args(feed_args *a, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"brokers", required_argument, NULL, 'b'}, {"topic", required_argument, NULL, 't'},
+        {"every", required_argument, NULL, 'e'},   {"for", required_argument, NULL, 'f'},
+        {"consume", no_argument, NULL, 'C'},       {"count", no_argument, NULL, 'N'},
+        {"field", required_argument, NULL, 'F'},   {"top", required_argument, NULL, 'T'},
+        {"idle", required_argument, NULL, 'i'},    CLI_TAIL_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    cli_tail tail = {0, 2};
+    int opt, rc;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "b:t:X:qh", longopts, NULL)) != -1) {
+        if ((rc = cli_tail_option(&tail, "feed", opt, optarg, help)) != 0) {
+            if (rc != 1)
+                return rc == 2 ? -1 : CLI_EXIT_USAGE;
+            continue;
+        }
+        switch (opt) {
+        case 'b': a->brokers = optarg; break;
+        case 't': a->topic = optarg; break;
+        case 'X':
+            if (!a->kc && !(a->kc = mqttids_kconf_new())) {
+                cli_err("this build has no Kafka support");
+                return CLI_EXIT_FAIL;
+            }
+            if (mqttids_kconf_set(a->kc, optarg, errbuf) != MQTTIDS_OK)
+                return cli_usage_error("feed", "%s", errbuf);
+            break;
+        case 'e':
+        case 'f':
+        case 'T':
+        case 'i':
+            if ((rc = parse_number(a, opt, optarg)) != CLI_EXIT_OK)
+                return rc;
+            break;
+        case 'C': a->consume = 1; break;
+        case 'N': a->count = 1; break;
+        case 'F':
+            if (strcmp(optarg, "title") == 0)
+                a->fields = MQTTIDS_FEED_TITLE;
+            else if (strcmp(optarg, "link") == 0)
+                a->fields = MQTTIDS_FEED_LINK;
+            else if (strcmp(optarg, "both") == 0)
+                a->fields = MQTTIDS_FEED_TITLE | MQTTIDS_FEED_LINK;
+            else
+                return cli_usage_error("feed", "--field takes title, link or both, not '%s'", optarg);
+            break;
+        default: return cli_usage_error("feed", "unknown option");
+        }
     }
-    k = malloc(need);
-    if (!k)
-        return -1;
-    snprintf(k, need, "%s\n%s", title, link);
-    s->keys[s->n++] = k;
-    return 0;
+    a->json = tail.json;
+    if (a->consume + a->count > 1)
+        return cli_usage_error("feed", "--consume and --count exclude each other");
+    if ((a->every > 0) != (a->duration > 0))
+        return cli_usage_error("feed", "--every and --for go together");
+    if (!a->count && (!a->brokers || !a->topic))
+        return cli_usage_error("feed", "--brokers and --topic are required (or --count FEED... without Kafka)");
+    if (!a->consume && optind >= argc)
+        return cli_usage_error("feed", "no FEED given");
+    if (a->consume && optind < argc)
+        return cli_usage_error("feed", "--consume reads the topic; unexpected argument '%s'", argv[optind]);
+    a->sources = (const char *const *)(argv + optind);
+    a->nsources = argc - optind;
+    return CLI_EXIT_OK;
+}
+
+/* --count: the words of the feeds themselves. */
+static int run_count(const feed_args *a, mqttids_words *w)
+{
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    uint64_t items = 0;
+    for (int i = 0; i < a->nsources; i++) {
+        mqttids_feed *f = NULL;
+        mqttids_err err = mqttids_feed_load(a->sources[i], &f, errbuf);
+        if (err == MQTTIDS_OK && mqttids_feed_count(w, f, a->fields) != MQTTIDS_OK)
+            err = MQTTIDS_ERR_NOMEM, snprintf(errbuf, sizeof errbuf, "out of memory");
+        if (err != MQTTIDS_OK) {
+            cli_err("%s", errbuf);
+            mqttids_feed_free(f);
+            return CLI_EXIT_FAIL;
+        }
+        items += mqttids_feed_nitems(f);
+        cli_info("%s (%s): %zu items", a->sources[i], mqttids_feed_kind(f), mqttids_feed_nitems(f));
+        mqttids_feed_free(f);
+    }
+    report(w, items, "feeds", a->top, a->json);
+    return CLI_EXIT_OK;
+}
+
+/* --consume: the words of the topic's messages. */
+static int run_consume(const feed_args *a, mqttids_words *w)
+{
+    char errbuf[MQTTIDS_ERRBUF_SIZE], src[512];
+    uint64_t n = 0;
+    if (mqttids_feed_consume(a->kc, a->topic, a->idle, &cli_stop, a->fields, w, &n, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        return CLI_EXIT_FAIL;
+    }
+    snprintf(src, sizeof src, "topic %s", a->topic);
+    report(w, n, src, a->top, a->json);
+    return CLI_EXIT_OK;
+}
+
+static void on_source(void *user, const char *source, const char *kind, size_t items, size_t fresh)
+{
+    cli_info("%s (%s): %zu items, %zu new sent to %s", source, kind, items, fresh, (const char *)user);
+}
+
+/* Publishing: new items of the feeds into the topic, once or every S seconds. */
+static int run_publish(const feed_args *a)
+{
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    mqttids_feed_publish_opts o;
+    mqttids_feed_publish_report rep;
+    int rc = CLI_EXIT_OK;
+    memset(&o, 0, sizeof o);
+    o.topic = a->topic;
+    o.sources = a->sources;
+    o.nsources = a->nsources;
+    o.every_s = a->every;
+    o.for_s = a->duration;
+    o.stop = &cli_stop;
+    o.on_source = on_source;
+    o.user = (void *)a->topic;
+    if (mqttids_feed_publish(a->kc, &o, &rep, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        rc = CLI_EXIT_FAIL;
+    }
+    cli_info("%s: %llu items sent, %llu delivered, %llu failed", a->topic, (unsigned long long)rep.sent,
+             (unsigned long long)rep.delivered, (unsigned long long)rep.failed);
+    if (a->json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "topic", json_object_new_string(a->topic));
+        json_object_object_add(j, "sent", json_object_new_int64((int64_t)rep.sent));
+        json_object_object_add(j, "delivered", json_object_new_int64((int64_t)rep.delivered));
+        json_object_object_add(j, "failed", json_object_new_int64((int64_t)rep.failed));
+        cli_json_print(j);
+        json_object_put(j);
+    }
+    return rc;
 }
 
 int cmd_feed(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"brokers", required_argument, NULL, 'b'},
-        {"topic", required_argument, NULL, 't'},
-        {"every", required_argument, NULL, 'e'},
-        {"for", required_argument, NULL, 'f'},
-        {"consume", no_argument, NULL, 'C'},
-        {"count", no_argument, NULL, 'N'},
-        {"field", required_argument, NULL, 'F'},
-        {"top", required_argument, NULL, 'T'},
-        {"idle", required_argument, NULL, 'i'},
-        {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *brokers = NULL, *topic = NULL;
-    mqttids_kconf *kc = NULL;
-    mqttids_producer *p = NULL;
-    count_ctx cc = {NULL, FIELD_TITLE, 0, 0};
-    sent_set sent = {NULL, 0, 0};
-    int consume = 0, count = 0, json = 0, top = 20, idle = 0, opt, rc = CLI_EXIT_OK;
-    double every = 0, duration = 0;
+    feed_args a;
+    mqttids_words *w = NULL;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
-    struct sigaction sa;
-
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "b:t:X:qh", longopts, NULL)) != -1) {
-        char *end;
-        switch (opt) {
-        case 'b': brokers = optarg; break;
-        case 't': topic = optarg; break;
-        case 'X':
-            if (!kc && !(kc = mqttids_kconf_new())) {
-                cli_err("this build has no Kafka support");
-                return CLI_EXIT_FAIL;
-            }
-            if (mqttids_kconf_set(kc, optarg, errbuf) != MQTTIDS_OK) {
-                rc = cli_usage_error("feed", "%s", errbuf);
-                goto out;
-            }
-            break;
-        case 'e':
-        case 'f': {
-            double v = strtod(optarg, &end);
-            if (*end || !(v > 0)) {
-                rc = cli_usage_error("feed", "--%s needs a positive number of seconds, not '%s'",
-                                     opt == 'e' ? "every" : "for", optarg);
-                goto out;
-            }
-            if (opt == 'e')
-                every = v;
-            else
-                duration = v;
-            break;
-        }
-        case 'C': consume = 1; break;
-        case 'N': count = 1; break;
-        case 'F':
-            if (strcmp(optarg, "title") == 0)
-                cc.field = FIELD_TITLE;
-            else if (strcmp(optarg, "link") == 0)
-                cc.field = FIELD_LINK;
-            else if (strcmp(optarg, "both") == 0)
-                cc.field = FIELD_TITLE | FIELD_LINK;
-            else {
-                rc = cli_usage_error("feed", "--field takes title, link or both, not '%s'", optarg);
-                goto out;
-            }
-            break;
-        case 'T': {
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 0 || v > 1000000) {
-                rc = cli_usage_error("feed", "--top needs a non-negative integer, not '%s'", optarg);
-                goto out;
-            }
-            top = (int)v;
-            break;
-        }
-        case 'i': {
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 0 || v > 3600000) {
-                rc = cli_usage_error("feed", "--idle needs milliseconds, not '%s'", optarg);
-                goto out;
-            }
-            idle = (int)v;
-            break;
-        }
-        case 'j': json = 1; break;
-        case 'q': cli_quiet = 1; break;
-        case 'h':
-            help();
-            goto out;
-        default:
-            rc = cli_usage_error("feed", "unknown option");
-            goto out;
-        }
-    }
-    if (consume + count > 1) {
-        rc = cli_usage_error("feed", "--consume and --count exclude each other");
+    int rc;
+    memset(&a, 0, sizeof a);
+    a.top = 20;
+    a.fields = MQTTIDS_FEED_TITLE;
+    if ((rc = parse_args(&a, argc, argv)) != CLI_EXIT_OK) {
+        rc = rc < 0 ? CLI_EXIT_OK : rc;
         goto out;
     }
-    if ((every > 0) != (duration > 0)) {
-        rc = cli_usage_error("feed", "--every and --for go together");
+    cli_log_to_stderr(0);
+    cli_signals_install(NULL);
+    if ((a.consume || a.count) && !(w = mqttids_words_new())) {
+        cli_err("out of memory");
+        rc = CLI_EXIT_FAIL;
         goto out;
     }
-    if (!count && (!brokers || !topic)) {
-        rc = cli_usage_error("feed", "--brokers and --topic are required (or --count FEED... without Kafka)");
+    if (a.count) {
+        rc = run_count(&a, w);
         goto out;
     }
-    if (!consume && optind >= argc) {
-        rc = cli_usage_error("feed", "no FEED given");
-        goto out;
-    }
-    if (consume && optind < argc) {
-        rc = cli_usage_error("feed", "--consume reads the topic; unexpected argument '%s'", argv[optind]);
-        goto out;
-    }
-    mqttids_set_log(feed_log, NULL);
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = feed_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    if (consume || count) {
-        cc.w = mqttids_words_new();
-        if (!cc.w) {
-            cli_err("out of memory");
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-    }
-    if (count) {
-        for (int i = optind; i < argc; i++) {
-            mqttids_feed *f = NULL;
-            if (mqttids_feed_load(argv[i], &f, errbuf) != MQTTIDS_OK) {
-                cli_err("%s", errbuf);
-                rc = CLI_EXIT_FAIL;
-                goto out;
-            }
-            for (size_t k = 0; k < mqttids_feed_nitems(f); k++) {
-                const mqttids_feed_item *it = mqttids_feed_get(f, k);
-                count_msg(&cc, it->title, strlen(it->title), it->link, strlen(it->link), 0, 0);
-            }
-            cli_info("%s (%s): %zu items", argv[i], mqttids_feed_kind(f), mqttids_feed_nitems(f));
-            mqttids_feed_free(f);
-        }
-        if (cc.nomem) {
-            cli_err("out of memory");
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        report(&cc, "feeds", top, json);
-        goto out;
-    }
-    if (!kc && !(kc = mqttids_kconf_new())) {
+    if (!a.kc && !(a.kc = mqttids_kconf_new())) {
         cli_err("this build has no Kafka support");
         rc = CLI_EXIT_FAIL;
         goto out;
     }
-    if (mqttids_kconf_brokers(kc, brokers, errbuf) != MQTTIDS_OK) {
+    if (mqttids_kconf_brokers(a.kc, a.brokers, errbuf) != MQTTIDS_OK) {
         cli_err("%s", errbuf);
         rc = CLI_EXIT_FAIL;
         goto out;
     }
-    if (consume) {
-        uint64_t n = 0;
-        char src[512];
-        if (mqttids_stream_read_topic(kc, topic, idle, &feed_stop, count_msg, &cc, &n, errbuf) != MQTTIDS_OK) {
-            cli_err("%s", errbuf);
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        if (cc.nomem) {
-            cli_err("out of memory");
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        snprintf(src, sizeof src, "topic %s", topic);
-        report(&cc, src, top, json);
-        goto out;
-    }
-    /* produce */
-    if (mqttids_producer_new(kc, &p, errbuf) != MQTTIDS_OK) {
-        cli_err("%s", errbuf);
-        rc = CLI_EXIT_FAIL;
-        goto out;
-    }
-    {
-        struct timespec t0, now;
-        uint64_t sent_n = 0, delivered = 0, failed = 0;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        for (;;) {
-            for (int i = optind; i < argc && !feed_stop; i++) {
-                mqttids_feed *f = NULL;
-                size_t fresh = 0;
-                if (mqttids_feed_load(argv[i], &f, errbuf) != MQTTIDS_OK) {
-                    cli_err("%s", errbuf);
-                    rc = CLI_EXIT_FAIL;
-                    goto flush;
-                }
-                for (size_t k = 0; k < mqttids_feed_nitems(f); k++) {
-                    const mqttids_feed_item *it = mqttids_feed_get(f, k);
-                    int seen = sent_has_or_add(&sent, it->title, it->link);
-                    if (seen < 0) {
-                        cli_err("out of memory");
-                        rc = CLI_EXIT_FAIL;
-                        mqttids_feed_free(f);
-                        goto flush;
-                    }
-                    if (seen)
-                        continue;
-                    if (mqttids_producer_send(p, topic, it->title, strlen(it->title), it->link, strlen(it->link),
-                                              errbuf) != MQTTIDS_OK) {
-                        cli_err("%s", errbuf);
-                        rc = CLI_EXIT_FAIL;
-                        mqttids_feed_free(f);
-                        goto flush;
-                    }
-                    fresh++;
-                    sent_n++;
-                }
-                cli_info("%s (%s): %zu items, %zu new sent to %s", argv[i], mqttids_feed_kind(f),
-                         mqttids_feed_nitems(f), fresh, topic);
-                mqttids_feed_free(f);
-            }
-            if (every <= 0 || feed_stop)
-                break;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            {
-                double el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) * 1e-9;
-                double wait = every;
-                if (el >= duration)
-                    break;
-                if (el + wait > duration)
-                    wait = duration - el;
-                for (double w = 0; w < wait && !feed_stop; w += 0.1) {
-                    struct timespec ts = {0, 100000000L};
-                    nanosleep(&ts, NULL);
-                }
-                if (feed_stop)
-                    break;
-            }
-        }
-    flush:
-        if (mqttids_producer_flush(p, 30000, &delivered, &failed, errbuf) != MQTTIDS_OK) {
-            cli_err("%s", errbuf);
-            rc = CLI_EXIT_FAIL;
-        }
-        cli_info("%s: %llu items sent, %llu delivered, %llu failed", topic, (unsigned long long)sent_n,
-                 (unsigned long long)delivered, (unsigned long long)failed);
-        if (json) {
-            json_object *o = json_object_new_object();
-            json_object_object_add(o, "topic", json_object_new_string(topic));
-            json_object_object_add(o, "sent", json_object_new_int64((int64_t)sent_n));
-            json_object_object_add(o, "delivered", json_object_new_int64((int64_t)delivered));
-            json_object_object_add(o, "failed", json_object_new_int64((int64_t)failed));
-            cli_json_print(o);
-            json_object_put(o);
-        }
-    }
+    rc = a.consume ? run_consume(&a, w) : run_publish(&a);
 out:
-    for (size_t i = 0; i < sent.n; i++)
-        free(sent.keys[i]);
-    free(sent.keys);
-    mqttids_producer_free(p);
-    mqttids_words_free(cc.w);
-    mqttids_kconf_free(kc);
+    mqttids_words_free(w);
+    mqttids_kconf_free(a.kc);
     return rc;
 }

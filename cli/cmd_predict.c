@@ -88,10 +88,8 @@ int cmd_predict(int argc, char **argv)
     static const struct option longopts[] = {
         {"model", required_argument, NULL, 'm'},
         {"output", required_argument, NULL, 'o'},
-        {"threads", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_THREADS_LONGOPT,
+        CLI_TAIL_LONGOPTS,
         {"pred-table", required_argument, NULL, 0x2001},
         CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0},
@@ -99,6 +97,7 @@ int cmd_predict(int argc, char **argv)
     cli_inputs in;
     const char *path = NULL, *out = NULL, *pred_table = NULL, *pred_db = NULL;
     int json = 0, opt, rc, nthreads = 2, k;
+    cli_tail tail = {0, 2};
     mqttids_dataset *ds = NULL;
     mqttids_model *m = NULL;
     json_object *report = NULL;
@@ -112,8 +111,9 @@ int cmd_predict(int argc, char **argv)
     cli_inputs_init(&in);
     optind = 1;
     while ((opt = getopt_long(argc, argv, "m:o:qh", longopts, NULL)) != -1) {
-        char *end;
         int r = cli_inputs_option(&in, "predict", opt, optarg);
+        if (r == 0 && (r = cli_tail_option(&tail, "predict", opt, optarg, help)) > 1)
+            return CLI_TAIL_EXIT(r);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0)
@@ -125,27 +125,15 @@ int cmd_predict(int argc, char **argv)
         case 'o':
             out = optarg;
             break;
-        case 't':
-            nthreads = (int)strtol(optarg, &end, 10);
-            if (*end || nthreads < 1 || nthreads > 64)
-                return cli_usage_error("predict", "--threads needs an integer in [1, 64], not '%s'", optarg);
-            break;
         case 0x2001:
             pred_table = optarg;
             break;
-        case 'j':
-            json = 1;
-            break;
-        case 'q':
-            cli_quiet = 1;
-            break;
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         default:
             return cli_usage_error("predict", "unknown option");
         }
     }
+    json = tail.json;
+    nthreads = tail.threads;
     if (cli_inputs_add_positional(&in, "predict", argc, argv, optind) < 0)
         return CLI_EXIT_USAGE;
     if (!path)

@@ -30,9 +30,7 @@ int cmd_stats(int argc, char **argv)
 {
     static const struct option longopts[] = {
         CLI_STATS_LONGOPTS,
-        {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_TAIL_LONGOPTS,
         CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -42,6 +40,7 @@ int cmd_stats(int argc, char **argv)
     mqttids_stats *st = NULL;
     json_object *report = NULL;
     int json = 0, opt, rc;
+    cli_tail tail = {0, 2};
     char errbuf[MQTTIDS_ERRBUF_SIZE];
 
     cli_inputs_init(&in);
@@ -49,6 +48,8 @@ int cmd_stats(int argc, char **argv)
     optind = 1;
     while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
         int r = cli_inputs_option(&in, "stats", opt, optarg);
+        if (r == 0 && (r = cli_tail_option(&tail, "stats", opt, optarg, help)) > 1)
+            return CLI_TAIL_EXIT(r);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0)
@@ -60,19 +61,11 @@ int cmd_stats(int argc, char **argv)
             if (cli_stats_option(&so, "stats", opt, optarg) != 0)
                 return CLI_EXIT_USAGE;
             break;
-        case 'j':
-            json = 1;
-            break;
-        case 'q':
-            cli_quiet = 1;
-            break;
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         default:
             return cli_usage_error("stats", "unknown option");
         }
     }
+    json = tail.json;
     if (cli_inputs_add_positional(&in, "stats", argc, argv, optind) < 0)
         return CLI_EXIT_USAGE;
     if (json)

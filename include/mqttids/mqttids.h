@@ -11,7 +11,13 @@
 #include "mqttids/features.h"
 #include "mqttids/ml.h"
 #include "mqttids/capture.h"
+#include "mqttids/record.h"
+#include "mqttids/kafka.h"
 #include "mqttids/stream.h"
 #include "mqttids/store.h"
+#include "mqttids/feed.h"
+#include "mqttids/detect.h"
+#include "mqttids/report.h"
+#include "mqttids/lab.h"
 
 #endif

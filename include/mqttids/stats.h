@@ -1,16 +1,17 @@
 /*
- * mqttids/stats.h: the study's exploration (STUDY.md sections 2 and 3) computed on a
+ * mqttids/stats.h: the study's exploration (data overview and preprocessing) computed on a
  * dataset: counts per split and class, nulls and zeros per column, distinct values of
  * the nominal columns, mean mqtt.len over train, mean tcp.len per class, top tcp.flags,
  * the correlation matrix, IQR outlier counts, and which columns the >90%-zeros rule and
  * the correlation rule would drop.
  *
  * The result is a read-only plain struct owned by the library (free with
- * mqttids_stats_free). Not here: printing (the tool formats tables and JSON).
+ * mqttids_stats_free). mqttids_stats_write_text prints its tables, mqttids_stats_json its JSON.
  */
 #ifndef MQTTIDS_STATS_H
 #define MQTTIDS_STATS_H
 
+#include <stdio.h>
 #include "mqttids/dataset.h"
 
 #ifdef __cplusplus
@@ -70,6 +71,12 @@ typedef struct mqttids_stats {
 mqttids_err mqttids_stats_compute(const mqttids_dataset *ds, const mqttids_stats_opts *o,
                                   mqttids_stats **out /* OUT */, char errbuf[MQTTIDS_ERRBUF_SIZE]);
 void mqttids_stats_free(mqttids_stats *s);
+/* Writes the exploration's aligned tables (what `mqttids stats` prints) to f. Never fails
+ * (write errors show in ferror(f)). */
+void mqttids_stats_write_text(FILE *f, const mqttids_stats *s);
+/* The exploration as one JSON object (`stats --json`, docs/FORMATS.md), plain text; o gives
+ * the thresholds reported (NULL: defaults). Caller frees with free(); NULL when out of memory. */
+char *mqttids_stats_json(const mqttids_stats *s, const mqttids_stats_opts *o);
 
 #ifdef __cplusplus
 }

@@ -1,9 +1,9 @@
 /*
- * mqttids/stream.h: records on Kafka. The versioned record format (JSON with the MQTTset
- * field names, or a compact binary form), a producer that replays a dataset into a topic,
- * the consumer-group detector that classifies records and publishes alerts with
- * at-least-once delivery, librdkafka's mock cluster, a whole-topic reader, and the study's
- * feed job (RSS/Atom into a topic, word counts of what comes out).
+ * mqttids/stream.h: records on Kafka: the consumer-group detector that classifies records
+ * and publishes alerts with at-least-once delivery. It includes the record format
+ * (mqttids/record.h) and the Kafka clients (mqttids/kafka.h: settings, mock cluster,
+ * producer, whole-topic reader). The feed job is mqttids/feed.h; alerts and decisions
+ * mqttids/detect.h.
  *
  * Not here: the model itself (mqttids/model.h; the detector takes a classify callback so
  * this module does not depend on a learner), PostgreSQL (mqttids/store.h).
@@ -11,190 +11,20 @@
  * Formats: docs/FORMATS.md, "Kafka record format". Design of the at-least-once detector:
  * docs/internals/stream.md.
  *
- * Kafka parts need a build with MQTTIDS_WITH_KAFKA (librdkafka, libxml2, libcurl); without
- * it they return MQTTIDS_ERR_UNSUPPORTED. The codec and the word counter always work.
+ * Kafka parts need a build with MQTTIDS_WITH_KAFKA (librdkafka); without it they return
+ * MQTTIDS_ERR_UNSUPPORTED. The codec always works.
  */
 #ifndef MQTTIDS_STREAM_H
 #define MQTTIDS_STREAM_H
 
 #include <signal.h>
 #include "mqttids/dataset.h"
+#include "mqttids/kafka.h"
+#include "mqttids/record.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ---------------------------------------------------------------------------------- */
-/* Record format.                                                                     */
-
-/* Version of the record format (JSON "v" field, binary header byte). Bump on any
- * incompatible change; readers reject other versions. */
-#define MQTTIDS_STREAM_FORMAT_VERSION 1
-
-typedef enum mqttids_stream_format {
-    MQTTIDS_STREAM_JSON = 0, /* one flat JSON object, MQTTset field names (the default) */
-    MQTTIDS_STREAM_BIN = 1,  /* "MQR" + version, little-endian doubles and strings */
-} mqttids_stream_format;
-
-/* Encoder/decoder with its own scratch memory; one per thread. */
-typedef struct mqttids_codec mqttids_codec;
-
-/* A new codec. Returns NULL on allocation failure. Caller frees with mqttids_codec_free. */
-mqttids_codec *mqttids_codec_new(void);
-/* Frees c; NULL is fine. */
-void mqttids_codec_free(mqttids_codec *c);
-
-/*
- * Declares the extra numeric fields (e.g. ctx.* flow context) records carry: encode writes
- * r->extra[k] as field names[k]; decode fills r->extra (borrowed from the codec) from those
- * fields, in this order, and a record without one of them is malformed. names are copied.
- */
-mqttids_err mqttids_codec_set_extras(mqttids_codec *c, const char *const *names, size_t n);
-
-/*
- * Encodes one record with its unique id. *out (borrowed from c, valid until the next call
- * on c) and *len receive the bytes. The record's label goes out as "target" when >= 0.
- */
-mqttids_err mqttids_codec_encode(mqttids_codec *c,
-                                 mqttids_stream_format fmt,
-                                 const mqttids_record *r,
-                                 uint64_t id,
-                                 const void **out, /* OUT, borrowed */
-                                 size_t *len);     /* OUT */
-
-/*
- * Decodes one record, JSON or binary (told apart by the first byte). r's strings and extras
- * are borrowed from c, valid until the next call on c. *id receives the record id.
- * A record that breaks a rule (not JSON, another version, a missing or mistyped feature,
- * truncated binary) returns MQTTIDS_ERR_MALFORMED with errbuf naming the rule and, for
- * JSON, the byte offset. Never reads past data[0..len).
- */
-mqttids_err mqttids_codec_decode(mqttids_codec *c,
-                                 const void *data,
-                                 size_t len,
-                                 mqttids_record *r, /* OUT */
-                                 uint64_t *id,      /* OUT */
-                                 char errbuf[MQTTIDS_ERRBUF_SIZE]);
-
-/* ---------------------------------------------------------------------------------- */
-/* Kafka settings.                                                                    */
-
-/* Client settings: bootstrap brokers plus kcat-style -X key=value pairs. */
-typedef struct mqttids_kconf mqttids_kconf;
-typedef struct mqttids_mock mqttids_mock;
-
-mqttids_kconf *mqttids_kconf_new(void);
-/* Frees kc and the embedded mock cluster it may hold; NULL is fine. */
-void mqttids_kconf_free(mqttids_kconf *kc);
-/*
- * Sets the brokers: "host:port[,host:port...]", or "mock", which starts librdkafka's
- * in-process mock cluster (3 brokers) owned by kc; every client made from kc then talks
- * to it. Returns MQTTIDS_ERR_KAFKA when the mock cluster cannot start.
- */
-mqttids_err mqttids_kconf_brokers(mqttids_kconf *kc, const char *brokers, char errbuf[MQTTIDS_ERRBUF_SIZE]);
-/* The bootstrap list clients use (the mock cluster's address for "mock"). Borrowed; NULL if unset. */
-const char *mqttids_kconf_bootstrap(const mqttids_kconf *kc);
-/* The embedded mock cluster of "mock" brokers (borrowed), or NULL. */
-mqttids_mock *mqttids_kconf_mock(mqttids_kconf *kc);
-/* Adds one "key=value" setting (checked by librdkafka when a client is made). */
-mqttids_err mqttids_kconf_set(mqttids_kconf *kc, const char *key_eq_value, char errbuf[MQTTIDS_ERRBUF_SIZE]);
-
-/* ---------------------------------------------------------------------------------- */
-/* Mock cluster.                                                                      */
-
-/*
- * librdkafka's mock brokers keep only the newest few MB of each partition (older
- * messages are dropped, as by log retention): a consumer more than that behind loses
- * records. Give topics enough partitions for the backlog (mqttids_mock_topic_create).
- */
-
-/* Starts a mock cluster of nbrokers (1..16) in this process. Caller frees with mqttids_mock_free. */
-mqttids_err mqttids_mock_new(int nbrokers, mqttids_mock **out /* OUT */, char errbuf[MQTTIDS_ERRBUF_SIZE]);
-/* "127.0.0.1:port,...": give it to other processes as --brokers. Borrowed. */
-const char *mqttids_mock_bootstrap(const mqttids_mock *m);
-/* Creates a topic with that many partitions (auto-created topics get 4). */
-mqttids_err mqttids_mock_topic_create(mqttids_mock *m, const char *topic, int partitions,
-                                      char errbuf[MQTTIDS_ERRBUF_SIZE]);
-/* Stops the cluster; NULL is fine. */
-void mqttids_mock_free(mqttids_mock *m);
-
-/*
- * Creates a topic on the cluster of kc (Admin API CreateTopics): partitions >= 1,
- * replication >= 1 (or -1: the broker's default). A topic that exists already is
- * MQTTIDS_ERR_INVALID with "already exists" in errbuf (*exists set to 1 when given).
- */
-mqttids_err mqttids_stream_create_topic(const mqttids_kconf *kc, const char *topic, int partitions, int replication,
-                                        int *exists /* OUT, may be NULL */, char errbuf[MQTTIDS_ERRBUF_SIZE]);
-
-/* ---------------------------------------------------------------------------------- */
-/* Producer.                                                                          */
-
-typedef struct mqttids_producer mqttids_producer;
-
-/* A producer for kc (copied). Caller frees with mqttids_producer_free (which flushes for up to 10 s). */
-mqttids_err mqttids_producer_new(const mqttids_kconf *kc, mqttids_producer **out /* OUT */,
-                                 char errbuf[MQTTIDS_ERRBUF_SIZE]);
-/* Queues one message (key may be NULL); waits while the local queue is full. */
-mqttids_err mqttids_producer_send(mqttids_producer *p, const char *topic,
-                                  const void *key, size_t klen, const void *val, size_t vlen,
-                                  char errbuf[MQTTIDS_ERRBUF_SIZE]);
-/*
- * Waits until every queued message is acknowledged or failed (timeout_ms < 0: forever).
- * *delivered and *failed (may be NULL) receive the totals so far. A timeout or any failed
- * message returns MQTTIDS_ERR_KAFKA with the first delivery error in errbuf.
- */
-mqttids_err mqttids_producer_flush(mqttids_producer *p, int timeout_ms, uint64_t *delivered, uint64_t *failed,
-                                   char errbuf[MQTTIDS_ERRBUF_SIZE]);
-void mqttids_producer_free(mqttids_producer *p);
-
-/* How a record's Kafka key (its flow) is chosen; see docs/FORMATS.md. */
-typedef struct mqttids_produce_opts {
-    const char *topic;
-    mqttids_stream_format format;  /* default JSON */
-    double rate;                   /* records per second; 0: as fast as possible */
-    const char *key_column;        /* extra column holding a stream/flow id; NULL: "tcp.stream" if present */
-    uint64_t id_base;              /* record ids are id_base + row index */
-    const volatile sig_atomic_t *stop; /* set non-zero (e.g. by a signal handler) to stop early; may be NULL */
-    mqttids_progress_fn progress;  /* rows sent / total; may be NULL */
-    void *progress_user;
-} mqttids_produce_opts;
-
-/* Defaults: JSON, no rate limit, key column auto, ids from 0. */
-void mqttids_produce_opts_init(mqttids_produce_opts *o);
-
-typedef struct mqttids_produce_report {
-    uint64_t sent;        /* records queued */
-    uint64_t delivered;   /* acknowledged by the brokers */
-    uint64_t failed;      /* delivery failed */
-    uint64_t bytes;       /* payload bytes queued */
-    double seconds;       /* first send to last acknowledgement */
-    double start_unix;    /* wall-clock time of the first send */
-    char key_rule[80];    /* "column tcp.stream" or "row index" */
-} mqttids_produce_report;
-
-/*
- * Sends every row of ds (in order) to o->topic, keyed by flow, then flushes. Stops early
- * (MQTTIDS_ERR_INTERRUPTED, after flushing what was sent) when *o->stop becomes non-zero.
- */
-mqttids_err mqttids_stream_produce(mqttids_producer *p, const mqttids_dataset *ds,
-                                   const mqttids_produce_opts *o, mqttids_produce_report *rep /* OUT */,
-                                   char errbuf[MQTTIDS_ERRBUF_SIZE]);
-
-/* ---------------------------------------------------------------------------------- */
-/* Whole-topic reader (no consumer group, commits nothing).                           */
-
-/* Called per message; return non-zero to stop reading. key/val are borrowed for the call. */
-typedef int (*mqttids_msg_fn)(void *user, const void *key, size_t klen, const void *val, size_t vlen,
-                              int32_t partition, int64_t offset);
-
-/*
- * Reads every partition of topic from the beginning up to the end it has when reached,
- * then, if idle_ms > 0, goes on until nothing arrives for idle_ms. *n receives the number
- * of messages seen. A topic that does not exist is MQTTIDS_ERR_NOT_FOUND.
- */
-mqttids_err mqttids_stream_read_topic(const mqttids_kconf *kc, const char *topic, int idle_ms,
-                                      const volatile sig_atomic_t *stop, mqttids_msg_fn fn, void *user,
-                                      uint64_t *n /* OUT */, char errbuf[MQTTIDS_ERRBUF_SIZE]);
 
 /* ---------------------------------------------------------------------------------- */
 /* Detector: a consumer-group member that classifies records and publishes alerts.    */
@@ -211,6 +41,11 @@ typedef int (*mqttids_record_fn)(void *user, uint64_t id, const char *flow, size
 
 /* Called before offsets are committed: flush the record sink. Non-zero stops with an error. */
 typedef int (*mqttids_sync_fn)(void *user);
+
+/* Called for each alert the detector decided to send (mqttids/detect.h), before it is
+ * produced: a second output such as PostgreSQL. Non-zero stops the detector with an error. */
+struct mqttids_alert;
+typedef int (*mqttids_alert_fn)(void *user, const struct mqttids_alert *a);
 
 /* Called for each malformed record (skipped); msg names partition, offset and the rule. */
 typedef void (*mqttids_malformed_fn)(void *user, int32_t partition, int64_t offset, const char *msg);
@@ -246,6 +81,11 @@ typedef struct mqttids_detect_opts {
     int nclasses;
     int quiet_class;                   /* class never alerted unless alert_all (-1: none); default 0, legitimate */
     int alert_all;                     /* alert on every record (coverage tests, audits) */
+    int alert_by;                      /* mqttids_alert_by: packet (default) or connection (the record key);
+                                        * host is refused (records carry no addresses) */
+    double alert_window_s;             /* connection: alert again after this many seconds (0: once) */
+    double min_probability;            /* no alert below this probability (0: all) */
+    size_t max_groups;                 /* connections remembered (0: MQTTIDS_DETECT_DEFAULT_MAX_GROUPS) */
     const char *model_id;              /* goes into each alert */
     mqttids_stream_format alert_format;/* alerts are always JSON in v1; reserved */
     const char *const *extra_names;    /* extra record fields the classifier needs (borrowed) */
@@ -260,7 +100,8 @@ typedef struct mqttids_detect_opts {
     mqttids_sync_fn on_sync;           /* may be NULL */
     mqttids_malformed_fn on_malformed; /* may be NULL */
     mqttids_stats_fn on_stats;         /* may be NULL */
-    void *user;                        /* passed to the four callbacks above */
+    mqttids_alert_fn on_alert;         /* may be NULL */
+    void *user;                        /* passed to the five callbacks above */
 } mqttids_detect_opts;
 
 /* Defaults: quiet_class 0, commit every 200 ms, stats every 1000 ms, everything else 0/NULL. */
@@ -275,63 +116,6 @@ void mqttids_detect_opts_init(mqttids_detect_opts *o);
  */
 mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_opts *o,
                                   mqttids_detect_stats *st /* OUT */, char errbuf[MQTTIDS_ERRBUF_SIZE]);
-
-/* ---------------------------------------------------------------------------------- */
-/* The study's feed job.                                                              */
-
-/* One feed item: title and link (NUL-terminated, owned by the feed). */
-typedef struct mqttids_feed_item {
-    char *title;
-    char *link;
-} mqttids_feed_item;
-
-typedef struct mqttids_feed mqttids_feed;
-
-/*
- * Parses an RSS 2.0, RSS 1.0 (RDF) or Atom document. Items without a title get "".
- * Caller frees with mqttids_feed_free. Not XML or no feed root: MQTTIDS_ERR_MALFORMED.
- * No network access and no external entities during parsing.
- */
-mqttids_err mqttids_feed_parse(const void *data, size_t len, const char *name /* for messages */,
-                               mqttids_feed **out /* OUT */, char errbuf[MQTTIDS_ERRBUF_SIZE]);
-/*
- * Reads a feed from a file path or an http(s)/file URL (libcurl; at most 16 MiB, 30 s)
- * and parses it. Transfer errors: MQTTIDS_ERR_NET with curl's text.
- */
-mqttids_err mqttids_feed_load(const char *path_or_url, mqttids_feed **out /* OUT */,
-                              char errbuf[MQTTIDS_ERRBUF_SIZE]);
-/* "rss" or "atom". Borrowed. */
-const char *mqttids_feed_kind(const mqttids_feed *f);
-size_t mqttids_feed_nitems(const mqttids_feed *f);
-/* Item i (borrowed, valid until mqttids_feed_free). */
-const mqttids_feed_item *mqttids_feed_get(const mqttids_feed *f, size_t i);
-void mqttids_feed_free(mqttids_feed *f);
-
-/* Word counter: lower-case, strip punctuation, drop English stop words, count. */
-typedef struct mqttids_words mqttids_words;
-
-mqttids_words *mqttids_words_new(void);
-void mqttids_words_free(mqttids_words *w);
-/*
- * Adds the words of text[0..len): ASCII letters are lower-cased; letters and digits make
- * words; '-' between two word characters stays in the word ("denial-of-service");
- * apostrophes and other ASCII punctuation are deleted ("don't" -> "dont"); whitespace,
- * control bytes and non-ASCII bytes separate words. Words in the stop list (Spark's
- * StopWordsRemover English list) are dropped. Returns MQTTIDS_ERR_NOMEM or MQTTIDS_OK.
- */
-mqttids_err mqttids_words_add(mqttids_words *w, const char *text, size_t len);
-/* Count of one word (0 if never seen or a stop word). */
-uint64_t mqttids_words_count(const mqttids_words *w, const char *word);
-/* Total words counted (stop words excluded) and stop words dropped. */
-uint64_t mqttids_words_total(const mqttids_words *w);
-uint64_t mqttids_words_stopped(const mqttids_words *w);
-/* Distinct words, and the k-th by count descending then word ascending (borrowed). */
-size_t mqttids_words_ndistinct(const mqttids_words *w);
-const char *mqttids_words_nth(mqttids_words *w, size_t k, uint64_t *count /* OUT */);
-/* Whether word is a stop word. */
-int mqttids_words_is_stop(const char *word);
-/* The attack-type terms the study looked for, NULL-terminated. */
-extern const char *const mqttids_attack_terms[];
 
 #ifdef __cplusplus
 }

@@ -2,12 +2,10 @@
  * stats.c: the study's exploration statistics on a dataset (see mqttids/stats.h).
  *
  * Definitions (written down in docs/internals/dataset.md):
- * - zero: numeric 0 for NUM columns; the absent value "0" for HEX/TEXT columns (a
- *   present CONNACK flags byte 0x00000000 is not a zero, as in Spark's string columns).
- * - correlation: Pearson r over all rows between NUM feature columns; NaN when either
- *   column is constant. The rule drops the later column (CSV order) of a pair of columns
- *   that survive the zeros rule with |r| > threshold (the study dropped mqtt.qos, r 0.988
- *   with mqtt.len).
+ * - zero and correlation: rules.c, shared with the feature pipeline. Pearson r here is over
+ *   all rows between NUM feature columns; the rule drops the later column (CSV order) of a
+ *   pair of columns that survive the zeros rule with |r| > threshold (the study dropped
+ *   mqtt.qos, r 0.988 with mqtt.len).
  * - IQR: on the study's integer column tcp.len; quartiles are nearest-rank
  *   (sorted[ceil(q n) - 1]); outlier outside [Q1 - k IQR, Q3 + k IQR].
  */
@@ -140,40 +138,96 @@ static mqttids_err distinct_values(const mqttids_dataset *ds, size_t j, mqttids_
     return MQTTIDS_OK;
 }
 
-static double pearson(const double *x, const double *y, size_t n, double mx, double my)
+static double matrix_r(void *user, size_t a, size_t b)
 {
-    double sxy = 0, sxx = 0, syy = 0;
-    for (size_t i = 0; i < n; i++) {
-        double dx = x[i] - mx, dy = y[i] - my;
-        sxy += dx * dy;
-        sxx += dx * dx;
-        syy += dy * dy;
-    }
-    if (sxx == 0 || syy == 0)
-        return NAN;
-    return sxy / sqrt(sxx * syy);
+    const mqttids_stats *s = user;
+    return s->corr[a * s->ncorr + b];
 }
 
 void dataset__corr_rule(mqttids_stats *s, double threshold)
 {
-    size_t m = s->ncorr;
+    int out[MQTTIDS_NFEAT];
+    size_t m = s->ncorr < MQTTIDS_NFEAT ? s->ncorr : MQTTIDS_NFEAT, with;
+    double r;
+    for (size_t k = 0; k < m; k++)
+        out[k] = s->cols[s->corr_cols[k]].dropped_zero;
     for (size_t b = 0; b < m; b++) {
         mqttids_column_stats *cb = &s->cols[s->corr_cols[b]];
-        if (cb->dropped_zero)
-            continue;
-        for (size_t a = 0; a < b; a++) {
-            mqttids_column_stats *ca = &s->cols[s->corr_cols[a]];
-            double r = s->corr[a * m + b];
-            if (ca->dropped_zero || ca->dropped_corr || isnan(r))
-                continue;
-            if (fabs(r) > threshold) {
-                cb->dropped_corr = 1;
-                cb->corr_with = s->corr_cols[a];
-                cb->corr_r = r;
-                break;
-            }
+        if (dataset__corr_drop(m, out, matrix_r, s, threshold, b, &with, &r)) {
+            cb->dropped_corr = 1;
+            cb->corr_with = s->corr_cols[with];
+            cb->corr_r = r;
+            out[b] = 1;
         }
     }
+}
+
+/* Column j: nulls, zeros (rules.c), moments, distinct values of a nominal column. */
+static mqttids_err column_stats(const mqttids_dataset *ds, size_t j, size_t n, const mqttids_stats_opts *opts,
+                                mqttids_column_stats *c)
+{
+    const double *x = mqttids_dataset_col_num(ds, j);
+    double sum = 0, sq = 0, mn = INFINITY, mx = -INFINITY;
+    size_t valid = 0;
+    c->name = mqttids_dataset_col_name(ds, j);
+    c->kind = mqttids_dataset_col_kind(ds, j);
+    c->corr_with = -1;
+    c->zeros = dataset__count_zeros(ds, j, NULL, n); /* the zero of rules.c */
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i];
+        if (isnan(v)) {
+            c->nulls++;
+            continue;
+        }
+        valid++;
+        sum += v;
+        sq += v * v;
+        if (v < mn)
+            mn = v;
+        if (v > mx)
+            mx = v;
+    }
+    c->zero_share = n ? (double)c->zeros / (double)n : NAN;
+    if (c->kind == MQTTIDS_KIND_TEXT || valid == 0) {
+        c->mean = c->std = c->min = c->max = NAN;
+    } else {
+        double m = sum / (double)valid;
+        double var = valid > 1 ? (sq - (double)valid * m * m) / (double)(valid - 1) : 0.0;
+        c->mean = m;
+        c->std = var > 0 ? sqrt(var) : 0.0;
+        c->min = mn;
+        c->max = mx;
+    }
+    c->nominal = is_nominal(ds, j);
+    if (c->nominal && distinct_values(ds, j, &c->values, &c->nvalues) != MQTTIDS_OK)
+        return MQTTIDS_ERR_NOMEM;
+    c->dropped_zero = j < MQTTIDS_NFEAT && n > 0 && c->zero_share > opts->zero_threshold;
+    return MQTTIDS_OK;
+}
+
+/* IQR outliers on tcp.len (the study's integer column): nearest-rank quartiles. */
+static mqttids_err iqr_outliers(const mqttids_dataset *ds, size_t n, const mqttids_stats_opts *opts, mqttids_stats *s)
+{
+    const double *x = mqttids_dataset_col_num(ds, MQTTIDS_F_TCP_LEN);
+    double *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!sorted)
+        return MQTTIDS_ERR_NOMEM;
+    s->n_iqr_cols = 1;
+    s->iqr_cols[0] = MQTTIDS_F_TCP_LEN;
+    if (n) /* no column array without rows */
+        memcpy(sorted, x, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, cmp_double);
+    if (n) {
+        size_t r1 = (size_t)ceil(0.25 * (double)n), r3 = (size_t)ceil(0.75 * (double)n);
+        double q1 = sorted[r1 ? r1 - 1 : 0], q3 = sorted[r3 ? r3 - 1 : 0], iqr = q3 - q1;
+        double lo = q1 - opts->iqr_k * iqr, hi = q3 + opts->iqr_k * iqr;
+        s->iqr_q1[0] = q1;
+        s->iqr_q3[0] = q3;
+        for (size_t i = 0; i < n; i++)
+            s->outlier_rows[(x[i] < lo || x[i] > hi) ? 1 : 0]++;
+    }
+    free(sorted);
+    return MQTTIDS_OK;
 }
 
 mqttids_err mqttids_stats_compute(const mqttids_dataset *ds, const mqttids_stats_opts *opts,
@@ -204,59 +258,9 @@ mqttids_err mqttids_stats_compute(const mqttids_dataset *ds, const mqttids_stats
         s->counts[spl[i] <= 2 ? spl[i] : 0][lab[i] >= 0 ? lab[i] : MQTTIDS_NCLASS]++;
 
     /* Per column: nulls, zeros, moments, distinct values. */
-    for (size_t j = 0; j < ds->ncols; j++) {
-        mqttids_column_stats *c = &s->cols[j];
-        const double *x = mqttids_dataset_col_num(ds, j);
-        const uint32_t *codes = mqttids_dataset_col_codes(ds, j);
-        double sum = 0, sq = 0, mn = INFINITY, mx = -INFINITY;
-        size_t valid = 0;
-        c->name = mqttids_dataset_col_name(ds, j);
-        c->kind = mqttids_dataset_col_kind(ds, j);
-        c->corr_with = -1;
-        if (c->kind != MQTTIDS_KIND_NUM && codes) {
-            /* zero = the absent value "0" */
-            size_t nd = mqttids_dataset_dict_size(ds, j);
-            for (uint32_t code = 0; code < nd; code++) {
-                const char *v = mqttids_dataset_dict_str(ds, j, code);
-                if (strcmp(v, "0") == 0 || strcmp(v, "0.0") == 0) {
-                    for (size_t i = 0; i < n; i++)
-                        c->zeros += codes[i] == code;
-                }
-            }
-        } else {
-            for (size_t i = 0; i < n; i++)
-                c->zeros += x[i] == 0.0;
-        }
-        for (size_t i = 0; i < n; i++) {
-            double v = x[i];
-            if (isnan(v)) {
-                c->nulls++;
-                continue;
-            }
-            valid++;
-            sum += v;
-            sq += v * v;
-            if (v < mn)
-                mn = v;
-            if (v > mx)
-                mx = v;
-        }
-        c->zero_share = n ? (double)c->zeros / (double)n : NAN;
-        if (c->kind == MQTTIDS_KIND_TEXT || valid == 0) {
-            c->mean = c->std = c->min = c->max = NAN;
-        } else {
-            double m = sum / (double)valid;
-            double var = valid > 1 ? (sq - (double)valid * m * m) / (double)(valid - 1) : 0.0;
-            c->mean = m;
-            c->std = var > 0 ? sqrt(var) : 0.0;
-            c->min = mn;
-            c->max = mx;
-        }
-        c->nominal = is_nominal(ds, j);
-        if (c->nominal && distinct_values(ds, j, &c->values, &c->nvalues) != MQTTIDS_OK)
+    for (size_t j = 0; j < ds->ncols; j++)
+        if (column_stats(ds, j, n, opts, &s->cols[j]) != MQTTIDS_OK)
             goto out_nomem;
-        c->dropped_zero = j < MQTTIDS_NFEAT && n > 0 && c->zero_share > opts->zero_threshold;
-    }
 
     /* mean mqtt.len over train, mean tcp.len per class (all / train / test) */
     {
@@ -318,36 +322,17 @@ mqttids_err mqttids_stats_compute(const mqttids_dataset *ds, const mqttids_stats
             s->corr[a * m + a] = s->cols[s->corr_cols[a]].std > 0 ? 1.0 : NAN;
             for (size_t b = a + 1; b < m; b++) {
                 int ca = s->corr_cols[a], cb = s->corr_cols[b];
-                double r = pearson(mqttids_dataset_col_num(ds, (size_t)ca), mqttids_dataset_col_num(ds, (size_t)cb),
-                                   n, s->cols[ca].mean, s->cols[cb].mean);
+                double r = dataset__pearson(mqttids_dataset_col_num(ds, (size_t)ca),
+                                            mqttids_dataset_col_num(ds, (size_t)cb), NULL, n, s->cols[ca].mean,
+                                            s->cols[cb].mean, -1, -1);
                 s->corr[a * m + b] = s->corr[b * m + a] = r;
             }
         }
         dataset__corr_rule(s, opts->corr_threshold);
     }
 
-    /* IQR outliers on tcp.len (the study's integer column) */
-    {
-        const double *x = mqttids_dataset_col_num(ds, MQTTIDS_F_TCP_LEN);
-        double *sorted = malloc((n ? n : 1) * sizeof *sorted);
-        if (!sorted)
-            goto out_nomem;
-        s->n_iqr_cols = 1;
-        s->iqr_cols[0] = MQTTIDS_F_TCP_LEN;
-        if (n) /* no column array without rows */
-            memcpy(sorted, x, n * sizeof *sorted);
-        qsort(sorted, n, sizeof *sorted, cmp_double);
-        if (n) {
-            size_t r1 = (size_t)ceil(0.25 * (double)n), r3 = (size_t)ceil(0.75 * (double)n);
-            double q1 = sorted[r1 ? r1 - 1 : 0], q3 = sorted[r3 ? r3 - 1 : 0], iqr = q3 - q1;
-            double lo = q1 - opts->iqr_k * iqr, hi = q3 + opts->iqr_k * iqr;
-            s->iqr_q1[0] = q1;
-            s->iqr_q3[0] = q3;
-            for (size_t i = 0; i < n; i++)
-                s->outlier_rows[(x[i] < lo || x[i] > hi) ? 1 : 0]++;
-        }
-        free(sorted);
-    }
+    if (iqr_outliers(ds, n, opts, s) != MQTTIDS_OK)
+        goto out_nomem;
     *out = s;
     return MQTTIDS_OK;
 out_nomem:

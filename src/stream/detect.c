@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "mqttids/detect.h"
 #include "stream/stream_int.h"
 #include "util/util_int.h"
 
@@ -49,8 +50,7 @@ typedef struct det {
     uint64_t acked_seen;        /* st.acked when last_ack_unix was last set */
     uint64_t classify_timed;
     stream_bytes alert;
-    char tsbuf[40];
-    time_t ts_sec;
+    mqttids_alert_gate *gate;   /* the decision: quiet class, min probability, per connection */
 } det;
 
 static void alert_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -206,49 +206,52 @@ static int64_t compute_lag(det *d)
     return known ? lag : -1;
 }
 
-static const char *iso_time(det *d, double wall)
-{
-    time_t s = (time_t)wall;
-    int ms = (int)((wall - (double)s) * 1000);
-    if (s != d->ts_sec) {
-        struct tm tm;
-        gmtime_r(&s, &tm);
-        strftime(d->tsbuf, sizeof d->tsbuf, "%Y-%m-%dT%H:%M:%S", &tm);
-        d->ts_sec = s;
-    }
-    snprintf(d->tsbuf + 19, sizeof d->tsbuf - 19, ".%03dZ", ms < 0 ? 0 : ms > 999 ? 999 : ms);
-    return d->tsbuf;
-}
-
-static int build_alert(det *d, const rd_kafka_message_t *m, uint64_t id, int cls, double prob)
+/* The alert of message m: the one builder (mqttids_alert_format), record shape, into d->alert. */
+static int build_alert(det *d, const rd_kafka_message_t *m, mqttids_alert *a)
 {
     stream_bytes *b = &d->alert;
-    char tmp[160];
-    const mqttids_detect_opts *o = d->o;
-    const char *cname = cls >= 0 && cls < o->nclasses ? o->class_names[cls] : "unknown";
-    int n, rc = 0;
+    size_t need = mqttids_alert_format(a, MQTTIDS_ALERT_RECORD, b->p, b->cap);
+    (void)m;
+    if (need >= b->cap) {
+        b->len = 0;
+        if (stream__bytes_reserve(b, need + 1) != 0)
+            return -1;
+        mqttids_alert_format(a, MQTTIDS_ALERT_RECORD, b->p, b->cap);
+    }
+    b->len = need;
+    return 0;
+}
 
-    b->len = 0;
-    n = snprintf(tmp, sizeof tmp, "{\"v\":1,\"time\":\"%s\",\"id\":%llu,\"flow\":", iso_time(d, stream__wall()),
-                 (unsigned long long)id);
-    rc |= stream__bytes_put(b, tmp, (size_t)n);
-    if (m->key)
-        rc |= stream__json_str(b, m->key, m->key_len);
-    else
-        rc |= stream__bytes_put(b, "null", 4);
-    rc |= stream__bytes_put(b, ",\"class\":", 9);
-    rc |= stream__json_str(b, cname, strlen(cname));
-    if (isfinite(prob))
-        n = snprintf(tmp, sizeof tmp, ",\"probability\":%.6g,\"model\":", prob);
-    else
-        n = snprintf(tmp, sizeof tmp, ",\"probability\":null,\"model\":");
-    rc |= stream__bytes_put(b, tmp, (size_t)n);
-    rc |= stream__json_str(b, o->model_id ? o->model_id : "", o->model_id ? strlen(o->model_id) : 0);
-    rc |= stream__bytes_put(b, ",\"topic\":", 9);
-    rc |= stream__json_str(b, o->topic, strlen(o->topic));
-    n = snprintf(tmp, sizeof tmp, ",\"partition\":%d,\"offset\":%lld}", (int)m->partition, (long long)m->offset);
-    rc |= stream__bytes_put(b, tmp, (size_t)n);
-    return rc;
+/* Decides whether a classified record alerts; when it does, fills a (strings borrowed from
+ * m and o; detail into detail[]). Returns 1 alert, 0 not. */
+static int decide(det *d, const rd_kafka_message_t *m, uint64_t id, int cls, double prob, mqttids_alert *a,
+                  char *detail, size_t dsize)
+{
+    const mqttids_detect_opts *o = d->o;
+    double now = util__wall_s();
+    size_t klen = m->key ? m->key_len : 0;
+    mqttids_alert_init(a);
+    if (!mqttids_alert_gate_decide(d->gate, m->key, klen, cls, prob, now, &a->group))
+        return 0;
+    a->time = now;
+    a->flow = m->key;
+    a->flow_len = klen;
+    a->cls = cls;
+    a->class_name = cls >= 0 && cls < o->nclasses ? o->class_names[cls] : "unknown";
+    a->probability = prob;
+    a->model_id = o->model_id ? o->model_id : "";
+    a->by = (mqttids_alert_by)o->alert_by;
+    a->group_key = m->key;
+    a->group_key_len = klen;
+    a->id = id;
+    a->topic = o->topic;
+    a->partition = m->partition;
+    a->offset = m->offset;
+    a->row_id = (int64_t)id;
+    snprintf(detail, dsize, "flow %.*s, partition %d, offset %lld", (int)(klen > 100 ? 100 : klen),
+             m->key ? (const char *)m->key : "", (int)m->partition, (long long)m->offset);
+    a->detail = detail;
+    return 1;
 }
 
 static int ensure_pos(det *d, int32_t p)
@@ -277,13 +280,14 @@ static int handle(det *d, mqttids_codec *c, const rd_kafka_message_t *m, char *e
     const mqttids_detect_opts *o = d->o;
     mqttids_record r;
     uint64_t id, seq;
-    char e[MQTTIDS_ERRBUF_SIZE];
+    char e[MQTTIDS_ERRBUF_SIZE], detail[160];
+    mqttids_alert a;
     int cls = -1;
     double prob = NAN;
 
     d->st.consumed++;
     if (d->st.first_unix == 0)
-        d->st.first_unix = stream__wall();
+        d->st.first_unix = util__wall_s();
     if (ensure_pos(d, m->partition) == 0)
         d->pos[m->partition] = m->offset + 1;
     if (mqttids_codec_decode(c, m->payload, m->len, &r, &id, e) != MQTTIDS_OK) {
@@ -299,10 +303,10 @@ static int handle(det *d, mqttids_codec *c, const rd_kafka_message_t *m, char *e
     {
         /* the classifier's time is sampled on every 8th record (clock reads are not free) */
         int timed = (d->st.consumed & 7) == 0, bad;
-        double t = timed ? stream__now() : 0;
+        double t = timed ? util__now_s() : 0;
         bad = o->classify(o->classify_user, &r, &cls, &prob);
         if (timed) {
-            d->st.classify_seconds += 8 * (stream__now() - t);
+            d->st.classify_seconds += 8 * (util__now_s() - t);
             d->classify_timed++;
         }
         if (bad) {
@@ -317,8 +321,13 @@ static int handle(det *d, mqttids_codec *c, const rd_kafka_message_t *m, char *e
                    (int)m->partition, (long long)m->offset);
         return -1;
     }
-    if (o->alert_all || cls != o->quiet_class) {
-        if (build_alert(d, m, id, cls, prob) != 0) {
+    if (decide(d, m, id, cls, prob, &a, detail, sizeof detail)) {
+        if (o->on_alert && o->on_alert(o->user, &a) != 0) {
+            util__fail(errbuf, MQTTIDS_ERR_IO, "the alert output failed at %s [%d] offset %lld", o->topic,
+                       (int)m->partition, (long long)m->offset);
+            return -1;
+        }
+        if (build_alert(d, m, &a) != 0) {
             util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
             return -1;
         }
@@ -349,204 +358,220 @@ no_alert:
     return 0;
 }
 
+/* Checks the options; makes the decision gate and the alerts topic's name. */
+static mqttids_err det_init(det *d, const mqttids_detect_opts *o, char **alerts_name, char *errbuf)
+{
+    mqttids_alert_rule rule;
+    mqttids_err err;
+    d->o = o;
+    stream__tracker_init(&d->tr);
+    if (!o->topic || !o->group || !o->classify)
+        return util__fail(errbuf, MQTTIDS_ERR_INVALID, "detector: topic, group and a classifier are required");
+    if (o->alert_by == MQTTIDS_ALERT_BY_HOST)
+        return util__fail(errbuf, MQTTIDS_ERR_INVALID,
+                          "detector: alerts by host need client addresses, which records do not carry");
+    mqttids_alert_rule_init(&rule);
+    rule.by = (mqttids_alert_by)o->alert_by;
+    rule.window_s = o->alert_window_s;
+    rule.min_probability = o->min_probability;
+    rule.alert_all = o->alert_all;
+    rule.quiet_class = o->quiet_class;
+    if (o->max_groups)
+        rule.max_groups = o->max_groups;
+    if ((err = mqttids_alert_gate_new(&rule, &d->gate, errbuf)) != MQTTIDS_OK)
+        return err;
+    if (o->alerts_topic) {
+        d->alerts_topic = o->alerts_topic;
+    } else {
+        size_t n = strlen(o->topic) + 8;
+        if (!(*alerts_name = malloc(n)))
+            return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
+        snprintf(*alerts_name, n, "%s.alerts", o->topic);
+        d->alerts_topic = *alerts_name;
+    }
+    return MQTTIDS_OK;
+}
+
+/* The alert producer: the one producer configuration, delivery reports to alert_dr. */
+static mqttids_err open_alert_producer(det *d, const mqttids_kconf *kc, char *errbuf)
+{
+    mqttids_err err;
+    d->prod = stream__producer_new(kc, "alert producer", alert_dr, d, &err, errbuf);
+    if (!d->prod)
+        return err;
+    d->alert_rkt = rd_kafka_topic_new(d->prod, d->alerts_topic, NULL);
+    if (!d->alert_rkt)
+        return util__fail(errbuf, MQTTIDS_ERR_KAFKA, "topic %s: %s", d->alerts_topic,
+                          rd_kafka_err2str(rd_kafka_last_error()));
+    return MQTTIDS_OK;
+}
+
+/* The group member: no auto commit, earliest unless told otherwise, subscribed to the topic. */
+static mqttids_err open_consumer(det *d, const mqttids_kconf *kc, rd_kafka_topic_partition_list_t **sub,
+                                 char *errbuf)
+{
+    const mqttids_detect_opts *o = d->o;
+    rd_kafka_conf_t *cconf = stream__conf(kc, errbuf);
+    rd_kafka_resp_err_t re;
+    char e[256];
+    if (!cconf)
+        return MQTTIDS_ERR_INVALID;
+    /* earliest unless told otherwise: a new group must see every record */
+    if (stream__conf_set(cconf, "group.id", o->group, errbuf) ||
+        stream__conf_set(cconf, "enable.auto.commit", "false", errbuf) ||
+        stream__conf_set(cconf, "enable.auto.offset.store", "false", errbuf) ||
+        stream__conf_default(kc, cconf, "auto.offset.reset", "earliest", errbuf)) {
+        rd_kafka_conf_destroy(cconf);
+        return MQTTIDS_ERR_INVALID;
+    }
+    rd_kafka_conf_set_rebalance_cb(cconf, rebalance_cb);
+    rd_kafka_conf_set_opaque(cconf, d);
+    d->cons = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, e, sizeof e);
+    if (!d->cons) {
+        rd_kafka_conf_destroy(cconf);
+        return util__fail(errbuf, MQTTIDS_ERR_KAFKA, "consumer: %s", e);
+    }
+    rd_kafka_poll_set_consumer(d->cons);
+    *sub = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(*sub, o->topic, RD_KAFKA_PARTITION_UA);
+    if ((re = rd_kafka_subscribe(d->cons, *sub)) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return util__fail(errbuf, MQTTIDS_ERR_KAFKA, "subscribe %s: %s", o->topic, rd_kafka_err2str(re));
+    return MQTTIDS_OK;
+}
+
+/* Handles one batch from the consumer queue. Returns 1 to halt (err, errbuf set). */
+static int consume_batch(det *d, mqttids_codec *c, rd_kafka_queue_t *cq, size_t want, double *last_msg,
+                         mqttids_err *err, char *errbuf)
+{
+    const mqttids_detect_opts *o = d->o;
+    rd_kafka_message_t *batch[256];
+    /* a batch per call: fewer locks per message than one poll each */
+    ssize_t nb = rd_kafka_consume_batch_queue(cq, 20, batch, want);
+    double now = util__now_s();
+    int halt = 0;
+    for (ssize_t k = 0; k < nb; k++) {
+        rd_kafka_message_t *m = batch[k];
+        if (halt) {
+            /* drop the rest of the batch */
+        } else if (!m->err) {
+            *last_msg = now;
+            if (handle(d, c, m, errbuf) != 0) {
+                *err = MQTTIDS_ERR_KAFKA;
+                halt = 1;
+            }
+        } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            /* nothing */
+        } else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+            /* the topic may simply not exist yet: keep waiting */
+            util__log(MQTTIDS_LOG_INFO, "%s: %s", o->topic, rd_kafka_message_errstr(m));
+        } else if (m->err == RD_KAFKA_RESP_ERR__FATAL || m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+                   m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
+            *err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "consumer: %s", rd_kafka_message_errstr(m));
+            halt = 1;
+        } else {
+            util__log(MQTTIDS_LOG_WARN, "consumer: %s", rd_kafka_message_errstr(m));
+        }
+        rd_kafka_message_destroy(m);
+    }
+    return halt;
+}
+
+/* Once per batch: wall-clock marks, commits every commit_interval_ms, stats. */
+static void after_batch(det *d, double now, double *last_commit, double *last_stats)
+{
+    const mqttids_detect_opts *o = d->o;
+    rd_kafka_poll(d->prod, 0);
+    if (d->st.acked != d->acked_seen || d->noalert_pending) {
+        double w = util__wall_s();
+        if (d->st.acked != d->acked_seen) {
+            d->st.last_ack_unix = w;
+            d->acked_seen = d->st.acked;
+        }
+        if (d->noalert_pending) {
+            d->last_done_unix = w;
+            d->noalert_pending = 0;
+        }
+    }
+    if ((now - *last_commit) * 1000 >= o->commit_interval_ms) {
+        rd_kafka_poll(d->prod, 0);
+        commit_done(d, 0);
+        *last_commit = now;
+    }
+    if (o->on_stats && (now - *last_stats) * 1000 >= o->stats_interval_ms) {
+        d->st.lag = compute_lag(d);
+        d->st.seconds = now - d->t0;
+        o->on_stats(o->user, &d->st);
+        *last_stats = now;
+    }
+}
+
+/* Polls, handles and commits until stop, max_records, idle_exit_ms or an error. */
+static mqttids_err run_loop(det *d, mqttids_codec *c, rd_kafka_queue_t *cq, char *errbuf)
+{
+    const mqttids_detect_opts *o = d->o;
+    double last_commit = d->t0, last_stats = d->t0, last_msg = 0;
+    mqttids_err err = MQTTIDS_OK;
+    for (;;) {
+        size_t want = 256;
+        double now;
+        if (o->stop && *o->stop)
+            break;
+        if (d->fatal)
+            return util__fail(errbuf, MQTTIDS_ERR_KAFKA, "%s", d->fatal_msg);
+        if (o->max_records && d->st.consumed >= o->max_records)
+            break;
+        if (o->max_records && o->max_records - d->st.consumed < want)
+            want = (size_t)(o->max_records - d->st.consumed);
+        if (consume_batch(d, c, cq, want, &last_msg, &err, errbuf))
+            return err;
+        now = util__now_s();
+        after_batch(d, now, &last_commit, &last_stats);
+        if (last_msg == 0 && d->st.rebalances > 0)
+            last_msg = now; /* the idle clock starts at the first assignment */
+        if (o->idle_exit_ms > 0 && last_msg > 0 && (now - last_msg) * 1000 >= o->idle_exit_ms)
+            break;
+    }
+    return err;
+}
+
 mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_opts *o, mqttids_detect_stats *st,
                                   char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
     det d;
-    rd_kafka_conf_t *cconf = NULL, *pconf = NULL;
     rd_kafka_topic_partition_list_t *sub = NULL;
     mqttids_codec *c = NULL;
     char *alerts_name = NULL;
-    char e[256];
-    mqttids_err err = MQTTIDS_OK;
-    double last_commit, last_stats, last_msg = 0;
+    mqttids_err err;
     rd_kafka_queue_t *cq = NULL;
 
     memset(&d, 0, sizeof d);
     memset(st, 0, sizeof *st);
-    d.o = o;
-    stream__tracker_init(&d.tr);
-    if (!o->topic || !o->group || !o->classify)
-        return util__fail(errbuf, MQTTIDS_ERR_INVALID, "detector: topic, group and a classifier are required");
-    if (o->alerts_topic) {
-        d.alerts_topic = o->alerts_topic;
-    } else {
-        size_t n = strlen(o->topic) + 8;
-        alerts_name = malloc(n);
-        if (!alerts_name)
-            return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
-        snprintf(alerts_name, n, "%s.alerts", o->topic);
-        d.alerts_topic = alerts_name;
-    }
+    d.t0 = util__now_s();
+    if ((err = det_init(&d, o, &alerts_name, errbuf)) != MQTTIDS_OK)
+        goto out;
     c = mqttids_codec_new();
     if (!c || mqttids_codec_set_extras(c, o->extra_names, o->n_extra) != MQTTIDS_OK) {
         err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory or too many extra fields");
         goto out;
     }
-    /* the alert producer */
-    pconf = stream__conf(kc, errbuf);
-    if (!pconf) {
-        err = MQTTIDS_ERR_INVALID;
+    if ((err = open_alert_producer(&d, kc, errbuf)) != MQTTIDS_OK || (err = open_consumer(&d, kc, &sub, errbuf)))
         goto out;
-    }
-    if (stream__conf_default(kc, pconf, "linger.ms", "5", errbuf) ||
-        stream__conf_default(kc, pconf, "batch.num.messages", "10000", errbuf) ||
-        stream__conf_default(kc, pconf, "queue.buffering.max.messages", "1000000", errbuf) ||
-        stream__conf_default(kc, pconf, "queue.buffering.max.kbytes", "1048576", errbuf)) {
-        rd_kafka_conf_destroy(pconf);
-        err = MQTTIDS_ERR_INVALID;
-        goto out;
-    }
-    rd_kafka_conf_set_dr_msg_cb(pconf, alert_dr);
-    rd_kafka_conf_set_opaque(pconf, &d);
-    d.prod = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, e, sizeof e);
-    if (!d.prod) {
-        rd_kafka_conf_destroy(pconf);
-        err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "alert producer: %s", e);
-        goto out;
-    }
-    d.alert_rkt = rd_kafka_topic_new(d.prod, d.alerts_topic, NULL);
-    if (!d.alert_rkt) {
-        err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "topic %s: %s", d.alerts_topic,
-                         rd_kafka_err2str(rd_kafka_last_error()));
-        goto out;
-    }
-    /* the consumer */
-    cconf = stream__conf(kc, errbuf);
-    if (!cconf) {
-        err = MQTTIDS_ERR_INVALID;
-        goto out;
-    }
-    if (stream__conf_set(cconf, "group.id", o->group, errbuf) ||
-        stream__conf_set(cconf, "enable.auto.commit", "false", errbuf) ||
-        stream__conf_set(cconf, "enable.auto.offset.store", "false", errbuf)) {
-        rd_kafka_conf_destroy(cconf);
-        err = MQTTIDS_ERR_INVALID;
-        goto out;
-    }
-    /* earliest unless told otherwise: a new group must see every record */
-    if (stream__conf_default(kc, cconf, "auto.offset.reset", "earliest", errbuf)) {
-        rd_kafka_conf_destroy(cconf);
-        err = MQTTIDS_ERR_INVALID;
-        goto out;
-    }
-    rd_kafka_conf_set_rebalance_cb(cconf, rebalance_cb);
-    rd_kafka_conf_set_opaque(cconf, &d);
-    d.cons = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, e, sizeof e);
-    if (!d.cons) {
-        rd_kafka_conf_destroy(cconf);
-        err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "consumer: %s", e);
-        goto out;
-    }
-    rd_kafka_poll_set_consumer(d.cons);
-    sub = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(sub, o->topic, RD_KAFKA_PARTITION_UA);
-    {
-        rd_kafka_resp_err_t re = rd_kafka_subscribe(d.cons, sub);
-        if (re) {
-            err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "subscribe %s: %s", o->topic, rd_kafka_err2str(re));
-            goto out;
-        }
-    }
-    d.t0 = stream__now();
-    last_commit = last_stats = d.t0;
+    d.t0 = util__now_s();
     cq = rd_kafka_queue_get_consumer(d.cons);
-    for (;;) {
-        rd_kafka_message_t *batch[256];
-        ssize_t nb;
-        size_t want = sizeof batch / sizeof batch[0];
-        int halt = 0;
-        double now;
-        if (o->stop && *o->stop)
-            break;
-        if (d.fatal) {
-            err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "%s", d.fatal_msg);
-            break;
-        }
-        if (o->max_records && d.st.consumed >= o->max_records)
-            break;
-        if (o->max_records && o->max_records - d.st.consumed < want)
-            want = (size_t)(o->max_records - d.st.consumed);
-        /* a batch per call: fewer locks per message than one poll each */
-        nb = rd_kafka_consume_batch_queue(cq, 20, batch, want);
-        now = stream__now();
-        for (ssize_t k = 0; k < nb; k++) {
-            rd_kafka_message_t *m = batch[k];
-            if (halt) {
-                rd_kafka_message_destroy(m);
-                continue;
-            }
-            if (m->err) {
-                if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                    /* nothing */
-                } else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-                    /* the topic may simply not exist yet: keep waiting */
-                    util__log(MQTTIDS_LOG_INFO, "%s: %s", o->topic, rd_kafka_message_errstr(m));
-                } else if (m->err == RD_KAFKA_RESP_ERR__FATAL || m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
-                           m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
-                    err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "consumer: %s", rd_kafka_message_errstr(m));
-                    halt = 1;
-                } else {
-                    util__log(MQTTIDS_LOG_WARN, "consumer: %s", rd_kafka_message_errstr(m));
-                }
-            } else {
-                last_msg = now;
-                if (handle(&d, c, m, errbuf) != 0) {
-                    err = MQTTIDS_ERR_KAFKA;
-                    halt = 1;
-                }
-            }
-            rd_kafka_message_destroy(m);
-        }
-        if (halt)
-            break;
-        rd_kafka_poll(d.prod, 0);
-        /* wall-clock marks, once per batch rather than per message */
-        if (d.st.acked != d.acked_seen || d.noalert_pending) {
-            double w = stream__wall();
-            if (d.st.acked != d.acked_seen) {
-                d.st.last_ack_unix = w;
-                d.acked_seen = d.st.acked;
-            }
-            if (d.noalert_pending) {
-                d.last_done_unix = w;
-                d.noalert_pending = 0;
-            }
-        }
-        if ((now - last_commit) * 1000 >= o->commit_interval_ms) {
-            rd_kafka_poll(d.prod, 0);
-            commit_done(&d, 0);
-            last_commit = now;
-        }
-        if (o->on_stats && (now - last_stats) * 1000 >= o->stats_interval_ms) {
-            d.st.lag = compute_lag(&d);
-            d.st.seconds = now - d.t0;
-            o->on_stats(o->user, &d.st);
-            last_stats = now;
-        }
-        if (last_msg == 0 && d.st.rebalances > 0)
-            last_msg = now; /* the idle clock starts at the first assignment */
-        if (o->idle_exit_ms > 0 && last_msg > 0 && (now - last_msg) * 1000 >= o->idle_exit_ms)
-            break;
-    }
+    err = run_loop(&d, c, cq, errbuf);
     /* clean shutdown: acknowledge, commit, leave the group */
     if (!d.fatal) {
         drain(&d);
         if (d.st.acked != d.acked_seen)
-            d.st.last_ack_unix = stream__wall();
+            d.st.last_ack_unix = util__wall_s();
         if (d.fatal && err == MQTTIDS_OK)
             err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "%s", d.fatal_msg);
     }
     d.st.lag = compute_lag(&d);
-    if (cq) {
-        rd_kafka_queue_destroy(cq);
-        cq = NULL;
-    }
+    rd_kafka_queue_destroy(cq);
     rd_kafka_consumer_close(d.cons);
 out:
-    if (cq)
-        rd_kafka_queue_destroy(cq);
-    d.st.seconds = stream__now() - d.t0;
+    d.st.seconds = util__now_s() - d.t0;
     if (d.st.first_unix > 0) {
         if (d.st.last_ack_unix < d.last_done_unix)
             d.st.last_ack_unix = d.last_done_unix;
@@ -564,6 +589,7 @@ out:
         rd_kafka_destroy(d.prod);
     }
     stream__bytes_free(&d.alert);
+    mqttids_alert_gate_free(d.gate);
     stream__tracker_free(&d.tr);
     free(d.pos);
     free(d.assigned);

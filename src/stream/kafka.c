@@ -14,20 +14,6 @@
 #include "stream/stream_int.h"
 #include "util/util_int.h"
 
-double stream__now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-double stream__wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 void mqttids_produce_opts_init(mqttids_produce_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -350,39 +336,52 @@ static void producer_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     } else {
         p->delivered++;
     }
-    p->last_ack = stream__now();
+    p->last_ack = util__now_s();
+}
+
+rd_kafka_t *stream__producer_new(const mqttids_kconf *kc, const char *what,
+                                 void (*dr)(rd_kafka_t *, const rd_kafka_message_t *, void *), void *opaque,
+                                 mqttids_err *err, char *errbuf)
+{
+    char e[256];
+    rd_kafka_t *rk;
+    rd_kafka_conf_t *conf = stream__conf(kc, errbuf);
+    *err = MQTTIDS_ERR_INVALID;
+    if (!conf)
+        return NULL;
+    /* throughput defaults (each can be overridden with -X) */
+    if (stream__conf_default(kc, conf, "linger.ms", "5", errbuf) ||
+        stream__conf_default(kc, conf, "batch.num.messages", "10000", errbuf) ||
+        stream__conf_default(kc, conf, "queue.buffering.max.messages", "1000000", errbuf) ||
+        stream__conf_default(kc, conf, "queue.buffering.max.kbytes", "1048576", errbuf)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, dr);
+    rd_kafka_conf_set_opaque(conf, opaque);
+    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        *err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "%s: %s", what, e);
+        return NULL;
+    }
+    *err = MQTTIDS_OK;
+    return rk;
 }
 
 mqttids_err mqttids_producer_new(const mqttids_kconf *kc, mqttids_producer **out, char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
     mqttids_producer *p;
-    rd_kafka_conf_t *conf;
-    char err[256];
+    mqttids_err err;
 
     *out = NULL;
     p = calloc(1, sizeof *p);
     if (!p)
         return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
-    conf = stream__conf(kc, errbuf);
-    if (!conf) {
-        free(p);
-        return MQTTIDS_ERR_INVALID;
-    }
-    /* throughput defaults (each can be overridden with -X) */
-    if (stream__conf_default(kc, conf, "linger.ms", "5", errbuf) || stream__conf_default(kc, conf, "batch.num.messages", "10000", errbuf) ||
-        stream__conf_default(kc, conf, "queue.buffering.max.messages", "1000000", errbuf) ||
-        stream__conf_default(kc, conf, "queue.buffering.max.kbytes", "1048576", errbuf)) {
-        rd_kafka_conf_destroy(conf);
-        free(p);
-        return MQTTIDS_ERR_INVALID;
-    }
-    rd_kafka_conf_set_dr_msg_cb(conf, producer_dr);
-    rd_kafka_conf_set_opaque(conf, p);
-    p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    p->rk = stream__producer_new(kc, "producer", producer_dr, p, &err, errbuf);
     if (!p->rk) {
-        rd_kafka_conf_destroy(conf);
         free(p);
-        return util__fail(errbuf, MQTTIDS_ERR_KAFKA, "producer: %s", err);
+        return err;
     }
     *out = p;
     return MQTTIDS_OK;
@@ -495,8 +494,8 @@ mqttids_err mqttids_stream_produce(mqttids_producer *p, const mqttids_dataset *d
             goto out;
         }
     }
-    t0 = stream__now();
-    wall0 = stream__wall();
+    t0 = util__now_s();
+    wall0 = util__wall_s();
     rep->start_unix = wall0;
     for (size_t i = 0; i < n; i++) {
         mqttids_record r;
@@ -510,7 +509,7 @@ mqttids_err mqttids_stream_produce(mqttids_producer *p, const mqttids_dataset *d
             break;
         }
         if (o->rate > 0) {
-            double due = t0 + (double)i / o->rate, now = stream__now();
+            double due = t0 + (double)i / o->rate, now = util__now_s();
             if (due - now > 0.001) {
                 struct timespec ts;
                 double d = due - now;
@@ -550,7 +549,7 @@ mqttids_err mqttids_stream_produce(mqttids_producer *p, const mqttids_dataset *d
     }
     rep->delivered = p->delivered - base_delivered;
     rep->failed = p->failed - base_failed;
-    rep->seconds = (p->last_ack > t0 ? p->last_ack : stream__now()) - t0;
+    rep->seconds = (p->last_ack > t0 ? p->last_ack : util__now_s()) - t0;
 out:
     free(extra_names);
     mqttids_codec_free(c);
@@ -571,7 +570,7 @@ mqttids_err mqttids_stream_read_topic(const mqttids_kconf *kc, const char *topic
     rd_kafka_topic_partition_list_t *parts = NULL;
     uint8_t *eof = NULL;
     int nparts = 0, neof = 0;
-    double last = stream__now();
+    double last = util__now_s();
     mqttids_err err = MQTTIDS_OK;
     char e[256];
     rd_kafka_resp_err_t re;
@@ -626,7 +625,7 @@ mqttids_err mqttids_stream_read_topic(const mqttids_kconf *kc, const char *topic
         rd_kafka_message_t *m;
         if (stop && *stop)
             break;
-        if (neof == nparts && (idle_ms <= 0 || (stream__now() - last) * 1000 >= idle_ms))
+        if (neof == nparts && (idle_ms <= 0 || (util__now_s() - last) * 1000 >= idle_ms))
             break;
         m = rd_kafka_consumer_poll(rk, 100);
         if (!m)
@@ -643,7 +642,7 @@ mqttids_err mqttids_stream_read_topic(const mqttids_kconf *kc, const char *topic
         } else {
             int halt;
             (*n)++;
-            last = stream__now();
+            last = util__now_s();
             halt = fn(user, m->key, m->key_len, m->payload, m->len, m->partition, m->offset);
             if (halt) {
                 rd_kafka_message_destroy(m);

@@ -8,7 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "stream/stream_int.h"
+#include "mqttids/feed.h"
 
 const char *const mqttids_attack_terms[] = {
     "slowite", "dos", "legitimate", "malformed", "brute", "ddos", "denial-of-service", NULL,

@@ -1,16 +1,16 @@
 /*
- * cli_curves.c: training curves of the networks as CSV and SVG (see cli_curves.h).
+ * curves.c: training curves of the networks as CSV and SVG (see mqttids/report.h).
  * Plain SVG 1.1 text, no scripts or external fonts; colours chosen to stay apart in
  * greyscale (dark blue vs light orange) and doubled by line style and marker shape.
  */
+#define _GNU_SOURCE /* open_memstream */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "cli.h"
-#include "cli_curves.h"
+#include "report/report_int.h"
 
 static void num(FILE *f, double v)
 {
@@ -20,7 +20,7 @@ static void num(FILE *f, double v)
         fprintf(f, "%.9g", v);
 }
 
-void cli_curves_csv(FILE *f, const mqttids_curve *c)
+void mqttids_curves_csv(FILE *f, const mqttids_curve *c)
 {
     fputs("epoch,train_loss,train_acc,val_loss,val_acc,lr\n", f);
     for (size_t i = 0; i < c->n; i++) {
@@ -36,21 +36,6 @@ void cli_curves_csv(FILE *f, const mqttids_curve *c)
         fputc(',', f);
         num(f, e->lr);
         fputc('\n', f);
-    }
-}
-
-static void esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default:
-            if ((unsigned char)*s >= 0x20)
-                fputc(*s, f);
-        }
     }
 }
 
@@ -180,7 +165,7 @@ static void draw_panel(FILE *f, panel *p, const mqttids_curve *c, int loss, cons
     series(f, p, c, loss, 1);
 }
 
-void cli_curves_svg(FILE *f, const char *title, const mqttids_curve *c)
+void mqttids_curves_svg(FILE *f, const char *title, const mqttids_curve *c)
 {
     const double W = 960, H = 440;
     int has_val = 0;
@@ -196,7 +181,7 @@ void cli_curves_svg(FILE *f, const char *title, const mqttids_curve *c)
     double fs = 900.0 / (0.66 * (double)strlen(tt));
     fs = fs > 17.0 ? 17.0 : fs < 9.0 ? 9.0 : fs;
     fprintf(f, "<text x=\"480\" y=\"26\" text-anchor=\"middle\" font-size=\"%.1f\" font-weight=\"bold\">", fs);
-    esc(f, tt);
+    report__esc(f, tt);
     fputs("</text>\n", f);
     /* legend */
     fprintf(f, "<g font-size=\"13\">\n"
@@ -228,33 +213,41 @@ void cli_curves_svg(FILE *f, const char *title, const mqttids_curve *c)
     fputs("</svg>\n", f);
 }
 
-/* Writes one file whole or not at all (cli_out). */
-static int write_file(const char *path, const char *title, const mqttids_curve *c, int svg)
+/* Writes one file whole or not at all. */
+static mqttids_err write_file(const char *path, const char *title, const mqttids_curve *c, int svg, char *errbuf)
 {
-    cli_out o;
-    if (cli_out_open(&o, path, "w") != 0)
-        return -1;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    mqttids_err err;
+    if (!f)
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
     if (svg)
-        cli_curves_svg(o.fp, title, c);
+        mqttids_curves_svg(f, title, c);
     else
-        cli_curves_csv(o.fp, c);
-    return cli_out_commit(&o);
+        mqttids_curves_csv(f, c);
+    if (fclose(f) != 0 || !buf) {
+        free(buf);
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
+    }
+    err = report__write_file(path, buf, len, NULL, 0, errbuf);
+    free(buf);
+    return err;
 }
 
-int cli_curves_write(const char *prefix, const char *title, const mqttids_curve *c)
+mqttids_err mqttids_curves_write(const char *prefix, const char *title, const mqttids_curve *c,
+                                 char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
     size_t len = strlen(prefix) + 8;
     char *path = malloc(len);
-    int rc = 0;
-    if (!path) {
-        cli_err("out of memory");
-        return -1;
-    }
+    mqttids_err err;
+    if (!path)
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
     snprintf(path, len, "%s.csv", prefix);
-    rc |= write_file(path, title, c, 0);
+    err = write_file(path, title, c, 0, errbuf);
     snprintf(path, len, "%s.svg", prefix);
-    if (rc == 0)
-        rc |= write_file(path, title, c, 1);
+    if (err == MQTTIDS_OK)
+        err = write_file(path, title, c, 1, errbuf);
     free(path);
-    return rc ? -1 : 0;
+    return err;
 }
