@@ -41,6 +41,7 @@
 
 typedef float vf __attribute__((vector_size(32), may_alias));
 typedef int vi __attribute__((vector_size(32), may_alias));
+typedef unsigned vu __attribute__((vector_size(32), may_alias));
 
 /* ---------------------------------------------------------------------------------- */
 /* Network and workspace                                                               */
@@ -122,7 +123,8 @@ nn_work *nn__work_new(const nn_net *net, size_t cap)
         return NULL;
     size_t maxw = 0, total = 0;
     for (int l = 0; l <= net->nl; l++) {
-        total += net->dim[l] * cap;
+        /* act[0] has dim[0] rounded up to 8 rows: nn__gather stores whole 8 x 8 tiles */
+        total += (l == 0 ? nn__round8(net->dim[0]) : net->dim[l]) * cap;
         if (net->dim[l] > maxw)
             maxw = net->dim[l];
     }
@@ -130,8 +132,17 @@ nn_work *nn__work_new(const nn_net *net, size_t cap)
     nn_work *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
+    w->in_idx = malloc(net->dim[0] * sizeof *w->in_idx);
+    if (!w->in_idx) {
+        free(w);
+        return NULL;
+    }
+    for (size_t i = 0; i < net->dim[0]; i++)
+        w->in_idx[i] = (uint32_t)i;
+    w->nin = net->dim[0];
     void *mem = NULL;
     if (posix_memalign(&mem, 32, total * sizeof(float)) != 0) {
+        free(w->in_idx);
         free(w);
         return NULL;
     }
@@ -141,7 +152,7 @@ nn_work *nn__work_new(const nn_net *net, size_t cap)
     float *p = w->mem;
     for (int l = 0; l <= net->nl; l++) {
         w->act[l] = p;
-        p += net->dim[l] * cap;
+        p += (l == 0 ? nn__round8(net->dim[0]) : net->dim[l]) * cap;
     }
     w->d0 = p;
     p += maxw * cap;
@@ -155,6 +166,7 @@ void nn__work_free(nn_work *w)
 {
     if (!w)
         return;
+    free(w->in_idx);
     free(w->mem);
     free(w);
 }
@@ -169,8 +181,8 @@ void nn__work_free(nn_work *w)
  * derivative in the backward pass). ReLU keeps NaN (x < 0 is false for NaN), as torch.
  */
 NN_INLINE void lin_blk(const float *A, size_t rs, size_t cs, size_t r0, int RB, size_t nin,
-                       const float *bias, const float *in, size_t bp, size_t l0, int VB,
-                       float *out, int relu, const float *mask)
+                       const uint32_t *cidx, const float *bias, const float *in, size_t bp, size_t l0,
+                       int VB, float *out, int relu, const float *mask)
 {
     vf acc[2][4];
     for (int r = 0; r < RB; r++) {
@@ -178,7 +190,8 @@ NN_INLINE void lin_blk(const float *A, size_t rs, size_t cs, size_t r0, int RB, 
         for (int v = 0; v < VB; v++)
             acc[r][v] = (vf){0} + b0;
     }
-    for (size_t c = 0; c < nin; c++) {
+    for (size_t q = 0; q < nin; q++) {
+        size_t c = cidx ? cidx[q] : q;
         const vf *x = (const vf *)(in + c * bp + l0);
         vf xv[4];
         for (int v = 0; v < VB; v++)
@@ -207,23 +220,23 @@ NN_INLINE void lin_blk(const float *A, size_t rs, size_t cs, size_t r0, int RB, 
 }
 
 NN_INLINE void lin(const float *A, size_t rs, size_t cs, size_t nout, size_t nin,
-                   const float *bias, const float *in, size_t bp, float *out, int relu,
-                   const float *mask)
+                   const uint32_t *cidx, const float *bias, const float *in, size_t bp, float *out,
+                   int relu, const float *mask)
 {
     size_t r = 0;
     for (; r + 2 <= nout; r += 2) {
         size_t l = 0;
         for (; l + 4 * NN_LANES <= bp; l += 4 * NN_LANES)
-            lin_blk(A, rs, cs, r, 2, nin, bias, in, bp, l, 4, out, relu, mask);
+            lin_blk(A, rs, cs, r, 2, nin, cidx, bias, in, bp, l, 4, out, relu, mask);
         for (; l < bp; l += NN_LANES)
-            lin_blk(A, rs, cs, r, 2, nin, bias, in, bp, l, 1, out, relu, mask);
+            lin_blk(A, rs, cs, r, 2, nin, cidx, bias, in, bp, l, 1, out, relu, mask);
     }
     for (; r < nout; r++) {
         size_t l = 0;
         for (; l + 4 * NN_LANES <= bp; l += 4 * NN_LANES)
-            lin_blk(A, rs, cs, r, 1, nin, bias, in, bp, l, 4, out, relu, mask);
+            lin_blk(A, rs, cs, r, 1, nin, cidx, bias, in, bp, l, 4, out, relu, mask);
         for (; l < bp; l += NN_LANES)
-            lin_blk(A, rs, cs, r, 1, nin, bias, in, bp, l, 1, out, relu, mask);
+            lin_blk(A, rs, cs, r, 1, nin, cidx, bias, in, bp, l, 1, out, relu, mask);
     }
 }
 
@@ -266,8 +279,8 @@ NN_INLINE void hsum8(const vf a[8], float *out)
     memcpy(out, &r, sizeof r);
 }
 
-/* dW[o, i] = sum_b dY[o, b] X[i, b] for o in o0..o0+OB, i in i0..i0+IB. */
-NN_INLINE void outer_blk(const float *dY, size_t o0, int OB, const float *X, size_t i0, int IB,
+/* dW[o, ic[i]] = sum_b dY[o, b] X[ic[i], b] for o in o0..o0+OB, i in 0..IB. */
+NN_INLINE void outer_blk(const float *dY, size_t o0, int OB, const float *X, const size_t *ic, int IB,
                          size_t ni, size_t bp, float *dW)
 {
     vf acc[2][4];
@@ -279,7 +292,7 @@ NN_INLINE void outer_blk(const float *dY, size_t o0, int OB, const float *X, siz
         for (int o = 0; o < OB; o++)
             yv[o] = *(const vf *)(dY + (o0 + (size_t)o) * bp + l);
         for (int i = 0; i < IB; i++)
-            xv[i] = *(const vf *)(X + (i0 + (size_t)i) * bp + l);
+            xv[i] = *(const vf *)(X + ic[i] * bp + l);
         for (int o = 0; o < OB; o++)
             for (int i = 0; i < IB; i++)
                 acc[o][i] += yv[o] * xv[i];
@@ -290,32 +303,44 @@ NN_INLINE void outer_blk(const float *dY, size_t o0, int OB, const float *X, siz
         hsum8(a8, r);
         for (int o = 0; o < 2; o++)
             for (int i = 0; i < 4; i++)
-                dW[(o0 + (size_t)o) * ni + i0 + (size_t)i] = r[o * 4 + i];
+                dW[(o0 + (size_t)o) * ni + ic[i]] = r[o * 4 + i];
         return;
     }
     for (int o = 0; o < OB; o++)
         for (int i = 0; i < IB; i++)
-            dW[(o0 + (size_t)o) * ni + i0 + (size_t)i] = hsum(&acc[o][i]);
+            dW[(o0 + (size_t)o) * ni + ic[i]] = hsum(&acc[o][i]);
 }
 
-NN_INLINE void outer(const float *dY, size_t no, const float *X, size_t ni, size_t bp,
-                     float *dW, float *db)
+/* dW = dY X^T over the columns of X listed in iidx (nact of them; NULL: all ni), the
+   others left as they are; db = row sums of dY. */
+NN_INLINE void outer(const float *dY, size_t no, const float *X, size_t ni, const uint32_t *iidx,
+                     size_t nact, size_t bp, float *dW, float *db)
 {
     size_t o = 0;
+#define IC(q) (iidx ? (size_t)iidx[q] : (q))
     for (; o + 2 <= no; o += 2) {
-        size_t i = 0;
-        for (; i + 4 <= ni; i += 4)
-            outer_blk(dY, o, 2, X, i, 4, ni, bp, dW);
-        for (; i < ni; i++)
-            outer_blk(dY, o, 2, X, i, 1, ni, bp, dW);
+        size_t q = 0;
+        for (; q + 4 <= nact; q += 4) {
+            size_t ic[4] = {IC(q), IC(q + 1), IC(q + 2), IC(q + 3)};
+            outer_blk(dY, o, 2, X, ic, 4, ni, bp, dW);
+        }
+        for (; q < nact; q++) {
+            size_t ic[1] = {IC(q)};
+            outer_blk(dY, o, 2, X, ic, 1, ni, bp, dW);
+        }
     }
     for (; o < no; o++) {
-        size_t i = 0;
-        for (; i + 4 <= ni; i += 4)
-            outer_blk(dY, o, 1, X, i, 4, ni, bp, dW);
-        for (; i < ni; i++)
-            outer_blk(dY, o, 1, X, i, 1, ni, bp, dW);
+        size_t q = 0;
+        for (; q + 4 <= nact; q += 4) {
+            size_t ic[4] = {IC(q), IC(q + 1), IC(q + 2), IC(q + 3)};
+            outer_blk(dY, o, 1, X, ic, 4, ni, bp, dW);
+        }
+        for (; q < nact; q++) {
+            size_t ic[1] = {IC(q)};
+            outer_blk(dY, o, 1, X, ic, 1, ni, bp, dW);
+        }
     }
+#undef IC
     for (o = 0; o < no; o++) {
         vf acc = {0};
         for (size_t l = 0; l < bp; l += NN_LANES)
@@ -329,9 +354,15 @@ NN_INLINE void outer(const float *dY, size_t no, const float *X, size_t ni, size
 
 NN_CLONES void nn__forward(const nn_net *net, nn_work *ws, size_t bp)
 {
-    for (int l = 0; l < net->nl; l++)
-        lin(net->W[l], net->dim[l], 1, net->dim[l + 1], net->dim[l], net->b[l], ws->act[l], bp,
+    for (int l = 0; l < net->nl; l++) {
+        /* layer 0 sums only over the input features that are nonzero somewhere in the batch
+           (ws->in_idx, from nn__gather): a zero feature adds exactly 0 to every sum, so the
+           result is the same as over all features, in the same order */
+        const uint32_t *cidx = l == 0 ? ws->in_idx : NULL;
+        size_t nin = l == 0 && cidx ? ws->nin : net->dim[l];
+        lin(net->W[l], net->dim[l], 1, net->dim[l + 1], nin, cidx, net->b[l], ws->act[l], bp,
             ws->act[l + 1], l + 1 < net->nl, NULL);
+    }
 }
 
 NN_CLONES void nn__backward(const nn_net *net, nn_work *ws, size_t bp, float *grad)
@@ -340,10 +371,16 @@ NN_CLONES void nn__backward(const nn_net *net, nn_work *ws, size_t bp, float *gr
     nn__views(net->dim, net->nl, grad, gW, gb);
     float *d = ws->d0, *dn = ws->d1;
     for (int l = net->nl - 1; l >= 0; l--) {
-        outer(d, net->dim[l + 1], ws->act[l], net->dim[l], bp, gW[l], gb[l]);
+        if (l == 0 && ws->in_idx) {
+            /* the weights of a feature that is zero in the whole batch get a zero gradient */
+            memset(gW[0], 0, net->dim[1] * net->dim[0] * sizeof *gW[0]);
+            outer(d, net->dim[1], ws->act[0], net->dim[0], ws->in_idx, ws->nin, bp, gW[0], gb[0]);
+        } else {
+            outer(d, net->dim[l + 1], ws->act[l], net->dim[l], NULL, net->dim[l], bp, gW[l], gb[l]);
+        }
         if (l > 0) {
             /* delta of layer l's input: W[l]^T d, masked by ReLU'(act[l]) */
-            lin(net->W[l], 1, net->dim[l], net->dim[l], net->dim[l + 1], NULL, d, bp, dn, 0,
+            lin(net->W[l], 1, net->dim[l], net->dim[l], net->dim[l + 1], NULL, NULL, d, bp, dn, 0,
                 ws->act[l]);
             float *t = d;
             d = dn;
@@ -352,84 +389,231 @@ NN_CLONES void nn__backward(const nn_net *net, nn_work *ws, size_t bp, float *gr
     }
 }
 
-/* Log-softmax of row b's logits; returns the log-sum-exp, sets *arg to the first argmax. */
-static float lse_row(const float *z, size_t k, size_t bp, size_t b, size_t *arg)
+/* ---------------------------------------------------------------------------------- */
+/* Softmax cross-entropy, 8 rows (lanes) at a time                                     */
+
+/*
+ * exp(x) for x <= 0 (the softmax's z - max), Cephes' expf polynomial (about 1 ulp):
+ * x is clamped at -86 (exp(-86) = 4e-38, below anything that can move a sum >= 1), and a
+ * NaN lane stays NaN (a diverging network must show as a NaN loss).
+ */
+NN_INLINE void vexp_neg(const vf *xp, vf *out)
 {
-    float m = z[b];
-    size_t am = 0;
-    for (size_t o = 1; o < k; o++) {
-        float v = z[o * bp + b];
-        if (v > m) {
-            m = v;
-            am = o;
-        }
-    }
-    float s = 0.0f;
-    for (size_t o = 0; o < k; o++)
-        s += expf(z[o * bp + b] - m);
-    *arg = am;
-    return m + logf(s);
+    vf x = *xp;
+    const vf lo = (vf){0} - 86.0f, magic = (vf){0} + 12582912.0f; /* 1.5 * 2^23 */
+    vi nan = x != x;
+    vi small = x < lo;
+    vf xc = (vf)(((vi)x & ~small) | ((vi)lo & small));
+    vf t = xc * 1.44269504088896341f + magic; /* round(x / ln 2) + magic */
+    vf n = t - magic;
+    vf r = xc - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    vf r2 = r * r;
+    vf p = (vf){0} + 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r2 + r + 1.0f;
+    vi e = (vi)((vu)((vi)t - (vi)magic) << 23); /* n in [-124, 0]: a valid exponent shift */
+    vf res = (vf)((vi)p + e);
+    *out = (vf)(((vi)res & ~nan) | ((vi)x & nan));
 }
 
-void nn__loss_grad(const nn_net *net, nn_work *ws, size_t B, size_t bp, const int *y,
-                   const float *w, double *wloss, double *wsum, size_t *correct)
+/* log(x) for x >= 1 (a softmax sum), Cephes' logf polynomial (about 1 ulp); Inf and NaN
+   lanes pass through. */
+NN_INLINE void vlog_ge1(const vf *xp, vf *out)
+{
+    vf x = *xp;
+    vi bits = (vi)x;
+    vi ex = (bits >> 23) - 126;
+    vf m = (vf)((bits & 0x007fffff) | 0x3f000000); /* [0.5, 1) */
+    vi lt = m < 0.707106781186547524f;
+    ex = ex + lt; /* lt is -1 where true */
+    vf xm = m + (vf)((vi)m & lt) - 1.0f; /* 2m - 1 or m - 1 */
+    vf fe = __builtin_convertvector(ex, vf);
+    vf z = xm * xm;
+    vf y = (vf){0} + 7.0376836292e-2f;
+    y = y * xm - 1.1514610310e-1f;
+    y = y * xm + 1.1676998740e-1f;
+    y = y * xm - 1.2420140846e-1f;
+    y = y * xm + 1.4249322787e-1f;
+    y = y * xm - 1.6668057665e-1f;
+    y = y * xm + 2.0000714765e-1f;
+    y = y * xm - 2.4999993993e-1f;
+    y = y * xm + 3.3333331174e-1f;
+    y = y * xm * z;
+    y += fe * -2.12194440e-4f;
+    y += -0.5f * z;
+    vf res = xm + y;
+    res += fe * 0.693359375f;
+    vi fin = x < __builtin_inff();
+    *out = (vf)(((vi)res & fin) | ((vi)x & ~fin));
+}
+
+/*
+ * Softmax of the 8 rows in lanes l0..l0+8 of the logits z (k, bp): writes exp(z - max)
+ * to e (k, bp) when e != NULL, returns the per-lane loss log(sum exp(z - max)) - (z_y -
+ * max) and the first argmax in *am. y holds the lanes' labels (any value on padding).
+ */
+NN_INLINE void softmax8(const float *z, size_t k, size_t bp, size_t l0, const vi *yp, float *e,
+                        vi *am, vf *sum, vf *loss)
+{
+    vi yv = *yp;
+    vf zm = *(const vf *)(z + l0), zy = (vf){0};
+    vi arg = (vi){0};
+    for (size_t o = 1; o < k; o++) {
+        vf v = *(const vf *)(z + o * bp + l0);
+        vi gt = v > zm;
+        zm = (vf)(((vi)v & gt) | ((vi)zm & ~gt));
+        arg = (arg & ~gt) | (((vi){0} + (int)o) & gt);
+    }
+    vf s = (vf){0};
+    for (size_t o = 0; o < k; o++) {
+        vf v = *(const vf *)(z + o * bp + l0);
+        vf dz = v - zm, ex;
+        vexp_neg(&dz, &ex);
+        if (e)
+            *(vf *)(e + o * bp + l0) = ex;
+        s += ex;
+        vi isy = yv == (int)o;
+        zy = (vf)(((vi)v & isy) | ((vi)zy & ~isy));
+    }
+    vf ls;
+    vlog_ge1(&s, &ls);
+    *am = arg;
+    *sum = s;
+    *loss = ls - (zy - zm);
+}
+
+NN_CLONES void nn__loss_grad(const nn_net *net, nn_work *ws, size_t B, size_t bp, const int *y,
+                             const float *w, double *wloss, double *wsum, size_t *correct)
 {
     size_t k = net->dim[net->nl];
     const float *z = ws->act[net->nl];
-    float *d = ws->d0;
+    float *d = ws->d0, *lossv = ws->lossv;
     double sw = 0.0;
     for (size_t b = 0; b < B; b++)
         sw += w ? (double)w[b] : 1.0;
     float inv = sw > 0.0 ? (float)(1.0 / sw) : 0.0f;
     double lsum = 0.0;
     size_t ok = 0;
-    for (size_t b = 0; b < B; b++) {
-        /* softmax by log-sum-exp: e_o = exp(z_o - max) (<= 1), loss = log(sum e) - (z_y - max) */
-        float m = z[b];
-        size_t am = 0;
-        for (size_t o = 1; o < k; o++)
-            if (z[o * bp + b] > m) {
-                m = z[o * bp + b];
-                am = o;
-            }
-        float s = 0.0f;
-        for (size_t o = 0; o < k; o++) {
-            float e = expf(z[o * bp + b] - m);
-            d[o * bp + b] = e;
-            s += e;
+    for (size_t l0 = 0; l0 < bp; l0 += NN_LANES) {
+        int yl[NN_LANES], al[NN_LANES];
+        float wl[NN_LANES];
+        for (size_t j = 0; j < NN_LANES; j++) {
+            int in = l0 + j < B;
+            yl[j] = in ? y[l0 + j] : -1;
+            wl[j] = in ? (w ? w[l0 + j] : 1.0f) : 0.0f;
         }
-        size_t yb = (size_t)y[b];
-        float wb = w ? w[b] : 1.0f;
-        float l = logf(s) - (z[yb * bp + b] - m);
-        lsum += (double)wb * (double)l;
-        ok += am == yb;
-        float scale = wb * inv, invs = 1.0f / s;
-        for (size_t o = 0; o < k; o++)
-            d[o * bp + b] = (d[o * bp + b] * invs - (o == yb ? 1.0f : 0.0f)) * scale;
+        vi yv, am;
+        vf wv, s;
+        memcpy(&yv, yl, sizeof yv);
+        memcpy(&wv, wl, sizeof wv);
+        vf loss;
+        softmax8(z, k, bp, l0, &yv, d, &am, &s, &loss);
+        /* dL/dz_o = (softmax_o - [o == y]) * w / sum w; zero on padding (w 0) */
+        vf scale = wv * inv, invs = 1.0f / s;
+        vi live = wv != 0.0f;
+        for (size_t o = 0; o < k; o++) {
+            vf *dv = (vf *)(d + o * bp + l0);
+            vf ind = (vf)((yv == (int)o) & (vi)((vf){0} + 1.0f));
+            *dv = (vf)((vi)((*dv * invs - ind) * scale) & live);
+        }
+        memcpy(lossv + l0, &loss, sizeof loss);
+        memcpy(al, &am, sizeof al);
+        for (size_t j = 0; j < NN_LANES && l0 + j < B; j++) {
+            lsum += (double)wl[j] * (double)lossv[l0 + j];
+            ok += al[j] == yl[j];
+        }
     }
-    for (size_t o = 0; o < k; o++)
-        for (size_t b = B; b < bp; b++)
-            d[o * bp + b] = 0.0f;
     *wloss = lsum;
     *wsum = sw;
     *correct = ok;
 }
 
-void nn__loss_eval(const nn_net *net, const nn_work *ws, size_t B, size_t bp, const int *y,
-                   double *loss_sum, size_t *correct)
+NN_CLONES void nn__loss_eval(const nn_net *net, const nn_work *ws, size_t B, size_t bp,
+                             const int *y, double *loss_sum, size_t *correct)
 {
     size_t k = net->dim[net->nl];
     const float *z = ws->act[net->nl];
     double lsum = 0.0;
     size_t ok = 0;
-    for (size_t b = 0; b < B; b++) {
-        size_t am;
-        float lse = lse_row(z, k, bp, b, &am);
-        lsum += (double)(lse - z[(size_t)y[b] * bp + b]);
-        ok += am == (size_t)y[b];
+    for (size_t l0 = 0; l0 < bp; l0 += NN_LANES) {
+        int yl[NN_LANES], al[NN_LANES];
+        float lv[NN_LANES];
+        for (size_t j = 0; j < NN_LANES; j++)
+            yl[j] = l0 + j < B ? y[l0 + j] : -1;
+        vi yv, am;
+        vf s;
+        memcpy(&yv, yl, sizeof yv);
+        vf loss;
+        softmax8(z, k, bp, l0, &yv, NULL, &am, &s, &loss);
+        memcpy(lv, &loss, sizeof lv);
+        memcpy(al, &am, sizeof al);
+        for (size_t j = 0; j < NN_LANES && l0 + j < B; j++) {
+            lsum += (double)lv[j];
+            ok += al[j] == yl[j];
+        }
     }
     *loss_sum = lsum;
     *correct = ok;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Input gather                                                                        */
+
+#if defined(__clang__)
+#define SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+#define SHUF(a, b, ...) __builtin_shuffle(a, b, (vmask){__VA_ARGS__})
+#endif
+
+NN_CLONES void nn__gather(const float *xu, size_t dp, size_t d, const uint32_t *ids, size_t B,
+                          size_t bp, uint32_t zero_id, nn_work *ws)
+{
+    float *act0 = ws->act[0];
+    for (size_t l0 = 0; l0 < bp; l0 += NN_LANES) {
+        const float *r[NN_LANES];
+        for (size_t j = 0; j < NN_LANES; j++)
+            r[j] = xu + (size_t)(l0 + j < B ? ids[l0 + j] : zero_id) * dp;
+        for (size_t i0 = 0; i0 < dp; i0 += 8) {
+            /* 8 x 8 transpose: rows r[0..8) columns i0..i0+8 -> act0 rows i0.., lanes l0.. */
+            vf a[8], t[8], u[8];
+            for (int j = 0; j < 8; j++)
+                memcpy(&a[j], r[j] + i0, sizeof a[j]);
+            for (int j = 0; j < 8; j += 2) {
+                t[j] = SHUF(a[j], a[j + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+                t[j + 1] = SHUF(a[j], a[j + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+            }
+            for (int h = 0; h < 8; h += 4) {
+                u[h] = SHUF(t[h], t[h + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+                u[h + 1] = SHUF(t[h], t[h + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+                u[h + 2] = SHUF(t[h + 1], t[h + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+                u[h + 3] = SHUF(t[h + 1], t[h + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+            }
+            for (int j = 0; j < 4; j++) {
+                vf lo = SHUF(u[j], u[j + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+                vf hi = SHUF(u[j], u[j + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+                *(vf *)(act0 + (i0 + (size_t)j) * bp + l0) = lo;
+                *(vf *)(act0 + (i0 + (size_t)j + 4) * bp + l0) = hi;
+            }
+        }
+    }
+    /* the input features that are nonzero (any bit set, -0 included) in some lane */
+    size_t na = 0;
+    for (size_t i = 0; i < d; i++) {
+        vi any = (vi){0};
+        for (size_t l0 = 0; l0 < bp; l0 += NN_LANES)
+            any |= *(const vi *)(act0 + i * bp + l0);
+        int nz = 0;
+        for (int j = 0; j < NN_LANES; j++)
+            nz |= any[j];
+        ws->in_idx[na] = (uint32_t)i;
+        na += nz != 0;
+    }
+    ws->nin = na;
 }
 
 /* One Adam update of p[j0..j1): the single-tensor path of torch.optim.Adam, in float32. */
