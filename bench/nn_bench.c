@@ -13,6 +13,11 @@
  *                                       {32,64,128}, gamma 0.995, 20 epochs, a validation
  *                                       pass over 99,290 rows per epoch), grid points on
  *                                       2 threads
+ *
+ * usage: nn_bench --fit PREFIX LAYERS LR BATCH EPOCHS
+ *   One fit on the matrix a previous run wrote (no CSV, no pipeline): the workload to run
+ *   under `valgrind --tool=callgrind` (instruction counts do not depend on the machine's
+ *   load). Prints the train loss and accuracy of the last epoch.
  */
 #include <math.h>
 #include <pthread.h>
@@ -93,9 +98,68 @@ static void *grid_worker(void *arg)
     }
 }
 
+static int fit_only(char **argv)
+{
+    char eb[MQTTIDS_ERRBUF_SIZE], path[4096];
+    snprintf(path, sizeof path, "%s.y.i64", argv[2]);
+    FILE *f = fopen(path, "rb");
+    if (!f || fseek(f, 0, SEEK_END) != 0) {
+        fprintf(stderr, "%s: cannot read\n", path);
+        return 1;
+    }
+    N = (size_t)ftell(f) / sizeof(int64_t);
+    rewind(f);
+    int64_t *y64 = malloc(N * sizeof *y64);
+    Y = malloc(N * sizeof *Y);
+    if (!y64 || !Y || fread(y64, sizeof *y64, N, f) != N) {
+        fprintf(stderr, "%s: cannot read\n", path);
+        return 1;
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "%s.X.f32", argv[2]);
+    f = fopen(path, "rb");
+    if (!f || fseek(f, 0, SEEK_END) != 0) {
+        fprintf(stderr, "%s: cannot read\n", path);
+        return 1;
+    }
+    D = (size_t)ftell(f) / sizeof(float) / N;
+    rewind(f);
+    float *xf = malloc(N * D * sizeof *xf);
+    X = malloc(N * D * sizeof *X);
+    if (!xf || !X || fread(xf, sizeof *xf, N * D, f) != N * D) {
+        fprintf(stderr, "%s: cannot read\n", path);
+        return 1;
+    }
+    fclose(f);
+    for (size_t j = 0; j < N * D; j++)
+        X[j] = xf[j];
+    for (size_t i = 0; i < N; i++)
+        Y[i] = (int)y64[i];
+    void *p = params(argv[3], argv[4], argv[5], argv[6], "1");
+    ml_curve curve;
+    ml_fit_ctx ctx = {.seed = 1, .nthreads = 1, .curve = &curve};
+    void *st = NULL;
+    if (ml__nn.fit(p, X, N, D, Y, MQTTIDS_NCLASS, NULL, &ctx, &st, eb) != MQTTIDS_OK) {
+        fprintf(stderr, "%s\n", eb);
+        return 1;
+    }
+    printf("fit layers=%s lr=%s batchSize=%s epochs=%s: train loss %.6f accuracy %.4f\n", argv[3], argv[4],
+           argv[5], argv[6], curve.epochs[curve.n - 1].train_loss, curve.epochs[curve.n - 1].train_acc);
+    free(curve.epochs);
+    ml__nn.free(st);
+    ml__nn.params_free(p);
+    free(xf);
+    free(y64);
+    free(X);
+    free(Y);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     char eb[MQTTIDS_ERRBUF_SIZE], path[4096];
+    if (argc == 7 && strcmp(argv[1], "--fit") == 0)
+        return fit_only(argv);
     if (argc < 3) {
         fprintf(stderr, "usage: nn_bench CSV OUTPREFIX [grid]\n");
         return 2;

@@ -132,17 +132,24 @@ nn_work *nn__work_new(const nn_net *net, size_t cap)
     nn_work *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
-    w->in_idx = malloc(net->dim[0] * sizeof *w->in_idx);
-    if (!w->in_idx) {
+    size_t nidx = 0;
+    for (int l = 0; l < net->nl; l++)
+        nidx += net->dim[l];
+    uint32_t *ip = malloc(nidx * sizeof *ip);
+    if (!ip) {
         free(w);
         return NULL;
     }
-    for (size_t i = 0; i < net->dim[0]; i++)
-        w->in_idx[i] = (uint32_t)i;
-    w->nin = net->dim[0];
+    for (int l = 0; l < net->nl; l++) {
+        w->idx[l] = ip;
+        w->nact[l] = net->dim[l];
+        for (size_t i = 0; i < net->dim[l]; i++)
+            ip[i] = (uint32_t)i;
+        ip += net->dim[l];
+    }
     void *mem = NULL;
     if (posix_memalign(&mem, 32, total * sizeof(float)) != 0) {
-        free(w->in_idx);
+        free(w->idx[0]);
         free(w);
         return NULL;
     }
@@ -166,7 +173,7 @@ void nn__work_free(nn_work *w)
 {
     if (!w)
         return;
-    free(w->in_idx);
+    free(w->idx[0]);
     free(w->mem);
     free(w);
 }
@@ -175,18 +182,19 @@ void nn__work_free(nn_work *w)
 /* GEMM kernels                                                                        */
 
 /*
- * out[r, l0 .. l0+8*VB) for r in r0 .. r0+RB:
- *   (bias ? bias[r] : 0) + sum_c A[r*rs + c*cs] * in[c*bp + lanes]
- * then ReLU (relu), or zeroed where mask[r*bp + lanes] <= 0 (mask != NULL: ReLU's
- * derivative in the backward pass). ReLU keeps NaN (x < 0 is false for NaN), as torch.
+ * out[rr[r], l0 .. l0+8*VB) for r in 0 .. RB:
+ *   (bias ? bias[rr[r]] : 0) + sum_q A[rr[r]*rs + c_q*cs] * in[c_q*bp + lanes]
+ * over the inputs c_q = cidx[q] (q < nin; cidx NULL: c_q = q), then ReLU (relu), or zeroed
+ * where mask[rr[r]*bp + lanes] <= 0 (mask != NULL: ReLU's derivative in the backward
+ * pass). ReLU keeps NaN (x < 0 is false for NaN), as torch.
  */
-NN_INLINE void lin_blk(const float *A, size_t rs, size_t cs, size_t r0, int RB, size_t nin,
+NN_INLINE void lin_blk(const float *A, size_t rs, size_t cs, const size_t *rr, int RB, size_t nin,
                        const uint32_t *cidx, const float *bias, const float *in, size_t bp, size_t l0,
                        int VB, float *out, int relu, const float *mask)
 {
     vf acc[2][4];
     for (int r = 0; r < RB; r++) {
-        float b0 = bias ? bias[r0 + (size_t)r] : 0.0f;
+        float b0 = bias ? bias[rr[r]] : 0.0f;
         for (int v = 0; v < VB; v++)
             acc[r][v] = (vf){0} + b0;
     }
@@ -197,20 +205,20 @@ NN_INLINE void lin_blk(const float *A, size_t rs, size_t cs, size_t r0, int RB, 
         for (int v = 0; v < VB; v++)
             xv[v] = x[v];
         for (int r = 0; r < RB; r++) {
-            float a = A[(r0 + (size_t)r) * rs + c * cs];
+            float a = A[rr[r] * rs + c * cs];
             for (int v = 0; v < VB; v++)
                 acc[r][v] += a * xv[v];
         }
     }
     for (int r = 0; r < RB; r++) {
-        vf *o = (vf *)(out + (r0 + (size_t)r) * bp + l0);
+        vf *o = (vf *)(out + rr[r] * bp + l0);
         for (int v = 0; v < VB; v++) {
             vf a = acc[r][v];
             if (relu) {
                 vi neg = a < 0.0f;
                 a = (vf)((vi)a & ~neg);
             } else if (mask) {
-                vf mk = *(const vf *)(mask + (r0 + (size_t)r) * bp + l0 + (size_t)v * NN_LANES);
+                vf mk = *(const vf *)(mask + rr[r] * bp + l0 + (size_t)v * NN_LANES);
                 vi pos = mk > 0.0f;
                 a = (vf)((vi)a & pos);
             }
@@ -219,34 +227,37 @@ NN_INLINE void lin_blk(const float *A, size_t rs, size_t cs, size_t r0, int RB, 
     }
 }
 
-NN_INLINE void lin(const float *A, size_t rs, size_t cs, size_t nout, size_t nin,
+#define NN_IDX(list, q) ((list) ? (size_t)(list)[q] : (size_t)(q))
+
+/* lin_blk over the output rows ridx[0..nr) (NULL: 0..nr) and all bp lanes. */
+NN_INLINE void lin(const float *A, size_t rs, size_t cs, const uint32_t *ridx, size_t nr, size_t nin,
                    const uint32_t *cidx, const float *bias, const float *in, size_t bp, float *out,
                    int relu, const float *mask)
 {
-    size_t r = 0;
-    for (; r + 2 <= nout; r += 2) {
-        size_t l = 0;
+    size_t q = 0;
+    for (; q + 2 <= nr; q += 2) {
+        size_t rr[2] = {NN_IDX(ridx, q), NN_IDX(ridx, q + 1)}, l = 0;
         for (; l + 4 * NN_LANES <= bp; l += 4 * NN_LANES)
-            lin_blk(A, rs, cs, r, 2, nin, cidx, bias, in, bp, l, 4, out, relu, mask);
+            lin_blk(A, rs, cs, rr, 2, nin, cidx, bias, in, bp, l, 4, out, relu, mask);
         for (; l < bp; l += NN_LANES)
-            lin_blk(A, rs, cs, r, 2, nin, cidx, bias, in, bp, l, 1, out, relu, mask);
+            lin_blk(A, rs, cs, rr, 2, nin, cidx, bias, in, bp, l, 1, out, relu, mask);
     }
-    for (; r < nout; r++) {
-        size_t l = 0;
+    for (; q < nr; q++) {
+        size_t rr[1] = {NN_IDX(ridx, q)}, l = 0;
         for (; l + 4 * NN_LANES <= bp; l += 4 * NN_LANES)
-            lin_blk(A, rs, cs, r, 1, nin, cidx, bias, in, bp, l, 4, out, relu, mask);
+            lin_blk(A, rs, cs, rr, 1, nin, cidx, bias, in, bp, l, 4, out, relu, mask);
         for (; l < bp; l += NN_LANES)
-            lin_blk(A, rs, cs, r, 1, nin, cidx, bias, in, bp, l, 1, out, relu, mask);
+            lin_blk(A, rs, cs, rr, 1, nin, cidx, bias, in, bp, l, 1, out, relu, mask);
     }
 }
 
-/* Sum of the 8 lanes in a fixed order (deterministic). */
+/* Sum of the 8 lanes, ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)): the order hsum8
+   adds in, so a gradient entry is the same number whichever block computed it (the
+   blocking moves with the activity lists). */
 NN_INLINE float hsum(const vf *a)
 {
-    float s = 0.0f;
-    for (int j = 0; j < NN_LANES; j++)
-        s += (*a)[j];
-    return s;
+    const float *x = (const float *)a;
+    return ((x[0] + x[1]) + (x[2] + x[3])) + ((x[4] + x[5]) + (x[6] + x[7]));
 }
 
 /*
@@ -279,8 +290,8 @@ NN_INLINE void hsum8(const vf a[8], float *out)
     memcpy(out, &r, sizeof r);
 }
 
-/* dW[o, ic[i]] = sum_b dY[o, b] X[ic[i], b] for o in o0..o0+OB, i in 0..IB. */
-NN_INLINE void outer_blk(const float *dY, size_t o0, int OB, const float *X, const size_t *ic, int IB,
+/* dW[oc[o], ic[i]] = sum_b dY[oc[o], b] X[ic[i], b] for o in 0..OB, i in 0..IB. */
+NN_INLINE void outer_blk(const float *dY, const size_t *oc, int OB, const float *X, const size_t *ic, int IB,
                          size_t ni, size_t bp, float *dW)
 {
     vf acc[2][4];
@@ -290,7 +301,7 @@ NN_INLINE void outer_blk(const float *dY, size_t o0, int OB, const float *X, con
     for (size_t l = 0; l < bp; l += NN_LANES) {
         vf yv[2], xv[4];
         for (int o = 0; o < OB; o++)
-            yv[o] = *(const vf *)(dY + (o0 + (size_t)o) * bp + l);
+            yv[o] = *(const vf *)(dY + oc[o] * bp + l);
         for (int i = 0; i < IB; i++)
             xv[i] = *(const vf *)(X + ic[i] * bp + l);
         for (int o = 0; o < OB; o++)
@@ -303,45 +314,45 @@ NN_INLINE void outer_blk(const float *dY, size_t o0, int OB, const float *X, con
         hsum8(a8, r);
         for (int o = 0; o < 2; o++)
             for (int i = 0; i < 4; i++)
-                dW[(o0 + (size_t)o) * ni + ic[i]] = r[o * 4 + i];
+                dW[oc[o] * ni + ic[i]] = r[o * 4 + i];
         return;
     }
     for (int o = 0; o < OB; o++)
         for (int i = 0; i < IB; i++)
-            dW[(o0 + (size_t)o) * ni + ic[i]] = hsum(&acc[o][i]);
+            dW[oc[o] * ni + ic[i]] = hsum(&acc[o][i]);
 }
 
-/* dW = dY X^T over the columns of X listed in iidx (nact of them; NULL: all ni), the
-   others left as they are; db = row sums of dY. */
-NN_INLINE void outer(const float *dY, size_t no, const float *X, size_t ni, const uint32_t *iidx,
-                     size_t nact, size_t bp, float *dW, float *db)
+/* dW = dY X^T and db = row sums of dY, over the rows of dY listed in oidx (no of them;
+   NULL: all) and the rows of X listed in iidx (ni_act of them; NULL: all ni); the other
+   entries are left as they are. */
+NN_INLINE void outer(const float *dY, const uint32_t *oidx, size_t no, const float *X, size_t ni,
+                     const uint32_t *iidx, size_t ni_act, size_t bp, float *dW, float *db)
 {
-    size_t o = 0;
-#define IC(q) (iidx ? (size_t)iidx[q] : (q))
-    for (; o + 2 <= no; o += 2) {
-        size_t q = 0;
-        for (; q + 4 <= nact; q += 4) {
-            size_t ic[4] = {IC(q), IC(q + 1), IC(q + 2), IC(q + 3)};
-            outer_blk(dY, o, 2, X, ic, 4, ni, bp, dW);
+    size_t p = 0;
+    for (; p + 2 <= no; p += 2) {
+        size_t oc[2] = {NN_IDX(oidx, p), NN_IDX(oidx, p + 1)}, q = 0;
+        for (; q + 4 <= ni_act; q += 4) {
+            size_t ic[4] = {NN_IDX(iidx, q), NN_IDX(iidx, q + 1), NN_IDX(iidx, q + 2), NN_IDX(iidx, q + 3)};
+            outer_blk(dY, oc, 2, X, ic, 4, ni, bp, dW);
         }
-        for (; q < nact; q++) {
-            size_t ic[1] = {IC(q)};
-            outer_blk(dY, o, 2, X, ic, 1, ni, bp, dW);
-        }
-    }
-    for (; o < no; o++) {
-        size_t q = 0;
-        for (; q + 4 <= nact; q += 4) {
-            size_t ic[4] = {IC(q), IC(q + 1), IC(q + 2), IC(q + 3)};
-            outer_blk(dY, o, 1, X, ic, 4, ni, bp, dW);
-        }
-        for (; q < nact; q++) {
-            size_t ic[1] = {IC(q)};
-            outer_blk(dY, o, 1, X, ic, 1, ni, bp, dW);
+        for (; q < ni_act; q++) {
+            size_t ic[1] = {NN_IDX(iidx, q)};
+            outer_blk(dY, oc, 2, X, ic, 1, ni, bp, dW);
         }
     }
-#undef IC
-    for (o = 0; o < no; o++) {
+    for (; p < no; p++) {
+        size_t oc[1] = {NN_IDX(oidx, p)}, q = 0;
+        for (; q + 4 <= ni_act; q += 4) {
+            size_t ic[4] = {NN_IDX(iidx, q), NN_IDX(iidx, q + 1), NN_IDX(iidx, q + 2), NN_IDX(iidx, q + 3)};
+            outer_blk(dY, oc, 1, X, ic, 4, ni, bp, dW);
+        }
+        for (; q < ni_act; q++) {
+            size_t ic[1] = {NN_IDX(iidx, q)};
+            outer_blk(dY, oc, 1, X, ic, 1, ni, bp, dW);
+        }
+    }
+    for (p = 0; p < no; p++) {
+        size_t o = NN_IDX(oidx, p);
         vf acc = {0};
         for (size_t l = 0; l < bp; l += NN_LANES)
             acc += *(const vf *)(dY + o * bp + l);
@@ -349,19 +360,41 @@ NN_INLINE void outer(const float *dY, size_t no, const float *X, size_t ni, cons
     }
 }
 
+/* The rows of a (rows, bp) block with a nonzero bit in some lane, ascending, into idx;
+   returns their count. -0 and NaN count as nonzero. */
+NN_INLINE size_t active_rows(const float *a, size_t rows, size_t bp, uint32_t *idx)
+{
+    size_t na = 0;
+    for (size_t i = 0; i < rows; i++) {
+        vi any = (vi){0};
+        for (size_t l0 = 0; l0 < bp; l0 += NN_LANES)
+            any |= *(const vi *)(a + i * bp + l0);
+        int nz = 0;
+        for (int j = 0; j < NN_LANES; j++)
+            nz |= any[j];
+        idx[na] = (uint32_t)i;
+        na += nz != 0;
+    }
+    return na;
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* Exported kernels                                                                    */
 
 NN_CLONES void nn__forward(const nn_net *net, nn_work *ws, size_t bp)
 {
+    /*
+     * With activity lists (ws->idx, work areas from nn__work_new), layer l sums only over
+     * the units of act[l] that are nonzero somewhere in the batch: an all-zero unit (an
+     * input feature absent from the batch, a ReLU unit off for every row) adds exactly 0 to
+     * every sum, so the outputs equal the full sums, in the same order.
+     */
+    int lists = ws->idx[0] != NULL;
     for (int l = 0; l < net->nl; l++) {
-        /* layer 0 sums only over the input features that are nonzero somewhere in the batch
-           (ws->in_idx, from nn__gather): a zero feature adds exactly 0 to every sum, so the
-           result is the same as over all features, in the same order */
-        const uint32_t *cidx = l == 0 ? ws->in_idx : NULL;
-        size_t nin = l == 0 && cidx ? ws->nin : net->dim[l];
-        lin(net->W[l], net->dim[l], 1, net->dim[l + 1], nin, cidx, net->b[l], ws->act[l], bp,
-            ws->act[l + 1], l + 1 < net->nl, NULL);
+        lin(net->W[l], net->dim[l], 1, NULL, net->dim[l + 1], lists ? ws->nact[l] : net->dim[l],
+            lists ? ws->idx[l] : NULL, net->b[l], ws->act[l], bp, ws->act[l + 1], l + 1 < net->nl, NULL);
+        if (lists && l + 1 < net->nl)
+            ws->nact[l + 1] = active_rows(ws->act[l + 1], net->dim[l + 1], bp, ws->idx[l + 1]);
     }
 }
 
@@ -370,18 +403,20 @@ NN_CLONES void nn__backward(const nn_net *net, nn_work *ws, size_t bp, float *gr
     float *gW[NN_MAX_HIDDEN + 1], *gb[NN_MAX_HIDDEN + 1];
     nn__views(net->dim, net->nl, grad, gW, gb);
     float *d = ws->d0, *dn = ws->d1;
+    int lists = ws->idx[0] != NULL;
+    if (lists) /* gradients of weights from or to an inactive unit are 0 */
+        memset(grad, 0, net->nparam * sizeof *grad);
     for (int l = net->nl - 1; l >= 0; l--) {
-        if (l == 0 && ws->in_idx) {
-            /* the weights of a feature that is zero in the whole batch get a zero gradient */
-            memset(gW[0], 0, net->dim[1] * net->dim[0] * sizeof *gW[0]);
-            outer(d, net->dim[1], ws->act[0], net->dim[0], ws->in_idx, ws->nin, bp, gW[0], gb[0]);
-        } else {
-            outer(d, net->dim[l + 1], ws->act[l], net->dim[l], NULL, net->dim[l], bp, gW[l], gb[l]);
-        }
+        /* rows of d that can be nonzero: every logit; below, the active units (ReLU') */
+        const uint32_t *oidx = lists && l + 1 < net->nl ? ws->idx[l + 1] : NULL;
+        size_t no = oidx ? ws->nact[l + 1] : net->dim[l + 1];
+        const uint32_t *iidx = lists ? ws->idx[l] : NULL;
+        size_t ni = lists ? ws->nact[l] : net->dim[l];
+        outer(d, oidx, no, ws->act[l], net->dim[l], iidx, ni, bp, gW[l], gb[l]);
         if (l > 0) {
-            /* delta of layer l's input: W[l]^T d, masked by ReLU'(act[l]) */
-            lin(net->W[l], 1, net->dim[l], net->dim[l], net->dim[l + 1], NULL, NULL, d, bp, dn, 0,
-                ws->act[l]);
+            /* delta of layer l's input: W[l]^T d, masked by ReLU'(act[l]); only the active
+               units' rows (the others are never read) */
+            lin(net->W[l], 1, net->dim[l], iidx, ni, no, oidx, NULL, d, bp, dn, 0, ws->act[l]);
             float *t = d;
             d = dn;
             dn = t;
@@ -601,19 +636,7 @@ NN_CLONES void nn__gather(const float *xu, size_t dp, size_t d, const uint32_t *
             }
         }
     }
-    /* the input features that are nonzero (any bit set, -0 included) in some lane */
-    size_t na = 0;
-    for (size_t i = 0; i < d; i++) {
-        vi any = (vi){0};
-        for (size_t l0 = 0; l0 < bp; l0 += NN_LANES)
-            any |= *(const vi *)(act0 + i * bp + l0);
-        int nz = 0;
-        for (int j = 0; j < NN_LANES; j++)
-            nz |= any[j];
-        ws->in_idx[na] = (uint32_t)i;
-        na += nz != 0;
-    }
-    ws->nin = na;
+    ws->nact[0] = active_rows(act0, d, bp, ws->idx[0]);
 }
 
 /* One Adam update of p[j0..j1): the single-tensor path of torch.optim.Adam, in float32. */
