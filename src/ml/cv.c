@@ -155,7 +155,14 @@ typedef struct cv_shared {
     char refit_errbuf[MQTTIDS_ERRBUF_SIZE];
 } cv_shared;
 
-static void run_task(cv_shared *S, size_t t)
+/* A worker's training matrix, kept from task to task: a fresh one per task (tens of MB,
+   mmap'd by malloc) cost a page fault and a page clear per 4 KiB every time. */
+typedef struct cv_scratch {
+    double *X;
+    size_t cap; /* rows */
+} cv_scratch;
+
+static void run_task(cv_shared *S, size_t t, cv_scratch *sc)
 {
     size_t pt = t / (size_t)S->folds;
     int f = (int)(t % (size_t)S->folds);
@@ -169,7 +176,14 @@ static void run_task(cv_shared *S, size_t t)
     for (size_t i = 0; i < S->n; i++)
         ntr += S->fold[i] != f;
     nva = S->n - ntr;
-    Xtr = malloc((ntr ? ntr : 1) * d * sizeof *Xtr);
+    if (sc->cap < (ntr ? ntr : 1)) {
+        free(sc->X);
+        sc->cap = ntr ? ntr : 1;
+        sc->X = malloc(sc->cap * d * sizeof *sc->X);
+        if (!sc->X)
+            sc->cap = 0;
+    }
+    Xtr = sc->X;
     ytr = malloc((ntr ? ntr : 1) * sizeof *ytr);
     truth = malloc((nva ? nva : 1) * sizeof *truth);
     pred = malloc((nva ? nva : 1) * sizeof *pred);
@@ -209,7 +223,6 @@ out:
     S->secs[t] = util__now_s() - t0;
     if (state)
         S->L->free(state);
-    free(Xtr);
     free(ytr);
     free(truth);
     free(pred);
@@ -220,11 +233,13 @@ out:
 static void *cv_worker(void *arg)
 {
     cv_shared *S = arg;
+    cv_scratch sc = {NULL, 0};
     for (;;) {
         size_t t;
         pthread_mutex_lock(&S->mu);
         if (S->stop || S->next >= S->ntasks + (size_t)S->refit_task) {
             pthread_mutex_unlock(&S->mu);
+            free(sc.X);
             return NULL;
         }
         t = S->next++;
@@ -241,7 +256,7 @@ static void *cv_worker(void *arg)
             }
             t--;
         }
-        run_task(S, t);
+        run_task(S, t, &sc);
         pthread_mutex_lock(&S->mu);
         S->done++;
         if (S->err[t] != MQTTIDS_OK)
