@@ -1,14 +1,17 @@
 /*
  * nn_bench.c: times the "nn" learner (src/ml/nn.c) for bench/nn.sh.
  *
- * usage: nn_bench CSV OUTPREFIX [grid]
+ * usage: nn_bench CSV OUTPREFIX [grid|none]
  *   Reads the MQTTset CSV, builds the feature matrix with the study's pipeline (features.h:
  *   zero/correlation rules, one-hot nominal columns, std scaling; the same matrix the
  *   PyTorch peer reads), writes it to OUTPREFIX.X.f32 (n x d float32, row-major) and
  *   OUTPREFIX.y.i64
  *   (int64 labels) for bench/nn_peer.py, then prints one line per measurement:
- *     epoch LAYERS SECONDS cpu CPUSEC   one epoch at batch 64, best of 3, one thread
- *                                       (wall time and process CPU time)
+ *     epoch LAYERS SECONDS cpu CPUSEC setup SETUP fit1 FIT1
+ *                                       one epoch at batch 64, one thread: (best 5-epoch
+ *                                       fit - best 1-epoch fit) / 4 of 3 runs each, wall and
+ *                                       process CPU time; SETUP: the rest of a 1-epoch fit
+ *                                       (row table, allocations), FIT1 that fit's wall time
  *     grid LAYERS SECONDS POINTS EPOCHS the study's grid (lr {0.1,0.01,0.001} x batch
  *                                       {32,64,128}, gamma 0.995, 20 epochs, a validation
  *                                       pass over 99,290 rows per epoch), grid points on
