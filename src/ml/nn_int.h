@@ -72,12 +72,13 @@ nn_work *nn__work_new(const nn_net *net, size_t cap);
 void nn__work_free(nn_work *w);
 
 /*
- * Input batch from a table of float rows: row b of the batch is xu + ids[b] * dp (dp =
- * nn__round8(d), padding columns zero), transposed into ws->act[0] (feature-major,
- * nn__round8(d) rows of bp lanes, as nn__work_new sizes it). Lanes B..bp get the row at
- * zero_id (a row of zeros). Sets ws->idx[0]/nact[0] to the features that are nonzero in some
- * lane (forward and backward skip the others: exactly the same sums). The table is small enough to stay in cache when rows repeat
- * (nn.c deduplicates), so this is a tiled 8 x 8 transpose, not a walk over X.
+ * Input batch from a table of float rows (xu 32-byte aligned): row b of the batch is
+ * xu + ids[b] * dp (dp = nn__round8(d), padding columns zero), transposed into ws->act[0]
+ * (feature-major, nn__round8(d) rows of bp lanes, as nn__work_new sizes it). Lanes B..bp
+ * get the row at zero_id (a row of zeros). Sets ws->idx[0]/nact[0] to the features that
+ * are nonzero in some lane (forward and backward skip the others: exactly the same sums).
+ * The table is small enough to stay in cache when rows repeat (nn.c deduplicates), so
+ * this is a tiled 8 x 8 transpose, not a walk over X.
  */
 void nn__gather(const float *xu, size_t dp, size_t d, const uint32_t *ids, size_t B, size_t bp,
                 uint32_t zero_id, nn_work *ws /* OUT: act[0], idx[0], nact[0] */);

@@ -610,30 +610,31 @@ NN_CLONES void nn__gather(const float *xu, size_t dp, size_t d, const uint32_t *
 {
     float *act0 = ws->act[0];
     for (size_t l0 = 0; l0 < bp; l0 += NN_LANES) {
-        const float *r[NN_LANES];
-        for (size_t j = 0; j < NN_LANES; j++)
-            r[j] = xu + (size_t)(l0 + j < B ? ids[l0 + j] : zero_id) * dp;
-        for (size_t i0 = 0; i0 < dp; i0 += 8) {
-            /* 8 x 8 transpose: rows r[0..8) columns i0..i0+8 -> act0 rows i0.., lanes l0.. */
-            vf a[8], t[8], u[8];
-            for (int j = 0; j < 8; j++)
-                memcpy(&a[j], r[j] + i0, sizeof a[j]);
-            for (int j = 0; j < 8; j += 2) {
-                t[j] = SHUF(a[j], a[j + 1], 0, 8, 1, 9, 4, 12, 5, 13);
-                t[j + 1] = SHUF(a[j], a[j + 1], 2, 10, 3, 11, 6, 14, 7, 15);
-            }
-            for (int h = 0; h < 8; h += 4) {
-                u[h] = SHUF(t[h], t[h + 2], 0, 1, 8, 9, 4, 5, 12, 13);
-                u[h + 1] = SHUF(t[h], t[h + 2], 2, 3, 10, 11, 6, 7, 14, 15);
-                u[h + 2] = SHUF(t[h + 1], t[h + 3], 0, 1, 8, 9, 4, 5, 12, 13);
-                u[h + 3] = SHUF(t[h + 1], t[h + 3], 2, 3, 10, 11, 6, 7, 14, 15);
-            }
-            for (int j = 0; j < 4; j++) {
-                vf lo = SHUF(u[j], u[j + 4], 0, 1, 2, 3, 8, 9, 10, 11);
-                vf hi = SHUF(u[j], u[j + 4], 4, 5, 6, 7, 12, 13, 14, 15);
-                *(vf *)(act0 + (i0 + (size_t)j) * bp + l0) = lo;
-                *(vf *)(act0 + (i0 + (size_t)j + 4) * bp + l0) = hi;
-            }
+        /* table rows are 32-byte aligned (dp a multiple of 8): whole-vector loads */
+#define ROW(j) ((const vf *)(xu + (size_t)(l0 + (j) < B ? ids[l0 + (j)] : zero_id) * dp))
+        const vf *r0 = ROW(0), *r1 = ROW(1), *r2 = ROW(2), *r3 = ROW(3), *r4 = ROW(4), *r5 = ROW(5),
+                 *r6 = ROW(6), *r7 = ROW(7);
+#undef ROW
+        float *o = act0 + l0;
+        for (size_t v = 0; v < dp / 8; v++, o += 8 * bp) {
+            /* 8 x 8 transpose: columns 8v.. of the 8 rows -> act0 rows 8v.., lanes l0.. */
+            vf a0 = r0[v], a1 = r1[v], a2 = r2[v], a3 = r3[v], a4 = r4[v], a5 = r5[v], a6 = r6[v], a7 = r7[v];
+            vf t0 = SHUF(a0, a1, 0, 8, 1, 9, 4, 12, 5, 13), t1 = SHUF(a0, a1, 2, 10, 3, 11, 6, 14, 7, 15);
+            vf t2 = SHUF(a2, a3, 0, 8, 1, 9, 4, 12, 5, 13), t3 = SHUF(a2, a3, 2, 10, 3, 11, 6, 14, 7, 15);
+            vf t4 = SHUF(a4, a5, 0, 8, 1, 9, 4, 12, 5, 13), t5 = SHUF(a4, a5, 2, 10, 3, 11, 6, 14, 7, 15);
+            vf t6 = SHUF(a6, a7, 0, 8, 1, 9, 4, 12, 5, 13), t7 = SHUF(a6, a7, 2, 10, 3, 11, 6, 14, 7, 15);
+            vf u0 = SHUF(t0, t2, 0, 1, 8, 9, 4, 5, 12, 13), u1 = SHUF(t0, t2, 2, 3, 10, 11, 6, 7, 14, 15);
+            vf u2 = SHUF(t1, t3, 0, 1, 8, 9, 4, 5, 12, 13), u3 = SHUF(t1, t3, 2, 3, 10, 11, 6, 7, 14, 15);
+            vf u4 = SHUF(t4, t6, 0, 1, 8, 9, 4, 5, 12, 13), u5 = SHUF(t4, t6, 2, 3, 10, 11, 6, 7, 14, 15);
+            vf u6 = SHUF(t5, t7, 0, 1, 8, 9, 4, 5, 12, 13), u7 = SHUF(t5, t7, 2, 3, 10, 11, 6, 7, 14, 15);
+            *(vf *)(o + 0 * bp) = SHUF(u0, u4, 0, 1, 2, 3, 8, 9, 10, 11);
+            *(vf *)(o + 4 * bp) = SHUF(u0, u4, 4, 5, 6, 7, 12, 13, 14, 15);
+            *(vf *)(o + 1 * bp) = SHUF(u1, u5, 0, 1, 2, 3, 8, 9, 10, 11);
+            *(vf *)(o + 5 * bp) = SHUF(u1, u5, 4, 5, 6, 7, 12, 13, 14, 15);
+            *(vf *)(o + 2 * bp) = SHUF(u2, u6, 0, 1, 2, 3, 8, 9, 10, 11);
+            *(vf *)(o + 6 * bp) = SHUF(u2, u6, 4, 5, 6, 7, 12, 13, 14, 15);
+            *(vf *)(o + 3 * bp) = SHUF(u3, u7, 0, 1, 2, 3, 8, 9, 10, 11);
+            *(vf *)(o + 7 * bp) = SHUF(u3, u7, 4, 5, 6, 7, 12, 13, 14, 15);
         }
     }
     ws->nact[0] = active_rows(act0, d, bp, ws->idx[0]);

@@ -565,7 +565,7 @@ static void test_sparse_batches(void)
 
     enum { NU = 20, B = 13 };
     size_t d = dim[0], dp = nn__round8(d), bp = 16;
-    float xu[(NU + 1) * 16];
+    float xu[(NU + 1) * 16] __attribute__((aligned(32))); /* nn__gather: 32-byte aligned rows */
     memset(xu, 0, sizeof xu);
     for (size_t u = 0; u < NU; u++)
         for (size_t i = 0; i < d; i++)
