@@ -322,6 +322,21 @@ NN_INLINE void outer_blk(const float *dY, const size_t *oc, int OB, const float 
             dW[oc[o] * ni + ic[i]] = hsum(&acc[o][i]);
 }
 
+/* outer_blk over OB rows oc of dY and every listed row of X, 4 at a time. */
+NN_INLINE void outer_rows(const float *dY, const size_t *oc, int OB, const float *X, size_t ni,
+                          const uint32_t *iidx, size_t ni_act, size_t bp, float *dW)
+{
+    size_t q = 0;
+    for (; q + 4 <= ni_act; q += 4) {
+        size_t ic[4] = {NN_IDX(iidx, q), NN_IDX(iidx, q + 1), NN_IDX(iidx, q + 2), NN_IDX(iidx, q + 3)};
+        outer_blk(dY, oc, OB, X, ic, 4, ni, bp, dW);
+    }
+    for (; q < ni_act; q++) {
+        size_t ic[1] = {NN_IDX(iidx, q)};
+        outer_blk(dY, oc, OB, X, ic, 1, ni, bp, dW);
+    }
+}
+
 /* dW = dY X^T and db = row sums of dY, over the rows of dY listed in oidx (no of them;
    NULL: all) and the rows of X listed in iidx (ni_act of them; NULL: all ni); the other
    entries are left as they are. */
@@ -330,26 +345,12 @@ NN_INLINE void outer(const float *dY, const uint32_t *oidx, size_t no, const flo
 {
     size_t p = 0;
     for (; p + 2 <= no; p += 2) {
-        size_t oc[2] = {NN_IDX(oidx, p), NN_IDX(oidx, p + 1)}, q = 0;
-        for (; q + 4 <= ni_act; q += 4) {
-            size_t ic[4] = {NN_IDX(iidx, q), NN_IDX(iidx, q + 1), NN_IDX(iidx, q + 2), NN_IDX(iidx, q + 3)};
-            outer_blk(dY, oc, 2, X, ic, 4, ni, bp, dW);
-        }
-        for (; q < ni_act; q++) {
-            size_t ic[1] = {NN_IDX(iidx, q)};
-            outer_blk(dY, oc, 2, X, ic, 1, ni, bp, dW);
-        }
+        size_t oc[2] = {NN_IDX(oidx, p), NN_IDX(oidx, p + 1)};
+        outer_rows(dY, oc, 2, X, ni, iidx, ni_act, bp, dW);
     }
     for (; p < no; p++) {
-        size_t oc[1] = {NN_IDX(oidx, p)}, q = 0;
-        for (; q + 4 <= ni_act; q += 4) {
-            size_t ic[4] = {NN_IDX(iidx, q), NN_IDX(iidx, q + 1), NN_IDX(iidx, q + 2), NN_IDX(iidx, q + 3)};
-            outer_blk(dY, oc, 1, X, ic, 4, ni, bp, dW);
-        }
-        for (; q < ni_act; q++) {
-            size_t ic[1] = {NN_IDX(iidx, q)};
-            outer_blk(dY, oc, 1, X, ic, 1, ni, bp, dW);
-        }
+        size_t oc[1] = {NN_IDX(oidx, p)};
+        outer_rows(dY, oc, 1, X, ni, iidx, ni_act, bp, dW);
     }
     for (p = 0; p < no; p++) {
         size_t o = NN_IDX(oidx, p);
