@@ -51,10 +51,57 @@ static int cmp_vc(const void *a, const void *b)
     return strcmp(x->value, y->value);
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Order-preserving map of a double to an unsigned key (negative numbers reversed). */
+static uint64_t dkey(double v)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    return (u >> 63) ? ~u : u | ((uint64_t)1 << 63);
+}
+
+/*
+ * Sorts x (n values) ascending: LSD radix sort on the keys, 8 bits a pass, passes whose
+ * byte is the same in every key skipped (an integer column such as tcp.len needs 2 or 3
+ * of the 8). Replaces qsort with a comparison callback, 5-10x slower on 231k rows.
+ * NaNs go to the ends (by sign). Returns 0, or -1 when out of memory.
+ */
+static int sort_doubles(double *x, size_t n)
+{
+    size_t cnt[8][256];
+    uint64_t *k = malloc((n ? n : 1) * sizeof *k), *t = malloc((n ? n : 1) * sizeof *t);
+    if (!k || !t) {
+        free(k);
+        free(t);
+        return -1;
+    }
+    memset(cnt, 0, sizeof cnt);
+    for (size_t i = 0; i < n; i++) {
+        k[i] = dkey(x[i]);
+        for (int b = 0; b < 8; b++)
+            cnt[b][(k[i] >> (8 * b)) & 255]++;
+    }
+    for (int b = 0; b < 8; b++) {
+        size_t pos = 0;
+        if (n == 0 || cnt[b][(k[0] >> (8 * b)) & 255] == n)
+            continue; /* every key has the same byte here */
+        for (int v = 0; v < 256; v++) {
+            size_t c = cnt[b][v];
+            cnt[b][v] = pos;
+            pos += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            t[cnt[b][(k[i] >> (8 * b)) & 255]++] = k[i];
+        uint64_t *sw = k;
+        k = t;
+        t = sw;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = (k[i] >> 63) ? k[i] & ~((uint64_t)1 << 63) : ~k[i];
+        memcpy(&x[i], &u, sizeof u);
+    }
+    free(k);
+    free(t);
+    return 0;
 }
 
 static int is_nominal(const mqttids_dataset *ds, size_t j)
@@ -106,8 +153,7 @@ static mqttids_err distinct_values(const mqttids_dataset *ds, size_t j, mqttids_
             return MQTTIDS_ERR_NOMEM;
         if (n) /* a header-only file has no column array to copy */
             memcpy(s, x, n * sizeof *s);
-        qsort(s, n, sizeof *s, cmp_double);
-        vc = calloc(n ? n : 1, sizeof *vc);
+        vc = sort_doubles(s, n) == 0 ? calloc(n ? n : 1, sizeof *vc) : NULL;
         if (!vc) {
             free(s);
             return MQTTIDS_ERR_NOMEM;
@@ -142,6 +188,37 @@ static double matrix_r(void *user, size_t a, size_t b)
 {
     const mqttids_stats *s = user;
     return s->corr[a * s->ncorr + b];
+}
+
+/* S[a][b] += sum over the nb rows of blk (nb, m) of blk[i][a] blk[i][b], b >= a, each sum
+   over the rows in order (so exactly the per-pair loop's sums). Four pairs (a, b..b+3)
+   at a time in one accumulator that stays in a register over the rows. With GCC on
+   x86-64 also compiled for AVX2; no FMA contraction in ISO C mode, so both versions give
+   the same sums. */
+typedef double corr_v4 __attribute__((vector_size(32)));
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+static void corr_block(const double *blk, size_t nb, size_t m, double *S)
+{
+    for (size_t a = 0; a < m; a++) {
+        size_t b = a;
+        for (; b + 4 <= m; b += 4) {
+            corr_v4 acc, x;
+            memcpy(&acc, S + a * m + b, sizeof acc);
+            for (size_t i = 0; i < nb; i++) {
+                memcpy(&x, blk + i * m + b, sizeof x);
+                acc += blk[i * m + a] * x;
+            }
+            memcpy(S + a * m + b, &acc, sizeof acc);
+        }
+        for (; b < m; b++) {
+            double acc = S[a * m + b];
+            for (size_t i = 0; i < nb; i++)
+                acc += blk[i * m + a] * blk[i * m + b];
+            S[a * m + b] = acc;
+        }
+    }
 }
 
 void dataset__corr_rule(mqttids_stats *s, double threshold)
@@ -216,15 +293,28 @@ static mqttids_err iqr_outliers(const mqttids_dataset *ds, size_t n, const mqtti
     s->iqr_cols[0] = MQTTIDS_F_TCP_LEN;
     if (n) /* no column array without rows */
         memcpy(sorted, x, n * sizeof *sorted);
-    qsort(sorted, n, sizeof *sorted, cmp_double);
+    if (sort_doubles(sorted, n) != 0) {
+        free(sorted);
+        return MQTTIDS_ERR_NOMEM;
+    }
     if (n) {
         size_t r1 = (size_t)ceil(0.25 * (double)n), r3 = (size_t)ceil(0.75 * (double)n);
         double q1 = sorted[r1 ? r1 - 1 : 0], q3 = sorted[r3 ? r3 - 1 : 0], iqr = q3 - q1;
         double lo = q1 - opts->iqr_k * iqr, hi = q3 + opts->iqr_k * iqr;
         s->iqr_q1[0] = q1;
         s->iqr_q3[0] = q3;
-        for (size_t i = 0; i < n; i++)
-            s->outlier_rows[(x[i] < lo || x[i] > hi) ? 1 : 0]++;
+        /* outliers from the sorted copy: the rows below lo and above hi (no extra scan) */
+        size_t first = 0, last = n, below = 0, above = 0; /* NaNs sit at the ends */
+        while (first < last && isnan(sorted[first]))
+            first++;
+        while (last > first && isnan(sorted[last - 1]))
+            last--;
+        while (first + below < last && sorted[first + below] < lo)
+            below++;
+        while (last - above > first + below && sorted[last - 1 - above] > hi)
+            above++;
+        s->outlier_rows[1] = below + above;
+        s->outlier_rows[0] = n - below - above;
     }
     free(sorted);
     return MQTTIDS_OK;
@@ -318,16 +408,40 @@ mqttids_err mqttids_stats_compute(const mqttids_dataset *ds, const mqttids_stats
         s->corr = malloc(m * m * sizeof *s->corr);
         if (!s->corr)
             goto out_nomem;
+        /* Pearson r of every pair in one scan over the rows (it was one scan per pair):
+           rows in blocks of CORR_BLOCK, centred into a small row-major buffer, then
+           S[a][b] += dx_a dx_b for all b >= a (corr_block). Each sum still adds its rows
+           in row order, so r is the number the pairwise loop gave. */
+        enum { CORR_BLOCK = 128 }; /* rows: the block (128 x 33 doubles) stays in L1 */
+        const double *col[MQTTIDS_NFEAT];
+        double mean[MQTTIDS_NFEAT];
+        double *S = calloc(m * m, sizeof *S), *blk = malloc(CORR_BLOCK * (m ? m : 1) * sizeof *blk);
+        if (!S || !blk) {
+            free(S);
+            free(blk);
+            goto out_nomem;
+        }
+        for (size_t a = 0; a < m; a++) {
+            col[a] = mqttids_dataset_col_num(ds, (size_t)s->corr_cols[a]);
+            mean[a] = s->cols[s->corr_cols[a]].mean;
+        }
+        for (size_t i0 = 0; i0 < n; i0 += CORR_BLOCK) {
+            size_t nb = n - i0 < CORR_BLOCK ? n - i0 : CORR_BLOCK;
+            for (size_t a = 0; a < m; a++)
+                for (size_t i = 0; i < nb; i++)
+                    blk[i * m + a] = col[a][i0 + i] - mean[a];
+            corr_block(blk, nb, m, S);
+        }
         for (size_t a = 0; a < m; a++) {
             s->corr[a * m + a] = s->cols[s->corr_cols[a]].std > 0 ? 1.0 : NAN;
             for (size_t b = a + 1; b < m; b++) {
-                int ca = s->corr_cols[a], cb = s->corr_cols[b];
-                double r = dataset__pearson(mqttids_dataset_col_num(ds, (size_t)ca),
-                                            mqttids_dataset_col_num(ds, (size_t)cb), NULL, n, s->cols[ca].mean,
-                                            s->cols[cb].mean, -1, -1);
+                double sxx = S[a * m + a], syy = S[b * m + b];
+                double r = sxx == 0 || syy == 0 ? NAN : S[a * m + b] / sqrt(sxx * syy);
                 s->corr[a * m + b] = s->corr[b * m + a] = r;
             }
         }
+        free(S);
+        free(blk);
         dataset__corr_rule(s, opts->corr_threshold);
     }
 

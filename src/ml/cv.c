@@ -145,9 +145,24 @@ typedef struct cv_shared {
     pthread_mutex_t mu;
     mqttids_progress_fn progress;
     void *progress_user;
+    /* refit run as task 0 beside the folds (one grid point: its parameters are known) */
+    int refit_task;
+    const mqttids_dataset *ds;
+    const size_t *rows;
+    mqttids_train_opts refit_opts;
+    mqttids_model *refit_model;
+    mqttids_err refit_err;
+    char refit_errbuf[MQTTIDS_ERRBUF_SIZE];
 } cv_shared;
 
-static void run_task(cv_shared *S, size_t t)
+/* A worker's training matrix, kept from task to task: a fresh one per task (tens of MB,
+   mmap'd by malloc) cost a page fault and a page clear per 4 KiB every time. */
+typedef struct cv_scratch {
+    double *X;
+    size_t cap; /* rows */
+} cv_scratch;
+
+static void run_task(cv_shared *S, size_t t, cv_scratch *sc)
 {
     size_t pt = t / (size_t)S->folds;
     int f = (int)(t % (size_t)S->folds);
@@ -161,7 +176,14 @@ static void run_task(cv_shared *S, size_t t)
     for (size_t i = 0; i < S->n; i++)
         ntr += S->fold[i] != f;
     nva = S->n - ntr;
-    Xtr = malloc((ntr ? ntr : 1) * d * sizeof *Xtr);
+    if (sc->cap < (ntr ? ntr : 1)) {
+        free(sc->X);
+        sc->cap = ntr ? ntr : 1;
+        sc->X = malloc(sc->cap * d * sizeof *sc->X);
+        if (!sc->X)
+            sc->cap = 0;
+    }
+    Xtr = sc->X;
     ytr = malloc((ntr ? ntr : 1) * sizeof *ytr);
     truth = malloc((nva ? nva : 1) * sizeof *truth);
     pred = malloc((nva ? nva : 1) * sizeof *pred);
@@ -201,7 +223,6 @@ out:
     S->secs[t] = util__now_s() - t0;
     if (state)
         S->L->free(state);
-    free(Xtr);
     free(ytr);
     free(truth);
     free(pred);
@@ -212,16 +233,30 @@ out:
 static void *cv_worker(void *arg)
 {
     cv_shared *S = arg;
+    cv_scratch sc = {NULL, 0};
     for (;;) {
         size_t t;
         pthread_mutex_lock(&S->mu);
-        if (S->stop || S->next >= S->ntasks) {
+        if (S->stop || S->next >= S->ntasks + (size_t)S->refit_task) {
             pthread_mutex_unlock(&S->mu);
+            free(sc.X);
             return NULL;
         }
         t = S->next++;
         pthread_mutex_unlock(&S->mu);
-        run_task(S, t);
+        if (S->refit_task) {
+            if (t == 0) { /* the longest task (all rows) first */
+                S->refit_err = mqttids_model_train(S->ds, S->rows, S->n, &S->refit_opts, &S->refit_model,
+                                                   S->refit_errbuf);
+                pthread_mutex_lock(&S->mu);
+                if (S->refit_err != MQTTIDS_OK)
+                    S->stop = 1;
+                pthread_mutex_unlock(&S->mu);
+                continue;
+            }
+            t--;
+        }
+        run_task(S, t, &sc);
         pthread_mutex_lock(&S->mu);
         S->done++;
         if (S->err[t] != MQTTIDS_OK)
@@ -390,9 +425,22 @@ mqttids_err mqttids_cv_grid(const mqttids_dataset *ds, const size_t *rows_in, si
         err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
         goto out;
     }
+    /* Without a grid the refit's parameters are known before the folds are scored: it
+       runs as one more task (one thread, no progress callback: the pool reports progress),
+       so the other thread is not idle while it trains on all rows. */
+    if (cv.refit && best && npoints == 1 && ngrid == 0 && nthreads > 1) {
+        S.refit_task = 1;
+        S.ds = ds;
+        S.rows = rows;
+        S.refit_opts = *base;
+        S.refit_opts.nthreads = 1;
+        S.refit_opts.progress = NULL;
+        S.refit_opts.progress_user = NULL;
+    }
     pthread_mutex_init(&S.mu, NULL);
     {
-        int nw = (size_t)nthreads < S.ntasks ? nthreads : (int)S.ntasks, started[64] = {0};
+        size_t ntot = S.ntasks + (size_t)S.refit_task;
+        int nw = (size_t)nthreads < ntot ? nthreads : (int)ntot, started[64] = {0};
         pthread_t th[64];
         if (nw > 64)
             nw = 64;
@@ -410,6 +458,10 @@ mqttids_err mqttids_cv_grid(const mqttids_dataset *ds, const size_t *rows_in, si
                              t % (size_t)cv.folds + 1, S.errbuf[t]);
             goto out;
         }
+    if (S.refit_task && S.refit_err != MQTTIDS_OK) {
+        err = util__fail(errbuf, S.refit_err, "%s", S.refit_errbuf);
+        goto out;
+    }
     if (S.done < S.ntasks) {
         err = util__fail(errbuf, MQTTIDS_ERR_INTERRUPTED, "cross-validation interrupted");
         goto out;
@@ -436,7 +488,10 @@ mqttids_err mqttids_cv_grid(const mqttids_dataset *ds, const size_t *rows_in, si
             R->best = pt;
     }
 
-    if (cv.refit && best) {
+    if (S.refit_task) {
+        *best = S.refit_model;
+        S.refit_model = NULL;
+    } else if (cv.refit && best) {
         /* base params + the best point's grid values */
         size_t nkv = base->nparams + ngrid, rem = R->best;
         const char **kv = calloc(nkv ? nkv : 1, sizeof *kv);
@@ -483,6 +538,7 @@ out:
     free(S.secs);
     free(S.err);
     free(S.errbuf);
+    mqttids_model_free(S.refit_model);
     for (size_t g = 0; g < ngrid && specs; g++)
         for (int v = 0; v < specs[g].nv; v++)
             free(specs[g].vals[v]);

@@ -161,18 +161,15 @@ static void params_describe(const void *pv, char *buf, size_t size)
 /* ---------------------------------------------------------------------------------- */
 /* Training                                                                            */
 
-/* Copies rows (idx[b], or first + b when idx is NULL) of X (n, d) into xt (d, bp) as
-   float32, feature-major; padding lanes are zeroed. Reading the caller's doubles directly
-   (no float copy of X) saves a pass and 4 bytes per value of memory per fit.
+/* Copies rows first .. first + B of X (n, d) into xt (d, bp) as float32, feature-major;
+   padding lanes are zeroed (validation batches; training batches come from the table).
    Returns the batch position of the first row with a value that is not finite as float32
-   (NaN, Inf, beyond 3.4e38), or B; only checked when check is set (the first epoch sees
-   every row once, so no separate pass over X is needed). */
-static size_t gather(const double *X, size_t d, const size_t *idx, size_t first, size_t B,
-                     size_t bp, float *xt, int check)
+   (NaN, Inf, beyond 3.4e38), or B; only checked when check is set. */
+static size_t gather(const double *X, size_t d, size_t first, size_t B, size_t bp, float *xt, int check)
 {
     size_t badrow = B;
     for (size_t b = 0; b < B; b++) {
-        const double *row = X + (idx ? idx[b] : first + b) * d;
+        const double *row = X + (first + b) * d;
         int bad = 0;
         for (size_t i = 0; i < d; i++) {
             float v = (float)row[i];
@@ -188,23 +185,132 @@ static size_t gather(const double *X, size_t d, const size_t *idx, size_t first,
     return badrow;
 }
 
-/* Asks for the rows of the next batch early (features, labels, weights): they are random
-   rows of large arrays, and a miss costs more than the arithmetic of a row. */
-static void prefetch_rows(const double *X, size_t d, const int *y, const double *w, const size_t *idx,
-                          size_t B)
+/*
+ * The training rows as float32 rows, each distinct (features, label, weight) stored once.
+ * Why: a batch is a random draw of rows, and gathering it from the caller's doubles (272
+ * bytes a row at 34 features, spread over the whole X) cost as much as forward and backward
+ * together. Float rows of a table that stays in cache make the gather a tiled transpose;
+ * resampled and captured traffic repeats rows heavily (11,035 distinct rows among the
+ * 231,646 of the resampled study set), and without repeats the table is X in float32.
+ * ids[i] names row i's table row; training shuffles ids in place (the same Fisher-Yates
+ * swaps as over row numbers, so the batches hold the same rows as before).
+ */
+typedef struct nn_table {
+    float *xu;      /* owned: (nu + 1, dp), 32-byte aligned; row nu is zeros (padding lanes) */
+    int *yu;        /* owned: label of each table row */
+    float *wu;      /* owned: weight of each table row; NULL without weights */
+    uint32_t *ids;  /* owned: n, row -> table row */
+    size_t nu, dp;  /* table rows; floats per row (d rounded up to 8, zero padded) */
+} nn_table;
+
+static void table_free(nn_table *t)
+{
+    free(t->xu);
+    free(t->yu);
+    free(t->wu);
+    free(t->ids);
+    memset(t, 0, sizeof *t);
+}
+
+/* Asks for the table rows of the next batch early: when the table outgrows the core's L2,
+   a row is a few L3 (or memory) misses, more than the arithmetic of a row. */
+static void prefetch_rows(const nn_table *t, const uint32_t *ids, size_t B)
 {
 #if defined(__GNUC__)
     for (size_t b = 0; b < B; b++) {
-        const char *row = (const char *)(X + idx[b] * d);
-        for (size_t off = 0; off < d * sizeof(double); off += 64)
-            __builtin_prefetch(row + off, 0, 1);
-        __builtin_prefetch(y + idx[b], 0, 1);
-        if (w)
-            __builtin_prefetch(w + idx[b], 0, 1);
+        const char *row = (const char *)(t->xu + (size_t)ids[b] * t->dp);
+        for (size_t off = 0; off < t->dp * sizeof(float); off += 64)
+            __builtin_prefetch(row + off, 0, 3);
+        __builtin_prefetch(t->yu + ids[b], 0, 3);
     }
 #else
-    (void)X; (void)d; (void)y; (void)w; (void)idx; (void)B;
+    (void)t; (void)ids; (void)B;
 #endif
+}
+
+static uint64_t row_hash(const float *row, size_t dp, int y, uint32_t wbits)
+{
+    /* four independent multiply chains over the float bits, then a final mix */
+    uint64_t h[4] = {(uint64_t)(uint32_t)y + 0x9e3779b97f4a7c15u, wbits + 0xbf58476d1ce4e5b9u,
+                     0x94d049bb133111ebu, 0x2545f4914f6cdd1du};
+    for (size_t c = 0; c < dp; c += 4)
+        for (int j = 0; j < 4; j++) {
+            uint32_t bits;
+            memcpy(&bits, row + c + (size_t)j, sizeof bits);
+            h[j] = (h[j] ^ bits) * 0x100000001b3u;
+        }
+    uint64_t x = h[0] ^ (h[1] << 16 | h[1] >> 48) ^ (h[2] << 32 | h[2] >> 32) ^ (h[3] << 48 | h[3] >> 16);
+    x ^= x >> 31;
+    x *= 0xbf58476d1ce4e5b9u;
+    x ^= x >> 29;
+    return x;
+}
+
+/* Builds t from X (n, d), y, w (NULL: no weights). MQTTIDS_ERR_INVALID with *badrow set
+   when a value is not finite as float32; MQTTIDS_ERR_NOMEM. */
+static mqttids_err table_build(const double *X, size_t n, size_t d, const int *y, const double *w,
+                               nn_table *t, size_t *badrow /* OUT */)
+{
+    size_t dp = nn__round8(d), cap = 16;
+    uint32_t *slot = NULL;
+    void *mem = NULL;
+    memset(t, 0, sizeof *t);
+    while (cap < 2 * n)
+        cap *= 2;
+    if (posix_memalign(&mem, 32, (n + 1) * dp * sizeof(float)) != 0)
+        return MQTTIDS_ERR_NOMEM;
+    t->xu = mem;
+    t->dp = dp;
+    t->yu = malloc(n * sizeof *t->yu);
+    t->wu = w ? malloc(n * sizeof *t->wu) : NULL;
+    t->ids = malloc(n * sizeof *t->ids);
+    slot = calloc(cap, sizeof *slot);
+    if (!t->yu || (w && !t->wu) || !t->ids || !slot) {
+        free(slot);
+        table_free(t);
+        return MQTTIDS_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        float *row = t->xu + t->nu * dp; /* the next free table row, as a candidate */
+        const double *x = X + i * d;
+        int bad = 0;
+        for (size_t c = 0; c < d; c++) {
+            row[c] = (float)x[c];
+            bad |= !isfinite(row[c]);
+        }
+        for (size_t c = d; c < dp; c++)
+            row[c] = 0.0f;
+        if (bad) {
+            *badrow = i;
+            free(slot);
+            table_free(t);
+            return MQTTIDS_ERR_INVALID;
+        }
+        float wf = w ? (float)w[i] : 1.0f;
+        uint32_t wbits;
+        memcpy(&wbits, &wf, sizeof wbits);
+        size_t h = (size_t)row_hash(row, dp, y[i], wbits) & (cap - 1);
+        uint32_t u = UINT32_MAX;
+        for (; slot[h]; h = (h + 1) & (cap - 1)) {
+            uint32_t c = slot[h] - 1;
+            if (t->yu[c] == y[i] && (!w || memcmp(&t->wu[c], &wf, sizeof wf) == 0) &&
+                memcmp(t->xu + (size_t)c * dp, row, dp * sizeof *row) == 0) {
+                u = c;
+                break;
+            }
+        }
+        if (u == UINT32_MAX) {
+            u = (uint32_t)t->nu++;
+            slot[h] = u + 1;
+            t->yu[u] = y[i];
+            if (w)
+                t->wu[u] = wf;
+        }
+        t->ids[i] = u;
+    }
+    memset(t->xu + t->nu * dp, 0, dp * sizeof(float));
+    free(slot);
+    return MQTTIDS_OK;
 }
 
 static size_t round_lanes(size_t n) { return (n + NN_LANES - 1) / NN_LANES * NN_LANES; }
@@ -219,7 +325,7 @@ static size_t evaluate(const nn_net *net, nn_work *ws, const double *X, const in
     for (size_t s = 0; s < n; s += NN_EVAL_CHUNK) {
         size_t B = n - s < NN_EVAL_CHUNK ? n - s : NN_EVAL_CHUNK, bp = round_lanes(B), c;
         double l;
-        size_t bad = gather(X, net->dim[0], NULL, s, B, bp, ws->act[0], check);
+        size_t bad = gather(X, net->dim[0], s, B, bp, ws->act[0], check);
         if (bad < B)
             return s + bad;
         if (check)
@@ -250,7 +356,7 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
     nn_net *net = NULL;
     nn_work *ws = NULL, *wv = NULL;
     float *opt = NULL, *wb = NULL;
-    size_t *perm = NULL;
+    nn_table tab = {NULL, NULL, NULL, NULL, 0, 0};
     int *yb = NULL;
     ml_curve *curve = ctx ? ctx->curve : NULL;
     unsigned int csr = 0;
@@ -281,6 +387,9 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
         for (size_t i = 0; i < n; i++)
             if (!(w[i] >= 0.0) || !isfinite(w[i]))
                 return util__fail(errbuf, MQTTIDS_ERR_INVALID, "nn: row %zu: weight is not a finite number >= 0", i);
+    if (n >= UINT32_MAX)
+        return util__fail(errbuf, MQTTIDS_ERR_INVALID, "nn: at most %u training rows (got %zu)",
+                          UINT32_MAX - 1, n);
 
     size_t dim[NN_MAX_HIDDEN + 2];
     int nl = p->nhidden + 1;
@@ -294,12 +403,11 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
     wv = net ? nn__work_new(net, NN_EVAL_CHUNK) : NULL;
     size_t P = net ? net->nparam : 0;
     opt = calloc(4 * P + 1, sizeof *opt); /* grad, m, v, best: same layout as net->mem */
-    perm = malloc(n * sizeof *perm);
     yb = malloc(B * sizeof *yb);
     wb = w ? malloc(B * sizeof *wb) : NULL;
     if (curve)
         curve->epochs = calloc((size_t)p->epochs, sizeof *curve->epochs);
-    if (!net || !ws || !wv || !opt || !perm || !yb || (w && !wb) ||
+    if (!net || !ws || !wv || !opt || !yb || (w && !wb) ||
         (curve && !curve->epochs)) {
         err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "nn: out of memory for %zu rows x %zu features", n, d);
         goto out;
@@ -315,11 +423,23 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
             goto out;
         }
     }
+    {
+        size_t bad = 0;
+        err = table_build(X, n, d, y, w, &tab, &bad);
+        if (err == MQTTIDS_ERR_INVALID) {
+            err = util__fail(errbuf, err, "nn: row %zu has a feature that is not a finite float32 (NaN, "
+                             "Inf or beyond 3.4e38)", bad);
+            goto out;
+        }
+        if (err != MQTTIDS_OK) {
+            err = util__fail(errbuf, err, "nn: out of memory for %zu rows x %zu features", n, d);
+            goto out;
+        }
+    }
+    uint32_t *perm = tab.ids; /* the running order, reshuffled every epoch */
     util_rng rng;
     util__rng_seed(&rng, ctx ? ctx->seed : 0);
     nn__init(net, &rng);
-    for (size_t i = 0; i < n; i++)
-        perm[i] = i;
 
 #ifdef NN_X86
     /* Flush-to-zero and denormals-are-zero while training: Adam's moments of weights with
@@ -338,7 +458,7 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
         /* torch.randperm-style reshuffle each epoch (Fisher-Yates on the running order) */
         for (size_t i = n - 1; i > 0; i--) {
             size_t j = (size_t)util__rng_below(&rng, (uint64_t)i + 1);
-            size_t tmp = perm[i];
+            uint32_t tmp = perm[i];
             perm[i] = perm[j];
             perm[j] = tmp;
         }
@@ -347,19 +467,13 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
         for (size_t s = 0; s < n; s += B) {
             size_t nb = n - s < B ? n - s : B, bp = round_lanes(nb), c;
             double wl, wsum;
-            size_t bad = gather(X, d, perm + s, 0, nb, bp, ws->act[0], e == 0);
-            if (bad < nb) {
-                err = util__fail(errbuf, MQTTIDS_ERR_INVALID,
-                                 "nn: row %zu has a feature that is not a finite float32 (NaN, Inf "
-                                 "or beyond 3.4e38)", perm[s + bad]);
-                goto out;
-            }
+            nn__gather(tab.xu, tab.dp, d, perm + s, nb, bp, (uint32_t)tab.nu, ws);
             if (s + nb < n)
-                prefetch_rows(X, d, y, w, perm + s + nb, n - s - nb < B ? n - s - nb : B);
+                prefetch_rows(&tab, perm + s + nb, n - s - nb < B ? n - s - nb : B);
             for (size_t b = 0; b < nb; b++) {
-                yb[b] = y[perm[s + b]];
+                yb[b] = tab.yu[perm[s + b]];
                 if (wb)
-                    wb[b] = (float)w[perm[s + b]];
+                    wb[b] = tab.wu[perm[s + b]];
             }
             nn__forward(net, ws, bp);
             nn__loss_grad(net, ws, nb, bp, yb, wb, &wl, &wsum, &c);
@@ -447,7 +561,7 @@ out:
     nn__work_free(ws);
     nn__work_free(wv);
     free(opt);
-    free(perm);
+    table_free(&tab);
     free(yb);
     free(wb);
     return err;

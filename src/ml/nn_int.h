@@ -20,6 +20,7 @@
 #define MQTTIDS_NN_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "ml/ml_int.h"
 
 #define NN_MAX_HIDDEN 16   /* hidden layers */
@@ -34,6 +35,8 @@ typedef struct nn_net {
     float *W[NN_MAX_HIDDEN + 1];         /* views into mem */
     float *b[NN_MAX_HIDDEN + 1];         /* views into mem */
 } nn_net;
+
+static inline size_t nn__round8(size_t n) { return (n + 7) / 8 * 8; }
 
 /* Floats needed for the parameters of a network with these dims. */
 size_t nn__nparam(const size_t *dim, int nl);
@@ -57,10 +60,28 @@ typedef struct nn_work {
     float *act[NN_MAX_HIDDEN + 2];       /* act[0] input (dim[0], cap) ... act[nl] logits */
     float *d0, *d1;                      /* deltas, (max width, cap) each */
     float *lossv;                        /* per-row loss, cap */
+    /* Activity lists: idx[l][0..nact[l]) are the units of act[l] that are nonzero in some
+       lane of the current batch, ascending (l < nl; idx[0] one allocation, owned; set by
+       nn__gather for the inputs and by nn__forward for the hidden layers). The kernels
+       skip the other units: they add exactly 0. idx[0] NULL: no lists, all units. */
+    uint32_t *idx[NN_MAX_HIDDEN + 1];
+    size_t nact[NN_MAX_HIDDEN + 1];
 } nn_work;
 
 nn_work *nn__work_new(const nn_net *net, size_t cap);
 void nn__work_free(nn_work *w);
+
+/*
+ * Input batch from a table of float rows (xu 32-byte aligned): row b of the batch is
+ * xu + ids[b] * dp (dp = nn__round8(d), padding columns zero), transposed into ws->act[0]
+ * (feature-major, nn__round8(d) rows of bp lanes, as nn__work_new sizes it). Lanes B..bp
+ * get the row at zero_id (a row of zeros). Sets ws->idx[0]/nact[0] to the features that
+ * are nonzero in some lane (forward and backward skip the others: exactly the same sums).
+ * The table is small enough to stay in cache when rows repeat (nn.c deduplicates), so
+ * this is a tiled 8 x 8 transpose, not a walk over X.
+ */
+void nn__gather(const float *xu, size_t dp, size_t d, const uint32_t *ids, size_t B, size_t bp,
+                uint32_t zero_id, nn_work *ws /* OUT: act[0], idx[0], nact[0] */);
 
 /*
  * Forward pass over the bp columns of ws->act[0]: fills act[1..nl] (hidden layers after

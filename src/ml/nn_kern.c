@@ -41,6 +41,7 @@
 
 typedef float vf __attribute__((vector_size(32), may_alias));
 typedef int vi __attribute__((vector_size(32), may_alias));
+typedef unsigned vu __attribute__((vector_size(32), may_alias));
 
 /* ---------------------------------------------------------------------------------- */
 /* Network and workspace                                                               */
@@ -122,7 +123,8 @@ nn_work *nn__work_new(const nn_net *net, size_t cap)
         return NULL;
     size_t maxw = 0, total = 0;
     for (int l = 0; l <= net->nl; l++) {
-        total += net->dim[l] * cap;
+        /* act[0] has dim[0] rounded up to 8 rows: nn__gather stores whole 8 x 8 tiles */
+        total += (l == 0 ? nn__round8(net->dim[0]) : net->dim[l]) * cap;
         if (net->dim[l] > maxw)
             maxw = net->dim[l];
     }
@@ -130,8 +132,24 @@ nn_work *nn__work_new(const nn_net *net, size_t cap)
     nn_work *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
+    size_t nidx = 0;
+    for (int l = 0; l < net->nl; l++)
+        nidx += net->dim[l];
+    uint32_t *ip = malloc(nidx * sizeof *ip);
+    if (!ip) {
+        free(w);
+        return NULL;
+    }
+    for (int l = 0; l < net->nl; l++) {
+        w->idx[l] = ip;
+        w->nact[l] = net->dim[l];
+        for (size_t i = 0; i < net->dim[l]; i++)
+            ip[i] = (uint32_t)i;
+        ip += net->dim[l];
+    }
     void *mem = NULL;
     if (posix_memalign(&mem, 32, total * sizeof(float)) != 0) {
+        free(w->idx[0]);
         free(w);
         return NULL;
     }
@@ -141,7 +159,7 @@ nn_work *nn__work_new(const nn_net *net, size_t cap)
     float *p = w->mem;
     for (int l = 0; l <= net->nl; l++) {
         w->act[l] = p;
-        p += net->dim[l] * cap;
+        p += (l == 0 ? nn__round8(net->dim[0]) : net->dim[l]) * cap;
     }
     w->d0 = p;
     p += maxw * cap;
@@ -155,6 +173,7 @@ void nn__work_free(nn_work *w)
 {
     if (!w)
         return;
+    free(w->idx[0]);
     free(w->mem);
     free(w);
 }
@@ -163,41 +182,43 @@ void nn__work_free(nn_work *w)
 /* GEMM kernels                                                                        */
 
 /*
- * out[r, l0 .. l0+8*VB) for r in r0 .. r0+RB:
- *   (bias ? bias[r] : 0) + sum_c A[r*rs + c*cs] * in[c*bp + lanes]
- * then ReLU (relu), or zeroed where mask[r*bp + lanes] <= 0 (mask != NULL: ReLU's
- * derivative in the backward pass). ReLU keeps NaN (x < 0 is false for NaN), as torch.
+ * out[rr[r], l0 .. l0+8*VB) for r in 0 .. RB:
+ *   (bias ? bias[rr[r]] : 0) + sum_q A[rr[r]*rs + c_q*cs] * in[c_q*bp + lanes]
+ * over the inputs c_q = cidx[q] (q < nin; cidx NULL: c_q = q), then ReLU (relu), or zeroed
+ * where mask[rr[r]*bp + lanes] <= 0 (mask != NULL: ReLU's derivative in the backward
+ * pass). ReLU keeps NaN (x < 0 is false for NaN), as torch.
  */
-NN_INLINE void lin_blk(const float *A, size_t rs, size_t cs, size_t r0, int RB, size_t nin,
-                       const float *bias, const float *in, size_t bp, size_t l0, int VB,
-                       float *out, int relu, const float *mask)
+NN_INLINE void lin_blk(const float *A, size_t rs, size_t cs, const size_t *rr, int RB, size_t nin,
+                       const uint32_t *cidx, const float *bias, const float *in, size_t bp, size_t l0,
+                       int VB, float *out, int relu, const float *mask)
 {
     vf acc[2][4];
     for (int r = 0; r < RB; r++) {
-        float b0 = bias ? bias[r0 + (size_t)r] : 0.0f;
+        float b0 = bias ? bias[rr[r]] : 0.0f;
         for (int v = 0; v < VB; v++)
             acc[r][v] = (vf){0} + b0;
     }
-    for (size_t c = 0; c < nin; c++) {
+    for (size_t q = 0; q < nin; q++) {
+        size_t c = cidx ? cidx[q] : q;
         const vf *x = (const vf *)(in + c * bp + l0);
         vf xv[4];
         for (int v = 0; v < VB; v++)
             xv[v] = x[v];
         for (int r = 0; r < RB; r++) {
-            float a = A[(r0 + (size_t)r) * rs + c * cs];
+            float a = A[rr[r] * rs + c * cs];
             for (int v = 0; v < VB; v++)
                 acc[r][v] += a * xv[v];
         }
     }
     for (int r = 0; r < RB; r++) {
-        vf *o = (vf *)(out + (r0 + (size_t)r) * bp + l0);
+        vf *o = (vf *)(out + rr[r] * bp + l0);
         for (int v = 0; v < VB; v++) {
             vf a = acc[r][v];
             if (relu) {
                 vi neg = a < 0.0f;
                 a = (vf)((vi)a & ~neg);
             } else if (mask) {
-                vf mk = *(const vf *)(mask + (r0 + (size_t)r) * bp + l0 + (size_t)v * NN_LANES);
+                vf mk = *(const vf *)(mask + rr[r] * bp + l0 + (size_t)v * NN_LANES);
                 vi pos = mk > 0.0f;
                 a = (vf)((vi)a & pos);
             }
@@ -206,34 +227,37 @@ NN_INLINE void lin_blk(const float *A, size_t rs, size_t cs, size_t r0, int RB, 
     }
 }
 
-NN_INLINE void lin(const float *A, size_t rs, size_t cs, size_t nout, size_t nin,
-                   const float *bias, const float *in, size_t bp, float *out, int relu,
-                   const float *mask)
+#define NN_IDX(list, q) ((list) ? (size_t)(list)[q] : (size_t)(q))
+
+/* lin_blk over the output rows ridx[0..nr) (NULL: 0..nr) and all bp lanes. */
+NN_INLINE void lin(const float *A, size_t rs, size_t cs, const uint32_t *ridx, size_t nr, size_t nin,
+                   const uint32_t *cidx, const float *bias, const float *in, size_t bp, float *out,
+                   int relu, const float *mask)
 {
-    size_t r = 0;
-    for (; r + 2 <= nout; r += 2) {
-        size_t l = 0;
+    size_t q = 0;
+    for (; q + 2 <= nr; q += 2) {
+        size_t rr[2] = {NN_IDX(ridx, q), NN_IDX(ridx, q + 1)}, l = 0;
         for (; l + 4 * NN_LANES <= bp; l += 4 * NN_LANES)
-            lin_blk(A, rs, cs, r, 2, nin, bias, in, bp, l, 4, out, relu, mask);
+            lin_blk(A, rs, cs, rr, 2, nin, cidx, bias, in, bp, l, 4, out, relu, mask);
         for (; l < bp; l += NN_LANES)
-            lin_blk(A, rs, cs, r, 2, nin, bias, in, bp, l, 1, out, relu, mask);
+            lin_blk(A, rs, cs, rr, 2, nin, cidx, bias, in, bp, l, 1, out, relu, mask);
     }
-    for (; r < nout; r++) {
-        size_t l = 0;
+    for (; q < nr; q++) {
+        size_t rr[1] = {NN_IDX(ridx, q)}, l = 0;
         for (; l + 4 * NN_LANES <= bp; l += 4 * NN_LANES)
-            lin_blk(A, rs, cs, r, 1, nin, bias, in, bp, l, 4, out, relu, mask);
+            lin_blk(A, rs, cs, rr, 1, nin, cidx, bias, in, bp, l, 4, out, relu, mask);
         for (; l < bp; l += NN_LANES)
-            lin_blk(A, rs, cs, r, 1, nin, bias, in, bp, l, 1, out, relu, mask);
+            lin_blk(A, rs, cs, rr, 1, nin, cidx, bias, in, bp, l, 1, out, relu, mask);
     }
 }
 
-/* Sum of the 8 lanes in a fixed order (deterministic). */
+/* Sum of the 8 lanes, ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)): the order hsum8
+   adds in, so a gradient entry is the same number whichever block computed it (the
+   blocking moves with the activity lists). */
 NN_INLINE float hsum(const vf *a)
 {
-    float s = 0.0f;
-    for (int j = 0; j < NN_LANES; j++)
-        s += (*a)[j];
-    return s;
+    const float *x = (const float *)a;
+    return ((x[0] + x[1]) + (x[2] + x[3])) + ((x[4] + x[5]) + (x[6] + x[7]));
 }
 
 /*
@@ -266,8 +290,8 @@ NN_INLINE void hsum8(const vf a[8], float *out)
     memcpy(out, &r, sizeof r);
 }
 
-/* dW[o, i] = sum_b dY[o, b] X[i, b] for o in o0..o0+OB, i in i0..i0+IB. */
-NN_INLINE void outer_blk(const float *dY, size_t o0, int OB, const float *X, size_t i0, int IB,
+/* dW[oc[o], ic[i]] = sum_b dY[oc[o], b] X[ic[i], b] for o in 0..OB, i in 0..IB. */
+NN_INLINE void outer_blk(const float *dY, const size_t *oc, int OB, const float *X, const size_t *ic, int IB,
                          size_t ni, size_t bp, float *dW)
 {
     vf acc[2][4];
@@ -277,9 +301,9 @@ NN_INLINE void outer_blk(const float *dY, size_t o0, int OB, const float *X, siz
     for (size_t l = 0; l < bp; l += NN_LANES) {
         vf yv[2], xv[4];
         for (int o = 0; o < OB; o++)
-            yv[o] = *(const vf *)(dY + (o0 + (size_t)o) * bp + l);
+            yv[o] = *(const vf *)(dY + oc[o] * bp + l);
         for (int i = 0; i < IB; i++)
-            xv[i] = *(const vf *)(X + (i0 + (size_t)i) * bp + l);
+            xv[i] = *(const vf *)(X + ic[i] * bp + l);
         for (int o = 0; o < OB; o++)
             for (int i = 0; i < IB; i++)
                 acc[o][i] += yv[o] * xv[i];
@@ -290,33 +314,46 @@ NN_INLINE void outer_blk(const float *dY, size_t o0, int OB, const float *X, siz
         hsum8(a8, r);
         for (int o = 0; o < 2; o++)
             for (int i = 0; i < 4; i++)
-                dW[(o0 + (size_t)o) * ni + i0 + (size_t)i] = r[o * 4 + i];
+                dW[oc[o] * ni + ic[i]] = r[o * 4 + i];
         return;
     }
     for (int o = 0; o < OB; o++)
         for (int i = 0; i < IB; i++)
-            dW[(o0 + (size_t)o) * ni + i0 + (size_t)i] = hsum(&acc[o][i]);
+            dW[oc[o] * ni + ic[i]] = hsum(&acc[o][i]);
 }
 
-NN_INLINE void outer(const float *dY, size_t no, const float *X, size_t ni, size_t bp,
-                     float *dW, float *db)
+/* outer_blk over OB rows oc of dY and every listed row of X, 4 at a time. */
+NN_INLINE void outer_rows(const float *dY, const size_t *oc, int OB, const float *X, size_t ni,
+                          const uint32_t *iidx, size_t ni_act, size_t bp, float *dW)
 {
-    size_t o = 0;
-    for (; o + 2 <= no; o += 2) {
-        size_t i = 0;
-        for (; i + 4 <= ni; i += 4)
-            outer_blk(dY, o, 2, X, i, 4, ni, bp, dW);
-        for (; i < ni; i++)
-            outer_blk(dY, o, 2, X, i, 1, ni, bp, dW);
+    size_t q = 0;
+    for (; q + 4 <= ni_act; q += 4) {
+        size_t ic[4] = {NN_IDX(iidx, q), NN_IDX(iidx, q + 1), NN_IDX(iidx, q + 2), NN_IDX(iidx, q + 3)};
+        outer_blk(dY, oc, OB, X, ic, 4, ni, bp, dW);
     }
-    for (; o < no; o++) {
-        size_t i = 0;
-        for (; i + 4 <= ni; i += 4)
-            outer_blk(dY, o, 1, X, i, 4, ni, bp, dW);
-        for (; i < ni; i++)
-            outer_blk(dY, o, 1, X, i, 1, ni, bp, dW);
+    for (; q < ni_act; q++) {
+        size_t ic[1] = {NN_IDX(iidx, q)};
+        outer_blk(dY, oc, OB, X, ic, 1, ni, bp, dW);
     }
-    for (o = 0; o < no; o++) {
+}
+
+/* dW = dY X^T and db = row sums of dY, over the rows of dY listed in oidx (no of them;
+   NULL: all) and the rows of X listed in iidx (ni_act of them; NULL: all ni); the other
+   entries are left as they are. */
+NN_INLINE void outer(const float *dY, const uint32_t *oidx, size_t no, const float *X, size_t ni,
+                     const uint32_t *iidx, size_t ni_act, size_t bp, float *dW, float *db)
+{
+    size_t p = 0;
+    for (; p + 2 <= no; p += 2) {
+        size_t oc[2] = {NN_IDX(oidx, p), NN_IDX(oidx, p + 1)};
+        outer_rows(dY, oc, 2, X, ni, iidx, ni_act, bp, dW);
+    }
+    for (; p < no; p++) {
+        size_t oc[1] = {NN_IDX(oidx, p)};
+        outer_rows(dY, oc, 1, X, ni, iidx, ni_act, bp, dW);
+    }
+    for (p = 0; p < no; p++) {
+        size_t o = NN_IDX(oidx, p);
         vf acc = {0};
         for (size_t l = 0; l < bp; l += NN_LANES)
             acc += *(const vf *)(dY + o * bp + l);
@@ -324,14 +361,42 @@ NN_INLINE void outer(const float *dY, size_t no, const float *X, size_t ni, size
     }
 }
 
+/* The rows of a (rows, bp) block with a nonzero bit in some lane, ascending, into idx;
+   returns their count. -0 and NaN count as nonzero. */
+NN_INLINE size_t active_rows(const float *a, size_t rows, size_t bp, uint32_t *idx)
+{
+    size_t na = 0;
+    for (size_t i = 0; i < rows; i++) {
+        vi any = (vi){0};
+        for (size_t l0 = 0; l0 < bp; l0 += NN_LANES)
+            any |= *(const vi *)(a + i * bp + l0);
+        int nz = 0;
+        for (int j = 0; j < NN_LANES; j++)
+            nz |= any[j];
+        idx[na] = (uint32_t)i;
+        na += nz != 0;
+    }
+    return na;
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* Exported kernels                                                                    */
 
 NN_CLONES void nn__forward(const nn_net *net, nn_work *ws, size_t bp)
 {
-    for (int l = 0; l < net->nl; l++)
-        lin(net->W[l], net->dim[l], 1, net->dim[l + 1], net->dim[l], net->b[l], ws->act[l], bp,
-            ws->act[l + 1], l + 1 < net->nl, NULL);
+    /*
+     * With activity lists (ws->idx, work areas from nn__work_new), layer l sums only over
+     * the units of act[l] that are nonzero somewhere in the batch: an all-zero unit (an
+     * input feature absent from the batch, a ReLU unit off for every row) adds exactly 0 to
+     * every sum, so the outputs equal the full sums, in the same order.
+     */
+    int lists = ws->idx[0] != NULL;
+    for (int l = 0; l < net->nl; l++) {
+        lin(net->W[l], net->dim[l], 1, NULL, net->dim[l + 1], lists ? ws->nact[l] : net->dim[l],
+            lists ? ws->idx[l] : NULL, net->b[l], ws->act[l], bp, ws->act[l + 1], l + 1 < net->nl, NULL);
+        if (lists && l + 1 < net->nl)
+            ws->nact[l + 1] = active_rows(ws->act[l + 1], net->dim[l + 1], bp, ws->idx[l + 1]);
+    }
 }
 
 NN_CLONES void nn__backward(const nn_net *net, nn_work *ws, size_t bp, float *grad)
@@ -339,12 +404,20 @@ NN_CLONES void nn__backward(const nn_net *net, nn_work *ws, size_t bp, float *gr
     float *gW[NN_MAX_HIDDEN + 1], *gb[NN_MAX_HIDDEN + 1];
     nn__views(net->dim, net->nl, grad, gW, gb);
     float *d = ws->d0, *dn = ws->d1;
+    int lists = ws->idx[0] != NULL;
+    if (lists) /* gradients of weights from or to an inactive unit are 0 */
+        memset(grad, 0, net->nparam * sizeof *grad);
     for (int l = net->nl - 1; l >= 0; l--) {
-        outer(d, net->dim[l + 1], ws->act[l], net->dim[l], bp, gW[l], gb[l]);
+        /* rows of d that can be nonzero: every logit; below, the active units (ReLU') */
+        const uint32_t *oidx = lists && l + 1 < net->nl ? ws->idx[l + 1] : NULL;
+        size_t no = oidx ? ws->nact[l + 1] : net->dim[l + 1];
+        const uint32_t *iidx = lists ? ws->idx[l] : NULL;
+        size_t ni = lists ? ws->nact[l] : net->dim[l];
+        outer(d, oidx, no, ws->act[l], net->dim[l], iidx, ni, bp, gW[l], gb[l]);
         if (l > 0) {
-            /* delta of layer l's input: W[l]^T d, masked by ReLU'(act[l]) */
-            lin(net->W[l], 1, net->dim[l], net->dim[l], net->dim[l + 1], NULL, d, bp, dn, 0,
-                ws->act[l]);
+            /* delta of layer l's input: W[l]^T d, masked by ReLU'(act[l]); only the active
+               units' rows (the others are never read) */
+            lin(net->W[l], 1, net->dim[l], iidx, ni, no, oidx, NULL, d, bp, dn, 0, ws->act[l]);
             float *t = d;
             d = dn;
             dn = t;
@@ -352,84 +425,220 @@ NN_CLONES void nn__backward(const nn_net *net, nn_work *ws, size_t bp, float *gr
     }
 }
 
-/* Log-softmax of row b's logits; returns the log-sum-exp, sets *arg to the first argmax. */
-static float lse_row(const float *z, size_t k, size_t bp, size_t b, size_t *arg)
+/* ---------------------------------------------------------------------------------- */
+/* Softmax cross-entropy, 8 rows (lanes) at a time                                     */
+
+/*
+ * exp(x) for x <= 0 (the softmax's z - max), Cephes' expf polynomial (about 1 ulp):
+ * x is clamped at -86 (exp(-86) = 4e-38, below anything that can move a sum >= 1), and a
+ * NaN lane stays NaN (a diverging network must show as a NaN loss).
+ */
+NN_INLINE void vexp_neg(const vf *xp, vf *out)
 {
-    float m = z[b];
-    size_t am = 0;
-    for (size_t o = 1; o < k; o++) {
-        float v = z[o * bp + b];
-        if (v > m) {
-            m = v;
-            am = o;
-        }
-    }
-    float s = 0.0f;
-    for (size_t o = 0; o < k; o++)
-        s += expf(z[o * bp + b] - m);
-    *arg = am;
-    return m + logf(s);
+    vf x = *xp;
+    const vf lo = (vf){0} - 86.0f, magic = (vf){0} + 12582912.0f; /* 1.5 * 2^23 */
+    vi nan = x != x;
+    vi small = x < lo;
+    vf xc = (vf)(((vi)x & ~small) | ((vi)lo & small));
+    vf t = xc * 1.44269504088896341f + magic; /* round(x / ln 2) + magic */
+    vf n = t - magic;
+    vf r = xc - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    vf r2 = r * r;
+    vf p = (vf){0} + 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r2 + r + 1.0f;
+    vi e = (vi)((vu)((vi)t - (vi)magic) << 23); /* n in [-124, 0]: a valid exponent shift */
+    vf res = (vf)((vi)p + e);
+    *out = (vf)(((vi)res & ~nan) | ((vi)x & nan));
 }
 
-void nn__loss_grad(const nn_net *net, nn_work *ws, size_t B, size_t bp, const int *y,
-                   const float *w, double *wloss, double *wsum, size_t *correct)
+/* log(x) for x >= 1 (a softmax sum), Cephes' logf polynomial (about 1 ulp); Inf and NaN
+   lanes pass through. */
+NN_INLINE void vlog_ge1(const vf *xp, vf *out)
+{
+    vf x = *xp;
+    vi bits = (vi)x;
+    vi ex = (bits >> 23) - 126;
+    vf m = (vf)((bits & 0x007fffff) | 0x3f000000); /* [0.5, 1) */
+    vi lt = m < 0.707106781186547524f;
+    ex = ex + lt; /* lt is -1 where true */
+    vf xm = m + (vf)((vi)m & lt) - 1.0f; /* 2m - 1 or m - 1 */
+    vf fe = __builtin_convertvector(ex, vf);
+    vf z = xm * xm;
+    vf y = (vf){0} + 7.0376836292e-2f;
+    y = y * xm - 1.1514610310e-1f;
+    y = y * xm + 1.1676998740e-1f;
+    y = y * xm - 1.2420140846e-1f;
+    y = y * xm + 1.4249322787e-1f;
+    y = y * xm - 1.6668057665e-1f;
+    y = y * xm + 2.0000714765e-1f;
+    y = y * xm - 2.4999993993e-1f;
+    y = y * xm + 3.3333331174e-1f;
+    y = y * xm * z;
+    y += fe * -2.12194440e-4f;
+    y += -0.5f * z;
+    vf res = xm + y;
+    res += fe * 0.693359375f;
+    vi fin = x < __builtin_inff();
+    *out = (vf)(((vi)res & fin) | ((vi)x & ~fin));
+}
+
+/*
+ * Softmax of the 8 rows in lanes l0..l0+8 of the logits z (k, bp): writes exp(z - max)
+ * to e (k, bp) when e != NULL, returns the per-lane loss log(sum exp(z - max)) - (z_y -
+ * max) and the first argmax in *am. y holds the lanes' labels (any value on padding).
+ */
+NN_INLINE void softmax8(const float *z, size_t k, size_t bp, size_t l0, const vi *yp, float *e,
+                        vi *am, vf *sum, vf *loss)
+{
+    vi yv = *yp;
+    vf zm = *(const vf *)(z + l0), zy = (vf){0};
+    vi arg = (vi){0};
+    for (size_t o = 1; o < k; o++) {
+        vf v = *(const vf *)(z + o * bp + l0);
+        vi gt = v > zm;
+        zm = (vf)(((vi)v & gt) | ((vi)zm & ~gt));
+        arg = (arg & ~gt) | (((vi){0} + (int)o) & gt);
+    }
+    vf s = (vf){0};
+    for (size_t o = 0; o < k; o++) {
+        vf v = *(const vf *)(z + o * bp + l0);
+        vf dz = v - zm, ex;
+        vexp_neg(&dz, &ex);
+        if (e)
+            *(vf *)(e + o * bp + l0) = ex;
+        s += ex;
+        vi isy = yv == (int)o;
+        zy = (vf)(((vi)v & isy) | ((vi)zy & ~isy));
+    }
+    vf ls;
+    vlog_ge1(&s, &ls);
+    *am = arg;
+    *sum = s;
+    *loss = ls - (zy - zm);
+}
+
+NN_CLONES void nn__loss_grad(const nn_net *net, nn_work *ws, size_t B, size_t bp, const int *y,
+                             const float *w, double *wloss, double *wsum, size_t *correct)
 {
     size_t k = net->dim[net->nl];
     const float *z = ws->act[net->nl];
-    float *d = ws->d0;
+    float *d = ws->d0, *lossv = ws->lossv;
     double sw = 0.0;
     for (size_t b = 0; b < B; b++)
         sw += w ? (double)w[b] : 1.0;
     float inv = sw > 0.0 ? (float)(1.0 / sw) : 0.0f;
     double lsum = 0.0;
     size_t ok = 0;
-    for (size_t b = 0; b < B; b++) {
-        /* softmax by log-sum-exp: e_o = exp(z_o - max) (<= 1), loss = log(sum e) - (z_y - max) */
-        float m = z[b];
-        size_t am = 0;
-        for (size_t o = 1; o < k; o++)
-            if (z[o * bp + b] > m) {
-                m = z[o * bp + b];
-                am = o;
-            }
-        float s = 0.0f;
-        for (size_t o = 0; o < k; o++) {
-            float e = expf(z[o * bp + b] - m);
-            d[o * bp + b] = e;
-            s += e;
+    for (size_t l0 = 0; l0 < bp; l0 += NN_LANES) {
+        int yl[NN_LANES], al[NN_LANES];
+        float wl[NN_LANES];
+        for (size_t j = 0; j < NN_LANES; j++) {
+            int in = l0 + j < B;
+            yl[j] = in ? y[l0 + j] : -1;
+            wl[j] = in ? (w ? w[l0 + j] : 1.0f) : 0.0f;
         }
-        size_t yb = (size_t)y[b];
-        float wb = w ? w[b] : 1.0f;
-        float l = logf(s) - (z[yb * bp + b] - m);
-        lsum += (double)wb * (double)l;
-        ok += am == yb;
-        float scale = wb * inv, invs = 1.0f / s;
-        for (size_t o = 0; o < k; o++)
-            d[o * bp + b] = (d[o * bp + b] * invs - (o == yb ? 1.0f : 0.0f)) * scale;
+        vi yv, am;
+        vf wv, s;
+        memcpy(&yv, yl, sizeof yv);
+        memcpy(&wv, wl, sizeof wv);
+        vf loss;
+        softmax8(z, k, bp, l0, &yv, d, &am, &s, &loss);
+        /* dL/dz_o = (softmax_o - [o == y]) * w / sum w; zero on padding (w 0) */
+        vf scale = wv * inv, invs = 1.0f / s;
+        vi live = wv != 0.0f;
+        for (size_t o = 0; o < k; o++) {
+            vf *dv = (vf *)(d + o * bp + l0);
+            vf ind = (vf)((yv == (int)o) & (vi)((vf){0} + 1.0f));
+            *dv = (vf)((vi)((*dv * invs - ind) * scale) & live);
+        }
+        memcpy(lossv + l0, &loss, sizeof loss);
+        memcpy(al, &am, sizeof al);
+        for (size_t j = 0; j < NN_LANES && l0 + j < B; j++) {
+            lsum += (double)wl[j] * (double)lossv[l0 + j];
+            ok += al[j] == yl[j];
+        }
     }
-    for (size_t o = 0; o < k; o++)
-        for (size_t b = B; b < bp; b++)
-            d[o * bp + b] = 0.0f;
     *wloss = lsum;
     *wsum = sw;
     *correct = ok;
 }
 
-void nn__loss_eval(const nn_net *net, const nn_work *ws, size_t B, size_t bp, const int *y,
-                   double *loss_sum, size_t *correct)
+NN_CLONES void nn__loss_eval(const nn_net *net, const nn_work *ws, size_t B, size_t bp,
+                             const int *y, double *loss_sum, size_t *correct)
 {
     size_t k = net->dim[net->nl];
     const float *z = ws->act[net->nl];
     double lsum = 0.0;
     size_t ok = 0;
-    for (size_t b = 0; b < B; b++) {
-        size_t am;
-        float lse = lse_row(z, k, bp, b, &am);
-        lsum += (double)(lse - z[(size_t)y[b] * bp + b]);
-        ok += am == (size_t)y[b];
+    for (size_t l0 = 0; l0 < bp; l0 += NN_LANES) {
+        int yl[NN_LANES], al[NN_LANES];
+        float lv[NN_LANES];
+        for (size_t j = 0; j < NN_LANES; j++)
+            yl[j] = l0 + j < B ? y[l0 + j] : -1;
+        vi yv, am;
+        vf s;
+        memcpy(&yv, yl, sizeof yv);
+        vf loss;
+        softmax8(z, k, bp, l0, &yv, NULL, &am, &s, &loss);
+        memcpy(lv, &loss, sizeof lv);
+        memcpy(al, &am, sizeof al);
+        for (size_t j = 0; j < NN_LANES && l0 + j < B; j++) {
+            lsum += (double)lv[j];
+            ok += al[j] == yl[j];
+        }
     }
     *loss_sum = lsum;
     *correct = ok;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Input gather                                                                        */
+
+#if defined(__clang__)
+#define SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+#define SHUF(a, b, ...) __builtin_shuffle(a, b, (vmask){__VA_ARGS__})
+#endif
+
+NN_CLONES void nn__gather(const float *xu, size_t dp, size_t d, const uint32_t *ids, size_t B,
+                          size_t bp, uint32_t zero_id, nn_work *ws)
+{
+    float *act0 = ws->act[0];
+    for (size_t l0 = 0; l0 < bp; l0 += NN_LANES) {
+        /* table rows are 32-byte aligned (dp a multiple of 8): whole-vector loads */
+#define ROW(j) ((const vf *)(xu + (size_t)(l0 + (j) < B ? ids[l0 + (j)] : zero_id) * dp))
+        const vf *r0 = ROW(0), *r1 = ROW(1), *r2 = ROW(2), *r3 = ROW(3), *r4 = ROW(4), *r5 = ROW(5),
+                 *r6 = ROW(6), *r7 = ROW(7);
+#undef ROW
+        float *o = act0 + l0;
+        for (size_t v = 0; v < dp / 8; v++, o += 8 * bp) {
+            /* 8 x 8 transpose: columns 8v.. of the 8 rows -> act0 rows 8v.., lanes l0.. */
+            vf a0 = r0[v], a1 = r1[v], a2 = r2[v], a3 = r3[v], a4 = r4[v], a5 = r5[v], a6 = r6[v], a7 = r7[v];
+            vf t0 = SHUF(a0, a1, 0, 8, 1, 9, 4, 12, 5, 13), t1 = SHUF(a0, a1, 2, 10, 3, 11, 6, 14, 7, 15);
+            vf t2 = SHUF(a2, a3, 0, 8, 1, 9, 4, 12, 5, 13), t3 = SHUF(a2, a3, 2, 10, 3, 11, 6, 14, 7, 15);
+            vf t4 = SHUF(a4, a5, 0, 8, 1, 9, 4, 12, 5, 13), t5 = SHUF(a4, a5, 2, 10, 3, 11, 6, 14, 7, 15);
+            vf t6 = SHUF(a6, a7, 0, 8, 1, 9, 4, 12, 5, 13), t7 = SHUF(a6, a7, 2, 10, 3, 11, 6, 14, 7, 15);
+            vf u0 = SHUF(t0, t2, 0, 1, 8, 9, 4, 5, 12, 13), u1 = SHUF(t0, t2, 2, 3, 10, 11, 6, 7, 14, 15);
+            vf u2 = SHUF(t1, t3, 0, 1, 8, 9, 4, 5, 12, 13), u3 = SHUF(t1, t3, 2, 3, 10, 11, 6, 7, 14, 15);
+            vf u4 = SHUF(t4, t6, 0, 1, 8, 9, 4, 5, 12, 13), u5 = SHUF(t4, t6, 2, 3, 10, 11, 6, 7, 14, 15);
+            vf u6 = SHUF(t5, t7, 0, 1, 8, 9, 4, 5, 12, 13), u7 = SHUF(t5, t7, 2, 3, 10, 11, 6, 7, 14, 15);
+            *(vf *)(o + 0 * bp) = SHUF(u0, u4, 0, 1, 2, 3, 8, 9, 10, 11);
+            *(vf *)(o + 4 * bp) = SHUF(u0, u4, 4, 5, 6, 7, 12, 13, 14, 15);
+            *(vf *)(o + 1 * bp) = SHUF(u1, u5, 0, 1, 2, 3, 8, 9, 10, 11);
+            *(vf *)(o + 5 * bp) = SHUF(u1, u5, 4, 5, 6, 7, 12, 13, 14, 15);
+            *(vf *)(o + 2 * bp) = SHUF(u2, u6, 0, 1, 2, 3, 8, 9, 10, 11);
+            *(vf *)(o + 6 * bp) = SHUF(u2, u6, 4, 5, 6, 7, 12, 13, 14, 15);
+            *(vf *)(o + 3 * bp) = SHUF(u3, u7, 0, 1, 2, 3, 8, 9, 10, 11);
+            *(vf *)(o + 7 * bp) = SHUF(u3, u7, 4, 5, 6, 7, 12, 13, 14, 15);
+        }
+    }
+    ws->nact[0] = active_rows(act0, d, bp, ws->idx[0]);
 }
 
 /* One Adam update of p[j0..j1): the single-tensor path of torch.optim.Adam, in float32. */

@@ -538,6 +538,114 @@ static void test_head_data(void)
     free(yte);
 }
 
+/* ---------------------------------------------------------------------------------- */
+/* Batches with absent features and dead units; the vector softmax                     */
+
+/*
+ * Training gathers batches from a float row table and skips, in every layer, the units
+ * that are zero in the whole batch (nn_kern.c). Expectations: the gather is the transpose
+ * of the table rows (zero padding lanes); the activity lists name exactly the nonzero
+ * units; logits and every gradient entry are the same numbers as without the lists; the
+ * vector exp/log of the softmax agree with double-precision math and keep NaN.
+ */
+static void test_sparse_batches(void)
+{
+    size_t dim[5] = {12, 16, 16, 8, 5};
+    nn_net *net = nn__net_new(dim, 4);
+    util_rng rng;
+    util__rng_seed(&rng, 7);
+    nn__init(net, &rng);
+    /* hidden unit 3 of layer 1 and unit 10 of layer 2 are dead for every input */
+    for (size_t i = 0; i < dim[0]; i++)
+        net->W[0][3 * dim[0] + i] = 0.0f;
+    net->b[0][3] = -1.0f;
+    for (size_t i = 0; i < dim[1]; i++)
+        net->W[1][10 * dim[1] + i] = 0.0f;
+    net->b[1][10] = -0.5f;
+
+    enum { NU = 20, B = 13 };
+    size_t d = dim[0], dp = nn__round8(d), bp = 16;
+    float xu[(NU + 1) * 16] __attribute__((aligned(32))); /* nn__gather: 32-byte aligned rows */
+    memset(xu, 0, sizeof xu);
+    for (size_t u = 0; u < NU; u++)
+        for (size_t i = 0; i < d; i++)
+            if (i != 2 && i != 5 && i != 9) /* absent features */
+                xu[u * dp + i] = (float)(2.0 * util__rng_uniform(&rng) - 1.0);
+    uint32_t ids[B];
+    int y[B];
+    for (size_t b = 0; b < B; b++) {
+        ids[b] = (uint32_t)util__rng_below(&rng, NU);
+        y[b] = (int)(b % 5);
+    }
+    nn_work *wa = nn__work_new(net, B), *wb = nn__work_new(net, B);
+    float *ga = calloc(net->nparam, sizeof *ga), *gb = calloc(net->nparam, sizeof *gb);
+    if (!net || !wa || !wb || !ga || !gb) {
+        CHECK(0, "out of memory");
+        return;
+    }
+    nn__gather(xu, dp, d, ids, B, bp, NU, wa);
+    int ok = 1;
+    for (size_t i = 0; i < d; i++)
+        for (size_t b = 0; b < bp; b++)
+            ok &= wa->act[0][i * bp + b] == (b < B ? xu[ids[b] * dp + i] : 0.0f);
+    CHECK(ok, "gather: act[0] is not the transpose of the table rows with zero padding");
+    CHECK(wa->nact[0] == d - 3 && wa->idx[0][2] == 3 && wa->idx[0][4] == 6 && wa->idx[0][7] == 10,
+          "input activity list: %zu features, expected %zu without 2, 5 and 9", wa->nact[0], d - 3);
+
+    /* the same batch without lists (idx[0] NULL: every unit, the reference) */
+    memcpy(wb->act[0], wa->act[0], d * bp * sizeof(float));
+    uint32_t *keep = wb->idx[0];
+    wb->idx[0] = NULL;
+    double l1, l2, s1, s2;
+    size_t c1, c2;
+    nn__forward(net, wa, bp);
+    nn__loss_grad(net, wa, B, bp, y, NULL, &l1, &s1, &c1);
+    nn__backward(net, wa, bp, ga);
+    nn__forward(net, wb, bp);
+    nn__loss_grad(net, wb, B, bp, y, NULL, &l2, &s2, &c2);
+    nn__backward(net, wb, bp, gb);
+    wb->idx[0] = keep;
+    int dead1 = 1, dead2 = 1;
+    for (size_t q = 0; q < wa->nact[1]; q++)
+        dead1 &= wa->idx[1][q] != 3;
+    for (size_t q = 0; q < wa->nact[2]; q++)
+        dead2 &= wa->idx[2][q] != 10;
+    CHECK(dead1 && dead2 && wa->nact[1] <= 15 && wa->nact[2] <= 15, "dead units listed as active");
+    ok = 1;
+    for (size_t o = 0; o < dim[4] * bp; o++)
+        ok &= wa->act[4][o] == wb->act[4][o];
+    CHECK(ok && l1 == l2 && c1 == c2, "logits or loss differ with activity lists (%.17g vs %.17g)", l1, l2);
+    size_t bad = 0;
+    for (size_t j = 0; j < net->nparam; j++)
+        bad += ga[j] != gb[j];
+    CHECK(bad == 0, "%zu gradient entries differ with activity lists", bad);
+
+    /* softmax cross-entropy against double math, logits spread over +-60; NaN stays NaN */
+    double ref = 0.0;
+    for (size_t b = 0; b < bp; b++) {
+        double mx = -INFINITY, se = 0.0;
+        for (size_t o = 0; o < dim[4]; o++) {
+            float z = (float)(120.0 * util__rng_uniform(&rng) - 60.0) * (b < 4 ? 0.01f : 1.0f);
+            wa->act[4][o * bp + b] = z;
+            mx = z > mx ? z : mx;
+        }
+        for (size_t o = 0; o < dim[4]; o++)
+            se += exp((double)wa->act[4][o * bp + b] - mx);
+        if (b < B)
+            ref += log(se) + mx - (double)wa->act[4][(size_t)y[b] * bp + b];
+    }
+    nn__loss_eval(net, wa, B, bp, y, &l1, &c1);
+    CHECK(fabs(l1 - ref) <= 1e-6 * fabs(ref) + 1e-6, "softmax loss %.9g, double math %.9g", l1, ref);
+    wa->act[4][2 * bp + 5] = NAN;
+    nn__loss_grad(net, wa, B, bp, y, NULL, &l1, &s1, &c1);
+    CHECK(isnan(l1), "a NaN logit gives loss %g, not NaN", l1);
+    free(ga);
+    free(gb);
+    nn__work_free(wa);
+    nn__work_free(wb);
+    nn__net_free(net);
+}
+
 int main(void)
 {
     test_against_torch();
@@ -546,5 +654,6 @@ int main(void)
     test_xor();
     test_bad_input_and_stop();
     test_head_data();
+    test_sparse_batches();
     PASS();
 }
