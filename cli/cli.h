@@ -63,7 +63,8 @@ typedef struct cli_inputs {
 
 /* The help text for those options. */
 #define CLI_INPUT_HELP                                                                   \
-    "Inputs (MQTTset CSV, plain or .gz, or a pcap/pcapng capture; '-' is stdin):\n"   \
+    "Inputs (MQTTset CSV, plain or .gz, or a pcap/pcapng capture; '-' is stdin; a CSV\n" \
+    "may be a URL: https://..., s3://BUCKET/KEY, gs://BUCKET/OBJECT, see README):\n"    \
     "      --train PATH       rows tagged train (repeatable)\n"                          \
     "      --test PATH        rows tagged test (repeatable)\n"                           \
     "      PATH...            untagged rows (a train_flag column, if any, tags them)\n"  \

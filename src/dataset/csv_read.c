@@ -22,6 +22,7 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#include "mqttids/fetch.h"
 #include "dataset/dataset_int.h"
 #include "util/util_int.h"
 
@@ -36,6 +37,7 @@ typedef struct reader {
     const char *path;
     int fd;
     gzFile gz;
+    mqttids_fetch *fetch; /* owned; a URL input's transfer (mqttids/fetch.h) */
     int eof;
     char *buf;          /* owned */
     size_t size, start, end;
@@ -60,6 +62,20 @@ static mqttids_err rd_open(reader *r, const char *path, char *errbuf)
         r->gz = gzdopen(dup(0), "rb");
         if (!r->gz)
             return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: cannot read standard input", path);
+    } else if (mqttids_fetch_is_url(path)) {
+        /* streamed from the network; zlib reads gzip or passes plain text through */
+        int fd;
+        mqttids_err err = mqttids_fetch_open(path, &r->fetch, &fd, errbuf);
+        if (err != MQTTIDS_OK)
+            return err;
+        r->gz = gzdopen(fd, "rb");
+        if (!r->gz) {
+            close(fd);
+            mqttids_fetch_finish(r->fetch, NULL);
+            r->fetch = NULL;
+            return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: cannot start gzip", path);
+        }
+        gzbuffer(r->gz, 1 << 18);
     } else {
         struct stat st;
         ssize_t n;
@@ -92,10 +108,19 @@ static mqttids_err rd_open(reader *r, const char *path, char *errbuf)
     return MQTTIDS_OK;
 }
 
+/* A URL input at its end of data: did the whole body arrive? (Nothing half-read is kept.) */
+static mqttids_err rd_fetch_done(reader *r, char *errbuf)
+{
+    mqttids_err err = mqttids_fetch_finish(r->fetch, errbuf);
+    r->fetch = NULL;
+    return err;
+}
+
 static void rd_close(reader *r)
 {
     if (r->gz)
-        gzclose(r->gz);
+        gzclose(r->gz); /* closes a URL's socket first: a transfer still running stops */
+    mqttids_fetch_finish(r->fetch, NULL);
     if (r->fd >= 0)
         close(r->fd);
     free(r->buf);
@@ -135,6 +160,8 @@ static mqttids_err rd_fill(reader *r, size_t *added, char *errbuf)
             if (n < 0) {
                 int zerr;
                 const char *msg = gzerror(r->gz, &zerr);
+                if (r->fetch && rd_fetch_done(r, errbuf) != MQTTIDS_OK)
+                    return MQTTIDS_ERR_NET;
                 return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: gzip data error after %llu bytes: %s",
                                   r->path, (unsigned long long)r->bytes_done, msg);
             }
@@ -148,6 +175,8 @@ static mqttids_err rd_fill(reader *r, size_t *added, char *errbuf)
         }
         if (n == 0) {
             r->eof = 1;
+            if (r->fetch && rd_fetch_done(r, errbuf) != MQTTIDS_OK)
+                return MQTTIDS_ERR_NET;
             if (r->gz) {
                 int zerr;
                 gzerror(r->gz, &zerr);
