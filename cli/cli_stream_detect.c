@@ -172,7 +172,8 @@ static void detect_help(void)
            "      --replay-format json|binary\n"
            "      --mock-partitions N   with --brokers mock: partitions of T and of the alerts\n"
            "                         topic (default 32; mock brokers keep ~5 MB per partition)\n"
-           "      --stats-interval MS   counters on stderr every MS ms (default 1000; 0: off)\n"
+           "      --stats-interval MS   counters on stderr every MS ms (default: 1000 when stderr\n"
+           "                         is a terminal, else off; 0: off)\n"
            "      --commit-interval MS  commit acknowledged offsets every MS ms (default 200)\n"
            "      --json             final counters as JSON on stdout\n"
            "  -q, --quiet            no counters or info lines\n"
@@ -216,7 +217,7 @@ int cli_stream_detect(int argc, char **argv)
     mqttids_dataset *rds = NULL;
     struct replay_job job;
     pthread_t th;
-    int have_thread = 0, json = 0, opt, rc = CLI_EXIT_OK, stats_ms = 1000, mock_parts = 32;
+    int have_thread = 0, json = 0, opt, rc = CLI_EXIT_OK, stats_ms = -1, mock_parts = 32;
     cli_tail tail = {0, 2};
     mqttids_stream_format replay_fmt = MQTTIDS_STREAM_JSON;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
@@ -413,7 +414,10 @@ int cli_stream_detect(int argc, char **argv)
     o.on_sync = (ctx.log || ctx.out) ? on_sync : NULL;
     o.on_alert = ctx.out ? on_alert : NULL;
     o.on_malformed = on_malformed;
-    o.on_stats = stats_ms > 0 ? on_stats : NULL;
+    if (stats_ms < 0) /* counters are for people: by default only on a terminal, never into logs */
+        stats_ms = isatty(2) ? 1000 : 0;
+    /* the replay thread starts from on_stats, so it runs even when nothing is printed */
+    o.on_stats = stats_ms > 0 || replay.n ? on_stats : NULL;
     o.stats_interval_ms = stats_ms > 0 ? stats_ms : 1000;
     ctx.stats_ms = stats_ms;
     ctx.last_print = -1e9;

@@ -40,6 +40,19 @@ static void produce_help(void)
            "  -h, --help              this help\n\n" CLI_INPUT_HELP);
 }
 
+/* Records the brokers dropped after acknowledging them: an error, never a quiet loss. */
+static int check_lost(const char *topic, const mqttids_produce_report *rep)
+{
+    if (!rep->lost)
+        return CLI_EXIT_OK;
+    cli_err("%s: the brokers kept only %llu of the %llu records delivered: %llu were dropped by retention "
+            "before anyone read them (librdkafka's mock brokers keep about 5 MB per partition: give the topic "
+            "more partitions, e.g. 'stream mock-cluster --topic %s:64')",
+            topic, (unsigned long long)(rep->delivered - rep->lost), (unsigned long long)rep->delivered,
+            (unsigned long long)rep->lost, topic);
+    return CLI_EXIT_FAIL;
+}
+
 /* --raw and --pcap: files straight into the topic (mqttids_stream_produce_lines/_captures). */
 static int produce_files(kopts *k, cli_inputs *in, const mqttids_produce_opts *po,
                          const mqttids_capture_file_opts *fo, json_object *js)
@@ -61,6 +74,8 @@ static int produce_files(kopts *k, cli_inputs *in, const mqttids_produce_opts *p
     if (err != MQTTIDS_OK) {
         cli_err("%s", errbuf);
         rc = CLI_EXIT_FAIL;
+    } else {
+        rc = check_lost(k->topic, &rep);
     }
     mqttids_producer_free(p);
     cli_info("%s: %llu %s sent%s, %llu delivered, %llu failed", k->topic, (unsigned long long)rep.sent,
@@ -73,6 +88,7 @@ static int produce_files(kopts *k, cli_inputs *in, const mqttids_produce_opts *p
         json_object_object_add(js, "sent", json_object_new_int64((int64_t)rep.sent));
         json_object_object_add(js, "delivered", json_object_new_int64((int64_t)rep.delivered));
         json_object_object_add(js, "failed", json_object_new_int64((int64_t)rep.failed));
+        json_object_object_add(js, "lost", json_object_new_int64((int64_t)rep.lost));
         if (fo)
             json_object_object_add(js, "bytes", json_object_new_int64((int64_t)rep.bytes));
     }
@@ -89,6 +105,7 @@ void cli_stream_produce_report_json(json_object *js, const char *topic, const mq
     json_object_object_add(js, "sent", json_object_new_int64((int64_t)rep->sent));
     json_object_object_add(js, "delivered", json_object_new_int64((int64_t)rep->delivered));
     json_object_object_add(js, "failed", json_object_new_int64((int64_t)rep->failed));
+    json_object_object_add(js, "lost", json_object_new_int64((int64_t)rep->lost));
     json_object_object_add(js, "bytes", json_object_new_int64((int64_t)rep->bytes));
     json_object_object_add(js, "seconds", cli_json_double(rep->seconds));
     json_object_object_add(js, "start_unix", cli_json_double(rep->start_unix));
@@ -241,6 +258,8 @@ int cli_stream_produce(int argc, char **argv)
     if (err != MQTTIDS_OK) {
         cli_err("%s", errbuf);
         rc = CLI_EXIT_FAIL;
+    } else {
+        rc = check_lost(k.topic, &rep);
     }
     cli_info("%s: %llu records sent (%s, key: %s), %llu delivered, %llu failed, %.3f s, %.0f records/s",
              k.topic, (unsigned long long)rep.sent, po.format == MQTTIDS_STREAM_JSON ? "json" : "binary",

@@ -336,7 +336,38 @@ struct mqttids_producer {
     uint64_t queued, delivered, failed;
     char first_err[256];
     double last_ack;       /* monotonic time of the last delivery report */
+    /* per partition of the last topic: first offset delivered and how many (retention check) */
+    int64_t *first_off;    /* owned, n_part entries, -1: none */
+    uint64_t *n_off;       /* owned */
+    int n_part;
 };
+
+/* Notes a delivery at (partition, offset) of the current topic; grows the tables. */
+static void note_offset(mqttids_producer *p, int32_t part, int64_t off)
+{
+    if (part < 0 || part >= 65536 || off < 0)
+        return;
+    if (part >= p->n_part) {
+        int n = part + 1 > 2 * p->n_part ? part + 1 : 2 * p->n_part;
+        int64_t *f = realloc(p->first_off, (size_t)n * sizeof *f);
+        uint64_t *c;
+        if (!f)
+            return;
+        p->first_off = f;
+        c = realloc(p->n_off, (size_t)n * sizeof *c);
+        if (!c)
+            return;
+        p->n_off = c;
+        for (int i = p->n_part; i < n; i++) {
+            p->first_off[i] = -1;
+            p->n_off[i] = 0;
+        }
+        p->n_part = n;
+    }
+    if (p->first_off[part] < 0 || off < p->first_off[part])
+        p->first_off[part] = off;
+    p->n_off[part]++;
+}
 
 static void producer_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
@@ -349,6 +380,8 @@ static void producer_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         p->failed++;
     } else {
         p->delivered++;
+        if (p->rkt_name && strcmp(rd_kafka_topic_name(m->rkt), p->rkt_name) == 0)
+            note_offset(p, m->partition, m->offset);
     }
     p->last_ack = stream__now();
 }
@@ -404,6 +437,10 @@ mqttids_err mqttids_producer_send(mqttids_producer *p, const char *topic, const 
         free(p->rkt_name);
         p->rkt = t;
         p->rkt_name = name;
+        for (int i = 0; i < p->n_part; i++) {
+            p->first_off[i] = -1;
+            p->n_off[i] = 0;
+        }
     }
     for (;;) {
         if (rd_kafka_produce(p->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, (void *)val, vlen, key, klen,
@@ -436,10 +473,32 @@ mqttids_err mqttids_producer_flush(mqttids_producer *p, int timeout_ms, uint64_t
     return MQTTIDS_OK;
 }
 
+mqttids_err mqttids_producer_lost(mqttids_producer *p, int timeout_ms, uint64_t *lost,
+                                  char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+    *lost = 0;
+    for (int i = 0; i < p->n_part; i++) {
+        int64_t low = 0, high = 0, gone;
+        rd_kafka_resp_err_t e;
+        if (p->first_off[i] < 0)
+            continue;
+        e = rd_kafka_query_watermark_offsets(p->rk, p->rkt_name, i, &low, &high, timeout_ms);
+        if (e)
+            return util__fail(errbuf, MQTTIDS_ERR_KAFKA, "%s [%d]: cannot read the offsets kept: %s", p->rkt_name,
+                              i, rd_kafka_err2str(e));
+        gone = low - p->first_off[i];
+        if (gone > 0)
+            *lost += (uint64_t)gone < p->n_off[i] ? (uint64_t)gone : p->n_off[i];
+    }
+    return MQTTIDS_OK;
+}
+
 void mqttids_producer_free(mqttids_producer *p)
 {
     if (!p)
         return;
+    free(p->first_off);
+    free(p->n_off);
     if (p->rk)
         rd_kafka_flush(p->rk, 10000);
     if (p->rkt)
@@ -550,6 +609,8 @@ mqttids_err mqttids_stream_produce(mqttids_producer *p, const mqttids_dataset *d
     }
     rep->delivered = p->delivered - base_delivered;
     rep->failed = p->failed - base_failed;
+    if (err == MQTTIDS_OK)
+        err = mqttids_producer_lost(p, 10000, &rep->lost, errbuf);
     rep->seconds = (p->last_ack > t0 ? p->last_ack : stream__now()) - t0;
 out:
     free(extra_names);
@@ -721,6 +782,12 @@ mqttids_err mqttids_producer_send(mqttids_producer *p, const char *t, const void
 mqttids_err mqttids_producer_flush(mqttids_producer *p, int t, uint64_t *d, uint64_t *f, char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
     (void)p, (void)t, (void)d, (void)f;
+    return NO_KAFKA(errbuf);
+}
+mqttids_err mqttids_producer_lost(mqttids_producer *p, int t, uint64_t *lost, char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+    (void)p, (void)t;
+    *lost = 0;
     return NO_KAFKA(errbuf);
 }
 void mqttids_producer_free(mqttids_producer *p) { (void)p; }
