@@ -19,39 +19,18 @@ static int verbose;
 
 typedef struct detect_ctx {
     mqttids_model *model;             /* NULL: --model none */
-    const char *names[64];            /* class names */
-    int nclasses;
+    mqttids_detect_classifier cl;     /* the record -> model step (src/detect/classifier.c) */
     FILE *log;                        /* --log: per-record lines */
     uint64_t malformed_shown;
-    int json_progress;
     mqttids_alert_out *out;           /* --db: the library's PostgreSQL alert output */
     int out_failed;
     /* --replay: the replay thread starts at the first assignment */
     struct replay_job *job;
-    pthread_t *th;
-    int *have_thread;
+    pthread_t th;
+    int have_thread;
     int stats_ms;
     double last_print;
 } detect_ctx;
-
-static int classify_model(void *user, const mqttids_record *r, int *cls, double *prob)
-{
-    detect_ctx *c = user;
-    double proba[64];
-    if (mqttids_model_predict_record(c->model, r, cls, proba) != MQTTIDS_OK)
-        return -1;
-    *prob = (*cls >= 0 && *cls < c->nclasses) ? proba[*cls] : NAN;
-    return 0;
-}
-
-/* --model none: the transport alone; the record's own label is passed through. */
-static int classify_label(void *user, const mqttids_record *r, int *cls, double *prob)
-{
-    (void)user;
-    *cls = r->label;
-    *prob = NAN;
-    return 0;
-}
 
 static int on_record(void *user, uint64_t id, const char *flow, size_t flow_len, int cls, double prob,
                      int32_t partition, int64_t offset)
@@ -59,7 +38,7 @@ static int on_record(void *user, uint64_t id, const char *flow, size_t flow_len,
     detect_ctx *c = user;
     if (c->log) {
         fprintf(c->log, "%llu,%.*s,%s,", (unsigned long long)id, (int)flow_len, flow ? flow : "",
-                cls >= 0 && cls < c->nclasses ? c->names[cls] : "unknown");
+                cls >= 0 && cls < c->cl.nclasses ? c->cl.names[cls] : "unknown");
         if (isfinite(prob))
             fprintf(c->log, "%.6g", prob);
         fprintf(c->log, ",%d,%lld\n", (int)partition, (long long)offset);
@@ -106,9 +85,9 @@ static void *replay_thread(void *arg);
 static void on_stats(void *user, const mqttids_detect_stats *st)
 {
     detect_ctx *c = user;
-    if (c->job && !*c->have_thread && st->partitions > 0) {
-        if (pthread_create(c->th, NULL, replay_thread, c->job) == 0)
-            *c->have_thread = 1;
+    if (c->job && !c->have_thread && st->partitions > 0) {
+        if (pthread_create(&c->th, NULL, replay_thread, c->job) == 0)
+            c->have_thread = 1;
         else
             cli_err("cannot start the replay thread");
     }
@@ -182,361 +161,337 @@ static void detect_help(void)
            "  (--alert-by host is not available: records carry no client address)\n");
 }
 
-int cli_stream_detect(int argc, char **argv)
+/* Everything the options say. */
+typedef struct detect_args {
+    kopts k;
+    mqttids_detect_opts o;
+    mqttids_alert_rule rule;
+    const char *model_path, *log_path, *db, *db_table;
+    cli_inputs replay;
+    mqttids_stream_format replay_fmt;
+    int json, stats_ms, mock_parts;
+} detect_args;
+
+/* --max-records N, --idle-exit/--stats-interval/--commit-interval MS, --mock-partitions N. */
+static int parse_number(detect_args *a, const char *sub, int opt, const char *arg)
+{
+    uint64_t v;
+    if (opt == 'n') {
+        if (cli_parse_u64(arg, &a->o.max_records) != 0)
+            return cli_usage_error(sub, "--max-records needs a non-negative integer, not '%s'", arg);
+    } else if (opt == 'p') {
+        if (cli_parse_u64(arg, &v) != 0 || v < 1 || v > 1024)
+            return cli_usage_error(sub, "--mock-partitions takes 1..1024, not '%s'", arg);
+        a->mock_parts = (int)v;
+    } else {
+        if (cli_parse_u64(arg, &v) != 0 || v > 86400000 || (opt == 'c' && v < 1))
+            return cli_usage_error(sub, "--%s needs milliseconds, not '%s'",
+                                   opt == 'I' ? "idle-exit" : opt == 's' ? "stats-interval" : "commit-interval", arg);
+        *(opt == 'I' ? &a->o.idle_exit_ms : opt == 's' ? &a->stats_ms : &a->o.commit_interval_ms) = (int)v;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* The rules between options, and the alert rule into the detector's options. */
+static int check_args(detect_args *a, const char *sub)
+{
+    if (!a->o.group)
+        return cli_usage_error(sub, "--group is required");
+    if (!a->model_path)
+        return cli_usage_error(sub, "--model is required (a model file, or 'none')");
+    if (a->rule.by == MQTTIDS_ALERT_BY_HOST)
+        return cli_usage_error(sub, "--alert-by host: records carry no client address; use connection (the record key)");
+    if (a->replay.n && (!a->k.brokers || strcmp(a->k.brokers, "mock") != 0))
+        return cli_usage_error(sub, "--replay works with --brokers mock only (use 'stream produce' otherwise)");
+    a->o.alert_all = a->rule.alert_all;
+    a->o.alert_by = (int)a->rule.by;
+    a->o.alert_window_s = a->rule.window_s;
+    a->o.min_probability = a->rule.min_probability;
+    a->o.max_groups = a->rule.max_groups;
+    return CLI_EXIT_OK;
+}
+
+/* getopt loop. Returns CLI_EXIT_OK, -1 (help shown) or an exit code. */
+static int parse_args(detect_args *a, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"brokers", required_argument, NULL, 'b'},
-        {"topic", required_argument, NULL, 't'},
-        {"group", required_argument, NULL, 'g'},
-        {"model", required_argument, NULL, 'm'},
-        {"alerts-topic", required_argument, NULL, 'A'},
-        {"log", required_argument, NULL, 'l'},
-        {"db", required_argument, NULL, 'D'},
-        {"db-table", required_argument, NULL, 'T'},
-        {"max-records", required_argument, NULL, 'n'},
-        {"idle-exit", required_argument, NULL, 'I'},
-        {"replay", required_argument, NULL, 'P'},
-        {"replay-format", required_argument, NULL, 'F'},
-        {"mock-partitions", required_argument, NULL, 'p'},
-        {"stats-interval", required_argument, NULL, 's'},
-        {"commit-interval", required_argument, NULL, 'c'},
-        CLI_TAIL_LONGOPTS,
-        {"verbose", no_argument, NULL, 'v'},
-        CLI_DETECT_LONGOPTS,
+        {"brokers", required_argument, NULL, 'b'},         {"topic", required_argument, NULL, 't'},
+        {"group", required_argument, NULL, 'g'},           {"model", required_argument, NULL, 'm'},
+        {"alerts-topic", required_argument, NULL, 'A'},    {"log", required_argument, NULL, 'l'},
+        {"db", required_argument, NULL, 'D'},              {"db-table", required_argument, NULL, 'T'},
+        {"max-records", required_argument, NULL, 'n'},     {"idle-exit", required_argument, NULL, 'I'},
+        {"replay", required_argument, NULL, 'P'},          {"replay-format", required_argument, NULL, 'F'},
+        {"mock-partitions", required_argument, NULL, 'p'}, {"stats-interval", required_argument, NULL, 's'},
+        {"commit-interval", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},
+        CLI_TAIL_LONGOPTS,                                 CLI_DETECT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *sub = "stream detect";
-    mqttids_alert_rule rule;
-    kopts k = {0};
-    mqttids_detect_opts o;
-    mqttids_detect_stats st;
-    detect_ctx ctx;
-    const char *model_path = NULL, *log_path = NULL, *db = NULL, *db_table = NULL;
-    const char *extra_names[64];
-    cli_inputs replay;
-    mqttids_dataset *rds = NULL;
-    struct replay_job job;
-    pthread_t th;
-    int have_thread = 0, json = 0, opt, rc = CLI_EXIT_OK, stats_ms = -1, mock_parts = 32;
     cli_tail tail = {0, 2};
-    mqttids_stream_format replay_fmt = MQTTIDS_STREAM_JSON;
-    char errbuf[MQTTIDS_ERRBUF_SIZE];
-    mqttids_err err = MQTTIDS_OK;
-
-    memset(&ctx, 0, sizeof ctx);
-    memset(&job, 0, sizeof job);
-    memset(&st, 0, sizeof st);
-    cli_inputs_init(&replay);
-    mqttids_detect_opts_init(&o);
-    mqttids_alert_rule_init(&rule);
-    k.kc = mqttids_kconf_new();
-    if (!k.kc) {
-        cli_err("this build has no Kafka support");
-        return CLI_EXIT_FAIL;
-    }
+    int opt, rc;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "b:t:g:m:X:qvh", longopts, NULL)) != -1) {
         int r = cli_tail_option(&tail, sub, opt, optarg, detect_help);
         if (r == 0)
-            r = cli_detect_option(&rule, sub, opt, optarg);
-        else if (r > 1)
-            r = -r;
-        if (r < 0) {
-            rc = CLI_TAIL_EXIT(-r);
-            goto out;
-        }
-        if (r > 0)
+            r = cli_detect_option(&a->rule, sub, opt, optarg);
+        if (r != 0) {
+            if (r != 1)
+                return r == 2 ? -1 : CLI_EXIT_USAGE;
             continue;
+        }
         switch (opt) {
-        case 'b': k.brokers = optarg; break;
-        case 't': k.topic = optarg; break;
-        case 'g': o.group = optarg; break;
-        case 'm': model_path = optarg; break;
-        case 'A': o.alerts_topic = optarg; break;
-        case 'l': log_path = optarg; break;
-        case 'D': db = optarg; break;
-        case 'T': db_table = optarg; break;
+        case 'b': a->k.brokers = optarg; break;
+        case 't': a->k.topic = optarg; break;
+        case 'g': a->o.group = optarg; break;
+        case 'm': a->model_path = optarg; break;
+        case 'A': a->o.alerts_topic = optarg; break;
+        case 'l': a->log_path = optarg; break;
+        case 'D': a->db = optarg; break;
+        case 'T': a->db_table = optarg; break;
+        case 'v': verbose = 1; break;
         case 'X':
-            if ((rc = cli_stream_add_x(&k, sub, optarg)) != CLI_EXIT_OK)
-                goto out;
+            if ((rc = cli_stream_add_x(&a->k, sub, optarg)) != CLI_EXIT_OK)
+                return rc;
             break;
         case 'n':
-            if (cli_parse_u64(optarg, &o.max_records) != 0) {
-                rc = cli_usage_error(sub, "--max-records needs a non-negative integer, not '%s'", optarg);
-                goto out;
-            }
-            break;
         case 'I':
         case 's':
-        case 'c': {
-            uint64_t v;
-            if (cli_parse_u64(optarg, &v) != 0 || v > 86400000 || (opt == 'c' && v < 1)) {
-                rc = cli_usage_error(sub, "--%s needs milliseconds, not '%s'",
-                                     opt == 'I' ? "idle-exit" : opt == 's' ? "stats-interval" : "commit-interval", optarg);
-                goto out;
-            }
-            if (opt == 'I')
-                o.idle_exit_ms = (int)v;
-            else if (opt == 's')
-                stats_ms = (int)v;
-            else
-                o.commit_interval_ms = (int)v;
+        case 'c':
+        case 'p':
+            if ((rc = parse_number(a, sub, opt, optarg)) != CLI_EXIT_OK)
+                return rc;
             break;
-        }
         case 'P':
-            if (cli_inputs_add_positional(&replay, sub, 2, (char *[]){NULL, optarg}, 1) < 0) {
-                rc = CLI_EXIT_USAGE;
-                goto out;
-            }
+            if (cli_inputs_add_positional(&a->replay, sub, 2, (char *[]){NULL, optarg}, 1) < 0)
+                return CLI_EXIT_USAGE;
             break;
-        case 'p': {
-            uint64_t v;
-            if (cli_parse_u64(optarg, &v) != 0 || v < 1 || v > 1024) {
-                rc = cli_usage_error(sub, "--mock-partitions takes 1..1024, not '%s'", optarg);
-                goto out;
-            }
-            mock_parts = (int)v;
-            break;
-        }
         case 'F':
-            if (cli_stream_parse_format(optarg, &replay_fmt) != 0) {
-                rc = cli_usage_error(sub, "--replay-format takes json or binary, not '%s'", optarg);
-                goto out;
-            }
+            if (cli_stream_parse_format(optarg, &a->replay_fmt) != 0)
+                return cli_usage_error(sub, "--replay-format takes json or binary, not '%s'", optarg);
             break;
-        case 'v': verbose = 1; break;
-        default:
-            rc = cli_usage_error(sub, "unknown option");
-            goto out;
+        default: return cli_usage_error(sub, "unknown option");
         }
     }
-    json = tail.json;
-    if (optind < argc) {
-        rc = cli_usage_error(sub, "unexpected argument '%s'", argv[optind]);
-        goto out;
+    a->json = tail.json;
+    if (optind < argc)
+        return cli_usage_error(sub, "unexpected argument '%s'", argv[optind]);
+    return check_args(a, sub);
+}
+
+/* With --brokers mock: the records and alerts topics with their partitions. */
+static int make_mock_topics(detect_args *a)
+{
+    char alerts[512], errbuf[MQTTIDS_ERRBUF_SIZE];
+    mqttids_mock *m = mqttids_kconf_mock(a->k.kc);
+    if (!m)
+        return CLI_EXIT_OK;
+    snprintf(alerts, sizeof alerts, "%s.alerts", a->k.topic);
+    if (mqttids_mock_topic_create(m, a->k.topic, a->mock_parts, errbuf) != MQTTIDS_OK ||
+        mqttids_mock_topic_create(m, a->o.alerts_topic ? a->o.alerts_topic : alerts, a->mock_parts, errbuf) !=
+            MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        return CLI_EXIT_FAIL;
     }
-    if (!o.group) {
-        rc = cli_usage_error(sub, "--group is required");
-        goto out;
+    return CLI_EXIT_OK;
+}
+
+/* The classifier (model or 'none'), --log and --db, and the callbacks that use them. */
+static int setup(detect_args *a, detect_ctx *ctx)
+{
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    if (strcmp(a->model_path, "none") != 0 && mqttids_model_load(a->model_path, &ctx->model, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        return CLI_EXIT_FAIL;
     }
-    if (!model_path) {
-        rc = cli_usage_error(sub, "--model is required (a model file, or 'none')");
-        goto out;
+    if (mqttids_detect_classifier_init(&ctx->cl, ctx->model, &a->o, errbuf) != MQTTIDS_OK) {
+        cli_err("%s: %s", a->model_path, errbuf);
+        return CLI_EXIT_FAIL;
     }
-    if (rule.by == MQTTIDS_ALERT_BY_HOST) {
-        rc = cli_usage_error(sub, "--alert-by host: records carry no client address; use connection (the record key)");
-        goto out;
+    if (a->log_path && !(ctx->log = fopen(a->log_path, "a"))) {
+        cli_err("--log %s: %s", a->log_path, strerror(errno));
+        return CLI_EXIT_FAIL;
     }
-    o.alert_all = rule.alert_all;
-    o.alert_by = (int)rule.by;
-    o.alert_window_s = rule.window_s;
-    o.min_probability = rule.min_probability;
-    o.max_groups = rule.max_groups;
-    if (replay.n && (!k.brokers || strcmp(k.brokers, "mock") != 0)) {
-        rc = cli_usage_error(sub, "--replay works with --brokers mock only (use 'stream produce' otherwise)");
+    /* alerts also go to PostgreSQL through the library's alert output (src/detect); a build
+     * without libpq answers MQTTIDS_ERR_UNSUPPORTED */
+    if (a->db && (mqttids_alert_out_new(&ctx->out) != MQTTIDS_OK ||
+                  mqttids_alert_out_pg(ctx->out, a->db, a->db_table, a->o.model_id, errbuf) != MQTTIDS_OK)) {
+        cli_err("%s", ctx->out ? errbuf : "out of memory");
+        return CLI_EXIT_FAIL;
+    }
+    a->o.topic = a->k.topic;
+    a->o.stop = &cli_stop;
+    a->o.on_record = ctx->log ? on_record : NULL;
+    a->o.on_sync = (ctx->log || ctx->out) ? on_sync : NULL;
+    a->o.on_alert = ctx->out ? on_alert : NULL;
+    a->o.on_malformed = on_malformed;
+    if (a->stats_ms < 0) /* counters are for people: by default only on a terminal, never into logs */
+        a->stats_ms = isatty(2) ? 1000 : 0;
+    /* the replay thread starts from on_stats, so it runs even when nothing is printed */
+    a->o.on_stats = a->stats_ms > 0 || a->replay.n ? on_stats : NULL;
+    a->o.stats_interval_ms = a->stats_ms > 0 ? a->stats_ms : 1000;
+    ctx->stats_ms = a->stats_ms;
+    ctx->last_print = -1e9;
+    a->o.user = ctx;
+    return CLI_EXIT_OK;
+}
+
+/* --replay: the records to send from a thread, started by on_stats once this member holds
+ * partitions, so the clock of the end-to-end figure does not include joining the group. */
+static int prepare_replay(detect_args *a, detect_ctx *ctx, struct replay_job *job, mqttids_dataset **rds)
+{
+    int rc = cli_inputs_load(&a->replay, rds, NULL);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    job->kc = a->k.kc;
+    job->ds = *rds;
+    mqttids_produce_opts_init(&job->po);
+    job->po.topic = a->k.topic;
+    job->po.format = a->replay_fmt;
+    job->po.stop = &cli_stop;
+    if (!a->o.max_records)
+        a->o.max_records = mqttids_dataset_nrows(*rds);
+    ctx->job = job;
+    a->o.on_stats = on_stats;
+    a->o.stats_interval_ms = 20;
+    return CLI_EXIT_OK;
+}
+
+/* Closes the PostgreSQL output (committing only when all went well). Returns rc or FAIL. */
+static int close_db(detect_ctx *ctx, int rc)
+{
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    mqttids_alert_out_stats os;
+    memset(&os, 0, sizeof os);
+    if (rc == CLI_EXIT_OK && !ctx->out_failed) {
+        if (mqttids_alert_out_close(ctx->out, &os, errbuf) != MQTTIDS_OK) {
+            cli_err("%s", errbuf);
+            rc = CLI_EXIT_FAIL;
+        }
+    } else {
+        mqttids_alert_out_free(ctx->out);
+    }
+    ctx->out = NULL;
+    cli_info("PostgreSQL: %llu alert rows written", (unsigned long long)os.db_rows);
+    return rc;
+}
+
+static void summary(const detect_args *a, const mqttids_detect_stats *st, const struct replay_job *job)
+{
+    double busy = st->busy_seconds;
+    json_object *js;
+    cli_info("%s: consumed %llu, classified %llu, malformed %llu, classify failed %llu, alerted %llu, acked %llu, "
+             "committed %llu, lag %lld, rebalances %llu; %.3f s busy, %.0f records/s, classifier %.0f records/s",
+             a->k.topic, (unsigned long long)st->consumed, (unsigned long long)st->classified,
+             (unsigned long long)st->malformed, (unsigned long long)st->classify_failed,
+             (unsigned long long)st->alerted, (unsigned long long)st->acked, (unsigned long long)st->committed,
+             (long long)st->lag, (unsigned long long)st->rebalances, busy, busy > 0 ? (double)st->consumed / busy : 0.0,
+             st->classify_seconds > 0 ? (double)st->classified / st->classify_seconds : 0.0);
+    if (!a->json)
+        return;
+    js = json_object_new_object();
+    json_object_object_add(js, "topic", json_object_new_string(a->k.topic));
+    json_object_object_add(js, "group", json_object_new_string(a->o.group));
+    json_object_object_add(js, "model", json_object_new_string(a->o.model_id ? a->o.model_id : ""));
+    json_object_object_add(js, "consumed", json_object_new_int64((int64_t)st->consumed));
+    json_object_object_add(js, "classified", json_object_new_int64((int64_t)st->classified));
+    json_object_object_add(js, "malformed", json_object_new_int64((int64_t)st->malformed));
+    json_object_object_add(js, "classify_failed", json_object_new_int64((int64_t)st->classify_failed));
+    json_object_object_add(js, "alerted", json_object_new_int64((int64_t)st->alerted));
+    json_object_object_add(js, "acked", json_object_new_int64((int64_t)st->acked));
+    json_object_object_add(js, "committed", json_object_new_int64((int64_t)st->committed));
+    json_object_object_add(js, "lag", json_object_new_int64(st->lag));
+    json_object_object_add(js, "rebalances", json_object_new_int64((int64_t)st->rebalances));
+    json_object_object_add(js, "seconds", cli_json_double(st->seconds));
+    json_object_object_add(js, "busy_seconds", cli_json_double(busy));
+    json_object_object_add(js, "first_unix", cli_json_double(st->first_unix));
+    json_object_object_add(js, "last_ack_unix", cli_json_double(st->last_ack_unix));
+    json_object_object_add(js, "records_per_second", cli_json_double(busy > 0 ? (double)st->consumed / busy : NAN));
+    json_object_object_add(js, "classify_seconds", cli_json_double(st->classify_seconds));
+    json_object_object_add(js, "classify_records_per_second",
+                           cli_json_double(st->classify_seconds > 0 ? (double)st->classified / st->classify_seconds : NAN));
+    if (a->replay.n) {
+        json_object *rj = json_object_new_object();
+        cli_stream_produce_report_json(rj, a->k.topic, &job->rep, a->replay_fmt);
+        json_object_object_add(js, "replay", rj);
+        if (st->last_ack_unix > job->rep.start_unix && job->rep.start_unix > 0)
+            json_object_object_add(js, "end_to_end_records_per_second",
+                                   cli_json_double((double)st->consumed / (st->last_ack_unix - job->rep.start_unix)));
+    }
+    cli_json_print(js);
+    json_object_put(js);
+}
+
+int cli_stream_detect(int argc, char **argv)
+{
+    detect_args a;
+    detect_ctx ctx;
+    mqttids_detect_stats st;
+    mqttids_dataset *rds = NULL;
+    struct replay_job job;
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    mqttids_err err;
+    int rc;
+
+    memset(&a, 0, sizeof a);
+    memset(&ctx, 0, sizeof ctx);
+    memset(&job, 0, sizeof job);
+    memset(&st, 0, sizeof st);
+    cli_inputs_init(&a.replay);
+    mqttids_detect_opts_init(&a.o);
+    mqttids_alert_rule_init(&a.rule);
+    a.replay_fmt = MQTTIDS_STREAM_JSON;
+    a.stats_ms = -1;
+    a.mock_parts = 32;
+    if (!(a.k.kc = mqttids_kconf_new())) {
+        cli_err("this build has no Kafka support");
+        return CLI_EXIT_FAIL;
+    }
+    if ((rc = parse_args(&a, argc, argv)) != CLI_EXIT_OK) {
+        rc = rc < 0 ? CLI_EXIT_OK : rc;
         goto out;
     }
     cli_log_to_stderr(verbose);
-    if ((rc = cli_stream_kconf_finish(&k, sub, 1)) != CLI_EXIT_OK)
+    if ((rc = cli_stream_kconf_finish(&a.k, "stream detect", 1)) != CLI_EXIT_OK || (rc = make_mock_topics(&a)) ||
+        (rc = setup(&a, &ctx)) != CLI_EXIT_OK)
         goto out;
-    if (mqttids_kconf_mock(k.kc)) {
-        char alerts[512];
-        snprintf(alerts, sizeof alerts, "%s.alerts", k.topic);
-        if (mqttids_mock_topic_create(mqttids_kconf_mock(k.kc), k.topic, mock_parts, errbuf) != MQTTIDS_OK ||
-            mqttids_mock_topic_create(mqttids_kconf_mock(k.kc), o.alerts_topic ? o.alerts_topic : alerts, mock_parts,
-                                      errbuf) != MQTTIDS_OK) {
-            cli_err("%s", errbuf);
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-    }
-
-    /* the classifier */
-    if (strcmp(model_path, "none") == 0) {
-        ctx.nclasses = MQTTIDS_NCLASS;
-        for (int c = 0; c < MQTTIDS_NCLASS; c++)
-            ctx.names[c] = mqttids_class_name(c);
-        o.classify = classify_label;
-        o.model_id = "none";
-    } else {
-        if (mqttids_model_load(model_path, &ctx.model, errbuf) != MQTTIDS_OK) {
-            cli_err("%s", errbuf);
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        ctx.nclasses = mqttids_model_nclasses(ctx.model);
-        if (ctx.nclasses < 1 || ctx.nclasses > 64) {
-            cli_err("%s: %d classes (1..64 supported)", model_path, ctx.nclasses);
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        for (int c = 0; c < ctx.nclasses; c++)
-            ctx.names[c] = mqttids_model_class_name(ctx.model, c);
-        o.n_extra = mqttids_model_n_extra(ctx.model);
-        if (o.n_extra > 64) {
-            cli_err("%s: too many extra inputs", model_path);
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        for (size_t x = 0; x < o.n_extra; x++)
-            extra_names[x] = mqttids_model_extra_name(ctx.model, x);
-        o.extra_names = extra_names;
-        o.classify = classify_model;
-        o.model_id = mqttids_model_id(ctx.model);
-    }
-    o.classify_user = &ctx;
-    o.class_names = ctx.names;
-    o.nclasses = ctx.nclasses;
-    o.quiet_class = mqttids_detect_quiet_class(ctx.names, ctx.nclasses);
-
-    /* sinks */
-    if (log_path) {
-        ctx.log = fopen(log_path, "a");
-        if (!ctx.log) {
-            cli_err("--log %s: %s", log_path, strerror(errno));
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-    }
-    if (db) {
-        /* alerts also go to PostgreSQL through the library's alert output (src/detect);
-         * a build without libpq answers MQTTIDS_ERR_UNSUPPORTED */
-        if (mqttids_alert_out_new(&ctx.out) != MQTTIDS_OK ||
-            mqttids_alert_out_pg(ctx.out, db, db_table, o.model_id, errbuf) != MQTTIDS_OK) {
-            cli_err("%s", ctx.out ? errbuf : "out of memory");
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-    }
-    o.topic = k.topic;
-    o.stop = &cli_stop;
-    o.on_record = ctx.log ? on_record : NULL;
-    o.on_sync = (ctx.log || ctx.out) ? on_sync : NULL;
-    o.on_alert = ctx.out ? on_alert : NULL;
-    o.on_malformed = on_malformed;
-    if (stats_ms < 0) /* counters are for people: by default only on a terminal, never into logs */
-        stats_ms = isatty(2) ? 1000 : 0;
-    /* the replay thread starts from on_stats, so it runs even when nothing is printed */
-    o.on_stats = stats_ms > 0 || replay.n ? on_stats : NULL;
-    o.stats_interval_ms = stats_ms > 0 ? stats_ms : 1000;
-    ctx.stats_ms = stats_ms;
-    ctx.last_print = -1e9;
-    o.user = &ctx;
     cli_signals_install(NULL);
+    if (a.replay.n && (rc = prepare_replay(&a, &ctx, &job, &rds)) != CLI_EXIT_OK)
+        goto out;
 
-    if (replay.n) {
-        rc = cli_inputs_load(&replay, &rds, NULL);
-        if (rc != CLI_EXIT_OK)
-            goto out;
-        job.kc = k.kc;
-        job.ds = rds;
-        mqttids_produce_opts_init(&job.po);
-        job.po.topic = k.topic;
-        job.po.format = replay_fmt;
-        job.po.stop = &cli_stop;
-        if (!o.max_records)
-            o.max_records = mqttids_dataset_nrows(rds);
-        /* started by on_stats once this member holds partitions, so the clock of the
-         * end-to-end figure does not include joining the group */
-        ctx.job = &job;
-        ctx.th = &th;
-        ctx.have_thread = &have_thread;
-        o.on_stats = on_stats;
-        o.stats_interval_ms = 20;
-    }
-
-    err = mqttids_stream_detect(k.kc, &o, &st, errbuf);
+    err = mqttids_stream_detect(a.k.kc, &a.o, &st, errbuf);
     if (err != MQTTIDS_OK) {
         cli_err("%s", errbuf);
         rc = CLI_EXIT_FAIL;
     }
-    if (replay.n && !have_thread) {
+    if (a.replay.n && !ctx.have_thread) {
         cli_err("replay: never started (no partitions assigned)");
         rc = CLI_EXIT_FAIL;
     }
-    if (have_thread) {
+    if (ctx.have_thread) {
         if (err != MQTTIDS_OK)
             cli_stop = 1;
-        pthread_join(th, NULL);
-        have_thread = 0;
+        pthread_join(ctx.th, NULL);
+        ctx.have_thread = 0;
         if (job.err != MQTTIDS_OK) {
             cli_err("replay: %s", job.errbuf);
             rc = CLI_EXIT_FAIL;
         }
     }
-    if (ctx.out) {
-        mqttids_alert_out_stats os;
-        memset(&os, 0, sizeof os);
-        if (rc == CLI_EXIT_OK && !ctx.out_failed) {
-            if (mqttids_alert_out_close(ctx.out, &os, errbuf) != MQTTIDS_OK) {
-                cli_err("%s", errbuf);
-                rc = CLI_EXIT_FAIL;
-            }
-        } else {
-            mqttids_alert_out_free(ctx.out);
-        }
-        ctx.out = NULL;
-        cli_info("PostgreSQL: %llu alert rows written", (unsigned long long)os.db_rows);
-    }
-    {
-        double busy = st.busy_seconds;
-        cli_info("%s: consumed %llu, classified %llu, malformed %llu, classify failed %llu, alerted %llu, acked %llu, "
-                 "committed %llu, lag %lld, rebalances %llu; %.3f s busy, %.0f records/s, classifier %.0f records/s",
-                 k.topic, (unsigned long long)st.consumed, (unsigned long long)st.classified,
-                 (unsigned long long)st.malformed, (unsigned long long)st.classify_failed,
-                 (unsigned long long)st.alerted, (unsigned long long)st.acked, (unsigned long long)st.committed,
-                 (long long)st.lag, (unsigned long long)st.rebalances, busy,
-                 busy > 0 ? (double)st.consumed / busy : 0.0,
-                 st.classify_seconds > 0 ? (double)st.classified / st.classify_seconds : 0.0);
-        if (json) {
-            json_object *js = json_object_new_object();
-            json_object_object_add(js, "topic", json_object_new_string(k.topic));
-            json_object_object_add(js, "group", json_object_new_string(o.group));
-            json_object_object_add(js, "model", json_object_new_string(o.model_id ? o.model_id : ""));
-            json_object_object_add(js, "consumed", json_object_new_int64((int64_t)st.consumed));
-            json_object_object_add(js, "classified", json_object_new_int64((int64_t)st.classified));
-            json_object_object_add(js, "malformed", json_object_new_int64((int64_t)st.malformed));
-            json_object_object_add(js, "classify_failed", json_object_new_int64((int64_t)st.classify_failed));
-            json_object_object_add(js, "alerted", json_object_new_int64((int64_t)st.alerted));
-            json_object_object_add(js, "acked", json_object_new_int64((int64_t)st.acked));
-            json_object_object_add(js, "committed", json_object_new_int64((int64_t)st.committed));
-            json_object_object_add(js, "lag", json_object_new_int64(st.lag));
-            json_object_object_add(js, "rebalances", json_object_new_int64((int64_t)st.rebalances));
-            json_object_object_add(js, "seconds", cli_json_double(st.seconds));
-            json_object_object_add(js, "busy_seconds", cli_json_double(busy));
-            json_object_object_add(js, "first_unix", cli_json_double(st.first_unix));
-            json_object_object_add(js, "last_ack_unix", cli_json_double(st.last_ack_unix));
-            json_object_object_add(js, "records_per_second",
-                                   cli_json_double(busy > 0 ? (double)st.consumed / busy : NAN));
-            json_object_object_add(js, "classify_seconds", cli_json_double(st.classify_seconds));
-            json_object_object_add(js, "classify_records_per_second",
-                                   cli_json_double(st.classify_seconds > 0 ? (double)st.classified / st.classify_seconds
-                                                                           : NAN));
-            if (replay.n) {
-                json_object *rj = json_object_new_object();
-                cli_stream_produce_report_json(rj, k.topic, &job.rep, replay_fmt);
-                json_object_object_add(js, "replay", rj);
-                if (st.last_ack_unix > job.rep.start_unix && job.rep.start_unix > 0)
-                    json_object_object_add(js, "end_to_end_records_per_second",
-                                           cli_json_double((double)st.consumed / (st.last_ack_unix - job.rep.start_unix)));
-            }
-            cli_json_print(js);
-            json_object_put(js);
-        }
-    }
+    if (ctx.out)
+        rc = close_db(&ctx, rc);
+    summary(&a, &st, &job);
 out:
-    if (have_thread) {
+    if (ctx.have_thread) {
         cli_stop = 1;
-        pthread_join(th, NULL);
+        pthread_join(ctx.th, NULL);
     }
     mqttids_alert_out_free(ctx.out);
     if (ctx.log && fclose(ctx.log) != 0 && rc == CLI_EXIT_OK) {
-        cli_err("--log %s: write failed", log_path);
+        cli_err("--log %s: write failed", a.log_path);
         rc = CLI_EXIT_FAIL;
     }
-    if (ctx.model)
-        mqttids_model_free(ctx.model);
+    mqttids_model_free(ctx.model);
     mqttids_dataset_free(rds);
-    mqttids_kconf_free(k.kc);
+    mqttids_kconf_free(a.k.kc);
     return rc;
 }

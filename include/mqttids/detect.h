@@ -255,6 +255,26 @@ mqttids_err mqttids_detect_capture(mqttids_capture *cap, const mqttids_model *mo
                                    const mqttids_detect_capture_opts *o, mqttids_detect_run *run /* OUT */,
                                    char errbuf[MQTTIDS_ERRBUF_SIZE]);
 
+/* ---------------------------------------------------------------------------------- */
+/* The Kafka detector's classifier (mqttids_stream_detect's record -> model step).     */
+
+/* Holds what the detector's options borrow: the class and extra-input names. */
+typedef struct mqttids_detect_classifier {
+    const mqttids_model *model;     /* borrowed; NULL: the record's own label passes through */
+    const char *names[64];          /* class names (borrowed from the model or static) */
+    const char *extra[64];          /* the model's extra input names */
+    int nclasses;
+} mqttids_detect_classifier;
+
+/*
+ * Sets o's classifier from model (borrowed; NULL: no model, the record's label is its
+ * class, probability unknown, model id "none"): classify callback, class names, quiet
+ * class, extra input names and model id. c must outlive the detector run. Errors:
+ * MQTTIDS_ERR_INVALID (over 64 classes or extra inputs; errbuf says which).
+ */
+mqttids_err mqttids_detect_classifier_init(mqttids_detect_classifier *c, const mqttids_model *model,
+                                           mqttids_detect_opts *o, char errbuf[MQTTIDS_ERRBUF_SIZE]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -74,6 +74,22 @@ int dataset__valid_text(int f, const char *s, size_t len, char *why, size_t why_
  */
 struct mqttids_stats;
 void dataset__corr_rule(struct mqttids_stats *s, double threshold);
+/*
+ * The preprocessing rules' definitions (rules.c), shared by the statistics and the feature
+ * pipeline. dataset__is_zero_str: a HEX/TEXT value that counts as zero ("0", "0.0").
+ * dataset__count_zeros: zeros of column col over rows[0..n) (rows NULL: 0..n-1).
+ * dataset__pearson: r of x and y over those rows given their means and, when both are >= 0,
+ * the roots of their sums of squared deviations rx, ry (else computed); NaN when constant.
+ * dataset__corr_drop: whether column b of m (in order) falls to the correlation rule:
+ * out[k] != 0 marks columns already dropped (they neither drop nor are dropped); r_of(a,b)
+ * gives r; on 1, *with is the earlier column and *r its r.
+ */
+int dataset__is_zero_str(const char *v);
+size_t dataset__count_zeros(const mqttids_dataset *ds, size_t col, const size_t *rows, size_t n);
+double dataset__pearson(const double *x, const double *y, const size_t *rows, size_t n, double mx, double my,
+                        double rx, double ry);
+int dataset__corr_drop(size_t m, const int *out, double (*r_of)(void *user, size_t a, size_t b), void *user,
+                       double threshold, size_t b, size_t *with /* OUT */, double *r /* OUT */);
 /* Python repr()'s layout of digits[0..nd) x 10^decpt (see csv_write.c); returns the length. */
 size_t dataset__repr_layout(char *out, int neg, const char *digits, int nd, int decpt);
 /* 1 when s[0..len) is all hex digits (SSE2 when available). */

@@ -2,12 +2,10 @@
  * stats.c: the study's exploration statistics on a dataset (see mqttids/stats.h).
  *
  * Definitions (written down in docs/internals/dataset.md):
- * - zero: numeric 0 for NUM columns; the absent value "0" for HEX/TEXT columns (a
- *   present CONNACK flags byte 0x00000000 is not a zero, as in Spark's string columns).
- * - correlation: Pearson r over all rows between NUM feature columns; NaN when either
- *   column is constant. The rule drops the later column (CSV order) of a pair of columns
- *   that survive the zeros rule with |r| > threshold (the study dropped mqtt.qos, r 0.988
- *   with mqtt.len).
+ * - zero and correlation: rules.c, shared with the feature pipeline. Pearson r here is over
+ *   all rows between NUM feature columns; the rule drops the later column (CSV order) of a
+ *   pair of columns that survive the zeros rule with |r| > threshold (the study dropped
+ *   mqtt.qos, r 0.988 with mqtt.len).
  * - IQR: on the study's integer column tcp.len; quartiles are nearest-rank
  *   (sorted[ceil(q n) - 1]); outlier outside [Q1 - k IQR, Q3 + k IQR].
  */
@@ -139,38 +137,26 @@ static mqttids_err distinct_values(const mqttids_dataset *ds, size_t j, mqttids_
     return MQTTIDS_OK;
 }
 
-static double pearson(const double *x, const double *y, size_t n, double mx, double my)
+static double matrix_r(void *user, size_t a, size_t b)
 {
-    double sxy = 0, sxx = 0, syy = 0;
-    for (size_t i = 0; i < n; i++) {
-        double dx = x[i] - mx, dy = y[i] - my;
-        sxy += dx * dy;
-        sxx += dx * dx;
-        syy += dy * dy;
-    }
-    if (sxx == 0 || syy == 0)
-        return NAN;
-    return sxy / sqrt(sxx * syy);
+    const mqttids_stats *s = user;
+    return s->corr[a * s->ncorr + b];
 }
 
 void dataset__corr_rule(mqttids_stats *s, double threshold)
 {
-    size_t m = s->ncorr;
+    int out[MQTTIDS_NFEAT];
+    size_t m = s->ncorr < MQTTIDS_NFEAT ? s->ncorr : MQTTIDS_NFEAT, with;
+    double r;
+    for (size_t k = 0; k < m; k++)
+        out[k] = s->cols[s->corr_cols[k]].dropped_zero;
     for (size_t b = 0; b < m; b++) {
         mqttids_column_stats *cb = &s->cols[s->corr_cols[b]];
-        if (cb->dropped_zero)
-            continue;
-        for (size_t a = 0; a < b; a++) {
-            mqttids_column_stats *ca = &s->cols[s->corr_cols[a]];
-            double r = s->corr[a * m + b];
-            if (ca->dropped_zero || ca->dropped_corr || isnan(r))
-                continue;
-            if (fabs(r) > threshold) {
-                cb->dropped_corr = 1;
-                cb->corr_with = s->corr_cols[a];
-                cb->corr_r = r;
-                break;
-            }
+        if (dataset__corr_drop(m, out, matrix_r, s, threshold, b, &with, &r)) {
+            cb->dropped_corr = 1;
+            cb->corr_with = s->corr_cols[with];
+            cb->corr_r = r;
+            out[b] = 1;
         }
     }
 }
@@ -206,26 +192,12 @@ mqttids_err mqttids_stats_compute(const mqttids_dataset *ds, const mqttids_stats
     for (size_t j = 0; j < ds->ncols; j++) {
         mqttids_column_stats *c = &s->cols[j];
         const double *x = mqttids_dataset_col_num(ds, j);
-        const uint32_t *codes = mqttids_dataset_col_codes(ds, j);
         double sum = 0, sq = 0, mn = INFINITY, mx = -INFINITY;
         size_t valid = 0;
         c->name = mqttids_dataset_col_name(ds, j);
         c->kind = mqttids_dataset_col_kind(ds, j);
         c->corr_with = -1;
-        if (c->kind != MQTTIDS_KIND_NUM && codes) {
-            /* zero = the absent value "0" */
-            size_t nd = mqttids_dataset_dict_size(ds, j);
-            for (uint32_t code = 0; code < nd; code++) {
-                const char *v = mqttids_dataset_dict_str(ds, j, code);
-                if (strcmp(v, "0") == 0 || strcmp(v, "0.0") == 0) {
-                    for (size_t i = 0; i < n; i++)
-                        c->zeros += codes[i] == code;
-                }
-            }
-        } else {
-            for (size_t i = 0; i < n; i++)
-                c->zeros += x[i] == 0.0;
-        }
+        c->zeros = dataset__count_zeros(ds, j, NULL, n); /* the zero of rules.c */
         for (size_t i = 0; i < n; i++) {
             double v = x[i];
             if (isnan(v)) {
@@ -317,8 +289,9 @@ mqttids_err mqttids_stats_compute(const mqttids_dataset *ds, const mqttids_stats
             s->corr[a * m + a] = s->cols[s->corr_cols[a]].std > 0 ? 1.0 : NAN;
             for (size_t b = a + 1; b < m; b++) {
                 int ca = s->corr_cols[a], cb = s->corr_cols[b];
-                double r = pearson(mqttids_dataset_col_num(ds, (size_t)ca), mqttids_dataset_col_num(ds, (size_t)cb),
-                                   n, s->cols[ca].mean, s->cols[cb].mean);
+                double r = dataset__pearson(mqttids_dataset_col_num(ds, (size_t)ca),
+                                            mqttids_dataset_col_num(ds, (size_t)cb), NULL, n, s->cols[ca].mean,
+                                            s->cols[cb].mean, -1, -1);
                 s->corr[a * m + b] = s->corr[b * m + a] = r;
             }
         }

@@ -52,6 +52,12 @@ struct mqttids_pipeline {
     uint32_t hash;
 };
 
+/* A malloc'd copy of s, or NULL. */
+char *features__dupstr(const char *s);
+/* Output names, offsets, widths and the schema hash, from cols (fit and load end with it).
+ * Returns MQTTIDS_OK or MQTTIDS_ERR_NOMEM. */
+mqttids_err features__finish_layout(mqttids_pipeline *p);
+
 /* Appends the fitted pipeline to b. */
 void features__save(const mqttids_pipeline *p, util_buf *b);
 /*

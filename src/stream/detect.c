@@ -358,204 +358,207 @@ no_alert:
     return 0;
 }
 
-mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_opts *o, mqttids_detect_stats *st,
-                                  char errbuf[MQTTIDS_ERRBUF_SIZE])
+/* Checks the options; makes the decision gate and the alerts topic's name. */
+static mqttids_err det_init(det *d, const mqttids_detect_opts *o, char **alerts_name, char *errbuf)
 {
-    det d;
-    rd_kafka_conf_t *cconf = NULL, *pconf = NULL;
-    rd_kafka_topic_partition_list_t *sub = NULL;
-    mqttids_codec *c = NULL;
-    char *alerts_name = NULL;
-    char e[256];
-    mqttids_err err = MQTTIDS_OK;
-    double last_commit, last_stats, last_msg = 0;
-    rd_kafka_queue_t *cq = NULL;
-
-    memset(&d, 0, sizeof d);
-    memset(st, 0, sizeof *st);
-    d.o = o;
-    stream__tracker_init(&d.tr);
+    mqttids_alert_rule rule;
+    mqttids_err err;
+    d->o = o;
+    stream__tracker_init(&d->tr);
     if (!o->topic || !o->group || !o->classify)
         return util__fail(errbuf, MQTTIDS_ERR_INVALID, "detector: topic, group and a classifier are required");
     if (o->alert_by == MQTTIDS_ALERT_BY_HOST)
         return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                           "detector: alerts by host need client addresses, which records do not carry");
-    {
-        mqttids_alert_rule rule;
-        mqttids_alert_rule_init(&rule);
-        rule.by = (mqttids_alert_by)o->alert_by;
-        rule.window_s = o->alert_window_s;
-        rule.min_probability = o->min_probability;
-        rule.alert_all = o->alert_all;
-        rule.quiet_class = o->quiet_class;
-        if (o->max_groups)
-            rule.max_groups = o->max_groups;
-        if ((err = mqttids_alert_gate_new(&rule, &d.gate, errbuf)) != MQTTIDS_OK)
-            return err;
-    }
+    mqttids_alert_rule_init(&rule);
+    rule.by = (mqttids_alert_by)o->alert_by;
+    rule.window_s = o->alert_window_s;
+    rule.min_probability = o->min_probability;
+    rule.alert_all = o->alert_all;
+    rule.quiet_class = o->quiet_class;
+    if (o->max_groups)
+        rule.max_groups = o->max_groups;
+    if ((err = mqttids_alert_gate_new(&rule, &d->gate, errbuf)) != MQTTIDS_OK)
+        return err;
     if (o->alerts_topic) {
-        d.alerts_topic = o->alerts_topic;
+        d->alerts_topic = o->alerts_topic;
     } else {
         size_t n = strlen(o->topic) + 8;
-        alerts_name = malloc(n);
-        if (!alerts_name) {
-            err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        snprintf(alerts_name, n, "%s.alerts", o->topic);
-        d.alerts_topic = alerts_name;
+        if (!(*alerts_name = malloc(n)))
+            return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
+        snprintf(*alerts_name, n, "%s.alerts", o->topic);
+        d->alerts_topic = *alerts_name;
     }
+    return MQTTIDS_OK;
+}
+
+/* The alert producer: the one producer configuration, delivery reports to alert_dr. */
+static mqttids_err open_alert_producer(det *d, const mqttids_kconf *kc, char *errbuf)
+{
+    mqttids_err err;
+    d->prod = stream__producer_new(kc, "alert producer", alert_dr, d, &err, errbuf);
+    if (!d->prod)
+        return err;
+    d->alert_rkt = rd_kafka_topic_new(d->prod, d->alerts_topic, NULL);
+    if (!d->alert_rkt)
+        return util__fail(errbuf, MQTTIDS_ERR_KAFKA, "topic %s: %s", d->alerts_topic,
+                          rd_kafka_err2str(rd_kafka_last_error()));
+    return MQTTIDS_OK;
+}
+
+/* The group member: no auto commit, earliest unless told otherwise, subscribed to the topic. */
+static mqttids_err open_consumer(det *d, const mqttids_kconf *kc, rd_kafka_topic_partition_list_t **sub,
+                                 char *errbuf)
+{
+    const mqttids_detect_opts *o = d->o;
+    rd_kafka_conf_t *cconf = stream__conf(kc, errbuf);
+    rd_kafka_resp_err_t re;
+    char e[256];
+    if (!cconf)
+        return MQTTIDS_ERR_INVALID;
+    /* earliest unless told otherwise: a new group must see every record */
+    if (stream__conf_set(cconf, "group.id", o->group, errbuf) ||
+        stream__conf_set(cconf, "enable.auto.commit", "false", errbuf) ||
+        stream__conf_set(cconf, "enable.auto.offset.store", "false", errbuf) ||
+        stream__conf_default(kc, cconf, "auto.offset.reset", "earliest", errbuf)) {
+        rd_kafka_conf_destroy(cconf);
+        return MQTTIDS_ERR_INVALID;
+    }
+    rd_kafka_conf_set_rebalance_cb(cconf, rebalance_cb);
+    rd_kafka_conf_set_opaque(cconf, d);
+    d->cons = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, e, sizeof e);
+    if (!d->cons) {
+        rd_kafka_conf_destroy(cconf);
+        return util__fail(errbuf, MQTTIDS_ERR_KAFKA, "consumer: %s", e);
+    }
+    rd_kafka_poll_set_consumer(d->cons);
+    *sub = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(*sub, o->topic, RD_KAFKA_PARTITION_UA);
+    if ((re = rd_kafka_subscribe(d->cons, *sub)) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return util__fail(errbuf, MQTTIDS_ERR_KAFKA, "subscribe %s: %s", o->topic, rd_kafka_err2str(re));
+    return MQTTIDS_OK;
+}
+
+/* Handles one batch from the consumer queue. Returns 1 to halt (err, errbuf set). */
+static int consume_batch(det *d, mqttids_codec *c, rd_kafka_queue_t *cq, size_t want, double *last_msg,
+                         mqttids_err *err, char *errbuf)
+{
+    const mqttids_detect_opts *o = d->o;
+    rd_kafka_message_t *batch[256];
+    /* a batch per call: fewer locks per message than one poll each */
+    ssize_t nb = rd_kafka_consume_batch_queue(cq, 20, batch, want);
+    double now = stream__now();
+    int halt = 0;
+    for (ssize_t k = 0; k < nb; k++) {
+        rd_kafka_message_t *m = batch[k];
+        if (halt) {
+            /* drop the rest of the batch */
+        } else if (!m->err) {
+            *last_msg = now;
+            if (handle(d, c, m, errbuf) != 0) {
+                *err = MQTTIDS_ERR_KAFKA;
+                halt = 1;
+            }
+        } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            /* nothing */
+        } else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+            /* the topic may simply not exist yet: keep waiting */
+            util__log(MQTTIDS_LOG_INFO, "%s: %s", o->topic, rd_kafka_message_errstr(m));
+        } else if (m->err == RD_KAFKA_RESP_ERR__FATAL || m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+                   m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
+            *err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "consumer: %s", rd_kafka_message_errstr(m));
+            halt = 1;
+        } else {
+            util__log(MQTTIDS_LOG_WARN, "consumer: %s", rd_kafka_message_errstr(m));
+        }
+        rd_kafka_message_destroy(m);
+    }
+    return halt;
+}
+
+/* Once per batch: wall-clock marks, commits every commit_interval_ms, stats. */
+static void after_batch(det *d, double now, double *last_commit, double *last_stats)
+{
+    const mqttids_detect_opts *o = d->o;
+    rd_kafka_poll(d->prod, 0);
+    if (d->st.acked != d->acked_seen || d->noalert_pending) {
+        double w = stream__wall();
+        if (d->st.acked != d->acked_seen) {
+            d->st.last_ack_unix = w;
+            d->acked_seen = d->st.acked;
+        }
+        if (d->noalert_pending) {
+            d->last_done_unix = w;
+            d->noalert_pending = 0;
+        }
+    }
+    if ((now - *last_commit) * 1000 >= o->commit_interval_ms) {
+        rd_kafka_poll(d->prod, 0);
+        commit_done(d, 0);
+        *last_commit = now;
+    }
+    if (o->on_stats && (now - *last_stats) * 1000 >= o->stats_interval_ms) {
+        d->st.lag = compute_lag(d);
+        d->st.seconds = now - d->t0;
+        o->on_stats(o->user, &d->st);
+        *last_stats = now;
+    }
+}
+
+/* Polls, handles and commits until stop, max_records, idle_exit_ms or an error. */
+static mqttids_err run_loop(det *d, mqttids_codec *c, rd_kafka_queue_t *cq, char *errbuf)
+{
+    const mqttids_detect_opts *o = d->o;
+    double last_commit = d->t0, last_stats = d->t0, last_msg = 0;
+    mqttids_err err = MQTTIDS_OK;
+    for (;;) {
+        size_t want = 256;
+        double now;
+        if (o->stop && *o->stop)
+            break;
+        if (d->fatal)
+            return util__fail(errbuf, MQTTIDS_ERR_KAFKA, "%s", d->fatal_msg);
+        if (o->max_records && d->st.consumed >= o->max_records)
+            break;
+        if (o->max_records && o->max_records - d->st.consumed < want)
+            want = (size_t)(o->max_records - d->st.consumed);
+        if (consume_batch(d, c, cq, want, &last_msg, &err, errbuf))
+            return err;
+        now = stream__now();
+        after_batch(d, now, &last_commit, &last_stats);
+        if (last_msg == 0 && d->st.rebalances > 0)
+            last_msg = now; /* the idle clock starts at the first assignment */
+        if (o->idle_exit_ms > 0 && last_msg > 0 && (now - last_msg) * 1000 >= o->idle_exit_ms)
+            break;
+    }
+    return err;
+}
+
+mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_opts *o, mqttids_detect_stats *st,
+                                  char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+    det d;
+    rd_kafka_topic_partition_list_t *sub = NULL;
+    mqttids_codec *c = NULL;
+    char *alerts_name = NULL;
+    mqttids_err err;
+    rd_kafka_queue_t *cq = NULL;
+
+    memset(&d, 0, sizeof d);
+    memset(st, 0, sizeof *st);
+    d.t0 = stream__now();
+    if ((err = det_init(&d, o, &alerts_name, errbuf)) != MQTTIDS_OK)
+        goto out;
     c = mqttids_codec_new();
     if (!c || mqttids_codec_set_extras(c, o->extra_names, o->n_extra) != MQTTIDS_OK) {
         err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory or too many extra fields");
         goto out;
     }
-    /* the alert producer */
-    pconf = stream__conf(kc, errbuf);
-    if (!pconf) {
-        err = MQTTIDS_ERR_INVALID;
+    if ((err = open_alert_producer(&d, kc, errbuf)) != MQTTIDS_OK || (err = open_consumer(&d, kc, &sub, errbuf)))
         goto out;
-    }
-    if (stream__conf_default(kc, pconf, "linger.ms", "5", errbuf) ||
-        stream__conf_default(kc, pconf, "batch.num.messages", "10000", errbuf) ||
-        stream__conf_default(kc, pconf, "queue.buffering.max.messages", "1000000", errbuf) ||
-        stream__conf_default(kc, pconf, "queue.buffering.max.kbytes", "1048576", errbuf)) {
-        rd_kafka_conf_destroy(pconf);
-        err = MQTTIDS_ERR_INVALID;
-        goto out;
-    }
-    rd_kafka_conf_set_dr_msg_cb(pconf, alert_dr);
-    rd_kafka_conf_set_opaque(pconf, &d);
-    d.prod = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, e, sizeof e);
-    if (!d.prod) {
-        rd_kafka_conf_destroy(pconf);
-        err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "alert producer: %s", e);
-        goto out;
-    }
-    d.alert_rkt = rd_kafka_topic_new(d.prod, d.alerts_topic, NULL);
-    if (!d.alert_rkt) {
-        err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "topic %s: %s", d.alerts_topic,
-                         rd_kafka_err2str(rd_kafka_last_error()));
-        goto out;
-    }
-    /* the consumer */
-    cconf = stream__conf(kc, errbuf);
-    if (!cconf) {
-        err = MQTTIDS_ERR_INVALID;
-        goto out;
-    }
-    if (stream__conf_set(cconf, "group.id", o->group, errbuf) ||
-        stream__conf_set(cconf, "enable.auto.commit", "false", errbuf) ||
-        stream__conf_set(cconf, "enable.auto.offset.store", "false", errbuf)) {
-        rd_kafka_conf_destroy(cconf);
-        err = MQTTIDS_ERR_INVALID;
-        goto out;
-    }
-    /* earliest unless told otherwise: a new group must see every record */
-    if (stream__conf_default(kc, cconf, "auto.offset.reset", "earliest", errbuf)) {
-        rd_kafka_conf_destroy(cconf);
-        err = MQTTIDS_ERR_INVALID;
-        goto out;
-    }
-    rd_kafka_conf_set_rebalance_cb(cconf, rebalance_cb);
-    rd_kafka_conf_set_opaque(cconf, &d);
-    d.cons = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, e, sizeof e);
-    if (!d.cons) {
-        rd_kafka_conf_destroy(cconf);
-        err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "consumer: %s", e);
-        goto out;
-    }
-    rd_kafka_poll_set_consumer(d.cons);
-    sub = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(sub, o->topic, RD_KAFKA_PARTITION_UA);
-    {
-        rd_kafka_resp_err_t re = rd_kafka_subscribe(d.cons, sub);
-        if (re) {
-            err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "subscribe %s: %s", o->topic, rd_kafka_err2str(re));
-            goto out;
-        }
-    }
     d.t0 = stream__now();
-    last_commit = last_stats = d.t0;
     cq = rd_kafka_queue_get_consumer(d.cons);
-    for (;;) {
-        rd_kafka_message_t *batch[256];
-        ssize_t nb;
-        size_t want = sizeof batch / sizeof batch[0];
-        int halt = 0;
-        double now;
-        if (o->stop && *o->stop)
-            break;
-        if (d.fatal) {
-            err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "%s", d.fatal_msg);
-            break;
-        }
-        if (o->max_records && d.st.consumed >= o->max_records)
-            break;
-        if (o->max_records && o->max_records - d.st.consumed < want)
-            want = (size_t)(o->max_records - d.st.consumed);
-        /* a batch per call: fewer locks per message than one poll each */
-        nb = rd_kafka_consume_batch_queue(cq, 20, batch, want);
-        now = stream__now();
-        for (ssize_t k = 0; k < nb; k++) {
-            rd_kafka_message_t *m = batch[k];
-            if (halt) {
-                rd_kafka_message_destroy(m);
-                continue;
-            }
-            if (m->err) {
-                if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                    /* nothing */
-                } else if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-                    /* the topic may simply not exist yet: keep waiting */
-                    util__log(MQTTIDS_LOG_INFO, "%s: %s", o->topic, rd_kafka_message_errstr(m));
-                } else if (m->err == RD_KAFKA_RESP_ERR__FATAL || m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
-                           m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
-                    err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "consumer: %s", rd_kafka_message_errstr(m));
-                    halt = 1;
-                } else {
-                    util__log(MQTTIDS_LOG_WARN, "consumer: %s", rd_kafka_message_errstr(m));
-                }
-            } else {
-                last_msg = now;
-                if (handle(&d, c, m, errbuf) != 0) {
-                    err = MQTTIDS_ERR_KAFKA;
-                    halt = 1;
-                }
-            }
-            rd_kafka_message_destroy(m);
-        }
-        if (halt)
-            break;
-        rd_kafka_poll(d.prod, 0);
-        /* wall-clock marks, once per batch rather than per message */
-        if (d.st.acked != d.acked_seen || d.noalert_pending) {
-            double w = stream__wall();
-            if (d.st.acked != d.acked_seen) {
-                d.st.last_ack_unix = w;
-                d.acked_seen = d.st.acked;
-            }
-            if (d.noalert_pending) {
-                d.last_done_unix = w;
-                d.noalert_pending = 0;
-            }
-        }
-        if ((now - last_commit) * 1000 >= o->commit_interval_ms) {
-            rd_kafka_poll(d.prod, 0);
-            commit_done(&d, 0);
-            last_commit = now;
-        }
-        if (o->on_stats && (now - last_stats) * 1000 >= o->stats_interval_ms) {
-            d.st.lag = compute_lag(&d);
-            d.st.seconds = now - d.t0;
-            o->on_stats(o->user, &d.st);
-            last_stats = now;
-        }
-        if (last_msg == 0 && d.st.rebalances > 0)
-            last_msg = now; /* the idle clock starts at the first assignment */
-        if (o->idle_exit_ms > 0 && last_msg > 0 && (now - last_msg) * 1000 >= o->idle_exit_ms)
-            break;
-    }
+    err = run_loop(&d, c, cq, errbuf);
     /* clean shutdown: acknowledge, commit, leave the group */
     if (!d.fatal) {
         drain(&d);
@@ -565,14 +568,9 @@ mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_
             err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "%s", d.fatal_msg);
     }
     d.st.lag = compute_lag(&d);
-    if (cq) {
-        rd_kafka_queue_destroy(cq);
-        cq = NULL;
-    }
+    rd_kafka_queue_destroy(cq);
     rd_kafka_consumer_close(d.cons);
 out:
-    if (cq)
-        rd_kafka_queue_destroy(cq);
     d.st.seconds = stream__now() - d.t0;
     if (d.st.first_unix > 0) {
         if (d.st.last_ack_unix < d.last_done_unix)

@@ -386,36 +386,49 @@ static void producer_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     p->last_ack = stream__now();
 }
 
+rd_kafka_t *stream__producer_new(const mqttids_kconf *kc, const char *what,
+                                 void (*dr)(rd_kafka_t *, const rd_kafka_message_t *, void *), void *opaque,
+                                 mqttids_err *err, char *errbuf)
+{
+    char e[256];
+    rd_kafka_t *rk;
+    rd_kafka_conf_t *conf = stream__conf(kc, errbuf);
+    *err = MQTTIDS_ERR_INVALID;
+    if (!conf)
+        return NULL;
+    /* throughput defaults (each can be overridden with -X) */
+    if (stream__conf_default(kc, conf, "linger.ms", "5", errbuf) ||
+        stream__conf_default(kc, conf, "batch.num.messages", "10000", errbuf) ||
+        stream__conf_default(kc, conf, "queue.buffering.max.messages", "1000000", errbuf) ||
+        stream__conf_default(kc, conf, "queue.buffering.max.kbytes", "1048576", errbuf)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, dr);
+    rd_kafka_conf_set_opaque(conf, opaque);
+    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        *err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "%s: %s", what, e);
+        return NULL;
+    }
+    *err = MQTTIDS_OK;
+    return rk;
+}
+
 mqttids_err mqttids_producer_new(const mqttids_kconf *kc, mqttids_producer **out, char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
     mqttids_producer *p;
-    rd_kafka_conf_t *conf;
-    char err[256];
+    mqttids_err err;
 
     *out = NULL;
     p = calloc(1, sizeof *p);
     if (!p)
         return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
-    conf = stream__conf(kc, errbuf);
-    if (!conf) {
-        free(p);
-        return MQTTIDS_ERR_INVALID;
-    }
-    /* throughput defaults (each can be overridden with -X) */
-    if (stream__conf_default(kc, conf, "linger.ms", "5", errbuf) || stream__conf_default(kc, conf, "batch.num.messages", "10000", errbuf) ||
-        stream__conf_default(kc, conf, "queue.buffering.max.messages", "1000000", errbuf) ||
-        stream__conf_default(kc, conf, "queue.buffering.max.kbytes", "1048576", errbuf)) {
-        rd_kafka_conf_destroy(conf);
-        free(p);
-        return MQTTIDS_ERR_INVALID;
-    }
-    rd_kafka_conf_set_dr_msg_cb(conf, producer_dr);
-    rd_kafka_conf_set_opaque(conf, p);
-    p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    p->rk = stream__producer_new(kc, "producer", producer_dr, p, &err, errbuf);
     if (!p->rk) {
-        rd_kafka_conf_destroy(conf);
         free(p);
-        return util__fail(errbuf, MQTTIDS_ERR_KAFKA, "producer: %s", err);
+        return err;
     }
     *out = p;
     return MQTTIDS_OK;

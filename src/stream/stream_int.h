@@ -1,7 +1,7 @@
 /*
  * stream_int.h: internals shared by the stream module's files: growable scratch bytes,
  * clocks, the at-least-once offset tracker (tracker.c) and the librdkafka glue
- * (kconf.c). Internal only.
+ * (kafka.c: client settings and the one producer configuration). Internal only.
  */
 #ifndef MQTTIDS_STREAM_INT_H
 #define MQTTIDS_STREAM_INT_H
@@ -77,6 +77,15 @@ int stream__conf_set(rd_kafka_conf_t *conf, const char *key, const char *val, ch
 /* Sets key=val on conf unless a -X pair of kc gave that key (our defaults yield). */
 int stream__conf_default(const mqttids_kconf *kc, rd_kafka_conf_t *conf, const char *key, const char *val,
                          char *errbuf);
+/*
+ * The one producer configuration (records, alerts, feeds): kc's settings, our throughput
+ * defaults where -X did not set them (linger.ms 5, batch.num.messages 10000, a 1M-message
+ * / 1 GiB local queue), delivery reports to dr with opaque. Returns the handle, or NULL
+ * with *err (INVALID for a bad setting, KAFKA) and errbuf naming what (e.g. "producer").
+ */
+rd_kafka_t *stream__producer_new(const mqttids_kconf *kc, const char *what,
+                                 void (*dr)(rd_kafka_t *, const rd_kafka_message_t *, void *), void *opaque,
+                                 mqttids_err *err, char *errbuf);
 #endif
 
 #endif
