@@ -40,6 +40,22 @@ static void produce_help(void)
            "  -h, --help              this help\n\n" CLI_INPUT_HELP);
 }
 
+/* A producer that stops waiting on SIGINT/SIGTERM, once a broker answered (10 s at most). */
+static int producer_open(const kopts *k, mqttids_producer **p)
+{
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    if (mqttids_producer_new(k->kc, p, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        return CLI_EXIT_FAIL;
+    }
+    mqttids_producer_set_stop(*p, &cli_stop);
+    if (mqttids_producer_ping(*p, 10000, errbuf) != MQTTIDS_OK) {
+        cli_err("%s: %s", k->brokers, errbuf);
+        return CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_OK;
+}
+
 /* Records the brokers dropped after acknowledging them: an error, never a quiet loss. */
 static int check_lost(const char *topic, const mqttids_produce_report *rep)
 {
@@ -65,10 +81,8 @@ static int produce_files(kopts *k, cli_inputs *in, const mqttids_produce_opts *p
     mqttids_err err;
     for (int i = 0; i < in->n; i++)
         paths[i] = in->items[i].path;
-    if (mqttids_producer_new(k->kc, &p, errbuf) != MQTTIDS_OK) {
-        cli_err("%s", errbuf);
+    if (producer_open(k, &p) != CLI_EXIT_OK)
         return CLI_EXIT_FAIL;
-    }
     err = fo ? mqttids_stream_produce_captures(p, paths, in->n, fo, po, &rep, errbuf)
              : mqttids_stream_produce_lines(p, paths, in->n, po, &rep, errbuf);
     if (err != MQTTIDS_OK) {
@@ -241,14 +255,12 @@ int cli_stream_produce(int argc, char **argv)
         rc = produce_files(&k, &in, &po, &fo, js);
         goto out;
     }
+    /* the brokers first: a wrong address fails before the data is read */
+    if ((rc = producer_open(&k, &p)) != CLI_EXIT_OK)
+        goto out;
     rc = cli_inputs_load(&in, &ds, js);
     if (rc != CLI_EXIT_OK)
         goto out;
-    if (mqttids_producer_new(k.kc, &p, errbuf) != MQTTIDS_OK) {
-        cli_err("%s", errbuf);
-        rc = CLI_EXIT_FAIL;
-        goto out;
-    }
     po.topic = k.topic;
     po.stop = &cli_stop;
     if (!cli_quiet && isatty(2))

@@ -145,6 +145,12 @@ mqttids_err mqttids_producer_send(mqttids_producer *p, const char *topic,
  */
 mqttids_err mqttids_producer_flush(mqttids_producer *p, int timeout_ms, uint64_t *delivered, uint64_t *failed,
                                    char errbuf[MQTTIDS_ERRBUF_SIZE]);
+/* Waits in this producer (connecting, flushing, freeing) end early once *stop (borrowed,
+   may be NULL) becomes non-zero; a flush then returns MQTTIDS_ERR_INTERRUPTED. */
+void mqttids_producer_set_stop(mqttids_producer *p, const volatile sig_atomic_t *stop);
+/* Waits up to timeout_ms for any broker to answer a metadata request (fail fast on a wrong
+   address). Errors: MQTTIDS_ERR_KAFKA (librdkafka's reason), MQTTIDS_ERR_INTERRUPTED. */
+mqttids_err mqttids_producer_ping(mqttids_producer *p, int timeout_ms, char errbuf[MQTTIDS_ERRBUF_SIZE]);
 /*
  * After a flush: how many of the messages delivered to the last topic the brokers no
  * longer hold (*lost), from each partition's low watermark against the first offset

@@ -2,3 +2,7 @@
 add_test(NAME integration.readme_stream COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/readme_stream.sh)
 set_tests_properties(integration.readme_stream PROPERTIES
   ENVIRONMENT "${MQTTIDS_TEST_ENV}" SKIP_RETURN_CODE 77 LABELS "integration;kafka" TIMEOUT 180)
+# Kafka commands fail fast (unreachable brokers, mock cluster without CreateTopics) and stop on SIGTERM.
+add_test(NAME integration.stream_fail_fast COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/stream_fail_fast.sh)
+set_tests_properties(integration.stream_fail_fast PROPERTIES
+  ENVIRONMENT "${MQTTIDS_TEST_ENV}" SKIP_RETURN_CODE 77 LABELS "integration;kafka" TIMEOUT 120)
