@@ -113,6 +113,13 @@ int cli_out_open(cli_out *o, const char *path, const char *mode);
 int cli_out_commit(cli_out *o);
 /* Drops the output: closes and removes the temporary file. Safe after commit and twice. */
 void cli_out_abort(cli_out *o);
+/* Before any work (cli_outcheck.c): path ("-": stdout) can be created: its folder exists and
+   is writable and it is no folder. cli_dir_make creates a folder and its parents (--svg-dir).
+   Both return 0, or -1 after printing the error (exit CLI_EXIT_FAIL). */
+int cli_out_check(const char *path);
+int cli_dir_make(const char *dir);
+/* cli_out_check of PREFIX.csv (--curves PREFIX writes PREFIX.csv and PREFIX.svg). */
+int cli_out_check_prefix(const char *prefix);
 
 /* The exploration's options (--top X, --zero-threshold F, --corr-threshold F), shared by
    stats and db stats: codes 't', 'z', 'c'. Returns 0, or -1 after a usage error. */

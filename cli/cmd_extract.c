@@ -141,6 +141,8 @@ int cmd_extract(int argc, char **argv)
         return cli_usage_error("extract", "unexpected argument '%s'", argv[optind]);
     if (json && strcmp(out, "-") == 0)
         return cli_usage_error("extract", "--json prints on stdout: give the CSV with -o FILE");
+    if (cli_out_check(out) != 0) /* before the capture is read */
+        return CLI_EXIT_FAIL;
 
     /* The CSV is written to a seekable file (MQTTset's column forms are known only at the
        end): a temporary file copied out for stdout, a device or a pipe; else a temporary

@@ -3,6 +3,9 @@
  * `mqttids experiment --json`.
  */
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cli.h"
 #include "cli_report.h"
@@ -25,6 +28,67 @@ static void help(void)
            "  -h, --help          this help\n");
 }
 
+/* Reads RESULTS.json (a bad byte named by offset and rule) and writes the page. */
+static int write_report(const char *in, const char *out, const char *svg_dir)
+{
+    char errbuf[MQTTIDS_ERRBUF_SIZE], *text = NULL;
+    size_t len = 0, cap = 0, n;
+    FILE *fp = strcmp(in, "-") == 0 ? stdin : fopen(in, "rb");
+    json_tokener *tok = NULL;
+    json_object *res = NULL;
+    int rc = CLI_EXIT_FAIL;
+    mqttids_err err;
+    if (!fp) {
+        cli_err("%s: cannot open: %s", in, strerror(errno));
+        return CLI_EXIT_FAIL;
+    }
+    do {
+        if (len + 65536 > cap) {
+            char *t = cap > ((size_t)1 << 30) ? NULL : realloc(text, cap = cap * 2 + 65536);
+            if (!t) {
+                cli_err("%s: too large or out of memory", in);
+                goto out;
+            }
+            text = t;
+        }
+        n = fread(text + len, 1, cap - len - 1, fp);
+        len += n;
+    } while (n > 0);
+    if (ferror(fp)) {
+        cli_err("%s: read failed: %s", in, strerror(errno));
+        goto out;
+    }
+    tok = json_tokener_new();
+    if (!tok) {
+        cli_err("out of memory");
+        goto out;
+    }
+    res = json_tokener_parse_ex(tok, text, (int)(len > INT32_MAX ? INT32_MAX : len));
+    if (!res) {
+        enum json_tokener_error je = json_tokener_get_error(tok);
+        cli_err("%s: byte %zu: not JSON: %s", in, json_tokener_get_parse_end(tok),
+                je == json_tokener_continue ? "the text ends inside a value" : json_tokener_error_desc(je));
+        goto out;
+    }
+    err = mqttids_report_write(text, len, out, svg_dir, errbuf);
+    if (err == MQTTIDS_ERR_MALFORMED)
+        cli_err("%s: %s", in, errbuf);
+    else if (err != MQTTIDS_OK)
+        cli_err("%s", errbuf);
+    else
+        rc = CLI_EXIT_OK;
+    if (rc == CLI_EXIT_OK)
+        cli_info("wrote %s", out);
+out:
+    json_object_put(res);
+    if (tok)
+        json_tokener_free(tok);
+    free(text);
+    if (fp != stdin)
+        fclose(fp);
+    return rc;
+}
+
 int cmd_report(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -35,8 +99,7 @@ int cmd_report(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *out = "report.html", *svg_dir = NULL, *in;
-    json_object *res;
-    int opt, rc;
+    int opt;
 
     optind = 1;
     while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
@@ -60,15 +123,8 @@ int cmd_report(int argc, char **argv)
     if (argc - optind != 1)
         return cli_usage_error("report", "needs exactly one RESULTS.json (from 'mqttids experiment --json')");
     in = argv[optind];
-    errno = 0;
-    res = json_object_from_file(in);
-    if (!res) {
-        cli_err("%s: cannot read JSON: %s", in, errno ? strerror(errno) : json_util_get_last_err());
+    /* every output checked (and --svg-dir made) before anything is read */
+    if (cli_out_check(out) != 0 || (svg_dir && cli_dir_make(svg_dir) != 0))
         return CLI_EXIT_FAIL;
-    }
-    rc = cli_report_write(res, out, svg_dir) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-    if (rc == CLI_EXIT_OK)
-        cli_info("wrote %s", out);
-    json_object_put(res);
-    return rc;
+    return write_report(in, out, svg_dir);
 }

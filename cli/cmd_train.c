@@ -182,6 +182,13 @@ int cmd_train(int argc, char **argv)
         return cli_usage_error("train", "give the model file to write with -o MODEL");
     if (mqttids_train_check(&mo.train, errbuf) != MQTTIDS_OK)
         return cli_usage_error("train", "%s", errbuf);
+    if (ngrid && mqttids_cv_grid_check(&mo.train, grid, ngrid, errbuf) != MQTTIDS_OK)
+        return cli_usage_error("train", "%s", errbuf);
+    if (curves && strcmp(mo.train.kind, "nn") != 0)
+        return cli_usage_error("train", "--curves needs --model nn");
+    /* the outputs can be written: checked before the data is read and the model trained */
+    if (cli_out_check(out) != 0 || (curves && cli_out_check_prefix(curves) != 0))
+        return CLI_EXIT_FAIL;
     if (!cli_quiet) {
         mo.train.progress = cli_progress;
         mo.train.progress_user = NULL;
@@ -205,10 +212,6 @@ int cmd_train(int argc, char **argv)
         mo.train.data_desc = desc;
     }
     /* [nn] validation rows (--test) and curves */
-    if (curves && strcmp(mo.train.kind, "nn") != 0) {
-        rc = cli_usage_error("train", "--curves needs --model nn");
-        goto out;
-    }
     if (strcmp(mo.train.kind, "nn") == 0 && mqttids_dataset_count(ds, MQTTIDS_SPLIT_TEST, -1) > 0) {
         if (mqttids_dataset_split_rows(ds, MQTTIDS_SPLIT_TEST, &vrows, &nv) != MQTTIDS_OK) {
             cli_err("out of memory");

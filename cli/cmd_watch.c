@@ -150,6 +150,8 @@ static int parse_args(watch_args *w, int argc, char **argv)
     if (w->json && !w->out_path)
         return cli_usage_error("watch", "--json prints the summary on stdout: give alerts with -o FILE");
     w->co.idle_timeout_s = w->idle >= 0 ? w->idle : (w->iface ? 600 : 0);
+    if (cli_out_check(w->out_path) != 0) /* before the capture starts */
+        return CLI_EXIT_FAIL;
     return CLI_EXIT_OK;
 }
 

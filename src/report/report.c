@@ -1195,7 +1195,7 @@ mqttids_err mqttids_report_write(const char *json, size_t len, const char *html_
     if (!res || !json_object_is_type(res, json_type_object) || (!stats && !models)) {
         json_object_put(res);
         return util__fail(errbuf, MQTTIDS_ERR_MALFORMED,
-                          "%s: not the results of 'mqttids experiment --json' (no \"stats\" or \"models\")", html_path);
+                          "not the results of 'mqttids experiment --json' (no \"stats\" or \"models\")");
     }
     memset(&r, 0, sizeof r);
     r.svg_dir = svg_dir;
