@@ -153,7 +153,7 @@ int cli_inputs_load(cli_inputs *in, mqttids_dataset **out, json_object *report)
         arr = json_object_new_array();
         json_object_object_add(report, "inputs", arr);
     }
-    /* SOURCE HOOK (PostgreSQL): --db/--table inputs are read here (split from train_flag). */
+    /* --db/--table inputs are read here (split from train_flag). */
     if (in->table && !in->db) {
         cli_err("--table %s: give the database with --db CONNINFO", in->table);
         rc = CLI_EXIT_USAGE;
@@ -218,7 +218,7 @@ int cli_inputs_load(cli_inputs *in, mqttids_dataset **out, json_object *report)
         o.require_label = in->require_label;
         if (!cli_quiet && isatty(2))
             o.progress = cli_progress;
-        /* SOURCE HOOK (capture): pcap/pcapng paths (magic bytes) become MQTTset rows here. */
+        /* pcap/pcapng paths (magic bytes) become MQTTset rows here. */
         if (mqttids_capture_is_pcap_file(in->items[k].path)) {
             uint64_t nr = 0;
             memset(&rep, 0, sizeof rep);

@@ -81,8 +81,10 @@ static int produce_files(kopts *k, cli_inputs *in, const mqttids_produce_opts *p
     mqttids_err err;
     for (int i = 0; i < in->n; i++)
         paths[i] = in->items[i].path;
-    if (producer_open(k, &p) != CLI_EXIT_OK)
+    if (producer_open(k, &p) != CLI_EXIT_OK) {
+        mqttids_producer_free(p);
         return CLI_EXIT_FAIL;
+    }
     err = fo ? mqttids_stream_produce_captures(p, paths, in->n, fo, po, &rep, errbuf)
              : mqttids_stream_produce_lines(p, paths, in->n, po, &rep, errbuf);
     if (err != MQTTIDS_OK) {
@@ -127,6 +129,71 @@ void cli_stream_produce_report_json(json_object *js, const char *topic, const mq
                            cli_json_double(rep->seconds > 0 ? (double)rep->delivered / rep->seconds : NAN));
 }
 
+/* --format, --rate, --id-base, --label. Returns an exit code. */
+static int parse_value(mqttids_produce_opts *po, int *label, const char *sub, int opt, const char *arg)
+{
+    char *end;
+    switch (opt) {
+    case 'f':
+        if (cli_stream_parse_format(arg, &po->format) != 0)
+            return cli_usage_error(sub, "--format takes json or binary, not '%s'", arg);
+        break;
+    case 'r':
+        po->rate = strtod(arg, &end);
+        if (*end == '/' && strcmp(end, "/s") == 0)
+            end += 2;
+        if (*end || !(po->rate > 0))
+            return cli_usage_error(sub, "--rate needs a positive number of records per second, not '%s'", arg);
+        break;
+    case 'i':
+        if (cli_parse_u64(arg, &po->id_base) != 0)
+            return cli_usage_error(sub, "--id-base needs a non-negative integer, not '%s'", arg);
+        break;
+    default: /* 'L' */
+        *label = mqttids_class_find(arg, strlen(arg));
+        if (*label < 0)
+            return cli_usage_error(sub, "--label: unknown class '%s'", arg);
+    }
+    return CLI_EXIT_OK;
+}
+
+/* CSV (or PostgreSQL) inputs: loaded into a dataset, then sent row by row. */
+static int produce_dataset(kopts *k, cli_inputs *in, mqttids_produce_opts *po, json_object *js)
+{
+    mqttids_produce_report rep;
+    mqttids_dataset *ds = NULL;
+    mqttids_producer *p = NULL;
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    int rc;
+    /* the brokers first: a wrong address fails before the data is read */
+    if (producer_open(k, &p) != CLI_EXIT_OK) {
+        mqttids_producer_free(p);
+        return CLI_EXIT_FAIL;
+    }
+    if ((rc = cli_inputs_load(in, &ds, js)) != CLI_EXIT_OK) {
+        mqttids_producer_free(p);
+        return rc;
+    }
+    if (!cli_quiet && isatty(2))
+        po->progress = cli_progress;
+    if (mqttids_stream_produce(p, ds, po, &rep, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        rc = CLI_EXIT_FAIL;
+    } else {
+        rc = check_lost(k->topic, &rep);
+    }
+    cli_progress_done();
+    cli_info("%s: %llu records sent (%s, key: %s), %llu delivered, %llu failed, %.3f s, %.0f records/s",
+             k->topic, (unsigned long long)rep.sent, po->format == MQTTIDS_STREAM_JSON ? "json" : "binary",
+             rep.key_rule, (unsigned long long)rep.delivered, (unsigned long long)rep.failed, rep.seconds,
+             rep.seconds > 0 ? (double)rep.delivered / rep.seconds : 0.0);
+    if (js)
+        cli_stream_produce_report_json(js, k->topic, &rep, po->format);
+    mqttids_producer_free(p);
+    mqttids_dataset_free(ds);
+    return rc;
+}
+
 int cli_stream_produce(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -149,14 +216,9 @@ int cli_stream_produce(int argc, char **argv)
     kopts k = {0};
     cli_inputs in;
     mqttids_produce_opts po;
-    mqttids_produce_report rep;
-    mqttids_dataset *ds = NULL;
-    mqttids_producer *p = NULL;
     json_object *js = NULL;
     int json = 0, raw = 0, pcap = 0, context = 0, label = -1, opt, rc = CLI_EXIT_OK;
     cli_tail tail = {0, 2};
-    char errbuf[MQTTIDS_ERRBUF_SIZE];
-    mqttids_err err;
 
     k.kc = mqttids_kconf_new();
     if (!k.kc) {
@@ -184,38 +246,15 @@ int cli_stream_produce(int argc, char **argv)
                 goto out;
             break;
         case 'f':
-            if (cli_stream_parse_format(optarg, &po.format) != 0) {
-                rc = cli_usage_error(sub, "--format takes json or binary, not '%s'", optarg);
-                goto out;
-            }
-            break;
-        case 'r': {
-            char *end;
-            po.rate = strtod(optarg, &end);
-            if (*end == '/' && strcmp(end, "/s") == 0)
-                end += 2;
-            if (*end || !(po.rate > 0)) {
-                rc = cli_usage_error(sub, "--rate needs a positive number of records per second, not '%s'", optarg);
-                goto out;
-            }
-            break;
-        }
-        case 'k': po.key_column = optarg; break;
+        case 'r':
         case 'i':
-            if (cli_parse_u64(optarg, &po.id_base) != 0) {
-                rc = cli_usage_error(sub, "--id-base needs a non-negative integer, not '%s'", optarg);
+        case 'L':
+            if ((rc = parse_value(&po, &label, sub, opt, optarg)) != CLI_EXIT_OK)
                 goto out;
-            }
             break;
+        case 'k': po.key_column = optarg; break;
         case 'R': raw = 1; break;
         case 'P': pcap = 1; break;
-        case 'L':
-            label = mqttids_class_find(optarg, strlen(optarg));
-            if (label < 0) {
-                rc = cli_usage_error(sub, "--label: unknown class '%s'", optarg);
-                goto out;
-            }
-            break;
         case 'C': context = 1; break;
         case 'v': verbose = 1; break;
         default:
@@ -232,59 +271,24 @@ int cli_stream_produce(int argc, char **argv)
     if ((rc = cli_stream_kconf_finish(&k, sub, 1)) != CLI_EXIT_OK)
         goto out;
     cli_signals_install(NULL);
+    if ((raw || pcap) && in.n == 0) {
+        rc = cli_usage_error(sub, raw ? "--raw needs at least one PATH" : "--pcap needs at least one capture PATH");
+        goto out;
+    }
     if (json)
         js = json_object_new_object();
-    if (raw) {
-        if (in.n == 0) {
-            rc = cli_usage_error(sub, "--raw needs at least one PATH");
-            goto out;
-        }
-        po.topic = k.topic;
-        po.stop = &cli_stop;
-        rc = produce_files(&k, &in, &po, NULL, js);
-        goto out;
-    }
-    if (pcap) {
-        if (in.n == 0) {
-            rc = cli_usage_error(sub, "--pcap needs at least one capture PATH");
-            goto out;
-        }
-        mqttids_capture_file_opts fo = {label, context};
-        po.topic = k.topic;
-        po.stop = &cli_stop;
-        rc = produce_files(&k, &in, &po, &fo, js);
-        goto out;
-    }
-    /* the brokers first: a wrong address fails before the data is read */
-    if ((rc = producer_open(&k, &p)) != CLI_EXIT_OK)
-        goto out;
-    rc = cli_inputs_load(&in, &ds, js);
-    if (rc != CLI_EXIT_OK)
-        goto out;
     po.topic = k.topic;
     po.stop = &cli_stop;
-    if (!cli_quiet && isatty(2))
-        po.progress = cli_progress;
-    err = mqttids_stream_produce(p, ds, &po, &rep, errbuf);
-    cli_progress_done();
-    if (err != MQTTIDS_OK) {
-        cli_err("%s", errbuf);
-        rc = CLI_EXIT_FAIL;
+    if (raw || pcap) {
+        mqttids_capture_file_opts fo = {label, context};
+        rc = produce_files(&k, &in, &po, raw ? NULL : &fo, js);
     } else {
-        rc = check_lost(k.topic, &rep);
+        rc = produce_dataset(&k, &in, &po, js);
     }
-    cli_info("%s: %llu records sent (%s, key: %s), %llu delivered, %llu failed, %.3f s, %.0f records/s",
-             k.topic, (unsigned long long)rep.sent, po.format == MQTTIDS_STREAM_JSON ? "json" : "binary",
-             rep.key_rule, (unsigned long long)rep.delivered, (unsigned long long)rep.failed, rep.seconds,
-             rep.seconds > 0 ? (double)rep.delivered / rep.seconds : 0.0);
-    if (js)
-        cli_stream_produce_report_json(js, k.topic, &rep, po.format);
 out:
     if (js && rc != CLI_EXIT_USAGE)
         cli_json_print(js);
     json_object_put(js);
-    mqttids_producer_free(p);
-    mqttids_dataset_free(ds);
     mqttids_kconf_free(k.kc);
     return rc;
 }

@@ -2,7 +2,7 @@
  * mqttids/features.h: the feature pipeline: which columns a model uses and how a row of
  * the dataset becomes a numeric feature vector.
  *
- * The default is the study's preprocessing (STUDY.md section 3), fitted on train rows only:
+ * The default is the study's preprocessing (docs/internals/dataset.md), fitted on train rows only:
  *   1. drop every MQTTset feature column with a share of zeros above zero_threshold (0.90);
  *      zero means numeric 0 for NUM columns and the absent value "0" for HEX/TEXT columns
  *      (the definition of mqttids_stats, src/dataset/stats.c);

@@ -19,14 +19,14 @@
 extern "C" {
 #endif
 
-/* [nn] One epoch of a network's training (see mqttids_train_opts.curve). */
+/* One epoch of a network's training (see mqttids_train_opts.curve). */
 typedef struct mqttids_epoch {
     double train_loss, train_acc;   /* mean over the epoch's mini-batches (before each update) */
     double val_loss, val_acc;       /* on the validation rows after the epoch; NaN without */
     double lr;                      /* learning rate of the epoch (ExponentialLR) */
 } mqttids_epoch;
 
-/* [nn] Per-epoch training curve. Caller frees epochs with free(). */
+/* Per-epoch training curve. Caller frees epochs with free(). */
 typedef struct mqttids_curve {
     mqttids_epoch *epochs;          /* owned by the caller once filled */
     size_t n;                       /* epochs run */
@@ -46,7 +46,7 @@ typedef struct mqttids_train_opts {
     mqttids_progress_fn progress;    /* may be NULL */
     void *progress_user;
     const char *data_desc;           /* borrowed: recorded as the model's training data */
-    /* [nn] Optional: validation rows of the same dataset, scored after every epoch (the
+    /* Optional: validation rows of the same dataset, scored after every epoch (the
        epoch with the best accuracy on them is kept, as the study's checkpoint), and the
        per-epoch curve, filled also when training diverges (caller frees curve->epochs). */
     const size_t *val_rows;          /* borrowed; NULL: no validation set */

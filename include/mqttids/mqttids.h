@@ -12,6 +12,8 @@
 #include "mqttids/features.h"
 #include "mqttids/ml.h"
 #include "mqttids/capture.h"
+#include "mqttids/record.h"
+#include "mqttids/kafka.h"
 #include "mqttids/stream.h"
 #include "mqttids/store.h"
 #include "mqttids/feed.h"

@@ -79,7 +79,7 @@ mqttids_kind mqttids_feat_kind(int f);
  */
 int mqttids_feat_find(const char *name, size_t len);
 
-/* Class labels, in the study's order (STUDY.md section 3). */
+/* Class labels, in the study's order (MQTTset's labels). */
 typedef enum mqttids_class {
     MQTTIDS_CLASS_LEGITIMATE = 0,
     MQTTIDS_CLASS_DOS = 1,

@@ -161,6 +161,73 @@ void dataset__corr_rule(mqttids_stats *s, double threshold)
     }
 }
 
+/* Column j: nulls, zeros (rules.c), moments, distinct values of a nominal column. */
+static mqttids_err column_stats(const mqttids_dataset *ds, size_t j, size_t n, const mqttids_stats_opts *opts,
+                                mqttids_column_stats *c)
+{
+    const double *x = mqttids_dataset_col_num(ds, j);
+    double sum = 0, sq = 0, mn = INFINITY, mx = -INFINITY;
+    size_t valid = 0;
+    c->name = mqttids_dataset_col_name(ds, j);
+    c->kind = mqttids_dataset_col_kind(ds, j);
+    c->corr_with = -1;
+    c->zeros = dataset__count_zeros(ds, j, NULL, n); /* the zero of rules.c */
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i];
+        if (isnan(v)) {
+            c->nulls++;
+            continue;
+        }
+        valid++;
+        sum += v;
+        sq += v * v;
+        if (v < mn)
+            mn = v;
+        if (v > mx)
+            mx = v;
+    }
+    c->zero_share = n ? (double)c->zeros / (double)n : NAN;
+    if (c->kind == MQTTIDS_KIND_TEXT || valid == 0) {
+        c->mean = c->std = c->min = c->max = NAN;
+    } else {
+        double m = sum / (double)valid;
+        double var = valid > 1 ? (sq - (double)valid * m * m) / (double)(valid - 1) : 0.0;
+        c->mean = m;
+        c->std = var > 0 ? sqrt(var) : 0.0;
+        c->min = mn;
+        c->max = mx;
+    }
+    c->nominal = is_nominal(ds, j);
+    if (c->nominal && distinct_values(ds, j, &c->values, &c->nvalues) != MQTTIDS_OK)
+        return MQTTIDS_ERR_NOMEM;
+    c->dropped_zero = j < MQTTIDS_NFEAT && n > 0 && c->zero_share > opts->zero_threshold;
+    return MQTTIDS_OK;
+}
+
+/* IQR outliers on tcp.len (the study's integer column): nearest-rank quartiles. */
+static mqttids_err iqr_outliers(const mqttids_dataset *ds, size_t n, const mqttids_stats_opts *opts, mqttids_stats *s)
+{
+    const double *x = mqttids_dataset_col_num(ds, MQTTIDS_F_TCP_LEN);
+    double *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!sorted)
+        return MQTTIDS_ERR_NOMEM;
+    s->n_iqr_cols = 1;
+    s->iqr_cols[0] = MQTTIDS_F_TCP_LEN;
+    memcpy(sorted, x, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, cmp_double);
+    if (n) {
+        size_t r1 = (size_t)ceil(0.25 * (double)n), r3 = (size_t)ceil(0.75 * (double)n);
+        double q1 = sorted[r1 ? r1 - 1 : 0], q3 = sorted[r3 ? r3 - 1 : 0], iqr = q3 - q1;
+        double lo = q1 - opts->iqr_k * iqr, hi = q3 + opts->iqr_k * iqr;
+        s->iqr_q1[0] = q1;
+        s->iqr_q3[0] = q3;
+        for (size_t i = 0; i < n; i++)
+            s->outlier_rows[(x[i] < lo || x[i] > hi) ? 1 : 0]++;
+    }
+    free(sorted);
+    return MQTTIDS_OK;
+}
+
 mqttids_err mqttids_stats_compute(const mqttids_dataset *ds, const mqttids_stats_opts *opts,
                                   mqttids_stats **out, char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
@@ -189,45 +256,9 @@ mqttids_err mqttids_stats_compute(const mqttids_dataset *ds, const mqttids_stats
         s->counts[spl[i] <= 2 ? spl[i] : 0][lab[i] >= 0 ? lab[i] : MQTTIDS_NCLASS]++;
 
     /* Per column: nulls, zeros, moments, distinct values. */
-    for (size_t j = 0; j < ds->ncols; j++) {
-        mqttids_column_stats *c = &s->cols[j];
-        const double *x = mqttids_dataset_col_num(ds, j);
-        double sum = 0, sq = 0, mn = INFINITY, mx = -INFINITY;
-        size_t valid = 0;
-        c->name = mqttids_dataset_col_name(ds, j);
-        c->kind = mqttids_dataset_col_kind(ds, j);
-        c->corr_with = -1;
-        c->zeros = dataset__count_zeros(ds, j, NULL, n); /* the zero of rules.c */
-        for (size_t i = 0; i < n; i++) {
-            double v = x[i];
-            if (isnan(v)) {
-                c->nulls++;
-                continue;
-            }
-            valid++;
-            sum += v;
-            sq += v * v;
-            if (v < mn)
-                mn = v;
-            if (v > mx)
-                mx = v;
-        }
-        c->zero_share = n ? (double)c->zeros / (double)n : NAN;
-        if (c->kind == MQTTIDS_KIND_TEXT || valid == 0) {
-            c->mean = c->std = c->min = c->max = NAN;
-        } else {
-            double m = sum / (double)valid;
-            double var = valid > 1 ? (sq - (double)valid * m * m) / (double)(valid - 1) : 0.0;
-            c->mean = m;
-            c->std = var > 0 ? sqrt(var) : 0.0;
-            c->min = mn;
-            c->max = mx;
-        }
-        c->nominal = is_nominal(ds, j);
-        if (c->nominal && distinct_values(ds, j, &c->values, &c->nvalues) != MQTTIDS_OK)
+    for (size_t j = 0; j < ds->ncols; j++)
+        if (column_stats(ds, j, n, opts, &s->cols[j]) != MQTTIDS_OK)
             goto out_nomem;
-        c->dropped_zero = j < MQTTIDS_NFEAT && n > 0 && c->zero_share > opts->zero_threshold;
-    }
 
     /* mean mqtt.len over train, mean tcp.len per class (all / train / test) */
     {
@@ -298,27 +329,8 @@ mqttids_err mqttids_stats_compute(const mqttids_dataset *ds, const mqttids_stats
         dataset__corr_rule(s, opts->corr_threshold);
     }
 
-    /* IQR outliers on tcp.len (the study's integer column) */
-    {
-        const double *x = mqttids_dataset_col_num(ds, MQTTIDS_F_TCP_LEN);
-        double *sorted = malloc((n ? n : 1) * sizeof *sorted);
-        if (!sorted)
-            goto out_nomem;
-        s->n_iqr_cols = 1;
-        s->iqr_cols[0] = MQTTIDS_F_TCP_LEN;
-        memcpy(sorted, x, n * sizeof *sorted);
-        qsort(sorted, n, sizeof *sorted, cmp_double);
-        if (n) {
-            size_t r1 = (size_t)ceil(0.25 * (double)n), r3 = (size_t)ceil(0.75 * (double)n);
-            double q1 = sorted[r1 ? r1 - 1 : 0], q3 = sorted[r3 ? r3 - 1 : 0], iqr = q3 - q1;
-            double lo = q1 - opts->iqr_k * iqr, hi = q3 + opts->iqr_k * iqr;
-            s->iqr_q1[0] = q1;
-            s->iqr_q3[0] = q3;
-            for (size_t i = 0; i < n; i++)
-                s->outlier_rows[(x[i] < lo || x[i] > hi) ? 1 : 0]++;
-        }
-        free(sorted);
-    }
+    if (iqr_outliers(ds, n, opts, s) != MQTTIDS_OK)
+        goto out_nomem;
     *out = s;
     return MQTTIDS_OK;
 out_nomem:

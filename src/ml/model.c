@@ -18,7 +18,7 @@
 #include <time.h>
 #include "features/features_int.h"
 #include "ml/ml_int.h"
-#include "ml/nn_int.h" /* [nn] ml__fit_val_setup/finish */
+#include "ml/nn_int.h" /* ml__fit_val_setup/finish */
 
 #define MODEL_MAGIC "MQTTIDSM"
 #define MODEL_VERSION 1u
@@ -283,7 +283,7 @@ mqttids_err mqttids_model_train(const mqttids_dataset *ds, const size_t *rows_in
         ctx.nthreads = o.nthreads > 0 ? o.nthreads : 1;
         ctx.progress = o.progress;
         ctx.progress_user = o.progress_user;
-        /* [nn] validation rows and the per-epoch curve (mqttids_train_opts.val_rows/curve) */
+        /* validation rows and the per-epoch curve (mqttids_train_opts.val_rows/curve) */
         if ((err = ml__fit_val_setup(m->pipe, ds, &o, d, &ctx, errbuf)) != MQTTIDS_OK)
             goto fail;
         err = L->fit(params, X, n, d, y, MQTTIDS_NCLASS, w, &ctx, &m->state, errbuf);

@@ -607,194 +607,228 @@ static void marker(FILE *f, int shape, double x, double y, const char *col, cons
     }
 }
 
-static void chart_cv(rep *r, json_object *m, const char *name)
+/* A CV chart's data and shared scales: the grid points, the parameter names, the y range. */
+typedef struct cv_chart {
+    cv_pt *p;                  /* owned, np points */
+    size_t np, best;
+    char keys[CV_MAXK][64];    /* parameter names, in first-seen order */
+    int nk;
+    double lo, hi, step;       /* y axis */
+    int dec;
+    double pw, ph;             /* panel size */
+    char ylab[160];
+} cv_chart;
+
+/* Reads the points ("params" split into key=value, mean, std) and the y range. 0, or -1 for no chart. */
+static int cv_read(cv_chart *c, json_object *pts)
 {
-    json_object *cv = jget(m, "cv"), *pts = jget(cv, "points");
-    size_t np = jlen(pts);
-    cv_pt *p;
-    char keys[CV_MAXK][64], id[64], title[256], ylab[160];
-    int nk = 0, folds = (int)jnum(cv, "folds");
-    size_t best = (size_t)(isfinite(jnum(cv, "best")) ? jnum(cv, "best") : 0);
-    const char *metric = jstr(cv, "metric");
-    if (np < 2 || np > CV_MAXP)
-        return;
-    p = calloc(np, sizeof *p);
-    if (!p)
-        return;
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < np; i++) {
+    c->lo = INFINITY;
+    c->hi = -INFINITY;
+    for (size_t i = 0; i < c->np; i++) {
         json_object *e = jat(pts, i);
         const char *ps = jstr(e, "params");
-        p[i].mean = jnum(e, "mean");
-        p[i].std = jnum(e, "std");
-        if (!isfinite(p[i].std))
-            p[i].std = 0;
-        if (isfinite(p[i].mean)) {
-            lo = fmin(lo, p[i].mean - p[i].std);
-            hi = fmax(hi, p[i].mean + p[i].std);
+        cv_pt *q = &c->p[i];
+        q->mean = jnum(e, "mean");
+        q->std = jnum(e, "std");
+        if (!isfinite(q->std))
+            q->std = 0;
+        if (isfinite(q->mean)) {
+            c->lo = fmin(c->lo, q->mean - q->std);
+            c->hi = fmax(c->hi, q->mean + q->std);
         }
-        for (const char *s = ps ? ps : ""; *s && p[i].nkv < CV_MAXK;) {
+        for (const char *s = ps ? ps : ""; *s && q->nkv < CV_MAXK;) {
             size_t n = strcspn(s, " ");
-            if (n && memchr(s, '=', n)) {
-                p[i].kv[p[i].nkv] = strndup(s, n);
-                if (p[i].kv[p[i].nkv]) {
-                    int known = 0;
-                    size_t kl = strcspn(p[i].kv[p[i].nkv], "=");
-                    for (int j = 0; j < nk; j++)
-                        known |= key_eq(p[i].kv[p[i].nkv], keys[j]);
-                    if (!known && nk < CV_MAXK && kl < 64)
-                        snprintf(keys[nk++], 64, "%.*s", (int)kl, p[i].kv[p[i].nkv]);
-                    p[i].nkv++;
-                }
+            if (n && memchr(s, '=', n) && (q->kv[q->nkv] = strndup(s, n)) != NULL) {
+                int known = 0;
+                size_t kl = strcspn(q->kv[q->nkv], "=");
+                for (int j = 0; j < c->nk; j++)
+                    known |= key_eq(q->kv[q->nkv], c->keys[j]);
+                if (!known && c->nk < CV_MAXK && kl < 64)
+                    snprintf(c->keys[c->nk++], 64, "%.*s", (int)kl, q->kv[q->nkv]);
+                q->nkv++;
             }
             s += n;
             while (*s == ' ')
                 s++;
         }
     }
-    if (nk == 0 || !isfinite(lo))
-        goto out;
-    if (hi - lo < 1e-6) {
-        lo -= 0.005;
-        hi += 0.005;
+    if (c->nk == 0 || !isfinite(c->lo))
+        return -1;
+    if (c->hi - c->lo < 1e-6) {
+        c->lo -= 0.005;
+        c->hi += 0.005;
     }
-    double step = nice_step(hi - lo, 5);
-    lo = floor(lo / step) * step;
-    hi = ceil(hi / step) * step;
-    int dec = step >= 0.1 ? 1 : step >= 0.01 ? 2 : step >= 0.001 ? 3 : 4;
-    make_id(r, "cv", name, id);
-    snprintf(title, sizeof title, "Cross-validation grid: %s (%d folds, %s)", name, folds,
-             metric && strcmp(metric, "macro_f1") == 0 ? "macro-F1" : "accuracy");
-    snprintf(ylab, sizeof ylab, "mean CV %s (fraction), bars: +-1 s.d.",
-             metric && strcmp(metric, "macro_f1") == 0 ? "macro-F1" : "accuracy");
-    int per_row = nk < 3 ? nk : 3, prow = (nk + per_row - 1) / per_row;
+    c->step = nice_step(c->hi - c->lo, 5);
+    c->lo = floor(c->lo / c->step) * c->step;
+    c->hi = ceil(c->hi / c->step) * c->step;
+    c->dec = c->step >= 0.1 ? 1 : c->step >= 0.01 ? 2 : c->step >= 0.001 ? 3 : 4;
+    return 0;
+}
+
+/* The most series (combinations of the other parameters) any panel has, at most 8. */
+static size_t cv_max_series(const cv_chart *c)
+{
     size_t maxser = 1;
-    for (int j = 0; j < nk; j++) {
+    for (int j = 0; j < c->nk; j++) {
         char x[512], y[512];
         size_t ns = 0;
-        for (size_t i = 0; i < np; i++) {
+        for (size_t i = 0; i < c->np; i++) {
             int seen = 0;
-            pt_others(&p[i], keys[j], x, sizeof x);
+            pt_others(&c->p[i], c->keys[j], x, sizeof x);
             for (size_t q = 0; q < i && !seen; q++) {
-                pt_others(&p[q], keys[j], y, sizeof y);
+                pt_others(&c->p[q], c->keys[j], y, sizeof y);
                 seen = strcmp(x, y) == 0;
             }
             ns += !seen;
         }
         maxser = ns > maxser ? ns : maxser;
     }
-    if (maxser > 8)
-        maxser = 8;
-    double pw = 270, ph = 240, cellw = pw + 110, cellh = ph + 96 + 15 * (double)maxser, top = 50;
-    double W = cellw * per_row + 20, H = top + cellh * prow + 10;
-    if (W < 760)
-        W = 760;
-    FILE *f = chart_open(r);
-    svg_head(f, id, W, H, title);
-    for (int j = 0; j < nk; j++) {
-        double x0 = 80 + cellw * (j % per_row), y0 = top + 30 + cellh * (j / per_row);
-        const char *vals[CV_MAXP];
-        char ser[8][512], a[512];
-        size_t nv = 0, ns = 0;
-        for (size_t i = 0; i < np; i++) {
-            const char *v = pt_val(&p[i], keys[j]);
-            int seen = 0;
-            for (size_t q = 0; q < nv; q++)
-                seen |= strcmp(vals[q], v) == 0;
-            if (!seen)
-                vals[nv++] = v;
-            pt_others(&p[i], keys[j], a, sizeof a);
-            seen = 0;
-            for (size_t q = 0; q < ns; q++)
-                seen |= strcmp(ser[q], a) == 0;
-            if (!seen && ns < 8)
-                snprintf(ser[ns++], sizeof ser[0], "%s", a);
-        }
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">",
-                x0 + pw / 2, y0 - 10);
-        report__esc(f, keys[j]);
-        fputs("</text>\n", f);
-        y_axis(f, x0, y0, pw, ph, lo, hi, step, dec);
-        double slot = pw / (double)nv, dodge = ns > 1 ? fmin(6.0, slot * 0.5 / (double)ns) : 0;
-        for (size_t q = 0; q < nv; q++) {
-            double x = x0 + slot * ((double)q + 0.5);
-            size_t len = strlen(vals[q]);
-            if ((double)len * 6.2 > slot)
-                fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-size=\"10\" "
-                           "transform=\"rotate(-25 %.1f %.1f)\">",
-                        x, y0 + ph + 14, x, y0 + ph + 14);
-            else
-                fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"11\">", x, y0 + ph + 15);
-            report__esc(f, vals[q]);
-            fputs("</text>\n", f);
-        }
-        axis_label_x(f, x0 + pw / 2, y0 + ph + 62, keys[j]);
-        if (j % per_row == 0)
-            axis_label_y(f, x0 - 52, y0 + ph / 2, ylab);
-        for (size_t s = 0; s < ns; s++) {
-            const char *col = OI[s % 8];
-            double off = ((double)s - (double)(ns - 1) / 2.0) * dodge;
-            int open = 0;
-            /* line through the series' points in value order */
-            for (size_t q = 0; q < nv; q++)
-                for (size_t i = 0; i < np; i++) {
-                    pt_others(&p[i], keys[j], a, sizeof a);
-                    if (strcmp(a, ser[s]) || strcmp(pt_val(&p[i], keys[j]), vals[q]) || !isfinite(p[i].mean))
-                        continue;
-                    double x = x0 + slot * ((double)q + 0.5) + off, y = y0 + ph - (p[i].mean - lo) / (hi - lo) * ph;
+    return maxser > 8 ? 8 : maxser;
+}
+
+/* One series of a panel: the line through its points in value order, then error bars and markers. */
+static void cv_series(FILE *f, const cv_chart *c, int j, const char *ser, size_t s, size_t ns,
+                      const char *const *vals, size_t nv, double x0, double y0)
+{
+    const char *col = OI[s % 8];
+    double slot = c->pw / (double)nv, dodge = ns > 1 ? fmin(6.0, slot * 0.5 / (double)ns) : 0;
+    double off = ((double)s - (double)(ns - 1) / 2.0) * dodge, lo = c->lo, hi = c->hi, ph = c->ph;
+    char a[512];
+    int open = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t q = 0; q < nv; q++)
+            for (size_t i = 0; i < c->np; i++) {
+                const cv_pt *pt = &c->p[i];
+                double x = x0 + slot * ((double)q + 0.5) + off, ym = y0 + ph - (pt->mean - lo) / (hi - lo) * ph;
+                pt_others(pt, c->keys[j], a, sizeof a);
+                if (strcmp(a, ser) || strcmp(pt_val(pt, c->keys[j]), vals[q]) || !isfinite(pt->mean))
+                    continue;
+                if (pass == 0) {
                     if (!open)
                         fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\"%s points=\"", col,
                                 DASH[s % 4]);
-                    fprintf(f, "%s%.1f,%.1f", open ? " " : "", x, y);
+                    fprintf(f, "%s%.1f,%.1f", open ? " " : "", x, ym);
                     open = 1;
+                    continue;
                 }
-            if (open)
-                fputs("\"/>\n", f);
-            for (size_t q = 0; q < nv; q++)
-                for (size_t i = 0; i < np; i++) {
-                    pt_others(&p[i], keys[j], a, sizeof a);
-                    if (strcmp(a, ser[s]) || strcmp(pt_val(&p[i], keys[j]), vals[q]) || !isfinite(p[i].mean))
-                        continue;
-                    double x = x0 + slot * ((double)q + 0.5) + off;
-                    double ym = y0 + ph - (p[i].mean - lo) / (hi - lo) * ph;
-                    double y1 = y0 + ph - (p[i].mean - p[i].std - lo) / (hi - lo) * ph;
-                    double y2 = y0 + ph - (p[i].mean + p[i].std - lo) / (hi - lo) * ph;
-                    fprintf(f, "<path class=\"errorbar\" d=\"M%.1f,%.1f V%.1f M%.1f,%.1f h6 M%.1f,%.1f h6\" "
-                               "stroke=\"%s\" stroke-width=\"1.5\" fill=\"none\"/>\n",
-                            x, y1, y2, x - 3, y1, x - 3, y2, col);
-                    marker(f, (int)s, x, ym, col, "mark");
-                    if (i == best)
-                        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"9\" fill=\"none\" stroke=\"#000\" "
-                                   "stroke-width=\"1.5\"/><text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
-                                   "font-weight=\"bold\">best</text>\n",
-                                x, ym, x + 10, ym - 8);
-                }
-        }
-        for (size_t s = 0; s < ns; s++) { /* this panel's series: line, marker, the other parameters */
-            double ly = y0 + ph + 84 + 15 * (double)s;
-            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.8\"%s/>\n",
-                    x0 - 60, ly - 4, x0 - 36, ly - 4, OI[s % 8], DASH[s % 4]);
-            marker(f, (int)s, x0 - 48, ly - 4, OI[s % 8], "key");
-            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">", x0 - 30, ly);
-            report__esc(f, *ser[s] ? ser[s] : "(no other parameter)");
-            fputs("</text>\n", f);
-        }
+                double y1 = y0 + ph - (pt->mean - pt->std - lo) / (hi - lo) * ph;
+                double y2 = y0 + ph - (pt->mean + pt->std - lo) / (hi - lo) * ph;
+                fprintf(f, "<path class=\"errorbar\" d=\"M%.1f,%.1f V%.1f M%.1f,%.1f h6 M%.1f,%.1f h6\" "
+                           "stroke=\"%s\" stroke-width=\"1.5\" fill=\"none\"/>\n",
+                        x, y1, y2, x - 3, y1, x - 3, y2, col);
+                marker(f, (int)s, x, ym, col, "mark");
+                if (i == c->best)
+                    fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"9\" fill=\"none\" stroke=\"#000\" "
+                               "stroke-width=\"1.5\"/><text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
+                               "font-weight=\"bold\">best</text>\n",
+                            x, ym, x + 10, ym - 8);
+            }
+        if (pass == 0 && open)
+            fputs("\"/>\n", f);
     }
+}
+
+/* Panel j: the metric against parameter keys[j], one series per combination of the others. */
+static void cv_panel(FILE *f, const cv_chart *c, int j, int first_in_row, double x0, double y0)
+{
+    const char *vals[CV_MAXP];
+    char ser[8][512], a[512];
+    size_t nv = 0, ns = 0;
+    double pw = c->pw, ph = c->ph, slot;
+    for (size_t i = 0; i < c->np; i++) {
+        const char *v = pt_val(&c->p[i], c->keys[j]);
+        int seen = 0;
+        for (size_t q = 0; q < nv; q++)
+            seen |= strcmp(vals[q], v) == 0;
+        if (!seen)
+            vals[nv++] = v;
+        pt_others(&c->p[i], c->keys[j], a, sizeof a);
+        seen = 0;
+        for (size_t q = 0; q < ns; q++)
+            seen |= strcmp(ser[q], a) == 0;
+        if (!seen && ns < 8)
+            snprintf(ser[ns++], sizeof ser[0], "%s", a);
+    }
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">",
+            x0 + pw / 2, y0 - 10);
+    report__esc(f, c->keys[j]);
+    fputs("</text>\n", f);
+    y_axis(f, x0, y0, pw, ph, c->lo, c->hi, c->step, c->dec);
+    slot = pw / (double)nv;
+    for (size_t q = 0; q < nv; q++) {
+        double x = x0 + slot * ((double)q + 0.5);
+        size_t len = strlen(vals[q]);
+        if ((double)len * 6.2 > slot)
+            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-size=\"10\" "
+                       "transform=\"rotate(-25 %.1f %.1f)\">",
+                    x, y0 + ph + 14, x, y0 + ph + 14);
+        else
+            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"11\">", x, y0 + ph + 15);
+        report__esc(f, vals[q]);
+        fputs("</text>\n", f);
+    }
+    axis_label_x(f, x0 + pw / 2, y0 + ph + 62, c->keys[j]);
+    if (first_in_row)
+        axis_label_y(f, x0 - 52, y0 + ph / 2, c->ylab);
+    for (size_t s = 0; s < ns; s++)
+        cv_series(f, c, j, ser[s], s, ns, vals, nv, x0, y0);
+    for (size_t s = 0; s < ns; s++) { /* this panel's series: line, marker, the other parameters */
+        double ly = y0 + ph + 84 + 15 * (double)s;
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.8\"%s/>\n",
+                x0 - 60, ly - 4, x0 - 36, ly - 4, OI[s % 8], DASH[s % 4]);
+        marker(f, (int)s, x0 - 48, ly - 4, OI[s % 8], "key");
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">", x0 - 30, ly);
+        report__esc(f, *ser[s] ? ser[s] : "(no other parameter)");
+        fputs("</text>\n", f);
+    }
+}
+
+static void chart_cv(rep *r, json_object *m, const char *name)
+{
+    json_object *cv = jget(m, "cv"), *pts = jget(cv, "points");
+    cv_chart c;
+    char id[64], title[256], cap[1024];
+    int folds = (int)jnum(cv, "folds"), per_row, prow;
+    const char *metric = jstr(cv, "metric");
+    const char *mname = metric && strcmp(metric, "macro_f1") == 0 ? "macro-F1" : "accuracy";
+    double cellw, cellh, top = 50, W, H;
+    FILE *f;
+    memset(&c, 0, sizeof c);
+    c.np = jlen(pts);
+    c.best = (size_t)(isfinite(jnum(cv, "best")) ? jnum(cv, "best") : 0);
+    if (c.np < 2 || c.np > CV_MAXP || !(c.p = calloc(c.np, sizeof *c.p)))
+        return;
+    if (cv_read(&c, pts) != 0)
+        goto out;
+    make_id(r, "cv", name, id);
+    snprintf(title, sizeof title, "Cross-validation grid: %s (%d folds, %s)", name, folds, mname);
+    snprintf(c.ylab, sizeof c.ylab, "mean CV %s (fraction), bars: +-1 s.d.", mname);
+    per_row = c.nk < 3 ? c.nk : 3;
+    prow = (c.nk + per_row - 1) / per_row;
+    c.pw = 270;
+    c.ph = 240;
+    cellw = c.pw + 110;
+    cellh = c.ph + 96 + 15 * (double)cv_max_series(&c);
+    W = cellw * per_row + 20;
+    H = top + cellh * prow + 10;
+    if (W < 760)
+        W = 760;
+    f = chart_open(r);
+    svg_head(f, id, W, H, title);
+    for (int j = 0; j < c.nk; j++)
+        cv_panel(f, &c, j, j % per_row == 0, 80 + cellw * (j % per_row), top + 30 + cellh * (j / per_row));
     fputs("</svg>\n", f);
-    {
-        char cap[1024];
-        snprintf(cap, sizeof cap,
-                 "Each panel: the metric against one parameter; one line (colour, marker shape and dash) per "
-                 "combination of the other parameters (legend below each panel). Error bars: "
-                 "+-1 sample standard deviation over the %d folds. Ringed: the best point.",
-                 folds);
-        chart_close(r, id, cap);
-    }
+    snprintf(cap, sizeof cap,
+             "Each panel: the metric against one parameter; one line (colour, marker shape and dash) per "
+             "combination of the other parameters (legend below each panel). Error bars: "
+             "+-1 sample standard deviation over the %d folds. Ringed: the best point.",
+             folds);
+    chart_close(r, id, cap);
 out:
-    for (size_t i = 0; i < np; i++)
-        for (int j = 0; j < p[i].nkv; j++)
-            free(p[i].kv[j]);
-    free(p);
+    for (size_t i = 0; i < c.np; i++)
+        for (int j = 0; j < c.p[i].nkv; j++)
+            free(c.p[i].kv[j]);
+    free(c.p);
 }
 
 /* ---- per model: feature importances (top 20) */
@@ -940,7 +974,7 @@ static void chart_comparison(rep *r, json_object *models)
     hatch_def(f, id, 1, OI[1], 0);
     snprintf(pat, sizeof pat, "url(#%s-hatch1)", id);
     legend_box(f, x0, 54, OI[0], "this run (test rows)");
-    legend_box(f, x0 + 180, 54, pat, "study (STUDY.md, hatched)");
+    legend_box(f, x0 + 180, 54, pat, "study (published, hatched)");
     for (int t = 0; t <= 10; t += 2) {
         double x = x0 + t / 10.0 * w;
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", x, y0, x, y0 + h);
@@ -1013,7 +1047,7 @@ static void page_head(rep *r, json_object *res)
             jlen(models));
     if (isfinite(jnum(res, "seconds")))
         fprintf(h, "; the experiment took %.1f s", jnum(res, "seconds"));
-    fputs(". The study's method and figures: STUDY.md (MQTTset, Spark LR/RF, PyTorch networks).</p>\n", h);
+    fputs(". The study's method: MQTTset, Spark LR/RF, PyTorch networks.</p>\n", h);
     if (jlen(inputs)) {
         fputs("<table id=\"inputs\"><tr><th>input</th><th>split</th><th>rows kept</th><th>rows rejected</th></tr>\n", h);
         for (size_t i = 0; i < jlen(inputs); i++) {

@@ -1,5 +1,5 @@
 /*
- * sqlstats.c: the study's exploration (STUDY.md sections 2 and 3) answered by SQL on the
+ * sqlstats.c: the study's exploration (data overview and preprocessing) answered by SQL on the
  * server, filling the same mqttids_stats fields that mqttids_stats_compute fills, so the
  * tool prints the same tables for a table as for the CSV files it was loaded from.
  *
