@@ -189,6 +189,11 @@ int cmd_extract(int argc, char **argv)
                  "%.3f s",
                  in, (unsigned long long)st.packets, (unsigned long long)rows, (unsigned long long)st.mqtt_rows,
                  (unsigned long long)st.skipped, (unsigned long long)st.streams, secs);
+        {
+            char hint[256];
+            if (mqttids_capture_port_hint(&st, &o, hint, sizeof hint))
+                cli_err("warning: %s: %s", in, hint);
+        }
         if (json) {
             json_object *j = json_object_new_object();
             json_object_object_add(j, "input", json_object_new_string(in));

@@ -223,6 +223,13 @@ static void summary(const watch_args *w, mqttids_capture *cap, const mqttids_mod
     mqttids_capture_stats cs;
     int nc = mqttids_model_nclasses(model);
     mqttids_capture_get_stats(cap, &cs);
+    {
+        /* rows without MQTT make every packet look alike to the model: say so */
+        char hint[256];
+        if (mqttids_capture_port_hint(&cs, &w->co, hint, sizeof hint))
+            cli_err("warning: %s: %s (the alerts above were raised without MQTT fields)", w->file ? w->file : w->iface,
+                    hint);
+    }
     if (!cli_quiet) {
         fprintf(stderr, "watch: %s%llu packets, %llu rows, %llu alerts in %.1f s; drops %llu (interface %llu)",
                 cli_stop ? "stopped by signal; " : "", (unsigned long long)cs.packets, (unsigned long long)run->rows,

@@ -174,6 +174,33 @@ static FILE *counting_fopen(const char *path)
 }
 #endif
 
+/* PATH.port (written by 'mqttids lab': the broker ran on a free port): its ports are decoded too. */
+static void add_side_ports(mqttids_capture *cap, const char *path)
+{
+    size_t n = strlen(path) + sizeof MQTTIDS_CAPTURE_PORT_SUFFIX;
+    char *side = malloc(n), line[32];
+    FILE *fp;
+    if (!side)
+        return;
+    snprintf(side, n, "%s%s", path, MQTTIDS_CAPTURE_PORT_SUFFIX);
+    fp = fopen(side, "r");
+    free(side);
+    if (!fp)
+        return;
+    for (int lines = 0; lines < 64 && fgets(line, sizeof line, fp); lines++) {
+        int64_t v;
+        size_t l = strcspn(line, "\r\n");
+        int have = 0;
+        if (util__parse_int(line, l, &v) != 0 || v < 1 || v > 65535)
+            continue;
+        for (int i = 0; i < cap->dec.nports; i++)
+            have |= cap->dec.ports[i] == (uint16_t)v;
+        if (!have && cap->dec.nports < MQTTIDS_CAPTURE_MAX_PORTS)
+            cap->dec.ports[cap->dec.nports++] = (uint16_t)v;
+    }
+    fclose(fp);
+}
+
 mqttids_err mqttids_capture_open_file(const char *path, const mqttids_capture_opts *o, mqttids_capture **out,
                                       char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
@@ -190,6 +217,7 @@ mqttids_err mqttids_capture_open_file(const char *path, const mqttids_capture_op
     }
     if ((err = new_cap(path, o, &cap, errbuf)) != MQTTIDS_OK)
         return err;
+    add_side_ports(cap, path);
     fp = counting_fopen(path);
     if (!fp) {
         err = util__fail(errbuf, MQTTIDS_ERR_IO, "%s: %s", path, strerror(errno));
@@ -447,6 +475,14 @@ void mqttids_capture_get_stats(mqttids_capture *cap, mqttids_capture_stats *st)
     st->mqtt_rows = cap->dec.mqtt_rows;
     st->streams = cap->dec.table.next_index;
     st->streams_evicted = cap->dec.table.evicted;
+    st->busiest_port = 0;
+    st->busiest_port_packets = 0;
+    if (cap->dec.port_rows)
+        for (unsigned pt = 0; pt < 65536; pt++)
+            if (cap->dec.port_rows[pt] > st->busiest_port_packets) {
+                st->busiest_port_packets = cap->dec.port_rows[pt];
+                st->busiest_port = (uint16_t)pt;
+            }
 #if MQTTIDS_WITH_PCAP
     if (cap->live && cap->p) {
         struct pcap_stat ps;
@@ -456,6 +492,30 @@ void mqttids_capture_get_stats(mqttids_capture *cap, mqttids_capture_stats *st)
         }
     }
 #endif
+}
+
+int mqttids_capture_port_hint(const mqttids_capture_stats *st, const mqttids_capture_opts *o, char *buf,
+                              size_t size)
+{
+    char ports[MQTTIDS_CAPTURE_MAX_PORTS * 7] = "";
+    size_t k = 0;
+    int n = o ? o->n_mqtt_ports : 1;
+    if (!st->rows || st->mqtt_rows || !st->busiest_port_packets)
+        return 0;
+    for (int i = 0; i < n && i < MQTTIDS_CAPTURE_MAX_PORTS; i++) {
+        uint16_t p = o ? o->mqtt_ports[i] : 1883;
+        if (p == st->busiest_port)
+            return 0;
+        k += (size_t)snprintf(ports + k, sizeof ports - k, "%s%u", i ? "," : "", (unsigned)p);
+        if (k >= sizeof ports)
+            break;
+    }
+    snprintf(buf, size,
+             "%llu TCP packets but none decoded as MQTT on port %s; the busiest TCP port is %u (%llu packets): "
+             "try --port %u",
+             (unsigned long long)st->rows, n ? ports : "(none)", (unsigned)st->busiest_port,
+             (unsigned long long)st->busiest_port_packets, (unsigned)st->busiest_port);
+    return 1;
 }
 
 const char *mqttids_flow_addr(const mqttids_flow *f, int dst, char *buf, size_t size)
