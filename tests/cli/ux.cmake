@@ -1,0 +1,3 @@
+# Issue 17 (a tool that does not surprise its user): small checks of what the tool says.
+add_test(NAME cli.nn_kept COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/nn_kept.sh)
+set_tests_properties(cli.nn_kept PROPERTIES LABELS cli ENVIRONMENT "${MQTTIDS_TEST_ENV}")
