@@ -239,9 +239,12 @@ static int parse_args(detect_args *a, int argc, char **argv)
                 return r == 2 ? -1 : CLI_EXIT_USAGE;
             continue;
         }
+        if (cli_stream_kafka_option(&a->k, sub, opt, optarg, &rc)) {
+            if (rc != CLI_EXIT_OK)
+                return rc;
+            continue;
+        }
         switch (opt) {
-        case 'b': a->k.brokers = optarg; break;
-        case 't': a->k.topic = optarg; break;
         case 'g': a->o.group = optarg; break;
         case 'm': a->model_path = optarg; break;
         case 'A': a->o.alerts_topic = optarg; break;
@@ -249,10 +252,6 @@ static int parse_args(detect_args *a, int argc, char **argv)
         case 'D': a->db = optarg; break;
         case 'T': a->db_table = optarg; break;
         case 'v': verbose = 1; break;
-        case 'X':
-            if ((rc = cli_stream_add_x(&a->k, sub, optarg)) != CLI_EXIT_OK)
-                return rc;
-            break;
         case 'n':
         case 'I':
         case 's':

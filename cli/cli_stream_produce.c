@@ -238,13 +238,12 @@ int cli_stream_produce(int argc, char **argv)
         }
         if (r > 0)
             continue;
-        switch (opt) {
-        case 'b': k.brokers = optarg; break;
-        case 't': k.topic = optarg; break;
-        case 'X':
-            if ((rc = cli_stream_add_x(&k, sub, optarg)) != CLI_EXIT_OK)
+        if (cli_stream_kafka_option(&k, sub, opt, optarg, &rc)) {
+            if (rc != CLI_EXIT_OK)
                 goto out;
-            break;
+            continue;
+        }
+        switch (opt) {
         case 'f':
         case 'r':
         case 'i':

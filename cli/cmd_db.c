@@ -88,6 +88,53 @@ static int stream_rows(const char *what, uint64_t done, uint64_t total, void *us
     return 0;
 }
 
+/* Reads every input into ds; the reader's progress hook streams the rows to the server. */
+static int read_inputs(cli_inputs *in, mqttids_dataset *ds, load_ctx *lc, FILE *rej, mqttids_store *st,
+                       json_object *arr, uint64_t *total_rejected)
+{
+    for (int k = 0; k < in->n; k++) {
+        mqttids_read_opts o;
+        mqttids_read_report rep;
+        char errbuf[MQTTIDS_ERRBUF_SIZE];
+        mqttids_read_opts_init(&o);
+        o.split = in->items[k].split;
+        o.on_error = in->on_error;
+        o.reject = rej;
+        o.keep_extra = in->keep_extra;
+        o.keep_payload = 1; /* the table keeps mqtt.msg */
+        o.progress = stream_rows;
+        o.progress_user = lc;
+        if (mqttids_dataset_read_csv(ds, in->items[k].path, &o, &rep, errbuf) != MQTTIDS_OK) {
+            cli_progress_done();
+            if (lc->failed)
+                cli_err("db load: %s (nothing was changed)", mqttids_store_errmsg(st));
+            else
+                cli_err("%s (nothing was changed)", errbuf);
+            return CLI_EXIT_FAIL;
+        }
+        if (stream_rows("read", 0, 0, lc) != 0) {
+            cli_progress_done();
+            cli_err("db load: %s (nothing was changed)", mqttids_store_errmsg(st));
+            return CLI_EXIT_FAIL;
+        }
+        *total_rejected += rep.rows_rejected;
+        cli_info("%s (%s): %llu rows read, %llu kept, %llu rejected", in->items[k].path,
+                 in->items[k].split == MQTTIDS_SPLIT_TRAIN ? "train"
+                 : in->items[k].split == MQTTIDS_SPLIT_TEST ? "test" : "untagged",
+                 (unsigned long long)rep.rows_read, (unsigned long long)rep.rows_kept,
+                 (unsigned long long)rep.rows_rejected);
+        if (arr) {
+            json_object *o2 = json_object_new_object();
+            json_object_object_add(o2, "path", json_object_new_string(in->items[k].path));
+            json_object_object_add(o2, "rows_read", json_object_new_int64((int64_t)rep.rows_read));
+            json_object_object_add(o2, "rows_kept", json_object_new_int64((int64_t)rep.rows_kept));
+            json_object_object_add(o2, "rows_rejected", json_object_new_int64((int64_t)rep.rows_rejected));
+            json_object_array_add(arr, o2);
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
 static int db_load(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -187,48 +234,8 @@ static int db_load(int argc, char **argv)
      * sends what it has appended so far (the loader's thread does the sending). */
     lc.ds = ds;
     lc.tty = !cli_quiet && isatty(2);
-    for (int k = 0; k < in.n; k++) {
-        mqttids_read_opts o;
-        mqttids_read_report rep;
-        char errbuf[MQTTIDS_ERRBUF_SIZE];
-        mqttids_read_opts_init(&o);
-        o.split = in.items[k].split;
-        o.on_error = in.on_error;
-        o.reject = rej;
-        o.keep_extra = in.keep_extra;
-        o.keep_payload = 1; /* the table keeps mqtt.msg */
-        o.progress = stream_rows;
-        o.progress_user = &lc;
-        if (mqttids_dataset_read_csv(ds, in.items[k].path, &o, &rep, errbuf) != MQTTIDS_OK) {
-            cli_progress_done();
-            if (lc.failed)
-                cli_err("db load: %s (nothing was changed)", mqttids_store_errmsg(st));
-            else
-                cli_err("%s (nothing was changed)", errbuf);
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        if (stream_rows("read", 0, 0, &lc) != 0) {
-            cli_progress_done();
-            cli_err("db load: %s (nothing was changed)", mqttids_store_errmsg(st));
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        total_rejected += rep.rows_rejected;
-        cli_info("%s (%s): %llu rows read, %llu kept, %llu rejected", in.items[k].path,
-                 in.items[k].split == MQTTIDS_SPLIT_TRAIN ? "train"
-                 : in.items[k].split == MQTTIDS_SPLIT_TEST ? "test" : "untagged",
-                 (unsigned long long)rep.rows_read, (unsigned long long)rep.rows_kept,
-                 (unsigned long long)rep.rows_rejected);
-        if (arr) {
-            json_object *o2 = json_object_new_object();
-            json_object_object_add(o2, "path", json_object_new_string(in.items[k].path));
-            json_object_object_add(o2, "rows_read", json_object_new_int64((int64_t)rep.rows_read));
-            json_object_object_add(o2, "rows_kept", json_object_new_int64((int64_t)rep.rows_kept));
-            json_object_object_add(o2, "rows_rejected", json_object_new_int64((int64_t)rep.rows_rejected));
-            json_object_array_add(arr, o2);
-        }
-    }
+    if ((rc = read_inputs(&in, ds, &lc, rej, st, arr, &total_rejected)) != CLI_EXIT_OK)
+        goto out;
     t1 = cli_now();
     {
         mqttids_store_loader *ld = lc.ld;

@@ -48,6 +48,20 @@ int cli_stream_kconf_finish(kopts *k, const char *sub, int need_topic)
     return CLI_EXIT_OK;
 }
 
+int cli_stream_kafka_option(kopts *k, const char *sub, int opt, const char *arg, int *rc)
+{
+    *rc = CLI_EXIT_OK;
+    if (opt == 'b')
+        k->brokers = arg;
+    else if (opt == 't')
+        k->topic = arg;
+    else if (opt == 'X')
+        *rc = cli_stream_add_x(k, sub, arg);
+    else
+        return 0;
+    return 1;
+}
+
 int cli_stream_add_x(kopts *k, const char *sub, const char *arg)
 {
     char errbuf[MQTTIDS_ERRBUF_SIZE];
@@ -218,13 +232,12 @@ static int stream_dump(int argc, char **argv)
     }
     optind = 1;
     while ((opt = getopt_long(argc, argv, "b:t:X:qh", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'b': k.brokers = optarg; break;
-        case 't': k.topic = optarg; break;
-        case 'X':
-            if ((rc = cli_stream_add_x(&k, sub, optarg)) != CLI_EXIT_OK)
+        if (cli_stream_kafka_option(&k, sub, opt, optarg, &rc)) {
+            if (rc != CLI_EXIT_OK)
                 goto out;
-            break;
+            continue;
+        }
+        switch (opt) {
         case 'i': {
             uint64_t v;
             if (cli_parse_u64(optarg, &v) != 0 || v > 3600000) {
@@ -290,12 +303,12 @@ static int stream_create_topic(int argc, char **argv)
     }
     optind = 1;
     while ((opt = getopt_long(argc, argv, "b:X:qh", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'b': k.brokers = optarg; break;
-        case 'X':
-            if ((rc = cli_stream_add_x(&k, sub, optarg)) != CLI_EXIT_OK)
+        if (opt != 't' && cli_stream_kafka_option(&k, sub, opt, optarg, &rc)) {
+            if (rc != CLI_EXIT_OK)
                 goto out;
-            break;
+            continue;
+        }
+        switch (opt) {
         case 'r': {
             uint64_t v;
             if (cli_parse_u64(optarg, &v) != 0 || v < 1 || v > 100) {

@@ -178,34 +178,22 @@ mqttids_err mqttids_feed_parse(const void *data, size_t len, const char *name, m
     return MQTTIDS_OK;
 }
 
+/* The document being read: util_buf capped at FEED_MAX_BYTES (too_big when it would pass). */
 typedef struct fetch_buf {
-    char *p;
-    size_t len, cap;
+    util_buf b;
     int too_big;
 } fetch_buf;
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *user)
 {
-    fetch_buf *b = user;
+    fetch_buf *f = user;
     size_t n = size * nmemb;
-    if (n > FEED_MAX_BYTES - b->len) {
-        b->too_big = 1;
+    if (n > FEED_MAX_BYTES - f->b.len) {
+        f->too_big = 1;
         return 0;
     }
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        char *p;
-        while (cap < b->len + n)
-            cap *= 2;
-        p = realloc(b->p, cap);
-        if (!p)
-            return 0;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, ptr, n);
-    b->len += n;
-    return n;
+    util__buf_put(&f->b, ptr, n);
+    return f->b.failed ? 0 : n;
 }
 
 static int is_url(const char *s)
@@ -215,9 +203,11 @@ static int is_url(const char *s)
 
 mqttids_err mqttids_feed_load(const char *src, mqttids_feed **out, char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
-    fetch_buf b = {NULL, 0, 0, 0};
+    fetch_buf b;
     mqttids_err err;
 
+    util__buf_init(&b.b, FEED_MAX_BYTES);
+    b.too_big = 0;
     *out = NULL;
     if (is_url(src)) {
         CURL *h;
@@ -243,7 +233,7 @@ mqttids_err mqttids_feed_load(const char *src, mqttids_feed **out, char errbuf[M
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         curl_easy_cleanup(h);
         if (cc != CURLE_OK) {
-            free(b.p);
+            util__buf_free(&b.b);
             if (b.too_big)
                 return util__fail(errbuf, MQTTIDS_ERR_NET, "%s: larger than %zu bytes", src, FEED_MAX_BYTES);
             return util__fail(errbuf, MQTTIDS_ERR_NET, "%s: %s", src, cerr[0] ? cerr : curl_easy_strerror(cc));
@@ -257,20 +247,20 @@ mqttids_err mqttids_feed_load(const char *src, mqttids_feed **out, char errbuf[M
         while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
             if (on_data(chunk, 1, n, &b) != n) {
                 fclose(fp);
-                free(b.p);
+                util__buf_free(&b.b);
                 return util__fail(errbuf, b.too_big ? MQTTIDS_ERR_MALFORMED : MQTTIDS_ERR_NOMEM,
                                   "%s: %s", src, b.too_big ? "larger than 16 MiB" : "out of memory");
             }
         }
         if (ferror(fp)) {
             fclose(fp);
-            free(b.p);
+            util__buf_free(&b.b);
             return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: read error", src);
         }
         fclose(fp);
     }
-    err = mqttids_feed_parse(b.p ? b.p : "", b.len, src, out, errbuf);
-    free(b.p);
+    err = mqttids_feed_parse(b.b.data ? (const char *)b.b.data : "", b.b.len, src, out, errbuf);
+    util__buf_free(&b.b);
     return err;
 }
 

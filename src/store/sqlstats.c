@@ -41,48 +41,9 @@ static size_t count_at(const PGresult *res, int r, int c)
     return PQgetisnull(res, r, c) ? 0 : (size_t)strtoull(PQgetvalue(res, r, c), NULL, 10);
 }
 
-/* Growable SQL text; a failed append sets failed. */
-typedef struct sqlbuf {
-    char *s;
-    size_t len, cap;
-    int failed;
-} sqlbuf;
-
-static void sb_add(sqlbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(sqlbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    if (b->failed)
-        return;
-    for (;;) {
-        size_t room = b->cap - b->len;
-        va_start(ap, fmt);
-        n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? room : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = 1;
-            return;
-        }
-        if (b->s && (size_t)n < room) {
-            b->len += (size_t)n;
-            return;
-        }
-        {
-            size_t nc = b->cap ? b->cap * 2 : 4096;
-            char *ns;
-            while (nc < b->len + (size_t)n + 1)
-                nc *= 2;
-            ns = realloc(b->s, nc);
-            if (!ns) {
-                b->failed = 1;
-                return;
-            }
-            b->s = ns;
-            b->cap = nc;
-        }
-    }
-}
+/* Growable SQL text: util_buf's text appends (a failed append sets failed). */
+typedef util_buf sqlbuf;
+#define sb_add util__buf_printf
 
 static PGresult *run(mqttids_store *st, sqlbuf *b, int n, const char *const *vals, const char *what)
 {
@@ -91,10 +52,10 @@ static PGresult *run(mqttids_store *st, sqlbuf *b, int n, const char *const *val
         store__fail(st, MQTTIDS_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    res = store__exec_params(st, b->s, n, vals, PGRES_TUPLES_OK, what);
+    res = store__exec_params(st, (const char *)b->data, n, vals, PGRES_TUPLES_OK, what);
     b->len = 0;
-    if (b->s)
-        b->s[0] = '\0';
+    if (b->data)
+        b->data[0] = '\0';
     return res;
 }
 
@@ -321,8 +282,9 @@ mqttids_err mqttids_store_stats(mqttids_store *st, const char *table, const mqtt
     store_qname q;
     PGresult *res = NULL;
     mqttids_err err;
-    sqlbuf b = {NULL, 0, 0, 0};
+    sqlbuf b;
 
+    util__buf_init(&b, 0);
     *out = NULL;
     if (!opts) {
         mqttids_stats_opts_init(&defaults);
@@ -429,12 +391,12 @@ mqttids_err mqttids_store_stats(mqttids_store *st, const char *table, const mqtt
         goto fail;
     res = store__exec(st, "COMMIT", PGRES_COMMAND_OK, "COMMIT");
     PQclear(res);
-    free(b.s);
+    util__buf_free(&b);
     store__qname_free(&q);
     *out = s;
     return MQTTIDS_OK;
 fail:
-    free(b.s);
+    util__buf_free(&b);
     store__rollback(st);
     store__qname_free(&q);
     mqttids_stats_free(s);

@@ -228,7 +228,7 @@ static int decide(det *d, const rd_kafka_message_t *m, uint64_t id, int cls, dou
                   char *detail, size_t dsize)
 {
     const mqttids_detect_opts *o = d->o;
-    double now = stream__wall();
+    double now = util__wall_s();
     size_t klen = m->key ? m->key_len : 0;
     mqttids_alert_init(a);
     if (!mqttids_alert_gate_decide(d->gate, m->key, klen, cls, prob, now, &a->group))
@@ -287,7 +287,7 @@ static int handle(det *d, mqttids_codec *c, const rd_kafka_message_t *m, char *e
 
     d->st.consumed++;
     if (d->st.first_unix == 0)
-        d->st.first_unix = stream__wall();
+        d->st.first_unix = util__wall_s();
     if (ensure_pos(d, m->partition) == 0)
         d->pos[m->partition] = m->offset + 1;
     if (mqttids_codec_decode(c, m->payload, m->len, &r, &id, e) != MQTTIDS_OK) {
@@ -303,10 +303,10 @@ static int handle(det *d, mqttids_codec *c, const rd_kafka_message_t *m, char *e
     {
         /* the classifier's time is sampled on every 8th record (clock reads are not free) */
         int timed = (d->st.consumed & 7) == 0, bad;
-        double t = timed ? stream__now() : 0;
+        double t = timed ? util__now_s() : 0;
         bad = o->classify(o->classify_user, &r, &cls, &prob);
         if (timed) {
-            d->st.classify_seconds += 8 * (stream__now() - t);
+            d->st.classify_seconds += 8 * (util__now_s() - t);
             d->classify_timed++;
         }
         if (bad) {
@@ -447,7 +447,7 @@ static int consume_batch(det *d, mqttids_codec *c, rd_kafka_queue_t *cq, size_t 
     rd_kafka_message_t *batch[256];
     /* a batch per call: fewer locks per message than one poll each */
     ssize_t nb = rd_kafka_consume_batch_queue(cq, 20, batch, want);
-    double now = stream__now();
+    double now = util__now_s();
     int halt = 0;
     for (ssize_t k = 0; k < nb; k++) {
         rd_kafka_message_t *m = batch[k];
@@ -482,7 +482,7 @@ static void after_batch(det *d, double now, double *last_commit, double *last_st
     const mqttids_detect_opts *o = d->o;
     rd_kafka_poll(d->prod, 0);
     if (d->st.acked != d->acked_seen || d->noalert_pending) {
-        double w = stream__wall();
+        double w = util__wall_s();
         if (d->st.acked != d->acked_seen) {
             d->st.last_ack_unix = w;
             d->acked_seen = d->st.acked;
@@ -524,7 +524,7 @@ static mqttids_err run_loop(det *d, mqttids_codec *c, rd_kafka_queue_t *cq, char
             want = (size_t)(o->max_records - d->st.consumed);
         if (consume_batch(d, c, cq, want, &last_msg, &err, errbuf))
             return err;
-        now = stream__now();
+        now = util__now_s();
         after_batch(d, now, &last_commit, &last_stats);
         if (last_msg == 0 && d->st.rebalances > 0)
             last_msg = now; /* the idle clock starts at the first assignment */
@@ -546,7 +546,7 @@ mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_
 
     memset(&d, 0, sizeof d);
     memset(st, 0, sizeof *st);
-    d.t0 = stream__now();
+    d.t0 = util__now_s();
     if ((err = det_init(&d, o, &alerts_name, errbuf)) != MQTTIDS_OK)
         goto out;
     c = mqttids_codec_new();
@@ -556,14 +556,14 @@ mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_
     }
     if ((err = open_alert_producer(&d, kc, errbuf)) != MQTTIDS_OK || (err = open_consumer(&d, kc, &sub, errbuf)))
         goto out;
-    d.t0 = stream__now();
+    d.t0 = util__now_s();
     cq = rd_kafka_queue_get_consumer(d.cons);
     err = run_loop(&d, c, cq, errbuf);
     /* clean shutdown: acknowledge, commit, leave the group */
     if (!d.fatal) {
         drain(&d);
         if (d.st.acked != d.acked_seen)
-            d.st.last_ack_unix = stream__wall();
+            d.st.last_ack_unix = util__wall_s();
         if (d.fatal && err == MQTTIDS_OK)
             err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "%s", d.fatal_msg);
     }
@@ -571,7 +571,7 @@ mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_
     rd_kafka_queue_destroy(cq);
     rd_kafka_consumer_close(d.cons);
 out:
-    d.st.seconds = stream__now() - d.t0;
+    d.st.seconds = util__now_s() - d.t0;
     if (d.st.first_unix > 0) {
         if (d.st.last_ack_unix < d.last_done_unix)
             d.st.last_ack_unix = d.last_done_unix;

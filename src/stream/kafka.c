@@ -14,20 +14,6 @@
 #include "stream/stream_int.h"
 #include "util/util_int.h"
 
-double stream__now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-double stream__wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 void mqttids_produce_opts_init(mqttids_produce_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -415,7 +401,7 @@ static void producer_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         if (p->rkt_name && strcmp(rd_kafka_topic_name(m->rkt), p->rkt_name) == 0)
             note_offset(p, m->partition, m->offset);
     }
-    p->last_ack = stream__now();
+    p->last_ack = util__now_s();
 }
 
 rd_kafka_t *stream__producer_new(const mqttids_kconf *kc, const char *what,
@@ -509,18 +495,18 @@ void mqttids_producer_set_stop(mqttids_producer *p, const volatile sig_atomic_t 
 /* rd_kafka_flush in short steps, so a stop request ends the wait (then: TIMED_OUT). */
 static rd_kafka_resp_err_t flush_steps(mqttids_producer *p, int timeout_ms)
 {
-    double until = stream__now() + timeout_ms / 1000.0;
+    double until = util__now_s() + timeout_ms / 1000.0;
     for (;;) {
         rd_kafka_resp_err_t e = rd_kafka_flush(p->rk, 100);
         if (e != RD_KAFKA_RESP_ERR__TIMED_OUT || (p->stop && *p->stop) ||
-            (timeout_ms >= 0 && stream__now() >= until))
+            (timeout_ms >= 0 && util__now_s() >= until))
             return e;
     }
 }
 
 mqttids_err mqttids_producer_ping(mqttids_producer *p, int timeout_ms, char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
-    double until = stream__now() + timeout_ms / 1000.0;
+    double until = util__now_s() + timeout_ms / 1000.0;
     rd_kafka_resp_err_t e;
     do {
         const struct rd_kafka_metadata *md = NULL;
@@ -531,7 +517,7 @@ mqttids_err mqttids_producer_ping(mqttids_producer *p, int timeout_ms, char errb
             return MQTTIDS_OK;
         if (p->stop && *p->stop)
             return util__fail(errbuf, MQTTIDS_ERR_INTERRUPTED, "stopped while connecting to the brokers");
-    } while (stream__now() < until);
+    } while (util__now_s() < until);
     return util__fail(errbuf, MQTTIDS_ERR_KAFKA, "no broker answered in %d s (%s)", timeout_ms / 1000,
                       rd_kafka_err2str(e));
 }
@@ -641,8 +627,8 @@ mqttids_err mqttids_stream_produce(mqttids_producer *p, const mqttids_dataset *d
             goto out;
         }
     }
-    t0 = stream__now();
-    wall0 = stream__wall();
+    t0 = util__now_s();
+    wall0 = util__wall_s();
     rep->start_unix = wall0;
     for (size_t i = 0; i < n; i++) {
         mqttids_record r;
@@ -656,7 +642,7 @@ mqttids_err mqttids_stream_produce(mqttids_producer *p, const mqttids_dataset *d
             break;
         }
         if (o->rate > 0) {
-            double due = t0 + (double)i / o->rate, now = stream__now();
+            double due = t0 + (double)i / o->rate, now = util__now_s();
             if (due - now > 0.001) {
                 struct timespec ts;
                 double d = due - now;
@@ -698,7 +684,7 @@ mqttids_err mqttids_stream_produce(mqttids_producer *p, const mqttids_dataset *d
     rep->failed = p->failed - base_failed;
     if (err == MQTTIDS_OK)
         err = mqttids_producer_lost(p, 10000, &rep->lost, errbuf);
-    rep->seconds = (p->last_ack > t0 ? p->last_ack : stream__now()) - t0;
+    rep->seconds = (p->last_ack > t0 ? p->last_ack : util__now_s()) - t0;
 out:
     free(extra_names);
     mqttids_codec_free(c);
@@ -719,7 +705,7 @@ mqttids_err mqttids_stream_read_topic(const mqttids_kconf *kc, const char *topic
     rd_kafka_topic_partition_list_t *parts = NULL;
     uint8_t *eof = NULL;
     int nparts = 0, neof = 0;
-    double last = stream__now();
+    double last = util__now_s();
     mqttids_err err = MQTTIDS_OK;
     char e[256];
     rd_kafka_resp_err_t re;
@@ -774,7 +760,7 @@ mqttids_err mqttids_stream_read_topic(const mqttids_kconf *kc, const char *topic
         rd_kafka_message_t *m;
         if (stop && *stop)
             break;
-        if (neof == nparts && (idle_ms <= 0 || (stream__now() - last) * 1000 >= idle_ms))
+        if (neof == nparts && (idle_ms <= 0 || (util__now_s() - last) * 1000 >= idle_ms))
             break;
         m = rd_kafka_consumer_poll(rk, 100);
         if (!m)
@@ -791,7 +777,7 @@ mqttids_err mqttids_stream_read_topic(const mqttids_kconf *kc, const char *topic
         } else {
             int halt;
             (*n)++;
-            last = stream__now();
+            last = util__now_s();
             halt = fn(user, m->key, m->key_len, m->payload, m->len, m->partition, m->offset);
             if (halt) {
                 rd_kafka_message_destroy(m);

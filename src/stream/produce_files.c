@@ -96,7 +96,7 @@ mqttids_err mqttids_stream_produce_captures(mqttids_producer *p, const char *con
     mqttids_err err = MQTTIDS_OK;
     memset(rep, 0, sizeof *rep);
     snprintf(rep->key_rule, sizeof rep->key_rule, "tcp.stream");
-    rep->start_unix = stream__wall();
+    rep->start_unix = util__wall_s();
     if (!c || n_ctx > 64) {
         mqttids_codec_free(c);
         return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
@@ -120,7 +120,7 @@ mqttids_err mqttids_stream_produce_lines(mqttids_producer *p, const char *const 
     mqttids_err err = MQTTIDS_OK;
     memset(rep, 0, sizeof *rep);
     snprintf(rep->key_rule, sizeof rep->key_rule, "line number");
-    rep->start_unix = stream__wall();
+    rep->start_unix = util__wall_s();
     for (int i = 0; i < n && err == MQTTIDS_OK; i++) {
         FILE *fp = strcmp(paths[i], "-") == 0 ? stdin : fopen(paths[i], "r");
         ssize_t len;

@@ -1,6 +1,6 @@
 /*
  * stream_int.h: internals shared by the stream module's files: growable scratch bytes,
- * clocks, the at-least-once offset tracker (tracker.c) and the librdkafka glue
+ * the at-least-once offset tracker (tracker.c) and the librdkafka glue
  * (kafka.c: client settings and the one producer configuration). Internal only.
  */
 #ifndef MQTTIDS_STREAM_INT_H
@@ -20,10 +20,6 @@ typedef struct stream_bytes {
 int stream__bytes_reserve(stream_bytes *b, size_t n);
 int stream__bytes_put(stream_bytes *b, const void *p, size_t n);
 void stream__bytes_free(stream_bytes *b);
-
-/* Monotonic seconds and wall-clock (Unix) seconds. */
-double stream__now(void);
-double stream__wall(void);
 
 /*
  * The at-least-once tracker: messages in the order they were consumed, each with the

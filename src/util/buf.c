@@ -1,4 +1,6 @@
 /* buf.c: little-endian binary writer (growable, capped) and bounds-checked reader. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "util/util_int.h"
@@ -41,12 +43,40 @@ void util__buf_put(util_buf *b, const void *p, size_t n)
         b->data = d;
         b->cap = cap;
     }
-    if (n)
+    if (n && p) /* p NULL: room only (util__buf_printf) */
         memcpy(b->data + b->len, p, n);
     b->len += n;
 }
 
 void util__buf_u8(util_buf *b, uint8_t v) { util__buf_put(b, &v, 1); }
+
+void util__buf_printf(util_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    if (b->failed)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(b->data && b->cap > b->len ? (char *)b->data + b->len : NULL,
+                  b->data && b->cap > b->len ? b->cap - b->len : 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        util__buf_free(b);
+        b->failed = 1;
+        return;
+    }
+    if (!b->data || (size_t)n >= b->cap - b->len) {
+        size_t len = b->len;
+        util__buf_put(b, NULL, (size_t)n + 1); /* room for the text and its NUL */
+        if (b->failed)
+            return;
+        b->len = len;
+        va_start(ap, fmt);
+        vsnprintf((char *)b->data + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+    }
+    b->len += (size_t)n;
+}
 
 void util__buf_u32(util_buf *b, uint32_t v)
 {

@@ -63,6 +63,8 @@ void util__atomic_abort(util_atomic_file *af);
 
 /* Seconds on the monotonic clock (for durations only). */
 double util__now_s(void);
+/* Wall-clock seconds since 1970 (timestamps in records and alerts, not durations). */
+double util__wall_s(void);
 
 /* Seeded RNG with explicit state (splitmix64 seeding + xoshiro256**), never rand(). */
 typedef struct util_rng {
@@ -93,6 +95,8 @@ void util__buf_u32(util_buf *b, uint32_t v);
 void util__buf_u64(util_buf *b, uint64_t v);
 void util__buf_f64(util_buf *b, double v);
 void util__buf_str(util_buf *b, const char *s); /* u32 length + bytes (no NUL) */
+/* Text: appends printf output and keeps a NUL after len (data is then a C string). */
+void util__buf_printf(util_buf *b, const char *fmt, ...) MQTTIDS_PRINTF(2, 3);
 
 /*
  * Bounds-checked reader over untrusted bytes. Every get returns 0, or -1 once the data
