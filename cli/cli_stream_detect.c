@@ -268,7 +268,7 @@ static int parse_args(detect_args *a, int argc, char **argv)
             if (cli_stream_parse_format(optarg, &a->replay_fmt) != 0)
                 return cli_usage_error(sub, "--replay-format takes json or binary, not '%s'", optarg);
             break;
-        default: return cli_usage_error(sub, "unknown option");
+        default: return cli_bad_option(sub);
         }
     }
     a->json = tail.json;

@@ -257,7 +257,7 @@ int cli_stream_produce(int argc, char **argv)
         case 'C': context = 1; break;
         case 'v': verbose = 1; break;
         default:
-            rc = cli_usage_error(sub, "unknown option");
+            rc = cli_bad_option(sub);
             goto out;
         }
     }

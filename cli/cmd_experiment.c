@@ -261,7 +261,7 @@ int cmd_experiment(int argc, char **argv)
             help();
             return CLI_EXIT_OK;
         default:
-            return cli_usage_error("experiment", "unknown option");
+            return cli_bad_option("experiment");
         }
     }
     if (cli_inputs_add_positional(&in, "experiment", argc, argv, optind) < 0)

@@ -130,7 +130,7 @@ int cmd_extract(int argc, char **argv)
             help();
             return CLI_EXIT_OK;
         default:
-            return cli_usage_error("extract", "unknown option");
+            return cli_bad_option("extract");
         }
     }
     if (!in && optind < argc)

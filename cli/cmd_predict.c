@@ -129,7 +129,7 @@ int cmd_predict(int argc, char **argv)
             pred_table = optarg;
             break;
         default:
-            return cli_usage_error("predict", "unknown option");
+            return cli_bad_option("predict");
         }
     }
     json = tail.json;

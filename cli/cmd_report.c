@@ -23,7 +23,8 @@ static void help(void)
            "'mqttids experiment ... --report OUT.html' writes the same page directly.\n\n"
            "Options:\n"
            "  -o, --output FILE   the HTML file (default report.html)\n"
-           "      --svg-dir DIR   also write each chart as DIR/<chart id>.svg (DIR must exist)\n"
+           "      --svg-dir DIR   also write each chart as DIR/<chart id>.svg (DIR is created)\n"
+           "      --json          print {\"input\", \"output\", \"svg_dir\"} on stdout when written\n"
            "  -q, --quiet         no info line\n"
            "  -h, --help          this help\n");
 }
@@ -94,12 +95,13 @@ int cmd_report(int argc, char **argv)
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"svg-dir", required_argument, NULL, 'S'},
+        {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *out = "report.html", *svg_dir = NULL, *in;
-    int opt;
+    int opt, json = 0, rc;
 
     optind = 1;
     while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
@@ -110,6 +112,9 @@ int cmd_report(int argc, char **argv)
         case 'S':
             svg_dir = optarg;
             break;
+        case 'j':
+            json = 1;
+            break;
         case 'q':
             cli_quiet = 1;
             break;
@@ -117,7 +122,7 @@ int cmd_report(int argc, char **argv)
             help();
             return CLI_EXIT_OK;
         default:
-            return cli_usage_error("report", "unknown option");
+            return cli_bad_option("report");
         }
     }
     if (argc - optind != 1)
@@ -126,5 +131,14 @@ int cmd_report(int argc, char **argv)
     /* every output checked (and --svg-dir made) before anything is read */
     if (cli_out_check(out) != 0 || (svg_dir && cli_dir_make(svg_dir) != 0))
         return CLI_EXIT_FAIL;
-    return write_report(in, out, svg_dir);
+    rc = write_report(in, out, svg_dir);
+    if (rc == CLI_EXIT_OK && json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "input", json_object_new_string(in));
+        json_object_object_add(o, "output", json_object_new_string(out));
+        json_object_object_add(o, "svg_dir", svg_dir ? json_object_new_string(svg_dir) : NULL);
+        cli_json_print(o);
+        json_object_put(o);
+    }
+    return rc;
 }

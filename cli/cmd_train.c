@@ -173,7 +173,7 @@ int cmd_train(int argc, char **argv)
             help();
             return CLI_EXIT_OK;
         default:
-            return cli_usage_error("train", "unknown option");
+            return cli_bad_option("train");
         }
     }
     if (cli_inputs_add_positional(&in, "train", argc, argv, optind) < 0)

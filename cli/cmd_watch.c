@@ -125,7 +125,7 @@ static int parse_args(watch_args *w, int argc, char **argv)
             if ((r = parse_number_opt(w, c, optarg)) != CLI_EXIT_OK)
                 return r;
             break;
-        default: return cli_usage_error("watch", "unknown option");
+        default: return cli_bad_option("watch");
         }
     }
     w->json = tail.json;

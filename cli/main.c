@@ -44,8 +44,11 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     for (size_t i = 0; i < ncommands; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            static char name[64];
+            cli_name_command(argv + 1, name, sizeof name, "mqttids");
             return commands[i].fn(argc - 1, argv + 1);
+        }
     fprintf(stderr, "mqttids: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return CLI_EXIT_USAGE;

@@ -715,7 +715,8 @@ static void write_reject(FILE *rej, const char *path, uint64_t line, const char 
 {
     if (!rej)
         return;
-    fprintf(rej, "# %s:%llu: %s\n", path, (unsigned long long)line, why);
+    (void)line; /* why starts with "LINE:" (or "LINE:COLUMN") already */
+    fprintf(rej, "# %s:%s\n", path, why);
     fwrite(text, 1, len, rej);
     fputc('\n', rej);
 }
