@@ -68,8 +68,13 @@ typedef struct cli_inputs {
     {"db", required_argument, NULL, 0x1007},                \
     {"table", required_argument, NULL, 0x1008}
 
-/* The help text for those options. */
+/* The help text for those options: files (CLI_FILE_INPUT_HELP, db load's inputs) and a table. */
 #define CLI_INPUT_HELP                                                                   \
+    CLI_FILE_INPUT_HELP                                                                  \
+    "      --db CONNINFO      read a PostgreSQL table instead (loaded by 'mqttids db load';\n" \
+    "                         rows split by its train_flag column)\n"                    \
+    "      --table NAME       that table (default " MQTTIDS_STORE_DEFAULT_TABLE ")\n"
+#define CLI_FILE_INPUT_HELP                                                              \
     "Inputs (MQTTset CSV, plain or .gz, or a pcap/pcapng capture; '-' is stdin; a CSV\n" \
     "may be a URL: https://..., s3://BUCKET/KEY, gs://BUCKET/OBJECT, see README):\n"    \
     "      --train PATH       rows tagged train (repeatable)\n"                          \

@@ -42,7 +42,7 @@ static void help(void)
            "      --json          machine-readable output on stdout\n"
            "  -q, --quiet         no progress or info lines on stderr\n"
            "  -h, --help          this help\n\n"
-           CLI_INPUT_HELP "\n"
+           CLI_FILE_INPUT_HELP "\n"
            "Every data command (stats, train, eval, ...) reads a table with --db CONNINFO --table NAME\n"
            "(split from train_flag: 1 train, 0 test).\n",
            MQTTIDS_STORE_DEFAULT_TABLE);
@@ -67,7 +67,7 @@ static void help_load(void)
            "      --append        add the rows after the table's last row_id\n"
            "      --json          machine-readable output on stdout\n"
            "  -q, --quiet         no progress or info lines on stderr\n"
-           "  -h, --help          this help\n\n" CLI_INPUT_HELP);
+           "  -h, --help          this help\n\n" CLI_FILE_INPUT_HELP);
 }
 
 static void help_stats(void)

@@ -6,3 +6,7 @@ set_tests_properties(integration.readme_stream PROPERTIES
 add_test(NAME integration.stream_fail_fast COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/stream_fail_fast.sh)
 set_tests_properties(integration.stream_fail_fast PROPERTIES
   ENVIRONMENT "${MQTTIDS_TEST_ENV}" SKIP_RETURN_CODE 77 LABELS "integration;kafka" TIMEOUT 120)
+# Every README example: its options are in its command's --help, and it runs (local stand-ins).
+add_test(NAME integration.readme_examples COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/readme_examples.sh)
+set_tests_properties(integration.readme_examples PROPERTIES
+  ENVIRONMENT "${MQTTIDS_TEST_ENV}" SKIP_RETURN_CODE 77 LABELS "integration;kafka;pg" TIMEOUT 600)
