@@ -81,7 +81,7 @@ int cmd_extract(int argc, char **argv)
     cli_out of = {NULL, NULL, NULL, 0};
     int in_place;
     struct stat sb;
-    struct timespec t0, t1;
+    double t0, t1;
 
     mqttids_capture_opts_init(&o);
     optind = 1;
@@ -159,11 +159,11 @@ int cmd_extract(int argc, char **argv)
             return CLI_EXIT_FAIL;
         fp = of.fp;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    t0 = cli_now();
     err = mqttids_capture_write_mqttset_csv(in, &o, fp, label, &rows, &st,
                                             !cli_quiet && isatty(2) ? cli_progress : NULL, NULL, errbuf);
     cli_progress_done();
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    t1 = cli_now();
     if (in_place) {
         if (err == MQTTIDS_OK) {
             if (cli_out_open(&of, out, "wb") != 0) {
@@ -184,7 +184,7 @@ int cmd_extract(int argc, char **argv)
         return CLI_EXIT_FAIL;
     }
     {
-        double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+        double secs = t1 - t0;
         cli_info("%s: %llu packets, %llu rows (%llu with MQTT), %llu skipped (not TCP), %llu TCP streams, "
                  "%.3f s",
                  in, (unsigned long long)st.packets, (unsigned long long)rows, (unsigned long long)st.mqtt_rows,

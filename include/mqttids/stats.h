@@ -6,7 +6,7 @@
  * the correlation rule would drop.
  *
  * The result is a read-only plain struct owned by the library (free with
- * mqttids_stats_free). mqttids_stats_write_text prints its tables; the tool makes the JSON.
+ * mqttids_stats_free). mqttids_stats_write_text prints its tables, mqttids_stats_json its JSON.
  */
 #ifndef MQTTIDS_STATS_H
 #define MQTTIDS_STATS_H
@@ -74,6 +74,9 @@ void mqttids_stats_free(mqttids_stats *s);
 /* Writes the exploration's aligned tables (what `mqttids stats` prints) to f. Never fails
  * (write errors show in ferror(f)). */
 void mqttids_stats_write_text(FILE *f, const mqttids_stats *s);
+/* The exploration as one JSON object (`stats --json`, docs/FORMATS.md), plain text; o gives
+ * the thresholds reported (NULL: defaults). Caller frees with free(); NULL when out of memory. */
+char *mqttids_stats_json(const mqttids_stats *s, const mqttids_stats_opts *o);
 
 #ifdef __cplusplus
 }
