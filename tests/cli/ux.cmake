@@ -9,3 +9,5 @@ add_test(NAME cli.quiet_build COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/quiet_build
 set_tests_properties(cli.quiet_build PROPERTIES LABELS cli ENVIRONMENT "${MQTTIDS_TEST_ENV}")
 add_test(NAME cli.model_id COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/model_id.sh)
 set_tests_properties(cli.model_id PROPERTIES LABELS cli ENVIRONMENT "${MQTTIDS_TEST_ENV}")
+add_test(NAME cli.report_layout COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/report_layout.sh)
+set_tests_properties(cli.report_layout PROPERTIES LABELS cli ENVIRONMENT "${MQTTIDS_TEST_ENV}")
