@@ -690,7 +690,12 @@ static int cv_read(cv_chart *c, json_object *pts)
     c->step = nice_step(c->hi - c->lo, 5);
     c->lo = floor(c->lo / c->step) * c->step;
     c->hi = ceil(c->hi / c->step) * c->step;
-    c->dec = c->step >= 0.1 ? 1 : c->step >= 0.01 ? 2 : c->step >= 0.001 ? 3 : 4;
+    /* as many decimals as the step needs to be exact (0.025: 3), so no tick is rounded */
+    for (c->dec = 0; c->dec < 6; c->dec++) {
+        double sc = c->step * pow(10.0, c->dec);
+        if (fabs(sc - round(sc)) < 1e-6 * sc)
+            break;
+    }
     return 0;
 }
 

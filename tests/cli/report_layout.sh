@@ -48,6 +48,16 @@ for name in os.listdir(sys.argv[2]):
     assert rings and len(rings) == len(bests), (name, rings, bests)
     for (cx, cy), (bx, by) in zip(rings, bests):
         assert abs(bx - cx) < 0.5 and by <= cy - 12, ("best label on its marker", name, cx, cy, bx, by)
+    # y-axis ticks: equally spaced as printed (no tick rounded to fewer decimals than the step)
+    axes = {}
+    for x in root.iter("{http://www.w3.org/2000/svg}text"):
+        if x.get("text-anchor") == "end" and x.get("font-size") == "11" and re.fullmatch(r"-?[0-9.]+", x.text or ""):
+            axes.setdefault(x.get("x"), []).append((float(x.get("y")), float(x.text)))
+    assert axes, name
+    for ticks in axes.values():
+        v = [t for _, t in sorted(ticks, reverse=True)]
+        d = [b - a for a, b in zip(v, v[1:])]
+        assert len(d) >= 2 and max(d) - min(d) < 1e-9, ("unequal ticks as printed", name, v)
 html = open(sys.argv[3]).read()
 assert "figure{max-width:100%}" in html and "overflow-x:auto" in html
 print("ok: %d columns, %d dropped, notes inside %.0f px" % (len(by_col), len(dropped & set(by_col)), W))
