@@ -1,6 +1,6 @@
 /*
- * mqttids/fetch.h: remote inputs. Every data command reads an MQTTset CSV (plain or gzip)
- * from a URL as it reads a file: http:// and https:// (libcurl), s3://bucket/key (S3 GET
+ * mqttids/fetch.h: remote inputs. Every data command reads an MQTTset CSV (plain or gzip),
+ * or a capture whose URL ends in .pcap/.pcapng/.cap, from a URL as it reads a file: http:// and https:// (libcurl), s3://bucket/key (S3 GET
  * signed with libcurl's AWS SigV4) and gs://bucket/object (the Google Cloud Storage XML
  * API). The body is streamed, never held whole: a transfer thread writes it into one end
  * of a socket pair and the reader reads the other end like a file.

@@ -59,6 +59,23 @@ refused "$H/die/test.csv.gz" "transfer failed after [0-9]* bytes"
 refused "$H/die/dir/test%20plain.csv" "transfer failed after [0-9]* bytes"
 refused "$H/plain/missing.csv" "HTTP 404"
 
+# captures from a URL (told by the name: .pcap, .pcapng, .cap): extract and the data commands
+PCAP="${SHARED:-}/pcap_l-laura/benign-head.pcap"
+if [[ -r $PCAP ]] && "$MQTTIDS" extract --help >/dev/null 2>&1; then
+  cp "$PCAP" "$WORK/root/cap.pcap"
+  "$MQTTIDS" extract -q -r "$PCAP" -o "$WORK/local.csv"
+  "$MQTTIDS" extract -q -r "$H/plain/cap.pcap" -o "$WORK/remote.csv" || fail "extract from a URL"
+  cmp -s "$WORK/local.csv" "$WORK/remote.csv" || fail "extract from a URL differs from the local file"
+  "$MQTTIDS" stats "$PCAP" >"$WORK/s1.txt" 2>/dev/null
+  "$MQTTIDS" stats "$H/plain/cap.pcap" >"$WORK/s2.txt" 2>/dev/null || fail "stats of a pcap URL"
+  cmp -s "$WORK/s1.txt" "$WORK/s2.txt" || fail "stats of a pcap URL differ"
+  rc=0
+  "$MQTTIDS" extract -q -r "$H/die/cap.pcap" -o "$WORK/cut.csv" 2>"$WORK/err.txt" || rc=$?
+  [[ $rc == 1 ]] && grep -q "transfer failed after [0-9]* bytes" "$WORK/err.txt" || fail "cut pcap: rc $rc: $(cat "$WORK/err.txt")"
+  [[ ! -e $WORK/cut.csv ]] || fail "extract wrote rows from a cut transfer"
+  echo "ok: captures from URLs (whole, and cut: $(head -1 "$WORK/err.txt"))"
+fi
+
 # S3: signed requests checked by the server; the key's space is percent-encoded
 serve --aws-id AKIDTEST --aws-secret 'sekrit/Key+1' --aws-token 'tok en' --aws-region eu-west-3
 export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT/s3" AWS_REGION=eu-west-3
