@@ -27,7 +27,7 @@ sub() { local c=${1#    }; c=${c//test30_reduced.csv/$DATA}; printf '%s' "$c"; }
 
 c=$(sub "${CMDS[0]}"); c=${c% &}
 echo "+ $c &"
-eval "$c" >mock.out 2>mock.err &
+eval "exec \"\$MQTTIDS\"${c#mqttids}" >mock.out 2>mock.err &
 MOCK_PID=$!
 for _ in $(seq 1 100); do [[ -s brokers.txt ]] && break; sleep 0.1; done
 [[ -s brokers.txt ]] || fail "mock cluster did not start: $(cat mock.err)"
