@@ -1,5 +1,6 @@
 # Quick start: `make demo` and `make check` (README). Both install what they need first.
 SHELL := /bin/bash
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc)
 SHARED ?= $(abspath ../shared/data/mqttset)
 BUILD := build
@@ -44,8 +45,9 @@ fuzz: build-fuzz
 # then bounded fuzzing.
 check: test test-asan fuzz
 
-demo: build
-	bash scripts/demo.sh $(BUILD)/cli/mqttids "$(SHARED)"
+demo: deps
+	@bash scripts/quiet_build.sh $(BUILD) $(JOBS) -DMQTTIDS_SHARED_DATA=$(SHARED)
+	@bash scripts/demo.sh $(BUILD)/cli/mqttids "$(SHARED)"
 
 bench: build
 	bash scripts/deps.sh --bench

@@ -28,6 +28,13 @@ void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Usage error: prints the message and "Try 'mqttids CMD --help'", returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* After getopt reported a bad option (it names it, prefixed by argv[0]): prints only
+   "Try 'mqttids CMD --help'." and returns CLI_EXIT_USAGE (cli_options.c). */
+int cli_bad_option(const char *cmd);
+/* Before running a (sub)command: argv[0] becomes "PREFIX argv[0]" (kept in buf) so getopt's
+   messages name the whole command ("mqttids stream dump: ..."). */
+void cli_name_command(char **argv, char *buf, size_t size, const char *prefix);
+
 /* One input: a path with a split tag. */
 typedef struct cli_input {
     const char *path;
@@ -61,9 +68,15 @@ typedef struct cli_inputs {
     {"db", required_argument, NULL, 0x1007},                \
     {"table", required_argument, NULL, 0x1008}
 
-/* The help text for those options. */
+/* The help text for those options: files (CLI_FILE_INPUT_HELP, db load's inputs) and a table. */
 #define CLI_INPUT_HELP                                                                   \
-    "Inputs (MQTTset CSV, plain or .gz, or a pcap/pcapng capture; '-' is stdin):\n"   \
+    CLI_FILE_INPUT_HELP                                                                  \
+    "      --db CONNINFO      read a PostgreSQL table instead (loaded by 'mqttids db load';\n" \
+    "                         rows split by its train_flag column)\n"                    \
+    "      --table NAME       that table (default " MQTTIDS_STORE_DEFAULT_TABLE ")\n"
+#define CLI_FILE_INPUT_HELP                                                              \
+    "Inputs (MQTTset CSV, plain or .gz, or a pcap/pcapng capture; '-' is stdin; a CSV\n" \
+    "may be a URL: https://..., s3://BUCKET/KEY, gs://BUCKET/OBJECT, see README):\n"    \
     "      --train PATH       rows tagged train (repeatable)\n"                          \
     "      --test PATH        rows tagged test (repeatable)\n"                           \
     "      PATH...            untagged rows (a train_flag column, if any, tags them)\n"  \
@@ -112,6 +125,13 @@ int cli_out_open(cli_out *o, const char *path, const char *mode);
 int cli_out_commit(cli_out *o);
 /* Drops the output: closes and removes the temporary file. Safe after commit and twice. */
 void cli_out_abort(cli_out *o);
+/* Before any work (cli_outcheck.c): path ("-": stdout) can be created: its folder exists and
+   is writable and it is no folder. cli_dir_make creates a folder and its parents (--svg-dir).
+   Both return 0, or -1 after printing the error (exit CLI_EXIT_FAIL). */
+int cli_out_check(const char *path);
+int cli_dir_make(const char *dir);
+/* cli_out_check of PREFIX.csv (--curves PREFIX writes PREFIX.csv and PREFIX.svg). */
+int cli_out_check_prefix(const char *prefix);
 
 /* The exploration's options (--top X, --zero-threshold F, --corr-threshold F), shared by
    stats and db stats: codes 't', 'z', 'c'. Returns 0, or -1 after a usage error. */

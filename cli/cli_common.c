@@ -367,7 +367,7 @@ int cli_out_open(cli_out *o, const char *path, const char *mode)
     }
     o->fp = fopen(o->tmp, mode);
     if (!o->fp) {
-        cli_err("%s: cannot create: %s", o->tmp, strerror(errno));
+        cli_err("%s: cannot create: %s", path, strerror(errno));
         free(o->tmp);
         o->tmp = NULL;
         cli_out_abort(o);

@@ -151,7 +151,8 @@ static void detect_help(void)
            "      --replay-format json|binary\n"
            "      --mock-partitions N   with --brokers mock: partitions of T and of the alerts\n"
            "                         topic (default 32; mock brokers keep ~5 MB per partition)\n"
-           "      --stats-interval MS   counters on stderr every MS ms (default 1000; 0: off)\n"
+           "      --stats-interval MS   counters on stderr every MS ms (default: 1000 when stderr\n"
+           "                         is a terminal, else off; 0: off)\n"
            "      --commit-interval MS  commit acknowledged offsets every MS ms (default 200)\n"
            "      --json             final counters as JSON on stdout\n"
            "  -q, --quiet            no counters or info lines\n"
@@ -267,7 +268,7 @@ static int parse_args(detect_args *a, int argc, char **argv)
             if (cli_stream_parse_format(optarg, &a->replay_fmt) != 0)
                 return cli_usage_error(sub, "--replay-format takes json or binary, not '%s'", optarg);
             break;
-        default: return cli_usage_error(sub, "unknown option");
+        default: return cli_bad_option(sub);
         }
     }
     a->json = tail.json;
@@ -322,7 +323,10 @@ static int setup(detect_args *a, detect_ctx *ctx)
     a->o.on_sync = (ctx->log || ctx->out) ? on_sync : NULL;
     a->o.on_alert = ctx->out ? on_alert : NULL;
     a->o.on_malformed = on_malformed;
-    a->o.on_stats = a->stats_ms > 0 ? on_stats : NULL;
+    if (a->stats_ms < 0) /* counters are for people: by default only on a terminal, never into logs */
+        a->stats_ms = isatty(2) ? 1000 : 0;
+    /* the replay thread starts from on_stats, so it runs even when nothing is printed */
+    a->o.on_stats = a->stats_ms > 0 || a->replay.n ? on_stats : NULL;
     a->o.stats_interval_ms = a->stats_ms > 0 ? a->stats_ms : 1000;
     ctx->stats_ms = a->stats_ms;
     ctx->last_print = -1e9;
@@ -435,7 +439,7 @@ int cli_stream_detect(int argc, char **argv)
     mqttids_detect_opts_init(&a.o);
     mqttids_alert_rule_init(&a.rule);
     a.replay_fmt = MQTTIDS_STREAM_JSON;
-    a.stats_ms = 1000;
+    a.stats_ms = -1;
     a.mock_parts = 32;
     if (!(a.k.kc = mqttids_kconf_new())) {
         cli_err("this build has no Kafka support");

@@ -40,6 +40,35 @@ static void produce_help(void)
            "  -h, --help              this help\n\n" CLI_INPUT_HELP);
 }
 
+/* A producer that stops waiting on SIGINT/SIGTERM, once a broker answered (10 s at most). */
+static int producer_open(const kopts *k, mqttids_producer **p)
+{
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    if (mqttids_producer_new(k->kc, p, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        return CLI_EXIT_FAIL;
+    }
+    mqttids_producer_set_stop(*p, &cli_stop);
+    if (mqttids_producer_ping(*p, 10000, errbuf) != MQTTIDS_OK) {
+        cli_err("%s: %s", k->brokers, errbuf);
+        return CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Records the brokers dropped after acknowledging them: an error, never a quiet loss. */
+static int check_lost(const char *topic, const mqttids_produce_report *rep)
+{
+    if (!rep->lost)
+        return CLI_EXIT_OK;
+    cli_err("%s: the brokers kept only %llu of the %llu records delivered: %llu were dropped by retention "
+            "before anyone read them (librdkafka's mock brokers keep about 5 MB per partition: give the topic "
+            "more partitions, e.g. 'stream mock-cluster --topic %s:64')",
+            topic, (unsigned long long)(rep->delivered - rep->lost), (unsigned long long)rep->delivered,
+            (unsigned long long)rep->lost, topic);
+    return CLI_EXIT_FAIL;
+}
+
 /* --raw and --pcap: files straight into the topic (mqttids_stream_produce_lines/_captures). */
 static int produce_files(kopts *k, cli_inputs *in, const mqttids_produce_opts *po,
                          const mqttids_capture_file_opts *fo, json_object *js)
@@ -52,8 +81,8 @@ static int produce_files(kopts *k, cli_inputs *in, const mqttids_produce_opts *p
     mqttids_err err;
     for (int i = 0; i < in->n; i++)
         paths[i] = in->items[i].path;
-    if (mqttids_producer_new(k->kc, &p, errbuf) != MQTTIDS_OK) {
-        cli_err("%s", errbuf);
+    if (producer_open(k, &p) != CLI_EXIT_OK) {
+        mqttids_producer_free(p);
         return CLI_EXIT_FAIL;
     }
     err = fo ? mqttids_stream_produce_captures(p, paths, in->n, fo, po, &rep, errbuf)
@@ -61,6 +90,8 @@ static int produce_files(kopts *k, cli_inputs *in, const mqttids_produce_opts *p
     if (err != MQTTIDS_OK) {
         cli_err("%s", errbuf);
         rc = CLI_EXIT_FAIL;
+    } else {
+        rc = check_lost(k->topic, &rep);
     }
     mqttids_producer_free(p);
     cli_info("%s: %llu %s sent%s, %llu delivered, %llu failed", k->topic, (unsigned long long)rep.sent,
@@ -73,6 +104,7 @@ static int produce_files(kopts *k, cli_inputs *in, const mqttids_produce_opts *p
         json_object_object_add(js, "sent", json_object_new_int64((int64_t)rep.sent));
         json_object_object_add(js, "delivered", json_object_new_int64((int64_t)rep.delivered));
         json_object_object_add(js, "failed", json_object_new_int64((int64_t)rep.failed));
+        json_object_object_add(js, "lost", json_object_new_int64((int64_t)rep.lost));
         if (fo)
             json_object_object_add(js, "bytes", json_object_new_int64((int64_t)rep.bytes));
     }
@@ -89,6 +121,7 @@ void cli_stream_produce_report_json(json_object *js, const char *topic, const mq
     json_object_object_add(js, "sent", json_object_new_int64((int64_t)rep->sent));
     json_object_object_add(js, "delivered", json_object_new_int64((int64_t)rep->delivered));
     json_object_object_add(js, "failed", json_object_new_int64((int64_t)rep->failed));
+    json_object_object_add(js, "lost", json_object_new_int64((int64_t)rep->lost));
     json_object_object_add(js, "bytes", json_object_new_int64((int64_t)rep->bytes));
     json_object_object_add(js, "seconds", cli_json_double(rep->seconds));
     json_object_object_add(js, "start_unix", cli_json_double(rep->start_unix));
@@ -131,19 +164,23 @@ static int produce_dataset(kopts *k, cli_inputs *in, mqttids_produce_opts *po, j
     mqttids_dataset *ds = NULL;
     mqttids_producer *p = NULL;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
-    int rc = cli_inputs_load(in, &ds, js);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    if (mqttids_producer_new(k->kc, &p, errbuf) != MQTTIDS_OK) {
-        cli_err("%s", errbuf);
-        mqttids_dataset_free(ds);
+    int rc;
+    /* the brokers first: a wrong address fails before the data is read */
+    if (producer_open(k, &p) != CLI_EXIT_OK) {
+        mqttids_producer_free(p);
         return CLI_EXIT_FAIL;
+    }
+    if ((rc = cli_inputs_load(in, &ds, js)) != CLI_EXIT_OK) {
+        mqttids_producer_free(p);
+        return rc;
     }
     if (!cli_quiet && isatty(2))
         po->progress = cli_progress;
     if (mqttids_stream_produce(p, ds, po, &rep, errbuf) != MQTTIDS_OK) {
         cli_err("%s", errbuf);
         rc = CLI_EXIT_FAIL;
+    } else {
+        rc = check_lost(k->topic, &rep);
     }
     cli_progress_done();
     cli_info("%s: %llu records sent (%s, key: %s), %llu delivered, %llu failed, %.3f s, %.0f records/s",
@@ -220,7 +257,7 @@ int cli_stream_produce(int argc, char **argv)
         case 'C': context = 1; break;
         case 'v': verbose = 1; break;
         default:
-            rc = cli_usage_error(sub, "unknown option");
+            rc = cli_bad_option(sub);
             goto out;
         }
     }

@@ -42,10 +42,60 @@ static void help(void)
            "      --json          machine-readable output on stdout\n"
            "  -q, --quiet         no progress or info lines on stderr\n"
            "  -h, --help          this help\n\n"
-           CLI_INPUT_HELP "\n"
+           CLI_FILE_INPUT_HELP "\n"
            "Every data command (stats, train, eval, ...) reads a table with --db CONNINFO --table NAME\n"
            "(split from train_flag: 1 train, 0 test).\n",
            MQTTIDS_STORE_DEFAULT_TABLE);
+}
+
+#define DB_CONN_HELP                                                                                      \
+    "      --db CONNINFO   libpq connection string or URI, e.g. 'host=db dbname=ids sslmode=require'\n"       \
+    "                      or postgresql://user@host/db; PG* environment variables fill the rest\n"          \
+    "                      (use PGPASSWORD or ~/.pgpass rather than a password in the string)\n"             \
+    "      --table NAME    [schema.]table, SQL identifier rules (default " MQTTIDS_STORE_DEFAULT_TABLE ")\n"
+
+/* Each subcommand's own help: what it does and the options it takes. */
+static void help_load(void)
+{
+    printf("Usage: mqttids db load --db CONNINFO [--table NAME] [--replace|--append] --train PATH... --test PATH...\n"
+           "Reads the inputs with the CSV reader (--on-error, --reject as everywhere) and writes them\n"
+           "into a typed table (the study's column names, tcp_flags ... target, train_flag, plus\n"
+           "row_id) with COPY, in one transaction: on any failure the earlier table is left as it\n"
+           "was. The schema is created when missing.\n\n"
+           "Options:\n" DB_CONN_HELP
+           "      --replace       the new rows replace the table (default)\n"
+           "      --append        add the rows after the table's last row_id\n"
+           "      --json          machine-readable output on stdout\n"
+           "  -q, --quiet         no progress or info lines on stderr\n"
+           "  -h, --help          this help\n\n" CLI_FILE_INPUT_HELP);
+}
+
+static void help_stats(void)
+{
+    printf("Usage: mqttids db stats --db CONNINFO [--table NAME] [--top X] [--json]\n"
+           "The study's exploration computed by SQL on the server: rows per split and class, nulls,\n"
+           "zeros and moments per column, distinct values of the nominal columns, mean mqtt_len over\n"
+           "train, mean tcp_len per class, the top X tcp_flags, the correlation matrix, IQR outliers\n"
+           "of tcp_len and the columns the rules drop: the same tables as 'mqttids stats' prints.\n\n"
+           "Options:\n" DB_CONN_HELP
+           "      --top X         how many tcp_flags values to list (default 5)\n"
+           "      --zero-threshold F, --corr-threshold F   the rules' thresholds (0.90, 0.95)\n"
+           "      --json          machine-readable output on stdout\n"
+           "  -q, --quiet         no progress or info lines on stderr\n"
+           "  -h, --help          this help\n");
+}
+
+static void help_schema(void)
+{
+    printf("Usage: mqttids db schema [--table NAME] [--pred-table NAME] [--json]\n"
+           "Prints the SQL that creates the records table and the predictions table as load and\n"
+           "predict --pred-table create them (default: both default names), for a DBA to run ahead\n"
+           "of time; no connection needed.\n\n"
+           "Options:\n"
+           "      --table NAME       the records table\n"
+           "      --pred-table NAME  the predictions table\n"
+           "      --json             the SQL as a JSON string {\"sql\": ...}\n"
+           "  -h, --help             this help\n");
 }
 
 static int open_store(const char *conninfo, mqttids_store **st)
@@ -174,7 +224,7 @@ static int db_load(int argc, char **argv)
             continue;
         }
         r = cli_inputs_option(&in, "db load", opt, optarg);
-        if (r == 0 && (r = cli_tail_option(&tail, "db load", opt, optarg, help)) > 1)
+        if (r == 0 && (r = cli_tail_option(&tail, "db load", opt, optarg, help_load)) > 1)
             return CLI_TAIL_EXIT(r);
         if (r < 0)
             return CLI_EXIT_USAGE;
@@ -188,7 +238,7 @@ static int db_load(int argc, char **argv)
             mode = MQTTIDS_STORE_APPEND;
             break;
         default:
-            return cli_usage_error("db load", "unknown option");
+            return cli_bad_option("db load");
         }
     }
     json = tail.json;
@@ -297,7 +347,7 @@ static int db_stats(int argc, char **argv)
     mqttids_stats_opts_init(&so);
     optind = 1;
     while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-        int r = cli_tail_option(&tail, "db stats", opt, optarg, help);
+        int r = cli_tail_option(&tail, "db stats", opt, optarg, help_stats);
         if (r > 1 || r < 0)
             return CLI_TAIL_EXIT(r);
         if (r)
@@ -317,7 +367,7 @@ static int db_stats(int argc, char **argv)
                 return CLI_EXIT_USAGE;
             break;
         default:
-            return cli_usage_error("db stats", "unknown option");
+            return cli_bad_option("db stats");
         }
     }
     json = tail.json;
@@ -353,12 +403,13 @@ static int db_schema(int argc, char **argv)
     static const struct option longopts[] = {
         {"table", required_argument, NULL, 'T'},
         {"pred-table", required_argument, NULL, 'P'},
+        {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *table = NULL, *pred = NULL;
     char errbuf[MQTTIDS_ERRBUF_SIZE], *sql = NULL;
-    int opt;
+    int opt, json = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
@@ -368,8 +419,14 @@ static int db_schema(int argc, char **argv)
         case 'P':
             pred = optarg;
             break;
+        case 'j':
+            json = 1;
+            break;
+        case 'h':
+            help_schema();
+            return CLI_EXIT_OK;
         default:
-            return cli_usage_error("db schema", "unknown option");
+            return cli_bad_option("db schema");
         }
     }
     if (optind < argc)
@@ -382,7 +439,14 @@ static int db_schema(int argc, char **argv)
         cli_err("db schema: %s", errbuf);
         return CLI_EXIT_USAGE;
     }
-    fputs(sql, stdout);
+    if (json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "sql", json_object_new_string(sql));
+        cli_json_print(o);
+        json_object_put(o);
+    } else {
+        fputs(sql, stdout);
+    }
     free(sql);
     return CLI_EXIT_OK;
 }
@@ -395,11 +459,16 @@ int cmd_db(int argc, char **argv)
         help();
         return CLI_EXIT_OK;
     }
-    if (strcmp(argv[1], "load") == 0)
+    const char *sub = argv[1]; /* argv[1] becomes the full name for getopt's messages */
+    {
+        static char name[80];
+        cli_name_command(argv + 1, name, sizeof name, argv[0]);
+    }
+    if (strcmp(sub, "load") == 0)
         return db_load(argc - 1, argv + 1);
-    if (strcmp(argv[1], "stats") == 0)
+    if (strcmp(sub, "stats") == 0)
         return db_stats(argc - 1, argv + 1);
-    if (strcmp(argv[1], "schema") == 0)
+    if (strcmp(sub, "schema") == 0)
         return db_schema(argc - 1, argv + 1);
-    return cli_usage_error("db", "unknown subcommand '%s' (load, stats, schema)", argv[1]);
+    return cli_usage_error("db", "unknown subcommand '%s' (load, stats, schema)", sub);
 }

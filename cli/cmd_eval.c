@@ -221,7 +221,7 @@ int cmd_eval(int argc, char **argv)
             help();
             return CLI_EXIT_OK;
         default:
-            return cli_usage_error("eval", "unknown option");
+            return cli_bad_option("eval");
         }
     }
     if (cli_inputs_add_positional(&in, "eval", argc, argv, optind) < 0)

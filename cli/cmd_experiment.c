@@ -308,7 +308,7 @@ int cmd_experiment(int argc, char **argv)
             help();
             return CLI_EXIT_OK;
         default:
-            return cli_usage_error("experiment", "unknown option");
+            return cli_bad_option("experiment");
         }
     }
     if (cli_inputs_add_positional(&in, "experiment", argc, argv, optind) < 0)
@@ -324,6 +324,10 @@ int cmd_experiment(int argc, char **argv)
         if (!any)
             return cli_usage_error("experiment", "--only '%s' matches no model (lr, rf, nn, gbt or a row name)", only);
     }
+    /* every output can be written, before minutes of work */
+    if ((report_path && cli_out_check(report_path) != 0) || (svg_dir && cli_dir_make(svg_dir) != 0) ||
+        (curves && cli_out_check_prefix(curves) != 0))
+        return CLI_EXIT_FAIL;
     report = json_object_new_object();
     rc = cli_inputs_load(&in, &ds, report);
     if (rc != CLI_EXIT_OK)

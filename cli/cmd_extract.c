@@ -138,7 +138,7 @@ int cmd_extract(int argc, char **argv)
             help();
             return CLI_EXIT_OK;
         default:
-            return cli_usage_error("extract", "unknown option");
+            return cli_bad_option("extract");
         }
     }
     if (!in && optind < argc)
@@ -151,6 +151,8 @@ int cmd_extract(int argc, char **argv)
         return cli_usage_error("extract", "--json prints on stdout: give the CSV with -o FILE");
     if (cli_refuse_overwrite("extract", "-o", out, in) != 0)
         return CLI_EXIT_USAGE;
+    if (cli_out_check(out) != 0) /* before the capture is read */
+        return CLI_EXIT_FAIL;
 
     /* The CSV is written to a seekable file (MQTTset's column forms are known only at the
        end): a temporary file copied out for stdout, a device or a pipe; else a temporary
@@ -197,6 +199,11 @@ int cmd_extract(int argc, char **argv)
                  "%.3f s",
                  in, (unsigned long long)st.packets, (unsigned long long)rows, (unsigned long long)st.mqtt_rows,
                  (unsigned long long)st.skipped, (unsigned long long)st.streams, secs);
+        {
+            char hint[256];
+            if (mqttids_capture_port_hint(&st, &o, hint, sizeof hint))
+                cli_err("warning: %s: %s", in, hint);
+        }
         if (json) {
             json_object *j = json_object_new_object();
             json_object_object_add(j, "input", json_object_new_string(in));

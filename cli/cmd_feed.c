@@ -172,7 +172,7 @@ static int parse_args(feed_args *a, int argc, char **argv)
             else
                 return cli_usage_error("feed", "--field takes title, link or both, not '%s'", optarg);
             break;
-        default: return cli_usage_error("feed", "unknown option");
+        default: return cli_bad_option("feed");
         }
     }
     a->json = tail.json;

@@ -188,7 +188,7 @@ int cmd_lab(int argc, char **argv)
             help();
             return CLI_EXIT_OK;
         default:
-            return cli_usage_error("lab", "unknown option");
+            return cli_bad_option("lab");
         }
     }
     if (optind < argc)
@@ -216,12 +216,12 @@ int cmd_lab(int argc, char **argv)
         cli_err("%s", errbuf);
         return CLI_EXIT_FAIL;
     }
-    if (!cli_quiet) {
-        fprintf(stderr, "%s: lab: broker port %u, %.1f s, %llu packets (kernel drops %llu), %llu rows "
-                        "(unlabeled %llu)\n", cli_prog, (unsigned)r.port, r.seconds, (unsigned long long)r.packets,
+    if (!json) { /* the result goes to stdout, as every command's; the banner went to stderr */
+        printf("lab: broker port %u, %.1f s, %llu packets (kernel drops %llu), %llu rows "
+                        "(unlabeled %llu)\n", (unsigned)r.port, r.seconds, (unsigned long long)r.packets,
                 (unsigned long long)r.drops, (unsigned long long)r.rows, (unsigned long long)r.unlabeled);
         for (int k = 0; k < MQTTIDS_NCLASS; k++)
-            fprintf(stderr, "  %-11s rows %8llu (train %llu, test %llu)  connections %llu  messages %llu\n",
+            printf("  %-11s rows %8llu (train %llu, test %llu)  connections %llu  messages %llu\n",
                     mqttids_class_name(k), (unsigned long long)r.rows_class[k], (unsigned long long)r.train_class[k],
                     (unsigned long long)(r.rows_class[k] - r.train_class[k]), (unsigned long long)r.conns_class[k],
                     (unsigned long long)r.msgs_class[k]);

@@ -129,7 +129,7 @@ int cmd_predict(int argc, char **argv)
             pred_table = optarg;
             break;
         default:
-            return cli_usage_error("predict", "unknown option");
+            return cli_bad_option("predict");
         }
     }
     json = tail.json;
@@ -138,6 +138,8 @@ int cmd_predict(int argc, char **argv)
         return CLI_EXIT_USAGE;
     if (!path)
         return cli_usage_error("predict", "give the model file with --model MODEL");
+    if (cli_out_check(out) != 0) /* before the model and the data are read */
+        return CLI_EXIT_FAIL;
     if (pred_table) {
         if (!in.db)
             return cli_usage_error("predict", "--pred-table needs --db CONNINFO");

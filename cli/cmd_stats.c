@@ -62,7 +62,7 @@ int cmd_stats(int argc, char **argv)
                 return CLI_EXIT_USAGE;
             break;
         default:
-            return cli_usage_error("stats", "unknown option");
+            return cli_bad_option("stats");
         }
     }
     json = tail.json;

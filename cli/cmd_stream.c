@@ -83,11 +83,16 @@ static void mock_help(void)
     printf("Usage: mqttids stream mock-cluster [--brokers-count N] [--topic NAME[:PARTITIONS]]...\n"
            "Runs librdkafka's mock cluster in this process and prints its bootstrap address on\n"
            "stdout (one line), so other processes can use it as --brokers, until SIGINT/SIGTERM.\n"
-           "Topics not created here are auto-created with 4 partitions on first use.\n\n"
+           "Topics not created here are auto-created with 4 partitions on first use. Mock\n"
+           "brokers keep about 5 MB per partition and drop the oldest records beyond: give a\n"
+           "topic enough partitions for the data (MQTTset's test30 as JSON: --topic mqtt:64);\n"
+           "'stream produce' fails when records it delivered were dropped.\n\n"
            "Options:\n"
            "      --brokers-count N   brokers in the cluster (default 3)\n"
            "  -t, --topic NAME[:P]    create a topic with P partitions (default 4); repeatable\n"
            "      --address-file F    also write the address to F (atomically)\n"
+           "      --json              print {\"brokers\": ADDRESS, \"brokers_count\": N} (one line)\n"
+           "  -q, --quiet             no info lines\n"
            "  -h, --help              this help\n");
 }
 
@@ -97,12 +102,13 @@ static int stream_mock(int argc, char **argv)
         {"brokers-count", required_argument, NULL, 'n'},
         {"topic", required_argument, NULL, 't'},
         {"address-file", required_argument, NULL, 'a'},
+        {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *sub = "stream mock-cluster", *topics[64], *addr_file = NULL;
-    int ntopics = 0, nbrokers = 3, opt, rc = CLI_EXIT_OK;
+    int ntopics = 0, nbrokers = 3, opt, rc = CLI_EXIT_OK, json = 0;
     mqttids_mock *m = NULL;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
 
@@ -122,12 +128,13 @@ static int stream_mock(int argc, char **argv)
             topics[ntopics++] = optarg;
             break;
         case 'a': addr_file = optarg; break;
+        case 'j': json = 1; break;
         case 'q': cli_quiet = 1; break;
         case 'h':
             mock_help();
             return CLI_EXIT_OK;
         default:
-            return cli_usage_error(sub, "unknown option");
+            return cli_bad_option(sub);
         }
     }
     if (optind < argc)
@@ -170,7 +177,15 @@ static int stream_mock(int argc, char **argv)
             goto out;
         }
     }
-    printf("%s\n", mqttids_mock_bootstrap(m));
+    if (json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "brokers", json_object_new_string(mqttids_mock_bootstrap(m)));
+        json_object_object_add(o, "brokers_count", json_object_new_int(nbrokers));
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+    } else {
+        printf("%s\n", mqttids_mock_bootstrap(m));
+    }
     fflush(stdout);
     cli_info("mock cluster of %d brokers at %s; SIGINT/SIGTERM stops it", nbrokers, mqttids_mock_bootstrap(m));
     while (!cli_stop)
@@ -186,12 +201,23 @@ out:
 typedef struct dump_ctx {
     int keys;
     int meta;
+    int json; /* one JSON object per message: partition, offset, key, value */
 } dump_ctx;
 
 static int dump_msg(void *user, const void *key, size_t klen, const void *val, size_t vlen, int32_t partition,
                     int64_t offset)
 {
     dump_ctx *d = user;
+    if (d->json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "partition", json_object_new_int(partition));
+        json_object_object_add(o, "offset", json_object_new_int64(offset));
+        json_object_object_add(o, "key", key ? json_object_new_string_len(key, (int)klen) : NULL);
+        json_object_object_add(o, "value", val ? json_object_new_string_len(val, (int)vlen) : NULL);
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+        return 0;
+    }
     if (d->meta)
         printf("%d\t%lld\t", (int)partition, (long long)offset);
     if (d->keys) {
@@ -211,13 +237,14 @@ static int stream_dump(int argc, char **argv)
         {"idle", required_argument, NULL, 'i'},
         {"keys", no_argument, NULL, 'k'},
         {"meta", no_argument, NULL, 'M'},
+        {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *sub = "stream dump";
     kopts k = {0};
-    dump_ctx d = {0, 0};
+    dump_ctx d = {0, 0, 0};
     int idle = 0, opt, rc = CLI_EXIT_OK;
     uint64_t n = 0;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
@@ -246,6 +273,7 @@ static int stream_dump(int argc, char **argv)
         }
         case 'k': d.keys = 1; break;
         case 'M': d.meta = 1; break;
+        case 'j': d.json = 1; break;
         case 'q': cli_quiet = 1; break;
         case 'h':
             printf("Usage: mqttids stream dump --brokers B --topic T [--idle MS] [--keys] [--meta]\n"
@@ -253,10 +281,12 @@ static int stream_dump(int argc, char **argv)
                    "the end of every partition (then waits MS ms of silence with --idle). No group,\n"
                    "nothing committed.\n\n" KAFKA_HELP
                    "      --keys     print key<TAB>value\n"
-                   "      --meta     print partition<TAB>offset<TAB> first\n");
+                   "      --meta     print partition<TAB>offset<TAB> first\n"
+                   "      --json     one JSON object per message (JSON Lines): partition, offset, key, value\n"
+                   "  -q, --quiet    no info lines\n");
             goto out;
         default:
-            rc = cli_usage_error(sub, "unknown option");
+            rc = cli_bad_option(sub);
             goto out;
         }
     }
@@ -284,13 +314,15 @@ static int stream_create_topic(int argc, char **argv)
         {"brokers", required_argument, NULL, 'b'},
         {"replication", required_argument, NULL, 'r'},
         {"if-not-exists", no_argument, NULL, 'i'},
+        {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *sub = "stream create-topic";
     kopts k = {0};
-    int opt, rc = CLI_EXIT_OK, replication = -1, if_not = 0;
+    int opt, rc = CLI_EXIT_OK, replication = -1, if_not = 0, json = 0;
+    json_object *js = NULL, *created = NULL, *existed = NULL;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
 
     k.kc = mqttids_kconf_new();
@@ -316,15 +348,17 @@ static int stream_create_topic(int argc, char **argv)
             break;
         }
         case 'i': if_not = 1; break;
+        case 'j': json = 1; break;
         case 'q': cli_quiet = 1; break;
         case 'h':
             printf("Usage: mqttids stream create-topic --brokers B [--replication R] [--if-not-exists] NAME[:PARTITIONS]...\n"
                    "Creates topics (Admin API) with PARTITIONS partitions (default 4) and the broker's\n"
-                   "default replication unless --replication. --if-not-exists: an existing topic is fine.\n\n"
+                   "default replication unless --replication. --if-not-exists: an existing topic is fine.\n"
+                   "--json: {\"created\": [...], \"existing\": [...]} on stdout.\n\n"
                    KAFKA_HELP);
             goto out;
         default:
-            rc = cli_usage_error(sub, "unknown option");
+            rc = cli_bad_option(sub);
             goto out;
         }
     }
@@ -335,6 +369,13 @@ static int stream_create_topic(int argc, char **argv)
     cli_log_to_stderr(verbose);
     if ((rc = cli_stream_kconf_finish(&k, sub, 0)) != CLI_EXIT_OK)
         goto out;
+    if (json) {
+        js = json_object_new_object();
+        created = json_object_new_array();
+        existed = json_object_new_array();
+        json_object_object_add(js, "created", created);
+        json_object_object_add(js, "existing", existed);
+    }
     for (int i = optind; i < argc && rc == CLI_EXIT_OK; i++) {
         char name[256];
         const char *colon = strrchr(argv[i], ':');
@@ -353,6 +394,8 @@ static int stream_create_topic(int argc, char **argv)
         if (mqttids_stream_create_topic(k.kc, name, (int)parts, replication, &exists, errbuf) != MQTTIDS_OK) {
             if (exists && if_not) {
                 cli_info("%s exists already", name);
+                if (existed)
+                    json_object_array_add(existed, json_object_new_string(name));
                 continue;
             }
             cli_err("%s", errbuf);
@@ -360,8 +403,13 @@ static int stream_create_topic(int argc, char **argv)
             break;
         }
         cli_info("created %s with %llu partitions", name, (unsigned long long)parts);
+        if (created)
+            json_object_array_add(created, json_object_new_string(name));
     }
+    if (js && rc == CLI_EXIT_OK)
+        cli_json_print(js);
 out:
+    json_object_put(js);
     mqttids_kconf_free(k.kc);
     return rc;
 }
@@ -380,15 +428,20 @@ int cmd_stream(int argc, char **argv)
                "Record format: docs/FORMATS.md. 'mqttids stream <sub> --help' for options.\n");
         return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
     }
-    if (strcmp(argv[1], "produce") == 0)
+    const char *sub = argv[1]; /* argv[1] becomes the full name for getopt's messages */
+    {
+        static char name[80];
+        cli_name_command(argv + 1, name, sizeof name, argv[0]);
+    }
+    if (strcmp(sub, "produce") == 0)
         return cli_stream_produce(argc - 1, argv + 1);
-    if (strcmp(argv[1], "detect") == 0)
+    if (strcmp(sub, "detect") == 0)
         return cli_stream_detect(argc - 1, argv + 1);
-    if (strcmp(argv[1], "mock-cluster") == 0)
+    if (strcmp(sub, "mock-cluster") == 0)
         return stream_mock(argc - 1, argv + 1);
-    if (strcmp(argv[1], "dump") == 0)
+    if (strcmp(sub, "dump") == 0)
         return stream_dump(argc - 1, argv + 1);
-    if (strcmp(argv[1], "create-topic") == 0)
+    if (strcmp(sub, "create-topic") == 0)
         return stream_create_topic(argc - 1, argv + 1);
-    return cli_usage_error("stream", "unknown subcommand '%s'", argv[1]);
+    return cli_usage_error("stream", "unknown subcommand '%s'", sub);
 }

@@ -175,7 +175,7 @@ int cmd_train(int argc, char **argv)
             help();
             return CLI_EXIT_OK;
         default:
-            return cli_usage_error("train", "unknown option");
+            return cli_bad_option("train");
         }
     }
     if (cli_inputs_add_positional(&in, "train", argc, argv, optind) < 0)
@@ -186,6 +186,13 @@ int cmd_train(int argc, char **argv)
         return CLI_EXIT_USAGE;
     if (mqttids_train_check(&mo.train, errbuf) != MQTTIDS_OK)
         return cli_usage_error("train", "%s", errbuf);
+    if (ngrid && mqttids_cv_grid_check(&mo.train, grid, ngrid, errbuf) != MQTTIDS_OK)
+        return cli_usage_error("train", "%s", errbuf);
+    if (curves && strcmp(mo.train.kind, "nn") != 0)
+        return cli_usage_error("train", "--curves needs --model nn");
+    /* the outputs can be written: checked before the data is read and the model trained */
+    if (cli_out_check(out) != 0 || (curves && cli_out_check_prefix(curves) != 0))
+        return CLI_EXIT_FAIL;
     if (!cli_quiet) {
         mo.train.progress = cli_progress;
         mo.train.progress_user = NULL;
@@ -209,10 +216,6 @@ int cmd_train(int argc, char **argv)
         mo.train.data_desc = desc;
     }
     /* [nn] validation rows (--test) and curves */
-    if (curves && strcmp(mo.train.kind, "nn") != 0) {
-        rc = cli_usage_error("train", "--curves needs --model nn");
-        goto out;
-    }
     if ((strcmp(mo.train.kind, "nn") == 0 || strcmp(mo.train.kind, "gbt") == 0) && /* [gbt] early stopping */
         mqttids_dataset_count(ds, MQTTIDS_SPLIT_TEST, -1) > 0) {
         if (mqttids_dataset_split_rows(ds, MQTTIDS_SPLIT_TEST, &vrows, &nv) != MQTTIDS_OK) {
@@ -224,7 +227,7 @@ int cmd_train(int argc, char **argv)
         mo.train.n_val = nv;
         cli_info("validation set: %zu rows given with --test", nv);
     }
-    if (curves)
+    if (curves || strcmp(mo.train.kind, "nn") == 0) /* nn: always, to say which epoch was kept */
         mo.train.curve = &curve;
     cli_info("training %s on %zu rows", mo.train.kind, n);
     if (ngrid || folds) {
@@ -234,6 +237,15 @@ int cmd_train(int argc, char **argv)
         err = mqttids_model_train(ds, rows, n, &mo.train, &m, errbuf);
     }
     cli_progress_done();
+    if (err == MQTTIDS_OK && curve.n) {
+        const mqttids_epoch *ke = &curve.epochs[curve.best_epoch >= 0 ? (size_t)curve.best_epoch : curve.n - 1];
+        if (curve.best_epoch >= 0)
+            cli_info("nn: kept epoch %d of %zu (best validation accuracy %.4f; validation loss %.4f)",
+                     curve.best_epoch + 1, curve.n, ke->val_acc, ke->val_loss);
+        else
+            cli_info("nn: kept the last epoch, %zu (no validation rows: give some with --test; train loss %.4f)",
+                     curve.n, ke->train_loss);
+    }
     if (curves && curve.epochs) {
         char title[256];
         snprintf(title, sizeof title, "mqttids train --model nn: %s", m ? mqttids_model_params(m) : "diverged");
@@ -267,6 +279,19 @@ int cmd_train(int argc, char **argv)
             json_object_object_add(o, "model", cli_model_json(m));
             if (cvr)
                 json_object_object_add(o, "cv", cli_cv_json(cvr));
+            if (curve.n) {
+                json_object *ko = json_object_new_object();
+                const mqttids_epoch *ke =
+                    &curve.epochs[curve.best_epoch >= 0 ? (size_t)curve.best_epoch : curve.n - 1];
+                json_object_object_add(ko, "epoch", json_object_new_int(curve.best_epoch >= 0 ? curve.best_epoch + 1
+                                                                                              : (int)curve.n));
+                json_object_object_add(ko, "epochs_run", json_object_new_int64((int64_t)curve.n));
+                json_object_object_add(ko, "by", json_object_new_string(curve.best_epoch >= 0 ? "validation accuracy"
+                                                                                            : "last"));
+                json_object_object_add(ko, "val_acc", cli_json_double(ke->val_acc));
+                json_object_object_add(ko, "val_loss", cli_json_double(ke->val_loss));
+                json_object_object_add(o, "nn_kept", ko);
+            }
             json_object_object_add(o, "train_metrics", cli_metrics_json(&tm));
             json_object_object_add(o, "inputs", json_object_get(json_object_object_get(report, "inputs")));
             cli_json_print(o);

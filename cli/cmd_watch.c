@@ -125,7 +125,7 @@ static int parse_args(watch_args *w, int argc, char **argv)
             if ((r = parse_number_opt(w, c, optarg)) != CLI_EXIT_OK)
                 return r;
             break;
-        default: return cli_usage_error("watch", "unknown option");
+        default: return cli_bad_option("watch");
         }
     }
     w->json = tail.json;
@@ -150,6 +150,8 @@ static int parse_args(watch_args *w, int argc, char **argv)
     if (w->json && !w->out_path)
         return cli_usage_error("watch", "--json prints the summary on stdout: give alerts with -o FILE");
     w->co.idle_timeout_s = w->idle >= 0 ? w->idle : (w->iface ? 600 : 0);
+    if (cli_out_check(w->out_path) != 0) /* before the capture starts */
+        return CLI_EXIT_FAIL;
     return CLI_EXIT_OK;
 }
 
@@ -221,6 +223,13 @@ static void summary(const watch_args *w, mqttids_capture *cap, const mqttids_mod
     mqttids_capture_stats cs;
     int nc = mqttids_model_nclasses(model);
     mqttids_capture_get_stats(cap, &cs);
+    {
+        /* rows without MQTT make every packet look alike to the model: say so */
+        char hint[256];
+        if (mqttids_capture_port_hint(&cs, &w->co, hint, sizeof hint))
+            cli_err("warning: %s: %s (the alerts above were raised without MQTT fields)", w->file ? w->file : w->iface,
+                    hint);
+    }
     if (!cli_quiet) {
         fprintf(stderr, "watch: %s%llu packets, %llu rows, %llu alerts in %.1f s; drops %llu (interface %llu)",
                 cli_stop ? "stopped by signal; " : "", (unsigned long long)cs.packets, (unsigned long long)run->rows,

@@ -45,7 +45,10 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < ncommands; i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
-            int rc = commands[i].fn(argc - 1, argv + 1);
+            static char name[64];
+            int rc;
+            cli_name_command(argv + 1, name, sizeof name, "mqttids");
+            rc = commands[i].fn(argc - 1, argv + 1);
             /* a full disk or /dev/full under stdout fails the command, never exit 0 */
             if (rc == CLI_EXIT_OK && cli_stdout_close() != 0)
                 rc = CLI_EXIT_FAIL;

@@ -133,10 +133,23 @@ typedef struct mqttids_capture_stats {
     uint64_t streams_evicted; /* streams dropped by the cap or the idle timeout */
     uint64_t drops;         /* live: packets the kernel dropped (pcap_stats ps_drop) */
     uint64_t if_drops;      /* live: packets the interface dropped (ps_ifdrop) */
+    uint16_t busiest_port;  /* the TCP port in most packets (either end): the server's, mostly */
+    uint64_t busiest_port_packets;
 } mqttids_capture_stats;
 
 /* Fills st with the counters so far (drops are queried from libpcap for live captures). */
 void mqttids_capture_get_stats(mqttids_capture *cap, mqttids_capture_stats *st /* OUT */);
+/*
+ * The port hint: when st shows TCP rows but no MQTT ones and the busiest TCP port is not
+ * decoded as MQTT, writes a one-line suggestion ("... the busiest TCP port is 40123 (N
+ * packets): try --port 40123") into buf and returns 1; else returns 0 (buf untouched).
+ */
+int mqttids_capture_port_hint(const mqttids_capture_stats *st, const mqttids_capture_opts *o, char *buf,
+                              size_t size);
+
+/* The side file of a capture (PATH.port, one TCP port per line, written by 'mqttids lab'):
+   mqttids_capture_open_file adds those ports to the ports decoded as MQTT. */
+#define MQTTIDS_CAPTURE_PORT_SUFFIX ".port"
 
 /*
  * A host address of the flow (dst 0: source, 1: destination) as a number that a double holds

@@ -83,6 +83,20 @@ mqttids_err mqttids_producer_send(mqttids_producer *p, const char *topic,
  */
 mqttids_err mqttids_producer_flush(mqttids_producer *p, int timeout_ms, uint64_t *delivered, uint64_t *failed,
                                    char errbuf[MQTTIDS_ERRBUF_SIZE]);
+/* Waits in this producer (connecting, flushing, freeing) end early once *stop (borrowed,
+   may be NULL) becomes non-zero; a flush then returns MQTTIDS_ERR_INTERRUPTED. */
+void mqttids_producer_set_stop(mqttids_producer *p, const volatile sig_atomic_t *stop);
+/* Waits up to timeout_ms for any broker to answer a metadata request (fail fast on a wrong
+   address). Errors: MQTTIDS_ERR_KAFKA (librdkafka's reason), MQTTIDS_ERR_INTERRUPTED. */
+mqttids_err mqttids_producer_ping(mqttids_producer *p, int timeout_ms, char errbuf[MQTTIDS_ERRBUF_SIZE]);
+/*
+ * After a flush: how many of the messages delivered to the last topic the brokers no
+ * longer hold (*lost), from each partition's low watermark against the first offset
+ * delivered there. Non-zero means retention dropped records before anyone could read
+ * them (librdkafka's mock brokers keep about 5 MB per partition). Errors: MQTTIDS_ERR_KAFKA.
+ */
+mqttids_err mqttids_producer_lost(mqttids_producer *p, int timeout_ms, uint64_t *lost /* OUT */,
+                                  char errbuf[MQTTIDS_ERRBUF_SIZE]);
 void mqttids_producer_free(mqttids_producer *p);
 
 /* How a record's Kafka key (its flow) is chosen; see docs/FORMATS.md. */
@@ -108,6 +122,7 @@ typedef struct mqttids_produce_report {
     double seconds;       /* first send to last acknowledgement */
     double start_unix;    /* wall-clock time of the first send */
     char key_rule[80];    /* "column tcp.stream" or "row index" */
+    uint64_t lost;        /* delivered, then dropped by the brokers' retention (unread) */
 } mqttids_produce_report;
 
 /*

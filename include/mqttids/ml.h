@@ -260,6 +260,12 @@ mqttids_err mqttids_cv_folds(const int *y, size_t n, int k, int stratified, uint
                              int *fold /* OUT, n */);
 
 /*
+ * Checks grid specs (as mqttids_cv_grid takes them) against base's learner before any data
+ * is read: the "key=v1,v2" shape, the size, each key and value. Errors: MQTTIDS_ERR_INVALID.
+ */
+mqttids_err mqttids_cv_grid_check(const mqttids_train_opts *base, const char *const *grid, size_t ngrid,
+                                  char errbuf[MQTTIDS_ERRBUF_SIZE]);
+/*
  * k-fold cross-validation of every point of a parameter grid on rows rows[0..n) of ds.
  * grid: ngrid specs "key=v1,v2,..." (values holding commas go in brackets:
  * "thresholds=[1.5,0.9,1,1,1,1],[1,1,1,1,1,1]"); points are the cartesian product, the

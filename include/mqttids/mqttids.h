@@ -6,6 +6,7 @@
 #include "mqttids/common.h"
 #include "mqttids/schema.h"
 #include "mqttids/dataset.h"
+#include "mqttids/fetch.h"
 #include "mqttids/stats.h"
 #include "mqttids/model.h"
 #include "mqttids/features.h"

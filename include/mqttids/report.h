@@ -24,9 +24,9 @@ extern "C" {
  * Writes the report of the results in json[0..len) (the text `experiment --json` prints)
  * to html_path; with svg_dir (may be NULL; must exist) also every chart as
  * svg_dir/<id>.svg. The same results give the same bytes (no dates, no output paths).
- * Errors: MQTTIDS_ERR_MALFORMED (not JSON, or no "stats" nor "models"), MQTTIDS_ERR_IO
- * (a file could not be written; the page is not written when any chart failed),
- * MQTTIDS_ERR_NOMEM; errbuf names the file.
+ * Errors: MQTTIDS_ERR_MALFORMED (not JSON, or no "stats" nor "models"; errbuf names no
+ * file: the caller names its input), MQTTIDS_ERR_IO (a file could not be written, named in
+ * errbuf; the page is not written when any chart failed), MQTTIDS_ERR_NOMEM.
  */
 mqttids_err mqttids_report_write(const char *json, size_t len, const char *html_path, const char *svg_dir,
                                  char errbuf[MQTTIDS_ERRBUF_SIZE]);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "mqttids/config.h"
+#include "mqttids/fetch.h"
 #include "capture/capture_int.h"
 #include "capture/context_int.h"
 #include "util/util_int.h"
@@ -33,6 +34,7 @@ struct mqttids_capture {
     pcap_t *p;               /* owned */
 #endif
     char *name;              /* owned: path or interface */
+    mqttids_fetch *fetch;    /* owned: a URL input's transfer (mqttids/fetch.h), NULL for files */
     int live, dlt;
     int fd, timeout_ms;      /* live: selectable descriptor, poll timeout */
     volatile int stop;
@@ -72,8 +74,9 @@ void mqttids_capture_close(mqttids_capture *cap)
         return;
 #if MQTTIDS_WITH_PCAP
     if (cap->p)
-        pcap_close(cap->p);
+        pcap_close(cap->p); /* closes a URL's socket first: a transfer still running stops */
 #endif
+    mqttids_fetch_finish(cap->fetch, NULL);
     context__free(cap->dec.ctx); /* flow context (context.c) */
     cap->dec.ctx = NULL;
     capture__decoder_free(&cap->dec);
@@ -151,19 +154,18 @@ static int cf_close(void *c)
     return r;
 }
 
-static FILE *counting_fopen(const char *path)
+static FILE *counting_fdopen(int fd)
 {
     cookie_io_functions_t io = {cf_read, NULL, cf_seek, cf_close};
     count_file *cf = malloc(sizeof *cf);
     FILE *fp;
-    if (!cf)
-        return NULL;
-    cf->pos = 0;
-    cf->fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-    if (cf->fd < 0) {
-        free(cf);
+    if (!cf) {
+        if (fd > 0)
+            close(fd);
         return NULL;
     }
+    cf->pos = 0;
+    cf->fd = fd;
     fp = fopencookie(cf, "rb", io);
     if (!fp) {
         cf_close(cf);
@@ -172,7 +174,48 @@ static FILE *counting_fopen(const char *path)
     setvbuf(fp, NULL, _IOFBF, 1 << 16);
     return fp;
 }
+
+static FILE *counting_fopen(const char *path)
+{
+    int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+    return fd < 0 ? NULL : counting_fdopen(fd);
+}
+
+/* A URL's transfer at the end of its data: its error, if any, replaces libpcap's. */
+static mqttids_err fetch_done(mqttids_capture *cap, char *errbuf)
+{
+    mqttids_err err = mqttids_fetch_finish(cap->fetch, errbuf);
+    cap->fetch = NULL;
+    return err;
+}
 #endif
+
+/* PATH.port (written by 'mqttids lab': the broker ran on a free port): its ports are decoded too. */
+static void add_side_ports(mqttids_capture *cap, const char *path)
+{
+    size_t n = strlen(path) + sizeof MQTTIDS_CAPTURE_PORT_SUFFIX;
+    char *side = malloc(n), line[32];
+    FILE *fp;
+    if (!side)
+        return;
+    snprintf(side, n, "%s%s", path, MQTTIDS_CAPTURE_PORT_SUFFIX);
+    fp = fopen(side, "r");
+    free(side);
+    if (!fp)
+        return;
+    for (int lines = 0; lines < 64 && fgets(line, sizeof line, fp); lines++) {
+        int64_t v;
+        size_t l = strcspn(line, "\r\n");
+        int have = 0;
+        if (util__parse_int(line, l, &v) != 0 || v < 1 || v > 65535)
+            continue;
+        for (int i = 0; i < cap->dec.nports; i++)
+            have |= cap->dec.ports[i] == (uint16_t)v;
+        if (!have && cap->dec.nports < MQTTIDS_CAPTURE_MAX_PORTS)
+            cap->dec.ports[cap->dec.nports++] = (uint16_t)v;
+    }
+    fclose(fp);
+}
 
 mqttids_err mqttids_capture_open_file(const char *path, const mqttids_capture_opts *o, mqttids_capture **out,
                                       char errbuf[MQTTIDS_ERRBUF_SIZE])
@@ -190,7 +233,17 @@ mqttids_err mqttids_capture_open_file(const char *path, const mqttids_capture_op
     }
     if ((err = new_cap(path, o, &cap, errbuf)) != MQTTIDS_OK)
         return err;
-    fp = counting_fopen(path);
+    add_side_ports(cap, path);
+    if (mqttids_fetch_is_url(path)) {
+        int fd;
+        if ((err = mqttids_fetch_open(path, &cap->fetch, &fd, errbuf)) != MQTTIDS_OK) {
+            mqttids_capture_close(cap);
+            return err;
+        }
+        fp = counting_fdopen(fd);
+    } else {
+        fp = counting_fopen(path);
+    }
     if (!fp) {
         err = util__fail(errbuf, MQTTIDS_ERR_IO, "%s: %s", path, strerror(errno));
         mqttids_capture_close(cap);
@@ -200,6 +253,10 @@ mqttids_err mqttids_capture_open_file(const char *path, const mqttids_capture_op
     cap->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, pe);
     if (!cap->p) {
         fclose(fp);
+        if (cap->fetch && fetch_done(cap, errbuf) != MQTTIDS_OK) {
+            mqttids_capture_close(cap);
+            return MQTTIDS_ERR_NET;
+        }
         err = util__fail(errbuf, MQTTIDS_ERR_PCAP, "%s: not a readable pcap/pcapng file: %s", path, pe);
         mqttids_capture_close(cap);
         return err;
@@ -372,6 +429,8 @@ mqttids_err capture__next_fields(mqttids_capture *cap, mqttids_flow *flow, mqtti
             *status = cap->stop ? MQTTIDS_CAPTURE_END : MQTTIDS_CAPTURE_TIMEOUT;
             return MQTTIDS_OK;
         }
+        if (rc < 0 && cap->fetch && fetch_done(cap, errbuf) != MQTTIDS_OK)
+            return MQTTIDS_ERR_NET; /* a transfer cut short: nothing half-read is kept */
         if (rc == PCAP_ERROR_BREAK) {
             *status = MQTTIDS_CAPTURE_END;
             return MQTTIDS_OK;
@@ -468,6 +527,14 @@ void mqttids_capture_get_stats(mqttids_capture *cap, mqttids_capture_stats *st)
     st->mqtt_rows = cap->dec.mqtt_rows;
     st->streams = cap->dec.table.next_index;
     st->streams_evicted = cap->dec.table.evicted;
+    st->busiest_port = 0;
+    st->busiest_port_packets = 0;
+    if (cap->dec.port_rows)
+        for (unsigned pt = 0; pt < 65536; pt++)
+            if (cap->dec.port_rows[pt] > st->busiest_port_packets) {
+                st->busiest_port_packets = cap->dec.port_rows[pt];
+                st->busiest_port = (uint16_t)pt;
+            }
 #if MQTTIDS_WITH_PCAP
     if (cap->live && cap->p) {
         struct pcap_stat ps;
@@ -508,6 +575,30 @@ double mqttids_flow_client_id(const mqttids_flow *f, uint32_t tcp_flags, const m
     return mqttids_flow_host_id(f, s_mqtt != d_mqtt ? s_mqtt : (tcp_flags & 0x012) == 0x012);
 }
 
+int mqttids_capture_port_hint(const mqttids_capture_stats *st, const mqttids_capture_opts *o, char *buf,
+                              size_t size)
+{
+    char ports[MQTTIDS_CAPTURE_MAX_PORTS * 7] = "";
+    size_t k = 0;
+    int n = o ? o->n_mqtt_ports : 1;
+    if (!st->rows || st->mqtt_rows || !st->busiest_port_packets)
+        return 0;
+    for (int i = 0; i < n && i < MQTTIDS_CAPTURE_MAX_PORTS; i++) {
+        uint16_t p = o ? o->mqtt_ports[i] : 1883;
+        if (p == st->busiest_port)
+            return 0;
+        k += (size_t)snprintf(ports + k, sizeof ports - k, "%s%u", i ? "," : "", (unsigned)p);
+        if (k >= sizeof ports)
+            break;
+    }
+    snprintf(buf, size,
+             "%llu TCP packets but none decoded as MQTT on port %s; the busiest TCP port is %u (%llu packets): "
+             "try --port %u",
+             (unsigned long long)st->rows, n ? ports : "(none)", (unsigned)st->busiest_port,
+             (unsigned long long)st->busiest_port_packets, (unsigned)st->busiest_port);
+    return 1;
+}
+
 const char *mqttids_flow_addr(const mqttids_flow *f, int dst, char *buf, size_t size)
 {
     const uint8_t *a = dst ? f->dst : f->src;
@@ -524,6 +615,12 @@ int mqttids_capture_is_pcap_file(const char *path)
     uint32_t be, le;
     if (!path || strcmp(path, "-") == 0)
         return 0;
+    if (mqttids_fetch_is_url(path)) {
+        /* a URL cannot be peeked at without fetching it: its name says (.pcap, .pcapng, .cap) */
+        size_t l = strcspn(path, "?#");
+        return (l > 5 && strncmp(path + l - 5, ".pcap", 5) == 0) ||
+               (l > 7 && strncmp(path + l - 7, ".pcapng", 7) == 0) || (l > 4 && strncmp(path + l - 4, ".cap", 4) == 0);
+    }
     fp = fopen(path, "rb");
     if (!fp)
         return 0;

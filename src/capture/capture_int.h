@@ -118,6 +118,7 @@ typedef struct cap_decoder {
     cap_fields f;           /* the current row */
     uint64_t mqtt_rows;
     cap_ctx *ctx;           /* flow context (context.c), NULL when off; owned by capture.c */
+    uint32_t *port_rows;    /* owned: 65536 counters, TCP packets per port (either end), NULL if no memory */
 } cap_decoder;
 
 int capture__decoder_init(cap_decoder *d, const mqttids_capture_opts *o);

@@ -46,12 +46,14 @@ int capture__decoder_init(cap_decoder *d, const mqttids_capture_opts *o)
     if (capture__table_init(&d->table, o->max_streams, o->idle_timeout_s) != 0)
         return -1;
     d->table.pend_max = o->max_reassembly ? o->max_reassembly : ((size_t)256 << 20);
+    d->port_rows = calloc(65536, sizeof *d->port_rows); /* only a hint: NULL is fine */
     return 0;
 }
 
 void capture__decoder_free(cap_decoder *d)
 {
     capture__table_free(&d->table);
+    free(d->port_rows);
     free(d->f.msg.p);
     free(d->f.protoname.p);
     free(d->f.willmsg.p);
@@ -384,6 +386,10 @@ static int tcp_packet(cap_decoder *d, const uint8_t *src, const uint8_t *dst, in
         return 0;
     sport = rd16(t);
     dport = rd16(t + 2);
+    if (d->port_rows && d->port_rows[sport] < UINT32_MAX && d->port_rows[dport] < UINT32_MAX) {
+        d->port_rows[sport]++;
+        d->port_rows[dport] += dport != sport;
+    }
     seq = rd32(t + 4);
     ack = rd32(t + 8);
     flags = rd16(t + 12) & 0x0fff;

@@ -24,6 +24,7 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#include "mqttids/fetch.h"
 #include "dataset/dataset_int.h"
 #include "util/util_int.h"
 
@@ -57,6 +58,7 @@ typedef struct reader {
     int fd;
     int own_fd;
     gz_in *gz;           /* owned; NULL for plain text */
+    mqttids_fetch *fetch; /* owned; a URL input's transfer (mqttids/fetch.h) */
     int eof;
     char *buf;          /* owned */
     size_t size, start, end;
@@ -185,15 +187,23 @@ static mqttids_err rd_open(reader *r, const char *path, char *errbuf)
     r->buf = malloc(r->size + READ_PAD);
     if (!r->buf)
         return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", path);
-    if (strcmp(path, "-") == 0) {
-        /* standard input: plain or gzip, told by its first two bytes */
-        r->fd = 0;
+    if (strcmp(path, "-") == 0 || mqttids_fetch_is_url(path)) {
+        /* standard input, or a URL's body streamed from the network (a pipe): plain or
+           gzip, told by its first two bytes */
+        if (strcmp(path, "-") == 0) {
+            r->fd = 0;
+        } else {
+            mqttids_err err = mqttids_fetch_open(path, &r->fetch, &r->fd, errbuf);
+            if (err != MQTTIDS_OK)
+                return err;
+            r->own_fd = 1;
+        }
         while (npre < 2) {
-            ssize_t n = read(0, magic + npre, 2 - npre);
+            ssize_t n = read(r->fd, magic + npre, 2 - npre);
             if (n < 0 && errno == EINTR)
                 continue;
             if (n < 0)
-                return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: cannot read standard input: %s", path, strerror(errno));
+                return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
             if (n == 0)
                 break;
             npre += (size_t)n;
@@ -221,6 +231,15 @@ static mqttids_err rd_open(reader *r, const char *path, char *errbuf)
     return MQTTIDS_OK;
 }
 
+/* A URL input at its end of data (or at a read error): did the whole body arrive? Its
+   error (the URL, the bytes received, why) is the one to report: nothing half-read is kept. */
+static mqttids_err rd_fetch_done(reader *r, char *errbuf)
+{
+    mqttids_err err = mqttids_fetch_finish(r->fetch, errbuf);
+    r->fetch = NULL;
+    return err;
+}
+
 static void rd_close(reader *r)
 {
     if (r->gz) {
@@ -231,8 +250,10 @@ static void rd_close(reader *r)
         r->gz = NULL;
     }
     if (r->own_fd && r->fd >= 0)
-        close(r->fd);
+        close(r->fd); /* a URL's pipe first: a transfer still running stops */
     r->fd = -1;
+    mqttids_fetch_finish(r->fetch, NULL);
+    r->fetch = NULL;
     free(r->buf);
     r->buf = NULL;
 }
@@ -268,18 +289,22 @@ static mqttids_err rd_fill(reader *r, size_t *added, char *errbuf)
             size_t got;
             mqttids_err err = gz_read(r, r->buf + r->end, r->size - r->end, &got, errbuf);
             if (err != MQTTIDS_OK)
-                return err;
+                return r->fetch && rd_fetch_done(r, errbuf) != MQTTIDS_OK ? MQTTIDS_ERR_NET : err;
             n = (ssize_t)got;
         } else {
             n = read(r->fd, r->buf + r->end, r->size - r->end);
             if (n < 0) {
                 if (errno == EINTR)
                     continue;
+                if (r->fetch && rd_fetch_done(r, errbuf) != MQTTIDS_OK)
+                    return MQTTIDS_ERR_NET;
                 return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: read failed: %s", r->path, strerror(errno));
             }
         }
         if (n == 0) {
             r->eof = 1;
+            if (r->fetch && rd_fetch_done(r, errbuf) != MQTTIDS_OK)
+                return MQTTIDS_ERR_NET;
             break;
         }
         r->end += (size_t)n;
@@ -812,7 +837,8 @@ static void write_reject(FILE *rej, const char *path, uint64_t line, const char 
 {
     if (!rej)
         return;
-    fprintf(rej, "# %s:%llu: %s\n", path, (unsigned long long)line, why);
+    (void)line; /* why starts with "LINE:" (or "LINE:COLUMN") already */
+    fprintf(rej, "# %s:%s\n", path, why);
     if (!text)
         return; /* a line too long to keep: the comment alone says where it was */
     fwrite(text, 1, len, rej);
@@ -914,7 +940,7 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
             rep->rows_read++;
             snprintf(whybuf, sizeof whybuf, "line longer than %zu bytes (dropped)", (size_t)READ_MAX_LINE);
             why = whybuf;
-            bad_col = 1;
+            bad_col = 0; /* the whole line: no column to name */
             goto bad_row;
         }
         if (len == 0 && !has_nl)
@@ -1076,8 +1102,11 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
         {
             char full[MQTTIDS_ERRBUF_SIZE];
             const char *cname = bad_col >= 1 && bad_col <= cm->ncols ? cm->names[bad_col - 1] : "?";
-            snprintf(full, sizeof full, "%s:%llu:%d (%s): %s", path, (unsigned long long)r.line, bad_col,
-                     cname, why);
+            if (bad_col >= 1)
+                snprintf(full, sizeof full, "%s:%llu:%d (%s): %s", path, (unsigned long long)r.line, bad_col,
+                         cname, why);
+            else
+                snprintf(full, sizeof full, "%s:%llu: %s", path, (unsigned long long)r.line, why);
             if (opts->on_error == MQTTIDS_ON_ERROR_FAIL) {
                 err = util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s", full);
                 goto out_undo;

@@ -80,10 +80,10 @@ void mqttids_stats_write_text(FILE *f, const mqttids_stats *s)
             fprintf(f, "    ... %zu more\n", col->nvalues - 20);
     }
 
-    fmt_num(a, sizeof a, s->mean_mqtt_len_train);
-    fprintf(f, "\nMean mqtt.len over train rows: %s\n", isnan(s->mean_mqtt_len_train) ? "- (no train rows)" : "");
-    if (!isnan(s->mean_mqtt_len_train))
-        fprintf(f, "  %.6f\n", s->mean_mqtt_len_train);
+    if (isnan(s->mean_mqtt_len_train))
+        fprintf(f, "\nMean mqtt.len over train rows: - (no train rows)\n");
+    else
+        fprintf(f, "\nMean mqtt.len over train rows: %.6f\n", s->mean_mqtt_len_train);
 
     fprintf(f, "\nMean tcp.len per class\n");
     fprintf(f, "  %-12s %14s %14s %14s\n", "class", "all", "train", "test");
@@ -107,22 +107,28 @@ void mqttids_stats_write_text(FILE *f, const mqttids_stats *s)
         fprintf(f, "  %-12s %10zu %7.2f%%\n", s->top_flags[k].value, s->top_flags[k].count,
                s->nrows ? 100.0 * (double)s->top_flags[k].count / (double)s->nrows : 0.0);
 
-    fprintf(f, "\nCorrelation matrix (Pearson r; constant columns left out: %s)\n", "");
+    fprintf(f, "\nCorrelation matrix (Pearson r; columns numbered as the rows)\n");
     {
         int shown[64];
         size_t ns = 0, constant = 0;
-        for (size_t q = 0; q < s->ncorr; q++) {
+        for (size_t q = 0; q < s->ncorr && ns < 64; q++) {
             if (isnan(s->corr[q * s->ncorr + q]))
                 constant++;
             else
                 shown[ns++] = (int)q;
         }
-        fprintf(f, "  %-16s", "");
-        for (size_t x = 0; x < ns; x++)
-            fprintf(f, " %8.8s", short_name(s->cols[s->corr_cols[shown[x]]].name));
+        /* numbers head the columns: names cut to a column's width read alike (conflag.*) */
+        fprintf(f, "  %-26s", "");
+        for (size_t x = 0; x < ns; x++) {
+            char h[24];
+            snprintf(h, sizeof h, "[%zu]", x + 1);
+            fprintf(f, " %8s", h);
+        }
         fprintf(f, "\n");
         for (size_t y = 0; y < ns; y++) {
-            fprintf(f, "  %-16.16s", short_name(s->cols[s->corr_cols[shown[y]]].name));
+            char lab[40];
+            snprintf(lab, sizeof lab, "[%zu] %s", y + 1, short_name(s->cols[s->corr_cols[shown[y]]].name));
+            fprintf(f, "  %-26s", lab);
             for (size_t x = 0; x < ns; x++) {
                 double r = s->corr[(size_t)shown[y] * s->ncorr + (size_t)shown[x]];
                 if (isnan(r))
@@ -132,7 +138,11 @@ void mqttids_stats_write_text(FILE *f, const mqttids_stats *s)
             }
             fprintf(f, "\n");
         }
-        fprintf(f, "  (%zu constant numeric columns)\n", constant);
+        fprintf(f, "  constant, left out (%zu):", constant);
+        for (size_t q = 0; q < s->ncorr; q++)
+            if (isnan(s->corr[q * s->ncorr + q]))
+                fprintf(f, " %s", short_name(s->cols[s->corr_cols[q]].name));
+        fprintf(f, "%s\n", constant ? "" : " none");
     }
 
     fprintf(f, "\nIQR outliers (tcp.len, the study's integer column)\n");
@@ -145,7 +155,7 @@ void mqttids_stats_write_text(FILE *f, const mqttids_stats *s)
     fprintf(f, "\nColumns the rules drop\n");
     {
         size_t nz = 0, nc = 0;
-        fprintf(f, "  >%s zeros:", "threshold");
+        fprintf(f, "  more zeros than the threshold:");
         for (size_t j = 0; j < s->ncols; j++)
             if (s->cols[j].dropped_zero) {
                 fprintf(f, " %s", s->cols[j].name);

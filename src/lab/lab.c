@@ -478,6 +478,17 @@ done:
     free(c);
     if (err == MQTTIDS_OK && interrupted)
         err = util__fail(errbuf, MQTTIDS_ERR_INTERRUPTED, "lab: interrupted");
+    if (err == MQTTIDS_OK) {
+        /* lab.pcap.port: the broker's free port, so extract/watch decode MQTT without --port */
+        util_atomic_file af;
+        char side[sizeof pcap_path + 8];
+        snprintf(side, sizeof side, "%s%s", pcap_path, MQTTIDS_CAPTURE_PORT_SUFFIX);
+        err = util__atomic_open(&af, side, errbuf);
+        if (err == MQTTIDS_OK) {
+            fprintf(af.fp, "%u\n", (unsigned)res->port);
+            err = util__atomic_commit(&af, errbuf);
+        }
+    }
     if (err == MQTTIDS_OK)
         err = lab__write_csvs(o->out_dir, res->port, o->context, res, progress, progress_user, errbuf);
     return err;

@@ -267,6 +267,60 @@ static void *cv_worker(void *arg)
     }
 }
 
+/* specs[0..ngrid) from "key=v1,v2,..." texts (values owned by specs); *npoints multiplied up. */
+static mqttids_err parse_specs(const char *const *grid, size_t ngrid, cv_spec *specs, size_t *npoints, char *errbuf)
+{
+    for (size_t g = 0; g < ngrid; g++) {
+        const char *eq = strchr(grid[g], '=');
+        size_t kl = eq ? (size_t)(eq - grid[g]) : 0;
+        if (!eq || kl == 0 || kl >= sizeof specs[g].key)
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "grid '%s' is not key=v1,v2,...", grid[g]);
+        memcpy(specs[g].key, grid[g], kl);
+        specs[g].key[kl] = '\0';
+        specs[g].nv = split_values(eq + 1, specs[g].vals, CV_MAX_VALUES);
+        if (specs[g].nv <= 0) {
+            specs[g].nv = 0;
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "grid '%s': empty value or unbalanced brackets", grid[g]);
+        }
+        *npoints *= (size_t)specs[g].nv;
+        if (*npoints > CV_MAX_POINTS)
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "grid too large (more than %d points)", CV_MAX_POINTS);
+    }
+    return MQTTIDS_OK;
+}
+
+mqttids_err mqttids_cv_grid_check(const mqttids_train_opts *base, const char *const *grid, size_t ngrid,
+                                  char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+    const ml_learner *L = ml__learner_find(base->kind ? base->kind : "lr");
+    cv_spec *specs;
+    size_t npoints = 1;
+    mqttids_err err;
+    if (!L)
+        return util__fail(errbuf, MQTTIDS_ERR_INVALID, "unknown model kind '%s' (known: lr, rf, nn)", base->kind);
+    if (ngrid > CV_MAX_SPECS)
+        return util__fail(errbuf, MQTTIDS_ERR_INVALID, "at most %d grid parameters", CV_MAX_SPECS);
+    specs = calloc(ngrid ? ngrid : 1, sizeof *specs);
+    if (!specs)
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
+    err = parse_specs(grid, ngrid, specs, &npoints, errbuf);
+    /* every value on its own over the base parameters: names and ranges as training checks them */
+    for (size_t g = 0; g < ngrid && err == MQTTIDS_OK; g++)
+        for (int v = 0; v < specs[g].nv && err == MQTTIDS_OK; v++) {
+            void *params = NULL;
+            err = ml__params_build(L, base->params, base->nparams, &params, errbuf);
+            if (err == MQTTIDS_OK)
+                err = L->params_set(params, specs[g].key, specs[g].vals[v], errbuf);
+            if (params)
+                L->params_free(params);
+        }
+    for (size_t g = 0; g < ngrid; g++)
+        for (int v = 0; v < specs[g].nv; v++)
+            free(specs[g].vals[v]);
+    free(specs);
+    return err;
+}
+
 mqttids_err mqttids_cv_grid(const mqttids_dataset *ds, const size_t *rows_in, size_t n,
                             const mqttids_train_opts *base, const char *const *grid, size_t ngrid,
                             const mqttids_cv_opts *cv_in, mqttids_cv_result **res, mqttids_model **best,
@@ -308,27 +362,8 @@ mqttids_err mqttids_cv_grid(const mqttids_dataset *ds, const size_t *rows_in, si
     specs = calloc(ngrid ? ngrid : 1, sizeof *specs);
     if (!specs)
         return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
-    for (size_t g = 0; g < ngrid; g++) {
-        const char *eq = strchr(grid[g], '=');
-        size_t kl = eq ? (size_t)(eq - grid[g]) : 0;
-        if (!eq || kl == 0 || kl >= sizeof specs[g].key) {
-            err = util__fail(errbuf, MQTTIDS_ERR_INVALID, "grid '%s' is not key=v1,v2,...", grid[g]);
-            goto out;
-        }
-        memcpy(specs[g].key, grid[g], kl);
-        specs[g].key[kl] = '\0';
-        specs[g].nv = split_values(eq + 1, specs[g].vals, CV_MAX_VALUES);
-        if (specs[g].nv <= 0) {
-            specs[g].nv = 0;
-            err = util__fail(errbuf, MQTTIDS_ERR_INVALID, "grid '%s': empty value or unbalanced brackets", grid[g]);
-            goto out;
-        }
-        npoints *= (size_t)specs[g].nv;
-        if (npoints > CV_MAX_POINTS) {
-            err = util__fail(errbuf, MQTTIDS_ERR_INVALID, "grid too large (more than %d points)", CV_MAX_POINTS);
-            goto out;
-        }
-    }
+    if ((err = parse_specs(grid, ngrid, specs, &npoints, errbuf)) != MQTTIDS_OK)
+        goto out;
 
     R = calloc(1, sizeof *R);
     if (!R || !(R->points = calloc(npoints, sizeof *R->points)) ||

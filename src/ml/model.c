@@ -197,11 +197,24 @@ static int add_meta(mqttids_model *m, const char *key, const char *val)
     return m->meta_key[m->nmeta - 1] && m->meta_val[m->nmeta - 1] ? 0 : -1;
 }
 
+/*
+ * The id names what the model computes: the learner kind and the CRC of its image with the
+ * run's date and training time blanked, so identical trainings (1 or 2 threads, any day)
+ * get one id, in memory after training and after loading alike.
+ */
 static void set_id(mqttids_model *m)
 {
     util_buf b;
+    char empty[1] = "", *kept[ML_MAX_META];
+    for (size_t i = 0; i < m->nmeta; i++) {
+        kept[i] = m->meta_val[i];
+        if (strcmp(m->meta_key[i], "date") == 0 || strcmp(m->meta_key[i], "seconds") == 0)
+            m->meta_val[i] = empty;
+    }
     util__buf_init(&b, 0);
     ml__model_image(m, &b);
+    for (size_t i = 0; i < m->nmeta; i++)
+        m->meta_val[i] = kept[i];
     m->crc = 0;
     if (!b.failed && b.len >= 4)
         m->crc = (uint32_t)b.data[b.len - 4] | (uint32_t)b.data[b.len - 3] << 8 |
@@ -618,8 +631,8 @@ mqttids_err ml__model_parse(const char *path, const unsigned char *data, size_t 
             goto fail;
         }
     }
-    m->crc = crc_stored;
-    snprintf(m->id, sizeof m->id, "%s-%08x", m->learner->kind, m->crc);
+    (void)crc_stored; /* checked above; the id leaves the date and training time out */
+    set_id(m);
     *out = m;
     return MQTTIDS_OK;
 trunc:

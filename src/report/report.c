@@ -365,25 +365,49 @@ static void chart_class_counts(rep *r, json_object *stats)
 
 /* ---- dataset: share of zeros per column */
 
-static void chart_zero_share(rep *r, json_object *stats)
+/* The pipeline's own drop list (of the first model that has one), or NULL. */
+static json_object *pipeline_dropped(json_object *res)
 {
-    json_object *cols = jget(stats, "columns");
+    json_object *models = jget(res, "models");
+    for (size_t i = 0; i < jlen(models); i++)
+        if (jget(jat(models, i), "dropped"))
+            return jget(jat(models, i), "dropped");
+    return NULL;
+}
+
+/* Why the pipeline drops column name when the rules on all rows keep it ("listed": mqtt.msg). */
+static const char *pipeline_why(json_object *dr, const char *name)
+{
+    for (size_t i = 0; name && i < jlen(dr); i++)
+        if (jstr(jat(dr, i), "column") && strcmp(jstr(jat(dr, i), "column"), name) == 0)
+            return jstr(jat(dr, i), "why");
+    return NULL;
+}
+
+static void chart_zero_share(rep *r, json_object *stats, json_object *res)
+{
+    json_object *cols = jget(stats, "columns"), *dr = pipeline_dropped(res);
     size_t n = jlen(cols);
     double thr = jnum(stats, "zero_threshold");
-    char id[64], pz[96], pc[96];
+    char id[64], pz[96], pc[96], pl[96];
     if (n == 0)
         return;
     make_id(r, "zero-share", NULL, id);
-    double x0 = 230, y0 = 80, rh = 16, w = 440, h = rh * (double)n, W = 900, H = y0 + h + 60;
+    /* the notes stand in their own column right of the frame, so none runs past the picture */
+    double x0 = 230, y0 = 80, rh = 16, w = 440, h = rh * (double)n, W = x0 + w + 330, H = y0 + h + 60;
     FILE *f = chart_open(r);
     svg_head(f, id, W, H, "Share of zeros per column (all rows)");
     hatch_def(f, id, 1, OI[4], 0);
     hatch_def(f, id, 2, OI[3], 1);
     snprintf(pz, sizeof pz, "url(#%s-hatch1)", id);
     snprintf(pc, sizeof pc, "url(#%s-hatch2)", id);
+    hatch_def(f, id, 3, OI[6], 0);
+    snprintf(pl, sizeof pl, "url(#%s-hatch3)", id);
     legend_box(f, x0, 54, OI[0], "kept");
-    legend_box(f, x0 + 90, 54, pz, "dropped: zeros rule");
-    legend_box(f, x0 + 270, 54, pc, "dropped: correlation rule");
+    legend_box(f, x0 + 70, 54, pz, "dropped: zeros rule");
+    legend_box(f, x0 + 230, 54, pc, "dropped: correlation rule");
+    if (dr)
+        legend_box(f, x0 + 420, 54, pl, "dropped by the pipeline (named)");
     for (int t = 0; t <= 100; t += 20) {
         double x = x0 + t / 100.0 * w;
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", x, y0, x, y0 + h);
@@ -391,9 +415,11 @@ static void chart_zero_share(rep *r, json_object *stats)
     }
     for (size_t i = 0; i < n; i++) {
         json_object *c = jat(cols, i);
-        const char *name = jstr(c, "name"), *why = jstr(c, "dropped");
+        const char *name = jstr(c, "name"), *why = jstr(c, "dropped"), *listed = NULL;
         double z = jnum(c, "zero_share"), y = y0 + rh * (double)i;
-        const char *fill = !why ? OI[0] : strncmp(why, "zeros", 5) == 0 ? pz : pc;
+        if (!why)
+            listed = pipeline_why(dr, name);
+        const char *fill = listed ? pl : !why ? OI[0] : strncmp(why, "zeros", 5) == 0 ? pz : pc;
         if (!isfinite(z))
             z = 0;
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\">", x0 - 6, y + 12);
@@ -404,10 +430,13 @@ static void chart_zero_share(rep *r, json_object *stats)
                 x0, y + 2, z * w < 1 ? 1 : z * w, rh - 4, fill);
         report__esc(f, name ? name : "?");
         fprintf(f, ": %.2f%% zeros</title></rect>\n", 100 * z);
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10.5\">%.1f%%", x0 + z * w + 4, y + 12, 100 * z);
-        if (why && strncmp(why, "zeros", 5) == 0)
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10.5\">%.1f%%", x0 + w + 8, y + 12, 100 * z);
+        if (listed) {
+            fputs(" dropped: ", f);
+            report__esc(f, strcmp(listed, "listed") == 0 ? "named (payload text)" : listed);
+        } else if (why && strncmp(why, "zeros", 5) == 0) {
             fputs(" dropped (zeros)", f);
-        else if (why) {
+        } else if (why) {
             fputs(" dropped: ", f);
             report__esc(f, why);
         }
@@ -661,7 +690,12 @@ static int cv_read(cv_chart *c, json_object *pts)
     c->step = nice_step(c->hi - c->lo, 5);
     c->lo = floor(c->lo / c->step) * c->step;
     c->hi = ceil(c->hi / c->step) * c->step;
-    c->dec = c->step >= 0.1 ? 1 : c->step >= 0.01 ? 2 : c->step >= 0.001 ? 3 : 4;
+    /* as many decimals as the step needs to be exact (0.025: 3), so no tick is rounded */
+    for (c->dec = 0; c->dec < 6; c->dec++) {
+        double sc = c->step * pow(10.0, c->dec);
+        if (fabs(sc - round(sc)) < 1e-6 * sc)
+            break;
+    }
     return 0;
 }
 
@@ -718,10 +752,12 @@ static void cv_series(FILE *f, const cv_chart *c, int j, const char *ser, size_t
                         x, y1, y2, x - 3, y1, x - 3, y2, col);
                 marker(f, (int)s, x, ym, col, "mark");
                 if (i == c->best)
+                    /* the label above the ring, haloed, clear of the markers beside it */
                     fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"9\" fill=\"none\" stroke=\"#000\" "
-                               "stroke-width=\"1.5\"/><text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
-                               "font-weight=\"bold\">best</text>\n",
-                            x, ym, x + 10, ym - 8);
+                               "stroke-width=\"1.5\"/><text class=\"best\" x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
+                               "font-weight=\"bold\" text-anchor=\"middle\" stroke=\"#fff\" stroke-width=\"3\" "
+                               "paint-order=\"stroke\">best</text>\n",
+                            x, ym, x, ym - 13);
             }
         if (pass == 0 && open)
             fputs("\"/>\n", f);
@@ -1019,6 +1055,8 @@ static const char CSS[] =
     "h1{font-size:26px;margin:8px 0}h2{border-bottom:2px solid #0072B2;padding-bottom:4px;margin-top:36px}"
     "h3{margin:20px 0 6px}figure{margin:12px 16px 20px 0;display:inline-block;vertical-align:top}figcaption{font-size:13px;color:#333;max-width:900px}"
     "svg.chart{max-width:100%;height:auto;display:block}"
+    /* narrow windows (800 px): pictures shrink, wide tables scroll inside themselves */
+    "figure{max-width:100%}table{display:block;max-width:100%;overflow-x:auto}"
     "table{border-collapse:collapse;font-size:13px;margin:8px 0 16px}"
     "th,td{border:1px solid #999;padding:3px 8px;text-align:left}td.n{text-align:right;white-space:nowrap;"
     "font-variant-numeric:tabular-nums}th{background:#e8eef5}tr:nth-child(even) td{background:#f6f6f6}"
@@ -1164,7 +1202,7 @@ static void draw_page(rep *r, json_object *res, json_object *stats, json_object 
     fputs("<h2 id=\"dataset\">Dataset overview</h2>\n", r->html);
     if (stats) {
         chart_class_counts(r, stats);
-        chart_zero_share(r, stats);
+        chart_zero_share(r, stats, res);
     }
     dropped_table(r, res);
 
@@ -1229,7 +1267,7 @@ mqttids_err mqttids_report_write(const char *json, size_t len, const char *html_
     if (!res || !json_object_is_type(res, json_type_object) || (!stats && !models)) {
         json_object_put(res);
         return util__fail(errbuf, MQTTIDS_ERR_MALFORMED,
-                          "%s: not the results of 'mqttids experiment --json' (no \"stats\" or \"models\")", html_path);
+                          "not the results of 'mqttids experiment --json' (no \"stats\" or \"models\")");
     }
     memset(&r, 0, sizeof r);
     r.svg_dir = svg_dir;

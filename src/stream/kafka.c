@@ -268,6 +268,37 @@ mqttids_err mqttids_stream_create_topic(const mqttids_kconf *kc, const char *top
         rd_kafka_conf_destroy(conf);
         return util__fail(errbuf, MQTTIDS_ERR_KAFKA, "admin client: %s", e);
     }
+    {
+        /* librdkafka's mock brokers (2.0) never answer CreateTopics: say so at once */
+        char *id = rd_kafka_clusterid(rk, 10000);
+        int mock = id && strncmp(id, "mockCluster", 11) == 0;
+        if (!id) {
+            err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "topic %s: no answer from %s in 10 s", topic,
+                             kc->bootstrap ? kc->bootstrap : "?");
+        } else if (mock && kc->mock) {
+            err = mqttids_mock_topic_create(kc->mock, topic, partitions, errbuf);
+        } else if (mock) {
+            /* all topics: asking for this one would auto-create it */
+            const struct rd_kafka_metadata *md = NULL;
+            int found = 0;
+            if (rd_kafka_metadata(rk, 1, NULL, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+                for (int i = 0; i < md->topic_cnt; i++)
+                    found |= strcmp(md->topics[i].topic, topic) == 0;
+            if (md)
+                rd_kafka_metadata_destroy(md);
+            if (found && exists)
+                *exists = 1;
+            err = found ? util__fail(errbuf, MQTTIDS_ERR_INVALID, "topic %s: already exists", topic)
+                        : util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED,
+                                     "topic %s: %s is librdkafka's mock cluster, which cannot create topics: start it "
+                                     "with 'mqttids stream mock-cluster --topic %s:%d' (or the first producer creates "
+                                     "it with 4 partitions)",
+                                     topic, kc->bootstrap ? kc->bootstrap : "the cluster", topic, partitions);
+        }
+        rd_kafka_mem_free(rk, id);
+        if (!id || mock)
+            goto out;
+    }
     nt = rd_kafka_NewTopic_new(topic, partitions, replication, e, sizeof e);
     q = rd_kafka_queue_new(rk);
     if (!nt || !q) {
@@ -322,7 +353,39 @@ struct mqttids_producer {
     uint64_t queued, delivered, failed;
     char first_err[256];
     double last_ack;       /* monotonic time of the last delivery report */
+    /* per partition of the last topic: first offset delivered and how many (retention check) */
+    const volatile sig_atomic_t *stop; /* borrowed; waits end early when it becomes non-zero */
+    int64_t *first_off;    /* owned, n_part entries, -1: none */
+    uint64_t *n_off;       /* owned */
+    int n_part;
 };
+
+/* Notes a delivery at (partition, offset) of the current topic; grows the tables. */
+static void note_offset(mqttids_producer *p, int32_t part, int64_t off)
+{
+    if (part < 0 || part >= 65536 || off < 0)
+        return;
+    if (part >= p->n_part) {
+        int n = part + 1 > 2 * p->n_part ? part + 1 : 2 * p->n_part;
+        int64_t *f = realloc(p->first_off, (size_t)n * sizeof *f);
+        uint64_t *c;
+        if (!f)
+            return;
+        p->first_off = f;
+        c = realloc(p->n_off, (size_t)n * sizeof *c);
+        if (!c)
+            return;
+        p->n_off = c;
+        for (int i = p->n_part; i < n; i++) {
+            p->first_off[i] = -1;
+            p->n_off[i] = 0;
+        }
+        p->n_part = n;
+    }
+    if (p->first_off[part] < 0 || off < p->first_off[part])
+        p->first_off[part] = off;
+    p->n_off[part]++;
+}
 
 static void producer_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
@@ -335,6 +398,8 @@ static void producer_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         p->failed++;
     } else {
         p->delivered++;
+        if (p->rkt_name && strcmp(rd_kafka_topic_name(m->rkt), p->rkt_name) == 0)
+            note_offset(p, m->partition, m->offset);
     }
     p->last_ack = util__now_s();
 }
@@ -403,6 +468,10 @@ mqttids_err mqttids_producer_send(mqttids_producer *p, const char *topic, const 
         free(p->rkt_name);
         p->rkt = t;
         p->rkt_name = name;
+        for (int i = 0; i < p->n_part; i++) {
+            p->first_off[i] = -1;
+            p->n_off[i] = 0;
+        }
     }
     for (;;) {
         if (rd_kafka_produce(p->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, (void *)val, vlen, key, klen,
@@ -418,14 +487,52 @@ mqttids_err mqttids_producer_send(mqttids_producer *p, const char *topic, const 
     return MQTTIDS_OK;
 }
 
+void mqttids_producer_set_stop(mqttids_producer *p, const volatile sig_atomic_t *stop)
+{
+    p->stop = stop;
+}
+
+/* rd_kafka_flush in short steps, so a stop request ends the wait (then: TIMED_OUT). */
+static rd_kafka_resp_err_t flush_steps(mqttids_producer *p, int timeout_ms)
+{
+    double until = util__now_s() + timeout_ms / 1000.0;
+    for (;;) {
+        rd_kafka_resp_err_t e = rd_kafka_flush(p->rk, 100);
+        if (e != RD_KAFKA_RESP_ERR__TIMED_OUT || (p->stop && *p->stop) ||
+            (timeout_ms >= 0 && util__now_s() >= until))
+            return e;
+    }
+}
+
+mqttids_err mqttids_producer_ping(mqttids_producer *p, int timeout_ms, char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+    double until = util__now_s() + timeout_ms / 1000.0;
+    rd_kafka_resp_err_t e;
+    do {
+        const struct rd_kafka_metadata *md = NULL;
+        e = rd_kafka_metadata(p->rk, 0, NULL, &md, 250);
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        if (!e)
+            return MQTTIDS_OK;
+        if (p->stop && *p->stop)
+            return util__fail(errbuf, MQTTIDS_ERR_INTERRUPTED, "stopped while connecting to the brokers");
+    } while (util__now_s() < until);
+    return util__fail(errbuf, MQTTIDS_ERR_KAFKA, "no broker answered in %d s (%s)", timeout_ms / 1000,
+                      rd_kafka_err2str(e));
+}
+
 mqttids_err mqttids_producer_flush(mqttids_producer *p, int timeout_ms, uint64_t *delivered, uint64_t *failed,
                                    char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
-    rd_kafka_resp_err_t e = rd_kafka_flush(p->rk, timeout_ms < 0 ? -1 : timeout_ms);
+    rd_kafka_resp_err_t e = flush_steps(p, timeout_ms);
     if (delivered)
         *delivered = p->delivered;
     if (failed)
         *failed = p->failed;
+    if (e && p->stop && *p->stop)
+        return util__fail(errbuf, MQTTIDS_ERR_INTERRUPTED, "stopped: %d messages not acknowledged (dropped)",
+                          rd_kafka_outq_len(p->rk));
     if (e)
         return util__fail(errbuf, MQTTIDS_ERR_KAFKA, "flush: %d messages still unacknowledged after %d ms (%s)",
                           rd_kafka_outq_len(p->rk), timeout_ms, rd_kafka_err2str(e));
@@ -435,12 +542,38 @@ mqttids_err mqttids_producer_flush(mqttids_producer *p, int timeout_ms, uint64_t
     return MQTTIDS_OK;
 }
 
+mqttids_err mqttids_producer_lost(mqttids_producer *p, int timeout_ms, uint64_t *lost,
+                                  char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+    *lost = 0;
+    for (int i = 0; i < p->n_part; i++) {
+        int64_t low = 0, high = 0, gone;
+        rd_kafka_resp_err_t e;
+        if (p->first_off[i] < 0)
+            continue;
+        e = rd_kafka_query_watermark_offsets(p->rk, p->rkt_name, i, &low, &high, timeout_ms);
+        if (e)
+            return util__fail(errbuf, MQTTIDS_ERR_KAFKA, "%s [%d]: cannot read the offsets kept: %s", p->rkt_name,
+                              i, rd_kafka_err2str(e));
+        gone = low - p->first_off[i];
+        if (gone > 0)
+            *lost += (uint64_t)gone < p->n_off[i] ? (uint64_t)gone : p->n_off[i];
+    }
+    return MQTTIDS_OK;
+}
+
 void mqttids_producer_free(mqttids_producer *p)
 {
     if (!p)
         return;
-    if (p->rk)
-        rd_kafka_flush(p->rk, 10000);
+    free(p->first_off);
+    free(p->n_off);
+    if (p->rk && rd_kafka_outq_len(p->rk) > 0 && flush_steps(p, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        /* given up (stopped or unreachable): drop what is left rather than have librdkafka
+           warn at destroy time */
+        rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(p->rk, 0);
+    }
     if (p->rkt)
         rd_kafka_topic_destroy(p->rkt);
     free(p->rkt_name);
@@ -549,6 +682,8 @@ mqttids_err mqttids_stream_produce(mqttids_producer *p, const mqttids_dataset *d
     }
     rep->delivered = p->delivered - base_delivered;
     rep->failed = p->failed - base_failed;
+    if (err == MQTTIDS_OK)
+        err = mqttids_producer_lost(p, 10000, &rep->lost, errbuf);
     rep->seconds = (p->last_ack > t0 ? p->last_ack : util__now_s()) - t0;
 out:
     free(extra_names);
@@ -720,6 +855,18 @@ mqttids_err mqttids_producer_send(mqttids_producer *p, const char *t, const void
 mqttids_err mqttids_producer_flush(mqttids_producer *p, int t, uint64_t *d, uint64_t *f, char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
     (void)p, (void)t, (void)d, (void)f;
+    return NO_KAFKA(errbuf);
+}
+void mqttids_producer_set_stop(mqttids_producer *p, const volatile sig_atomic_t *stop) { (void)p, (void)stop; }
+mqttids_err mqttids_producer_ping(mqttids_producer *p, int t, char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+    (void)p, (void)t;
+    return NO_KAFKA(errbuf);
+}
+mqttids_err mqttids_producer_lost(mqttids_producer *p, int t, uint64_t *lost, char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+    (void)p, (void)t;
+    *lost = 0;
     return NO_KAFKA(errbuf);
 }
 void mqttids_producer_free(mqttids_producer *p) { (void)p; }

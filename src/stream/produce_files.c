@@ -78,6 +78,8 @@ static mqttids_err finish(mqttids_producer *p, mqttids_err err, mqttids_produce_
     rep->seconds = util__now_s() - t0;
     if (ferr != MQTTIDS_OK && err == MQTTIDS_OK)
         return util__fail(errbuf, ferr, "%s", e);
+    if (ferr == MQTTIDS_OK && err == MQTTIDS_OK)
+        return mqttids_producer_lost(p, 10000, &rep->lost, errbuf);
     if (ferr != MQTTIDS_OK)
         util__log(MQTTIDS_LOG_ERROR, "%s", e);
     return err;

@@ -78,7 +78,7 @@ mqttids_err util__atomic_open(util_atomic_file *af, const char *path, char *errb
     af->fp = fopen(af->tmp_path, "wb");
     if (!af->fp) {
         int e = errno;
-        util__fail(errbuf, MQTTIDS_ERR_IO, "%s: cannot create: %s", af->tmp_path, strerror(e));
+        util__fail(errbuf, MQTTIDS_ERR_IO, "%s: cannot create: %s", af->path, strerror(e));
         free(af->tmp_path);
         af->tmp_path = NULL;
         util__atomic_abort(af);

@@ -13,3 +13,7 @@ if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/capture_live.sh)
   set_tests_properties(capture.live PROPERTIES ENVIRONMENT "${MQTTIDS_TEST_ENV}"
     SKIP_RETURN_CODE 77 LABELS "capture;integration" TIMEOUT 180)
 endif()
+# Captures with MQTT on another port: a warning with the busiest port; PATH.port side files.
+add_test(NAME integration.capture_port_hint COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/capture_port_hint.sh)
+set_tests_properties(integration.capture_port_hint PROPERTIES
+  ENVIRONMENT "${MQTTIDS_TEST_ENV}" SKIP_RETURN_CODE 77 LABELS "integration;capture" TIMEOUT 120)

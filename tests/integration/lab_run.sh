@@ -26,6 +26,13 @@ rc=$?
 if grep -q "no libmosquitto or no libpcap" "$tmp/lab.err"; then echo "built without libmosquitto/libpcap: skip"; exit 77; fi
 [ $rc = 0 ] || { echo "mqttids lab failed ($rc)"; cat "$tmp/lab.err"; exit 1; }
 port=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$tmp/lab.json") || exit 1
+# the broker's port is kept beside the pcap, so extract (and watch) decode MQTT without --port
+[ "$(cat "$tmp/out/lab.pcap.port")" = "$port" ] || { echo "lab.pcap.port does not hold $port"; exit 1; }
+"$MQTTIDS" extract -q --json -r "$tmp/out/lab.pcap" -o "$tmp/noport.csv" > "$tmp/noport.json" 2>"$tmp/noport.err" || exit 1
+/usr/bin/python3 - "$tmp/noport.json" <<'PY' || { echo "extract without --port decoded no MQTT"; exit 1; }
+import json, sys
+sys.exit(0 if json.load(open(sys.argv[1]))["mqtt_rows"] > 0 else 1)
+PY
 
 # tshark's rows for the lab's own pcap (MQTT on the broker's port, as the lab decodes it)
 fields=$(tr ' ' '\n' < "$SHARED/derived_from_pcap/tshark_fields.txt" | sed '/^$/d; s/^/-e /' | tr '\n' ' ')

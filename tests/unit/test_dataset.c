@@ -232,7 +232,7 @@ static void test_skip_and_undo(void)
         size_t n = fread(got, 1, sizeof got - 1, f);
         got[n] = '\0';
         fclose(f);
-        snprintf(want, sizeof want, "# %s:3: 3:3 (tcp.len): 'ten' is not a number\n%s\n", path, row_with(2, "ten"));
+        snprintf(want, sizeof want, "# %s:3:3 (tcp.len): 'ten' is not a number\n%s\n", path, row_with(2, "ten"));
         CHECK(strcmp(got, want) == 0, "reject file:\n%s\nexpected:\n%s", got, want);
     }
     /* FAIL on a second file leaves the dataset as it was. */
