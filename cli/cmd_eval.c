@@ -1,6 +1,8 @@
 /*
  * cmd_eval.c: "mqttids eval": score a model file on labeled test rows: accuracy,
- * per-class precision/recall/F1, macro and weighted F1, confusion matrix.
+ * per-class precision/recall/F1, macro and weighted F1, confusion matrix; per packet, and
+ * per connection and client host for rows that carry id.stream / id.client (the grouping
+ * and scores are the library's mqttids_model_evaluate_by, src/ml/groups.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,15 +12,108 @@ const char cmd_eval_summary[] = "score a model on labeled rows: accuracy, per-cl
 
 static void help(void)
 {
-    printf("Usage: mqttids eval --model MODEL [--test PATH]... [PATH]...\n"
+    printf("Usage: mqttids eval --model MODEL [--by LEVEL]... [--test PATH]... [PATH]...\n"
            "Predicts the test rows (rows given with --test; untagged rows when there are none)\n"
            "and compares with their labels.\n\n"
            "Options:\n"
            "  -m, --model MODEL   the model file\n"
+           "      --by LEVEL      packet (default), connection, host, or all; repeatable or\n"
+           "                      comma-separated. connection/host group the rows by id.stream /\n"
+           "                      id.client of each input file (extract --ids; lab CSVs): a\n"
+           "                      connection is alerted when any of its rows is predicted as an\n"
+           "                      attack; its class is the most frequent predicted attack class\n"
+           "      --min-probability P  an alert needs the predicted attack class's probability\n"
+           "                      >= P (else the row counts as legitimate; default 0)\n"
            "      --threads N     threads (default 2)\n"
            "      --json          machine-readable result on stdout\n"
            "  -q, --quiet         no progress or info lines\n"
            "  -h, --help          this help\n\n" CLI_INPUT_HELP);
+}
+
+/* "packet,connection", "all": bits (1 << mqttids_level) added to *levels. */
+static int parse_levels(const char *arg, unsigned *levels)
+{
+    const char *s = arg;
+    while (*s) {
+        size_t len = strcspn(s, ",");
+        int found = 0;
+        if (len == 3 && strncmp(s, "all", 3) == 0) {
+            *levels |= (1u << MQTTIDS_NLEVEL) - 1;
+            found = 1;
+        }
+        for (int l = 0; l < MQTTIDS_NLEVEL && !found; l++)
+            if (strlen(mqttids_level_name(l)) == len && strncmp(s, mqttids_level_name(l), len) == 0) {
+                *levels |= 1u << l;
+                found = 1;
+            }
+        if (!found)
+            return -1;
+        s += len;
+        if (*s == ',')
+            s++;
+    }
+    return 0;
+}
+
+/* The input file of each of the n rows (indices into the dataset), from the loader's report:
+ * inputs were appended in order, each with rows_kept rows. Caller frees; NULL on no memory. */
+static uint32_t *input_of_rows(json_object *report, const size_t *rows, size_t n)
+{
+    json_object *arr = json_object_object_get(report, "inputs");
+    size_t k = arr ? json_object_array_length(arr) : 0, *end = calloc(k + 1, sizeof *end), acc = 0;
+    uint32_t *part = malloc((n ? n : 1) * sizeof *part);
+    if (!end || !part) {
+        free(end);
+        free(part);
+        return NULL;
+    }
+    for (size_t j = 0; j < k; j++) {
+        acc += (size_t)json_object_get_int64(json_object_object_get(json_object_array_get_idx(arr, j), "rows_kept"));
+        end[j] = acc;
+    }
+    for (size_t i = 0, j = 0; i < n; i++) { /* rows are in dataset order */
+        while (j < k && rows[i] >= end[j])
+            j++;
+        part[i] = (uint32_t)j;
+    }
+    free(end);
+    return part;
+}
+
+static json_object *level_json(const mqttids_group_metrics *g)
+{
+    json_object *o = json_object_new_object(), *cl = json_object_new_array();
+    json_object_object_add(o, "groups", json_object_new_int64((int64_t)g->groups));
+    json_object_object_add(o, "rows", json_object_new_int64((int64_t)g->rows));
+    json_object_object_add(o, "rows_without_id", json_object_new_int64((int64_t)g->rows_no_group));
+    json_object_object_add(o, "mixed_label_groups", json_object_new_int64((int64_t)g->mixed));
+    for (int c = 0; c < MQTTIDS_NCLASS; c++) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "class", json_object_new_string(mqttids_class_name(c)));
+        json_object_object_add(e, "support", json_object_new_int64((int64_t)g->support[c]));
+        json_object_object_add(e, "alerted", json_object_new_int64((int64_t)g->alerted[c]));
+        json_object_object_add(e, "alerted_share", cli_json_double(g->alerted_share[c]));
+        json_object_array_add(cl, e);
+    }
+    json_object_object_add(o, "classes", cl);
+    json_object_object_add(o, "legitimate_alerted_share", cli_json_double(g->alerted_share[MQTTIDS_CLASS_LEGITIMATE]));
+    json_object_object_add(o, "macro_f1", cli_json_double(g->m.macro_f1));
+    json_object_object_add(o, "metrics", cli_metrics_json(&g->m));
+    return o;
+}
+
+static void print_level(int l, const mqttids_group_metrics *g)
+{
+    const char *what = l == MQTTIDS_LEVEL_CONNECTION ? "connections" : "hosts";
+    char title[64];
+    printf("\n%s: %zu (from %zu labeled rows; rows without %s: %zu; %s with mixed labels: %zu)\n", what, g->groups,
+           g->rows, l == MQTTIDS_LEVEL_CONNECTION ? "id.stream" : "id.client", g->rows_no_group, what, g->mixed);
+    printf("  %-12s %9s %9s %9s\n", "class", what, "alerted", "share");
+    for (int c = 0; c < MQTTIDS_NCLASS; c++)
+        printf("  %-12s %9zu %9zu %9.4f%s\n", mqttids_class_name(c), g->support[c], g->alerted[c],
+               g->alerted_share[c], c == MQTTIDS_CLASS_LEGITIMATE ? "  (false alarms)" : "  (detected)");
+    snprintf(title, sizeof title, "by %s", mqttids_level_name(l));
+    cli_print_metrics(title, &g->m);
 }
 
 int cmd_eval(int argc, char **argv)
@@ -26,6 +121,8 @@ int cmd_eval(int argc, char **argv)
     static const struct option longopts[] = {
         {"model", required_argument, NULL, 'm'},
         {"threads", required_argument, NULL, 't'},
+        {"by", required_argument, NULL, 'B'},
+        {"min-probability", required_argument, NULL, 'P'},
         {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -39,7 +136,11 @@ int cmd_eval(int argc, char **argv)
     mqttids_model *m = NULL;
     json_object *report = NULL;
     size_t *rows = NULL, n = 0, unseen = 0;
-    mqttids_metrics mt;
+    uint32_t *part = NULL;
+    unsigned levels = 0;
+    double min_p = 0;
+    mqttids_eval_by ev;
+    const mqttids_metrics *mt = &ev.level[MQTTIDS_LEVEL_PACKET].m;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
 
     cli_inputs_init(&in);
@@ -59,6 +160,15 @@ int cmd_eval(int argc, char **argv)
             nthreads = (int)strtol(optarg, &end, 10);
             if (*end || nthreads < 1 || nthreads > 64)
                 return cli_usage_error("eval", "--threads needs an integer in [1, 64], not '%s'", optarg);
+            break;
+        case 'B':
+            if (parse_levels(optarg, &levels) != 0)
+                return cli_usage_error("eval", "--by takes packet, connection, host or all, not '%s'", optarg);
+            break;
+        case 'P':
+            min_p = strtod(optarg, &end);
+            if (end == optarg || *end || !(min_p >= 0 && min_p <= 1))
+                return cli_usage_error("eval", "--min-probability needs a number in [0, 1], not '%s'", optarg);
             break;
         case 'j':
             json = 1;
@@ -81,8 +191,9 @@ int cmd_eval(int argc, char **argv)
         cli_err("%s", errbuf);
         return CLI_EXIT_FAIL;
     }
-    if (json)
-        report = json_object_new_object();
+    if (!levels)
+        levels = 1u << MQTTIDS_LEVEL_PACKET;
+    report = json_object_new_object(); /* also gives each input's row count (ids are per file) */
     rc = cli_inputs_load(&in, &ds, report);
     if (rc != CLI_EXIT_OK)
         goto out;
@@ -91,32 +202,50 @@ int cmd_eval(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
         goto out;
     }
-    if (mqttids_model_evaluate(m, ds, rows, n, nthreads, &mt, &unseen, errbuf) != MQTTIDS_OK) {
+    if ((levels & ~1u) && (part = input_of_rows(report, rows, n)) == NULL) {
+        cli_err("out of memory");
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    if (mqttids_model_evaluate_by(m, ds, rows, n, part, levels, min_p, nthreads, &ev, &unseen, errbuf) != MQTTIDS_OK) {
         cli_err("%s", errbuf);
         rc = CLI_EXIT_FAIL;
         goto out;
     }
-    if (mt.n == 0) {
+    if (mt->n == 0) {
         cli_err("eval: none of the %zu rows has a label (target column)", n);
         rc = CLI_EXIT_FAIL;
         goto out;
     }
     if (json) {
-        json_object *o = json_object_new_object();
+        json_object *o = json_object_new_object(), *by = json_object_new_object();
         json_object_object_add(o, "model", cli_model_json(m));
-        json_object_object_add(o, "metrics", cli_metrics_json(&mt));
+        json_object_object_add(o, "metrics", cli_metrics_json(mt));
+        json_object_object_add(o, "min_probability", cli_json_double(ev.min_probability));
+        for (int l = 0; l < MQTTIDS_NLEVEL; l++)
+            if (levels & (1u << l))
+                json_object_object_add(by, mqttids_level_name(l), level_json(&ev.level[l]));
+        json_object_object_add(o, "by", by);
         json_object_object_add(o, "unseen_categories", json_object_new_int64((int64_t)unseen));
         json_object_object_add(o, "inputs", json_object_get(json_object_object_get(report, "inputs")));
         cli_json_print(o);
         json_object_put(o);
     } else {
         printf("model %s (%s): %s\n", mqttids_model_id(m), mqttids_model_kind(m), mqttids_model_params(m));
-        cli_print_metrics("test", &mt);
+        if (ev.min_probability > 0)
+            printf("alerts need a predicted attack probability >= %g (rows below count as legitimate)\n",
+                   ev.min_probability);
+        if (levels & (1u << MQTTIDS_LEVEL_PACKET))
+            cli_print_metrics("test", mt);
+        for (int l = MQTTIDS_LEVEL_CONNECTION; l < MQTTIDS_NLEVEL; l++)
+            if (levels & (1u << l))
+                print_level(l, &ev.level[l]);
         if (unseen)
             printf("  nominal values never seen in train (encoded as all zeros): %zu\n", unseen);
     }
 out:
     json_object_put(report);
+    free(part);
     free(rows);
     mqttids_model_free(m);
     mqttids_dataset_free(ds);

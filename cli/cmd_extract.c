@@ -29,6 +29,9 @@ static void help(void)
            "      --context          append the flow-context columns ctx.* after the 33 features\n"
            "                         (causal, per TCP stream / MQTT session / source host;\n"
            "                         docs/internals/context.md)\n"
+           "      --ids              append the identity columns id.stream (tshark's tcp.stream)\n"
+           "                         and id.client (the connection's client host as a number),\n"
+           "                         for `mqttids eval --by connection|host`; never features\n"
            "      --json             print a summary as JSON on stdout (needs -o FILE)\n"
            "  -q, --quiet            no summary line on stderr\n"
            "  -h, --help             this help\n");
@@ -66,6 +69,7 @@ int cmd_extract(int argc, char **argv)
         {"max-streams", required_argument, NULL, 'M'},
         {"json", no_argument, NULL, 'J'},
         {"context", no_argument, NULL, 'C'},
+        {"ids", no_argument, NULL, 'I'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -122,6 +126,9 @@ int cmd_extract(int argc, char **argv)
             break;
         case 'C':
             o.context = 1;
+            break;
+        case 'I':
+            o.ids = 1;
             break;
         case 'q':
             cli_quiet = 1;
@@ -200,6 +207,7 @@ int cmd_extract(int argc, char **argv)
             json_object_object_add(j, "label", label ? json_object_new_string(label) : NULL);
             json_object_object_add(j, "context_columns",
                                    json_object_new_int64(o.context ? (int64_t)mqttids_capture_ctx_count() : 0));
+            json_object_object_add(j, "id_columns", json_object_new_boolean(o.ids));
             json_object_object_add(j, "seconds", cli_json_double(secs));
             cli_json_print(j);
             json_object_put(j);

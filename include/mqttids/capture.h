@@ -45,6 +45,8 @@ typedef struct mqttids_capture_opts {
     size_t max_reassembly;     /* all streams' reassembly buffers together (default 256 MiB) */
     int context;               /* 1: also compute the flow-context columns ctx.* (default 0) */
     size_t max_sources;        /* context: source-host table cap (default 65536) */
+    int ids;                   /* CSV writer: also write the identity columns id.stream and
+                                  id.client, for evaluation only (default 0; never features) */
 } mqttids_capture_opts;
 
 /* Fills o with the defaults above (files; the live defaults apply when opening live). */
@@ -136,6 +138,14 @@ typedef struct mqttids_capture_stats {
 /* Fills st with the counters so far (drops are queried from libpcap for live captures). */
 void mqttids_capture_get_stats(mqttids_capture *cap, mqttids_capture_stats *st /* OUT */);
 
+/*
+ * A host address of the flow (dst 0: source, 1: destination) as a number that a double holds
+ * exactly: an IPv4 address is its 32-bit value (127.0.0.1 -> 2130706433), an IPv6 address a
+ * 52-bit hash of its 16 bytes, at least 2^32 (never equal to an IPv4 value). Used as the
+ * id.client column (evaluation by host, alert grouping); never a feature.
+ */
+double mqttids_flow_host_id(const mqttids_flow *f, int dst);
+
 /* Formats a flow address as text (inet_ntop) into buf; returns buf. */
 const char *mqttids_flow_addr(const mqttids_flow *f, int dst, char *buf, size_t size);
 
@@ -163,7 +173,10 @@ mqttids_err mqttids_capture_read_dataset(mqttids_dataset *ds, const char *path,
  * as Python floats, missing text as "0", an all-missing column as "0.0"), hex as 0x%08x.
  * label: class name written in the target column (NULL: no target column).
  * With o->context the ctx.* columns follow the 33 features (before target), as decimals
- * (fixed point, at most 6 fraction digits, read back exactly).
+ * (fixed point, at most 6 fraction digits, read back exactly). With o->ids the identity
+ * columns id.stream (tshark's tcp.stream, -1 for a frame whose TCP header was cut before
+ * the ports' stream could be found) and id.client (mqttids_flow_host_id of the connection's
+ * client side, decided as the flow context does: docs/internals/context.md) follow them.
  * out must be seekable when the file's column types differ from the common case (the
  * rows are then written a second time); pass a regular file. rows (may be NULL) gets the
  * row count. progress (may be NULL) is called with packets done.

@@ -55,7 +55,8 @@ void mqttids_pipeline_opts_init(mqttids_pipeline_opts *o);
 /*
  * Fits a pipeline on the rows rows[0..n) of ds (all rows when rows is NULL).
  * Returns MQTTIDS_ERR_NOT_FOUND for an unknown column name, MQTTIDS_ERR_INVALID when no
- * feature is left or a column is listed twice. Caller frees *out with mqttids_pipeline_free.
+ * feature is left, a column is listed twice, or a list names an identity column (id, id.*:
+ * `extract --ids`, for evaluation only, never a feature). Caller frees *out with mqttids_pipeline_free.
  */
 mqttids_err mqttids_pipeline_fit(const mqttids_dataset *ds, const size_t *rows, size_t n,
                                  const mqttids_pipeline_opts *o,

@@ -131,6 +131,95 @@ mqttids_err mqttids_model_evaluate(const mqttids_model *m, const mqttids_dataset
                                    char errbuf[MQTTIDS_ERRBUF_SIZE]);
 
 /* ---------------------------------------------------------------------------------- */
+/* Evaluation by packet, connection and host (groups.c; docs/internals/ml.md)          */
+
+/* What a row, a TCP connection or a client host is scored as. */
+typedef enum mqttids_level {
+    MQTTIDS_LEVEL_PACKET = 0,     /* each row */
+    MQTTIDS_LEVEL_CONNECTION = 1, /* rows of one id.stream of one input file */
+    MQTTIDS_LEVEL_HOST = 2,       /* rows of one id.client of one input file */
+    MQTTIDS_NLEVEL,
+} mqttids_level;
+
+/* Name of a level ("packet", "connection", "host"), NULL out of range. Static. */
+const char *mqttids_level_name(int level);
+
+/* Group index of a row that belongs to no group (no identity). */
+#define MQTTIDS_GROUP_NONE SIZE_MAX
+
+/*
+ * Groups rows by (part, key): rows with equal part and equal key get the same group index,
+ * 0, 1, ... in order of first appearance. part (may be NULL: all 0) tells inputs apart (ids
+ * of different files are different connections); key is an identity value (id.stream or
+ * id.client); a negative or NaN key puts the row in no group (MQTTIDS_GROUP_NONE).
+ * group receives n indices; *ngroups the number of groups. Memory: O(groups).
+ * Returns MQTTIDS_OK or MQTTIDS_ERR_NOMEM. Plain arrays: usable on a live window too.
+ */
+mqttids_err mqttids_group_index(const uint32_t *part, /* n, or NULL */
+                                const double *key,    /* n */
+                                size_t n,
+                                size_t *group,        /* OUT, n */
+                                size_t *ngroups);     /* OUT */
+
+/*
+ * An alert needs the predicted class's probability >= min_probability: rows predicted as an
+ * attack class (not legitimate) below it are set to legitimate in pred. proba is n x
+ * nclasses row-major. min_probability <= 0 changes nothing.
+ */
+void mqttids_alert_threshold(int *pred, const double *proba, size_t n, int nclasses, double min_probability);
+
+/*
+ * Scores of one level. A group's true class is the most frequent class of its labeled rows
+ * (ties: the lower class index); it is alerted when the detector alerts (predicts a class
+ * other than legitimate) on any of its rows, and its predicted class is then the most
+ * frequent alerted class (ties: the lower index), else legitimate. m compares the groups'
+ * true and predicted classes (per-class recall/precision/F1, macro-F1); alerted_share is the
+ * detected share for an attack class and the false-alarm share for legitimate.
+ */
+typedef struct mqttids_group_metrics {
+    size_t groups;                         /* groups with at least one labeled row */
+    size_t rows;                           /* labeled rows in them */
+    size_t rows_no_group;                  /* labeled rows without an identity (left out) */
+    size_t mixed;                          /* groups whose labeled rows hold several classes */
+    size_t support[MQTTIDS_NCLASS];        /* groups per true class */
+    size_t alerted[MQTTIDS_NCLASS];        /* of them, groups with at least one alert */
+    double alerted_share[MQTTIDS_NCLASS];  /* alerted / support (0 without support) */
+    mqttids_metrics m;                     /* true vs predicted group class */
+} mqttids_group_metrics;
+
+/*
+ * Scores groups: truth and pred are n class indices (truth -1: unlabeled, skipped), group
+ * n group indices (< ngroups or MQTTIDS_GROUP_NONE), or NULL for one group per row (the
+ * packet level). Returns MQTTIDS_OK or MQTTIDS_ERR_NOMEM.
+ */
+mqttids_err mqttids_group_metrics_compute(const int *truth, const int *pred,
+                                          const size_t *group, /* n, or NULL */
+                                          size_t n, size_t ngroups,
+                                          mqttids_group_metrics *out); /* OUT */
+
+/* Every level's scores of one evaluation. */
+typedef struct mqttids_eval_by {
+    unsigned levels;                       /* bit (1 << level) set: that level was scored */
+    double min_probability;                /* the alert threshold applied (0: none) */
+    mqttids_group_metrics level[MQTTIDS_NLEVEL];
+} mqttids_eval_by;
+
+/*
+ * Predicts rows rows[0..n) of ds (all when NULL), applies min_probability
+ * (mqttids_alert_threshold) and scores the levels in the bit set levels. The connection
+ * level needs an id.stream column, the host level id.client (`extract --ids`; lab CSVs):
+ * MQTTIDS_ERR_NOT_FOUND names the missing one. part (may be NULL) gives each of the n rows
+ * its input file. *unseen (may be NULL): nominal values never seen in train.
+ */
+mqttids_err mqttids_model_evaluate_by(const mqttids_model *m, const mqttids_dataset *ds,
+                                      const size_t *rows, size_t n,
+                                      const uint32_t *part,   /* n, or NULL */
+                                      unsigned levels, double min_probability, int nthreads,
+                                      mqttids_eval_by *out,   /* OUT */
+                                      size_t *unseen,         /* OUT, may be NULL */
+                                      char errbuf[MQTTIDS_ERRBUF_SIZE]);
+
+/* ---------------------------------------------------------------------------------- */
 /* Cross-validation and grid search                                                   */
 
 typedef struct mqttids_cv_opts {

@@ -458,6 +458,20 @@ void mqttids_capture_get_stats(mqttids_capture *cap, mqttids_capture_stats *st)
 #endif
 }
 
+double mqttids_flow_host_id(const mqttids_flow *f, int dst)
+{
+    const uint8_t *a = dst ? f->dst : f->src;
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a 64 */
+    if (f->ip_version != 6)
+        return (double)((uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3]);
+    for (int i = 0; i < 16; i++) {
+        h ^= a[i];
+        h *= 1099511628211ULL;
+    }
+    /* 2^32 .. 2^52 - 1: exact in a double, above every IPv4 value */
+    return (double)((h % ((1ULL << 52) - (1ULL << 32))) + (1ULL << 32));
+}
+
 const char *mqttids_flow_addr(const mqttids_flow *f, int dst, char *buf, size_t size)
 {
     const uint8_t *a = dst ? f->dst : f->src;

@@ -183,6 +183,58 @@ static char *put_py_int(char *w, const char *s, size_t n)
     return w + (n - i);
 }
 
+/*
+ * The identity columns (o->ids): the client side of each stream, decided at the stream's first
+ * row as the flow context decides it (context.c, docs/internals/context.md): the end not on an
+ * MQTT port; else the receiver of a SYN-ACK; else the sender of the first packet seen. Stream
+ * indices are dense (tshark's tcp.stream counts from 0), so the table is an array by index.
+ */
+typedef struct id_map {
+    double *client; /* owned: client host id per stream index */
+    size_t n, cap;
+} id_map;
+
+static int port_is_mqtt(const mqttids_capture_opts *o, uint16_t port)
+{
+    for (int i = 0; i < o->n_mqtt_ports && i < MQTTIDS_CAPTURE_MAX_PORTS; i++)
+        if (o->mqtt_ports[i] == port)
+            return 1;
+    return 0;
+}
+
+/* The client host id of the row's stream (recorded at the stream's first row). -1 on no memory. */
+static int id_client(id_map *m, const mqttids_capture_opts *o, const mqttids_flow *fl, const cap_fields *f,
+                     double *out)
+{
+    int s_mqtt = port_is_mqtt(o, fl->sport), d_mqtt = port_is_mqtt(o, fl->dport);
+    uint64_t flags = cap_has(f, MQTTIDS_F_TCP_FLAGS) ? f->v[MQTTIDS_F_TCP_FLAGS] : 0;
+    int client_dst = s_mqtt != d_mqtt ? s_mqtt : (flags & 0x012) == 0x012;
+    double id = mqttids_flow_host_id(fl, client_dst);
+    if (fl->stream == UINT64_MAX) { /* no stream: this frame's own guess */
+        *out = id;
+        return 0;
+    }
+    if (fl->stream < m->n) {
+        *out = m->client[fl->stream];
+        return 0;
+    }
+    if (fl->stream >= m->cap) {
+        size_t nc = m->cap ? m->cap : 1024;
+        double *g;
+        while (nc <= fl->stream)
+            nc *= 2;
+        g = realloc(m->client, nc * sizeof *g);
+        if (!g)
+            return -1;
+        m->client = g;
+        m->cap = nc;
+    }
+    while (m->n <= fl->stream)
+        m->client[m->n++] = id;
+    *out = id;
+    return 0;
+}
+
 typedef struct out_buf {
     char *p;
     size_t len, cap;
@@ -210,10 +262,10 @@ static int ob_reserve(out_buf *b, size_t extra)
 }
 
 static void write_row(out_buf *b, const cap_fields *f, const uint8_t *kinds, const char *label, size_t label_len,
-                      col_stat *st, const cap_ctx *ctx)
+                      col_stat *st, const cap_ctx *ctx, const mqttids_flow *ids, double client)
 {
     static const char hx[] = "0123456789abcdef";
-    size_t need = 64 * MQTTIDS_NFEAT + label_len + 16 + (ctx ? 32 * (size_t)CTX_N : 0);
+    size_t need = 64 * MQTTIDS_NFEAT + label_len + 64 + (ctx ? 32 * (size_t)CTX_N : 0);
     char *w;
     need += 2 * (f->msg.len + f->protoname.len + f->willmsg.len + f->willtopic.len);
     if (ob_reserve(b, need) < 0)
@@ -293,6 +345,17 @@ static void write_row(out_buf *b, const cap_fields *f, const uint8_t *kinds, con
     }
     if (ctx) /* flow context (context.c): after the 33 features, before target */
         w = context__write_row(w, ctx);
+    if (ids) { /* identity columns (evaluation only): id.stream, id.client */
+        *w++ = ',';
+        if (ids->stream == UINT64_MAX) {
+            *w++ = '-';
+            *w++ = '1';
+        } else {
+            w += u64_dec(w, ids->stream);
+        }
+        *w++ = ',';
+        w += u64_dec(w, (uint64_t)client);
+    }
     if (label) {
         *w++ = ',';
         w = put_csv_text(w, label, label_len);
@@ -309,6 +372,8 @@ static mqttids_err one_pass(const char *path, const mqttids_capture_opts *o, out
     mqttids_err err;
     size_t label_len = label ? strlen(label) : 0;
     uint64_t n = 0;
+    int ids = o && o->ids;
+    id_map idm = {NULL, 0, 0};
 
     if ((err = mqttids_capture_open_file(path, o, &cap, errbuf)) != MQTTIDS_OK)
         return err;
@@ -323,6 +388,8 @@ static mqttids_err one_pass(const char *path, const mqttids_capture_opts *o, out
                 break;
             b->len += (size_t)snprintf(b->p + b->len, 64, ",%s", mqttids_capture_ctx_name(k));
         }
+    if (ids && ob_reserve(b, 32) == 0)
+        b->len += (size_t)snprintf(b->p + b->len, 32, ",id.stream,id.client");
     if (label) {
         ob_reserve(b, 16);
         memcpy(b->p + b->len, ",target\n", 8);
@@ -333,10 +400,17 @@ static mqttids_err one_pass(const char *path, const mqttids_capture_opts *o, out
     }
     for (;;) {
         mqttids_capture_status stt;
-        err = capture__next_fields(cap, NULL, &stt, errbuf);
+        mqttids_flow fl;
+        double client = 0;
+        err = capture__next_fields(cap, ids ? &fl : NULL, &stt, errbuf);
         if (err != MQTTIDS_OK || stt != MQTTIDS_CAPTURE_ROW)
             break;
-        write_row(b, capture__fields(cap), kinds, label, label_len, st, capture__ctx(cap));
+        if (ids && id_client(&idm, o, &fl, capture__fields(cap), &client) < 0) {
+            err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory after %llu rows", path,
+                             (unsigned long long)n);
+            break;
+        }
+        write_row(b, capture__fields(cap), kinds, label, label_len, st, capture__ctx(cap), ids ? &fl : NULL, client);
         n++;
         if (progress && (n & 0xffff) == 0 && progress("packets", n, 0, pu)) {
             err = util__fail(errbuf, MQTTIDS_ERR_INTERRUPTED, "%s: stopped after %llu rows", path,
@@ -349,6 +423,7 @@ static mqttids_err one_pass(const char *path, const mqttids_capture_opts *o, out
     if (cs)
         mqttids_capture_get_stats(cap, cs);
     mqttids_capture_close(cap);
+    free(idm.client);
     if (err == MQTTIDS_OK && b->len) {
         if (fwrite(b->p, 1, b->len, b->fp) != b->len)
             b->failed = 1;

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "features/features_int.h"
 
 static const char DEF_CONT[] = "tcp.time_delta,tcp.len,mqtt.len,mqtt.msgid";
@@ -132,6 +133,20 @@ static mqttids_err finish_layout(mqttids_pipeline *p)
 /* ---------------------------------------------------------------------------------- */
 /* Fitting                                                                            */
 
+/* Identity columns (id.stream, id.client: `extract --ids`) are for evaluation, never features. */
+static int is_identity(const char *name, size_t len)
+{
+    return len >= 2 && strncasecmp(name, "id", 2) == 0 && (len == 2 || name[2] == '.');
+}
+
+static mqttids_err identity_refused(const char *what, const char *name, size_t len, char *errbuf)
+{
+    return util__fail(errbuf, MQTTIDS_ERR_INVALID,
+                      "%s: '%.*s' names identity columns (id.stream, id.client): they say which connection "
+                      "and host a row belongs to, for `mqttids eval --by`, and are never features",
+                      what, (int)len, name);
+}
+
 /* Splits a comma list into column indices of ds; marks[col] = tag. */
 static mqttids_err parse_list(const mqttids_dataset *ds, const char *list, const char *what, int tag,
                               int *marks, char *errbuf)
@@ -153,6 +168,8 @@ static mqttids_err parse_list(const mqttids_dataset *ds, const char *list, const
                 return util__fail(errbuf, MQTTIDS_ERR_INVALID, "%s: column name too long", what);
             memcpy(name, s, len);
             name[len] = '\0';
+            if (is_identity(name, len))
+                return identity_refused(what, name, len, errbuf);
             col = mqttids_dataset_col_find(ds, name);
             if (col < 0 || col >= MQTTIDS_NFEAT)
                 return util__fail(errbuf, MQTTIDS_ERR_NOT_FOUND,
@@ -311,6 +328,20 @@ static mqttids_err select_extras(const mqttids_dataset *ds, const char *list, mq
 {
     const char *s = list;
     size_t ncols = mqttids_dataset_ncols(ds);
+    /* identity names are refused first, wherever they stand in the list */
+    for (const char *q = list; q && *q;) {
+        const char *e = strchr(q, ',');
+        size_t len = e ? (size_t)(e - q) : strlen(q);
+        while (len && *q == ' ') {
+            q++;
+            len--;
+        }
+        while (len && q[len - 1] == ' ')
+            len--;
+        if (is_identity(q, len))
+            return identity_refused("--features", q, len, errbuf);
+        q = e ? e + 1 : NULL;
+    }
     while (s && *s) {
         const char *e = strchr(s, ',');
         size_t len = e ? (size_t)(e - s) : strlen(s);

@@ -57,6 +57,7 @@ mqttids_err lab__write_csvs(const char *dir, uint16_t port, int context, mqttids
     o.mqtt_ports[0] = port;
     o.n_mqtt_ports = 1;
     o.context = context;
+    o.ids = 1; /* id.stream, id.client: for evaluation by connection and host */
 
     /* pass 1: the class of every row */
     err = mqttids_capture_open_file(pcap, &o, &cap, errbuf);

@@ -135,5 +135,9 @@ void ml__model_image(const mqttids_model *m, util_buf *b);
 /* Parses a model file image data[0..len) (path names it in messages; the fuzz target uses it). */
 mqttids_err ml__model_parse(const char *path, const unsigned char *data, size_t len, mqttids_model **out,
                             char *errbuf);
+/* Predicts rows (all when NULL) into cls (n) and proba (n x k, may be NULL), counting unseen
+ * nominal values (may be NULL): what mqttids_model_evaluate uses (model.c). */
+mqttids_err ml__predict_rows(const mqttids_model *m, const mqttids_dataset *ds, const size_t *rows, size_t n,
+                             int *cls, double *proba, int nthreads, size_t *unseen, char *errbuf);
 
 #endif

@@ -739,6 +739,12 @@ mqttids_err mqttids_model_predict_dataset(const mqttids_model *m, const mqttids_
     return predict_rows(m, ds, rows, n, cls, proba, nthreads, NULL, errbuf);
 }
 
+mqttids_err ml__predict_rows(const mqttids_model *m, const mqttids_dataset *ds, const size_t *rows, size_t n,
+                             int *cls, double *proba, int nthreads, size_t *unseen, char *errbuf)
+{
+    return predict_rows(m, ds, rows, n, cls, proba, nthreads, unseen, errbuf);
+}
+
 mqttids_err mqttids_model_evaluate(const mqttids_model *m, const mqttids_dataset *ds, const size_t *rows, size_t n,
                                    int nthreads, mqttids_metrics *out, size_t *unseen,
                                    char errbuf[MQTTIDS_ERRBUF_SIZE])

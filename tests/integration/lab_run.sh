@@ -28,16 +28,36 @@ fields=$(tr ' ' '\n' < "$SHARED/derived_from_pcap/tshark_fields.txt" | sed '/^$/
 tshark -r "$tmp/out/lab.pcap" -o tcp.calculate_timestamps:TRUE -d "tcp.port==$port,mqtt" -T fields \
     -E header=y -E separator=, -E occurrence=f $fields > "$tmp/ref.raw" 2>/dev/null || { echo "tshark failed"; exit 1; }
 /usr/bin/python3 "$here/capture_emulate.py" "$tmp/ref.raw" X > "$tmp/ref.csv" 2>/dev/null || exit 1
-# compare the 33 features (the lab's target is its label, tshark's a placeholder)
+# compare the 33 features (the lab's target is its label, tshark's a placeholder; the lab's
+# identity columns id.stream, id.client are checked next)
 /usr/bin/python3 - "$tmp/out/lab.csv" "$tmp/ref.csv" "$tmp/mine33.csv" "$tmp/ref33.csv" <<'PY' || exit 1
 import sys
-for src, dst in ((sys.argv[1], sys.argv[3]), (sys.argv[2], sys.argv[4])):
+for src, dst, cut in ((sys.argv[1], sys.argv[3], 3), (sys.argv[2], sys.argv[4], 1)):
     rows = open(src, newline='').read().split('\n')
     with open(dst, 'w', newline='') as f:
-        f.write('\n'.join(r.rsplit(',', 1)[0] for r in rows if r) + '\n')
+        f.write('\n'.join(r.rsplit(',', cut)[0] for r in rows if r) + '\n')
 PY
 rc=0
 /usr/bin/python3 "$here/capture_compare.py" "$tmp/mine33.csv" "$tmp/ref33.csv" "lab.pcap (port $port) vs tshark" || rc=1
+# identity columns: tshark's tcp.stream, and the client (the end not on the broker's port)
+tshark -r "$tmp/out/lab.pcap" -T fields -E separator=, -e tcp.stream -e ip.src -e ip.dst -e tcp.dstport \
+    > "$tmp/ids.raw" 2>/dev/null || { echo "tshark (ids) failed"; exit 1; }
+/usr/bin/python3 - "$tmp/out/lab.csv" "$tmp/ids.raw" "$port" <<'PY' || rc=1
+import csv, sys, ipaddress
+csv.field_size_limit(sys.maxsize)
+mine = [(r['id.stream'], r['id.client']) for r in csv.DictReader(open(sys.argv[1], newline=''))]
+ref = []
+for line in open(sys.argv[2]):
+    st, src, dst, dport = line.rstrip('\n').split(',')
+    ref.append((st, str(int(ipaddress.ip_address(src if dport == sys.argv[3] else dst)))))
+if mine != ref:
+    bad = next(i for i in range(min(len(mine), len(ref))) if mine[i] != ref[i]) if len(mine) == len(ref) else -1
+    print('FAIL: id.stream/id.client differ from tshark tcp.stream/client address (%d vs %d rows, first at %d)'
+          % (len(mine), len(ref), bad))
+    sys.exit(1)
+print('ok: id.stream, id.client = tshark tcp.stream, client address (%d rows, %d connections)'
+      % (len(mine), len({m[0] for m in mine})))
+PY
 
 /usr/bin/python3 - "$tmp/out" "$tmp/lab.json" "$SHARED/derived_from_pcap" <<'PY' || rc=1
 import csv, json, sys, collections

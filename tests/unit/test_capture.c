@@ -258,8 +258,29 @@ static void test_dataset_source(void)
     mqttids_dataset_free(ds);
 }
 
+static void test_host_id(void)
+{
+    /* id.client: IPv4 as its 32-bit value; IPv6 a 52-bit hash above every IPv4 value */
+    mqttids_flow f;
+    double a, b;
+    memset(&f, 0, sizeof f);
+    f.ip_version = 4;
+    f.src[0] = 192, f.src[1] = 168, f.src[2] = 0, f.src[3] = 151;
+    f.dst[0] = 127, f.dst[3] = 20;
+    CHECK(mqttids_flow_host_id(&f, 0) == 3232235671.0, "192.168.0.151 -> %.17g", mqttids_flow_host_id(&f, 0));
+    CHECK(mqttids_flow_host_id(&f, 1) == 2130706452.0, "127.0.0.20 -> %.17g", mqttids_flow_host_id(&f, 1));
+    f.ip_version = 6;
+    f.src[15] = 1;
+    a = mqttids_flow_host_id(&f, 0);
+    f.src[15] = 2;
+    b = mqttids_flow_host_id(&f, 0);
+    CHECK(a >= 4294967296.0 && a < 4503599627370496.0 && a == (double)(uint64_t)a, "IPv6 id in [2^32, 2^52): %.17g", a);
+    CHECK(a != b && b >= 4294967296.0, "IPv6 ids differ: %.17g %.17g", a, b);
+}
+
 int main(void)
 {
+    test_host_id();
     test_pdu_len();
     test_fields_first_occurrence();
     test_table_bounds();

@@ -285,6 +285,54 @@ static void check_extra(void)
     mqttids_dataset_free(ds);
 }
 
+static void check_identity(void)
+{
+    /* identity columns (extract --ids) are never features: not by prefix, not by name */
+    mqttids_dataset *ds = mqttids_dataset_new();
+    mqttids_pipeline *p = NULL;
+    mqttids_pipeline_opts o;
+    size_t col;
+    char eb[MQTTIDS_ERRBUF_SIZE];
+    double ex[3];
+    static const char *const refused[] = {"id", "id.stream", "ctx,ID.client", " id.client "};
+    mqttids_dataset_add_column(ds, "ctx.rate", &col);
+    mqttids_dataset_add_column(ds, "id.stream", &col);
+    mqttids_dataset_add_column(ds, "id.client", &col);
+    for (int i = 0; i < 100; i++) {
+        mqttids_record r;
+        mqttids_record_clear(&r);
+        r.num[MQTTIDS_F_TCP_LEN] = i % 7;
+        r.num[MQTTIDS_F_TCP_TIME_DELTA] = 0.5 + i;
+        ex[0] = (double)(i % 10);
+        ex[1] = (double)(i / 10);
+        ex[2] = 2130706452.0 + i % 2;
+        r.extra = ex;
+        r.n_extra = 3;
+        r.label = i % 2;
+        mqttids_dataset_append(ds, &r, MQTTIDS_SPLIT_TRAIN, NULL);
+    }
+    mqttids_pipeline_opts_init(&o);
+    o.extra = "ctx";
+    CHECK(mqttids_pipeline_fit(ds, NULL, 0, &o, &p, eb) == MQTTIDS_OK, "%s", eb);
+    CHECK(p && mqttids_pipeline_n_extra(p) == 1, "ctx selects only ctx.* (not id.*)");
+    mqttids_pipeline_free(p);
+    for (size_t k = 0; k < sizeof refused / sizeof *refused; k++) {
+        p = NULL;
+        o.extra = refused[k];
+        CHECK(mqttids_pipeline_fit(ds, NULL, 0, &o, &p, eb) == MQTTIDS_ERR_INVALID && !p &&
+                  strstr(eb, "identity") != NULL,
+              "--features '%s' refused (%s)", refused[k], eb);
+        mqttids_pipeline_free(p);
+    }
+    mqttids_pipeline_opts_init(&o);
+    o.continuous = "tcp.len,id.client";
+    p = NULL;
+    CHECK(mqttids_pipeline_fit(ds, NULL, 0, &o, &p, eb) == MQTTIDS_ERR_INVALID && strstr(eb, "identity") != NULL,
+          "--continuous id.client refused (%s)", eb);
+    mqttids_pipeline_free(p);
+    mqttids_dataset_free(ds);
+}
+
 int main(void)
 {
     mqttids_dataset *ds = load_heads();
@@ -304,6 +352,7 @@ int main(void)
     mqttids_pipeline_free(p);
     check_unseen_and_options(ds);
     check_extra();
+    check_identity();
     mqttids_dataset_free(ds);
     PASS();
 }
