@@ -53,25 +53,30 @@ typedef struct recipe {
     const char *name;
     const char *learner;         /* the learner: change here (e.g. "gbt") */
     const char *params[4];       /* NULL-terminated */
+    int balanced;                /* class weights n / (k n_c): every class counts alike */
     const char *nominal, *continuous, *drop, *extra;
 } recipe;
 
 static const recipe recipes[] = {
     {"detector",
      "rf",
-     {"numTrees=50", "maxDepth=20", NULL},
-     "mqtt.msgtype,mqtt.hdrflags,tcp.flags",
-     "mqtt.len,mqtt.kalive,mqtt.conflags,mqtt.proto_len,mqtt.ver,mqtt.conack.val,mqtt.qos,mqtt.dupflag,mqtt.retain",
-     /* time and segmentation (tcp.time_delta, tcp.len), counters (mqtt.msgid), texts, and the
-        flag columns already inside mqtt.conflags / mqtt.hdrflags */
-     "mqtt.msg,tcp.time_delta,tcp.len,mqtt.msgid,mqtt.protoname,mqtt.willmsg,mqtt.willtopic,"
-     "mqtt.conack.flags,mqtt.conack.flags.reserved,mqtt.conack.flags.sp,mqtt.conflag.cleansess,"
-     "mqtt.conflag.passwd,mqtt.conflag.qos,mqtt.conflag.reserved,mqtt.conflag.retain,mqtt.conflag.uname,"
-     "mqtt.conflag.willflag,mqtt.sub.qos,mqtt.suback.qos,mqtt.willmsg_len,mqtt.willtopic_len",
-     "ctx.pkt_malformed,ctx.pkt_malformed_reason,ctx.conn_malformed,ctx.conn_refused,ctx.conn_kalive_long,"
-     "ctx.conn_early_msgs,ctx.conn_up_msgs,ctx.conn_abrupt_close,ctx.src_refused_share,"
-     "ctx.src_kalive_long_share,ctx.src_malformed_share,ctx.src_pub_share,ctx.src_churn,ctx.src_abrupt_share,"
-     "ctx.src_early_share,ctx.src_pub_size,ctx.pub_size_mean,ctx.pub_size_max,ctx.stream_up_seg_mean"},
+     {"numTrees=100", "maxDepth=12", NULL},
+     1,
+     "tcp.flags",
+     "mqtt.kalive,mqtt.proto_len,mqtt.ver,mqtt.conack.val",
+     /* out: times and segment sizes (tcp.time_delta, tcp.len: latency, MTU, offloads), the
+        message type and header flags (the QoS a deployment chose: ctx.pkt_kind instead),
+        sizes that follow topic names and payload formats (mqtt.len), counters (mqtt.msgid),
+        CONNECT flags (whether a broker asks for a password), texts */
+     "tcp.time_delta,tcp.len,mqtt.hdrflags,mqtt.msgtype,mqtt.len,mqtt.msgid,mqtt.msg,mqtt.protoname,"
+     "mqtt.willmsg,mqtt.willtopic,mqtt.conflags,mqtt.qos,mqtt.dupflag,mqtt.retain,mqtt.conack.flags,"
+     "mqtt.conack.flags.reserved,mqtt.conack.flags.sp,mqtt.conflag.cleansess,mqtt.conflag.passwd,"
+     "mqtt.conflag.qos,mqtt.conflag.reserved,mqtt.conflag.retain,mqtt.conflag.uname,mqtt.conflag.willflag,"
+     "mqtt.sub.qos,mqtt.suback.qos,mqtt.willmsg_len,mqtt.willtopic_len",
+     "ctx.pkt_kind,ctx.pkt_malformed,ctx.pkt_malformed_reason,ctx.conn_malformed,ctx.src_malformed_share,"
+     "ctx.conn_refused,ctx.src_refused_share,ctx.conn_kalive_long,ctx.src_kalive_long_share,"
+     "ctx.conn_early_msgs,ctx.src_early_share,ctx.conn_abrupt_close,ctx.src_abrupt_share,ctx.src_pub_share,"
+     "ctx.src_churn_log2,ctx.stream_up_seg_log2"},
 };
 
 /* Applies recipe name to mo (before the user's --param, which come later and win). */
@@ -91,6 +96,7 @@ static int apply_recipe(cli_ml_opts *mo, const char *name)
         mo->nparams += np;
         mo->train.nparams = mo->nparams;
         mo->train.kind = r->learner;
+        mo->train.balanced = r->balanced;
         mo->train.pipeline.zero_threshold = 1;
         mo->train.pipeline.corr_threshold = 1;
         mo->train.pipeline.nominal = r->nominal;

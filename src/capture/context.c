@@ -97,7 +97,7 @@ static const uint8_t is_real[CTX_N] = {
     [CTX_PUB_SIZE_REL] = 1,  [CTX_SRC_REFUSED_SHARE] = 1,   [CTX_SRC_KALIVE_LONG_SHARE] = 1,
     [CTX_SRC_MALFORMED_SHARE] = 1, [CTX_SRC_PUB_SHARE] = 1, [CTX_SRC_CHURN] = 1,
     [CTX_SRC_ABRUPT_SHARE] = 1, [CTX_SRC_EARLY_SHARE] = 1, [CTX_SRC_PUB_SIZE] = 1,
-    [CTX_STREAM_UP_SEG_MEAN] = 1,
+    [CTX_STREAM_UP_SEG_MEAN] = 1, [CTX_CONN_UP_MSGS] = 1,
 };
 
 const double *context__values(cap_ctx *c)
@@ -158,10 +158,10 @@ static const char *const names[CTX_N] = {
     "ctx.pub_size_mean",    "ctx.pub_size_max",     "ctx.src_conn_rate",     "ctx.src_connect_rate",
     "ctx.src_fail_rate",    "ctx.src_pkt_rate",     "ctx.src_conn_rate_long", "ctx.src_connect_rate_long",
     "ctx.pkt_malformed",    "ctx.pkt_malformed_reason", "ctx.conn_malformed", "ctx.conn_refused",
-    "ctx.conn_kalive_long", "ctx.conn_early_msgs",  "ctx.conn_up_msgs",  "ctx.conn_abrupt_close",
+    "ctx.conn_kalive_long", "ctx.conn_early_msgs",  "ctx.conn_up_msgs_log2",  "ctx.conn_abrupt_close",
     "ctx.pub_size_rel",     "ctx.src_refused_share", "ctx.src_kalive_long_share", "ctx.src_malformed_share",
-    "ctx.src_pub_share",    "ctx.src_churn",        "ctx.src_abrupt_share",  "ctx.src_early_share",
-    "ctx.src_pub_size",     "ctx.stream_up_seg_mean",
+    "ctx.src_pub_share",    "ctx.src_churn_log2",        "ctx.src_abrupt_share",  "ctx.src_early_share",
+    "ctx.src_pub_size_log2",     "ctx.stream_up_seg_log2", "ctx.pkt_kind",
 };
 
 const char *context__name(int k)
@@ -324,6 +324,15 @@ typedef struct bev {
     uint64_t pub_len;    /* mqtt.len of a client PUBLISH */
 } bev;
 
+/* The message type with the QoS choice left out (ctx.pkt_kind): 1 CONNECT, 2 CONNACK, 3 the
+   publish flow (PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP), 4 SUBSCRIBE / UNSUBSCRIBE, 5 their
+   acknowledgements, 6 PINGREQ / PINGRESP, 7 DISCONNECT, 8 reserved (0) / AUTH (15). */
+static int pkt_kind(uint64_t t)
+{
+    static const uint8_t k[16] = {8, 1, 2, 3, 3, 3, 3, 3, 4, 5, 4, 5, 6, 6, 7, 8};
+    return k[t & 15];
+}
+
 /* May message type t go this way (up: client -> server)? MQTT 3.1.1 section 2.2.1. */
 static int dir_ok(uint64_t t, int up)
 {
@@ -368,9 +377,11 @@ static void behaviour_stream(cap_ctx_stream *st, int up, uint64_t type, int has_
                     ev->early = 1;
                 }
             }
-            if (type == 3) {
+            if (type >= 3 && type <= 7) {
+                /* the publish flow at any QoS: PUBLISH and its acknowledgements */
                 ev->pub = 1;
-                ev->pub_len = cap_has(f, MQTTIDS_F_LEN) ? f->v[MQTTIDS_F_LEN] : 0;
+                if (type == 3)
+                    ev->pub_len = cap_has(f, MQTTIDS_F_LEN) ? f->v[MQTTIDS_F_LEN] : 0;
             } else if (type == 14) {
                 st->disconnect_seen = 1;
             }
@@ -397,6 +408,15 @@ static double share(double num, double den)
     return den > 1e-9 ? num / den : 0;
 }
 
+/* log2 of new connections per client message, in [-20, 8]; -20 without any new connection:
+   a ratio spanning orders of magnitude (a sensor: none; dos: 1 in 50; bruteforce: 1 in 1). */
+static double churn_log2(double syn, double msgs)
+{
+    double r = syn / (msgs > 1 ? msgs : 1);
+    double l = r > 0 ? log2(r) : -20;
+    return l < -20 ? -20 : l > 8 ? 8 : l;
+}
+
 /* The host's decayed behaviour counts (k: decay factor since its previous packet) and columns. */
 static void behaviour_src(cap_ctx *c, cap_ctx_src *s, double k, const bev *ev)
 {
@@ -408,6 +428,7 @@ static void behaviour_src(cap_ctx *c, cap_ctx_src *s, double k, const bev *ev)
     s->b_viol = s->b_viol * k + (ev->viol != 0);
     s->b_pub = s->b_pub * k + ev->pub;
     s->b_pub_bytes = s->b_pub_bytes * k + (double)ev->pub_len;
+    s->b_pub3 = s->b_pub3 * k + (ev->pub_len > 0);
     s->b_syn = s->b_syn * k + ev->syn;
     s->b_closed = s->b_closed * k + ev->closed;
     s->b_abrupt = s->b_abrupt * k + ev->abrupt;
@@ -416,10 +437,10 @@ static void behaviour_src(cap_ctx *c, cap_ctx_src *s, double k, const bev *ev)
     setq(c, CTX_SRC_KALIVE_LONG_SHARE, share(s->b_klong, s->b_connect));
     setq(c, CTX_SRC_MALFORMED_SHARE, share(s->b_viol, s->b_cmsg > s->b_viol ? s->b_cmsg : s->b_viol));
     setq(c, CTX_SRC_PUB_SHARE, share(s->b_pub, s->b_cmsg));
-    setq(c, CTX_SRC_CHURN, share(s->b_syn, s->b_cmsg > 1 ? s->b_cmsg : 1));
+    setq(c, CTX_SRC_CHURN, churn_log2(s->b_syn, s->b_cmsg));
     setq(c, CTX_SRC_ABRUPT_SHARE, share(s->b_abrupt, s->b_closed));
     setq(c, CTX_SRC_EARLY_SHARE, share(s->b_early, s->b_connect));
-    setq(c, CTX_SRC_PUB_SIZE, share(s->b_pub_bytes, s->b_pub));
+    setq(c, CTX_SRC_PUB_SIZE, log2(1.0 + share(s->b_pub_bytes, s->b_pub3)));
 }
 
 int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, const uint8_t *a_addr,
@@ -516,17 +537,22 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
     setq(c, CTX_PUB_SIZE_MEAN, st->pub_n ? (double)st->pub_bytes / st->pub_n : 0);
     seti(c, CTX_PUB_SIZE_MAX, (int64_t)(st->pub_max));
 
+    seti(c, CTX_PKT_KIND, has_type ? pkt_kind(type) : 0);
     seti(c, CTX_PKT_MALFORMED, ev.viol != 0);
     seti(c, CTX_PKT_MALFORMED_REASON, ev.viol);
     seti(c, CTX_CONN_MALFORMED, (int64_t)st->viol_pkts);
     seti(c, CTX_CONN_REFUSED, st->refused);
     seti(c, CTX_CONN_KALIVE_LONG, st->kalive_long);
     seti(c, CTX_CONN_EARLY_MSGS, (int64_t)st->early_msgs);
-    seti(c, CTX_CONN_UP_MSGS, (int64_t)st->client_msgs);
+    setq(c, CTX_CONN_UP_MSGS, log2(1.0 + st->client_msgs));
     seti(c, CTX_CONN_ABRUPT_CLOSE, st->abrupt);
-    if (up && seglen > 0 && st->up_segs < UINT32_MAX)
+    /* segments the client fills with PUBLISH data (or continuations of it): how much it
+       pushes per send, whatever the topic names or the QoS */
+    if (up && seglen > 0 && (!has_type || type == 3) && st->up_segs < UINT32_MAX) {
         st->up_segs++;
-    setq(c, CTX_STREAM_UP_SEG_MEAN, st->up_segs ? (double)st->bytes[0] / st->up_segs : 0);
+        st->up_seg_bytes += seglen;
+    }
+    setq(c, CTX_STREAM_UP_SEG_MEAN, log2(1.0 + (st->up_segs ? (double)st->up_seg_bytes / st->up_segs : 0)));
 
     /* the server's running median of PUBLISH sizes (the broker's baseline) */
     memset(caddr, 0, sizeof caddr);

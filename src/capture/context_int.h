@@ -64,6 +64,7 @@ enum {
     CTX_SRC_EARLY_SHARE,
     CTX_SRC_PUB_SIZE,
     CTX_STREAM_UP_SEG_MEAN,
+    CTX_PKT_KIND,
     CTX_N
 };
 
@@ -83,6 +84,7 @@ typedef struct cap_ctx_stream {
     uint8_t connect_seen, connack_seen, disconnect_seen, refused, kalive_long, abrupt, early_counted;
     uint8_t closed, client_side_known; /* known: exactly one end is on an MQTT port */
     uint32_t viol_pkts, early_msgs, client_msgs, up_segs;
+    uint64_t up_seg_bytes;
 } cap_ctx_stream;
 
 /* One source host (the client end of its streams). */
@@ -94,7 +96,7 @@ typedef struct cap_ctx_src {
     double conn_l, connect_l;           /* the same over the long window (tau 300 s) */
     /* behaviour counts, decayed with tau CTX_SHARE_TAU_S; the columns are their ratios */
     double b_connack, b_refused, b_connect, b_klong, b_cmsg, b_viol, b_pub, b_pub_bytes;
-    double b_syn, b_closed, b_abrupt, b_early;
+    double b_syn, b_closed, b_abrupt, b_early, b_pub3;
     double pub_med;                     /* as a broker: running median of log2 PUBLISH sizes */
     uint32_t pub_seen;                  /* as a broker: PUBLISHes seen (median started) */
     struct cap_ctx_src *hnext, *lru_prev, *lru_next;
