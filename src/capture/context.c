@@ -95,9 +95,9 @@ static const uint8_t is_real[CTX_N] = {
     [CTX_SRC_CONNECT_RATE] = 1, [CTX_SRC_FAIL_RATE] = 1,  [CTX_SRC_PKT_RATE] = 1,
     [CTX_SRC_CONN_RATE_LONG] = 1, [CTX_SRC_CONNECT_RATE_LONG] = 1,
     [CTX_PUB_SIZE_REL] = 1,  [CTX_SRC_REFUSED_SHARE] = 1,   [CTX_SRC_KALIVE_LONG_SHARE] = 1,
-    [CTX_SRC_MALFORMED_SHARE] = 1, [CTX_SRC_PUB_SHARE] = 1, [CTX_SRC_CHURN] = 1,
-    [CTX_SRC_ABRUPT_SHARE] = 1, [CTX_SRC_EARLY_SHARE] = 1, [CTX_SRC_PUB_SIZE] = 1,
-    [CTX_STREAM_UP_SEG_MEAN] = 1, [CTX_CONN_UP_MSGS] = 1,
+    [CTX_SRC_MALFORMED_SHARE] = 1, [CTX_SRC_PUB_SHARE] = 1, [CTX_SRC_CHURN_LOG2] = 1,
+    [CTX_SRC_ABRUPT_SHARE] = 1, [CTX_SRC_EARLY_SHARE] = 1, [CTX_SRC_PUB_SIZE_LOG2] = 1,
+    [CTX_STREAM_UP_SEG_LOG2] = 1, [CTX_CONN_UP_MSGS_LOG2] = 1,
 };
 
 const double *context__values(cap_ctx *c)
@@ -437,10 +437,10 @@ static void behaviour_src(cap_ctx *c, cap_ctx_src *s, double k, const bev *ev)
     setq(c, CTX_SRC_KALIVE_LONG_SHARE, share(s->b_klong, s->b_connect));
     setq(c, CTX_SRC_MALFORMED_SHARE, share(s->b_viol, s->b_cmsg > s->b_viol ? s->b_cmsg : s->b_viol));
     setq(c, CTX_SRC_PUB_SHARE, share(s->b_pub, s->b_cmsg));
-    setq(c, CTX_SRC_CHURN, churn_log2(s->b_syn, s->b_cmsg));
+    setq(c, CTX_SRC_CHURN_LOG2, churn_log2(s->b_syn, s->b_cmsg));
     setq(c, CTX_SRC_ABRUPT_SHARE, share(s->b_abrupt, s->b_closed));
     setq(c, CTX_SRC_EARLY_SHARE, share(s->b_early, s->b_connect));
-    setq(c, CTX_SRC_PUB_SIZE, log2(1.0 + share(s->b_pub_bytes, s->b_pub3)));
+    setq(c, CTX_SRC_PUB_SIZE_LOG2, log2(1.0 + share(s->b_pub_bytes, s->b_pub3)));
 }
 
 int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, const uint8_t *a_addr,
@@ -544,7 +544,7 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
     seti(c, CTX_CONN_REFUSED, st->refused);
     seti(c, CTX_CONN_KALIVE_LONG, st->kalive_long);
     seti(c, CTX_CONN_EARLY_MSGS, (int64_t)st->early_msgs);
-    setq(c, CTX_CONN_UP_MSGS, log2(1.0 + st->client_msgs));
+    setq(c, CTX_CONN_UP_MSGS_LOG2, log2(1.0 + st->client_msgs));
     seti(c, CTX_CONN_ABRUPT_CLOSE, st->abrupt);
     /* segments the client fills with PUBLISH data (or continuations of it): how much it
        pushes per send, whatever the topic names or the QoS */
@@ -552,7 +552,7 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
         st->up_segs++;
         st->up_seg_bytes += seglen;
     }
-    setq(c, CTX_STREAM_UP_SEG_MEAN, log2(1.0 + (st->up_segs ? (double)st->up_seg_bytes / st->up_segs : 0)));
+    setq(c, CTX_STREAM_UP_SEG_LOG2, log2(1.0 + (st->up_segs ? (double)st->up_seg_bytes / st->up_segs : 0)));
 
     /* the server's running median of PUBLISH sizes (the broker's baseline) */
     memset(caddr, 0, sizeof caddr);
@@ -583,7 +583,7 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
         rc = -1;
         for (int k = CTX_SRC_CONN_RATE; k <= CTX_SRC_CONNECT_RATE_LONG; k++)
             setq(c, k, 0);
-        for (int k = CTX_SRC_REFUSED_SHARE; k <= CTX_SRC_PUB_SIZE; k++)
+        for (int k = CTX_SRC_REFUSED_SHARE; k <= CTX_SRC_PUB_SIZE_LOG2; k++)
             setq(c, k, 0);
     } else {
         double dt = (double)(ts_ns - src->last_ns) * 1e-9;
