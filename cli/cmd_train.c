@@ -60,7 +60,7 @@ typedef struct recipe {
 static const recipe recipes[] = {
     {"detector",
      "rf",
-     {"numTrees=100", "maxDepth=12", NULL},
+     {"numTrees=100", "maxDepth=12", "maxBins=64", NULL},
      1,
      "tcp.flags",
      "mqtt.kalive,mqtt.proto_len,mqtt.ver,mqtt.conack.val",
@@ -76,7 +76,7 @@ static const recipe recipes[] = {
      "ctx.pkt_kind,ctx.pkt_malformed,ctx.pkt_malformed_reason,ctx.conn_malformed,ctx.src_malformed_share,"
      "ctx.conn_refused,ctx.src_refused_share,ctx.conn_kalive_long,ctx.src_kalive_long_share,"
      "ctx.conn_early_msgs,ctx.src_early_share,ctx.conn_abrupt_close,ctx.src_abrupt_share,ctx.src_pub_share,"
-     "ctx.src_churn_log2,ctx.stream_up_seg_log2"},
+     "ctx.stream_up_seg_log2,ctx.src_up_seg_log2"},
 };
 
 /* Applies recipe name to mo (before the user's --param, which come later and win). */

@@ -97,7 +97,7 @@ static const uint8_t is_real[CTX_N] = {
     [CTX_PUB_SIZE_REL] = 1,  [CTX_SRC_REFUSED_SHARE] = 1,   [CTX_SRC_KALIVE_LONG_SHARE] = 1,
     [CTX_SRC_MALFORMED_SHARE] = 1, [CTX_SRC_PUB_SHARE] = 1, [CTX_SRC_CHURN_LOG2] = 1,
     [CTX_SRC_ABRUPT_SHARE] = 1, [CTX_SRC_EARLY_SHARE] = 1, [CTX_SRC_PUB_SIZE_LOG2] = 1,
-    [CTX_STREAM_UP_SEG_LOG2] = 1, [CTX_CONN_UP_MSGS_LOG2] = 1,
+    [CTX_STREAM_UP_SEG_LOG2] = 1, [CTX_CONN_UP_MSGS_LOG2] = 1, [CTX_SRC_UP_SEG_LOG2] = 1,
 };
 
 const double *context__values(cap_ctx *c)
@@ -162,6 +162,7 @@ static const char *const names[CTX_N] = {
     "ctx.pub_size_rel",     "ctx.src_refused_share", "ctx.src_kalive_long_share", "ctx.src_malformed_share",
     "ctx.src_pub_share",    "ctx.src_churn_log2",        "ctx.src_abrupt_share",  "ctx.src_early_share",
     "ctx.src_pub_size_log2",     "ctx.stream_up_seg_log2", "ctx.pkt_kind",
+    "ctx.src_up_seg_log2",
 };
 
 const char *context__name(int k)
@@ -322,6 +323,7 @@ typedef struct bev {
     uint8_t viol;        /* the packet's violation (CAP_VIOL_*), 0: none */
     uint8_t connect, klong, connack, refused, cmsg, pub, syn, closed, abrupt, early;
     uint64_t pub_len;    /* mqtt.len of a client PUBLISH */
+    uint32_t seg;        /* TCP payload of a client segment carrying PUBLISH data, 0: none */
 } bev;
 
 /* The message type with the QoS choice left out (ctx.pkt_kind): 1 CONNECT, 2 CONNACK, 3 the
@@ -403,6 +405,18 @@ static void behaviour_stream(cap_ctx_stream *st, int up, uint64_t type, int has_
     }
 }
 
+/*
+ * x rounded to the nearest 1/per. The behaviour columns are coarse on purpose: a share to 1/32,
+ * a log2 to half an octave. Fewer distinct values than the random forest's bins (maxBins 64 in
+ * the recipe) make its split candidates the exact midpoints between the values seen, where
+ * quantile bins over a rare class (MQTTset's flood is 56 packets) could merge it with its
+ * neighbour; and a coarse value does not move with noise.
+ */
+static double steps(double x, double per)
+{
+    return floor(x * per + 0.5) / per;
+}
+
 static double share(double num, double den)
 {
     return den > 1e-9 ? num / den : 0;
@@ -429,18 +443,21 @@ static void behaviour_src(cap_ctx *c, cap_ctx_src *s, double k, const bev *ev)
     s->b_pub = s->b_pub * k + ev->pub;
     s->b_pub_bytes = s->b_pub_bytes * k + (double)ev->pub_len;
     s->b_pub3 = s->b_pub3 * k + (ev->pub_len > 0);
+    s->b_seg = s->b_seg * k + (ev->seg > 0);
+    s->b_seg_bytes = s->b_seg_bytes * k + ev->seg;
     s->b_syn = s->b_syn * k + ev->syn;
     s->b_closed = s->b_closed * k + ev->closed;
     s->b_abrupt = s->b_abrupt * k + ev->abrupt;
     s->b_early = s->b_early * k + ev->early;
-    setq(c, CTX_SRC_REFUSED_SHARE, share(s->b_refused, s->b_connack));
-    setq(c, CTX_SRC_KALIVE_LONG_SHARE, share(s->b_klong, s->b_connect));
-    setq(c, CTX_SRC_MALFORMED_SHARE, share(s->b_viol, s->b_cmsg > s->b_viol ? s->b_cmsg : s->b_viol));
-    setq(c, CTX_SRC_PUB_SHARE, share(s->b_pub, s->b_cmsg));
-    setq(c, CTX_SRC_CHURN_LOG2, churn_log2(s->b_syn, s->b_cmsg));
-    setq(c, CTX_SRC_ABRUPT_SHARE, share(s->b_abrupt, s->b_closed));
-    setq(c, CTX_SRC_EARLY_SHARE, share(s->b_early, s->b_connect));
-    setq(c, CTX_SRC_PUB_SIZE_LOG2, log2(1.0 + share(s->b_pub_bytes, s->b_pub3)));
+    setq(c, CTX_SRC_REFUSED_SHARE, steps(share(s->b_refused, s->b_connack), 32));
+    setq(c, CTX_SRC_KALIVE_LONG_SHARE, steps(share(s->b_klong, s->b_connect), 32));
+    setq(c, CTX_SRC_MALFORMED_SHARE, steps(share(s->b_viol, s->b_cmsg > s->b_viol ? s->b_cmsg : s->b_viol), 32));
+    setq(c, CTX_SRC_PUB_SHARE, steps(share(s->b_pub, s->b_cmsg), 32));
+    setq(c, CTX_SRC_CHURN_LOG2, steps(churn_log2(s->b_syn, s->b_cmsg), 2));
+    setq(c, CTX_SRC_ABRUPT_SHARE, steps(share(s->b_abrupt, s->b_closed), 32));
+    setq(c, CTX_SRC_EARLY_SHARE, steps(share(s->b_early, s->b_connect), 32));
+    setq(c, CTX_SRC_UP_SEG_LOG2, steps(log2(1.0 + share(s->b_seg_bytes, s->b_seg)), 2));
+    setq(c, CTX_SRC_PUB_SIZE_LOG2, steps(log2(1.0 + share(s->b_pub_bytes, s->b_pub3)), 2));
 }
 
 int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, const uint8_t *a_addr,
@@ -544,15 +561,16 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
     seti(c, CTX_CONN_REFUSED, st->refused);
     seti(c, CTX_CONN_KALIVE_LONG, st->kalive_long);
     seti(c, CTX_CONN_EARLY_MSGS, (int64_t)st->early_msgs);
-    setq(c, CTX_CONN_UP_MSGS_LOG2, log2(1.0 + st->client_msgs));
+    setq(c, CTX_CONN_UP_MSGS_LOG2, steps(log2(1.0 + st->client_msgs), 2));
     seti(c, CTX_CONN_ABRUPT_CLOSE, st->abrupt);
     /* segments the client fills with PUBLISH data (or continuations of it): how much it
        pushes per send, whatever the topic names or the QoS */
     if (up && seglen > 0 && (!has_type || type == 3) && st->up_segs < UINT32_MAX) {
         st->up_segs++;
         st->up_seg_bytes += seglen;
+        ev.seg = seglen;
     }
-    setq(c, CTX_STREAM_UP_SEG_LOG2, log2(1.0 + (st->up_segs ? (double)st->up_seg_bytes / st->up_segs : 0)));
+    setq(c, CTX_STREAM_UP_SEG_LOG2, steps(log2(1.0 + (st->up_segs ? (double)st->up_seg_bytes / st->up_segs : 0)), 2));
 
     /* the server's running median of PUBLISH sizes (the broker's baseline) */
     memset(caddr, 0, sizeof caddr);
@@ -571,7 +589,7 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
                     srv->pub_med += x > srv->pub_med ? 0.05 : x < srv->pub_med ? -0.05 : 0;
             }
             if (st->pub_n)
-                setq(c, CTX_PUB_SIZE_REL, log2(1.0 + (double)st->pub_bytes / st->pub_n) - srv->pub_med);
+                setq(c, CTX_PUB_SIZE_REL, steps(log2(1.0 + (double)st->pub_bytes / st->pub_n) - srv->pub_med, 2));
         }
     }
 
@@ -585,6 +603,7 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
             setq(c, k, 0);
         for (int k = CTX_SRC_REFUSED_SHARE; k <= CTX_SRC_PUB_SIZE_LOG2; k++)
             setq(c, k, 0);
+        setq(c, CTX_SRC_UP_SEG_LOG2, 0);
     } else {
         double dt = (double)(ts_ns - src->last_ns) * 1e-9;
         double k = dt > 0 ? exp(-dt / CTX_SRC_TAU_S) : 1.0;

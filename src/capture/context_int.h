@@ -65,6 +65,7 @@ enum {
     CTX_SRC_PUB_SIZE_LOG2,
     CTX_STREAM_UP_SEG_LOG2,
     CTX_PKT_KIND,
+    CTX_SRC_UP_SEG_LOG2,
     CTX_N
 };
 
@@ -96,7 +97,7 @@ typedef struct cap_ctx_src {
     double conn_l, connect_l;           /* the same over the long window (tau 300 s) */
     /* behaviour counts, decayed with tau CTX_SHARE_TAU_S; the columns are their ratios */
     double b_connack, b_refused, b_connect, b_klong, b_cmsg, b_viol, b_pub, b_pub_bytes;
-    double b_syn, b_closed, b_abrupt, b_early, b_pub3;
+    double b_syn, b_closed, b_abrupt, b_early, b_pub3, b_seg, b_seg_bytes;
     double pub_med;                     /* as a broker: running median of log2 PUBLISH sizes */
     uint32_t pub_seen;                  /* as a broker: PUBLISHes seen (median started) */
     struct cap_ctx_src *hnext, *lru_prev, *lru_next;
