@@ -53,7 +53,7 @@ typedef struct recipe {
     const char *name;
     const char *learner;         /* the learner: change here (e.g. "gbt") */
     const char *params[4];       /* NULL-terminated */
-    int balanced;                /* class weights n / (k n_c): every class counts alike */
+    int balanced;                /* class weights: 1 n / (k n_c), 2 their square root */
     const char *nominal, *continuous, *drop, *extra;
 } recipe;
 
@@ -61,7 +61,7 @@ static const recipe recipes[] = {
     {"detector",
      "rf",
      {"numTrees=100", "maxDepth=12", "maxBins=64", NULL},
-     1,
+     2,
      "tcp.flags",
      "mqtt.kalive,mqtt.proto_len,mqtt.ver,mqtt.conack.val",
      /* out: times and segment sizes (tcp.time_delta, tcp.len: latency, MTU, offloads), the

@@ -277,6 +277,9 @@ mqttids_err mqttids_model_train(const mqttids_dataset *ds, const size_t *rows_in
                 goto fail;
             }
             ml__balanced_weights(y, n, MQTTIDS_NCLASS, w);
+            if (o.balanced == 2) /* half way: a rare class counts more, not as much as a common one */
+                for (size_t i = 0; i < n; i++)
+                    w[i] = sqrt(w[i]);
         }
         memset(&ctx, 0, sizeof ctx);
         ctx.seed = o.seed;
@@ -321,7 +324,7 @@ mqttids_err mqttids_model_train(const mqttids_dataset *ds, const size_t *rows_in
         bad |= add_meta(m, "rows", num);
         snprintf(num, sizeof num, "%llu", (unsigned long long)o.seed);
         bad |= add_meta(m, "seed", num);
-        bad |= add_meta(m, "balanced", o.balanced ? "true" : "false");
+        bad |= add_meta(m, "balanced", o.balanced == 2 ? "sqrt" : o.balanced ? "true" : "false");
         snprintf(num, sizeof num, "%.3f", util__now_s() - t0);
         bad |= add_meta(m, "seconds", num);
         bad |= add_meta(m, "version", mqttids_version());
