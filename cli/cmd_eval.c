@@ -80,6 +80,47 @@ static uint32_t *input_of_rows(json_object *report, const size_t *rows, size_t n
     return part;
 }
 
+/*
+ * Every input must carry the identity columns the levels need: rows of a file without them
+ * would otherwise read as id 0 and merge into one connection. Checks each file's header (a
+ * one-row read). Returns 0, or -1 with the message printed.
+ */
+static int inputs_have_ids(const cli_inputs *in, unsigned levels)
+{
+    static const char *const need[MQTTIDS_NLEVEL] = {NULL, "id.stream", "id.client"};
+    for (int k = 0; k < in->n; k++) {
+        const char *path = in->items[k].path;
+        mqttids_dataset *ds;
+        mqttids_read_opts o;
+        char errbuf[MQTTIDS_ERRBUF_SIZE];
+        int missing = -1;
+        if (mqttids_capture_is_pcap_file(path)) {
+            cli_err("eval: %s: a capture has no identity columns for --by %s: make labeled rows with "
+                    "`mqttids extract --ids --label CLASS`", path, levels & 2u ? "connection" : "host");
+            return -1;
+        }
+        if (strcmp(path, "-") == 0)
+            continue; /* stdin cannot be read twice; the loader's columns decide */
+        ds = mqttids_dataset_new();
+        mqttids_read_opts_init(&o);
+        o.max_rows = 1;
+        if (!ds || mqttids_dataset_read_csv(ds, path, &o, NULL, errbuf) != MQTTIDS_OK) {
+            mqttids_dataset_free(ds);
+            continue; /* the loader reports the file's problem */
+        }
+        for (int l = MQTTIDS_LEVEL_CONNECTION; l < MQTTIDS_NLEVEL && missing < 0; l++)
+            if ((levels & (1u << l)) && mqttids_dataset_col_find(ds, need[l]) < 0)
+                missing = l;
+        mqttids_dataset_free(ds);
+        if (missing >= 0) {
+            cli_err("eval: %s has no %s column, needed by --by %s (make the rows with `mqttids extract --ids`; "
+                    "the lab's CSVs carry it)", path, need[missing], mqttids_level_name(missing));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static json_object *level_json(const mqttids_group_metrics *g)
 {
     json_object *o = json_object_new_object(), *cl = json_object_new_array();
@@ -193,6 +234,10 @@ int cmd_eval(int argc, char **argv)
     }
     if (!levels)
         levels = 1u << MQTTIDS_LEVEL_PACKET;
+    if ((levels & ~1u) && inputs_have_ids(&in, levels) != 0) {
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
     report = json_object_new_object(); /* also gives each input's row count (ids are per file) */
     rc = cli_inputs_load(&in, &ds, report);
     if (rc != CLI_EXIT_OK)

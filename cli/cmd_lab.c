@@ -18,10 +18,11 @@ static void help(void)
            "Starts Debian's mosquitto on a free loopback port with a password file, drives it with\n"
            "MQTTset's smart home (8 sensors + 2 subscribers: legitimate) and the five MQTTset attacks\n"
            "(dos, flood, slowite, bruteforce, malformed), captures on the loopback interface with\n"
-           "libpcap and labels every packet by the generator owning its TCP connection (each class's\n"
-           "clients use their own address 127.0.0.20+k). Needs root (capture on lo).\n\n"
-           "Writes into DIR: lab.pcap, lab.csv (the rows `mqttids extract --port PORT` writes, target =\n"
-           "label), train.csv / test.csv (per class the first 70%% of its rows in capture order train,\n"
+           "libpcap and labels every packet by the generator owning its TCP connection (each\n"
+           "attack class uses its own address 127.0.0.20+k, each legitimate client its own 127.1.x.y).\n"
+           "Needs root (capture on lo).\n\n"
+           "Writes into DIR: lab.pcap, lab.csv (the rows `mqttids extract --port PORT --ids` writes,\n"
+           "target = label), train.csv / test.csv (per class the first 70%% of its rows in capture order train,\n"
            "the rest test, as MQTTset's reduced files are split), mosquitto.log.\n\n"
            "Options:\n"
            "  -d, --duration S       traffic time in seconds (default 60: about 100k+ rows)\n"
@@ -31,6 +32,13 @@ static void help(void)
            "      --mix CLASS=W,...  per class weight (default 1): phases: share of attack time and\n"
            "                         rate, mixed: rate; 0 leaves the class out (e.g. flood=0,dos=2)\n"
            "      --scale X          rate factor for every generator (default 1)\n"
+           "      --rate CLASS=F,... per class rate factor (default 1, (0, 100]): messages,\n"
+           "                         attempts or connections per second, e.g. bruteforce=0.1\n"
+           "      --sensors N        legitimate sensors (default 8, at most 250); every sensor and\n"
+           "                         each of the 2 subscribers is its own client host 127.1.x.y\n"
+           "      --latency MS[,J]   added one-way latency between clients and broker, plus a\n"
+           "                         uniform jitter up to J ms, by a delaying TCP relay; captured\n"
+           "                         where the broker sees the traffic (docs/internals/lab.md)\n"
            "      --seed N           payloads, guesses and timing jitter (default 1)\n"
            "      --context          the CSVs also carry the flow-context columns ctx.*\n"
            "      --mosquitto PATH   broker binary (default /usr/sbin/mosquitto)\n"
@@ -56,7 +64,8 @@ static int progress(const char *what, uint64_t done, uint64_t total, void *user)
     return cli_progress(what, done, total, user);
 }
 
-static int parse_mix(const char *s, mqttids_lab_opts *o)
+/* "CLASS=W,..." into wt[class]; W in [0, 100] (zero_ok) or (0, 100]. */
+static int parse_mix(const char *s, double *wt, int zero_ok)
 {
     char *copy = strdup(s), *save = NULL;
     if (!copy)
@@ -67,9 +76,9 @@ static int parse_mix(const char *s, mqttids_lab_opts *o)
             goto bad;
         int k = mqttids_class_find(tok, (size_t)(eq - tok));
         double w = strtod(eq + 1, &e);
-        if (k < 0 || eq[1] == '\0' || *e || !(w >= 0) || w > 100)
+        if (k < 0 || eq[1] == '\0' || *e || !(w >= 0) || w > 100 || (!zero_ok && !(w > 0)))
             goto bad;
-        o->weight[k] = w;
+        wt[k] = w;
     }
     free(copy);
     return 0;
@@ -86,6 +95,9 @@ int cmd_lab(int argc, char **argv)
         {"mode", required_argument, NULL, 'M'},
         {"mix", required_argument, NULL, 'X'},
         {"scale", required_argument, NULL, 'S'},
+        {"rate", required_argument, NULL, 'R'},
+        {"sensors", required_argument, NULL, 'N'},
+        {"latency", required_argument, NULL, 'L'},
         {"seed", required_argument, NULL, 's'},
         {"context", no_argument, NULL, 'C'},
         {"mosquitto", required_argument, NULL, 'B'},
@@ -121,10 +133,32 @@ int cmd_lab(int argc, char **argv)
                 return cli_usage_error("lab", "--mode takes phases or mixed, not '%s'", optarg);
             break;
         case 'X':
-            if (parse_mix(optarg, &o) != 0)
+            if (parse_mix(optarg, o.weight, 1) != 0)
                 return cli_usage_error("lab", "--mix takes CLASS=WEIGHT[,...] with classes legitimate, dos, "
                                               "bruteforce, malformed, slowite, flood and weights in [0, 100], "
                                               "not '%s'", optarg);
+            break;
+        case 'R':
+            if (parse_mix(optarg, o.rate, 0) != 0)
+                return cli_usage_error("lab", "--rate takes CLASS=FACTOR[,...] with classes legitimate, dos, "
+                                              "bruteforce, malformed, slowite, flood and factors in (0, 100], "
+                                              "not '%s'", optarg);
+            break;
+        case 'N': {
+            long v = strtol(optarg, &e, 10);
+            if (*optarg == '\0' || *e || v < 1 || v > 250)
+                return cli_usage_error("lab", "--sensors takes a count in [1, 250], not '%s'", optarg);
+            o.sensors = (int)v;
+            break;
+        }
+        case 'L':
+            o.latency_ms = strtod(optarg, &e);
+            o.jitter_ms = 0;
+            if (*e == ',')
+                o.jitter_ms = strtod(e + 1, &e);
+            if (*optarg == '\0' || *e || !(o.latency_ms >= 0) || o.latency_ms > 5000 || !(o.jitter_ms >= 0) ||
+                o.jitter_ms > 5000)
+                return cli_usage_error("lab", "--latency takes MS[,JITTER] in [0, 5000] ms, not '%s'", optarg);
             break;
         case 'S':
             o.scale = strtod(optarg, &e);
@@ -173,8 +207,9 @@ int cmd_lab(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    cli_info("lab: %s run of %g s into %s (mosquitto %s)", o.mode == MQTTIDS_LAB_MIXED ? "mixed" : "phased",
-             o.duration_s, o.out_dir, o.mosquitto);
+    cli_info("lab: %s run of %g s into %s (mosquitto %s, %d sensors, latency %g ms + jitter %g ms)",
+             o.mode == MQTTIDS_LAB_MIXED ? "mixed" : "phased", o.duration_s, o.out_dir, o.mosquitto, o.sensors,
+             o.latency_ms, o.jitter_ms);
     mqttids_err err = mqttids_lab_run(&o, &r, progress, NULL, errbuf);
     cli_progress_done();
     if (err) {
@@ -195,6 +230,9 @@ int cmd_lab(int argc, char **argv)
         json_object *j = json_object_new_object(), *cls = json_object_new_object();
         json_object_object_add(j, "out", json_object_new_string(o.out_dir));
         json_object_object_add(j, "port", json_object_new_int(r.port));
+        json_object_object_add(j, "sensors", json_object_new_int(o.sensors));
+        json_object_object_add(j, "latency_ms", cli_json_double(o.latency_ms));
+        json_object_object_add(j, "jitter_ms", cli_json_double(o.jitter_ms));
         json_object_object_add(j, "seconds", cli_json_double(r.seconds));
         json_object_object_add(j, "packets", json_object_new_int64((int64_t)r.packets));
         json_object_object_add(j, "drops", json_object_new_int64((int64_t)r.drops));

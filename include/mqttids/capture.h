@@ -146,6 +146,15 @@ void mqttids_capture_get_stats(mqttids_capture *cap, mqttids_capture_stats *st /
  */
 double mqttids_flow_host_id(const mqttids_flow *f, int dst);
 
+/*
+ * The host id (as mqttids_flow_host_id) of the client side of f's connection, by the flow
+ * context's rule (docs/internals/context.md "Client and server"): the end not on an MQTT port
+ * of o (NULL: 1883); when neither or both are, the receiver of a SYN-ACK (tcp_flags has SYN
+ * and ACK), else the sender. When neither end is on an MQTT port the answer holds for the
+ * connection's first packet only: keep it per stream (as `extract --ids` does).
+ */
+double mqttids_flow_client_id(const mqttids_flow *f, uint32_t tcp_flags, const mqttids_capture_opts *o);
+
 /* Formats a flow address as text (inet_ntop) into buf; returns buf. */
 const char *mqttids_flow_addr(const mqttids_flow *f, int dst, char *buf, size_t size);
 

@@ -4,9 +4,10 @@
  * a password file), the 8 smart-home sensors of MQTTset plus subscribers (legitimate), and
  * the five attacks (dos, flood, slowite, bruteforce, malformed), captured on the loopback
  * interface with libpcap. Every packet is labeled by the generator that owns its TCP
- * connection: each class's clients connect from their own loopback address 127.0.0.(20+class)
- * (mqttids_class order), so a row's class is the class of its client-side address (broker->
- * client packets included), whatever source port the kernel picked.
+ * connection: each attack's clients connect from their own loopback address 127.0.0.(20+class)
+ * (mqttids_class order), legitimate clients each from their own 127.1.x.y, so a row's class
+ * is the class of its client-side address (broker->client packets included), whatever source
+ * port the kernel picked.
  *
  * Outputs in opts.out_dir: lab.pcap (nanosecond pcap), lab.csv (the rows `mqttids extract
  * --port PORT` writes for lab.pcap, target = the row's class), train.csv / test.csv (per
@@ -40,6 +41,14 @@ typedef struct mqttids_lab_opts {
                                   time; both modes: intensity factor; 0 leaves the class out
                                   (default 1 each; legitimate's weight only scales its rate) */
     double scale;              /* rate factor for every generator (default 1) */
+    double rate[MQTTIDS_NCLASS]; /* per class rate factor, on top of scale and weight (default 1;
+                                  (0, 100]): messages, attempts or connections per second */
+    int sensors;               /* legitimate sensors (default 8, [1, 250]); each sensor and each of
+                                  the 2 subscribers is its own client host 127.1.x.y */
+    double latency_ms;         /* added one-way latency between the clients and the broker
+                                  (default 0: none; [0, 5000]), by a delaying TCP relay: see
+                                  docs/internals/lab.md "Latency" */
+    double jitter_ms;          /* uniform jitter added to each delay, [0, jitter] (default 0) */
     uint64_t seed;             /* payloads, guesses, timing jitter (default 1) */
     int context;               /* 1: CSVs carry the flow-context columns ctx.* (default 0) */
     const char *mosquitto;     /* broker binary (default "/usr/sbin/mosquitto") */

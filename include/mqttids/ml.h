@@ -199,14 +199,16 @@ mqttids_err mqttids_group_metrics_compute(const int *truth, const int *pred,
 
 /* Every level's scores of one evaluation. */
 typedef struct mqttids_eval_by {
-    unsigned levels;                       /* bit (1 << level) set: that level was scored */
+    unsigned levels;                       /* bit (1 << level) set: that level was scored (the
+                                              packet level always is) */
     double min_probability;                /* the alert threshold applied (0: none) */
     mqttids_group_metrics level[MQTTIDS_NLEVEL];
 } mqttids_eval_by;
 
 /*
  * Predicts rows rows[0..n) of ds (all when NULL), applies min_probability
- * (mqttids_alert_threshold) and scores the levels in the bit set levels. The connection
+ * (mqttids_alert_threshold) and scores the levels in the bit set levels (and always the
+ * packet level: out->level[MQTTIDS_LEVEL_PACKET].m are the plain metrics). The connection
  * level needs an id.stream column, the host level id.client (`extract --ids`; lab CSVs):
  * MQTTIDS_ERR_NOT_FOUND names the missing one. part (may be NULL) gives each of the n rows
  * its input file. *unseen (may be NULL): nominal values never seen in train.

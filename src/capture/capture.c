@@ -472,6 +472,21 @@ double mqttids_flow_host_id(const mqttids_flow *f, int dst)
     return (double)((h % ((1ULL << 52) - (1ULL << 32))) + (1ULL << 32));
 }
 
+double mqttids_flow_client_id(const mqttids_flow *f, uint32_t tcp_flags, const mqttids_capture_opts *o)
+{
+    int s_mqtt = 0, d_mqtt = 0;
+    if (!o) {
+        s_mqtt = f->sport == 1883;
+        d_mqtt = f->dport == 1883;
+    }
+    for (int i = 0; o && i < o->n_mqtt_ports && i < MQTTIDS_CAPTURE_MAX_PORTS; i++) {
+        s_mqtt |= o->mqtt_ports[i] == f->sport;
+        d_mqtt |= o->mqtt_ports[i] == f->dport;
+    }
+    /* the end not on an MQTT port; else the receiver of a SYN-ACK; else the sender */
+    return mqttids_flow_host_id(f, s_mqtt != d_mqtt ? s_mqtt : (tcp_flags & 0x012) == 0x012);
+}
+
 const char *mqttids_flow_addr(const mqttids_flow *f, int dst, char *buf, size_t size)
 {
     const uint8_t *a = dst ? f->dst : f->src;

@@ -194,22 +194,12 @@ typedef struct id_map {
     size_t n, cap;
 } id_map;
 
-static int port_is_mqtt(const mqttids_capture_opts *o, uint16_t port)
-{
-    for (int i = 0; i < o->n_mqtt_ports && i < MQTTIDS_CAPTURE_MAX_PORTS; i++)
-        if (o->mqtt_ports[i] == port)
-            return 1;
-    return 0;
-}
-
 /* The client host id of the row's stream (recorded at the stream's first row). -1 on no memory. */
 static int id_client(id_map *m, const mqttids_capture_opts *o, const mqttids_flow *fl, const cap_fields *f,
                      double *out)
 {
-    int s_mqtt = port_is_mqtt(o, fl->sport), d_mqtt = port_is_mqtt(o, fl->dport);
     uint64_t flags = cap_has(f, MQTTIDS_F_TCP_FLAGS) ? f->v[MQTTIDS_F_TCP_FLAGS] : 0;
-    int client_dst = s_mqtt != d_mqtt ? s_mqtt : (flags & 0x012) == 0x012;
-    double id = mqttids_flow_host_id(fl, client_dst);
+    double id = mqttids_flow_client_id(fl, (uint32_t)flags, o);
     if (fl->stream == UINT64_MAX) { /* no stream: this frame's own guess */
         *out = id;
         return 0;

@@ -1,11 +1,16 @@
 /*
- * generators.c: the traffic of the lab. Legitimate = MQTTset's smart home (8 sensors, each with
- * its own interval, payload and QoS, and 2 subscribers), libmosquitto clients. Attacks as
- * MQTTset describes them: dos (MQTT-malaria: parallel publishers, short sessions of 345-byte
- * messages), flood (few ~30 KB PUBLISHes on topic "Temperature"), bruteforce (libmosquitto
- * CONNECTs with guessed passwords, refused with CONNACK 5), slowite (plain sockets: CONNECT
- * with keep-alive 65535, then held open with almost no traffic), malformed (plain sockets:
- * invalid MQTT). Each class's clients bind to their own loopback address (lab_int.h).
+ * generators.c: the traffic of the lab, calibrated against the MQTTset captures (tshark on
+ * the shared heads; docs/internals/lab.md "Calibration"). Legitimate = MQTTset's smart home
+ * (N sensors, each with its own interval, payload and QoS, and 2 subscribers, each client its
+ * own host, anonymous with random 23-hex client ids), libmosquitto clients. Attacks as MQTTset's
+ * tools make them: dos (MQTT-malaria: 8 parallel publishers, long sessions of ~100-byte QoS 1
+ * messages on mqtt-malaria/<client>/data/<i>/<n>), flood (one connection, bursts of thousands of
+ * tiny QoS 0 PUBLISHes on "Temperature" written in 32 KB chunks), bruteforce (libmosquitto
+ * CONNECTs with guessed passwords, refused with CONNACK 5), slowite (plain sockets: a burst of
+ * anonymous CONNECTs with keep-alive 65535, then held open silent), malformed (plain sockets:
+ * MQTTset's fuzzed field values - odd client id lengths and keep-alives, a PUBLISH before the
+ * CONNACK, FIN then reset - and protocol-invalid packets). Each attack's clients bind to their
+ * class's loopback address, each legitimate client to its own (lab_int.h).
  */
 #include <errno.h>
 #include <math.h>
@@ -64,6 +69,7 @@ static int running(lab_ctx *c, int k)
 typedef struct worker {
     lab_ctx *c;
     int cls, idx;
+    char addr[16];      /* the client host this worker binds to */
     util_rng rng;
     pthread_t th;
     void *(*fn)(void *);
@@ -105,7 +111,7 @@ static struct mosquitto *mq_open(worker *w, const char *id, const char *user, co
     mosquitto_publish_callback_set(m, on_publish);
     if (user)
         mosquitto_username_pw_set(m, user, pass);
-    if (mosquitto_connect_bind(m, "127.0.0.1", c->port, keepalive, c->addr[w->cls]) != MOSQ_ERR_SUCCESS) {
+    if (mosquitto_connect_bind(m, "127.0.0.1", c->client_port, keepalive, w->addr) != MOSQ_ERR_SUCCESS) {
         mosquitto_destroy(m);
         return NULL;
     }
@@ -144,6 +150,21 @@ static void mq_close(struct mosquitto *m, mq_state *st, int npub)
     mosquitto_destroy(m);
 }
 
+/* A client id as MQTTset's clients have them: n random hex digits (n < size). */
+static void hex_id(util_rng *r, char *buf, size_t n)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++)
+        buf[i] = hx[util__rng_below(r, 16)];
+    buf[n] = '\0';
+}
+
+void lab__legit_addr(const lab_ctx *c, int i, char *buf)
+{
+    unsigned host = (unsigned)(i < c->sensors ? i : i - c->sensors) % 250u + 1u;
+    snprintf(buf, 16, "127.%d.%d.%u", LAB_LEGIT_NET, i < c->sensors ? 0 : 1, host);
+}
+
 /* ---- legitimate: the smart home ---- */
 
 typedef struct sensor {
@@ -153,29 +174,31 @@ typedef struct sensor {
     int qos;
 } sensor;
 
+/* MQTTset's sensor topics (benign capture); QoS 0/1/2 kept on purpose (real networks mix them) */
 static const sensor SENSORS[8] = {
-    {"temperature", "home/room1/temperature", 0.025, 0, 0},
-    {"light", "home/room2/light", 0.040, 0, 1},
-    {"humidity", "home/room1/humidity", 0.030, 0, 0},
-    {"co-gas", "home/room2/co-gas", 0.050, 0, 1},
-    {"motion", "home/room1/motion", 0.045, 1, 0},
-    {"smoke", "home/room2/smoke", 0.100, 0, 2},
-    {"door", "home/room1/door", 0.080, 1, 1},
-    {"fan", "home/room2/fan", 0.060, 0, 2},
+    {"temperature", "Temperature", 0.025, 0, 0},
+    {"light", "Light Intensity", 0.040, 0, 1},
+    {"humidity", "Humidity", 0.030, 0, 0},
+    {"co-gas", "CO-GAS", 0.050, 0, 1},
+    {"motion", "Movement", 0.045, 1, 0},
+    {"smoke", "Smoke", 0.100, 0, 2},
+    {"door", "Door Lock", 0.080, 1, 1},
+    {"fan", "Fan Speed", 0.060, 0, 2},
 };
 
 static int sensor_payload(int s, util_rng *r, uint64_t n, char *buf, size_t size)
 {
     double u = util__rng_uniform(r);
     switch (s) {
-    case 0: return snprintf(buf, size, "%.1f", 20.0 + 3.0 * u);
-    case 1: return snprintf(buf, size, "%d", 300 + (int)(200.0 * u));
-    case 2: return snprintf(buf, size, "%.0f", 40.0 + 15.0 * u);
-    case 3: return snprintf(buf, size, "%.2f", 0.5 + 2.0 * u);
+    /* short numbers, as MQTTset's sensors send ("-42", "78", "1") */
+    case 0: return snprintf(buf, size, "%d", -50 + (int)(100.0 * u));
+    case 1: return snprintf(buf, size, "%d", (int)(100.0 * u));
+    case 2: return snprintf(buf, size, "%d", 40 + (int)(50.0 * u));
+    case 3: return snprintf(buf, size, "%d", (int)(60.0 * u));
     case 4: return snprintf(buf, size, "%s", u < 0.3 ? "1" : "0");
     case 5: return snprintf(buf, size, "%s", u < 0.02 ? "1" : "0");
-    case 6: return snprintf(buf, size, "%s", (n & 1) ? "open" : "closed");
-    default: return snprintf(buf, size, "{\"speed\":%d}", (int)(u * 4.0));
+    case 6: return snprintf(buf, size, "%d", (int)(n & 1));
+    default: return snprintf(buf, size, "%d", (int)(u * 4.0));
     }
 }
 
@@ -183,13 +206,13 @@ static void *legit_sensor(void *arg)
 {
     worker *w = arg;
     lab_ctx *c = w->c;
-    const sensor *s = &SENSORS[w->idx];
+    const sensor *s = &SENSORS[w->idx % 8];
     char id[48], payload[64];
     mq_state st;
-    snprintf(id, sizeof id, "%s-sensor", s->name);
+    hex_id(&w->rng, id, 23);
     if (!lab__sleep_until(c, c->start[w->cls], c->end[w->cls]))
         return NULL;
-    struct mosquitto *m = mq_open(w, id, LAB_USER, LAB_PASS, 60, &st, 1);
+    struct mosquitto *m = mq_open(w, id, NULL, NULL, 60, &st, 1);
     if (!m)
         return NULL;
     double next = lab__now() + s->interval * util__rng_uniform(&w->rng);
@@ -199,7 +222,7 @@ static void *legit_sensor(void *arg)
         mq_pump_until(m, c, next);
         if (!running(c, w->cls))
             break;
-        int len = sensor_payload(w->idx, &w->rng, n++, payload, sizeof payload);
+        int len = sensor_payload(w->idx % 8, &w->rng, n++, payload, sizeof payload);
         if (mosquitto_publish(m, NULL, s->topic, len, payload, s->qos, false) == MOSQ_ERR_SUCCESS) {
             atomic_fetch_add(&c->msgs[w->cls], 1);
             npub++;
@@ -218,13 +241,16 @@ static void *legit_subscriber(void *arg)
     lab_ctx *c = w->c;
     char id[32];
     mq_state st;
-    snprintf(id, sizeof id, "dashboard-%d", w->idx);
+    hex_id(&w->rng, id, 23);
     if (!lab__sleep_until(c, c->start[w->cls], c->end[w->cls]))
         return NULL;
-    struct mosquitto *m = mq_open(w, id, LAB_USER, LAB_PASS, 60, &st, 1);
+    struct mosquitto *m = mq_open(w, id, NULL, NULL, 60, &st, 1);
     if (!m)
         return NULL;
-    mosquitto_subscribe(m, NULL, w->idx == 0 ? "home/room1/#" : "home/room2/#", w->idx == 0 ? 0 : 1);
+    /* dashboard 0: odd sensor kinds at QoS 0, dashboard 1: even kinds but Temperature (the
+       flood's topic) at QoS 1; one SUBSCRIBE per topic */
+    for (int k = w->idx == 0 ? 1 : 2; k < 8; k += 2)
+        mosquitto_subscribe(m, NULL, SENSORS[k].topic, w->idx == 0 ? 0 : 1);
     mq_pump_until(m, c, c->end[w->cls]);
     mq_close(m, &st, 0);
     return NULL;
@@ -236,27 +262,28 @@ static void *dos_worker(void *arg)
 {
     worker *w = arg;
     lab_ctx *c = w->c;
-    char id[48], topic[96], payload[345];
+    char id[64], topic[128], payload[100];
     mq_state st;
     uint64_t session = 0;
     if (!lab__sleep_until(c, c->start[w->cls], c->end[w->cls]))
         return NULL;
     while (running(c, w->cls)) {
-        snprintf(id, sizeof id, "malaria-%d-%llu", w->idx, (unsigned long long)session);
-        snprintf(topic, sizeof topic, "mqtt-malaria/%s/data", id);
-        struct mosquitto *m = mq_open(w, id, LAB_USER, LAB_PASS, 60, &st, 1);
+        /* malaria: "<host>-<pid>-<n>" ids, topic .../data/<i>/<count>, 100-byte payloads (hex
+           text), sessions of -N 10000 messages (so one connection per publisher and phase) */
+        snprintf(id, sizeof id, "mqttids-lab.local-%d-%llu", 40000 + w->idx, (unsigned long long)session);
+        struct mosquitto *m = mq_open(w, id, NULL, NULL, 60, &st, 1);
         session++;
         if (!m) {
             nap(0.05);
             continue;
         }
-        int n = 20 + (int)util__rng_below(&w->rng, 40), npub = 0;
+        int n = 10000, npub = 0;
         double gap = 1.0 / (150.0 * c->rate[w->cls]), next = lab__now();
         for (int i = 0; i < n && running(c, w->cls); i++) {
-            /* malaria's payload: a sequence header and filler to 345 bytes */
-            int h = snprintf(payload, sizeof payload, "%d-%llu-%d:", w->idx, (unsigned long long)session, i);
-            for (int j = h; j < (int)sizeof payload; j++)
-                payload[j] = (char)('a' + (j + i) % 26);
+            static const char hx[] = "0123456789abcdef";
+            snprintf(topic, sizeof topic, "mqtt-malaria/%s/data/%d/%d", id, i + 1, n);
+            for (size_t j = 0; j < sizeof payload; j++)
+                payload[j] = hx[util__rng_below(&w->rng, 16)];
             if (mosquitto_publish(m, NULL, topic, (int)sizeof payload, payload, 1, false) == MOSQ_ERR_SUCCESS) {
                 atomic_fetch_add(&c->msgs[w->cls], 1);
                 npub++;
@@ -266,49 +293,6 @@ static void *dos_worker(void *arg)
         }
         mq_close(m, &st, npub);
     }
-    return NULL;
-}
-
-/* ---- flood: few very large publishes on topic Temperature ---- */
-
-static void *flood_worker(void *arg)
-{
-    worker *w = arg;
-    lab_ctx *c = w->c;
-    char id[48];
-    mq_state st;
-    size_t cap = 33000;
-    char *payload = malloc(cap);
-    if (!payload)
-        return NULL;
-    if (!lab__sleep_until(c, c->start[w->cls], c->end[w->cls])) {
-        free(payload);
-        return NULL;
-    }
-    uint64_t session = 0;
-    while (running(c, w->cls)) {
-        snprintf(id, sizeof id, "flooder-%d-%llu", w->idx, (unsigned long long)session++);
-        struct mosquitto *m = mq_open(w, id, LAB_USER, LAB_PASS, 60, &st, 1);
-        if (!m) {
-            nap(0.1);
-            continue;
-        }
-        int npub = 0;
-        double next = lab__now();
-        for (int i = 0; i < 10 && running(c, w->cls); i++) {
-            size_t len = 28000 + util__rng_below(&w->rng, 4000);
-            for (size_t j = 0; j < len; j++)
-                payload[j] = (char)('0' + (j + (size_t)i) % 10);
-            if (mosquitto_publish(m, NULL, "Temperature", (int)len, payload, 1, false) == MOSQ_ERR_SUCCESS) {
-                atomic_fetch_add(&c->msgs[w->cls], 1);
-                npub++;
-            }
-            next += 0.12 / c->rate[w->cls];
-            mq_pump_until(m, c, next);
-        }
-        mq_close(m, &st, npub);
-    }
-    free(payload);
     return NULL;
 }
 
@@ -363,7 +347,7 @@ static int raw_connect(lab_ctx *c, int k)
     inet_pton(AF_INET, c->addr[k], &a.sin_addr);
     if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0)
         goto fail;
-    a.sin_port = htons(c->port);
+    a.sin_port = htons(c->client_port);
     inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
         goto fail;
@@ -407,6 +391,19 @@ static size_t connect_pkt(uint8_t *p, const char *proto, int level, int flags, i
     return n;
 }
 
+/* Puts a fixed header (type/flags byte, remaining length rl as a varint) at p; returns its size. */
+static size_t fixed_hdr(uint8_t *p, uint8_t first, size_t rl)
+{
+    size_t n = 0;
+    p[n++] = first;
+    do {
+        uint8_t b = (uint8_t)(rl % 128);
+        rl /= 128;
+        p[n++] = (uint8_t)(b | (rl ? 0x80 : 0));
+    } while (rl);
+    return n;
+}
+
 /* Reads what is there within ms milliseconds (discarded); returns 0 when the peer closed. */
 static int drain(int fd, int ms)
 {
@@ -430,40 +427,35 @@ static void *slowite_worker(void *arg)
     if (target < 1)
         target = 1;
     int *fds = calloc((size_t)target, sizeof *fds);
-    double *ping = calloc((size_t)target, sizeof *ping);
     int open = 0;
-    if (!fds || !ping)
+    if (!fds)
         goto out;
     if (!lab__sleep_until(c, c->start[k], c->end[k]))
         goto out;
+    /* the tool opens them as fast as it can (MQTTset: 909 connections in 0.5 s): at most 1000/s */
     double gap = span * 0.7 / target, next = lab__now();
     uint8_t pkt[128];
+    if (gap > 0.001)
+        gap = 0.001;
     while (running(c, k)) {
         double now = lab__now();
         if (open < target && now >= next) {
             int fd = raw_connect(c, k);
             if (fd >= 0) {
                 char id[32];
-                snprintf(id, sizeof id, "slowite-%d", open);
-                size_t n = connect_pkt(pkt, "MQTT", 4, 0xC2, 65535, id, LAB_USER, LAB_PASS);
+                hex_id(&w->rng, id, 18); /* MQTTset's slowite ids: 18 characters */
+                size_t n = connect_pkt(pkt, "MQTT", 4, 0x02, 65535, id, NULL, NULL);
                 send(fd, pkt, n, MSG_NOSIGNAL);
                 atomic_fetch_add(&c->msgs[k], 1);
                 fds[open] = fd;
-                ping[open] = now + 2.0 + 6.0 * util__rng_uniform(&w->rng);
                 open++;
             }
             next += gap;
         }
-        /* minimal traffic: a rare PINGREQ; read whatever the broker sent */
+        /* silent: keep-alive 65535 needs no PINGREQ; read whatever the broker sent */
         for (int i = 0; i < open; i++) {
             if (fds[i] < 0)
                 continue;
-            if (now >= ping[i]) {
-                static const uint8_t pingreq[2] = {0xC0, 0x00};
-                send(fds[i], pingreq, 2, MSG_NOSIGNAL);
-                atomic_fetch_add(&c->msgs[k], 1);
-                ping[i] = now + 4.0 + 8.0 * util__rng_uniform(&w->rng);
-            }
             if (!drain(fds[i], 0)) {
                 close(fds[i]);
                 fds[i] = -1;
@@ -476,7 +468,74 @@ out:
         if (fds[i] >= 0)
             close(fds[i]);
     free(fds);
-    free(ping);
+    return NULL;
+}
+
+/* ---- flood: one connection, bursts of tiny QoS 0 PUBLISHes on topic Temperature ---- */
+
+/*
+ * MQTTset's flood: an anonymous client (23-hex id, keep-alive 60) that, every ~2 s, writes
+ * thousands of 15-16 byte QoS 0 PUBLISHes on "Temperature" at once; on the wire they are
+ * 32760-byte segments, each holding ~2000 messages. Here: a burst of 5000 messages every
+ * 2 s / rate, written in 32760-byte chunks (the socket's TCP_NODELAY keeps the chunks apart).
+ */
+static void *flood_worker(void *arg)
+{
+    worker *w = arg;
+    lab_ctx *c = w->c;
+    int k = w->cls, one = 1;
+    enum { BURST = 5000, CHUNK = 32760 };
+    uint8_t *buf = malloc((size_t)BURST * 24), pkt[64];
+    if (!buf)
+        return NULL;
+    if (!lab__sleep_until(c, c->start[k], c->end[k])) {
+        free(buf);
+        return NULL;
+    }
+    while (running(c, k)) {
+        int fd = raw_connect(c, k);
+        char id[32];
+        if (fd < 0) {
+            nap(0.1);
+            continue;
+        }
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        hex_id(&w->rng, id, 23);
+        size_t n = connect_pkt(pkt, "MQTT", 4, 0x02, 60, id, NULL, NULL);
+        int alive = send(fd, pkt, n, MSG_NOSIGNAL) == (ssize_t)n;
+        atomic_fetch_add(&c->msgs[k], 1);
+        drain(fd, 200); /* the CONNACK */
+        double next = lab__now() + 0.2 + 0.3 * util__rng_uniform(&w->rng);
+        while (alive && running(c, k)) {
+            if (!lab__sleep_until(c, next, c->end[k]))
+                break;
+            size_t len = 0;
+            for (int i = 0; i < BURST; i++) {
+                char v[8];
+                int vl = snprintf(v, sizeof v, "%d", -50 + (int)util__rng_below(&w->rng, 100));
+                len += fixed_hdr(buf + len, 0x30, 2 + 11 + (size_t)vl);
+                put16(buf, &len, 11);
+                memcpy(buf + len, "Temperature", 11);
+                len += 11;
+                memcpy(buf + len, v, (size_t)vl);
+                len += (size_t)vl;
+            }
+            for (size_t off = 0; off < len && alive; off += CHUNK) {
+                size_t part = len - off < CHUNK ? len - off : CHUNK;
+                alive = send(fd, buf + off, part, MSG_NOSIGNAL) == (ssize_t)part;
+            }
+            atomic_fetch_add(&c->msgs[k], BURST);
+            if (!drain(fd, 0)) /* nothing comes back for QoS 0 but a close */
+                alive = 0;
+            next += 2.0 / c->rate[k];
+        }
+        if (alive) {
+            static const uint8_t disc[2] = {0xE0, 0x00};
+            send(fd, disc, 2, MSG_NOSIGNAL);
+        }
+        close(fd);
+    }
+    free(buf);
     return NULL;
 }
 
@@ -549,24 +608,77 @@ static size_t malformed_pkt(int kind, util_rng *r, uint8_t *p, int *pre)
     }
 }
 
+/*
+ * MQTTset's malformed tool (fuzzed field values, not broken framing): a CONNECT whose client id
+ * length and keep-alive are fuzzed (ids of 0, 1, 4, 6 or 680 characters; keep-alive 60 or 1, 2,
+ * 3, 234), then at once - without waiting for the CONNACK - a PUBLISH (QoS 0, short fuzzed
+ * topic and payload), a SUBSCRIBE or a PUBREC, and close(): FIN with the last packet, and a
+ * reset when the broker's CONNACK reaches the closed socket. Writes the bytes into p.
+ */
+static size_t fuzz_session(util_rng *r, uint8_t *p, size_t *connect_len)
+{
+    static const int idlen[8] = {0, 0, 0, 0, 1, 4, 6, 680};
+    static const int kalive[8] = {60, 60, 60, 60, 1, 2, 3, 234};
+    static const char al[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    int il = idlen[util__rng_below(r, 8)], ka = kalive[util__rng_below(r, 8)];
+    size_t n = fixed_hdr(p, 0x10, 12 + (size_t)il);
+    putstr(p, &n, "MQTT");
+    p[n++] = 4;
+    p[n++] = 0x02;
+    put16(p, &n, (uint16_t)ka);
+    put16(p, &n, (uint16_t)il);
+    for (int i = 0; i < il; i++)
+        p[n++] = (uint8_t)al[util__rng_below(r, sizeof al - 1)];
+    *connect_len = n;
+    uint64_t kind = util__rng_below(r, 10);
+    if (kind < 8) { /* PUBLISH QoS 0: topic of 1-6 characters, payload of 1-8 */
+        int tl = 1 + (int)util__rng_below(r, 6), pl = 1 + (int)util__rng_below(r, 8);
+        n += fixed_hdr(p + n, 0x30, 2 + (size_t)(tl + pl));
+        put16(p, &n, (uint16_t)tl);
+        for (int i = 0; i < tl + pl; i++)
+            p[n++] = (uint8_t)al[util__rng_below(r, sizeof al - 1)];
+    } else if (kind == 8) { /* SUBSCRIBE to a fuzzed filter */
+        int tl = 1 + (int)util__rng_below(r, 6);
+        n += fixed_hdr(p + n, 0x82, 2 + 2 + (size_t)tl + 1);
+        put16(p, &n, (uint16_t)(1 + util__rng_below(r, 65535)));
+        put16(p, &n, (uint16_t)tl);
+        for (int i = 0; i < tl; i++)
+            p[n++] = (uint8_t)al[util__rng_below(r, sizeof al - 1)];
+        p[n++] = (uint8_t)util__rng_below(r, 3);
+    } else { /* PUBREC of a message id never sent */
+        n += fixed_hdr(p + n, 0x50, 2);
+        put16(p, &n, (uint16_t)(1 + util__rng_below(r, 65535)));
+    }
+    return n;
+}
+
 static void *malformed_worker(void *arg)
 {
     worker *w = arg;
     lab_ctx *c = w->c;
     int k = w->cls;
-    uint8_t pkt[128], pre[128];
+    uint8_t pkt[1024], pre[128];
     if (!lab__sleep_until(c, c->start[k], c->end[k]))
         return NULL;
     double next = lab__now();
     uint64_t n = 0;
     while (running(c, k)) {
         int fd = raw_connect(c, k), first;
-        if (fd >= 0) {
+        if (fd >= 0 && util__rng_uniform(&w->rng) < 0.6) {
+            /* 60%: MQTTset's fuzzed values; 40%: protocol-invalid packets (below) */
+            size_t cl, len = fuzz_session(&w->rng, pkt, &cl);
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            send(fd, pkt, cl, MSG_NOSIGNAL); /* two segments, as the tool writes them */
+            send(fd, pkt + cl, len - cl, MSG_NOSIGNAL);
+            atomic_fetch_add(&c->msgs[k], 2);
+            close(fd);
+        } else if (fd >= 0) {
             size_t len = malformed_pkt((int)util__rng_below(&w->rng, MALFORMED_KINDS), &w->rng, pkt, &first);
             if (first) {
                 char id[32];
                 snprintf(id, sizeof id, "mfc-%d-%llu", w->idx, (unsigned long long)n);
-                size_t pl = connect_pkt(pre, "MQTT", 4, 0xC2, 60, id, LAB_USER, LAB_PASS);
+                size_t pl = connect_pkt(pre, "MQTT", 4, 0x02, 60, id, NULL, NULL);
                 send(fd, pre, pl, MSG_NOSIGNAL);
                 drain(fd, 100);
             }
@@ -594,11 +706,11 @@ typedef struct gen_set {
 
 int lab__gen_start(lab_ctx *c, void **threads, char *errbuf)
 {
-    /* workers per class: legitimate 8 sensors + 2 subscribers; dos 8 (malaria -n 8); flood 2;
+    /* workers per class: legitimate N sensors + 2 subscribers; dos 8 (malaria -n 8); flood 1;
      * bruteforce 3; malformed 2; slowite 1 (holds all its sockets) */
-    static const int per[MQTTIDS_NCLASS] = {10, 8, 3, 2, 1, 2};
+    const int per[MQTTIDS_NCLASS] = {c->sensors + 2, 8, 3, 2, 1, 1};
     gen_set *g = calloc(1, sizeof *g);
-    if (!g || !(g->w = calloc(32, sizeof *g->w))) {
+    if (!g || !(g->w = calloc((size_t)c->sensors + 32, sizeof *g->w))) {
         free(g);
         util__fail(errbuf, MQTTIDS_ERR_NOMEM, "lab: out of memory");
         return -1;
@@ -612,9 +724,16 @@ int lab__gen_start(lab_ctx *c, void **threads, char *errbuf)
             w->c = c;
             w->cls = k;
             w->idx = i;
-            util__rng_seed(&w->rng, c->seed * 1000003u + (uint64_t)(k * 64 + i));
+            util__rng_seed(&w->rng, c->seed * 1000003u + (uint64_t)(k * 1024 + i));
+            if (k == MQTTIDS_CLASS_LEGITIMATE)
+                lab__legit_addr(c, i, w->addr);
+            else
+                snprintf(w->addr, sizeof w->addr, "%s", c->addr[k]);
             switch (k) {
-            case MQTTIDS_CLASS_LEGITIMATE: w->fn = i < 8 ? legit_sensor : legit_subscriber; w->idx = i < 8 ? i : i - 8; break;
+            case MQTTIDS_CLASS_LEGITIMATE:
+                w->fn = i < c->sensors ? legit_sensor : legit_subscriber;
+                w->idx = i < c->sensors ? i : i - c->sensors;
+                break;
             case MQTTIDS_CLASS_DOS: w->fn = dos_worker; break;
             case MQTTIDS_CLASS_BRUTEFORCE: w->fn = brute_worker; break;
             case MQTTIDS_CLASS_MALFORMED: w->fn = malformed_worker; break;

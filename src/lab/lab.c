@@ -34,6 +34,9 @@ void mqttids_lab_opts_init(mqttids_lab_opts *o)
     for (int k = 0; k < MQTTIDS_NCLASS; k++)
         o->weight[k] = 1.0;
     o->scale = 1.0;
+    for (int k = 0; k < MQTTIDS_NCLASS; k++)
+        o->rate[k] = 1.0;
+    o->sensors = 8;
     o->seed = 1;
     o->mosquitto = "/usr/sbin/mosquitto";
     o->mosquitto_passwd = "/usr/bin/mosquitto_passwd";
@@ -179,7 +182,7 @@ static void set_windows(lab_ctx *c, const mqttids_lab_opts *o)
 {
     double d = o->duration_s;
     for (int k = 0; k < MQTTIDS_NCLASS; k++) {
-        c->rate[k] = o->scale * (o->weight[k] > 0 ? o->weight[k] : 1.0);
+        c->rate[k] = o->scale * (o->weight[k] > 0 ? o->weight[k] : 1.0) * o->rate[k];
         c->start[k] = c->end[k] = c->t0;
     }
     if (o->weight[MQTTIDS_CLASS_LEGITIMATE] > 0) {
@@ -237,7 +240,7 @@ mqttids_err mqttids_lab_run(const mqttids_lab_opts *o, mqttids_lab_result *res, 
     cap_thread ct;
     pthread_t cth;
     int cap_running = 0;
-    void *threads = NULL;
+    void *threads = NULL, *relay = NULL;
     lab_ctx *c = NULL;
 
     memset(res, 0, sizeof *res);
@@ -248,10 +251,18 @@ mqttids_err mqttids_lab_run(const mqttids_lab_opts *o, mqttids_lab_result *res, 
         return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lab: duration must be in (0, 86400] seconds");
     if (!(o->scale > 0) || o->scale > 100)
         return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lab: scale must be in (0, 100]");
-    for (int k = 0; k < MQTTIDS_NCLASS; k++)
+    for (int k = 0; k < MQTTIDS_NCLASS; k++) {
         if (!(o->weight[k] >= 0) || o->weight[k] > 100)
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lab: weight of %s must be in [0, 100]",
                               mqttids_class_name(k));
+        if (!(o->rate[k] > 0) || o->rate[k] > 100)
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lab: rate of %s must be in (0, 100]",
+                              mqttids_class_name(k));
+    }
+    if (o->sensors < 1 || o->sensors > LAB_MAX_SENSORS)
+        return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lab: sensors must be in [1, %d]", LAB_MAX_SENSORS);
+    if (!(o->latency_ms >= 0) || o->latency_ms > 5000 || !(o->jitter_ms >= 0) || o->jitter_ms > 5000)
+        return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lab: latency and jitter must be in [0, 5000] ms");
     if (access(o->mosquitto, X_OK) != 0)
         return util__fail(errbuf, MQTTIDS_ERR_IO, "lab: no broker at %s (install Debian's mosquitto)", o->mosquitto);
     if (access(o->mosquitto_passwd, X_OK) != 0)
@@ -273,6 +284,7 @@ mqttids_err mqttids_lab_run(const mqttids_lab_opts *o, mqttids_lab_result *res, 
     if (!c)
         return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "lab: out of memory");
     c->seed = o->seed;
+    c->sensors = o->sensors;
     for (int k = 0; k < MQTTIDS_NCLASS; k++)
         snprintf(c->addr[k], sizeof c->addr[k], "127.0.0.%d", LAB_ADDR_BASE + k);
     if (free_port(&c->port) != 0) {
@@ -280,6 +292,7 @@ mqttids_err mqttids_lab_run(const mqttids_lab_opts *o, mqttids_lab_result *res, 
         goto done;
     }
     res->port = c->port;
+    c->client_port = c->port;
 
     /* password file + config; the folder and files readable by the broker's own user */
     if (!mkdtemp(tmpdir)) {
@@ -298,7 +311,7 @@ mqttids_err mqttids_lab_run(const mqttids_lab_opts *o, mqttids_lab_result *res, 
         }
     }
     snprintf(text, sizeof text,
-             "# mqttids lab broker\nlistener %u 127.0.0.1\nallow_anonymous false\npassword_file %s\n"
+             "# mqttids lab broker\nlistener %u 127.0.0.1\nallow_anonymous true\npassword_file %s\n"
              "persistence false\nlog_dest stderr\nconnection_messages false\nmax_keepalive 65535\n",
              (unsigned)c->port, passwd);
     if (write_text(conf, text) != 0) {
@@ -389,6 +402,14 @@ mqttids_err mqttids_lab_run(const mqttids_lab_opts *o, mqttids_lab_result *res, 
         cap_running = 1;
     }
 
+    /* the latency relay: clients talk to it, it talks to the broker after the delay */
+    if (o->latency_ms > 0 || o->jitter_ms > 0) {
+        relay = lab__relay_start(c->port, o->latency_ms, o->jitter_ms, o->seed, &c->client_port, errbuf);
+        if (!relay) {
+            err = MQTTIDS_ERR_IO;
+            goto done;
+        }
+    }
     /* the traffic */
     c->t0 = mono() + 0.2;
     set_windows(c, o);
@@ -422,6 +443,7 @@ mqttids_err mqttids_lab_run(const mqttids_lab_opts *o, mqttids_lab_result *res, 
 done:
     if (threads)
         lab__gen_join(c, threads);
+    lab__relay_stop(relay); /* delayed bytes still queued are dropped: the clients are gone */
     if (broker > 0) {
         nap_ms(300);
         kill(broker, SIGTERM);

@@ -7,14 +7,20 @@
 #include "mqttids/lab.h"
 #include "mqttids/capture.h"
 
-/* Client-side loopback address of class k: 127.0.0.(LAB_ADDR_BASE + k). */
+/* Client-side loopback address of attack class k: 127.0.0.(LAB_ADDR_BASE + k). Legitimate
+ * clients each have their own host in 127.1.0.0/16: sensor i 127.1.0.(1+i), subscriber j
+ * 127.1.1.(1+j) (lab__legit_addr). */
 #define LAB_ADDR_BASE 20
+#define LAB_LEGIT_NET 1 /* 127.LAB_LEGIT_NET.x.y: legitimate */
+#define LAB_MAX_SENSORS 250
 #define LAB_USER "sensor"
 #define LAB_PASS "h0me-Lab-8"
 
 /* Shared state of one run's generators. Times are seconds on CLOCK_MONOTONIC. */
 typedef struct lab_ctx {
-    uint16_t port;               /* broker port on 127.0.0.1 */
+    uint16_t port;               /* broker port on 127.0.0.1 (captured) */
+    uint16_t client_port;        /* the port clients connect to: the broker's, or the relay's */
+    int sensors;                 /* legitimate sensors */
     double t0;                   /* traffic start */
     double start[MQTTIDS_NCLASS], end[MQTTIDS_NCLASS]; /* per class window, absolute */
     double rate[MQTTIDS_NCLASS]; /* per class rate factor (scale x weight) */
@@ -26,6 +32,20 @@ typedef struct lab_ctx {
 } lab_ctx;
 
 double lab__now(void);
+/* Address of legitimate client i (sensors 0..sensors-1, then subscribers) into buf[16]. */
+void lab__legit_addr(const lab_ctx *c, int i, char *buf);
+
+/*
+ * The latency relay (relay.c): listens on 127.0.0.1 (a free port, *port), and for every client
+ * connection opens one to the broker at 127.0.0.1:broker_port from the client's own address
+ * (so labels by address hold where the broker sees the traffic), forwarding bytes both ways
+ * after delay_ms + U[0, jitter_ms] (order kept), FIN as FIN and a reset as a reset.
+ * Returns a handle (stop with lab__relay_stop) or NULL with errbuf set.
+ */
+void *lab__relay_start(uint16_t broker_port, double delay_ms, double jitter_ms, uint64_t seed, uint16_t *port,
+                       char *errbuf);
+/* Closes every relayed connection and stops the relay thread. NULL is fine. */
+void lab__relay_stop(void *relay);
 /* Sleeps until absolute time t (or stop); returns 0 when stopped or past end. */
 int lab__sleep_until(lab_ctx *c, double t, double end);
 

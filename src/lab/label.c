@@ -2,7 +2,7 @@
  * label.c: lab.pcap -> lab.csv, train.csv, test.csv. The rows are those of
  * mqttids_capture_write_mqttset_csv (what `mqttids extract --port PORT` writes) with a
  * placeholder target, which is then replaced row by row by the class of the row's
- * client-side address (127.0.0.(20+k), lab_int.h), found by a second pass over the capture
+ * client-side address (127.0.0.(20+k) for attack k, 127.1.x.y legitimate: lab_int.h), found by a second pass over the capture
  * with mqttids_capture_next. Split: per class, the first 70% of its rows (capture order) train.
  */
 #include <errno.h>
@@ -23,6 +23,8 @@ static int class_of(const mqttids_flow *f)
         const uint8_t *a = side ? f->dst : f->src;
         if (a[0] == 127 && a[1] == 0 && a[2] == 0 && a[3] >= LAB_ADDR_BASE && a[3] < LAB_ADDR_BASE + MQTTIDS_NCLASS)
             return a[3] - LAB_ADDR_BASE;
+        if (a[0] == 127 && a[1] == LAB_LEGIT_NET) /* each legitimate client its own host */
+            return MQTTIDS_CLASS_LEGITIMATE;
     }
     return -1;
 }

@@ -199,6 +199,7 @@ mqttids_err mqttids_model_evaluate_by(const mqttids_model *m, const mqttids_data
     mqttids_err err;
 
     memset(out, 0, sizeof *out);
+    levels |= 1u << MQTTIDS_LEVEL_PACKET; /* always: the plain metrics come with every evaluation */
     out->levels = levels;
     out->min_probability = min_probability > 0 ? min_probability : 0;
     for (int l = MQTTIDS_LEVEL_CONNECTION; l < MQTTIDS_NLEVEL; l++) {

@@ -157,6 +157,15 @@ done
     bad "eval --by connection without id.stream accepted"
 grep -q "id.stream" "$W/err" || bad "eval --by connection without ids: message ($(cat "$W/err"))"
 "$MQTTIDS" eval -q -m "$W/all.model" "$W/benign.plain.csv" > /dev/null || bad "eval (packet) without ids"
+# one input without ids among others: refused (its rows would merge into one connection)
+"$MQTTIDS" eval -q -m "$W/all.model" --by connection "$W/malformed.csv" "$W/benign.plain.csv" > /dev/null 2> "$W/err" &&
+    bad "eval --by connection with one input lacking ids accepted"
+grep -q "benign.plain.csv has no id.stream" "$W/err" || bad "mixed inputs: message ($(cat "$W/err"))"
+# --by connection alone still gives the packet metrics in --json
+"$MQTTIDS" eval -q -m "$W/all.model" --by connection --json "$W/malformed.csv" > "$W/conn.json" || bad "eval --by connection"
+/usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if j["metrics"]["rows"] == 7646 and list(j["by"]) == ["connection"] and j["by"]["connection"]["groups"] == 628 else 1)' "$W/conn.json" ||
+    bad "eval --by connection --json: metrics/by"
+
 "$MQTTIDS" eval -q -m "$W/all.model" --by hosts "$W/benign.csv" > /dev/null 2>&1
 [ $? = 2 ] || bad "eval --by hosts: not a usage error"
 

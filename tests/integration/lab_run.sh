@@ -4,8 +4,13 @@
 # the MQTTset emulation (all 33 fields); every row is labeled and none dropped by the kernel;
 # each class carries the signature of the real MQTTset captures (the same signature test is run
 # on the shared real heads for the classes whose heads show it); the 70/30 split is per class
-# in capture order. Skips (77) when not root, without libmosquitto/libpcap in the build, or
-# without mosquitto / tshark / the shared data. Env: MQTTIDS, SHARED.
+# in capture order; the knobs: one client host per legitimate sensor and subscriber (sensors
+# + 2 distinct legitimate id.client values, one host per attack class), and with --latency
+# the delay visible where the broker sees the traffic (CONNACK -> the client's next message
+# at least twice the one-way latency). Arguments: extra `mqttids lab` options (lab.knobs runs
+# it mixed, with more sensors, latency and a rate). Skips (77) when not root, without
+# libmosquitto/libpcap in the build, or without mosquitto / tshark / the shared data.
+# Env: MQTTIDS, SHARED.
 [ "$(id -u)" = 0 ] || { echo "not root: skip"; exit 77; }
 for t in /usr/sbin/mosquitto /usr/bin/mosquitto_passwd; do
     [ -x $t ] || { echo "$t not installed: skip"; exit 77; }
@@ -16,7 +21,7 @@ here=$(dirname "$0")
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-"$MQTTIDS" lab -q --json -d 10 --seed 7 -o "$tmp/out" > "$tmp/lab.json" 2> "$tmp/lab.err"
+"$MQTTIDS" lab -q --json -d 10 --seed 7 "$@" -o "$tmp/out" > "$tmp/lab.json" 2> "$tmp/lab.err"
 rc=$?
 if grep -q "no libmosquitto or no libpcap" "$tmp/lab.err"; then echo "built without libmosquitto/libpcap: skip"; exit 77; fi
 [ $rc = 0 ] || { echo "mqttids lab failed ($rc)"; cat "$tmp/lab.err"; exit 1; }
@@ -82,11 +87,15 @@ def signature(cls, rs):
         k = sum(1 for r in co if num(r, 'mqtt.kalive') == 65535)
         return k >= 10 and k == len(co) and not pub, 'CONNECT keep-alive 65535: %d of %d; PUBLISH rows %d' % (k, len(co), len(pub))
     if cls == 'flood':
+        # MQTTset's flood: bursts of tiny PUBLISHes packed into 32 KB segments
         big = [r for r in pub if num(r, 'tcp.len') >= 10000]
         mx = max((num(r, 'tcp.len') for r in rs), default=0)
-        return len(big) >= 5 and 20000 <= mx < 65536, 'PUBLISH rows with tcp.len >= 10 KB: %d, max tcp.len %d' % (len(big), mx)
+        small = all(num(r, 'mqtt.len') <= 20 for r in pub)
+        return len(big) >= 3 and 20000 <= mx < 65536 and small, \
+            'PUBLISH rows with tcp.len >= 10 KB: %d, max tcp.len %d, first PUBLISH of each row <= 20 bytes: %s' % (
+                len(big), mx, small)
     if cls == 'dos':
-        return syn >= 10 and len(pub) >= 300 and len(pub) >= 0.2 * len(rs), \
+        return syn >= 5 and len(pub) >= 300 and len(pub) >= 0.2 * len(rs), \
             'connections (SYN rows) %d, PUBLISH rows %d of %d' % (syn, len(pub), len(rs))
     if cls == 'malformed':
         bad = sum(1 for r in rs if t(r) in (0, 15) and num(r, 'tcp.len') > 0 and num(r, 'mqtt.len') >= 0 and
@@ -109,7 +118,8 @@ for cls in ('legitimate', 'dos', 'bruteforce', 'malformed', 'slowite', 'flood'):
     ok &= good and summ['classes'][cls]['rows'] == len(rs)
     print('  %-10s %6d rows  %s  %s' % (cls, len(rs), 'ok ' if good else 'BAD', text))
 # the same signature in the real captures' heads (where the head shows it)
-heads = {'bruteforce': 'bruteforce_from_bruteforce_pcap_head.csv', 'slowite': 'slowite_from_slowite_pcap_head.csv'}
+heads = {'bruteforce': 'bruteforce_from_bruteforce_pcap_head.csv', 'slowite': 'slowite_from_slowite_pcap_head.csv',
+         'flood': 'flood_from_flood_pcap_head.csv', 'dos': 'dos_from_malariados_pcap_head.csv'}
 for cls, f in heads.items():
     good, text = signature(cls, load(real + '/' + f))
     ok &= good
@@ -129,6 +139,36 @@ split_ok = tr == want_tr and te == want_te
 print('split: train %d, test %d rows; per class the first 70%% in capture order train, the rest test: %s' %
       (len(tr), len(te), split_ok))
 ok &= split_ok
+# one client host per legitimate sensor and subscriber, one per attack class
+hosts = collections.defaultdict(set)
+for r in rows:
+    hosts[r['target']].add(r['id.client'])
+want = {c: 1 for c in ('dos', 'bruteforce', 'malformed', 'slowite', 'flood')}
+want['legitimate'] = summ['sensors'] + 2
+hosts_ok = all(len(hosts[c]) == n for c, n in want.items())
+print('client hosts: %s (want %s): %s' % ({c: len(h) for c, h in sorted(hosts.items())}, want, hosts_ok))
+ok &= hosts_ok
 sys.exit(0 if ok else 1)
+PY
+# latency: the broker sees each client's next message after a CONNACK no sooner than the
+# way there and back (legitimate and dos clients wait for the CONNACK before sending)
+tshark -r "$tmp/out/lab.pcap" -d "tcp.port==$port,mqtt" -T fields -E separator=, -E occurrence=f -e frame.time_epoch \
+    -e tcp.stream -e tcp.dstport -e tcp.len -e mqtt.msgtype > "$tmp/lat.raw" 2>/dev/null || { echo "tshark (latency) failed"; exit 1; }
+/usr/bin/python3 - "$tmp/lat.raw" "$port" "$tmp/lab.json" <<'PY' || rc=1
+import json, sys, statistics
+port, lat = sys.argv[2], json.load(open(sys.argv[3]))['latency_ms'] / 1000.0
+connack, gaps = {}, []
+for line in open(sys.argv[1]):
+    t, st, dport, tl, mt = line.rstrip('\n').split(',')
+    if dport != port and mt == '2' and st not in connack:
+        connack[st] = float(t)
+    elif dport == port and int(tl or 0) > 0 and connack.get(st) is not None:
+        gaps.append(float(t) - connack[st])
+        connack[st] = None  # the first client message after the CONNACK only
+med = statistics.median(gaps) if gaps else float('nan')
+good = len(gaps) >= 5 and (lat == 0 or med >= 2 * lat)
+print('CONNACK -> next client message at the broker: median %.4f s over %d connections (latency %g s): %s'
+      % (med, len(gaps), lat, 'ok' if good else 'BAD'))
+sys.exit(0 if good else 1)
 PY
 exit $rc

@@ -269,6 +269,14 @@ static void test_host_id(void)
     f.dst[0] = 127, f.dst[3] = 20;
     CHECK(mqttids_flow_host_id(&f, 0) == 3232235671.0, "192.168.0.151 -> %.17g", mqttids_flow_host_id(&f, 0));
     CHECK(mqttids_flow_host_id(&f, 1) == 2130706452.0, "127.0.0.20 -> %.17g", mqttids_flow_host_id(&f, 1));
+    /* the client side: the end not on port 1883; else the SYN-ACK's receiver; else the sender */
+    f.sport = 1883, f.dport = 40000;
+    CHECK(mqttids_flow_client_id(&f, 0x010, NULL) == 2130706452.0, "broker -> client: the destination");
+    f.sport = 40000, f.dport = 1883;
+    CHECK(mqttids_flow_client_id(&f, 0x012, NULL) == 3232235671.0, "client -> broker: the source, whatever the flags");
+    f.sport = 5000, f.dport = 6000;
+    CHECK(mqttids_flow_client_id(&f, 0x012, NULL) == 2130706452.0, "no MQTT port, SYN-ACK: its receiver");
+    CHECK(mqttids_flow_client_id(&f, 0x002, NULL) == 3232235671.0, "no MQTT port, SYN: its sender");
     f.ip_version = 6;
     f.src[15] = 1;
     a = mqttids_flow_host_id(&f, 0);

@@ -4,9 +4,17 @@
  * the class addresses 127.0.0.20..25 (both directions, interleaved across classes) plus one
  * packet of no generator: every row gets its class in capture order, the unlabeled one is
  * left out and counted, and train.csv holds exactly the first floor(70%) of each class's rows.
+ * The latency relay (relay.c) on loopback: an echo server behind it sees the client's own
+ * address, the echo comes back no sooner than two delays, bytes stay in order, and the
+ * client's end of stream reaches the server as an end of stream.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -78,13 +86,120 @@ static int targets(const char *csv, int *out, int max)
     return n;
 }
 
+/* ---- the latency relay ---- */
+
+typedef struct echo_srv {
+    int lfd;
+    char peer[16];   /* the address the server saw */
+    size_t bytes;    /* echoed */
+    int got_eof;
+} echo_srv;
+
+static void *echo_main(void *arg)
+{
+    echo_srv *e = arg;
+    struct sockaddr_in a;
+    socklen_t l = sizeof a;
+    int fd = accept(e->lfd, (struct sockaddr *)&a, &l);
+    char buf[4096];
+    if (fd < 0)
+        return NULL;
+    inet_ntop(AF_INET, &a.sin_addr, e->peer, sizeof e->peer);
+    for (;;) {
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) {
+            e->got_eof = n == 0;
+            break;
+        }
+        e->bytes += (size_t)n;
+        send(fd, buf, (size_t)n, MSG_NOSIGNAL);
+    }
+    close(fd);
+    return NULL;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void test_relay(void)
+{
+    echo_srv e;
+    struct sockaddr_in a;
+    socklen_t l = sizeof a;
+    pthread_t th;
+    uint16_t rport = 0;
+    char errbuf[MQTTIDS_ERRBUF_SIZE], got[64];
+    const char msg1[] = "CONNECT", msg2[] = "PUBLISH-0123456789";
+    size_t have = 0;
+    double t0, t1;
+    void *r;
+    memset(&e, 0, sizeof e);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    e.lfd = socket(AF_INET, SOCK_STREAM, 0);
+    if (e.lfd < 0 || bind(e.lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(e.lfd, 4) != 0 ||
+        getsockname(e.lfd, (struct sockaddr *)&a, &l) != 0) {
+        fprintf(stderr, "no loopback socket: relay test skipped\n");
+        return;
+    }
+    r = lab__relay_start(ntohs(a.sin_port), 60.0, 10.0, 1, &rport, errbuf);
+    CHECK(r != NULL && rport != 0, "relay start: %s", errbuf);
+    if (!r)
+        return;
+    pthread_create(&th, NULL, echo_main, &e);
+    /* a client from 127.0.0.23 (a lab class address) through the relay */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in c;
+    memset(&c, 0, sizeof c);
+    c.sin_family = AF_INET;
+    inet_pton(AF_INET, "127.0.0.23", &c.sin_addr);
+    CHECK(bind(fd, (struct sockaddr *)&c, sizeof c) == 0, "bind 127.0.0.23");
+    c.sin_port = htons(rport);
+    inet_pton(AF_INET, "127.0.0.1", &c.sin_addr);
+    CHECK(connect(fd, (struct sockaddr *)&c, sizeof c) == 0, "connect to the relay");
+    t0 = now_s();
+    send(fd, msg1, strlen(msg1), MSG_NOSIGNAL);
+    send(fd, msg2, strlen(msg2), MSG_NOSIGNAL);
+    shutdown(fd, SHUT_WR); /* the end of stream follows the bytes */
+    while (have < sizeof got - 1) {
+        struct pollfd pf = {fd, POLLIN, 0};
+        if (poll(&pf, 1, 3000) <= 0)
+            break;
+        ssize_t n = recv(fd, got + have, sizeof got - 1 - have, 0);
+        if (n <= 0)
+            break;
+        have += (size_t)n;
+        if (have >= strlen(msg1) + strlen(msg2))
+            break;
+    }
+    t1 = now_s();
+    got[have] = '\0';
+    CHECK(strcmp(got, "CONNECTPUBLISH-0123456789") == 0, "echo in order through the relay: '%s'", got);
+    /* lower bound only (never an upper one): there and back, each at least the 60 ms delay */
+    CHECK(t1 - t0 >= 0.120, "round trip %.3f s >= 2 x 60 ms", t1 - t0);
+    close(fd);
+    pthread_join(th, NULL);
+    CHECK(strcmp(e.peer, "127.0.0.23") == 0, "the server sees the client's own address (%s)", e.peer);
+    CHECK(e.got_eof && e.bytes == strlen(msg1) + strlen(msg2), "FIN passed on after the bytes (%zu bytes)", e.bytes);
+    lab__relay_stop(r);
+    close(e.lfd);
+    lab__relay_stop(NULL);
+}
+
 int main(void)
 {
     char errbuf[MQTTIDS_ERRBUF_SIZE];
     mqttids_lab_opts o;
     mqttids_lab_result r;
 
+    test_relay();
     mqttids_lab_opts_init(&o);
+    CHECK(o.sensors == 8 && o.rate[MQTTIDS_CLASS_DOS] == 1.0 && o.latency_ms == 0, "knob defaults");
     CHECK(o.duration_s == 60.0 && o.mode == MQTTIDS_LAB_PHASES && o.scale == 1.0 && o.weight[5] == 1.0,
           "defaults");
     CHECK(strcmp(o.mosquitto, "/usr/sbin/mosquitto") == 0 && strcmp(o.iface, "lo") == 0, "default paths");
@@ -98,6 +213,18 @@ int main(void)
     CHECK(mqttids_lab_run(&o, &r, NULL, NULL, errbuf) == MQTTIDS_ERR_INVALID &&
               strstr(errbuf, "bruteforce"), "bad weight: %s", errbuf);
     o.weight[2] = 1;
+    o.rate[MQTTIDS_CLASS_FLOOD] = 0;
+    CHECK(mqttids_lab_run(&o, &r, NULL, NULL, errbuf) == MQTTIDS_ERR_INVALID && strstr(errbuf, "rate of flood"),
+          "zero rate: %s", errbuf);
+    o.rate[MQTTIDS_CLASS_FLOOD] = 1;
+    o.sensors = 251;
+    CHECK(mqttids_lab_run(&o, &r, NULL, NULL, errbuf) == MQTTIDS_ERR_INVALID && strstr(errbuf, "sensors"),
+          "too many sensors: %s", errbuf);
+    o.sensors = 8;
+    o.latency_ms = -5;
+    CHECK(mqttids_lab_run(&o, &r, NULL, NULL, errbuf) == MQTTIDS_ERR_INVALID && strstr(errbuf, "latency"),
+          "negative latency: %s", errbuf);
+    o.latency_ms = 0;
     o.mosquitto = "/nonexistent/mosquitto";
     mqttids_err e = mqttids_lab_run(&o, &r, NULL, NULL, errbuf);
     CHECK(e == MQTTIDS_ERR_IO || e == MQTTIDS_ERR_UNSUPPORTED, "missing broker: %d %s", e, errbuf);
