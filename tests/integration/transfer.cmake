@@ -7,6 +7,8 @@
 add_test(NAME lab.transfer COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/transfer.sh)
 set_tests_properties(lab.transfer PROPERTIES ENVIRONMENT "${MQTTIDS_TEST_ENV}"
   SKIP_RETURN_CODE 77 LABELS "lab;integration" TIMEOUT 300 RESOURCE_LOCK lab_capture)
-if(TEST lab.run)
-  set_tests_properties(lab.run PROPERTIES RESOURCE_LOCK lab_capture)
-endif()
+foreach(t lab.run lab.knobs)
+  if(TEST ${t})
+    set_tests_properties(${t} PROPERTIES RESOURCE_LOCK lab_capture)
+  endif()
+endforeach()
