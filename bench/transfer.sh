@@ -14,7 +14,10 @@
 #   --keep DIR   work in DIR and keep it (CSVs, models, JSON)
 # Environment: MQTTIDS (the tool), SHARED (default ../shared), TRAIN (the training options,
 #   default "--recipe detector"), BASELINE (compared, default the ctx RF of issue 13;
-#   "" skips it), LABS (lab runs, "name:mode:seed:mix:scale:seconds" separated by spaces).
+#   "" skips it), LABS (lab runs, "name:mode:seed:mix:scale:seconds[:more lab options]"
+#   separated by spaces, options with ',' for ' ', e.g. "s:mixed:5:-:1:20:--sensors,20"),
+#   MINPROB (the connection figures are also given with alerts that need this class
+#   probability, `eval --min-probability`; default 0.6).
 # Needs root (the lab captures on lo), mosquitto, python3 for the summary.
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +27,7 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 TRAIN=${TRAIN:---recipe detector}
 BASELINE=${BASELINE---model rf --param numTrees=20 --param maxDepth=30 --features ctx}
+MINPROB=${MINPROB:-0.6}
 QUICK=0
 KEEP=
 while [ $# -gt 0 ]; do
@@ -58,11 +62,13 @@ for x in benign:legitimate bruteforce:bruteforce flood:flood malariados:dos malf
 done
 ENVS="mqttset"
 for spec in $LABS; do
-    IFS=: read -r name mode seed mix scale secs <<< "$spec"
+    IFS=: read -r name mode seed mix scale secs more <<< "$spec"
     d="$W/lab-$name"
     if [ ! -s "$d/lab.csv" ]; then
         args=(-q -d "$secs" --mode "$mode" --seed "$seed" --scale "$scale" --context -o "$d")
         [ "$mix" != "-" ] && args+=(--mix "$mix")
+        # shellcheck disable=SC2206
+        [ -n "$more" ] && args+=(${more//,/ })
         "$MQTTIDS" lab "${args[@]}" || { echo "transfer.sh: lab run $name failed" >&2; exit 1; }
     fi
     ALL[lab-$name]="$d/lab.csv"; TRN[lab-$name]="$d/train.csv"; TST[lab-$name]="$d/test.csv"
@@ -78,6 +84,9 @@ run() { # run TAG OPTS TRAIN_CSVS TEST_CSVS
     "$MQTTIDS" train -q $opts $tr -o "$W/$tag.model" > /dev/null || { echo "train $tag failed" >&2; return 1; }
     # shellcheck disable=SC2086
     "$MQTTIDS" eval -q -m "$W/$tag.model" --by all --json $te > "$W/$tag.json" || { echo "eval $tag failed" >&2; return 1; }
+    # shellcheck disable=SC2086
+    "$MQTTIDS" eval -q -m "$W/$tag.model" --by all --min-probability "$MINPROB" --json $te > "$W/$tag.mp.json" ||
+        { echo "eval $tag --min-probability failed" >&2; return 1; }
     echo "$tag" >> "$W/runs.txt"
 }
 : > "$W/runs.txt"
@@ -95,7 +104,7 @@ for which in detector baseline; do
 done
 
 # 3. the table
-"$PY" - "$W" <<'EOF'
+"$PY" - "$W" "$MINPROB" <<'EOF'
 import json, sys, os
 w = sys.argv[1]
 def present(m):
@@ -119,6 +128,10 @@ for tag in open(os.path.join(w, 'runs.txt')).read().split():
         att = [c for c in g['classes'] if c['class'] != 'legitimate' and c['support'] > 0]
         r[lvl + '_det'] = min(c['alerted_share'] for c in att) if att else float('nan')
         r[lvl + '_fa'] = g.get('legitimate_alerted_share', float('nan'))
+    g = json.load(open(os.path.join(w, tag + '.mp.json')))['by']['connection']
+    att = [c for c in g['classes'] if c['class'] != 'legitimate' and c['support'] > 0]
+    r['mp_det'] = min(c['alerted_share'] for c in att) if att else float('nan')
+    r['mp_fa'] = g['legitimate_alerted_share']
     rows.append(r)
 short = {'legitimate': 'leg', 'dos': 'dos', 'bruteforce': 'bru', 'malformed': 'mal', 'slowite': 'slo', 'flood': 'flo'}
 for which in ('detector', 'baseline'):
@@ -126,12 +139,13 @@ for which in ('detector', 'baseline'):
     if not rs:
         continue
     print('\n%s: macro-F1 per packet / connection / host; per-packet recall; connection detection (min over attack classes) and legitimate connections alerted' % which)
-    print('%-11s %-11s %-9s %6s %6s %6s  %-47s %6s %7s' % ('train', 'test', 'direction', 'pkt', 'conn', 'host', 'recall per class (packets)', 'c.det', 'c.leg.fa'))
+    print('  (c.det/c.leg.fa again with alerts that need p >= %s: mp.det/mp.fa)' % sys.argv[2])
+    print('%-11s %-11s %-9s %6s %6s %6s  %-47s %6s %7s %6s %7s' % ('train', 'test', 'direction', 'pkt', 'conn', 'host', 'recall per class (packets)', 'c.det', 'c.leg.fa', 'mp.det', 'mp.fa'))
     for r in sorted(rs, key=lambda r: (r['dir'], r['train'], r['test'])):
         rec = ' '.join('%s %.2f' % (short[k], v) for k, v in r['recall'].items())
-        print('%-11s %-11s %-9s %6.3f %6.3f %6.3f  %-47s %6.3f %7.4f' % (r['train'], r['test'], r['dir'], r['pkt'],
+        print('%-11s %-11s %-9s %6.3f %6.3f %6.3f  %-47s %6.3f %7.4f %6.3f %7.4f' % (r['train'], r['test'], r['dir'], r['pkt'],
               r.get('connection', float('nan')), r.get('host', float('nan')), rec,
-              r.get('connection_det', float('nan')), r.get('connection_fa', float('nan'))))
+              r.get('connection_det', float('nan')), r.get('connection_fa', float('nan')), r['mp_det'], r['mp_fa']))
     for d in sorted(set(r['dir'] for r in rs)):
         sel = [r for r in rs if r['dir'] == d]
         print('  %-9s min packet macro-F1 %.3f  mean %.3f  (%d runs)' % (d, min(r['pkt'] for r in sel),
