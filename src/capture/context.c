@@ -278,13 +278,15 @@ static cap_ctx_src *src_get(cap_ctx *c, const uint8_t *addr16, int v6, int64_t n
     cap_ctx_src *s;
     for (s = c->buckets[i]; s; s = s->hnext)
         if (s->v6 == v6 && memcmp(s->addr, addr16, 16) == 0) {
+            if (now > s->seen_ns)
+                s->seen_ns = now;
             if (s != c->lru_tail) {
                 lru_unlink(c, s);
                 lru_append(c, s);
             }
             return s;
         }
-    while (c->lru_head && (now - c->lru_head->last_ns > c->idle_ns || c->count >= c->max))
+    while (c->lru_head && (now - c->lru_head->seen_ns > c->idle_ns || c->count >= c->max))
         src_remove(c, c->lru_head);
     if (c->count + 1 > c->nbuckets)
         src_grow(c);
@@ -293,7 +295,7 @@ static cap_ctx_src *src_get(cap_ctx *c, const uint8_t *addr16, int v6, int64_t n
         return NULL;
     memcpy(s->addr, addr16, 16);
     s->v6 = (uint8_t)v6;
-    s->last_ns = now;
+    s->last_ns = s->seen_ns = now;
     i = addr_hash(addr16, v6) & (c->nbuckets - 1);
     s->hnext = c->buckets[i];
     c->buckets[i] = s;

@@ -92,7 +92,8 @@ typedef struct cap_ctx_stream {
 typedef struct cap_ctx_src {
     uint8_t addr[16];
     uint8_t v6, pad[7];
-    int64_t last_ns;
+    int64_t last_ns;                    /* the decays' reference: its last packet as a client */
+    int64_t seen_ns;                    /* last looked up (as a client or as a broker): idle expiry */
     double conn, connect, fail, pkts;   /* exponentially decayed event counts (tau 10 s) */
     double conn_l, connect_l;           /* the same over the long window (tau 300 s) */
     /* behaviour counts, decayed with tau CTX_SHARE_TAU_S; the columns are their ratios */
