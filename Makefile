@@ -29,12 +29,13 @@ test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j$(JOBS)
 
-# Bounded libFuzzer runs (clang, ASan + UBSan) of the CSV reader and the packet decoder,
-# plus every fuzz corpus replay.
+# Bounded libFuzzer runs (clang, ASan + UBSan) of the CSV reader, the packet decoder and the
+# Kafka record decoder, plus every fuzz corpus replay.
 build-fuzz: deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DMQTTIDS_SANITIZE=ON -DMQTTIDS_FUZZ=ON \
 	  -DMQTTIDS_FUZZ_SECONDS=$(FUZZ_SECONDS) -DMQTTIDS_SHARED_DATA=$(SHARED) >/dev/null
-	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_csv fuzz_mqtt fuzz_model replay_fuzz_csv replay_fuzz_mqtt replay_fuzz_model
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_csv fuzz_mqtt fuzz_model fuzz_codec \
+	  replay_fuzz_csv replay_fuzz_mqtt replay_fuzz_model replay_fuzz_codec
 
 fuzz: build-fuzz
 	cd $(FUZZ_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest -L fuzz --output-on-failure -j$(JOBS)

@@ -1,15 +1,17 @@
 /*
  * rf_bench.c: benchmark driver for the random forest (bench/rf.sh runs it).
  *
- * Reads an MQTTset CSV through the dataset API and builds the study's matrix without the
- * model framework: continuous tcp.time_delta, tcp.len, mqtt.len, mqtt.msgid and one-hot
- * tcp.flags, mqtt.hdrflags, mqtt.msgtype (categories most frequent first, as Spark's
- * StringIndexer). Writes X and y as .npy files for the sklearn peer (bench/rf_peer.py), so
- * both fit exactly the same matrix, then times the fit (numTrees, maxDepth from the
- * command line, other parameters Spark's defaults) and single-thread prediction.
+ * Reads train and test MQTTset CSVs through the dataset API, fits the study's feature
+ * pipeline (mqttids_pipeline_fit with its defaults: the columns the study keeps, one-hot
+ * nominals, scaled) on the train rows and transforms both sets, exactly as `mqttids train`
+ * does. Writes the matrices as .npy files for the sklearn peer (bench/rf_peer.py), so both
+ * fit the very same numbers, then times our fit (numTrees, maxDepth from the command line,
+ * the learner's defaults otherwise, KEY=VALUE pairs on top) and one-core prediction, and
+ * scores the test rows (accuracy, macro-F1 as sklearn's f1_score(average='macro')).
  *
- * usage: rf_bench CSV OUT_PREFIX [NUM_TREES [MAX_DEPTH [NTHREADS [PARAM=VALUE...]]]]
- * Prints "key value" lines.
+ * usage: rf_bench OUT_PREFIX TRAIN.csv[,MORE.csv...] TEST.csv[,MORE.csv...]
+ *                 [NUM_TREES [MAX_DEPTH [NTHREADS [KEY=VALUE...]]]]
+ * env RF_SEED: the fit's seed (default 1). Prints "key value" lines.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,32 +19,14 @@
 #include <time.h>
 #include "ml/ml_int.h"
 #include "mqttids/dataset.h"
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "mqttids/features.h"
+#include "mqttids/ml.h"
 
 static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-typedef struct cat {
-    double v;
-    size_t count;
-} cat;
-
-static int cmp_cat(const void *a, const void *b)
-{
-    const cat *x = a, *y = b;
-    if (x->count != y->count)
-        return x->count < y->count ? 1 : -1;
-    return (x->v > y->v) - (x->v < y->v);
 }
 
 static int write_npy(const char *path, const void *data, const char *descr, size_t n, size_t d,
@@ -71,67 +55,96 @@ static int write_npy(const char *path, const void *data, const char *descr, size
     return fclose(f);
 }
 
+/* Reads every file of a comma-separated list into ds with the given split tag. */
+static int read_list(mqttids_dataset *ds, const char *list, mqttids_split split, char *err)
+{
+    char buf[8192];
+    mqttids_read_opts o;
+    mqttids_read_opts_init(&o);
+    o.split = split;
+    o.require_label = 1;
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *p = buf, *e; p; p = e) {
+        e = strchr(p, ',');
+        if (e)
+            *e++ = '\0';
+        if (*p && mqttids_dataset_read_csv(ds, p, &o, NULL, err))
+            return -1;
+    }
+    return 0;
+}
+
+/* The transformed rows of one split and their classes (caller frees both). */
+static int matrix(const mqttids_pipeline *pl, const mqttids_dataset *ds, int split, double **X,
+                  int **y, size_t *n, char *err)
+{
+    size_t *rows = NULL, d = mqttids_pipeline_nfeatures(pl);
+    const int8_t *lab = mqttids_dataset_labels(ds);
+    if (mqttids_dataset_split_rows(ds, split, &rows, n))
+        return -1;
+    *X = malloc((*n ? *n : 1) * d * sizeof **X);
+    *y = malloc((*n ? *n : 1) * sizeof **y);
+    if (!*X || !*y || mqttids_pipeline_transform(pl, ds, rows, *n, *X, NULL, err)) {
+        free(rows);
+        return -1;
+    }
+    for (size_t i = 0; i < *n; i++)
+        (*y)[i] = lab[rows[i]];
+    free(rows);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    char err[MQTTIDS_ERRBUF_SIZE], path[4096];
-    if (argc < 3) {
-        fprintf(stderr, "usage: rf_bench CSV OUT_PREFIX [NUM_TREES [MAX_DEPTH [NTHREADS [K=V...]]]]\n");
+    char err[MQTTIDS_ERRBUF_SIZE] = "", path[4096];
+    if (argc < 4) {
+        fprintf(stderr, "usage: rf_bench OUT_PREFIX TRAIN.csv[,...] TEST.csv[,...] "
+                        "[NUM_TREES [MAX_DEPTH [NTHREADS [KEY=VALUE...]]]]\n");
         return 2;
     }
-    const char *trees = argc > 3 ? argv[3] : "20", *depth = argc > 4 ? argv[4] : "30";
-    int nthreads = argc > 5 ? (int)strtol(argv[5], NULL, 10) : 2;
+    const char *trees = argc > 4 ? argv[4] : "20", *depth = argc > 5 ? argv[5] : "30";
+    int nthreads = argc > 6 ? (int)strtol(argv[6], NULL, 10) : 2;
     mqttids_dataset *ds = mqttids_dataset_new();
+    mqttids_pipeline *pl = NULL;
+    mqttids_pipeline_opts po;
     double t0 = now();
-    if (mqttids_dataset_read_csv(ds, argv[1], NULL, NULL, err)) {
+    if (read_list(ds, argv[2], MQTTIDS_SPLIT_TRAIN, err) || read_list(ds, argv[3], MQTTIDS_SPLIT_TEST, err)) {
         fprintf(stderr, "rf_bench: %s\n", err);
         return 1;
     }
-    size_t n = mqttids_dataset_nrows(ds);
-    printf("read_s %.3f\nrows %zu\n", now() - t0, n);
-
-    static const int cont[] = {MQTTIDS_F_TCP_TIME_DELTA, MQTTIDS_F_TCP_LEN, MQTTIDS_F_LEN, MQTTIDS_F_MSGID};
-    static const int nom[] = {MQTTIDS_F_HDRFLAGS, MQTTIDS_F_TCP_FLAGS, MQTTIDS_F_MSGTYPE};
-    cat cats[3][256];
-    size_t ncat[3] = {0, 0, 0}, d = 4;
-    for (int j = 0; j < 3; j++) {
-        const double *x = mqttids_dataset_col_num(ds, (size_t)nom[j]);
-        for (size_t i = 0; i < n; i++) {
-            size_t c = 0;
-            while (c < ncat[j] && cats[j][c].v != x[i])
-                c++;
-            if (c == ncat[j]) {
-                if (c == 256)
-                    continue;
-                cats[j][c].v = x[i];
-                cats[j][c].count = 0;
-                ncat[j]++;
-            }
-            cats[j][c].count++;
-        }
-        qsort(cats[j], ncat[j], sizeof cats[j][0], cmp_cat);
-        d += ncat[j];
+    printf("read_s %.3f\n", now() - t0);
+    size_t *trows = NULL, ntr = 0;
+    mqttids_pipeline_opts_init(&po);
+    if (mqttids_dataset_split_rows(ds, MQTTIDS_SPLIT_TRAIN, &trows, &ntr) ||
+        mqttids_pipeline_fit(ds, trows, ntr, &po, &pl, err)) {
+        fprintf(stderr, "rf_bench: pipeline: %s\n", err);
+        return 1;
     }
-    double *X = calloc(n * d, sizeof *X);
-    int *y = malloc(n * sizeof *y);
-    const int8_t *lab = mqttids_dataset_labels(ds);
-    for (size_t i = 0; i < n; i++) {
-        size_t col = 0;
-        for (int j = 0; j < 4; j++)
-            X[i * d + col++] = mqttids_dataset_col_num(ds, (size_t)cont[j])[i];
-        for (int j = 0; j < 3; j++) {
-            double v = mqttids_dataset_col_num(ds, (size_t)nom[j])[i];
-            for (size_t c = 0; c < ncat[j]; c++)
-                if (cats[j][c].v == v)
-                    X[i * d + col + c] = 1.0;
-            col += ncat[j];
-        }
-        y[i] = lab[i];
+    free(trows);
+    size_t d = mqttids_pipeline_nfeatures(pl), n, nt;
+    double *X, *Xt;
+    int *y, *yt;
+    if (matrix(pl, ds, MQTTIDS_SPLIT_TRAIN, &X, &y, &n, err) ||
+        matrix(pl, ds, MQTTIDS_SPLIT_TEST, &Xt, &yt, &nt, err)) {
+        fprintf(stderr, "rf_bench: transform: %s\n", err);
+        return 1;
     }
-    printf("features %zu\n", d);
-    snprintf(path, sizeof path, "%s_X.npy", argv[2]);
-    write_npy(path, X, "<f8", n, d, sizeof *X);
-    snprintf(path, sizeof path, "%s_y.npy", argv[2]);
-    write_npy(path, y, "<i4", n, 0, sizeof *y);
+    printf("rows %zu\ntest_rows %zu\nfeatures %zu\ncolumns", n, nt, d);
+    for (size_t i = 0; i < mqttids_pipeline_n_inputs(pl); i++)
+        printf("%s%s", i ? "," : " ", mqttids_pipeline_input_name(pl, i));
+    printf("\n");
+    static const char *const suffix[4] = {"_X.npy", "_y.npy", "_Xt.npy", "_yt.npy"};
+    for (int f = 0; f < 4; f++) {
+        snprintf(path, sizeof path, "%s%s", argv[1], suffix[f]);
+        int r = f == 0   ? write_npy(path, X, "<f8", n, d, sizeof *X)
+                : f == 1 ? write_npy(path, y, "<i4", n, 0, sizeof *y)
+                : f == 2 ? write_npy(path, Xt, "<f8", nt, d, sizeof *Xt)
+                         : write_npy(path, yt, "<i4", nt, 0, sizeof *yt);
+        if (r) {
+            fprintf(stderr, "rf_bench: cannot write %s\n", path);
+            return 1;
+        }
+    }
 
     const ml_learner *L = &ml__rf;
     void *p = L->params_new();
@@ -139,7 +152,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "rf_bench: %s\n", err);
         return 2;
     }
-    for (int a = 6; a < argc; a++) {
+    for (int a = 7; a < argc; a++) {
         char kv[256];
         snprintf(kv, sizeof kv, "%s", argv[a]);
         char *eq = strchr(kv, '=');
@@ -156,56 +169,39 @@ int main(int argc, char **argv)
     ctx.seed = getenv("RF_SEED") ? strtoull(getenv("RF_SEED"), NULL, 10) : 1;
     ctx.nthreads = nthreads;
     void *s = NULL;
-    double c0 = cpu_now();
     t0 = now();
     if (L->fit(p, X, n, d, y, MQTTIDS_NCLASS, NULL, &ctx, &s, err)) {
         fprintf(stderr, "rf_bench: fit: %s\n", err);
         return 1;
     }
-    printf("fit_s %.4f\nfit_cpu_s %.4f\nfit_threads %d\n", now() - t0, cpu_now() - c0, nthreads);
+    printf("fit_s %.4f\nfit_threads %d\n", now() - t0, nthreads);
     L->describe_state(s, desc, sizeof desc);
     printf("state %s\n", desc);
     double prob[MQTTIDS_NCLASS];
     size_t ok = 0;
-    t0 = now();
     for (size_t i = 0; i < n; i++)
         ok += L->predict(s, X + i * d, prob) == y[i];
+    printf("train_accuracy %.4f\n", (double)ok / (double)n);
+    int *pred = malloc((nt ? nt : 1) * sizeof *pred);
+    t0 = now();
+    for (size_t i = 0; i < nt; i++)
+        pred[i] = L->predict(s, Xt + i * d, prob);
     double tp = now() - t0;
-    printf("predict_s %.4f\npredict_rows_per_s_per_core %.0f\ntrain_accuracy %.4f\n", tp,
-           (double)n / tp, (double)ok / (double)n);
-    /* Optional held-out file (same columns and categories): RF_TEST_CSV. */
-    const char *test_csv = getenv("RF_TEST_CSV");
-    if (test_csv) {
-        mqttids_dataset *dt = mqttids_dataset_new();
-        if (mqttids_dataset_read_csv(dt, test_csv, NULL, NULL, err)) {
-            fprintf(stderr, "rf_bench: %s\n", err);
-            return 1;
-        }
-        size_t nt = mqttids_dataset_nrows(dt), okt = 0;
-        const int8_t *lt = mqttids_dataset_labels(dt);
-        double *row = malloc(d * sizeof *row);
-        for (size_t i = 0; i < nt; i++) {
-            size_t col = 0;
-            memset(row, 0, d * sizeof *row);
-            for (int j = 0; j < 4; j++)
-                row[col++] = mqttids_dataset_col_num(dt, (size_t)cont[j])[i];
-            for (int j = 0; j < 3; j++) {
-                double v = mqttids_dataset_col_num(dt, (size_t)nom[j])[i];
-                for (size_t c = 0; c < ncat[j]; c++)
-                    if (cats[j][c].v == v)
-                        row[col + c] = 1.0;
-                col += ncat[j];
-            }
-            okt += L->predict(s, row, prob) == lt[i];
-        }
-        printf("test_rows %zu\ntest_accuracy %.4f\n", nt, (double)okt / (double)nt);
-        free(row);
-        mqttids_dataset_free(dt);
-    }
+    mqttids_metrics m;
+    mqttids_metrics_compute(yt, pred, nt, &m);
+    printf("test_accuracy %.4f\ntest_macro_f1 %.4f\n", m.accuracy, m.macro_f1);
+    printf("test_recall");
+    for (int c = 0; c < MQTTIDS_NCLASS; c++)
+        printf(" %s=%.3f", mqttids_class_name(c), m.recall[c]);
+    printf("\npredict_rows_per_s_per_core %.0f\n", (double)nt / tp);
+    free(pred);
     L->free(s);
     L->params_free(p);
     free(X);
     free(y);
+    free(Xt);
+    free(yt);
+    mqttids_pipeline_free(pl);
     mqttids_dataset_free(ds);
     return 0;
 }

@@ -124,6 +124,18 @@ int cli_stats_option(mqttids_stats_opts *so, const char *cmd, int code, const ch
 void cli_stats_print(const mqttids_stats *s);
 json_object *cli_stats_json(const mqttids_stats *s, const mqttids_stats_opts *o);
 
+/* 1 when paths a and b name one existing file (same device and inode), else 0. */
+int cli_same_file(const char *a, const char *b);
+/* Refuses to write output `out` (given with option opt) when it is the file `in` that
+   the command reads: prints why and returns -1; 0 when they differ. "-" never matches. */
+int cli_refuse_overwrite(const char *cmd, const char *opt, const char *out, const char *in);
+/* cli_refuse_overwrite against every input path of in (and --reject). */
+int cli_inputs_refuse_overwrite(const cli_inputs *in, const char *cmd, const char *opt, const char *out);
+
+/* Flushes and closes stdout; on a write error (full disk, /dev/full) prints it with errno
+   and returns -1. main() calls it after every command. */
+int cli_stdout_close(void);
+
 /* Prints a json object to stdout, pretty, with a trailing newline. */
 void cli_json_print(json_object *o);
 /* A JSON number that is null when not finite. */

@@ -143,6 +143,11 @@ int cli_inputs_load(cli_inputs *in, mqttids_dataset **out, json_object *report)
         return CLI_EXIT_FAIL;
     }
     if (in->reject_path) {
+        for (int i = 0; i < in->n; i++)
+            if (cli_refuse_overwrite("input", "--reject", in->reject_path, in->items[i].path) != 0) {
+                mqttids_dataset_free(ds);
+                return CLI_EXIT_USAGE;
+            }
         if (cli_out_open(&rej_out, in->reject_path, "w") != 0) {
             mqttids_dataset_free(ds);
             return CLI_EXIT_FAIL;
@@ -349,6 +354,7 @@ int cli_out_open(cli_out *o, const char *path, const char *mode)
         o->owned = 1;
         return 0;
     }
+    mqttids_tmp_sweep(path); /* leftovers of a killed run */
     {
         size_t n = strlen(path) + 32;
         o->tmp = malloc(n);
@@ -405,6 +411,51 @@ void cli_out_abort(cli_out *o)
     free(o->tmp);
     free(o->path);
     o->tmp = o->path = NULL;
+}
+
+int cli_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (!a || !b || strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
+        return 0;
+    if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+        return 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int cli_refuse_overwrite(const char *cmd, const char *opt, const char *out, const char *in)
+{
+    if (!cli_same_file(out, in))
+        return 0;
+    cli_err("%s: %s %s is the input file %s itself (same device and inode): writing it would destroy "
+            "the input; give another output", cmd, opt, out, in);
+    return -1;
+}
+
+int cli_inputs_refuse_overwrite(const cli_inputs *in, const char *cmd, const char *opt, const char *out)
+{
+    for (int i = 0; i < in->n; i++)
+        if (cli_refuse_overwrite(cmd, opt, out, in->items[i].path) != 0)
+            return -1;
+    if (in->reject_path && cli_refuse_overwrite(cmd, opt, out, in->reject_path) != 0)
+        return -1;
+    return 0;
+}
+
+int cli_stdout_close(void)
+{
+    int e = 0;
+    if (fflush(stdout) != 0)
+        e = errno;
+    if (ferror(stdout) || e) {
+        cli_err("standard output: write failed: %s", e ? strerror(e) : "write error");
+        return -1;
+    }
+    if (fclose(stdout) != 0) {
+        cli_err("standard output: write failed: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 void cli_json_print(json_object *o)

@@ -179,6 +179,7 @@ static int write_atomic(const char *path, const char *a, size_t alen, const char
         return -1;
     }
     snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+    mqttids_tmp_sweep(path); /* leftovers of a killed run */
     f = fopen(tmp, "w");
     if (!f) {
         cli_err("%s: cannot create: %s", tmp, strerror(errno));

@@ -19,6 +19,7 @@ const char cmd_experiment_summary[] = "run the whole study: stats, baseline and 
 
 #define EXP_CORE 1 /* always run */
 #define EXP_NN 2   /* run with --nn */
+#define EXP_BEYOND 4 /* [gbt] models beyond the study: always run, shown apart from its comparison */
 
 typedef struct exp_spec {
     const char *name;          /* row name in the tables */
@@ -26,16 +27,17 @@ typedef struct exp_spec {
     const char *params[8];     /* fixed parameters (NULL-terminated) */
     const char *grid[4];       /* grid specs, cross-validated (NULL-terminated; none: CV of params alone) */
     double study_test_acc;     /* the study's published test accuracy (STUDY.md), NAN if none */
-    int group;                 /* EXP_CORE or EXP_NN */
+    int group;                 /* EXP_CORE, EXP_NN or EXP_BEYOND */
 } exp_spec;
 
 static const exp_spec specs[] = {
     {"LR baseline", "lr", {"regParam=0", NULL}, {NULL}, 0.8204, EXP_CORE},
-    {"RF baseline", "rf", {NULL}, {NULL}, 0.8208, EXP_CORE},
+    /* RF rows: Spark's binned splits and rules (the study ran Spark), not rf's default */
+    {"RF baseline", "rf", {"splits=spark", NULL}, {NULL}, 0.8208, EXP_CORE},
     {"LR tuned", "lr", {NULL},
      {"regParam=0.01,0.5,1,2", "maxIter=100,500", "thresholds=[1.5,0.9,1,1,1,1],[1,1,1,1,1,1]", NULL}, 0.8159,
      EXP_CORE},
-    {"RF tuned", "rf", {NULL}, {"maxDepth=5,10,20,30", "maxBins=32,64", NULL}, 0.8967, EXP_CORE},
+    {"RF tuned", "rf", {"splits=spark", NULL}, {"maxDepth=5,10,20,30", "maxBins=32,64", NULL}, 0.8967, EXP_CORE},
     /*
      * NN HOOK: the study's two networks (STUDY.md section 5), run with --nn. The nn
      * learner's owner tunes these rows (epochs, gamma, validation) and may make --nn the
@@ -47,8 +49,12 @@ static const exp_spec specs[] = {
     {"NN model 2", "nn", {"layers=16,16,16,8", "epochs=20", "batchSize=64", "lr=0.001", NULL}, {NULL}, 0.8274, EXP_NN},
     {"NN model 2 tuned", "nn", {"layers=16,16,16,8", "epochs=30", "gamma=0.995", NULL},
      {"lr=0.1,0.01,0.001", "batchSize=32,64,128", NULL}, 0.8274, EXP_NN},
+    /* [gbt] gradient-boosted trees (xgboost's defaults otherwise), not in the study */
+    {"GBT", "gbt", {NULL}, {"maxDepth=4,6", NULL}, NAN, EXP_BEYOND},
 };
 #define NSPECS (sizeof specs / sizeof specs[0])
+
+#define EXP_MAX_SEEDS 100 /* [seeds] */
 
 typedef struct exp_result {
     int ran;                   /* 0: skipped (learner not built, or group off) */
@@ -59,7 +65,37 @@ typedef struct exp_result {
     char best_params[1024];
     double seconds;
     json_object *extra;        /* [report] owned: "features", "importances", "dropped", "curve" for the JSON */
+    /* [seeds] test accuracy and macro-F1 of the whole row (CV, best point refitted) run
+       with seeds seed, seed + 1, ...; [0] is the run above */
+    double seed_acc[EXP_MAX_SEEDS], seed_f1[EXP_MAX_SEEDS];
+    int nseeds;
 } exp_result;
+
+/* [seeds] Mean and sample standard deviation of v[0..n). */
+static void mean_sd(const double *v, int n, double *mean, double *sd)
+{
+    double s = 0.0, q = 0.0;
+    for (int i = 0; i < n; i++)
+        s += v[i];
+    *mean = s / n;
+    for (int i = 0; i < n; i++)
+        q += (v[i] - *mean) * (v[i] - *mean);
+    *sd = n > 1 ? sqrt(q / (n - 1)) : 0.0;
+}
+
+/* [seeds] {"mean", "std", "values"} of v[0..n). */
+static json_object *spread_json(const double *v, int n)
+{
+    json_object *o = json_object_new_object(), *a = json_object_new_array();
+    double mean, sd;
+    mean_sd(v, n, &mean, &sd);
+    for (int i = 0; i < n; i++)
+        json_object_array_add(a, cli_json_double(v[i]));
+    json_object_object_add(o, "mean", cli_json_double(mean));
+    json_object_object_add(o, "std", cli_json_double(sd));
+    json_object_object_add(o, "values", a);
+    return o;
+}
 
 static void help(void)
 {
@@ -68,7 +104,8 @@ static void help(void)
            "regression and random forest through k-fold CV, the study's grids (LR regParam x maxIter x\n"
            "thresholds, RF maxDepth x maxBins), each best model refitted on all train rows and scored\n"
            "on the test rows (metrics and confusion matrix), and a final comparison with the study's\n"
-           "published accuracies. Progress goes to stderr on a terminal.\n\n"
+           "published accuracies. Gradient-boosted trees (GBT, grid maxDepth 4,6) run as a model\n"
+           "beyond the study and are shown apart. Progress goes to stderr on a terminal.\n\n"
            "Options:\n"
            "      --folds K         k-fold CV (default 5)\n"
            "      --stratified      stratified folds (default random, as Spark)\n"
@@ -76,6 +113,8 @@ static void help(void)
            "      --only NAMES      run only these rows, e.g. --only lr or --only 'LR tuned'\n"
            "                        (comma list; a kind selects all its rows)\n"
            "      --nn              also the study's two networks (slow)\n"
+           "      --seeds N         run every row with seeds S..S+N-1 (S: --seed) and report the mean\n"
+           "                        +- s.d. of test accuracy and macro-F1 beside the study's (default 1)\n"
            "      --curves PREFIX   nn: write each network's curves to PREFIX-<row>.csv/.svg\n"
            "      --json            machine-readable result on stdout\n"
            "      --report FILE     also write a self-contained HTML report (charts as inline SVG)\n"
@@ -181,6 +220,7 @@ int cmd_experiment(int argc, char **argv)
         {"metric", required_argument, NULL, 'M'},
         {"only", required_argument, NULL, 'O'},
         {"nn", no_argument, NULL, 'N'},
+        {"seeds", required_argument, NULL, 'E'}, /* [seeds] */
         {"curves", required_argument, NULL, 'C'}, /* [nn] */
         {"report", required_argument, NULL, 'R'},
         {"svg-dir", required_argument, NULL, 'S'},
@@ -196,7 +236,7 @@ int cmd_experiment(int argc, char **argv)
     mqttids_cv_opts cvo;
     const char *only = NULL, *curves = NULL; /* [nn] curves */
     const char *report_path = NULL, *svg_dir = NULL; /* [report] */
-    int json = 0, opt, rc, groups = EXP_CORE;
+    int json = 0, opt, rc, groups = EXP_CORE | EXP_BEYOND;
     mqttids_dataset *ds = NULL;
     mqttids_stats *st = NULL;
     json_object *report = NULL;
@@ -204,6 +244,7 @@ int cmd_experiment(int argc, char **argv)
     exp_result res[NSPECS];
     char errbuf[MQTTIDS_ERRBUF_SIZE];
     double t_all = cli_now();
+    int nseeds = 1; /* [seeds] */
 
     memset(res, 0, sizeof res);
     cli_inputs_init(&in);
@@ -242,6 +283,12 @@ int cmd_experiment(int argc, char **argv)
         case 'N':
             groups |= EXP_NN;
             break;
+        case 'E': /* [seeds] */
+            nseeds = (int)strtol(optarg, &end, 10);
+            if (*end || end == optarg || nseeds < 1 || nseeds > EXP_MAX_SEEDS)
+                return cli_usage_error("experiment", "--seeds needs an integer in [1, %d], not '%s'",
+                                       EXP_MAX_SEEDS, optarg);
+            break;
         case 'C':
             curves = optarg;
             break;
@@ -275,7 +322,7 @@ int cmd_experiment(int argc, char **argv)
         for (size_t i = 0; i < NSPECS; i++)
             any |= selected(&specs[i], only);
         if (!any)
-            return cli_usage_error("experiment", "--only '%s' matches no model (lr, rf, nn or a row name)", only);
+            return cli_usage_error("experiment", "--only '%s' matches no model (lr, rf, nn, gbt or a row name)", only);
     }
     report = json_object_new_object();
     rc = cli_inputs_load(&in, &ds, report);
@@ -391,6 +438,33 @@ int cmd_experiment(int argc, char **argv)
         }
         R->has_test = 1;
         R->seconds = cli_now() - t0;
+        R->seed_acc[0] = R->test.accuracy;
+        R->seed_f1[0] = R->test.macro_f1;
+        R->nseeds = 1;
+        for (int j = 1; j < nseeds; j++) { /* [seeds] the same row again with the next seeds */
+            mqttids_train_opts oj = o;
+            mqttids_cv_result *cvj = NULL;
+            mqttids_model *bj = NULL;
+            mqttids_metrics mj;
+            oj.seed = o.seed + (uint64_t)j;
+            oj.curve = NULL;
+            cli_info("%s: seed %llu (%d of %d)", s->name, (unsigned long long)oj.seed, j + 1, nseeds);
+            err = mqttids_cv_grid(ds, trows, ntr, &oj, s->grid, ng, &cvo, &cvj, &bj, errbuf);
+            cli_progress_done();
+            if (err == MQTTIDS_OK)
+                err = mqttids_model_evaluate(bj, ds, srows, nte, o.nthreads, &mj, NULL, errbuf);
+            mqttids_cv_result_free(cvj);
+            mqttids_model_free(bj);
+            if (err != MQTTIDS_OK) {
+                cli_err("%s, seed %llu: %s", s->name, (unsigned long long)oj.seed, errbuf);
+                mqttids_model_free(best);
+                rc = CLI_EXIT_FAIL;
+                goto out;
+            }
+            R->seed_acc[j] = mj.accuracy;
+            R->seed_f1[j] = mj.macro_f1;
+            R->nseeds = j + 1;
+        }
         { /* [report] the refitted model's feature names, dropped columns and importances */
             const mqttids_pipeline *pl = mqttids_model_pipeline(best);
             size_t nf = mqttids_pipeline_nfeatures(pl);
@@ -457,12 +531,22 @@ int cmd_experiment(int argc, char **argv)
             json_object_object_add(e, "name", json_object_new_string(specs[i].name));
             json_object_object_add(e, "kind", json_object_new_string(specs[i].kind));
             json_object_object_add(e, "study_test_accuracy", cli_json_double(specs[i].study_test_acc));
+            if (specs[i].group == EXP_BEYOND) /* [gbt] */
+                json_object_object_add(e, "beyond_study", json_object_new_boolean(1));
             if (res[i].ran) {
                 json_object_object_add(e, "cv", cli_cv_json(res[i].cv));
                 json_object_object_add(e, "best_params", json_object_new_string(res[i].best_params));
                 json_object_object_add(e, "train_accuracy", cli_json_double(res[i].train.accuracy));
                 json_object_object_add(e, "test", cli_metrics_json(&res[i].test));
                 json_object_object_add(e, "seconds", cli_json_double(res[i].seconds));
+                if (res[i].nseeds > 1) { /* [seeds] */
+                    json_object *sj = json_object_new_object();
+                    json_object_object_add(sj, "n", json_object_new_int(res[i].nseeds));
+                    json_object_object_add(sj, "first", json_object_new_int64((int64_t)mo.train.seed));
+                    json_object_object_add(sj, "test_accuracy", spread_json(res[i].seed_acc, res[i].nseeds));
+                    json_object_object_add(sj, "test_macro_f1", spread_json(res[i].seed_f1, res[i].nseeds));
+                    json_object_object_add(e, "seeds", sj);
+                }
                 if (res[i].extra) { /* [report] */
                     json_object_object_foreach(res[i].extra, ek, ev)
                         json_object_object_add(e, ek, json_object_get(ev));
@@ -489,7 +573,7 @@ int cmd_experiment(int argc, char **argv)
                "study test", "best parameters");
         for (size_t i = 0; i < NSPECS; i++) {
             char study[16];
-            if (!res[i].ran)
+            if (!res[i].ran || specs[i].group == EXP_BEYOND)
                 continue;
             if (isnan(specs[i].study_test_acc))
                 snprintf(study, sizeof study, "-");
@@ -499,6 +583,23 @@ int cmd_experiment(int argc, char **argv)
                    res[i].cv->points[res[i].cv->best].mean, res[i].cv->points[res[i].cv->best].std,
                    res[i].train.accuracy, res[i].test.accuracy, res[i].test.macro_f1, study,
                    *res[i].best_params ? res[i].best_params : "(study's baseline)");
+        }
+        if (nseeds > 1) { /* [seeds] */
+            printf("  over %d seeds (%llu..%llu; each: CV, best point refitted, test rows), mean +- s.d.:\n",
+                   nseeds, (unsigned long long)mo.train.seed, (unsigned long long)(mo.train.seed + (uint64_t)nseeds - 1));
+            printf("  %-18s %17s %17s  %-10s\n", "model", "test accuracy", "test macro-F1", "study test");
+            for (size_t i = 0; i < NSPECS; i++) {
+                double ma, sa, mf, sf;
+                if (!res[i].ran)
+                    continue;
+                mean_sd(res[i].seed_acc, res[i].nseeds, &ma, &sa);
+                mean_sd(res[i].seed_f1, res[i].nseeds, &mf, &sf);
+                printf("  %-18s %8.4f +- %.4f %8.4f +- %.4f  ", specs[i].name, ma, sa, mf, sf);
+                if (isnan(specs[i].study_test_acc))
+                    printf("-\n");
+                else
+                    printf("%.4f\n", specs[i].study_test_acc);
+            }
         }
         printf("  recall per class on test (what the study did not look at):\n  %-18s", "");
         for (int c = 0; c < MQTTIDS_NCLASS; c++)
@@ -511,6 +612,17 @@ int cmd_experiment(int argc, char **argv)
             for (int c = 0; c < MQTTIDS_NCLASS; c++)
                 printf(" %10.4f", res[i].test.recall[c]);
             printf("\n");
+        }
+        for (size_t i = 0, head = 0; i < NSPECS; i++) { /* [gbt] apart from the study's comparison */
+            if (!res[i].ran || specs[i].group != EXP_BEYOND)
+                continue;
+            if (!head++)
+                printf("\n== Beyond the study (same train/test rows, not part of its comparison)\n"
+                       "  %-18s %17s %9s %9s %9s  %s\n", "model", "CV mean +- std", "train", "test", "macro-F1",
+                       "best parameters");
+            printf("  %-18s %8.4f +- %.4f %9.4f %9.4f %9.4f  %s\n", specs[i].name,
+                   res[i].cv->points[res[i].cv->best].mean, res[i].cv->points[res[i].cv->best].std,
+                   res[i].train.accuracy, res[i].test.accuracy, res[i].test.macro_f1, res[i].best_params);
         }
         printf("  total %.1f s\n", cli_now() - t_all);
     }

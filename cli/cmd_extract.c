@@ -2,6 +2,7 @@
  * cmd_extract.c: "mqttids extract": a pcap/pcapng file as MQTTset CSV rows, the rows
  * tshark 4.0 + the MQTTset scripts make (docs/internals/capture.md).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -148,6 +149,8 @@ int cmd_extract(int argc, char **argv)
         return cli_usage_error("extract", "unexpected argument '%s'", argv[optind]);
     if (json && strcmp(out, "-") == 0)
         return cli_usage_error("extract", "--json prints on stdout: give the CSV with -o FILE");
+    if (cli_refuse_overwrite("extract", "-o", out, in) != 0)
+        return CLI_EXIT_USAGE;
 
     /* The CSV is written to a seekable file (MQTTset's column forms are known only at the
        end): a temporary file copied out for stdout, a device or a pipe; else a temporary
@@ -176,7 +179,7 @@ int cmd_extract(int argc, char **argv)
                 return CLI_EXIT_FAIL;
             }
             if (copy_stream(fp, of.fp) != 0)
-                err = MQTTIDS_ERR_IO, snprintf(errbuf, sizeof errbuf, "%s: write error", out);
+                err = MQTTIDS_ERR_IO, snprintf(errbuf, sizeof errbuf, "%s: write failed: %s", out, strerror(errno));
         }
         fclose(fp);
     }

@@ -157,6 +157,9 @@ int cmd_predict(int argc, char **argv)
         if (in.n > 0 && !in.table)
             in.db = NULL; /* --db names only the sink */
     }
+    if (out && (cli_refuse_overwrite("predict", "-o", out, path) != 0 ||
+                cli_inputs_refuse_overwrite(&in, "predict", "-o", out) != 0))
+        return CLI_EXIT_USAGE;
     if (json && (!out || strcmp(out, "-") == 0))
         return cli_usage_error("predict", "--json prints a summary on stdout: give the CSV a file with -o FILE");
     if (mqttids_model_load(path, &m, errbuf) != MQTTIDS_OK) {

@@ -7,16 +7,18 @@
 #include "cli_ml.h"
 #include "cli_curves.h" /* [nn] --curves */
 
-const char cmd_train_summary[] = "train a model (lr, rf, nn), optionally with k-fold CV and a parameter grid";
+const char cmd_train_summary[] = "train a model (lr, rf, nn, gbt), optionally with k-fold CV and a parameter grid";
 
 static void help(void)
 {
-    printf("Usage: mqttids train --model lr|rf|nn [--param KEY=VALUE]... --train PATH... -o MODEL\n"
+    printf("Usage: mqttids train --model lr|rf|nn|gbt [--param KEY=VALUE]... --train PATH... -o MODEL\n"
            "       mqttids train --recipe detector PATH... -o MODEL\n"
            "Fits the feature pipeline and the learner on the train rows (rows given with --train;\n"
            "untagged rows when there are none) and writes a model file (docs/FORMATS.md).\n\n"
            "Options:\n"
-           "  -m, --model KIND        lr (logistic regression), rf (random forest), nn (network)\n"
+           "  -m, --model KIND        lr (logistic regression), rf (random forest), nn (network),\n"
+           "                          gbt (gradient-boosted trees; rows given with --test are its\n"
+           "                          validation set for earlyStoppingRounds)\n"
            "      --recipe detector   the recommended detector: features, learner and parameters\n"
            "                          that hold between networks (needs ctx.* columns: CSVs from\n"
            "                          `extract --context` or `lab --context`; docs/internals/detect.md)\n"
@@ -32,9 +34,9 @@ static void help(void)
            "      --json              machine-readable result on stdout\n"
            "  -q, --quiet             no progress or info lines\n"
            "  -h, --help              this help\n\n"
-           "Parameters (Spark's names and defaults):\n");
-    for (int i = 0; i < 3; i++) {
-        static const char *kinds[3] = {"lr", "rf", "nn"};
+           "Parameters (Spark's names and defaults; gbt: xgboost's):\n");
+    for (int i = 0; i < 4; i++) {
+        static const char *kinds[4] = {"lr", "rf", "nn", "gbt"};
         char buf[1024];
         if (mqttids_learner_defaults(kinds[i], buf, sizeof buf) == MQTTIDS_OK)
             printf("  %s: %s\n", kinds[i], buf);
@@ -255,6 +257,8 @@ int cmd_train(int argc, char **argv)
         return CLI_EXIT_USAGE;
     if (!out)
         return cli_usage_error("train", "give the model file to write with -o MODEL");
+    if (cli_inputs_refuse_overwrite(&in, "train", "-o", out) != 0)
+        return CLI_EXIT_USAGE;
     if (recipe_name) {
         /* the recipe sets the learner and the whole pipeline: mixing it with those options
            would make a model that is neither */
@@ -292,7 +296,8 @@ int cmd_train(int argc, char **argv)
         rc = cli_usage_error("train", "--curves needs --model nn");
         goto out;
     }
-    if (strcmp(mo.train.kind, "nn") == 0 && mqttids_dataset_count(ds, MQTTIDS_SPLIT_TEST, -1) > 0) {
+    if ((strcmp(mo.train.kind, "nn") == 0 || strcmp(mo.train.kind, "gbt") == 0) && /* [gbt] early stopping */
+        mqttids_dataset_count(ds, MQTTIDS_SPLIT_TEST, -1) > 0) {
         if (mqttids_dataset_split_rows(ds, MQTTIDS_SPLIT_TEST, &vrows, &nv) != MQTTIDS_OK) {
             cli_err("out of memory");
             rc = CLI_EXIT_FAIL;

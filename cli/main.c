@@ -44,8 +44,13 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     for (size_t i = 0; i < ncommands; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(argc - 1, argv + 1);
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            int rc = commands[i].fn(argc - 1, argv + 1);
+            /* a full disk or /dev/full under stdout fails the command, never exit 0 */
+            if (rc == CLI_EXIT_OK && cli_stdout_close() != 0)
+                rc = CLI_EXIT_FAIL;
+            return rc;
+        }
     fprintf(stderr, "mqttids: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return CLI_EXIT_USAGE;

@@ -41,6 +41,14 @@ typedef enum mqttids_err {
 /* Returns a static, never-NULL description of an error code. */
 const char *mqttids_strerror(mqttids_err err);
 
+/*
+ * Outputs are written to "<path>.tmp.<pid>" and renamed into place; a process killed
+ * (SIGKILL, power loss) between the two leaves that file behind. This removes every
+ * "<path>.tmp.<pid>" beside path whose pid is no longer running (never the caller's own,
+ * never a live process's). Called by every output open. Returns how many were removed.
+ */
+int mqttids_tmp_sweep(const char *path);
+
 /* The library version, e.g. "0.1.0". */
 const char *mqttids_version(void);
 

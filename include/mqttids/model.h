@@ -32,7 +32,7 @@ void mqttids_model_free(mqttids_model *m);
 
 /* Short stable id: "<kind>-<8 hex digits of the file checksum>", e.g. "rf-1a2b3c4d". Borrowed. */
 const char *mqttids_model_id(const mqttids_model *m);
-/* "lr", "rf" or "nn". Borrowed. */
+/* "lr", "rf", "nn" or "gbt". Borrowed. */
 const char *mqttids_model_kind(const mqttids_model *m);
 int mqttids_model_nclasses(const mqttids_model *m);
 /* Class name of output c (the model's own list, in label order). Borrowed. */

@@ -340,6 +340,8 @@ void capture__fields_to_record(const cap_fields *f, mqttids_record *rec, char he
     }
 }
 
+#define TS_MAX_SEC ((int64_t)9223372035) /* INT64_MAX / 1e9 - 1 */
+
 mqttids_err capture__next_fields(mqttids_capture *cap, mqttids_flow *flow, mqttids_capture_status *status,
                                  char *errbuf)
 {
@@ -349,7 +351,8 @@ mqttids_err capture__next_fields(mqttids_capture *cap, mqttids_flow *flow, mqtti
         const u_char *data;
         long off = -1;
         int rc, r;
-        int64_t ts;
+        int64_t ts, ts_sec;
+        uint32_t ts_nsec;
         if (cap->stop) {
             *status = MQTTIDS_CAPTURE_END;
             return MQTTIDS_OK;
@@ -381,7 +384,25 @@ mqttids_err capture__next_fields(mqttids_capture *cap, mqttids_flow *flow, mqtti
                               (unsigned long long)cap->st.packets + 1, pcap_geterr(cap->p));
         }
         cap->st.packets++;
-        ts = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec; /* nano precision */
+        {
+            /* Hostile timestamps: a nanosecond field of 1e9 or more carries into the seconds,
+               and the seconds are held to [0, 9223372035] (1970 to 2262) so the nanosecond
+               count fits int64 and every alert prints a four-digit year. */
+            int64_t sec = (int64_t)h->ts.tv_sec;
+            uint64_t nsec = (uint64_t)(h->ts.tv_usec < 0 ? 0 : h->ts.tv_usec);
+            if (sec < 0)
+                sec = 0, nsec = 0;
+            if (nsec >= 1000000000u) {
+                uint64_t carry = nsec / 1000000000u;
+                nsec %= 1000000000u;
+                sec = sec > TS_MAX_SEC - (int64_t)carry ? TS_MAX_SEC : sec + (int64_t)carry;
+            }
+            if (sec > TS_MAX_SEC)
+                sec = TS_MAX_SEC, nsec = 0;
+            ts_sec = sec;
+            ts_nsec = (uint32_t)nsec;
+            ts = sec * 1000000000 + (int64_t)nsec; /* nano precision */
+        }
         r = capture__decode_packet(&cap->dec, cap->dlt, data, h->caplen, ts, flow);
         if (r < 0)
             return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: packet %llu: out of memory", cap->name,
@@ -392,8 +413,8 @@ mqttids_err capture__next_fields(mqttids_capture *cap, mqttids_flow *flow, mqtti
         }
         cap->st.rows++;
         if (flow) {
-            flow->ts_sec = (int64_t)h->ts.tv_sec;
-            flow->ts_nsec = (uint32_t)h->ts.tv_usec;
+            flow->ts_sec = ts_sec;
+            flow->ts_nsec = ts_nsec;
             flow->frame = cap->st.packets;
         }
         *status = MQTTIDS_CAPTURE_ROW;

@@ -343,8 +343,14 @@ static int analyze(cap_stream *s, int dir, uint32_t seq, uint32_t ack, uint32_t 
 
 /* ---------------------------------------------------------------------------------- */
 
+/*
+ * in_err: the TCP header quoted by an ICMP or ICMPv6 error (destination unreachable, time
+ * exceeded, ...). tshark dissects it in its stream, as a row: tcp.flags, tcp.time_delta
+ * (the stream's clock moves on), MQTT from the quoted bytes without reassembly, but no
+ * tcp.len and no sequence analysis (checked against tshark, capture.edge edge_icmp).
+ */
 static int tcp_packet(cap_decoder *d, const uint8_t *src, const uint8_t *dst, int v6, const uint8_t *t,
-                      size_t cap, size_t reported, int64_t ts, mqttids_flow *flow)
+                      size_t cap, size_t reported, int64_t ts, mqttids_flow *flow, int in_err)
 {
     uint16_t sport, dport, flags;
     uint32_t seq, ack, window, seglen;
@@ -401,6 +407,23 @@ static int tcp_packet(cap_decoder *d, const uint8_t *src, const uint8_t *dst, in
     s = capture__table_get(&d->table, &key, ts, &created);
     if (!s)
         return -1;
+    if (in_err && cap >= hlen) {
+        cap_dir scratch;
+        delta = created ? 0 : ts - s->last_ns;
+        s->last_ns = ts;
+        f->set = 0;
+        cap_set(f, MQTTIDS_F_TCP_FLAGS, flags);
+        cap_set(f, MQTTIDS_F_TCP_TIME_DELTA, (uint64_t)delta);
+        if (seglen > 0 && cap > hlen && is_mqtt_port(d, sport, dport)) {
+            memset(&scratch, 0, sizeof scratch);
+            pdu_loop_cut(d, s, &scratch, t + hlen, cap - hlen, seglen, seq);
+            if (scratch.pend)
+                pend_release(d, &scratch);
+        }
+        if (f->set >> MQTTIDS_F_CONACK_FLAGS)
+            d->mqtt_rows++;
+        goto out_flow;
+    }
     if (cap < hlen) {
         /* TCP header cut by the snap length: tshark shows tcp.flags and tcp.len, then stops
            (no timestamps, no analysis, no MQTT); the stream exists from here on */
@@ -467,7 +490,15 @@ out_flow:
     return 1;
 }
 
-static int ip_packet(cap_decoder *d, const uint8_t *p, size_t cap, int64_t ts, mqttids_flow *flow)
+/* ICMP (v4) and ICMPv6 messages that quote the packet they answer. */
+static int icmp_error(int v6, uint8_t type)
+{
+    if (v6)
+        return type >= 1 && type <= 4;
+    return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+
+static int ip_packet(cap_decoder *d, const uint8_t *p, size_t cap, int64_t ts, mqttids_flow *flow, int in_err)
 {
     if (cap < 1)
         return 0;
@@ -483,9 +514,13 @@ static int ip_packet(cap_decoder *d, const uint8_t *p, size_t cap, int64_t ts, m
             tot = cap; /* TSO: length not filled in */
         if (tot < ihl)
             return 0;
-        if ((rd16(p + 6) & 0x3fff) != 0 || p[9] != 6)
-            return 0; /* fragments and non-TCP */
-        return tcp_packet(d, p + 12, p + 16, 0, p + ihl, (cap < tot ? cap : tot) - ihl, tot - ihl, ts, flow);
+        if ((rd16(p + 6) & 0x3fff) != 0)
+            return 0; /* fragments */
+        if (p[9] == 1 && !in_err && (cap < tot ? cap : tot) >= ihl + 8 && icmp_error(0, p[ihl]))
+            return ip_packet(d, p + ihl + 8, (cap < tot ? cap : tot) - ihl - 8, ts, flow, 1);
+        if (p[9] != 6)
+            return 0; /* non-TCP */
+        return tcp_packet(d, p + 12, p + 16, 0, p + ihl, (cap < tot ? cap : tot) - ihl, tot - ihl, ts, flow, in_err);
     }
     if ((p[0] >> 4) == 6) {
         size_t off = 40, plen;
@@ -513,12 +548,19 @@ static int ip_packet(cap_decoder *d, const uint8_t *p, size_t cap, int64_t ts, m
                 break;
             }
         }
+        if (nh == 58 && !in_err && off + 8 <= cap && off <= 40 + plen && icmp_error(1, p[off])) {
+            size_t end = 40 + plen;
+            size_t capend = cap < end ? cap : end;
+            if (capend < off + 8)
+                return 0;
+            return ip_packet(d, p + off + 8, capend - off - 8, ts, flow, 1);
+        }
         if (nh != 6 || off > 40 + plen || off > cap)
             return 0;
         {
             size_t end = 40 + plen;
             size_t capend = cap < end ? cap : end;
-            return tcp_packet(d, p + 8, p + 24, 1, p + off, capend - off, end - off, ts, flow);
+            return tcp_packet(d, p + 8, p + 24, 1, p + off, capend - off, end - off, ts, flow, in_err);
         }
     }
     return 0;
@@ -557,16 +599,16 @@ int capture__decode_packet(cap_decoder *d, int dlt, const uint8_t *pkt, size_t c
     case 101: /* LINKTYPE_RAW */
     case 228: /* DLT_IPV4 */
     case 229: /* DLT_IPV6 */
-        return ip_packet(d, pkt, caplen, ts_ns, flow);
+        return ip_packet(d, pkt, caplen, ts_ns, flow, 0);
     case 0:   /* DLT_NULL */
     case 108: /* DLT_LOOP */
         if (caplen < 4)
             return 0;
-        return ip_packet(d, pkt + 4, caplen - 4, ts_ns, flow);
+        return ip_packet(d, pkt + 4, caplen - 4, ts_ns, flow, 0);
     default:
         return 0;
     }
     if (et != 0x0800 && et != 0x86dd)
         return 0;
-    return ip_packet(d, pkt + off, caplen - off, ts_ns, flow);
+    return ip_packet(d, pkt + off, caplen - off, ts_ns, flow, 0);
 }

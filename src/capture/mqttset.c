@@ -10,6 +10,7 @@
  *
  * Not here: the row itself (decode.c, mqtt.c).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -230,14 +231,17 @@ typedef struct out_buf {
     size_t len, cap;
     FILE *fp;
     int failed;
+    int err;  /* errno of the first failed write, 0 when it was not a write */
 } out_buf;
 
 static int ob_reserve(out_buf *b, size_t extra)
 {
     if (b->len + extra <= b->cap)
         return 0;
-    if (b->len && fwrite(b->p, 1, b->len, b->fp) != b->len)
+    if (b->len && fwrite(b->p, 1, b->len, b->fp) != b->len && !b->failed) {
         b->failed = 1;
+        b->err = errno;
+    }
     b->len = 0;
     if (extra > b->cap) {
         char *q = realloc(b->p, extra);
@@ -415,12 +419,20 @@ static mqttids_err one_pass(const char *path, const mqttids_capture_opts *o, out
     mqttids_capture_close(cap);
     free(idm.client);
     if (err == MQTTIDS_OK && b->len) {
-        if (fwrite(b->p, 1, b->len, b->fp) != b->len)
+        if (fwrite(b->p, 1, b->len, b->fp) != b->len && !b->failed) {
             b->failed = 1;
+            b->err = errno;
+        }
         b->len = 0;
     }
-    if (err == MQTTIDS_OK && (b->failed || fflush(b->fp) != 0 || ferror(b->fp)))
-        err = util__fail(errbuf, MQTTIDS_ERR_IO, "%s: write error", path);
+    if (err == MQTTIDS_OK && !b->failed && fflush(b->fp) != 0) {
+        b->failed = 1;
+        b->err = errno;
+    }
+    /* the output, not the capture (path), is what failed: say so with the reason */
+    if (err == MQTTIDS_OK && (b->failed || ferror(b->fp)))
+        err = util__fail(errbuf, MQTTIDS_ERR_IO, "output CSV (rows of %s): write failed: %s", path,
+                         b->err ? strerror(b->err) : "out of memory or write error");
     *rows = n;
     return err;
 }

@@ -1,7 +1,8 @@
 /*
  * csv_read.c: the MQTTset CSV reader.
  *
- * Streams the file in large chunks (plain read(2), or zlib for gzip and stdin), never
+ * Streams the file in large chunks (plain read(2), or zlib inflate member by member for
+ * gzip, also on stdin), never
  * holding more than one chunk plus one line, so the 20 M-row augmented files read in
  * constant memory beyond the dataset itself. Columns are mapped by header name; each
  * row becomes an mqttids_record, is checked by dataset__validate and appended.
@@ -9,7 +10,8 @@
  * Rules of the text form (RFC 4180 minus multi-line fields): fields split on ',';
  * a field may be quoted with '"' ("" inside is a quote); a quoted field may not span
  * lines; '\r' before '\n' is dropped; a UTF-8 BOM before the header is skipped; the last
- * line may lack its '\n'. Lines are capped at READ_MAX_LINE bytes.
+ * line may lack its '\n'. Lines are capped at READ_MAX_LINE bytes (with --on-error skip a
+ * longer line is dropped as a reject and reading goes on).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,15 +34,36 @@
 
 enum { MAP_IGNORE = -1, MAP_TARGET = -2, MAP_EXTRA = -3 };
 
+/*
+ * gzip input is inflated here rather than through gzread: zlib's gz layer stops quietly at
+ * a damaged or garbage member after the first one (and at a truncated one), and rows
+ * would be lost without a word. Every member must be whole; anything after the last one
+ * is an error naming its byte offset.
+ */
+#define GZ_IN ((size_t)256 << 10)
+
+typedef struct gz_in {
+    z_stream zs;
+    unsigned char *in;   /* owned, GZ_IN bytes */
+    uint64_t in_off;     /* compressed bytes read from fd */
+    int in_eof;
+    int started;         /* inflateInit2 done */
+    int member_done;     /* at a member boundary */
+    int made_output;     /* the current member produced bytes or ended */
+} gz_in;
+
 typedef struct reader {
     const char *path;
     int fd;
-    gzFile gz;
+    int own_fd;
+    gz_in *gz;           /* owned; NULL for plain text */
     int eof;
     char *buf;          /* owned */
     size_t size, start, end;
     uint64_t bytes_total, bytes_done;
     uint64_t line;      /* 1-based number of the line being parsed */
+    int skip_long;      /* --on-error skip: a line over READ_MAX_LINE is dropped, not fatal */
+    int overlong;       /* rd_line: the line returned (empty) was dropped as too long */
 } reader;
 
 void mqttids_read_opts_init(mqttids_read_opts *o)
@@ -50,54 +73,166 @@ void mqttids_read_opts_init(mqttids_read_opts *o)
     o->keep_extra = 1;
 }
 
+/* Fills gz->in when empty. Returns 0, or -1 with errno set. */
+static int gz_refill(reader *r)
+{
+    gz_in *g = r->gz;
+    ssize_t n;
+    if (g->zs.avail_in || g->in_eof)
+        return 0;
+    do
+        n = read(r->fd, g->in, GZ_IN);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        g->in_eof = 1;
+    g->zs.next_in = g->in;
+    g->zs.avail_in = (uInt)n;
+    g->in_off += (uint64_t)n;
+    return 0;
+}
+
+/* Up to n inflated bytes into dst; *got 0 at the end of the last member. */
+static mqttids_err gz_read(reader *r, char *dst, size_t n, size_t *got, char *errbuf)
+{
+    gz_in *g = r->gz;
+    *got = 0;
+    for (;;) {
+        int zr;
+        if (gz_refill(r) != 0)
+            return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: read failed: %s", r->path, strerror(errno));
+        if (g->member_done) {
+            uint64_t at = g->in_off - g->zs.avail_in;
+            if (g->zs.avail_in == 0 && g->in_eof)
+                return MQTTIDS_OK; /* every member whole */
+            if (g->zs.avail_in == 1 && !g->in_eof) {
+                /* one byte left in the buffer: keep it and read on to see the magic */
+                g->in[0] = g->zs.next_in[0];
+                {
+                    ssize_t k;
+                    do
+                        k = read(r->fd, g->in + 1, GZ_IN - 1);
+                    while (k < 0 && errno == EINTR);
+                    if (k < 0)
+                        return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: read failed: %s", r->path, strerror(errno));
+                    if (k == 0)
+                        g->in_eof = 1;
+                    g->zs.next_in = g->in;
+                    g->zs.avail_in = 1 + (uInt)k;
+                    g->in_off += (uint64_t)k;
+                }
+            }
+            if (g->zs.avail_in < 2 || g->zs.next_in[0] != 0x1f || g->zs.next_in[1] != 0x8b)
+                return util__fail(errbuf, MQTTIDS_ERR_MALFORMED,
+                                  "%s: byte %llu: data after the gzip member ending there is not a gzip member "
+                                  "(damaged or trailing garbage; rows would be lost)",
+                                  r->path, (unsigned long long)at);
+            if (inflateReset(&g->zs) != Z_OK)
+                return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: cannot restart gzip", r->path);
+            g->member_done = 0;
+            g->made_output = 0;
+        }
+        g->zs.next_out = (Bytef *)dst;
+        g->zs.avail_out = (uInt)(n > (1u << 30) ? (1u << 30) : n);
+        zr = inflate(&g->zs, Z_NO_FLUSH);
+        *got = (size_t)((char *)g->zs.next_out - dst);
+        if (zr == Z_STREAM_END) {
+            g->member_done = 1;
+        } else if (zr != Z_OK && !(zr == Z_BUF_ERROR && g->zs.avail_in == 0 && !g->in_eof)) {
+            uint64_t at = g->in_off - g->zs.avail_in;
+            if (zr == Z_BUF_ERROR)
+                return util__fail(errbuf, MQTTIDS_ERR_MALFORMED,
+                                  "%s: byte %llu: gzip member truncated (the file ends inside it)", r->path,
+                                  (unsigned long long)at);
+            return util__fail(errbuf, zr == Z_MEM_ERROR ? MQTTIDS_ERR_NOMEM : MQTTIDS_ERR_MALFORMED,
+                              "%s: byte %llu: gzip data damaged: %s", r->path, (unsigned long long)at,
+                              g->zs.msg ? g->zs.msg : "inflate failed");
+        }
+        if (*got)
+            return MQTTIDS_OK;
+        if (!g->member_done && g->zs.avail_in == 0 && g->in_eof)
+            return util__fail(errbuf, MQTTIDS_ERR_MALFORMED,
+                              "%s: byte %llu: gzip member truncated (the file ends inside it)", r->path,
+                              (unsigned long long)g->in_off);
+    }
+}
+
+static mqttids_err gz_start(reader *r, const unsigned char *pre, size_t npre, char *errbuf)
+{
+    r->gz = calloc(1, sizeof *r->gz);
+    if (!r->gz || !(r->gz->in = malloc(GZ_IN)))
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", r->path);
+    /* 15 + 16: gzip wrapper only */
+    if (inflateInit2(&r->gz->zs, 15 + 16) != Z_OK)
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: cannot start gzip", r->path);
+    r->gz->started = 1;
+    memcpy(r->gz->in, pre, npre);
+    r->gz->zs.next_in = r->gz->in;
+    r->gz->zs.avail_in = (uInt)npre;
+    r->gz->in_off = npre;
+    return MQTTIDS_OK;
+}
+
 static mqttids_err rd_open(reader *r, const char *path, char *errbuf)
 {
     unsigned char magic[2];
+    size_t npre = 0;
     memset(r, 0, sizeof *r);
     r->path = path;
     r->fd = -1;
+    r->size = READ_CHUNK;
+    r->buf = malloc(r->size + READ_PAD);
+    if (!r->buf)
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", path);
     if (strcmp(path, "-") == 0) {
-        r->gz = gzdopen(dup(0), "rb");
-        if (!r->gz)
-            return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: cannot read standard input", path);
+        /* standard input: plain or gzip, told by its first two bytes */
+        r->fd = 0;
+        while (npre < 2) {
+            ssize_t n = read(0, magic + npre, 2 - npre);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: cannot read standard input: %s", path, strerror(errno));
+            if (n == 0)
+                break;
+            npre += (size_t)n;
+        }
+        if (npre == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+            return gz_start(r, magic, npre, errbuf);
+        memcpy(r->buf, magic, npre); /* plain text: the bytes read are its start */
+        r->end = npre;
+        r->bytes_done = npre;
+        return MQTTIDS_OK;
     } else {
         struct stat st;
         ssize_t n;
         r->fd = open(path, O_RDONLY);
         if (r->fd < 0)
             return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-        if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-            close(r->fd);
-            r->fd = -1;
+        r->own_fd = 1;
+        if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode))
             return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: is a directory", path);
-        }
         n = pread(r->fd, magic, 2, 0);
-        if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-            r->gz = gzdopen(r->fd, "rb");
-            if (!r->gz) {
-                close(r->fd);
-                r->fd = -1;
-                return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: cannot start gzip", path);
-            }
-            r->fd = -1; /* owned by gz now */
-            gzbuffer(r->gz, 1 << 18);
-        } else {
-            r->bytes_total = (uint64_t)st.st_size;
-        }
+        if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+            return gz_start(r, magic, 0, errbuf);
+        r->bytes_total = (uint64_t)st.st_size;
     }
-    r->size = READ_CHUNK;
-    r->buf = malloc(r->size + READ_PAD);
-    if (!r->buf)
-        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", path);
     return MQTTIDS_OK;
 }
 
 static void rd_close(reader *r)
 {
-    if (r->gz)
-        gzclose(r->gz);
-    if (r->fd >= 0)
+    if (r->gz) {
+        if (r->gz->started)
+            inflateEnd(&r->gz->zs);
+        free(r->gz->in);
+        free(r->gz);
+        r->gz = NULL;
+    }
+    if (r->own_fd && r->fd >= 0)
         close(r->fd);
+    r->fd = -1;
     free(r->buf);
     r->buf = NULL;
 }
@@ -130,14 +265,11 @@ static mqttids_err rd_fill(reader *r, size_t *added, char *errbuf)
     while (r->end < r->size) {
         ssize_t n;
         if (r->gz) {
-            int want = (int)((r->size - r->end) > (1u << 30) ? (1u << 30) : (r->size - r->end));
-            n = gzread(r->gz, r->buf + r->end, (unsigned)want);
-            if (n < 0) {
-                int zerr;
-                const char *msg = gzerror(r->gz, &zerr);
-                return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: gzip data error after %llu bytes: %s",
-                                  r->path, (unsigned long long)r->bytes_done, msg);
-            }
+            size_t got;
+            mqttids_err err = gz_read(r, r->buf + r->end, r->size - r->end, &got, errbuf);
+            if (err != MQTTIDS_OK)
+                return err;
+            n = (ssize_t)got;
         } else {
             n = read(r->fd, r->buf + r->end, r->size - r->end);
             if (n < 0) {
@@ -148,12 +280,6 @@ static mqttids_err rd_fill(reader *r, size_t *added, char *errbuf)
         }
         if (n == 0) {
             r->eof = 1;
-            if (r->gz) {
-                int zerr;
-                gzerror(r->gz, &zerr);
-                if (zerr != Z_OK && zerr != Z_BUF_ERROR)
-                    return util__fail(errbuf, MQTTIDS_ERR_IO, "%s: gzip stream damaged", r->path);
-            }
             break;
         }
         r->end += (size_t)n;
@@ -171,35 +297,35 @@ static mqttids_err rd_fill(reader *r, size_t *added, char *errbuf)
  */
 static mqttids_err rd_line(reader *r, char **line, size_t *len, int *has_nl, char *errbuf)
 {
+    r->overlong = 0;
     for (;;) {
         char *p = r->buf + r->start;
         char *nl = memchr(p, '\n', r->end - r->start);
-        if (nl) {
-            size_t l = (size_t)(nl - p);
-            r->start += l + 1;
-            if (l > READ_MAX_LINE)
-                return util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s:%llu: line longer than %zu bytes",
-                                  r->path, (unsigned long long)r->line, (size_t)READ_MAX_LINE);
+        if (nl || r->eof) {
+            size_t l = nl ? (size_t)(nl - p) : r->end - r->start;
+            if (!nl && l == 0 && !r->overlong)
+                return MQTTIDS_NEED_MORE;
+            r->start += nl ? l + 1 : l;
+            if (r->overlong || l > READ_MAX_LINE) {
+                if (!r->skip_long)
+                    return util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s:%llu: line longer than %zu bytes",
+                                      r->path, (unsigned long long)r->line, (size_t)READ_MAX_LINE);
+                /* dropped: the caller rejects it and reads on (its text is not kept) */
+                r->overlong = 1;
+                l = 0;
+            }
             if (l && p[l - 1] == '\r')
                 l--;
             p[l] = '\0';
             *line = p;
             *len = l;
-            *has_nl = 1;
+            *has_nl = nl != NULL;
             return MQTTIDS_OK;
         }
-        if (r->eof) {
-            size_t l = r->end - r->start;
-            if (l == 0)
-                return MQTTIDS_NEED_MORE;
+        if (r->skip_long && r->end - r->start > READ_MAX_LINE) {
+            /* too long already: drop what is buffered and look for its end */
+            r->overlong = 1;
             r->start = r->end;
-            if (p[l - 1] == '\r')
-                l--;
-            p[l] = '\0';
-            *line = p;
-            *len = l;
-            *has_nl = 0;
-            return MQTTIDS_OK;
         }
         {
             size_t added;
@@ -518,7 +644,7 @@ static int fast_row(mqttids_dataset *ds, const colmap *cm, fcache *fc, const cha
             if (fc_hit(f, p, l)) {
                 v = f->num;
             } else {
-                if (util__parse_double(p, l, &v) != 0)
+                if (util__parse_double(p, l, &v) != 0 || !isfinite(v))
                     return 0;
                 f->num = v;
                 fc_store(f, p, l);
@@ -687,6 +813,8 @@ static void write_reject(FILE *rej, const char *path, uint64_t line, const char 
     if (!rej)
         return;
     fprintf(rej, "# %s:%llu: %s\n", path, (unsigned long long)line, why);
+    if (!text)
+        return; /* a line too long to keep: the comment alone says where it was */
     fwrite(text, 1, len, rej);
     fputc('\n', rej);
 }
@@ -751,6 +879,7 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
     if (err != MQTTIDS_OK)
         goto out_free;
     rep->has_label = cm->target_pos >= 0;
+    r.skip_long = opts->on_error == MQTTIDS_ON_ERROR_SKIP;
     /* templates need tcp.time_delta as the second column (MQTTset's order) */
     use_tpl = cm->ncols > 2 && cm->map[1] == MQTTIDS_F_TCP_TIME_DELTA;
     /* Size the dataset once from the file size and the first chunk's line length. */
@@ -781,6 +910,13 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
         }
         if (err != MQTTIDS_OK)
             goto out_undo;
+        if (r.overlong) {
+            rep->rows_read++;
+            snprintf(whybuf, sizeof whybuf, "line longer than %zu bytes (dropped)", (size_t)READ_MAX_LINE);
+            why = whybuf;
+            bad_col = 1;
+            goto bad_row;
+        }
         if (len == 0 && !has_nl)
             break;
         rep->rows_read++;
@@ -862,42 +998,15 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
             const char *s = fields[i].s;
             size_t l = fields[i].len;
             if (m >= 0) {
-                mqttids_kind k = mqttids_feat_kind(m);
-                if (l == 0) {
+                int zero_hex;
+                if (!dataset__parse_field(m, s, l, &rec.num[m], &zero_hex, whybuf, sizeof whybuf)) {
+                    why = whybuf;
                     bad_col = i + 1;
-                    why = "empty field (MQTTset files write missing values as 0)";
                     goto bad_row;
                 }
-                if (k == MQTTIDS_KIND_NUM) {
-                    if (util__parse_double(s, l, &rec.num[m]) != 0 || !isfinite(rec.num[m])) {
-                        snprintf(whybuf, sizeof whybuf, "'%.*s' is not a number", l > 40 ? 40 : (int)l, s);
-                        why = memchr(s, '\0', l) ? "NUL byte in a number" : whybuf;
-                        bad_col = i + 1;
-                        goto bad_row;
-                    }
-                } else if (k == MQTTIDS_KIND_HEX) {
-                    uint64_t v;
-                    if (util__parse_hex(s, l, &v) != 0) {
-                        double d;
-                        /* Spark/PostgreSQL exports may turn a lone 0 into 0.0 */
-                        if (util__parse_double(s, l, &d) == 0 && d == 0.0) {
-                            v = 0;
-                            s = "0";
-                            l = 1;
-                        } else {
-                            snprintf(whybuf, sizeof whybuf, "'%.*s' is not hex (0x...) or 0",
-                                     l > 40 ? 40 : (int)l, s);
-                            why = whybuf;
-                            bad_col = i + 1;
-                            goto bad_row;
-                        }
-                    }
-                    rec.num[m] = (double)v;
-                    rec.str[m] = s;
-                    rec.str_len[m] = (uint32_t)l;
-                } else {
-                    rec.str[m] = s;
-                    rec.str_len[m] = (uint32_t)l;
+                if (mqttids_feat_kind(m) != MQTTIDS_KIND_NUM) {
+                    rec.str[m] = zero_hex ? "0" : s;
+                    rec.str_len[m] = zero_hex ? 1 : (uint32_t)l;
                 }
             } else if (m == MAP_TARGET) {
                 int c = mqttids_class_find(s, l);
@@ -912,9 +1021,9 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
                 rec.label = c;
             } else if (m == MAP_EXTRA) {
                 double v = NAN;
-                if (l && util__parse_double(s, l, &v) != 0) {
+                if (util__parse_double(s, l, &v) != 0 || !isfinite(v)) {
                     snprintf(whybuf, sizeof whybuf,
-                             "extra column '%s' must be numeric, found '%.*s' (use --extra ignore)",
+                             "extra column '%s' must be a finite number, found '%.*s' (use --extra ignore)",
                              cm->names[i], l > 40 ? 40 : (int)l, s);
                     why = whybuf;
                     bad_col = i + 1;
@@ -936,14 +1045,14 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
                 }
             }
         }
+        rec.n_extra = n_extra;
+        rec.extra = extra;
         badf = dataset__validate(&rec, whybuf, sizeof whybuf);
         if (badf >= 0) {
             why = whybuf;
-            bad_col = cm->featpos[badf] + 1;
+            bad_col = badf < MQTTIDS_NFEAT ? cm->featpos[badf] + 1 : cm->target_pos + 1;
             goto bad_row;
         }
-        rec.n_extra = n_extra;
-        rec.extra = extra;
         if (mqttids_dataset_append(ds, &rec, split, extra_cols) != MQTTIDS_OK) {
             err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s:%llu: out of memory (or over %zu rows)", path,
                              (unsigned long long)r.line, (size_t)DS_MAX_ROWS);
@@ -973,7 +1082,8 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
                 err = util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s", full);
                 goto out_undo;
             }
-            write_reject(opts->reject, path, r.line, full + strlen(path) + 1, copy ? copy : line, len);
+            write_reject(opts->reject, path, r.line, full + strlen(path) + 1, r.overlong ? NULL : copy ? copy : line,
+                         len);
             rep->rows_rejected++;
         }
     }

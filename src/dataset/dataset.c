@@ -604,15 +604,15 @@ static const rule rules[MQTTIDS_NFEAT] = {
     [MQTTIDS_F_MSGID] = {0, 65535, 1, "mqtt.msgid must be an integer 0..65535"},
     [MQTTIDS_F_MSGTYPE] = {0, 15, 1, "mqtt.msgtype must be an integer 0..15"},
     [MQTTIDS_F_PROTO_LEN] = {0, 65535, 1, "mqtt.proto_len must be an integer 0..65535"},
-    [MQTTIDS_F_PROTONAME] = {0, 1, 1, "mqtt.protoname must be printable text"},
+    [MQTTIDS_F_PROTONAME] = {0, 1, 1, "mqtt.protoname must be UTF-8 text without NUL bytes"},
     [MQTTIDS_F_QOS] = {0, 3, 1, "mqtt.qos must be an integer 0..3"},
     [MQTTIDS_F_RETAIN] = {0, 1, 1, "mqtt.retain must be 0 or 1"},
     [MQTTIDS_F_SUB_QOS] = {0, 3, 1, "mqtt.sub.qos must be an integer 0..3"},
     [MQTTIDS_F_SUBACK_QOS] = {0, 255, 1, "mqtt.suback.qos must be an integer 0..255"},
     [MQTTIDS_F_VER] = {0, 255, 1, "mqtt.ver must be an integer 0..255"},
-    [MQTTIDS_F_WILLMSG] = {0, 1, 1, "mqtt.willmsg must be text without NUL bytes"},
+    [MQTTIDS_F_WILLMSG] = {0, 1, 1, "mqtt.willmsg must be UTF-8 text without NUL bytes"},
     [MQTTIDS_F_WILLMSG_LEN] = {0, 65535, 1, "mqtt.willmsg_len must be an integer 0..65535"},
-    [MQTTIDS_F_WILLTOPIC] = {0, 1, 1, "mqtt.willtopic must be text without NUL bytes"},
+    [MQTTIDS_F_WILLTOPIC] = {0, 1, 1, "mqtt.willtopic must be UTF-8 text without NUL bytes"},
     [MQTTIDS_F_WILLTOPIC_LEN] = {0, 65535, 1, "mqtt.willtopic_len must be an integer 0..65535"},
 };
 
@@ -641,6 +641,81 @@ int dataset__all_hex(const char *s, size_t len)
     return 1;
 }
 
+int dataset__valid_utf8(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        unsigned c = *p;
+        size_t n;
+        unsigned cp;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF)
+            n = 1, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            n = 2, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            n = 3, cp = c & 0x07;
+        else
+            return 0; /* a continuation byte, an overlong lead (C0, C1) or beyond U+10FFFF */
+        if ((size_t)(end - p) <= n)
+            return 0;
+        for (size_t k = 1; k <= n; k++) {
+            if ((p[k] & 0xC0) != 0x80)
+                return 0;
+            cp = cp << 6 | (p[k] & 0x3F);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0; /* overlong, too large, or a UTF-16 surrogate */
+        p += n + 1;
+    }
+    return 1;
+}
+
+double dataset__text_num(const char *s, size_t len)
+{
+    return is_zero_text(s, (uint32_t)len) ? 0.0 : 1.0;
+}
+
+int dataset__parse_field(int f, const char *s, size_t len, double *num, int *zero_hex, char *why, size_t why_size)
+{
+    mqttids_kind k = mqttids_feat_kind(f);
+    int l40 = len > 40 ? 40 : (int)len;
+    *zero_hex = 0;
+    if (len == 0) {
+        snprintf(why, why_size, "empty field (MQTTset files write missing values as 0)");
+        return 0;
+    }
+    if (k == MQTTIDS_KIND_NUM) {
+        if (util__parse_double(s, len, num) != 0 || !isfinite(*num)) {
+            if (memchr(s, '\0', len))
+                snprintf(why, why_size, "NUL byte in a number");
+            else
+                snprintf(why, why_size, "'%.*s' is not a number", l40, s);
+            return 0;
+        }
+    } else if (k == MQTTIDS_KIND_HEX) {
+        uint64_t v;
+        if (util__parse_hex(s, len, &v) != 0) {
+            double d;
+            /* Spark/PostgreSQL exports may turn a lone 0 into 0.0 */
+            if (util__parse_double(s, len, &d) == 0 && d == 0.0) {
+                v = 0;
+                *zero_hex = 1;
+            } else {
+                snprintf(why, why_size, "'%.*s' is not hex (0x...) or 0", l40, s);
+                return 0;
+            }
+        }
+        *num = (double)v;
+    } else {
+        *num = is_zero_text(s, (uint32_t)len) ? 0.0 : 1.0;
+    }
+    return 1;
+}
+
 int dataset__valid_num(int f, double v, char *why, size_t why_size)
 {
     const rule *ru = &rules[f];
@@ -661,12 +736,8 @@ int dataset__valid_text(int f, const char *s, size_t len, char *why, size_t why_
         /* tshark 4 prints an empty PUBLISH payload as <MISSING> (mqttids extract does too) */
         ok = is_zero_text(s, (uint32_t)len) || dataset__all_hex(s, len) ||
              (len == 9 && memcmp(s, "<MISSING>", 9) == 0);
-    else if (memchr(s, '\0', len))
-        ok = 0;
-    else if (f == MQTTIDS_F_PROTONAME)
-        for (size_t i = 0; i < len; i++)
-            if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-                ok = 0;
+    else if (memchr(s, '\0', len) || !dataset__valid_utf8(s, len))
+        ok = 0; /* control bytes stay: tshark prints them raw in a hostile CONNECT's protoname */
     if (!ok && why)
         snprintf(why, why_size, "%s", rules[f].text);
     return ok;
@@ -675,12 +746,37 @@ int dataset__valid_text(int f, const char *s, size_t len, char *why, size_t why_
 int dataset__validate(const mqttids_record *r, char *why, size_t why_size)
 {
     for (int f = 0; f < MQTTIDS_NFEAT; f++) {
-        if (mqttids_feat_kind(f) == MQTTIDS_KIND_TEXT) {
+        mqttids_kind k = mqttids_feat_kind(f);
+        if (k == MQTTIDS_KIND_TEXT && r->str[f]) {
             if (!dataset__valid_text(f, r->str[f], r->str_len[f], why, why_size))
                 return f;
+            if (r->num[f] != dataset__text_num(r->str[f], r->str_len[f])) {
+                /* a model reads the numeric view: it must be the text's 0/1 */
+                snprintf(why, why_size, "%s (its numeric view must be 0 for a zero text, else 1)", rules[f].text);
+                return f;
+            }
         } else if (!dataset__valid_num(f, r->num[f], why, why_size)) {
+            /* TEXT without its string: the numeric view must be 0 or 1 */
             return f;
+        } else if (k == MQTTIDS_KIND_HEX && r->str[f]) {
+            /* the text must say the value the record carries */
+            double v;
+            int zero;
+            char tmp[8];
+            if (!dataset__parse_field(f, r->str[f], r->str_len[f], &v, &zero, tmp, sizeof tmp) || v != r->num[f]) {
+                snprintf(why, why_size, "%s (its text and value differ)", rules[f].text);
+                return f;
+            }
         }
     }
+    if (r->label < -1 || r->label >= MQTTIDS_NCLASS) {
+        snprintf(why, why_size, "label %d is not a class index", r->label);
+        return MQTTIDS_NFEAT;
+    }
+    for (size_t k = 0; k < r->n_extra; k++)
+        if (!isfinite(r->extra[k])) {
+            snprintf(why, why_size, "extra value %zu must be a finite number", k + 1);
+            return MQTTIDS_NFEAT + 1 + (int)k;
+        }
     return -1;
 }

@@ -59,11 +59,25 @@ void dataset__clear_rows(mqttids_dataset *ds, size_t from, size_t to);
 void dataset__set_keep_payload(mqttids_dataset *ds, int keep);
 
 /*
- * Checks one record against the MQTTset column rules (course-project README notes).
- * Returns -1 when valid, else the feature index that breaks a rule, with the rule text
- * written to why.
+ * The one validator of every record source (CSV, Kafka JSON and binary, PostgreSQL):
+ * checks a record against the MQTTset column rules (course-project README notes), text
+ * fields as UTF-8, the label, and extras as finite numbers. Returns -1 when valid, else
+ * the feature index that breaks a rule, MQTTIDS_NFEAT for the label, MQTTIDS_NFEAT + 1 + k
+ * for extra value k, with the rule text written to why.
  */
 int dataset__validate(const mqttids_record *r, char *why, size_t why_size);
+/*
+ * The text form of feature f (a CSV field, a JSON string) to its value, by the CSV rules:
+ * NUM a finite number; HEX 0x... or a zero ("0", "0.0": *zero_hex set, the text stands for
+ * "0"); TEXT anything (0 for a zero text, else 1; its own rules are dataset__validate's).
+ * Returns 1, or 0 with the rule broken in why.
+ */
+int dataset__parse_field(int f, const char *s, size_t len, double *num /* OUT */, int *zero_hex /* OUT */,
+                         char *why, size_t why_size);
+/* The numeric view of a TEXT feature's text: 0 for "", "0", "0.0", else 1. */
+double dataset__text_num(const char *s, size_t len);
+/* 1 when s[0..len) is well-formed UTF-8 (no overlongs, surrogates, or code points past U+10FFFF). */
+int dataset__valid_utf8(const char *s, size_t len);
 
 /* Per-value checks behind dataset__validate (why may be NULL). Return 1 when valid. */
 int dataset__valid_num(int f, double v, char *why, size_t why_size);

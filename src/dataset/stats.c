@@ -106,7 +106,8 @@ static mqttids_err distinct_values(const mqttids_dataset *ds, size_t j, mqttids_
         double *s = malloc((n ? n : 1) * sizeof *s);
         if (!s)
             return MQTTIDS_ERR_NOMEM;
-        memcpy(s, x, n * sizeof *s);
+        if (n) /* a header-only file has no column array to copy */
+            memcpy(s, x, n * sizeof *s);
         qsort(s, n, sizeof *s, cmp_double);
         vc = calloc(n ? n : 1, sizeof *vc);
         if (!vc) {
@@ -333,7 +334,8 @@ mqttids_err mqttids_stats_compute(const mqttids_dataset *ds, const mqttids_stats
             goto out_nomem;
         s->n_iqr_cols = 1;
         s->iqr_cols[0] = MQTTIDS_F_TCP_LEN;
-        memcpy(sorted, x, n * sizeof *sorted);
+        if (n) /* no column array without rows */
+            memcpy(sorted, x, n * sizeof *sorted);
         qsort(sorted, n, sizeof *sorted, cmp_double);
         if (n) {
             size_t r1 = (size_t)ceil(0.25 * (double)n), r3 = (size_t)ceil(0.75 * (double)n);

@@ -272,6 +272,7 @@ mqttids_err mqttids_lab_run(const mqttids_lab_opts *o, mqttids_lab_result *res, 
     snprintf(logpath, sizeof logpath, "%s/mosquitto.log", o->out_dir);
     snprintf(pcap_path, sizeof pcap_path, "%s/lab.pcap", o->out_dir);
     snprintf(pcap_tmp, sizeof pcap_tmp, "%s.tmp.%ld", pcap_path, (long)getpid());
+    mqttids_tmp_sweep(pcap_path); /* leftovers of a killed run */
 
     /* many sockets (slowite): raise the descriptor limit to the hard limit, for the broker too */
     struct rlimit rl;

@@ -55,6 +55,11 @@ mqttids_err lab__write_csvs(const char *dir, uint16_t port, int context, mqttids
     memset(out, 0, sizeof out);
     snprintf(pcap, sizeof pcap, "%s/lab.pcap", dir);
     snprintf(tmp, sizeof tmp, "%s/.lab-rows.tmp.%ld", dir, (long)getpid());
+    {
+        char base[sizeof tmp];
+        snprintf(base, sizeof base, "%s/.lab-rows", dir);
+        mqttids_tmp_sweep(base); /* leftovers of a killed run */
+    }
     mqttids_capture_opts_init(&o);
     o.mqtt_ports[0] = port;
     o.n_mqtt_ports = 1;

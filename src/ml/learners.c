@@ -6,7 +6,7 @@
 
 const ml_learner *ml__learner_find(const char *kind)
 {
-    static const ml_learner *const all[] = {&ml__lr, &ml__rf, &ml__nn};
+    static const ml_learner *const all[] = {&ml__lr, &ml__rf, &ml__nn, &ml__gbt};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (strcmp(all[i]->kind, kind) == 0)
             return all[i];

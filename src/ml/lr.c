@@ -504,6 +504,11 @@ static mqttids_err fit(const void *pp, const double *X, size_t n, size_t d, cons
     for (size_t i = 0; i < n; i++)
         if (y[i] < 0 || y[i] >= k)
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lr: row %zu has label %d outside [0, %d)", i, y[i], k);
+    /* as rf and nn: a NaN or an infinity would make the objective nan, not an error */
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            if (!isfinite(X[i * d + j]))
+                return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lr: X[%zu][%zu] is not a finite number", i, j);
 
     /* per-feature multipliers: 1 / weighted sample std (standardization) or 1 */
     sc = malloc(d * sizeof *sc);

@@ -87,6 +87,7 @@ typedef struct ml_learner {
 extern const ml_learner ml__lr; /* logistic regression: src/ml/lr.c */
 extern const ml_learner ml__rf; /* random forest: src/ml/rf.c */
 extern const ml_learner ml__nn; /* feed-forward network: src/ml/nn.c */
+extern const ml_learner ml__gbt; /* gradient-boosted trees: src/ml/gbt.c */
 
 /* The learner of a kind name ("lr", "rf", "nn"), or NULL. */
 const ml_learner *ml__learner_find(const char *kind);
@@ -120,6 +121,7 @@ struct mqttids_model {
     size_t nmeta;
     char *meta_key[ML_MAX_META]; /* owned */
     char *meta_val[ML_MAX_META]; /* owned */
+    struct ml_forest *fast;      /* owned: compiled trees of rf/gbt (forest.c), or NULL */
     uint32_t crc;                /* CRC-32C of the file image (model id) */
     char id[40];
 };

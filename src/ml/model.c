@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include "features/features_int.h"
+#include "ml/forest_int.h"
 #include "ml/ml_int.h"
 #include "ml/nn_int.h" /* [nn] ml__fit_val_setup/finish */
 
@@ -139,6 +140,7 @@ void mqttids_model_free(mqttids_model *m)
 {
     if (!m)
         return;
+    ml__forest_free(m->fast);
     if (m->state && m->learner)
         m->learner->free(m->state);
     mqttids_pipeline_free(m->pipe);
@@ -293,6 +295,7 @@ mqttids_err mqttids_model_train(const mqttids_dataset *ds, const size_t *rows_in
         ml__fit_val_finish(&o, &ctx);
         if (err != MQTTIDS_OK)
             goto fail;
+        m->fast = ml__forest_compile(L, m->state); /* NULL: the learner's own walk */
     }
     m->k = MQTTIDS_NCLASS;
     m->class_names = calloc(MQTTIDS_NCLASS, sizeof *m->class_names);
@@ -455,6 +458,18 @@ static mqttids_err read_file(const char *path, unsigned char **data, size_t *len
         n += got;
         if (got == 0)
             break;
+        /* not a model (wrong magic), or a header that announces more than any model holds:
+           stop now rather than read up to MODEL_MAX_BYTES of /dev/zero; the parser says why */
+        if (n >= 8 && memcmp(buf, MODEL_MAGIC, 8) != 0)
+            break;
+        if (n >= 40 && ((uint64_t)get_u32(buf + 32) | (uint64_t)get_u32(buf + 36) << 32) >
+                           (uint64_t)MODEL_MAX_BYTES) {
+            fclose(f);
+            free(buf);
+            return util__fail(errbuf, MQTTIDS_ERR_MALFORMED,
+                              "%s: offset 32: payload length over %zu bytes: not a model file", path,
+                              MODEL_MAX_BYTES);
+        }
     }
     if (ferror(f)) {
         fclose(f);
@@ -587,6 +602,7 @@ mqttids_err ml__model_parse(const char *path, const unsigned char *data, size_t 
             goto fail;
         }
         r.off += (size_t)lrn;
+        m->fast = ml__forest_compile(m->learner, m->state);
     }
     if (r.off != r.len) {
         err = util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s: offset %zu: %zu unexpected bytes before the checksum", path,
@@ -635,7 +651,9 @@ mqttids_err mqttids_model_predict_record(const mqttids_model *m, const mqttids_r
         return MQTTIDS_ERR_NOMEM;
     }
     err = mqttids_pipeline_transform_record(m->pipe, r, x, NULL);
-    if (err == MQTTIDS_OK)
+    if (err == MQTTIDS_OK && m->fast)
+        ml__forest_predict(m->fast, x, 1, cls, p);
+    else if (err == MQTTIDS_OK)
         *cls = m->learner->predict(m->state, x, p);
     if (x != xs)
         free(x);
@@ -677,6 +695,10 @@ static void *pred_main(void *arg)
         if (j->err != MQTTIDS_OK)
             goto out;
         j->unseen += un;
+        if (j->m->fast) {
+            ml__forest_predict(j->m->fast, X, nb, j->cls + b0, j->proba ? j->proba + b0 * k : NULL);
+            continue;
+        }
         for (size_t i = 0; i < nb; i++) {
             double *p = j->proba ? j->proba + (b0 + i) * k : pb;
             j->cls[b0 + i] = j->m->learner->predict(j->m->state, X + i * d, p);

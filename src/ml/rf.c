@@ -43,6 +43,7 @@ static void *params_new(void)
     p->subsampling_rate = 1.0;
     p->bootstrap = 1;
     p->impurity = RF_GINI;
+    p->splits = RF_SPLITS_EXACT;
     p->prune = 1;
     return p;
 }
@@ -106,6 +107,18 @@ static int parse_fss(const char *v, rf_params *p)
     return 0;
 }
 
+/* value is name a (*out = va) or name b (*out = vb); -1 when neither. */
+static int parse_pair(const char *value, const char *a, int va, const char *b, int vb, int *out)
+{
+    if (ml__key_eq(value, a))
+        *out = va;
+    else if (ml__key_eq(value, b))
+        *out = vb;
+    else
+        return -1;
+    return 0;
+}
+
 static mqttids_err params_set(void *pv, const char *key, const char *value, char *errbuf)
 {
     rf_params *p = pv;
@@ -149,18 +162,19 @@ static mqttids_err params_set(void *pv, const char *key, const char *value, char
             return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                               "rf: bootstrap=%s: expected true or false", value);
     } else if (ml__key_eq(key, "impurity")) {
-        if (ml__key_eq(value, "gini"))
-            p->impurity = RF_GINI;
-        else if (ml__key_eq(value, "entropy"))
-            p->impurity = RF_ENTROPY;
-        else
+        if (parse_pair(value, "gini", RF_GINI, "entropy", RF_ENTROPY, &p->impurity))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                               "rf: impurity=%s: expected gini or entropy", value);
+    } else if (ml__key_eq(key, "splits")) {
+        if (parse_pair(value, "exact", RF_SPLITS_EXACT, "spark", RF_SPLITS_SPARK, &p->splits))
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID,
+                              "rf: splits=%s: expected exact (every distinct value, as sklearn) or "
+                              "spark (maxBins quantile bins, Spark's rules)", value);
     } else {
         return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                           "rf: unknown parameter '%s' (known: numTrees, maxDepth, maxBins, "
                           "minInstancesPerNode, minInfoGain, featureSubsetStrategy, "
-                          "subsamplingRate, bootstrap, impurity)", key);
+                          "subsamplingRate, bootstrap, impurity, splits)", key);
     }
     return MQTTIDS_OK;
 }
@@ -188,24 +202,28 @@ static void params_describe(const void *pv, char *buf, size_t size)
         snprintf(fss, sizeof fss, "%.1f", p->fss_value); /* "1" would read back as a count */
     snprintf(buf, size,
              "numTrees=%d maxDepth=%d maxBins=%d minInstancesPerNode=%d minInfoGain=%.17g "
-             "featureSubsetStrategy=%s subsamplingRate=%.17g bootstrap=%s impurity=%s",
+             "featureSubsetStrategy=%s subsamplingRate=%.17g bootstrap=%s impurity=%s splits=%s",
              p->num_trees, p->max_depth, p->max_bins, p->min_instances, p->min_info_gain, fss,
              p->subsampling_rate, p->bootstrap ? "true" : "false",
-             p->impurity == RF_ENTROPY ? "entropy" : "gini");
+             p->impurity == RF_ENTROPY ? "entropy" : "gini",
+             p->splits == RF_SPLITS_SPARK ? "spark" : "exact");
 }
 
-/* Features tried per node (Spark's RandomForest.numFeaturesPerNode). */
+/*
+ * Features tried per node: Spark's RandomForest.numFeaturesPerNode (rounded up) with
+ * splits=spark, sklearn's max_features (rounded down) with splits=exact.
+ */
 size_t rf__mtry(const rf_params *p, size_t d)
 {
-    double m;
+    double m, (*round_)(double) = p->splits == RF_SPLITS_EXACT ? floor : ceil;
     switch (p->fss) {
     case RF_FSS_ALL: m = (double)d; break;
-    case RF_FSS_ONETHIRD: m = ceil((double)d / 3.0); break;
-    case RF_FSS_SQRT: m = ceil(sqrt((double)d)); break;
-    case RF_FSS_LOG2: m = fmax(1.0, ceil(log2((double)d))); break;
-    case RF_FSS_FRACTION: m = ceil(p->fss_value * (double)d); break;
+    case RF_FSS_ONETHIRD: m = round_((double)d / 3.0); break;
+    case RF_FSS_SQRT: m = round_(sqrt((double)d)); break;
+    case RF_FSS_LOG2: m = fmax(1.0, round_(log2((double)d))); break;
+    case RF_FSS_FRACTION: m = round_(p->fss_value * (double)d); break;
     case RF_FSS_COUNT: m = p->fss_value; break;
-    default: m = p->num_trees == 1 ? (double)d : ceil(sqrt((double)d)); break;
+    default: m = p->num_trees == 1 ? (double)d : round_(sqrt((double)d)); break;
     }
     if (m < 1.0)
         m = 1.0;
@@ -544,7 +562,7 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
             return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                               "rf: row %zu: sample weight must be finite and >= 0", i);
     }
-    err = rf__bin(&data, X, n, d, y, k, w, p->max_bins, ctx ? ctx->seed : 0, errbuf);
+    err = rf__bin(&data, X, n, d, y, k, w, p->splits, p->max_bins, ctx ? ctx->seed : 0, errbuf);
     if (err)
         goto out_free;
 

@@ -12,8 +12,14 @@
 
 #define RF_MAX_TREES 10000
 #define RF_MAX_DEPTH 30   /* Spark's limit too */
-#define RF_MAX_BINS 256   /* bin codes are uint8 */
+#define RF_MAX_BINS 256   /* maxBins (splits=spark) */
+#define RF_MAX_CODES 65535 /* bins of one feature (splits=exact): codes and nbins are uint16 */
 #define RF_MAX_CLASSES 64
+
+enum {
+    RF_SPLITS_EXACT = 0,  /* sklearn: every distinct value, feature draws until one can split */
+    RF_SPLITS_SPARK = 1,  /* Spark: maxBins quantile bins, leaf when the drawn features cannot split */
+};
 
 enum {
     RF_FSS_AUTO = 0,
@@ -41,8 +47,9 @@ typedef struct rf_params {
     double subsampling_rate;
     int bootstrap;
     int impurity;             /* RF_GINI or RF_ENTROPY */
-    int prune;                /* 1 (Spark): merge sibling leaves predicting the same class;
-                                 not a user parameter (Spark's is test-only too) */
+    int splits;               /* RF_SPLITS_EXACT (default) or RF_SPLITS_SPARK */
+    int prune;                /* 1 (Spark): with splits=spark, merge sibling leaves predicting
+                                 the same class; not a user parameter (Spark's is test-only too) */
 } rf_params;
 
 /*
@@ -74,30 +81,44 @@ typedef struct rf_state {
  * The training data as the tree builder sees it: bin codes, never the doubles, and
  * identical rows merged. Rows with the same codes in every feature, the same class and
  * the same weight cannot be told apart by any tree, so they become one group of m rows
- * (MQTTset's 231,646 train rows make about 1,400 groups at maxBins 32). Bagging draws a
- * group's count as the sum of its rows' draws (Poisson(m * rate): the same distribution
- * as m separate Poisson(rate) draws).
+ * (MQTTset's 231,646 resampled train rows make about 1,400 groups at maxBins 32 and
+ * about 10,000 with exact splits). Bagging draws a group's count as the sum of its rows'
+ * draws (Poisson(m * rate): the same distribution as m separate Poisson(rate) draws).
+ *
+ * Bins of feature f are entries off[f] .. off[f] + nbins[f] - 1 of the per-bin arrays.
+ * splits=spark: thr[off[f] + b] is the threshold after bin b (b < nbins - 1), fixed by
+ * the binning as in Spark. splits=exact: bin b holds the values vlo[off[f] + b] ..
+ * vhi[off[f] + b] (one distinct value each, vlo = vhi, unless the feature has more than
+ * RF_MAX_CODES distinct values); a split between the node's nearest non-empty bins p < c
+ * gets the threshold halfway between vhi of p and vlo of c, as sklearn does.
  */
 typedef struct rf_data {
     size_t n, d;
     int k;
+    int exact;                /* splits=exact */
     size_t u;                 /* groups */
     int weighted;             /* sample weights were given */
-    uint8_t *codes;           /* owned, (d, u) column-major: code of feature f of group g at f * u + g */
+    uint16_t *codes;          /* owned, (d, u) column-major: code of feature f of group g at f * u + g */
     uint8_t *gy;              /* owned, u: class of the group */
     double *gw;               /* owned, u: weight of one row of the group (1 without weights) */
     uint32_t *gm;             /* owned, u: rows in the group */
-    uint16_t *nbins;          /* owned, d: bins of feature f (thresholds + 1), 1..RF_MAX_BINS */
-    double *thr;              /* owned, (d, RF_MAX_BINS - 1): thresholds of f, ascending */
+    uint16_t *nbins;          /* owned, d: bins of feature f, 1..RF_MAX_CODES */
+    size_t *off;              /* owned, d + 1: first bin of f in the per-bin arrays */
+    uint32_t max_nbins;       /* largest nbins[f] */
+    double *thr;              /* owned, off[d] (spark) or NULL */
+    double *vlo, *vhi;        /* owned, off[d] each (exact) or NULL */
 } rf_data;
 
 /*
- * Computes the split candidates of every feature, bins X and groups identical rows.
- * Value v of feature f gets the code b with thr[b-1] < v <= thr[b] (0 below the first
- * threshold, nbins-1 above the last). Errors: INVALID (non-finite X), NOMEM.
+ * Computes the bins of every feature (splits=spark: Spark's candidates for max_bins, the
+ * quantile sample seeded from seed; splits=exact: every distinct value), bins X and
+ * groups identical rows. Errors: INVALID (non-finite X), NOMEM.
  */
 mqttids_err rf__bin(rf_data *data, const double *X, size_t n, size_t d, const int *y, int k,
-                    const double *w, int max_bins, uint64_t seed, char *errbuf);
+                    const double *w, int splits, int max_bins, uint64_t seed, char *errbuf);
+
+/* The threshold sklearn puts between two consecutive distinct values a < b. */
+double rf__midpoint(double a, double b);
 void rf__data_free(rf_data *data);
 
 /* Features tried per node for these parameters and d features. */

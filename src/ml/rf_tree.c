@@ -1,16 +1,24 @@
 /*
  * rf_tree.c: grows one tree of the random forest on binned data (rf_data).
  *
- * Depth-first. A node owns the range [lo, hi) of the row-index array (kept ascending, so
- * column reads stream). For each feature of the node's random subset it fills a class
- * histogram over that feature's bins, then scans the bins left to right: splitting after
- * bin b sends codes <= b left, i.e. x <= thr[b]. The best split maximizes Spark's
- * information gain impurity(parent) - wL/w impurity(left) - wR/w impurity(right); ties go
- * to the lowest feature index, then the lowest threshold. A split must leave
- * minInstancesPerNode bootstrap instances on each side and gain >= minInfoGain; a node
- * becomes a leaf at maxDepth, when pure, or when the best gain is <= 0 (Spark's rule).
- * Like Spark, two leaf children predicting the same class are pruned back into their
- * parent (rf_params.prune, on except in tests against unpruned references).
+ * Depth-first. A node owns the range [lo, hi) of the tree's group list (kept ascending,
+ * so column reads stream). For a feature it gathers the class weights of the node's rows
+ * per bin (a histogram over the feature's bins, or, when the node has few rows against
+ * many bins, the rows sorted by code) and scans the non-empty bins left to right: the
+ * split between neighbouring non-empty bins p < c sends codes <= p left. The best split
+ * maximizes impurity(parent) - wL/w impurity(left) - wR/w impurity(right) (gini or
+ * entropy); ties go to the lowest feature index, then the lowest threshold. A split must
+ * leave minInstancesPerNode bootstrap instances on each side and gain >= minInfoGain. A
+ * node is a leaf at maxDepth, when pure, or with fewer than 2 x minInstancesPerNode.
+ *
+ * splits=spark (Spark's DecisionTree): the node draws mtry features; if none of them has
+ * a split with gain > 0 the node is a leaf; the threshold is the bin's fixed threshold;
+ * two leaf children predicting the same class are pruned back into their parent
+ * (rf_params.prune, on except in tests against unpruned references).
+ * splits=exact (sklearn's BestSplitter): features are drawn one by one until mtry have
+ * been looked at and at least one of them is not constant in the node (features constant
+ * in a node stay known as constant below it), any such feature gives a split even at zero
+ * gain, the threshold is halfway between the node's neighbouring values, no pruning.
  * Not here: binning (rf_bins.c), threads and the forest (rf.c).
  */
 #include <math.h>
@@ -18,9 +26,7 @@
 #include <string.h>
 #include "ml/rf_int.h"
 
-/* Interleaved histogram copies: consecutive rows add into different copies, so the adds
-   to one hot bin (one-hot features have two) do not wait on each other. */
-#define RF_NHIST 4
+#define RF_NHIST 4 /* interleaved histogram copies (scan_feature) */
 
 struct rf_builder {
     const rf_data *data;      /* borrowed */
@@ -34,7 +40,9 @@ struct rf_builder {
     double *nw, *nw_t;
     uint32_t *nc, *nc_t;      /* only when rows carry weights (else count == weight) */
     int unit;                 /* no sample weights: a row's weight is its count */
-    double *hist;             /* RF_NHIST * RF_MAX_BINS * (k + 1): class weights + count */
+    double *hist;             /* max(RF_NHIST * RF_MAX_BINS, max_nbins) * (k + 1): class weights + count */
+    uint32_t *keys, *keys_t;  /* u each: positions, the sparse scan's radix sort by code */
+    uint8_t *cst;             /* (max_depth + 2) * d: features known constant at each depth */
     uint32_t *perm;           /* d: features, partially shuffled per node */
     uint32_t *feats;          /* mtry: the node's features, ascending */
     util_rng rng;
@@ -64,11 +72,15 @@ rf_builder *rf__builder_new(const rf_data *data, const rf_params *p, size_t mtry
     b->nw_t = malloc(n * sizeof *b->nw_t);
     b->nc = malloc(n * sizeof *b->nc);
     b->nc_t = malloc(n * sizeof *b->nc_t);
-    b->hist = malloc(RF_NHIST * RF_MAX_BINS * k1 * sizeof *b->hist);
+    size_t nh = data->max_nbins > RF_NHIST * RF_MAX_BINS ? data->max_nbins : RF_NHIST * RF_MAX_BINS;
+    b->hist = malloc(nh * k1 * sizeof *b->hist);
+    b->keys = malloc(n * sizeof *b->keys);
+    b->keys_t = malloc(n * sizeof *b->keys_t);
+    b->cst = malloc(((size_t)p->max_depth + 2) * d);
     b->perm = malloc(d * sizeof *b->perm);
     b->feats = malloc(mtry * sizeof *b->feats);
     if (!b->idx || !b->idx_t || !b->ny || !b->ny_t || !b->nw || !b->nw_t || !b->nc || !b->nc_t ||
-        !b->hist || !b->perm || !b->feats) {
+        !b->hist || !b->keys || !b->keys_t || !b->cst || !b->perm || !b->feats) {
         rf__builder_free(b);
         return NULL;
     }
@@ -88,6 +100,9 @@ void rf__builder_free(rf_builder *b)
     free(b->nc);
     free(b->nc_t);
     free(b->hist);
+    free(b->keys);
+    free(b->keys_t);
+    free(b->cst);
     free(b->perm);
     free(b->feats);
     free(b->nodes);
@@ -214,18 +229,176 @@ static void pick_features(rf_builder *b)
     }
 }
 
+/* The best split found so far in a node, and what the scan of a feature needs. */
+typedef struct rf_split {
+    const double *tot;        /* k + 1: the node's class weights and count */
+    double w, count, imp;     /* the node's weight, instance count, impurity */
+    double gain;              /* best gain (-inf: none) */
+    int f;                    /* best feature (-1: none) */
+    uint32_t p, c;            /* best split: last non-empty bin left, first one right */
+    double left[RF_MAX_CLASSES + 1];
+} rf_split;
+
+/*
+ * Positions lo..lo+m-1 of the node ordered by their group's code of feature f (stable
+ * LSD radix sort, two byte passes), into b->keys.
+ */
+static void sort_by_code(rf_builder *b, const uint16_t *codes, uint32_t lo, uint32_t m)
+{
+    uint32_t cnt[2][257], *src = b->keys_t, *dst = b->keys;
+    const uint32_t *idx = b->idx;
+    memset(cnt, 0, sizeof cnt);
+    for (uint32_t j = 0; j < m; j++) {
+        uint16_t c = codes[idx[lo + j]];
+        cnt[0][(c & 0xFF) + 1]++;
+        cnt[1][(c >> 8) + 1]++;
+    }
+    for (int q = 0; q < 256; q++) {
+        cnt[0][q + 1] += cnt[0][q];
+        cnt[1][q + 1] += cnt[1][q];
+    }
+    for (uint32_t j = 0; j < m; j++)
+        src[cnt[0][codes[idx[lo + j]] & 0xFF]++] = lo + j;
+    for (uint32_t j = 0; j < m; j++) {
+        uint32_t r = src[j];
+        dst[cnt[1][codes[idx[r]] >> 8]++] = r;
+    }
+}
+
+/* Scores the split of feature f between non-empty bins p < c, left holding bins <= p. */
+static void consider(const rf_builder *b, rf_split *sp, uint32_t f, uint32_t p, uint32_t c,
+                     const double *left)
+{
+    const rf_params *pa = b->p;
+    const int k = b->data->k;
+    double min_inst = (double)pa->min_instances, right[RF_MAX_CLASSES + 1], wl = 0.0;
+    if (left[k] < min_inst || sp->count - left[k] < min_inst)
+        return;
+    for (int q = 0; q < k; q++) {
+        wl += left[q];
+        right[q] = sp->tot[q] - left[q];
+        if (right[q] < 0.0)
+            right[q] = 0.0;
+    }
+    double wr = sp->w - wl;
+    if (wl <= 0.0 || wr <= 0.0)
+        return;
+    double gain = sp->imp - wl / sp->w * impurity(pa->impurity, left, k, wl) -
+                  wr / sp->w * impurity(pa->impurity, right, k, wr);
+    /* exact: a zero gain (rounded either way) still splits, as sklearn's EPSILON test */
+    if (b->data->exact ? gain + 1e-12 < pa->min_info_gain : gain < pa->min_info_gain)
+        return;
+    if (gain > sp->gain || (gain == sp->gain && (int)f < sp->f)) {
+        sp->gain = gain;
+        sp->f = (int)f;
+        sp->p = p;
+        sp->c = c;
+        memcpy(sp->left, left, ((size_t)k + 1) * sizeof *left);
+    }
+}
+
+/*
+ * Scans feature f over the node's rows [lo, hi) for its best split into sp. Returns the
+ * number of non-empty bins, capped at 2 (1: the feature is constant in the node).
+ */
+static int scan_feature(rf_builder *b, rf_split *sp, uint32_t f, uint32_t lo, uint32_t hi)
+{
+    const rf_data *data = b->data;
+    const int k = data->k, unit = b->unit;
+    const size_t k1 = (size_t)k + 1, n = data->u, nb = data->nbins[f];
+    const uint16_t *codes = data->codes + (size_t)f * n;
+    const uint32_t *idx = b->idx;
+    const uint8_t *ny = b->ny;
+    const double *nw = b->nw;
+    double left[RF_MAX_CLASSES + 1];
+    int seen = 0;
+    uint32_t prev = 0;
+    if (nb < 2)
+        return 1;
+    memset(left, 0, k1 * sizeof *left);
+    if (nb > RF_MAX_BINS && (size_t)(hi - lo) * 4 < nb) {
+        /* Few rows, many bins: sort the rows by code and walk the runs of equal codes. */
+        const uint32_t *keys = b->keys;
+        uint32_t m = hi - lo;
+        sort_by_code(b, codes, lo, m);
+        for (uint32_t j = 0; j < m;) {
+            uint32_t code = codes[idx[keys[j]]];
+            if (seen)
+                consider(b, sp, f, prev, code, left);
+            for (; j < m && codes[idx[keys[j]]] == code; j++) {
+                uint32_t r = keys[j];
+                left[ny[r]] += nw[r];
+                left[k] += unit ? nw[r] : (double)b->nc[r];
+            }
+            prev = code;
+            seen = seen < 2 ? seen + 1 : 2;
+        }
+        return seen;
+    }
+    double *h = b->hist;
+    size_t hs = nb * k1, stride = RF_MAX_BINS * k1;
+    uint32_t j = lo;
+    if (hi - lo >= 64 && nb <= RF_MAX_BINS) {
+        /* Interleaved copies: consecutive rows add into different copies, so the adds to
+           one hot bin (one-hot features have two) do not wait on each other. */
+        double *h1 = h + stride, *h2 = h1 + stride, *h3 = h2 + stride;
+        memset(h, 0, hs * sizeof *h);
+        memset(h1, 0, hs * sizeof *h);
+        memset(h2, 0, hs * sizeof *h);
+        memset(h3, 0, hs * sizeof *h);
+        for (; j + 4 <= hi; j += 4) {
+            h[codes[idx[j]] * k1 + ny[j]] += nw[j];
+            h1[codes[idx[j + 1]] * k1 + ny[j + 1]] += nw[j + 1];
+            h2[codes[idx[j + 2]] * k1 + ny[j + 2]] += nw[j + 2];
+            h3[codes[idx[j + 3]] * k1 + ny[j + 3]] += nw[j + 3];
+        }
+        for (; j < hi; j++)
+            h[codes[idx[j]] * k1 + ny[j]] += nw[j];
+        for (size_t e = 0; e < hs; e++)
+            h[e] += (h1[e] + h2[e]) + h3[e];
+    } else {
+        memset(h, 0, hs * sizeof *h);
+        for (; j < hi; j++)
+            h[codes[idx[j]] * k1 + ny[j]] += nw[j];
+    }
+    if (unit) {
+        for (size_t bin = 0; bin < nb; bin++) {
+            double c = 0.0;
+            for (int q = 0; q < k; q++)
+                c += h[bin * k1 + (size_t)q];
+            h[bin * k1 + (size_t)k] = c;
+        }
+    } else {
+        for (j = lo; j < hi; j++)
+            h[codes[idx[j]] * k1 + (size_t)k] += (double)b->nc[j];
+    }
+    for (size_t bin = 0; bin < nb; bin++) {
+        const double *hb = h + bin * k1;
+        if (!(hb[k] > 0.0))
+            continue; /* no row of the node in this bin */
+        if (seen)
+            consider(b, sp, f, prev, (uint32_t)bin, left);
+        for (size_t c = 0; c < k1; c++)
+            left[c] += hb[c];
+        prev = (uint32_t)bin;
+        seen = seen < 2 ? seen + 1 : 2;
+    }
+    return seen;
+}
+
 /*
  * Grows node over rows [lo, hi). known: the node's class weights + count when the parent
  * already has them exactly (unweighted rows: integer sums), else NULL (summed here).
+ * b->cst + depth * d flags the features known to be constant in the node.
  */
 static int grow(rf_builder *b, uint32_t node, uint32_t lo, uint32_t hi, int depth, const double *known)
 {
     const rf_data *data = b->data;
     const rf_params *p = b->p;
     const int k = data->k;
-    const size_t k1 = (size_t)k + 1, n = data->u;
+    const size_t k1 = (size_t)k + 1, n = data->u, d = data->d;
     const int unit = b->unit;
-    double tot[RF_MAX_CLASSES + 1], best_left[RF_MAX_CLASSES + 1];
+    double tot[RF_MAX_CLASSES + 1];
     memset(tot, 0, sizeof tot);
     if (known) {
         memcpy(tot, known, k1 * sizeof *tot);
@@ -241,100 +414,52 @@ static int grow(rf_builder *b, uint32_t node, uint32_t lo, uint32_t hi, int dept
         w += tot[c];
     if (unit)
         tot[k] = w;
-    double count = tot[k];
-    double imp = impurity(p->impurity, tot, k, w);
-    if (depth >= p->max_depth || imp <= 0.0 || count < 2.0 * p->min_instances)
+    rf_split sp;
+    sp.tot = tot;
+    sp.w = w;
+    sp.count = tot[k];
+    sp.imp = impurity(p->impurity, tot, k, w);
+    sp.gain = -INFINITY;
+    sp.f = -1;
+    sp.p = sp.c = 0;
+    if (depth >= p->max_depth || sp.imp <= 0.0 || sp.count < 2.0 * p->min_instances)
         return make_leaf(b, node, tot, w);
 
-    pick_features(b);
-    double best_gain = -INFINITY;
-    int best_f = -1, best_bin = -1;
-    double min_inst = (double)p->min_instances;
-    for (size_t q = 0; q < b->mtry; q++) {
-        uint32_t f = b->feats[q];
-        size_t nb = data->nbins[f];
-        if (nb < 2)
-            continue;
-        const uint8_t *codes = data->codes + (size_t)f * n;
-        double *h = b->hist;
-        size_t hs = nb * k1, stride = RF_MAX_BINS * k1;
-        const uint32_t *idx = b->idx;
-        const uint8_t *ny = b->ny;
-        const double *nw = b->nw;
-        uint32_t j = lo;
-        if (hi - lo >= 64) {
-            double *h1 = h + stride, *h2 = h1 + stride, *h3 = h2 + stride;
-            memset(h, 0, hs * sizeof *h);
-            memset(h1, 0, hs * sizeof *h);
-            memset(h2, 0, hs * sizeof *h);
-            memset(h3, 0, hs * sizeof *h);
-            for (; j + 4 <= hi; j += 4) {
-                h[codes[idx[j]] * k1 + ny[j]] += nw[j];
-                h1[codes[idx[j + 1]] * k1 + ny[j + 1]] += nw[j + 1];
-                h2[codes[idx[j + 2]] * k1 + ny[j + 2]] += nw[j + 2];
-                h3[codes[idx[j + 3]] * k1 + ny[j + 3]] += nw[j + 3];
-            }
-            for (; j < hi; j++)
-                h[codes[idx[j]] * k1 + ny[j]] += nw[j];
-            for (size_t e = 0; e < hs; e++)
-                h[e] += (h1[e] + h2[e]) + h3[e];
-        } else {
-            memset(h, 0, hs * sizeof *h);
-            for (; j < hi; j++)
-                h[codes[idx[j]] * k1 + ny[j]] += nw[j];
+    uint8_t *cst = b->cst + (size_t)depth * d;
+    if (data->exact) {
+        /* sklearn: look at features in random order until mtry have been looked at and
+           one of them is not constant here (a known constant counts as looked at). */
+        size_t drawn = 0, visited = 0, nonconst = 0;
+        while (drawn < d && (visited < b->mtry || nonconst == 0)) {
+            size_t r = drawn + (size_t)util__rng_below(&b->rng, d - drawn);
+            uint32_t f = b->perm[r];
+            b->perm[r] = b->perm[drawn];
+            b->perm[drawn++] = f;
+            visited++;
+            if (cst[f])
+                continue;
+            if (scan_feature(b, &sp, f, lo, hi) < 2)
+                cst[f] = 1;
+            else
+                nonconst++;
         }
-        if (unit) {
-            for (size_t bin = 0; bin < nb; bin++) {
-                double c = 0.0;
-                for (int q2 = 0; q2 < k; q2++)
-                    c += h[bin * k1 + (size_t)q2];
-                h[bin * k1 + (size_t)k] = c;
-            }
-        } else {
-            for (j = lo; j < hi; j++)
-                h[codes[idx[j]] * k1 + (size_t)k] += (double)b->nc[j];
-        }
-        double left[RF_MAX_CLASSES + 1], right[RF_MAX_CLASSES + 1];
-        memset(left, 0, k1 * sizeof *left);
-        for (size_t bin = 0; bin + 1 < nb; bin++) {
-            const double *hb = h + bin * k1;
-            double wl = 0.0;
-            for (size_t c = 0; c < k1; c++)
-                left[c] += hb[c];
-            if (left[k] < min_inst)
-                continue;
-            if (count - left[k] < min_inst)
-                break;
-            for (int c = 0; c < k; c++) {
-                wl += left[c];
-                right[c] = tot[c] - left[c];
-                if (right[c] < 0.0)
-                    right[c] = 0.0;
-            }
-            double wr = w - wl;
-            if (wl <= 0.0 || wr <= 0.0)
-                continue;
-            double gain = imp - wl / w * impurity(p->impurity, left, k, wl) -
-                          wr / w * impurity(p->impurity, right, k, wr);
-            if (gain < p->min_info_gain)
-                continue;
-            if (gain > best_gain) {
-                best_gain = gain;
-                best_f = (int)f;
-                best_bin = (int)bin;
-                memcpy(best_left, left, k1 * sizeof *left);
-            }
+    } else {
+        pick_features(b);
+        for (size_t q = 0; q < b->mtry; q++) {
+            uint32_t f = b->feats[q];
+            if (!cst[f] && scan_feature(b, &sp, f, lo, hi) < 2)
+                cst[f] = 1;
         }
     }
-    if (best_f < 0 || !(best_gain > 0.0))
+    if (sp.f < 0 || (!data->exact && !(sp.gain > 0.0)))
         return make_leaf(b, node, tot, w);
 
-    /* Stable partition: rows with code <= best_bin first, both halves stay ascending. */
-    const uint8_t *codes = data->codes + (size_t)best_f * n;
+    /* Stable partition: rows with code <= sp.p first, both halves stay ascending. */
+    const uint16_t *codes = data->codes + (size_t)sp.f * n;
     uint32_t nl = lo, nr = 0;
     for (uint32_t j = lo; j < hi; j++) {
         uint32_t r = b->idx[j];
-        if (codes[r] <= (uint8_t)best_bin) {
+        if (codes[r] <= sp.p) {
             b->idx[nl] = r;
             b->ny[nl] = b->ny[j];
             b->nw[nl] = b->nw[j];
@@ -355,28 +480,35 @@ static int grow(rf_builder *b, uint32_t node, uint32_t lo, uint32_t hi, int dept
     uint32_t child;
     if (new_node(b, 2, &child))
         return -1;
-    b->nodes[node].feat = best_f;
-    b->nodes[node].thr = data->thr[(size_t)best_f * (RF_MAX_BINS - 1) + (size_t)best_bin];
+    size_t o = data->off[sp.f];
+    b->nodes[node].feat = sp.f;
+    b->nodes[node].thr = data->exact ? rf__midpoint(data->vhi[o + sp.p], data->vlo[o + sp.c])
+                                     : data->thr[o + sp.p];
     b->nodes[node].child = child;
     double right[RF_MAX_CLASSES + 1];
     for (size_t c = 0; c < k1; c++)
-        right[c] = tot[c] - best_left[c];
-    if (grow(b, child, lo, nl, depth + 1, unit ? best_left : NULL) ||
-        grow(b, child + 1, nl, hi, depth + 1, unit ? right : NULL))
+        right[c] = tot[c] - sp.left[c];
+    /* A constant feature stays constant in both children (each gets its own copy). */
+    memcpy(cst + d, cst, d);
+    if (grow(b, child, lo, nl, depth + 1, unit ? sp.left : NULL))
+        return -1;
+    memcpy(cst + d, cst, d);
+    if (grow(b, child + 1, nl, hi, depth + 1, unit ? right : NULL))
         return -1;
     /*
      * Spark's pruning (LearningNode.toNode(prune = true)): two leaf children that predict
      * the same class become one leaf with this node's distribution. Leaf children allocate
      * nothing, so they are the last two nodes and the last two leaves: pop them.
      */
-    if (p->prune && b->nodes[child].feat < 0 && b->nodes[child + 1].feat < 0 &&
+    if (!data->exact && p->prune && b->nodes[child].feat < 0 && b->nodes[child + 1].feat < 0 &&
         leaf_class(b, b->nodes[child].child) == leaf_class(b, b->nodes[child + 1].child)) {
         b->n_nodes -= 2;
         b->n_leaves -= 2;
         return make_leaf(b, node, tot, w);
     }
     /* Spark's featureImportances: gain x instance count of every split left in the tree. */
-    b->imp[best_f] += best_gain * count;
+    if (sp.gain > 0.0)
+        b->imp[sp.f] += sp.gain * sp.count;
     return 0;
 }
 
@@ -410,6 +542,7 @@ int rf__build_tree(rf_builder *b, uint64_t seed, rf_tree *tree, double *imp)
         }
     }
     b->imp = imp;
+    memset(b->cst, 0, data->d);
     b->n_nodes = 0;
     b->n_leaves = 0;
     if (new_node(b, 1, &root) || grow(b, root, 0, m, 0, NULL))

@@ -61,11 +61,120 @@ mqttids_err store__pq_fail(mqttids_store *st, const PGresult *res, const char *w
     return MQTTIDS_ERR_DB;
 }
 
+/*
+ * Secrets in libpq's messages. libpq quotes the offending token, or the whole URI, in its
+ * parse errors ('invalid percent-encoded token: "pw%ZZ"'), so in a URI every quoted part
+ * becomes "***" except a lone punctuation mark ("]") and libpq's own option names, which
+ * name the rule. In both forms, any quoted part holding the password's text, and that
+ * text itself wherever it appears, are masked (found by a plain scan: the string may be
+ * one libpq cannot parse).
+ */
+
+/* 1 when s[0..len) names a libpq connection option. */
+static int is_keyword(const char *s, size_t len)
+{
+    PQconninfoOption *defs = PQconndefaults();
+    int hit = 0;
+    for (PQconninfoOption *o = defs; o && o->keyword && !hit; o++)
+        hit = strlen(o->keyword) == len && memcmp(o->keyword, s, len) == 0;
+    PQconninfoFree(defs);
+    return hit;
+}
+
+static int is_uri(const char *conninfo)
+{
+    return strncmp(conninfo, "postgresql://", 13) == 0 || strncmp(conninfo, "postgres://", 11) == 0;
+}
+
+#define MAX_SECRETS 4
+
+/*
+ * The passwords' texts as written: URI userinfo after ':', and the value of every option
+ * whose name holds "password" (password=, sslpassword=; in a URI's query too). Returns
+ * how many were found (at most MAX_SECRETS), each NUL-terminated in out[k].
+ */
+static int find_passwords(const char *conninfo, char out[MAX_SECRETS][256])
+{
+    int n = 0;
+    if (is_uri(conninfo)) {
+        const char *h = strstr(conninfo, "://") + 3;
+        const char *end = h + strcspn(h, "/?");
+        const char *at = NULL, *c;
+        for (c = h; c < end; c++)
+            if (*c == '@')
+                at = c;
+        if (at && (c = memchr(h, ':', (size_t)(at - h))) != NULL && at > c + 1)
+            snprintf(out[n++], 256, "%.*s", (int)(at - c - 1), c + 1);
+    }
+    for (const char *k = strstr(conninfo, "password"); k && n < MAX_SECRETS; k = strstr(k + 1, "password")) {
+        const char *v = k + 8, *e;
+        int quoted;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        if (*v != '=')
+            continue;
+        v++;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        quoted = *v == '\'';
+        v += quoted;
+        for (e = v; *e && (quoted ? *e != '\'' : (*e != ' ' && *e != '\t' && *e != '&')); e++)
+            if (*e == '\\' && e[1])
+                e++;
+        if (e > v)
+            snprintf(out[n++], 256, "%.*s", (int)(e - v), v);
+    }
+    return n;
+}
+
+static void hide_secrets(char *text, size_t size, const char *conninfo)
+{
+    char out[MQTTIDS_ERRBUF_SIZE], pw[MAX_SECRETS][256];
+    size_t o = 0;
+    int uri = is_uri(conninfo), npw = find_passwords(conninfo, pw);
+    for (const char *p = text; *p && o + 6 < sizeof out;) {
+        const char *q = *p == '"' ? strchr(p + 1, '"') : NULL;
+        int hit = 0;
+        for (int k = 0; k < npw && !hit; k++) {
+            size_t l = strlen(pw[k]);
+            if (strncmp(p, pw[k], l) == 0) {
+                memcpy(out + o, "***", 3);
+                o += 3;
+                p += l;
+                hit = 1;
+            }
+        }
+        if (hit)
+            continue;
+        if (q) {
+            size_t n = (size_t)(q - p - 1);
+            int lone_mark = n == 1 && !((p[1] >= '0' && p[1] <= '9') || ((p[1] | 0x20) >= 'a' && (p[1] | 0x20) <= 'z'));
+            int has_pw = 0;
+            for (int k = 0; k < npw && !has_pw; k++) {
+                size_t l = strlen(pw[k]);
+                for (size_t j = 0; j + l <= n && !has_pw; j++)
+                    has_pw = memcmp(p + 1 + j, pw[k], l) == 0;
+            }
+            if (has_pw || (uri && n && !lone_mark && !is_keyword(p + 1, n))) {
+                memcpy(out + o, "\"***\"", 5);
+                o += 5;
+                p = q + 1;
+                continue;
+            }
+            while (p <= q && o + 1 < sizeof out)
+                out[o++] = *p++;
+            continue;
+        }
+        out[o++] = *p++;
+    }
+    out[o] = '\0';
+    snprintf(text, size, "%s", out);
+}
+
 /* A plain database name ("ids"), which libpq's expand_dbname takes as dbname. */
 static int is_bare_dbname(const char *conninfo)
 {
-    return !strchr(conninfo, '=') && strncmp(conninfo, "postgresql://", 13) != 0 &&
-           strncmp(conninfo, "postgres://", 11) != 0;
+    return !strchr(conninfo, '=') && !is_uri(conninfo);
 }
 
 /* Server notices go to the library's log callback, never to stderr (libpq's default). */
@@ -92,6 +201,7 @@ mqttids_err mqttids_store_open(const char *conninfo, mqttids_store **out, char e
         if (!opts) {
             pq_text(text, sizeof text, perr ? perr : "out of memory");
             PQfreemem(perr);
+            hide_secrets(text, sizeof text, conninfo);
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "bad connection string: %s", text);
         }
         PQconninfoFree(opts);
@@ -113,6 +223,7 @@ mqttids_err mqttids_store_open(const char *conninfo, mqttids_store **out, char e
     }
     if (PQstatus(st->conn) != CONNECTION_OK) {
         pq_text(text, sizeof text, PQerrorMessage(st->conn));
+        hide_secrets(text, sizeof text, conninfo);
         util__fail(errbuf, MQTTIDS_ERR_DB, "cannot connect to PostgreSQL: %s", text);
         PQfinish(st->conn);
         free(st);
@@ -163,7 +274,7 @@ mqttids_err mqttids_store_mask_conninfo(const char *conninfo, char *out, size_t 
         const char *v = p->val;
         if (!v)
             continue;
-        if (strcmp(p->keyword, "password") == 0)
+        if (strstr(p->keyword, "password")) /* password, sslpassword */
             v = "***";
         /* quote values the way conninfo does, so the printed form reads back */
         n = snprintf(out + o, size - o, "%s%s=", o ? " " : "", p->keyword);

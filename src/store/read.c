@@ -356,18 +356,12 @@ mqttids_err mqttids_store_read(mqttids_store *st, const char *table, mqttids_dat
                 }
                 break;
             case MQTTIDS_KIND_HEX: {
-                uint64_t v;
-                double d;
-                if (util__parse_hex(s, (size_t)flen, &v) == 0) {
-                    rec.num[k] = (double)v;
-                    rec.str[k] = s;
-                    rec.str_len[k] = (uint32_t)flen;
-                } else if (util__parse_double(s, (size_t)flen, &d) == 0 && d == 0.0) {
-                    rec.num[k] = 0;
-                    rec.str[k] = "0";
-                    rec.str_len[k] = 1;
+                int zero_hex;
+                /* the CSV reader's rule for the text (one validator for every source) */
+                if (dataset__parse_field(k, s, (size_t)flen, &rec.num[k], &zero_hex, whybuf, sizeof whybuf)) {
+                    rec.str[k] = zero_hex ? "0" : s;
+                    rec.str_len[k] = zero_hex ? 1 : (uint32_t)flen;
                 } else if (bad_col < 0) {
-                    snprintf(whybuf, sizeof whybuf, "'%.*s' is not hex (0x...) or 0", flen > 40 ? 40 : flen, s);
                     why = whybuf;
                     bad_col = k;
                 }
@@ -376,6 +370,7 @@ mqttids_err mqttids_store_read(mqttids_store *st, const char *table, mqttids_dat
             default:
                 rec.str[k] = s;
                 rec.str_len[k] = (uint32_t)flen;
+                rec.num[k] = dataset__text_num(s, (size_t)flen);
             }
         }
         if (bad_col < 0) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dataset/dataset_int.h"
 #include "stream/stream_int.h"
 #include "util/util_int.h"
 
@@ -30,6 +31,7 @@ struct mqttids_codec {
     char key[MQTTIDS_NFEAT][48];   /* encode: ',"<name>":' per feature */
     size_t key_len[MQTTIDS_NFEAT];
     size_t name_len[MQTTIDS_NFEAT];
+    char why[200];                 /* decode: the validator's message */
 };
 
 /* -------------------------------------------------------------------------------- */
@@ -466,21 +468,27 @@ static int scan_str(jscan *s, stream_bytes *sb, const char **out, size_t *out_of
 /* Value types of the scanner. */
 enum { JV_NUM, JV_STR, JV_NULL, JV_BOOL };
 
-/* The zero rule for TEXT features: "0", "0.0", "" are 0, anything else 1. */
-static double text_num(const char *s, size_t len)
-{
-    double v;
-    if (len == 0)
-        return 0;
-    if (util__parse_double(s, len, &v) == 0 && v == 0)
-        return 0;
-    return 1;
-}
-
 static int key_is(const char *k, size_t klen, const char *lit)
 {
     size_t n = strlen(lit);
     return klen == n && memcmp(k, lit, n) == 0;
+}
+
+/* Every decoded record passes the dataset's validator, as a CSV row does. */
+static mqttids_err check_record(mqttids_codec *c, mqttids_record *r, const char *what, char *errbuf)
+{
+    int bad = dataset__validate(r, c->why, sizeof c->why);
+    if (bad < 0)
+        return MQTTIDS_OK;
+    if (bad < MQTTIDS_NFEAT)
+        util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s: field \"%s\": %s", what, mqttids_feat_name(bad), c->why);
+    else if (bad > MQTTIDS_NFEAT && (size_t)(bad - MQTTIDS_NFEAT - 1) < c->n_extra)
+        util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s: extra field \"%.100s\" must be a finite number", what,
+                   c->extra_names[bad - MQTTIDS_NFEAT - 1]);
+    else
+        util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s: %s", what, c->why);
+    mqttids_record_clear(r);
+    return MQTTIDS_MALFORMED_AT();
 }
 
 static mqttids_err decode_json(mqttids_codec *c, const char *data, size_t len, mqttids_record *r,
@@ -505,7 +513,7 @@ static mqttids_err decode_json(mqttids_codec *c, const char *data, size_t len, m
     }
     for (;;) {
         const char *key, *vs = NULL;
-        size_t klen, koff = 0, vlen = 0, voff = 0;
+        size_t klen, koff = 0, vlen = 0, voff = 0, nst = 0;
         int vt, f = -1;
         double num = 0;
         char kbuf[128];
@@ -546,7 +554,7 @@ static mqttids_err decode_json(mqttids_codec *c, const char *data, size_t len, m
                     return MQTTIDS_ERR_MALFORMED;
                 vt = JV_STR;
             } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
-                size_t st = s.i;
+                size_t st = nst = s.i;
                 while (s.i < s.len && ((s.p[s.i] >= '0' && s.p[s.i] <= '9') || s.p[s.i] == '-' || s.p[s.i] == '+' ||
                                        s.p[s.i] == '.' || s.p[s.i] == 'e' || s.p[s.i] == 'E'))
                     s.i++;
@@ -590,9 +598,17 @@ static mqttids_err decode_json(mqttids_codec *c, const char *data, size_t len, m
                 }
                 have_v = 1;
             } else if (key_is(key, klen, "id")) {
-                if (vt != JV_NUM || !(num >= 0) || num != floor(num) || num > 9007199254740992.0)
-                    return jerr(&s, "\"id\" must be a non-negative integer");
-                *id = (uint64_t)num;
+                /* read exactly from the digits: a double would round ids above 2^53 */
+                uint64_t v = 0;
+                int ok = vt == JV_NUM && s.i > nst;
+                for (size_t q = nst; ok && q < s.i; q++) {
+                    unsigned dg = (unsigned)(s.p[q] - '0');
+                    ok = dg <= 9 && v <= (UINT64_MAX - dg) / 10;
+                    v = v * 10 + dg;
+                }
+                if (!ok)
+                    return jerr(&s, "\"id\" must be a non-negative integer (digits only, at most 18446744073709551615)");
+                *id = v;
                 have_id = 1;
             } else if (key_is(key, klen, "target")) {
                 if (vt == JV_STR) {
@@ -626,27 +642,20 @@ static mqttids_err decode_json(mqttids_codec *c, const char *data, size_t len, m
             mqttids_kind kind = mqttids_feat_kind(f);
             if (vt == JV_STR) {
                 const char *sv = vs ? vs : NULL;
-                if (kind == MQTTIDS_KIND_NUM) {
-                    const char *t = sv ? sv : c->scratch.p + voff;
-                    if (util__parse_double(t, vlen, &num) != 0)
-                        return jerr(&s, "a numeric field holds text that is not a number");
-                    r->num[f] = num;
-                } else {
-                    const char *t = sv ? sv : c->scratch.p + voff;
-                    if (kind == MQTTIDS_KIND_HEX) {
-                        uint64_t hv;
-                        if (vlen == 0)
-                            hv = 0;
-                        else if (util__parse_hex(t, vlen, &hv) != 0) {
-                            double dv;
-                            if (util__parse_double(t, vlen, &dv) != 0 || dv != floor(dv) || dv < 0)
-                                return jerr(&s, "a hex field holds text that is not 0x... or an integer");
-                            hv = (uint64_t)dv;
-                        }
-                        r->num[f] = (double)hv;
-                    } else {
-                        r->num[f] = text_num(t, vlen);
-                    }
+                const char *t = sv ? sv : c->scratch.p + voff;
+                int zero_hex = 0;
+                /* the CSV reader's rules for a field's text (one validator for every source) */
+                if (kind == MQTTIDS_KIND_TEXT) {
+                    r->num[f] = dataset__text_num(t, vlen); /* the dataset's zero rule */
+                } else if (!dataset__parse_field(f, t, vlen, &r->num[f], &zero_hex, c->why, sizeof c->why)) {
+                    char msg[240];
+                    snprintf(msg, sizeof msg, "field \"%s\": %s", mqttids_feat_name(f), c->why);
+                    return jerr(&s, msg);
+                }
+                if (zero_hex) {
+                    str_ptr[f] = "0"; /* "0.0" stands for 0, as in the CSV reader */
+                    r->str_len[f] = 1;
+                } else if (kind != MQTTIDS_KIND_NUM) {
                     str_ptr[f] = sv;
                     c->str_off[f] = voff;
                     r->str_len[f] = (uint32_t)vlen;
@@ -708,7 +717,7 @@ done:
         else if (str_ptr[f])
             r->str[f] = str_ptr[f];
     }
-    return MQTTIDS_OK;
+    return check_record(c, r, "JSON record", errbuf);
 }
 
 static uint64_t rd64(const unsigned char *p)
@@ -789,7 +798,7 @@ static mqttids_err decode_bin(mqttids_codec *c, const unsigned char *p, size_t l
         r->n_extra = n_extra;
         r->extra = c->extra_vals;
     }
-    return MQTTIDS_OK;
+    return check_record(c, r, "binary record", errbuf);
 }
 
 mqttids_err mqttids_codec_decode(mqttids_codec *c, const void *data, size_t len, mqttids_record *r, uint64_t *id,

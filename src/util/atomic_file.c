@@ -1,10 +1,50 @@
 /* atomic_file.c: write-to-temp-then-rename output, so failures leave nothing half-written. */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "util/util_int.h"
+
+int mqttids_tmp_sweep(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    size_t blen = strlen(base);
+    DIR *dp;
+    struct dirent *e;
+    int removed = 0;
+    if (blen == 0 || (slash && (size_t)(slash - path) + 1 >= sizeof dir))
+        return 0;
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    else
+        snprintf(dir, sizeof dir, ".");
+    dp = opendir(dir);
+    if (!dp)
+        return 0;
+    while ((e = readdir(dp)) != NULL) {
+        const char *n = e->d_name, *digits;
+        char full[4096 + 256];
+        long pid = 0;
+        if (strncmp(n, base, blen) != 0 || strncmp(n + blen, ".tmp.", 5) != 0)
+            continue;
+        digits = n + blen + 5;
+        if (!*digits || strlen(digits) > 9 || strspn(digits, "0123456789") != strlen(digits))
+            continue;
+        pid = strtol(digits, NULL, 10);
+        if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* ours, or a process that still runs (or that we may not signal) */
+        snprintf(full, sizeof full, "%s/%s", dir, n);
+        if (unlink(full) == 0)
+            removed++;
+    }
+    closedir(dp);
+    return removed;
+}
 
 mqttids_err util__atomic_open(util_atomic_file *af, const char *path, char *errbuf)
 {
@@ -26,6 +66,7 @@ mqttids_err util__atomic_open(util_atomic_file *af, const char *path, char *errb
             return MQTTIDS_OK;
         }
     }
+    mqttids_tmp_sweep(path);
     n = strlen(path) + 32;
     af->path = strdup(path);
     af->tmp_path = malloc(n);

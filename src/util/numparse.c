@@ -29,19 +29,31 @@ static void make_c_locale(void)
 
 static int slow_parse(const char *s, size_t len, double *out)
 {
-    char buf[128];
-    char *end;
-    if (len == 0 || len >= sizeof buf)
+    char small[128];
+    char *buf = small, *end;
+    int rc = 0;
+    if (len == 0)
         return -1;
+    if (len >= sizeof small) {
+        /* a long but valid decimal (5,000 digits of a value a spreadsheet exported):
+           strtod rounds it correctly; the caller's line cap bounds len */
+        buf = malloc(len + 1);
+        if (!buf)
+            return -1;
+    }
     memcpy(buf, s, len);
     buf[len] = '\0';
     pthread_once(&c_locale_once, make_c_locale);
     if (!c_locale)
-        return -1;
-    *out = strtod_l(buf, &end, c_locale);
-    if (end != buf + len)
-        return -1;
-    return 0;
+        rc = -1;
+    else {
+        *out = strtod_l(buf, &end, c_locale);
+        if (end != buf + len)
+            rc = -1;
+    }
+    if (buf != small)
+        free(buf);
+    return rc;
 }
 
 int util__parse_double(const char *s, size_t len, double *out)

@@ -16,5 +16,7 @@ for f in "$tmp"/edge_*; do
     sh "$here/capture_tshark_ref.sh" "$f" legitimate "$f.ref" || { echo "tshark failed on $f"; rc=1; continue; }
     "$MQTTIDS" extract -q -r "$f" --label legitimate -o "$f.mine" || { rc=1; continue; }
     /usr/bin/python3 "$here/capture_compare.py" "$f.mine" "$f.ref" "$(basename "$f")" || rc=1
+    # the rows pass the validator every record source shares (docs/SECURITY.md)
+    "$MQTTIDS" stats -q "$f.mine" >/dev/null || { echo "$f: extracted rows refused by the reader"; rc=1; }
 done
 exit $rc

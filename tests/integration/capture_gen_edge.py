@@ -5,7 +5,8 @@ usage: capture_gen_edge.py OUTDIR
 Writes OUTDIR/edge_eth.pcap (Ethernet, IPv4 + IPv6, every case below), edge_sll.pcap (Linux
 cooked), edge_sll2.pcap (SLL2), edge_raw.pcap (raw IP), edge_vlan.pcap (802.1Q), edge_null.pcap
 (BSD loopback), edge_eth.pcapng (pcapng, ns stamps), edge_numeric.pcap (column types),
-edge_snap{66,100,300}.pcap (Ethernet cut by a snap length).
+edge_snap{66,100,300}.pcap (Ethernet cut by a snap length), edge_icmp.pcap (ICMP and
+ICMPv6 errors quoting TCP segments).
 The expected rows are NOT made here: the test runs tshark + emulate_mqttset.py on the files.
 
 Cases: handshake; CONNECT 3.1.1 with will/user/password; CONNACK; a PUBLISH split over three
@@ -273,6 +274,42 @@ def build_numeric():
     k.send(0, publish('7', b'', qos=0))
     return cap
 
+def icmp4(src, dst, typ, code, quoted):
+    body = struct.pack('!BBHI', typ, code, 0, 0) + quoted
+    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(body), 7, 0, 64, 1, 0, bytes(src), bytes(dst)) + body
+
+def icmp6(src, dst, typ, code, quoted):
+    body = struct.pack('!BBHI', typ, code, 0, 0) + quoted
+    return struct.pack('!IHBB16s16s', 0x60000000, len(body), 58, 64, bytes(src), bytes(dst)) + body
+
+def build_icmp():
+    # ICMP errors quoting a TCP segment of a live stream (issue 16): tshark prints a row
+    # for each, in the quoted segment's stream (flags, time delta, MQTT of the quoted
+    # bytes, no tcp.len); an 8-byte quote (ports and sequence only) is a row of zeros.
+    cap = Cap()
+    R4 = [10, 0, 0, 9]; R6 = [0x20, 0x01, 0x0d, 0xb8] + [0] * 11 + [9]
+    k = Conn(cap, A4, B4, 40021, 1883)
+    k.handshake()
+    k.send(0, connect('icmp4'))
+    k.send(1, msg(0x20, b'\x00\x00'))
+    ping = ipv4(A4, B4, tcp(40021, 1883, k.seq[0], k.seq[1], 0x18, msg(0xc0, b'')))
+    cap.add(icmp4(R4, A4, 3, 1, ping[:28]))                    # host unreachable, 8 bytes of TCP
+    cap.add(icmp4(R4, A4, 3, 3, ping))                         # port unreachable, the whole segment
+    pub = ipv4(A4, B4, tcp(40021, 1883, k.seq[0], k.seq[1], 0x18, publish('t/x', b'hello', qos=1, mid=3)))
+    cap.add(icmp4(R4, A4, 3, 4, pub))                          # fragmentation needed: a PUBLISH
+    cap.add(icmp4(R4, B4, 11, 0, ipv4(B4, A4, tcp(1883, 40021, k.seq[1], k.seq[0], 0x10))))  # time exceeded
+    cap.add(icmp4(R4, A4, 3, 1, ipv4(A4, B4, tcp(40099, 1883, 77, 0, 0x02))))  # quotes an unseen stream
+    k.send(0, msg(0xc0, b''))
+    k.send(1, msg(0xd0, b''))
+    k6 = Conn(cap, A6, B6, 40022, 1883, v6=True)
+    k6.handshake()
+    k6.send(0, connect('icmp6'))
+    q = ipv6(A6, B6, tcp(40022, 1883, k6.seq[0], k6.seq[1], 0x18, msg(0xe0, b'')))
+    cap.add(icmp6(R6, A6, 1, 4, q))                            # ICMPv6 port unreachable
+    cap.add(icmp6(R6, A6, 3, 0, q[:48]))                       # ICMPv6 time exceeded, 8 bytes of TCP
+    k6.send(0, msg(0xc0, b''))
+    return cap
+
 def write_pcap(path, linktype, pkts, wrap, snap=262144):
     with open(path, 'wb') as f:
         f.write(struct.pack('<IHHiIII', 0xa1b23c4d, 2, 4, 0, 0, snap, linktype))
@@ -324,6 +361,7 @@ def main():
     write_pcap(os.path.join(out, 'edge_null.pcap'), 0, pk, bsdloop)
     write_pcapng(os.path.join(out, 'edge_eth.pcapng'), 1, pk, eth)
     write_pcap(os.path.join(out, 'edge_numeric.pcap'), 1, build_numeric().pkts, eth)
+    write_pcap(os.path.join(out, 'edge_icmp.pcap'), 1, build_icmp().pkts, eth)
     # snap lengths: IPv6 TCP headers cut (66), payloads cut (100, 300)
     for snap in (66, 100, 300):
         write_pcap(os.path.join(out, 'edge_snap%d.pcap' % snap), 1, pk, eth, snap)

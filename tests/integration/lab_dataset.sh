@@ -3,7 +3,7 @@
 # Checks: both files parse with mqttids (stats) and Python's csv, carry the real MQTTset header
 # (that of the shared tshark-derived heads), all six classes in train and test, and the per-class
 # row counts recorded in data/lab/lab.json (the lab's own summary); the split is 70/30 per class.
-# Then an rf model (study defaults, seed 42) trained on the lab train rows is evaluated on the
+# Then an rf model (study defaults: Spark's split mode, seed 42) trained on the lab train rows is evaluated on the
 # shared REAL heads: the figures recorded in data/lab/README.md must be reproduced (+-0.005) and
 # the model must do better than predicting the heads' majority class for macro-F1.
 # Skips (77) without the shared MQTTset data. Env: MQTTIDS, SHARED, SRCDIR.
@@ -42,7 +42,7 @@ for c in ('legitimate', 'dos', 'bruteforce', 'malformed', 'slowite', 'flood'):
 ok &= set(n['train']) | set(n['test']) <= {'legitimate', 'dos', 'bruteforce', 'malformed', 'slowite', 'flood'}
 sys.exit(0 if ok else 1)
 PY
-"$MQTTIDS" train -q -m rf --seed 42 --train "$D/train.csv.gz" -o "$tmp/lab.model" > /dev/null || exit 1
+"$MQTTIDS" train -q -m rf --param splits=spark --seed 42 --train "$D/train.csv.gz" -o "$tmp/lab.model" > /dev/null || exit 1
 # shellcheck disable=SC2086
 "$MQTTIDS" eval -q -m "$tmp/lab.model" --json "$SHARED"/derived_from_pcap/*_from_*_head.csv > "$tmp/eval.json" || exit 1
 /usr/bin/python3 - "$tmp/eval.json" "$D/README.md" "$SHARED"/derived_from_pcap/*_from_*_head.csv <<'PY'

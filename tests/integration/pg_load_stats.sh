@@ -160,5 +160,12 @@ grep -q "bad.csv:$((good + 2)):1 (tcp.flags)" "$W/err.txt" || { cat "$W/err.txt"
   || fail "skip"
 [[ $(pg_sql "SELECT count(*) FROM t.bad") == "$good" ]] || fail "skip count"
 grep -q "0xZZ" "$W/rej.txt" || fail "reject file"
+# invalid UTF-8 in a text field (issue 16): the reader rejects the row, so --on-error skip
+# loads the others (PostgreSQL refused the whole COPY before)
+{ cat "$f"; sed -n 2p "$f" | awk -F, -v OFS=, '{$32 = "w\xff\xfet"; print}'; } >"$W/utf8.csv"
+"$MQTTIDS" db load -q --db "$PG_DSN" --table t.utf8 --on-error skip --reject "$W/rej8.txt" --train "$W/utf8.csv" \
+  2>"$W/err.txt" || { cat "$W/err.txt"; fail "skip invalid UTF-8"; }
+[[ $(pg_sql "SELECT count(*) FROM t.utf8") == "$good" ]] || fail "invalid UTF-8: skip count"
+grep -q "(mqtt.willtopic): mqtt.willtopic must be UTF-8 text" "$W/rej8.txt" || fail "invalid UTF-8: reject file"
 
 echo "pg_load_stats: ok ($total rows)"

@@ -117,8 +117,21 @@ static void test_bad_inputs(void)
     CASE("empty_file", ": empty file: no header line", 0, "%s", "");
     CASE("train_flag_bad", ":2:35 (train_flag): train_flag must be 1 (train) or 0 (test)", 0,
          "%s,train_flag\n%s,2\n", HEADER, ROW);
-    CASE("extra_not_numeric", ":2:35 (note): extra column 'note' must be numeric", 0, "%s,note\n%s,abc\n", HEADER,
+    CASE("extra_not_numeric", ":2:35 (note): extra column 'note' must be a finite number", 0, "%s,note\n%s,abc\n", HEADER,
          ROW);
+    /* issue 16: invalid UTF-8 in text, NaN/inf in extras (lr trained on them) */
+    CASE("protoname_bad_utf8", ":2:24 (mqtt.protoname): mqtt.protoname must be UTF-8 text without NUL bytes", 0, "%s\n%s\n",
+         HEADER, row_with(23, "MQ\xC3T"));
+    CASE("willtopic_overlong_utf8", ":2:32 (mqtt.willtopic): mqtt.willtopic must be UTF-8 text", 0, "%s\n%s\n",
+         HEADER, row_with(31, "a\xC0\xAF"));
+    CASE("willmsg_surrogate", ":2:30 (mqtt.willmsg): mqtt.willmsg must be UTF-8 text", 0, "%s\n%s\n", HEADER,
+         row_with(29, "\xED\xA0\x80"));
+    CASE("extra_nan", ":2:35 (ex): extra column 'ex' must be a finite number, found 'nan'", 0, "%s,ex\n%s,nan\n",
+         HEADER, ROW);
+    CASE("extra_inf", ":3:35 (ex): extra column 'ex' must be a finite number, found '-inf'", 0,
+         "%s,ex\n%s,1\n%s,-inf\n", HEADER, ROW, ROW);
+    CASE("extra_empty", ":2:35 (ex): extra column 'ex' must be a finite number", 0, "%s,ex\n%s,\n", HEADER, ROW);
+    CASE("utf8_ok", NULL, 1, "%s\n%s\n", HEADER, row_with(23, "MQ\xC3\xA9\xF0\x9F\x98\x80"));
     /* accepted */
     CASE("header_only", NULL, 0, "%s\n", HEADER);
     CASE("bom", NULL, 1, "\xEF\xBB\xBF%s\n%s\n", HEADER, ROW);

@@ -288,6 +288,24 @@ static void check_params(void)
     ml__lr.params_free(p);
 }
 
+/* Issue 16, item 6: a NaN or an infinity in X is refused, as rf and nn do (it made a model
+   with objective nan). */
+static void check_non_finite(void)
+{
+    static const double bad_vals[2] = {NAN, -INFINITY};
+    for (int b = 0; b < 2; b++) {
+        double *Xc = malloc(sizeof X);
+        void *st;
+        memcpy(Xc, X, sizeof X);
+        Xc[3 * D + 1] = bad_vals[b];
+        st = fit_lr(NULL, 0, Xc, (size_t)n, D, y, K, NULL, 1);
+        CHECK(st == NULL, "lr fitted X with %g", bad_vals[b]);
+        if (st)
+            ml__lr.free(st);
+        free(Xc);
+    }
+}
+
 int main(void)
 {
     if (load_data() != 0) {
@@ -295,6 +313,7 @@ int main(void)
         return 1;
     }
     check_params();
+    check_non_finite();
     check_case("l2");
     check_case("l2_std");
     check_case("l2_weighted");

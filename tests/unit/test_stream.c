@@ -128,9 +128,9 @@ static void test_escapes_extras(void)
     mqttids_record_clear(&r);
     r.num[MQTTIDS_F_TCP_TIME_DELTA] = 6.7e-05;
     r.num[MQTTIDS_F_TCP_LEN] = 32768;
-    r.num[MQTTIDS_F_MSG] = 1;
-    r.str[MQTTIDS_F_MSG] = msg;
-    r.str_len[MQTTIDS_F_MSG] = (uint32_t)strlen(msg);
+    r.num[MQTTIDS_F_WILLTOPIC] = 1; /* text with quotes and control bytes (mqtt.msg is hex only) */
+    r.str[MQTTIDS_F_WILLTOPIC] = msg;
+    r.str_len[MQTTIDS_F_WILLTOPIC] = (uint32_t)strlen(msg);
     r.num[MQTTIDS_F_TCP_FLAGS] = 0x18;
     r.str[MQTTIDS_F_TCP_FLAGS] = "0x00000018";
     r.str_len[MQTTIDS_F_TCP_FLAGS] = 10;
@@ -142,7 +142,7 @@ static void test_escapes_extras(void)
     CHECK(mqttids_codec_encode(c, MQTTIDS_STREAM_JSON, &r, 42, &p, &len) == MQTTIDS_OK, "encode");
     {
         char *s = strndup(p, len);
-        CHECK(strstr(s, "\"mqtt.msg\":\"q\\\"uo\\\\te\\u000a\\u0009\\u0001end\"") != NULL, "escaped: %s", s);
+        CHECK(strstr(s, "\"mqtt.willtopic\":\"q\\\"uo\\\\te\\u000a\\u0009\\u0001end\"") != NULL, "escaped: %s", s);
         CHECK(strstr(s, "\"tcp.time_delta\":6.7e-05") != NULL, "repr float: %s", s);
         CHECK(strstr(s, "\"target\":\"flood\"") != NULL, "target: %s", s);
         CHECK(strstr(s, "\"ctx.rate\":0.1") != NULL, "extra: %s", s);
@@ -223,7 +223,7 @@ static void test_malformed(void)
         {"{\"v\":1,\"id\":1,\"tcp.len\":[0]}", "nested"},
         {"{\"v\":1,\"id\":1,\"tcp.len\":1,\"tcp.len\":2}", "duplicate field"},
         {"{\"v\":1,\"id\":1,\"tcp.len\":\"x\"}", "not a number"},
-        {"{\"v\":1,\"id\":1,\"tcp.flags\":\"0xZZ\"}", "hex field"},
+        {"{\"v\":1,\"id\":1,\"tcp.flags\":\"0xZZ\"}", "'0xZZ' is not hex (0x...) or 0"},
         {"{\"v\":1,\"id\":1,\"target\":\"nope\"}", "unknown class"},
         {"{\"v\":1,\"id\":1,\"tcp.len\":1e}", "bad number"},
         {"{\"v\":1,\"id\":1,\"tcp.len\":tru}", "expected a value"},
@@ -263,9 +263,9 @@ static void test_truncations(void)
     size_t accepted = 0;
 
     mqttids_record_clear(&r);
-    r.str[MQTTIDS_F_MSG] = "\"abc\"";
-    r.str_len[MQTTIDS_F_MSG] = 5;
-    r.num[MQTTIDS_F_MSG] = 1;
+    r.str[MQTTIDS_F_WILLMSG] = "\"abc\"";
+    r.str_len[MQTTIDS_F_WILLMSG] = 5;
+    r.num[MQTTIDS_F_WILLMSG] = 1;
     r.label = 1;
     for (int fmt = 0; fmt < 2; fmt++) {
         CHECK(mqttids_codec_encode(c, (mqttids_stream_format)fmt, &r, 99, &p, &len) == MQTTIDS_OK, "encode");
@@ -406,12 +406,162 @@ static void test_feeds(void)
           "missing URL: %s", errbuf);
 }
 
+/*
+ * Issue 16, item 2: records that break the CSV reader's rules are refused in JSON and in
+ * binary, naming the field and the rule (dataset__validate, the one validator); ids are
+ * exact up to 2^64 - 1.
+ */
+static char *json_with(mqttids_codec *c, const char *field, const char *value)
+{
+    static char out[8192];
+    mqttids_record r;
+    const void *p;
+    size_t len;
+    char key[64];
+    const char *k, *v, *e;
+    mqttids_record_clear(&r);
+    r.label = 0;
+    if (mqttids_codec_encode(c, MQTTIDS_STREAM_JSON, &r, 5, &p, &len) != MQTTIDS_OK || len >= sizeof out)
+        return NULL;
+    memcpy(out, p, len);
+    out[len] = '\0';
+    snprintf(key, sizeof key, "\"%s\":", field);
+    k = strstr(out, key);
+    if (!k)
+        return NULL;
+    v = k + strlen(key);
+    e = v + strcspn(v, ",}");
+    {
+        char tail[8192];
+        snprintf(tail, sizeof tail, "%s", e);
+        snprintf(out + (v - out), sizeof out - (size_t)(v - out), "%s%s", value, tail);
+    }
+    return out;
+}
+
+static void test_validation(void)
+{
+    static const struct {
+        const char *field, *value, *rule;
+    } bad[] = {
+        {"mqtt.qos", "7", "mqtt.qos must be an integer 0..3"},
+        {"tcp.len", "-5", "tcp.len must be an integer 0..65535"},
+        {"tcp.len", "70000", "tcp.len must be an integer 0..65535"},
+        {"tcp.len", "1.5", "tcp.len must be an integer 0..65535"},
+        {"tcp.len", "1e999", "tcp.len"},
+        {"mqtt.msgtype", "99", "mqtt.msgtype must be an integer 0..15"},
+        {"mqtt.dupflag", "2", "mqtt.dupflag must be 0 or 1"},
+        {"mqtt.hdrflags", "\"0x1000\"", "mqtt.hdrflags must be 0 or 0x... within 8 bits"},
+        {"mqtt.hdrflags", "4096", "mqtt.hdrflags must be 0 or 0x... within 8 bits"},
+        {"mqtt.msg", "\"zz\"", "mqtt.msg must be 0, hex digits or <MISSING>"},
+        {"tcp.time_delta", "null", "tcp.time_delta must be a finite number"},
+        {"tcp.time_delta", "\"nan\"", "'nan' is not a number"},
+        {"tcp.time_delta", "\"inf\"", "'inf' is not a number"},
+        {"mqtt.protoname", "\"MQ\\u0000TT\"", "mqtt.protoname must be UTF-8 text without NUL bytes"},
+        {"mqtt.protoname", "\"MQ\xff\"", "mqtt.protoname must be UTF-8 text without NUL bytes"},
+        {"mqtt.willtopic", "\"\xc3\"", "mqtt.willtopic must be UTF-8 text"},
+        {"mqtt.willtopic", "\"\\ud800\"", "mqtt.willtopic must be UTF-8 text"},
+        {"mqtt.len", "null", "mqtt.len must be an integer"},
+        {"mqtt.protoname", "null", "mqtt.protoname"},
+        {"tcp.flags", "\"\"", "empty field"},
+    };
+    mqttids_codec *c = mqttids_codec_new();
+    mqttids_record r;
+    uint64_t id;
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    const void *p;
+    size_t len;
+
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char *j = json_with(c, bad[k].field, bad[k].value);
+        mqttids_err e;
+        CHECK(j != NULL, "build %zu", k);
+        if (!j)
+            continue;
+        errbuf[0] = '\0';
+        e = mqttids_codec_decode(c, j, strlen(j), &r, &id, errbuf);
+        CHECK(e == MQTTIDS_ERR_MALFORMED && strstr(errbuf, bad[k].field) && strstr(errbuf, bad[k].rule),
+              "JSON %s=%s: err %d '%s'", bad[k].field, bad[k].value, (int)e, errbuf);
+    }
+    /* the unchanged record is fine */
+    {
+        char *j = json_with(c, "mqtt.qos", "3");
+        CHECK(j && mqttids_codec_decode(c, j, strlen(j), &r, &id, errbuf) == MQTTIDS_OK && id == 5, "valid: %s",
+              errbuf);
+    }
+    /* ids above 2^53 are exact, or refused past 2^64 - 1 */
+    {
+        char j[8192];
+        char *base = json_with(c, "mqtt.qos", "0");
+        const char *rest = strstr(base, ",\"tcp.flags\"");
+        snprintf(j, sizeof j, "{\"v\":1,\"id\":9007199254740993%s", rest);
+        CHECK(mqttids_codec_decode(c, j, strlen(j), &r, &id, errbuf) == MQTTIDS_OK && id == 9007199254740993ULL,
+              "id 2^53+1: %llu %s", (unsigned long long)id, errbuf);
+        snprintf(j, sizeof j, "{\"v\":1,\"id\":18446744073709551615%s", rest);
+        CHECK(mqttids_codec_decode(c, j, strlen(j), &r, &id, errbuf) == MQTTIDS_OK && id == UINT64_MAX, "id max");
+        snprintf(j, sizeof j, "{\"v\":1,\"id\":18446744073709551616%s", rest);
+        CHECK(mqttids_codec_decode(c, j, strlen(j), &r, &id, errbuf) == MQTTIDS_ERR_MALFORMED, "id 2^64");
+        snprintf(j, sizeof j, "{\"v\":1,\"id\":1e3%s", rest);
+        CHECK(mqttids_codec_decode(c, j, strlen(j), &r, &id, errbuf) == MQTTIDS_ERR_MALFORMED, "id 1e3");
+    }
+    /* binary: NaN values, out-of-range values, invalid UTF-8 */
+    {
+        static const struct {
+            int f;
+            double v;
+            const char *rule;
+        } bin[] = {
+            {MQTTIDS_F_TCP_TIME_DELTA, NAN, "tcp.time_delta must be a finite number"},
+            {MQTTIDS_F_LEN, NAN, "mqtt.len must be an integer"},
+            {MQTTIDS_F_QOS, 7, "mqtt.qos must be an integer 0..3"},
+            {MQTTIDS_F_TCP_LEN, INFINITY, "tcp.len must be an integer"},
+            {MQTTIDS_F_HDRFLAGS, 0x1000, "mqtt.hdrflags must be 0 or 0x... within 8 bits"},
+        };
+        mqttids_record v;
+        for (size_t k = 0; k < sizeof bin / sizeof bin[0]; k++) {
+            mqttids_record_clear(&v);
+            v.num[bin[k].f] = bin[k].v;
+            CHECK(mqttids_codec_encode(c, MQTTIDS_STREAM_BIN, &v, 9, &p, &len) == MQTTIDS_OK, "encode bin");
+            errbuf[0] = '\0';
+            CHECK(mqttids_codec_decode(c, p, len, &r, &id, errbuf) == MQTTIDS_ERR_MALFORMED &&
+                      strstr(errbuf, "binary record") && strstr(errbuf, bin[k].rule),
+                  "bin %s=%g: '%s'", mqttids_feat_name(bin[k].f), bin[k].v, errbuf);
+        }
+        mqttids_record_clear(&v);
+        v.str[MQTTIDS_F_PROTONAME] = "MQ\xfe";
+        v.str_len[MQTTIDS_F_PROTONAME] = 3;
+        v.num[MQTTIDS_F_PROTONAME] = 1;
+        CHECK(mqttids_codec_encode(c, MQTTIDS_STREAM_BIN, &v, 9, &p, &len) == MQTTIDS_OK, "encode bin");
+        CHECK(mqttids_codec_decode(c, p, len, &r, &id, errbuf) == MQTTIDS_ERR_MALFORMED &&
+                  strstr(errbuf, "UTF-8"),
+              "bin utf8: '%s'", errbuf);
+    }
+    /* extras: NaN refused in both forms */
+    {
+        const char *names[] = {"ctx.rate"};
+        double ex[1] = {NAN};
+        mqttids_record v;
+        mqttids_record_clear(&v);
+        v.n_extra = 1;
+        v.extra = ex;
+        CHECK(mqttids_codec_set_extras(c, names, 1) == MQTTIDS_OK, "extras");
+        for (int fmt = 0; fmt < 2; fmt++) {
+            CHECK(mqttids_codec_encode(c, (mqttids_stream_format)fmt, &v, 9, &p, &len) == MQTTIDS_OK, "encode");
+            CHECK(mqttids_codec_decode(c, p, len, &r, &id, errbuf) == MQTTIDS_ERR_MALFORMED &&
+                      strstr(errbuf, "ctx.rate"),
+                  "extra nan (%d): '%s'", fmt, errbuf);
+        }
+    }
+    mqttids_codec_free(c);
+}
+
 int main(void)
 {
     test_roundtrip_real();
     test_escapes_extras();
     test_foreign_json();
     test_malformed();
+    test_validation();
     test_truncations();
     test_tracker();
     test_words();
