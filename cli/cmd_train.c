@@ -54,7 +54,7 @@ static void help(void)
 typedef struct recipe {
     const char *name;
     const char *learner;         /* the learner: change here (e.g. "gbt") */
-    const char *params[4];       /* NULL-terminated */
+    const char *params[8];       /* NULL-terminated */
     int balanced;                /* class weights: 1 n / (k n_c), 2 their square root */
     const char *nominal, *continuous, *drop, *extra;
 } recipe;
@@ -62,7 +62,7 @@ typedef struct recipe {
 static const recipe recipes[] = {
     {"detector",
      "rf",
-     {"numTrees=100", "maxDepth=12", "maxBins=64", NULL},
+     {"numTrees=100", "maxDepth=12", "maxBins=64", "splits=spark", NULL},
      2,
      "tcp.flags",
      "mqtt.kalive,mqtt.proto_len,mqtt.ver,mqtt.conack.val",
