@@ -12,12 +12,16 @@ const char cmd_train_summary[] = "train a model (lr, rf, nn, gbt), optionally wi
 static void help(void)
 {
     printf("Usage: mqttids train --model lr|rf|nn|gbt [--param KEY=VALUE]... --train PATH... -o MODEL\n"
+           "       mqttids train --recipe detector PATH... -o MODEL\n"
            "Fits the feature pipeline and the learner on the train rows (rows given with --train;\n"
            "untagged rows when there are none) and writes a model file (docs/FORMATS.md).\n\n"
            "Options:\n"
            "  -m, --model KIND        lr (logistic regression), rf (random forest), nn (network),\n"
            "                          gbt (gradient-boosted trees; rows given with --test are its\n"
            "                          validation set for earlyStoppingRounds)\n"
+           "      --recipe detector   the recommended detector: features, learner and parameters\n"
+           "                          that hold between networks (needs ctx.* columns: CSVs from\n"
+           "                          `extract --context` or `lab --context`; docs/internals/detect.md)\n"
            "  -o, --output MODEL      the model file to write (atomically)\n"
            "      --grid KEY=V1,V2    cross-validate every combination and keep the best\n"
            "                          (repeatable; bracket lists: thresholds=[1,2],[1,1])\n"
@@ -38,6 +42,72 @@ static void help(void)
             printf("  %s: %s\n", kinds[i], buf);
     }
     printf("\n" CLI_ML_HELP "\n" CLI_INPUT_HELP);
+}
+
+/*
+ * Recipes: a named choice of features, learner and parameters (docs/internals/detect.md,
+ * "The recommended detector"). "detector" is the one that held best between networks in
+ * bench/transfer.sh: only columns whose meaning does not depend on the network (no times,
+ * no segment sizes, no rates in packets/s, no counters since the capture began), with the
+ * behaviour ctx.* columns. The feature names are stored in the model (its pipeline).
+ */
+typedef struct recipe {
+    const char *name;
+    const char *learner;         /* the learner: change here (e.g. "gbt") */
+    const char *params[8];       /* NULL-terminated */
+    int balanced;                /* class weights: 1 n / (k n_c), 2 their square root */
+    const char *nominal, *continuous, *drop, *extra;
+} recipe;
+
+static const recipe recipes[] = {
+    {"detector",
+     "rf",
+     {"numTrees=100", "maxDepth=12", "maxBins=64", "splits=spark", NULL},
+     2,
+     "tcp.flags",
+     "mqtt.kalive,mqtt.proto_len,mqtt.ver,mqtt.conack.val",
+     /* out: times and segment sizes (tcp.time_delta, tcp.len: latency, MTU, offloads), the
+        message type and header flags (the QoS a deployment chose: ctx.pkt_kind instead),
+        sizes that follow topic names and payload formats (mqtt.len), counters (mqtt.msgid),
+        CONNECT flags (whether a broker asks for a password), texts */
+     "tcp.time_delta,tcp.len,mqtt.hdrflags,mqtt.msgtype,mqtt.len,mqtt.msgid,mqtt.msg,mqtt.protoname,"
+     "mqtt.willmsg,mqtt.willtopic,mqtt.conflags,mqtt.qos,mqtt.dupflag,mqtt.retain,mqtt.conack.flags,"
+     "mqtt.conack.flags.reserved,mqtt.conack.flags.sp,mqtt.conflag.cleansess,mqtt.conflag.passwd,"
+     "mqtt.conflag.qos,mqtt.conflag.reserved,mqtt.conflag.retain,mqtt.conflag.uname,mqtt.conflag.willflag,"
+     "mqtt.sub.qos,mqtt.suback.qos,mqtt.willmsg_len,mqtt.willtopic_len",
+     "ctx.pkt_kind,ctx.pkt_malformed,ctx.pkt_malformed_reason,ctx.conn_malformed,ctx.src_malformed_share,"
+     "ctx.conn_refused,ctx.src_refused_share,ctx.conn_kalive_long,ctx.src_kalive_long_share,"
+     "ctx.conn_early_msgs,ctx.src_early_share,ctx.conn_abrupt_close,ctx.src_abrupt_share,ctx.src_pub_share,"
+     "ctx.stream_up_seg_log2,ctx.src_up_seg_log2"},
+};
+
+/* Applies recipe name to mo (before the user's --param, which come later and win). */
+static int apply_recipe(cli_ml_opts *mo, const char *name)
+{
+    for (size_t i = 0; i < sizeof recipes / sizeof recipes[0]; i++) {
+        const recipe *r = &recipes[i];
+        size_t np = 0;
+        if (strcmp(r->name, name) != 0)
+            continue;
+        while (r->params[np])
+            np++;
+        if (mo->nparams + np > sizeof mo->params / sizeof mo->params[0])
+            return -1;
+        memmove(mo->params + np, mo->params, mo->nparams * sizeof mo->params[0]);
+        memcpy(mo->params, r->params, np * sizeof mo->params[0]);
+        mo->nparams += np;
+        mo->train.nparams = mo->nparams;
+        mo->train.kind = r->learner;
+        mo->train.balanced = r->balanced;
+        mo->train.pipeline.zero_threshold = 1;
+        mo->train.pipeline.corr_threshold = 1;
+        mo->train.pipeline.nominal = r->nominal;
+        mo->train.pipeline.continuous = r->continuous;
+        mo->train.pipeline.drop = r->drop;
+        mo->train.pipeline.extra = r->extra;
+        return 0;
+    }
+    return -1;
 }
 
 /* Writes the transformed train matrix (for benchmarks against other libraries). */
@@ -94,6 +164,7 @@ int cmd_train(int argc, char **argv)
         {"metric", required_argument, NULL, 'M'},
         {"dump-features", required_argument, NULL, 'D'},
         {"curves", required_argument, NULL, 'C'}, /* [nn] */
+        {"recipe", required_argument, NULL, 'R'},
         {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -104,11 +175,11 @@ int cmd_train(int argc, char **argv)
     cli_inputs in;
     cli_ml_opts mo;
     mqttids_cv_opts cvo;
-    const char *out = NULL, *dump = NULL, *grid[32], *curves = NULL;
+    const char *out = NULL, *dump = NULL, *grid[32], *curves = NULL, *recipe_name = NULL;
     size_t *vrows = NULL, nv = 0;
     mqttids_curve curve = {NULL, 0, -1, 0};
     size_t ngrid = 0, *rows = NULL, n = 0;
-    int json = 0, opt, rc, folds = 0;
+    int json = 0, opt, rc, folds = 0, model_given = 0;
     mqttids_dataset *ds = NULL;
     mqttids_model *m = NULL;
     mqttids_cv_result *cvr = NULL;
@@ -134,6 +205,7 @@ int cmd_train(int argc, char **argv)
             if (!mqttids_learner_description(optarg))
                 return cli_usage_error("train", "--model takes lr, rf or nn, not '%s'", optarg);
             mo.train.kind = optarg;
+            model_given = 1;
             break;
         case 'o':
             out = optarg;
@@ -165,6 +237,9 @@ int cmd_train(int argc, char **argv)
         case 'C':
             curves = optarg;
             break;
+        case 'R':
+            recipe_name = optarg;
+            break;
         case 'j':
             json = 1;
             break;
@@ -184,6 +259,14 @@ int cmd_train(int argc, char **argv)
         return cli_usage_error("train", "give the model file to write with -o MODEL");
     if (cli_inputs_refuse_overwrite(&in, "train", "-o", out) != 0)
         return CLI_EXIT_USAGE;
+    if (recipe_name) {
+        /* the recipe sets the learner and the whole pipeline: mixing it with those options
+           would make a model that is neither */
+        if (model_given)
+            return cli_usage_error("train", "--recipe chooses the learner: leave out --model");
+        if (apply_recipe(&mo, recipe_name) != 0)
+            return cli_usage_error("train", "--recipe takes detector, not '%s'", recipe_name);
+    }
     if (mqttids_train_check(&mo.train, errbuf) != MQTTIDS_OK)
         return cli_usage_error("train", "%s", errbuf);
     if (ngrid && mqttids_cv_grid_check(&mo.train, grid, ngrid, errbuf) != MQTTIDS_OK)

@@ -40,7 +40,7 @@ typedef struct mqttids_train_opts {
     const char *const *params;       /* borrowed: nparams "key=value" strings */
     size_t nparams;
     mqttids_pipeline_opts pipeline;  /* feature pipeline (default: the study's) */
-    int balanced;                    /* class weights n / (k * n_c) (default 0: all 1) */
+    int balanced;                    /* class weights n / (k * n_c) (default 0: all 1; 2: their square root) */
     uint64_t seed;                   /* every random choice derives from it (default 42) */
     int nthreads;                    /* threads (default 2) */
     mqttids_progress_fn progress;    /* may be NULL */

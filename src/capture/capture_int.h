@@ -28,7 +28,29 @@ typedef struct cap_fields {
     uint64_t set;            /* bit f: feature f present (printed, maybe empty text) */
     uint64_t v[MQTTIDS_NFEAT]; /* integer value (tcp.time_delta: nanoseconds, signed in u64) */
     cap_text msg, protoname, willmsg, willtopic; /* TEXT features */
+    uint8_t viol;            /* first MQTT protocol violation in this packet (CAP_VIOL_*), 0: none */
 } cap_fields;
+
+/* Protocol violations the MQTT decoder sees (ctx.pkt_malformed_reason; docs/internals/context.md). */
+enum {
+    CAP_VIOL_NONE = 0,
+    CAP_VIOL_RESERVED_TYPE,  /* packet type 0 or 15 */
+    CAP_VIOL_LENGTH_FIELD,   /* remaining length in more than 4 bytes */
+    CAP_VIOL_HEADER_FLAGS,   /* fixed-header flags not allowed for the type (PUBLISH QoS 3 included) */
+    CAP_VIOL_TRUNCATED,      /* a field runs past the end of the message */
+    CAP_VIOL_PROTOCOL,       /* CONNECT: protocol name or level unknown */
+    CAP_VIOL_CONNECT_FLAGS,  /* CONNECT: reserved flag, password without user name, will bits without will */
+    CAP_VIOL_SECOND_CONNECT, /* a CONNECT after the session's first one */
+    CAP_VIOL_TOPIC,          /* PUBLISH topic with a wildcard or empty, SUBSCRIBE without filters / bad QoS */
+    CAP_VIOL_DIRECTION,      /* a client-only message from the server or the reverse (context.c) */
+};
+
+/* Records violation v for the row (the first one stays). */
+static inline void cap_viol(struct cap_fields *f, uint8_t v)
+{
+    if (!f->viol)
+        f->viol = v;
+}
 
 /* Sets feature f to v unless already set (first occurrence wins). */
 static inline void cap_set(cap_fields *f, int feat, uint64_t v)
@@ -81,6 +103,7 @@ typedef struct cap_stream {
     int64_t first_rtt_ns;   /* tshark's tcp.analysis.initial_rtt (0: unknown) */
     uint8_t mqtt_version;   /* MQTT protocol level from the last CONNECT (0: none seen) */
     uint8_t syn_from_a;     /* the SYN came from key.a */
+    uint8_t mqtt_connects;  /* CONNECTs decoded in this stream (saturates at 255) */
     cap_dir d[2];           /* [0]: from key.a to key.b, [1]: the other way */
     /* extension: flow-context state goes here (later issue) */
     cap_ctx_stream ctx;     /* flow-context counters (context.c; zero when context is off) */

@@ -94,6 +94,10 @@ static const uint8_t is_real[CTX_N] = {
     [CTX_STREAM_IAT_STD] = 1, [CTX_PUB_SIZE_MEAN] = 1,     [CTX_SRC_CONN_RATE] = 1,
     [CTX_SRC_CONNECT_RATE] = 1, [CTX_SRC_FAIL_RATE] = 1,  [CTX_SRC_PKT_RATE] = 1,
     [CTX_SRC_CONN_RATE_LONG] = 1, [CTX_SRC_CONNECT_RATE_LONG] = 1,
+    [CTX_PUB_SIZE_REL] = 1,  [CTX_SRC_REFUSED_SHARE] = 1,   [CTX_SRC_KALIVE_LONG_SHARE] = 1,
+    [CTX_SRC_MALFORMED_SHARE] = 1, [CTX_SRC_PUB_SHARE] = 1, [CTX_SRC_CHURN_LOG2] = 1,
+    [CTX_SRC_ABRUPT_SHARE] = 1, [CTX_SRC_EARLY_SHARE] = 1, [CTX_SRC_PUB_SIZE_LOG2] = 1,
+    [CTX_STREAM_UP_SEG_LOG2] = 1, [CTX_CONN_UP_MSGS_LOG2] = 1, [CTX_SRC_UP_SEG_LOG2] = 1,
 };
 
 const double *context__values(cap_ctx *c)
@@ -153,6 +157,12 @@ static const char *const names[CTX_N] = {
     "ctx.session_conflags", "ctx.session_version",  "ctx.session_connack",   "ctx.session_connack_fail",
     "ctx.pub_size_mean",    "ctx.pub_size_max",     "ctx.src_conn_rate",     "ctx.src_connect_rate",
     "ctx.src_fail_rate",    "ctx.src_pkt_rate",     "ctx.src_conn_rate_long", "ctx.src_connect_rate_long",
+    "ctx.pkt_malformed",    "ctx.pkt_malformed_reason", "ctx.conn_malformed", "ctx.conn_refused",
+    "ctx.conn_kalive_long", "ctx.conn_early_msgs",  "ctx.conn_up_msgs_log2",  "ctx.conn_abrupt_close",
+    "ctx.pub_size_rel",     "ctx.src_refused_share", "ctx.src_kalive_long_share", "ctx.src_malformed_share",
+    "ctx.src_pub_share",    "ctx.src_churn_log2",        "ctx.src_abrupt_share",  "ctx.src_early_share",
+    "ctx.src_pub_size_log2",     "ctx.stream_up_seg_log2", "ctx.pkt_kind",
+    "ctx.src_up_seg_log2",
 };
 
 const char *context__name(int k)
@@ -268,13 +278,15 @@ static cap_ctx_src *src_get(cap_ctx *c, const uint8_t *addr16, int v6, int64_t n
     cap_ctx_src *s;
     for (s = c->buckets[i]; s; s = s->hnext)
         if (s->v6 == v6 && memcmp(s->addr, addr16, 16) == 0) {
+            if (now > s->seen_ns)
+                s->seen_ns = now;
             if (s != c->lru_tail) {
                 lru_unlink(c, s);
                 lru_append(c, s);
             }
             return s;
         }
-    while (c->lru_head && (now - c->lru_head->last_ns > c->idle_ns || c->count >= c->max))
+    while (c->lru_head && (now - c->lru_head->seen_ns > c->idle_ns || c->count >= c->max))
         src_remove(c, c->lru_head);
     if (c->count + 1 > c->nbuckets)
         src_grow(c);
@@ -283,7 +295,7 @@ static cap_ctx_src *src_get(cap_ctx *c, const uint8_t *addr16, int v6, int64_t n
         return NULL;
     memcpy(s->addr, addr16, 16);
     s->v6 = (uint8_t)v6;
-    s->last_ns = now;
+    s->last_ns = s->seen_ns = now;
     i = addr_hash(addr16, v6) & (c->nbuckets - 1);
     s->hnext = c->buckets[i];
     c->buckets[i] = s;
@@ -308,6 +320,148 @@ static int msg_slot(uint64_t t)
     }
 }
 
+/* What one packet did, for the per-host behaviour counts. */
+typedef struct bev {
+    uint8_t viol;        /* the packet's violation (CAP_VIOL_*), 0: none */
+    uint8_t connect, klong, connack, refused, cmsg, pub, syn, closed, abrupt, early;
+    uint64_t pub_len;    /* mqtt.len of a client PUBLISH */
+    uint32_t seg;        /* TCP payload of a client segment carrying PUBLISH data, 0: none */
+} bev;
+
+/* The message type with the QoS choice left out (ctx.pkt_kind): 1 CONNECT, 2 CONNACK, 3 the
+   publish flow (PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP), 4 SUBSCRIBE / UNSUBSCRIBE, 5 their
+   acknowledgements, 6 PINGREQ / PINGRESP, 7 DISCONNECT, 8 reserved (0) / AUTH (15). */
+static int pkt_kind(uint64_t t)
+{
+    static const uint8_t k[16] = {8, 1, 2, 3, 3, 3, 3, 3, 4, 5, 4, 5, 6, 6, 7, 8};
+    return k[t & 15];
+}
+
+/* May message type t go this way (up: client -> server)? MQTT 3.1.1 section 2.2.1. */
+static int dir_ok(uint64_t t, int up)
+{
+    switch (t) {
+    case 1: case 8: case 10: case 12: return up;
+    case 2: case 9: case 11: case 13: return !up;
+    default: return 1;
+    }
+}
+
+/* The stream's behaviour state after one packet; fills ev. The stream's first packet
+   (started) is counted before: st->syn_seen says it opened in the capture. */
+static void behaviour_stream(cap_ctx_stream *st, int up, uint64_t type, int has_type, uint16_t flags,
+                             const cap_fields *f, bev *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->viol = f->viol;
+    if (has_type && !ev->viol && st->client_side_known && !dir_ok(type, up))
+        ev->viol = CAP_VIOL_DIRECTION;
+    if (ev->viol && st->viol_pkts < UINT32_MAX)
+        st->viol_pkts++;
+    if (st->pkts[0] + st->pkts[1] == 1 && st->syn_seen && up)
+        ev->syn = 1;
+    if (has_type && up) {
+        ev->cmsg = 1;
+        if (st->client_msgs < UINT32_MAX)
+            st->client_msgs++;
+        if (type == 1) {
+            ev->connect = 1;
+            st->connect_seen = 1;
+            if (cap_has(f, MQTTIDS_F_KALIVE)) {
+                uint64_t ka = f->v[MQTTIDS_F_KALIVE];
+                st->kalive_long = (uint8_t)(ka == 0 || ka > CTX_KALIVE_LONG_S);
+                ev->klong = st->kalive_long;
+            }
+        } else {
+            if (st->connect_seen && !st->connack_seen) {
+                /* the client goes on without waiting for the broker's answer */
+                st->early_msgs++;
+                if (!st->early_counted) {
+                    st->early_counted = 1;
+                    ev->early = 1;
+                }
+            }
+            if (type >= 3 && type <= 7) {
+                /* the publish flow at any QoS: PUBLISH and its acknowledgements */
+                ev->pub = 1;
+                if (type == 3)
+                    ev->pub_len = cap_has(f, MQTTIDS_F_LEN) ? f->v[MQTTIDS_F_LEN] : 0;
+            } else if (type == 14) {
+                st->disconnect_seen = 1;
+            }
+        }
+    } else if (has_type && type == 2) {
+        st->connack_seen = 1;
+        ev->connack = 1;
+        if (cap_has(f, MQTTIDS_F_CONACK_VAL) && (f->v[MQTTIDS_F_CONACK_VAL] & 0xff) != 0) {
+            st->refused = 1;
+            ev->refused = 1;
+        }
+    }
+    if ((flags & 0x005) && !st->closed) {
+        st->closed = 1;
+        ev->closed = 1;
+        /* closed by either end before the client said DISCONNECT */
+        st->abrupt = (uint8_t)!st->disconnect_seen;
+        ev->abrupt = st->abrupt;
+    }
+}
+
+/*
+ * x rounded to the nearest 1/per. The behaviour columns are coarse on purpose: a share to 1/32,
+ * a log2 to half an octave. Fewer distinct values than the random forest's bins (maxBins 64 in
+ * the recipe) make its split candidates the exact midpoints between the values seen, where
+ * quantile bins over a rare class (MQTTset's flood is 56 packets) could merge it with its
+ * neighbour; and a coarse value does not move with noise.
+ */
+static double steps(double x, double per)
+{
+    return floor(x * per + 0.5) / per;
+}
+
+static double share(double num, double den)
+{
+    return den > 1e-9 ? num / den : 0;
+}
+
+/* log2 of new connections per client message, in [-20, 8]; -20 without any new connection:
+   a ratio spanning orders of magnitude (a sensor: none; dos: 1 in 50; bruteforce: 1 in 1). */
+static double churn_log2(double syn, double msgs)
+{
+    double r = syn / (msgs > 1 ? msgs : 1);
+    double l = r > 0 ? log2(r) : -20;
+    return l < -20 ? -20 : l > 8 ? 8 : l;
+}
+
+/* The host's decayed behaviour counts (k: decay factor since its previous packet) and columns. */
+static void behaviour_src(cap_ctx *c, cap_ctx_src *s, double k, const bev *ev)
+{
+    s->b_connack = s->b_connack * k + ev->connack;
+    s->b_refused = s->b_refused * k + ev->refused;
+    s->b_connect = s->b_connect * k + ev->connect;
+    s->b_klong = s->b_klong * k + ev->klong;
+    s->b_cmsg = s->b_cmsg * k + ev->cmsg;
+    s->b_viol = s->b_viol * k + (ev->viol != 0);
+    s->b_pub = s->b_pub * k + ev->pub;
+    s->b_pub_bytes = s->b_pub_bytes * k + (double)ev->pub_len;
+    s->b_pub3 = s->b_pub3 * k + (ev->pub_len > 0);
+    s->b_seg = s->b_seg * k + (ev->seg > 0);
+    s->b_seg_bytes = s->b_seg_bytes * k + ev->seg;
+    s->b_syn = s->b_syn * k + ev->syn;
+    s->b_closed = s->b_closed * k + ev->closed;
+    s->b_abrupt = s->b_abrupt * k + ev->abrupt;
+    s->b_early = s->b_early * k + ev->early;
+    setq(c, CTX_SRC_REFUSED_SHARE, steps(share(s->b_refused, s->b_connack), 32));
+    setq(c, CTX_SRC_KALIVE_LONG_SHARE, steps(share(s->b_klong, s->b_connect), 32));
+    setq(c, CTX_SRC_MALFORMED_SHARE, steps(share(s->b_viol, s->b_cmsg > s->b_viol ? s->b_cmsg : s->b_viol), 32));
+    setq(c, CTX_SRC_PUB_SHARE, steps(share(s->b_pub, s->b_cmsg), 32));
+    setq(c, CTX_SRC_CHURN_LOG2, steps(churn_log2(s->b_syn, s->b_cmsg), 2));
+    setq(c, CTX_SRC_ABRUPT_SHARE, steps(share(s->b_abrupt, s->b_closed), 32));
+    setq(c, CTX_SRC_EARLY_SHARE, steps(share(s->b_early, s->b_connect), 32));
+    setq(c, CTX_SRC_UP_SEG_LOG2, steps(log2(1.0 + share(s->b_seg_bytes, s->b_seg)), 2));
+    setq(c, CTX_SRC_PUB_SIZE_LOG2, steps(log2(1.0 + share(s->b_pub_bytes, s->b_pub3)), 2));
+}
+
 int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, const uint8_t *a_addr,
                     const uint8_t *b_addr, int v6, int a_mqtt, int b_mqtt, uint16_t flags, uint32_t seglen,
                     const cap_fields *f, int64_t ts_ns)
@@ -317,6 +471,7 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
     int failed = 0;
     cap_ctx_src *src;
     uint8_t caddr[16];
+    bev ev;
 
     if (created || !st->started) {
         memset(st, 0, sizeof *st);
@@ -325,6 +480,7 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
         st->kalive = -1;
         st->conflags = st->connack = -1;
         /* the client: the end not on an MQTT port; else the SYN's sender; else this sender */
+        st->client_side_known = (uint8_t)(a_mqtt != b_mqtt);
         if (a_mqtt != b_mqtt)
             st->client_side = (uint8_t)(a_mqtt ? 1 : 0);
         else if ((flags & 0x012) == 0x012)
@@ -374,6 +530,8 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
         st->msgs[8]++;
     }
 
+    behaviour_stream(st, up, has_type ? type : 0, has_type, flags, f, &ev);
+
     seti(c, CTX_STREAM_PKTS_UP, (int64_t)(st->pkts[0]));
     seti(c, CTX_STREAM_PKTS_DOWN, (int64_t)(st->pkts[1]));
     seti(c, CTX_STREAM_BYTES_UP, (int64_t)st->bytes[0]);
@@ -398,6 +556,45 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
     setq(c, CTX_PUB_SIZE_MEAN, st->pub_n ? (double)st->pub_bytes / st->pub_n : 0);
     seti(c, CTX_PUB_SIZE_MAX, (int64_t)(st->pub_max));
 
+    seti(c, CTX_PKT_KIND, has_type ? pkt_kind(type) : 0);
+    seti(c, CTX_PKT_MALFORMED, ev.viol != 0);
+    seti(c, CTX_PKT_MALFORMED_REASON, ev.viol);
+    seti(c, CTX_CONN_MALFORMED, (int64_t)st->viol_pkts);
+    seti(c, CTX_CONN_REFUSED, st->refused);
+    seti(c, CTX_CONN_KALIVE_LONG, st->kalive_long);
+    seti(c, CTX_CONN_EARLY_MSGS, (int64_t)st->early_msgs);
+    setq(c, CTX_CONN_UP_MSGS_LOG2, steps(log2(1.0 + st->client_msgs), 2));
+    seti(c, CTX_CONN_ABRUPT_CLOSE, st->abrupt);
+    /* segments the client fills with PUBLISH data (or continuations of it): how much it
+       pushes per send, whatever the topic names or the QoS */
+    if (up && seglen > 0 && (!has_type || type == 3) && st->up_segs < UINT32_MAX) {
+        st->up_segs++;
+        st->up_seg_bytes += seglen;
+        ev.seg = seglen;
+    }
+    setq(c, CTX_STREAM_UP_SEG_LOG2, steps(log2(1.0 + (st->up_segs ? (double)st->up_seg_bytes / st->up_segs : 0)), 2));
+
+    /* the server's running median of PUBLISH sizes (the broker's baseline) */
+    memset(caddr, 0, sizeof caddr);
+    memcpy(caddr, st->client_side ? a_addr : b_addr, v6 ? 16 : 4);
+    setq(c, CTX_PUB_SIZE_REL, 0);
+    if (ev.pub_len || (has_type && type == 3) || st->pub_n) {
+        cap_ctx_src *srv = src_get(c, caddr, v6, ts_ns);
+        if (!srv) {
+            rc = -1;
+        } else {
+            if (has_type && type == 3 && cap_has(f, MQTTIDS_F_LEN)) {
+                double x = log2(1.0 + (double)f->v[MQTTIDS_F_LEN]);
+                if (!srv->pub_seen++)
+                    srv->pub_med = x;
+                else /* a frugal streaming median: a fixed step toward each new value */
+                    srv->pub_med += x > srv->pub_med ? 0.05 : x < srv->pub_med ? -0.05 : 0;
+            }
+            if (st->pub_n)
+                setq(c, CTX_PUB_SIZE_REL, steps(log2(1.0 + (double)st->pub_bytes / st->pub_n) - srv->pub_med, 2));
+        }
+    }
+
     /* the client host's decayed rates */
     memset(caddr, 0, sizeof caddr);
     memcpy(caddr, st->client_side ? b_addr : a_addr, v6 ? 16 : 4);
@@ -406,6 +603,9 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
         rc = -1;
         for (int k = CTX_SRC_CONN_RATE; k <= CTX_SRC_CONNECT_RATE_LONG; k++)
             setq(c, k, 0);
+        for (int k = CTX_SRC_REFUSED_SHARE; k <= CTX_SRC_PUB_SIZE_LOG2; k++)
+            setq(c, k, 0);
+        setq(c, CTX_SRC_UP_SEG_LOG2, 0);
     } else {
         double dt = (double)(ts_ns - src->last_ns) * 1e-9;
         double k = dt > 0 ? exp(-dt / CTX_SRC_TAU_S) : 1.0;
@@ -423,6 +623,7 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
         setq(c, CTX_SRC_PKT_RATE, src->pkts / CTX_SRC_TAU_S);
         setq(c, CTX_SRC_CONN_RATE_LONG, src->conn_l / CTX_SRC_TAU_LONG_S);
         setq(c, CTX_SRC_CONNECT_RATE_LONG, src->connect_l / CTX_SRC_TAU_LONG_S);
+        behaviour_src(c, src, dt > 0 ? exp(-dt / CTX_SHARE_TAU_S) : 1.0, &ev);
     }
     return rc;
 }

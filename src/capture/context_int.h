@@ -45,6 +45,27 @@ enum {
     CTX_SRC_PKT_RATE,
     CTX_SRC_CONN_RATE_LONG,
     CTX_SRC_CONNECT_RATE_LONG,
+    /* behaviour columns (docs/internals/context.md, "Behaviour columns") */
+    CTX_PKT_MALFORMED,
+    CTX_PKT_MALFORMED_REASON,
+    CTX_CONN_MALFORMED,
+    CTX_CONN_REFUSED,
+    CTX_CONN_KALIVE_LONG,
+    CTX_CONN_EARLY_MSGS,
+    CTX_CONN_UP_MSGS_LOG2,
+    CTX_CONN_ABRUPT_CLOSE,
+    CTX_PUB_SIZE_REL,
+    CTX_SRC_REFUSED_SHARE,
+    CTX_SRC_KALIVE_LONG_SHARE,
+    CTX_SRC_MALFORMED_SHARE,
+    CTX_SRC_PUB_SHARE,
+    CTX_SRC_CHURN_LOG2,
+    CTX_SRC_ABRUPT_SHARE,
+    CTX_SRC_EARLY_SHARE,
+    CTX_SRC_PUB_SIZE_LOG2,
+    CTX_STREAM_UP_SEG_LOG2,
+    CTX_PKT_KIND,
+    CTX_SRC_UP_SEG_LOG2,
     CTX_N
 };
 
@@ -60,16 +81,26 @@ typedef struct cap_ctx_stream {
     int32_t kalive;           /* -1: no CONNECT seen */
     int16_t conflags, connack;/* -1: none seen */
     uint8_t version, client_side, syn_seen, fin_rst, started;
-    uint8_t pad[3];
+    /* behaviour state */
+    uint8_t connect_seen, connack_seen, disconnect_seen, refused, kalive_long, abrupt, early_counted;
+    uint8_t closed, client_side_known; /* known: exactly one end is on an MQTT port */
+    uint32_t viol_pkts, early_msgs, client_msgs, up_segs;
+    uint64_t up_seg_bytes;
 } cap_ctx_stream;
 
 /* One source host (the client end of its streams). */
 typedef struct cap_ctx_src {
     uint8_t addr[16];
     uint8_t v6, pad[7];
-    int64_t last_ns;
+    int64_t last_ns;                    /* the decays' reference: its last packet as a client */
+    int64_t seen_ns;                    /* last looked up (as a client or as a broker): idle expiry */
     double conn, connect, fail, pkts;   /* exponentially decayed event counts (tau 10 s) */
     double conn_l, connect_l;           /* the same over the long window (tau 300 s) */
+    /* behaviour counts, decayed with tau CTX_SHARE_TAU_S; the columns are their ratios */
+    double b_connack, b_refused, b_connect, b_klong, b_cmsg, b_viol, b_pub, b_pub_bytes;
+    double b_syn, b_closed, b_abrupt, b_early, b_pub3, b_seg, b_seg_bytes;
+    double pub_med;                     /* as a broker: running median of log2 PUBLISH sizes */
+    uint32_t pub_seen;                  /* as a broker: PUBLISHes seen (median started) */
     struct cap_ctx_src *hnext, *lru_prev, *lru_next;
 } cap_ctx_src;
 
@@ -86,6 +117,10 @@ typedef struct cap_ctx {
 /* Windows (time constants) of the per-source rates, seconds. */
 #define CTX_SRC_TAU_S 10.0
 #define CTX_SRC_TAU_LONG_S 300.0
+/* Window of the per-host behaviour shares (ratios of decayed counts), seconds. */
+#define CTX_SHARE_TAU_S 60.0
+/* A declared keep-alive above this (or 0: none) is "long": a session held without traffic. */
+#define CTX_KALIVE_LONG_S 1200
 
 /* Starts the context state: max_sources 0 = 65536; idle_s 0 = 1800 s. NULL on no memory. */
 cap_ctx *context__new(size_t max_sources, double idle_s);

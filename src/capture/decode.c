@@ -368,6 +368,7 @@ static int tcp_packet(cap_decoder *d, const uint8_t *src, const uint8_t *dst, in
     if (cap < 14) {
         /* TCP header cut before the flags: tshark still prints the frame, every feature missing */
         f->set = 0;
+        f->viol = 0;
         if (flow) {
             memset(flow, 0, sizeof *flow);
             flow->ip_version = v6 ? 6 : 4;
@@ -435,6 +436,7 @@ static int tcp_packet(cap_decoder *d, const uint8_t *src, const uint8_t *dst, in
         if (created)
             s->last_ns = ts;
         f->set = 0;
+        f->viol = 0;
         cap_set(f, MQTTIDS_F_TCP_FLAGS, flags);
         cap_set(f, MQTTIDS_F_TCP_LEN, seglen);
         f->v[MQTTIDS_F_TCP_TIME_DELTA] = 0;
@@ -458,6 +460,7 @@ static int tcp_packet(cap_decoder *d, const uint8_t *src, const uint8_t *dst, in
     ta = analyze(s, dir, seq, ack, seglen, flags, window, ts);
 
     f->set = 0;
+    f->viol = 0;
     cap_set(f, MQTTIDS_F_TCP_FLAGS, flags);
     cap_set(f, MQTTIDS_F_TCP_TIME_DELTA, (uint64_t)delta);
     cap_set(f, MQTTIDS_F_TCP_LEN, seglen);

@@ -242,10 +242,25 @@ static long properties(const uint8_t *p, size_t len, size_t off)
     return (long)(used + plen);
 }
 
+/* A read past the message's end: tshark stops there; when the whole message was captured
+   (not cut by the snap length), the message's own lengths disagree: a violation. */
 #define NEED(n)                                   \
     do {                                          \
-        if ((size_t)(n) > len || off + (size_t)(n) > len) \
+        if ((size_t)(n) > len || off + (size_t)(n) > len) { \
+            if (caplen >= replen)                 \
+                cap_viol(f, CAP_VIOL_TRUNCATED);  \
             return;                               \
+        }                                         \
+    } while (0)
+
+/* MQTT 5 properties at off, skipped; running past the end is handled as NEED does */
+#define PROPS()                                               \
+    do {                                                      \
+        if (skip_v5_properties(p, len, ver, &off) < 0) {      \
+            if (caplen >= replen)                             \
+                cap_viol(f, CAP_VIOL_TRUNCATED);              \
+            return;                                           \
+        }                                                     \
     } while (0)
 
 static uint16_t u16(const uint8_t *p)
@@ -271,6 +286,15 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
         return;
     hdr = p[0];
     type = hdr >> 4;
+    /* protocol violations (ctx.pkt_malformed_reason): checked on the bytes, never change the fields */
+    if (len >= 5 && (p[1] & p[2] & p[3] & p[4] & 0x80))
+        cap_viol(f, CAP_VIOL_LENGTH_FIELD);
+    if (type == 0 || (type == 15 && ver != 5))
+        cap_viol(f, CAP_VIOL_RESERVED_TYPE);
+    else if (type == MQTT_PUBLISH ? (hdr & 0x06) == 0x06
+             : (type == MQTT_PUBREL || type == MQTT_SUBSCRIBE || type == MQTT_UNSUBSCRIBE) ? (hdr & 0x0f) != 0x02
+                                                                                          : (hdr & 0x0f) != 0)
+        cap_viol(f, CAP_VIOL_HEADER_FLAGS);
     if (varint(p + 1, len - 1, &msg_len, &used) < 0)
         return;
     cap_set(f, MQTTIDS_F_HDRFLAGS, hdr);
@@ -300,8 +324,19 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
             if (capture__text_set_utf8(&f->protoname, p + off, n, TEXT_MAX) == 0)
                 cap_set(f, MQTTIDS_F_PROTONAME, 0);
         }
+        if (s->mqtt_connects)
+            cap_viol(f, CAP_VIOL_SECOND_CONNECT);
+        if (s->mqtt_connects < 255)
+            s->mqtt_connects++;
         off += n;
         NEED(1);
+        {
+            /* MQTT 3.1 says MQIsdp, 3.1.1 and 5 say MQTT */
+            int name_ok = (n == 4 && memcmp(p + off - n, "MQTT", 4) == 0 && (p[off] == 4 || p[off] == 5)) ||
+                          (n == 6 && memcmp(p + off - n, "MQIsdp", 6) == 0 && p[off] == 3);
+            if (!name_ok)
+                cap_viol(f, CAP_VIOL_PROTOCOL);
+        }
         ver = s->mqtt_version = p[off];
         cap_set(f, MQTTIDS_F_VER, ver);
         off += 1;
@@ -315,20 +350,23 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
         cap_set(f, MQTTIDS_F_CONFLAG_WILLFLAG, (fl >> 2) & 1);
         cap_set(f, MQTTIDS_F_CONFLAG_CLEANSESS, (fl >> 1) & 1);
         cap_set(f, MQTTIDS_F_CONFLAG_RESERVED, fl & 1);
+        /* reserved bit; will QoS 3; will QoS or retain without the will flag; (before 5) a
+           password without a user name */
+        if ((fl & 1) || ((fl >> 3) & 3) == 3 || (!(fl & 0x04) && (fl & 0x38)) ||
+            (ver != 5 && (fl & 0x40) && !(fl & 0x80)))
+            cap_viol(f, CAP_VIOL_CONNECT_FLAGS);
         off += 1;
         NEED(2);
         cap_set(f, MQTTIDS_F_KALIVE, u16(p + off));
         off += 2;
-        if (skip_v5_properties(p, len, ver, &off) < 0)
-            return;
+        PROPS();
         NEED(2);
         n = u16(p + off);
         off += 2;
         NEED(n); /* client id */
         off += n;
         if (fl & 0x04) {
-            if (skip_v5_properties(p, len, ver, &off) < 0)
-                return;
+            PROPS();
             NEED(2);
             n = u16(p + off);
             cap_set(f, MQTTIDS_F_WILLTOPIC_LEN, n);
@@ -369,8 +407,12 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
         NEED(2);
         n = u16(p + off);
         off += 2;
+        if (n == 0 && ver != 5)
+            cap_viol(f, CAP_VIOL_TOPIC); /* only MQTT 5 (topic alias) may leave it empty */
         if (n > 0) {
             NEED(n);
+            if (memchr(p + off, '+', n) || memchr(p + off, '#', n) || memchr(p + off, 0, n))
+                cap_viol(f, CAP_VIOL_TOPIC);
             off += n;
         }
         if (hdr & 0x06) {
@@ -378,8 +420,9 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
             cap_set(f, MQTTIDS_F_MSGID, u16(p + off));
             off += 2;
         }
-        if (skip_v5_properties(p, len, ver, &off) < 0)
-            return;
+        PROPS();
+        if (off > replen && caplen >= replen)
+            cap_viol(f, CAP_VIOL_TRUNCATED); /* topic and id longer than the message */
         if (off > replen || replen > len)
             return; /* negative payload length, or payload cut by the snap length: exception */
         if (!cap_has(f, MQTTIDS_F_MSG) && capture__text_set_hex(&f->msg, p + off, len - off, TEXT_MAX) == 0)
@@ -390,8 +433,9 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
         NEED(2);
         cap_set(f, MQTTIDS_F_MSGID, u16(p + off));
         off += 2;
-        if (skip_v5_properties(p, len, ver, &off) < 0)
-            return;
+        PROPS();
+        if (off >= replen)
+            cap_viol(f, CAP_VIOL_TOPIC); /* no topic filter */
         while (off < replen) {
             size_t n;
             NEED(2);
@@ -402,6 +446,8 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
                 off += n;
             }
             NEED(1);
+            if (ver != 5 && p[off] > 2)
+                cap_viol(f, CAP_VIOL_TOPIC); /* requested QoS 3 or reserved bits */
             if (ver != 5)
                 cap_set(f, MQTTIDS_F_SUB_QOS, p[off]);
             off += 1;
@@ -412,8 +458,7 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
         NEED(2);
         cap_set(f, MQTTIDS_F_MSGID, u16(p + off));
         off += 2;
-        if (skip_v5_properties(p, len, ver, &off) < 0)
-            return;
+        PROPS();
         if (off < replen && off < len && (ver == 3 || ver == 4))
             cap_set(f, MQTTIDS_F_SUBACK_QOS, p[off]);
         break;

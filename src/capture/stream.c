@@ -168,5 +168,6 @@ void capture__stream_reset(cap_table *t, cap_stream *s)
     s->syn_ns = 0;
     s->first_rtt_ns = 0;
     s->mqtt_version = 0;
+    s->mqtt_connects = 0;
     s->syn_from_a = 0;
 }

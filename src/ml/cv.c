@@ -203,7 +203,7 @@ static void run_task(cv_shared *S, size_t t, cv_scratch *sc)
             S->err[t] = util__fail(S->errbuf[t], MQTTIDS_ERR_NOMEM, "out of memory");
             goto out;
         }
-        ml__balanced_weights(ytr, ntr, S->k, w);
+        ml__balanced_weights(ytr, ntr, S->k, S->balanced, w);
     }
     memset(&ctx, 0, sizeof ctx);
     ctx.seed = S->seed;

@@ -131,7 +131,7 @@ mqttids_err ml__params_build(const ml_learner *L, const char *const *kv, size_t 
 /* Sets one "key=value" (key and value split at the first '='). */
 mqttids_err ml__params_set_kv(const ml_learner *L, void *p, const char *kv, char *errbuf);
 /* Balanced class weights n / (classes present * n_c) for labels y (n), into w (n). */
-void ml__balanced_weights(const int *y, size_t n, int k, double *w);
+void ml__balanced_weights(const int *y, size_t n, int k, int mode /* 1: n / (k n_c), 2: its square root */, double *w);
 /* Serialises a model into b (the whole file image, checksum included). */
 void ml__model_image(const mqttids_model *m, util_buf *b);
 /* Parses a model file image data[0..len) (path names it in messages; the fuzz target uses it). */

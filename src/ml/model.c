@@ -76,7 +76,7 @@ mqttids_err ml__params_build(const ml_learner *L, const char *const *kv, size_t 
     return MQTTIDS_OK;
 }
 
-void ml__balanced_weights(const int *y, size_t n, int k, double *w)
+void ml__balanced_weights(const int *y, size_t n, int k, int mode, double *w)
 {
     size_t cnt[256] = {0};
     int present = 0;
@@ -85,8 +85,11 @@ void ml__balanced_weights(const int *y, size_t n, int k, double *w)
             cnt[y[i]]++;
     for (int c = 0; c < k && c < 256; c++)
         present += cnt[c] > 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         w[i] = (double)n / ((double)present * (double)cnt[y[i]]);
+        if (mode == 2) /* half way: a rare class counts more, not as much as a common one */
+            w[i] = sqrt(w[i]);
+    }
 }
 
 static const ml_learner *find_learner(const char *kind, char *errbuf)
@@ -291,7 +294,7 @@ mqttids_err mqttids_model_train(const mqttids_dataset *ds, const size_t *rows_in
                 err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
                 goto fail;
             }
-            ml__balanced_weights(y, n, MQTTIDS_NCLASS, w);
+            ml__balanced_weights(y, n, MQTTIDS_NCLASS, o.balanced, w);
         }
         memset(&ctx, 0, sizeof ctx);
         ctx.seed = o.seed;
@@ -337,7 +340,7 @@ mqttids_err mqttids_model_train(const mqttids_dataset *ds, const size_t *rows_in
         bad |= add_meta(m, "rows", num);
         snprintf(num, sizeof num, "%llu", (unsigned long long)o.seed);
         bad |= add_meta(m, "seed", num);
-        bad |= add_meta(m, "balanced", o.balanced ? "true" : "false");
+        bad |= add_meta(m, "balanced", o.balanced == 2 ? "sqrt" : o.balanced ? "true" : "false");
         snprintf(num, sizeof num, "%.3f", util__now_s() - t0);
         bad |= add_meta(m, "seconds", num);
         bad |= add_meta(m, "version", mqttids_version());

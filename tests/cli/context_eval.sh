@@ -33,7 +33,7 @@ for x in $CAPS; do
     cmp -s <(awk -F, '{print $NF}' "$W/$n.ctx.csv") <(awk -F, '{print $NF}' "$W/$n.csv") || bad "$n: target differs"
     hdr=$(head -1 "$W/$n.ctx.csv")
     case "$hdr" in
-    *,mqtt.willtopic_len,ctx.stream_pkts_up,*,ctx.src_connect_rate_long,target) ;;
+    *,mqtt.willtopic_len,ctx.stream_pkts_up,*,ctx.src_connect_rate_long,ctx.pkt_malformed,*,target) ;;
     *) bad "$n: header $hdr" ;;
     esac
     # no identity columns
@@ -51,7 +51,8 @@ if command -v editcap >/dev/null; then
         editcap -r "$f" "$W/cut.pcap" 1-2000 >/dev/null 2>&1 || { bad "editcap"; continue; }
         "$MQTTIDS" extract -q -r "$W/cut.pcap" --context -o "$W/cut.csv" || bad "extract cut"
         # compare the ctx columns (34..) of the 2000 rows; the 33 features' types are per-file
-        cmp -s <(cut -d, -f34- "$W/cut.csv" | head -2001) <(cut -d, -f34-65 "$W/$n.ctx.csv" | head -2001) ||
+        nctx=$(head -1 "$W/$n.ctx.csv" | tr , '\n' | grep -c '^ctx\.')
+        cmp -s <(cut -d, -f34- "$W/cut.csv" | head -2001) <(cut -d, -f34-$((33 + nctx)) "$W/$n.ctx.csv" | head -2001) ||
             bad "$n: context of the first 2000 packets changed when the capture went on"
     done
 else

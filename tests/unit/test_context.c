@@ -296,6 +296,140 @@ static void test_format(void)
     }
 }
 
+/*
+ * Protocol violations the decoder sees (ctx.pkt_malformed / _reason), through the decoder: each
+ * case is its own connection (SYN, then the bytes, then for the second-message cases the
+ * packet under test); the reason is the one the MQTT 3.1.1 rule broken names.
+ */
+static void test_violations(void)
+{
+    static const struct {
+        const char *what;
+        uint8_t pre[16], pre_n; /* a first message in the same connection, or none */
+        uint8_t b[24], n;
+        int up;                 /* the packet goes client -> server */
+        int want;
+    } cases[] = {
+        {"valid CONNECT", {0}, 0, {0x10, 0x0c, 0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 60, 0, 0}, 14, 1, CAP_VIOL_NONE},
+        {"valid PUBLISH", {0}, 0, {0x30, 0x05, 0, 3, 'a', '/', 'b'}, 7, 1, CAP_VIOL_NONE},
+        {"protocol name MQTX", {0}, 0, {0x10, 0x0c, 0, 4, 'M', 'Q', 'T', 'X', 4, 2, 0, 60, 0, 0}, 14, 1,
+         CAP_VIOL_PROTOCOL},
+        {"protocol level 9", {0}, 0, {0x10, 0x0c, 0, 4, 'M', 'Q', 'T', 'T', 9, 2, 0, 60, 0, 0}, 14, 1,
+         CAP_VIOL_PROTOCOL},
+        {"reserved type 0", {0}, 0, {0x00, 0x02, 0x12, 0x34}, 4, 1, CAP_VIOL_RESERVED_TYPE},
+        {"reserved type 15", {0}, 0, {0xf0, 0x00}, 2, 1, CAP_VIOL_RESERVED_TYPE},
+        {"5-byte remaining length", {0}, 0, {0x10, 0xff, 0xff, 0xff, 0xff, 0x7f}, 6, 1, CAP_VIOL_LENGTH_FIELD},
+        {"CONNECT reserved flag", {0}, 0, {0x10, 0x0c, 0, 4, 'M', 'Q', 'T', 'T', 4, 3, 0, 60, 0, 0}, 14, 1,
+         CAP_VIOL_CONNECT_FLAGS},
+        {"password without user", {0}, 0, {0x10, 0x0c, 0, 4, 'M', 'Q', 'T', 'T', 4, 0x42, 0, 60, 0, 0}, 14, 1,
+         CAP_VIOL_CONNECT_FLAGS},
+        {"protocol name length past the end", {0}, 0, {0x10, 0x0c, 0xff, 0xf0, 'M', 'Q', 'T', 'T', 4, 2, 0, 60, 0, 0},
+         14, 1, CAP_VIOL_TRUNCATED},
+        {"PUBLISH QoS 3", {0}, 0, {0x36, 0x09, 0, 3, 'a', '/', 'b', 0, 7, 'x', 'y'}, 11, 1, CAP_VIOL_HEADER_FLAGS},
+        {"SUBSCRIBE flags 0", {0}, 0, {0x80, 0x08, 0, 1, 0, 3, 'a', '/', '#', 0}, 10, 1, CAP_VIOL_HEADER_FLAGS},
+        {"PUBLISH topic with a wildcard", {0}, 0, {0x30, 0x05, 0, 3, 'a', '/', '#'}, 7, 1, CAP_VIOL_TOPIC},
+        {"second CONNECT", {0x10, 0x0c, 0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 60, 0, 0}, 14,
+         {0x10, 0x0c, 0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 60, 0, 0}, 14, 1, CAP_VIOL_SECOND_CONNECT},
+        {"CONNACK from the client", {0}, 0, {0x20, 0x02, 0, 0}, 4, 1, CAP_VIOL_DIRECTION},
+        {"CONNACK from the server", {0}, 0, {0x20, 0x02, 0, 0}, 4, 0, CAP_VIOL_NONE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mqttids_capture_opts o;
+        cap_decoder d;
+        uint8_t p[128];
+        uint32_t cli = 0x0a000001u, srv = 0x0a000002u, seq = 1001;
+        size_t n;
+        const double *v;
+        mqttids_capture_opts_init(&o);
+        CHECK(capture__decoder_init(&d, &o) == 0, "init");
+        d.ctx = context__new(0, 0);
+        if (!d.ctx)
+            return;
+        n = ipv4_tcp(p, cli, srv, 40000, 1883, 1000, 0x02, NULL, 0);
+        capture__decode_packet(&d, 228, p, n, 0, NULL);
+        if (cases[i].pre_n) {
+            n = ipv4_tcp(p, cli, srv, 40000, 1883, seq, 0x18, cases[i].pre, cases[i].pre_n);
+            capture__decode_packet(&d, 228, p, n, 1000, NULL);
+            seq += cases[i].pre_n;
+        }
+        if (cases[i].up)
+            n = ipv4_tcp(p, cli, srv, 40000, 1883, seq, 0x18, cases[i].b, cases[i].n);
+        else
+            n = ipv4_tcp(p, srv, cli, 1883, 40000, 5000, 0x18, cases[i].b, cases[i].n);
+        CHECK(capture__decode_packet(&d, 228, p, n, 2000, NULL) == 1, "%s: decoded", cases[i].what);
+        v = context__values(d.ctx);
+        CHECK(v[CTX_PKT_MALFORMED_REASON] == cases[i].want && v[CTX_PKT_MALFORMED] == (cases[i].want != 0),
+              "%s: reason %g, want %d", cases[i].what, v[CTX_PKT_MALFORMED_REASON], cases[i].want);
+        CHECK(v[CTX_CONN_MALFORMED] == (cases[i].want != 0), "%s: counted in the connection", cases[i].what);
+        context__free(d.ctx);
+        d.ctx = NULL;
+        capture__decoder_free(&d);
+    }
+}
+
+/*
+ * The behaviour columns of two sessions of one client host, worked out by hand: a refused
+ * CONNECT with keep-alive 65535 closed by the server, then a CONNECT (keep-alive 60) followed
+ * by a PUBLISH before the CONNACK. Shares are ratios of counts decayed with tau 60 s.
+ */
+static void test_behaviour(void)
+{
+    cap_ctx *c = context__new(16, 0);
+    cap_ctx_stream st1, st2;
+    cap_fields conn1, conn2, refused, ok, pub;
+    const double *o;
+    double k;
+    if (!c)
+        return;
+    o = c->out;
+    memset(&st1, 0, sizeof st1);
+    memset(&st2, 0, sizeof st2);
+    memset(&conn1, 0, sizeof conn1);
+    cap_set(&conn1, MQTTIDS_F_KALIVE, 65535);
+    memset(&conn2, 0, sizeof conn2);
+    cap_set(&conn2, MQTTIDS_F_KALIVE, 60);
+    memset(&refused, 0, sizeof refused);
+    cap_set(&refused, MQTTIDS_F_CONACK_VAL, 5);
+    memset(&ok, 0, sizeof ok);
+    cap_set(&ok, MQTTIDS_F_CONACK_VAL, 0);
+    memset(&pub, 0, sizeof pub);
+    cap_set(&pub, MQTTIDS_F_LEN, 30);
+
+    pkt(c, &st1, 1, 1, 0x002, 0, 0, 0, NULL);          /* SYN */
+    CHECK(NEAR(o[CTX_SRC_CHURN_LOG2], 0), "churn: 1 connection / max(0 messages, 1): log2 1 = %g",
+          o[CTX_SRC_CHURN_LOG2]);
+    pkt(c, &st1, 0, 1, 0x018, 20, 1, 1, &conn1);        /* CONNECT, keep-alive 65535 */
+    CHECK(o[CTX_CONN_KALIVE_LONG] == 1 && o[CTX_SRC_KALIVE_LONG_SHARE] == 1, "long keep-alive");
+    CHECK(o[CTX_PKT_KIND] == 1, "kind CONNECT");
+    pkt(c, &st1, 0, 0, 0x018, 4, 2, 2, &refused);       /* CONNACK 5 */
+    CHECK(o[CTX_CONN_REFUSED] == 1 && o[CTX_SRC_REFUSED_SHARE] == 1 && o[CTX_PKT_KIND] == 2, "refused");
+    pkt(c, &st1, 0, 0, 0x011, 0, 0, 3, NULL);           /* the server closes: no DISCONNECT */
+    CHECK(o[CTX_CONN_ABRUPT_CLOSE] == 1 && o[CTX_SRC_ABRUPT_SHARE] == 1, "abrupt close");
+
+    pkt(c, &st2, 1, 1, 0x002, 0, 0, 1000, NULL);        /* a second connection, 1 s later */
+    CHECK(o[CTX_CONN_REFUSED] == 0 && o[CTX_CONN_KALIVE_LONG] == 0 && o[CTX_CONN_ABRUPT_CLOSE] == 0,
+          "connection state starts over");
+    k = exp(-1.0 / 60); /* the first session's events, seen from 1 s later (about) */
+    CHECK(NEAR(o[CTX_SRC_REFUSED_SHARE], 1), "host still refused every time: %g", o[CTX_SRC_REFUSED_SHARE]);
+    pkt(c, &st2, 0, 1, 0x018, 14, 1, 1001, &conn2);     /* CONNECT, keep-alive 60 */
+    /* k / (k + 1) = 0.4958, to the nearest 1/32: 0.5 */
+    CHECK(o[CTX_SRC_KALIVE_LONG_SHARE] == 0.5, "long keep-alive share %g (k / (k + 1) = %g)",
+          o[CTX_SRC_KALIVE_LONG_SHARE], k / (k + 1));
+    pkt(c, &st2, 0, 1, 0x018, 32, 3, 1002, &pub);       /* PUBLISH before the CONNACK */
+    CHECK(o[CTX_CONN_EARLY_MSGS] == 1 && o[CTX_SRC_EARLY_SHARE] == 0.5 /* 1 / (k + 1) = 0.504 */,
+          "early: %g, share %g", o[CTX_CONN_EARLY_MSGS], o[CTX_SRC_EARLY_SHARE]);
+    CHECK(o[CTX_STREAM_UP_SEG_LOG2] == 5, "publish segment log2(1 + 32) = 5.04, to half an octave 5: %g",
+          o[CTX_STREAM_UP_SEG_LOG2]);
+    CHECK(o[CTX_PKT_KIND] == 3, "kind publish flow");
+    /* 2 connections per 3 client messages, the first of each decayed by k: log2((k + 1) / (k + 2))
+       = -0.589, to half an octave -0.5 */
+    CHECK(o[CTX_SRC_CHURN_LOG2] == -0.5, "churn %g", o[CTX_SRC_CHURN_LOG2]);
+    pkt(c, &st2, 0, 0, 0x018, 4, 2, 1003, &ok);         /* CONNACK 0 */
+    CHECK(o[CTX_CONN_REFUSED] == 0 && o[CTX_SRC_REFUSED_SHARE] == 0.5, "accepted: share %g",
+          o[CTX_SRC_REFUSED_SHARE]);
+    context__free(c);
+}
+
 int main(void)
 {
     test_format();
@@ -304,5 +438,7 @@ int main(void)
     test_bounds();
     test_decoder_flood();
     test_names();
+    test_violations();
+    test_behaviour();
     PASS();
 }

@@ -108,9 +108,13 @@ static void check_balanced(void)
     /* sklearn compute_class_weight("balanced"): n / (classes present * n_c) */
     int y[] = {0, 0, 0, 4};
     double w[4];
-    ml__balanced_weights(y, 4, MQTTIDS_NCLASS, w);
+    ml__balanced_weights(y, 4, MQTTIDS_NCLASS, 1, w);
     CHECK(fabs(w[0] - 4.0 / 6) < 1e-15 && fabs(w[2] - 4.0 / 6) < 1e-15 && fabs(w[3] - 2.0) < 1e-15,
           "balanced weights %g %g", w[0], w[3]);
+    /* mode 2 (train --recipe detector): the square roots, sqrt(2/3) and sqrt(2) */
+    ml__balanced_weights(y, 4, MQTTIDS_NCLASS, 2, w);
+    CHECK(fabs(w[0] - 0.816496580927726) < 1e-15 && fabs(w[3] - 1.4142135623730951) < 1e-15,
+          "square-root weights %g %g", w[0], w[3]);
 }
 
 static int same_predictions(const mqttids_model *a, const mqttids_model *b, int nthreads)
