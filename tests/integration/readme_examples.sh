@@ -79,6 +79,8 @@ sub() {
   c=${c//s3:\/\/mqttset\/s_test.csv/s3://mqttset/test30_reduced.csv}
   c=${c//gs:\/\/mqttset\/s_train.csv.gz/gs://mqttset/train70_reduced.csv.gz}
   c=${c//capture.pcap/$SHARED/pcap_l-laura/benign-head.pcap}
+  c=${c//benign.pcap/$SHARED/pcap_l-laura/benign-head.pcap}
+  c=${c//malaria.pcap/$SHARED/pcap_l-laura/malariados-head.pcap}
   c=${c//broker.pcapng/$SHARED/pcap_l-laura/bruteforce-head.pcapng}
   c=${c//-i eth0/-i lo}
   c=${c//kafka1:9092/\"\$(cat brokers.txt)\"}
