@@ -27,10 +27,10 @@ for x in benign:legitimate bruteforce:bruteforce flood:flood malariados:dos malf
     { head -n 1 "$W/$c.csv"; tail -n +$((k + 2)) "$W/$c.csv"; } > "$W/$c.test.csv"
     H+=" $W/$c.csv"; HTR+=" $W/$c.train.csv"; HTE+=" $W/$c.test.csv"
 done
-"$MQTTIDS" lab -q -d 12 --mode phases --seed 31 --context -o "$W/a" 2> "$W/lab.err" ||
+"$MQTTIDS" lab -q -d 20 --mode phases --seed 31 --context -o "$W/a" 2> "$W/lab.err" ||
     { grep -q "no libmosquitto or no libpcap" "$W/lab.err" && { echo "built without the lab: skip"; exit 77; }
       cat "$W/lab.err"; exit 1; }
-"$MQTTIDS" lab -q -d 12 --mode mixed --seed 32 --mix dos=2,flood=0.5,bruteforce=0.7 --context -o "$W/b" ||
+"$MQTTIDS" lab -q -d 20 --mode mixed --seed 32 --mix dos=2,flood=0.5,bruteforce=0.7 --context -o "$W/b" ||
     { echo "lab run b failed"; exit 1; }
 
 # run TAG TRAINOPTS TRAIN TEST: the summary line "TAG packet-macroF1 conn-macroF1 recall..."
