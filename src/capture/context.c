@@ -419,6 +419,20 @@ static double steps(double x, double per)
     return floor(x * per + 0.5) / per;
 }
 
+/* log2(1 + mean bytes per PUBLISH-carrying segment) in half octaves, floored at 64 bytes
+   (6.0) when there was such a segment: a segment under 64 bytes is one small message,
+   whose size follows topic names and payload formats (MQTTset's sensors 13 bytes, the lab's
+   24-28, a fuzzer's 64); what the column is for is how much a client pushes at once
+   (dos hundreds of bytes, flood tens of KB). 0: no such segment yet. */
+static double seg_log2(double bytes, double segs)
+{
+    double v;
+    if (!(segs > 1e-9))
+        return 0;
+    v = steps(log2(1.0 + bytes / segs), 2);
+    return v < 6.0 ? 6.0 : v;
+}
+
 static double share(double num, double den)
 {
     return den > 1e-9 ? num / den : 0;
@@ -458,7 +472,7 @@ static void behaviour_src(cap_ctx *c, cap_ctx_src *s, double k, const bev *ev)
     setq(c, CTX_SRC_CHURN_LOG2, steps(churn_log2(s->b_syn, s->b_cmsg), 2));
     setq(c, CTX_SRC_ABRUPT_SHARE, steps(share(s->b_abrupt, s->b_closed), 32));
     setq(c, CTX_SRC_EARLY_SHARE, steps(share(s->b_early, s->b_connect), 32));
-    setq(c, CTX_SRC_UP_SEG_LOG2, steps(log2(1.0 + share(s->b_seg_bytes, s->b_seg)), 2));
+    setq(c, CTX_SRC_UP_SEG_LOG2, seg_log2(s->b_seg_bytes, s->b_seg));
     setq(c, CTX_SRC_PUB_SIZE_LOG2, steps(log2(1.0 + share(s->b_pub_bytes, s->b_pub3)), 2));
 }
 
@@ -572,7 +586,7 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
         st->up_seg_bytes += seglen;
         ev.seg = seglen;
     }
-    setq(c, CTX_STREAM_UP_SEG_LOG2, steps(log2(1.0 + (st->up_segs ? (double)st->up_seg_bytes / st->up_segs : 0)), 2));
+    setq(c, CTX_STREAM_UP_SEG_LOG2, seg_log2((double)st->up_seg_bytes, (double)st->up_segs));
 
     /* the server's running median of PUBLISH sizes (the broker's baseline) */
     memset(caddr, 0, sizeof caddr);

@@ -67,10 +67,16 @@ floor() { # floor PATTERN FIELD MIN WHAT
     awk -v p="$1" -v f="$2" -v m="$3" -v w="$4" '$1 ~ p { if ($f + 0 < m) { print "FAIL: " $1 " " w " " $f " < " m; bad = 1 } }
         END { exit bad }' "$W/summary.txt" || fail=1
 }
-floor '^det\.within' 2 0.99 "packet macro-F1"
-floor '^det\.lab-lab' 2 0.90 "packet macro-F1"
-floor '^det\.real-lab' 2 0.85 "packet macro-F1"
-floor '^det\.lab-real' 2 0.85 "packet macro-F1"
+# (within MQTTset: flood's 17 test packets, the end of its one connection, swing the figure)
+floor '^det\.within\.a' 2 0.97 "packet macro-F1"
+floor '^det\.within\.real' 2 0.88 "packet macro-F1"
+floor '^det\.lab-lab' 2 0.88 "packet macro-F1"
+floor '^det\.real-lab' 2 0.88 "packet macro-F1"
+floor '^det\.lab-real' 2 0.90 "packet macro-F1"
+# lab -> real malformed: MQTTset's malformed capture is the fuzzer's 64-byte publishes and its
+# monitoring subscriber, with no violation the decoder sees (ctx.src_up_seg_log2's floor)
+awk '$1 ~ /^det\.lab-real/ { for (i = 4; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "malformed" && kv[2] + 0 < 0.95) { print "FAIL: " $1 " malformed recall " kv[2]; bad = 1 } } }
+    END { exit bad }' "$W/summary.txt" || fail=1
 # the attacks whose behaviour is the same in every network: refused CONNECTs, sessions held
 # open with a huge keep-alive
 for cls in bruteforce slowite; do
