@@ -371,24 +371,14 @@ static void keep_curve(const exp_cfg *c, const exp_spec *s, exp_result *R, const
 /* The refitted model's feature names, dropped columns and importances, for the report. */
 static void keep_model(exp_result *R, const mqttids_model *best)
 {
-    const mqttids_pipeline *pl = mqttids_model_pipeline(best);
-    size_t nf = mqttids_pipeline_nfeatures(pl);
-    json_object *fe = json_object_new_array(), *dr = json_object_new_array();
+    json_object *mj = cli_model_json(best); /* its "features" and "dropped", as train --json */
+    size_t nf = mqttids_pipeline_nfeatures(mqttids_model_pipeline(best));
     double *imp = calloc(nf ? nf : 1, sizeof *imp);
     if (!R->extra)
         R->extra = json_object_new_object();
-    for (size_t j = 0; j < nf; j++)
-        json_object_array_add(fe, json_object_new_string(mqttids_pipeline_feature_name(pl, j)));
-    json_object_object_add(R->extra, "features", fe);
-    for (size_t j = 0; j < mqttids_pipeline_n_dropped(pl); j++) {
-        const char *name, *why;
-        json_object *e = json_object_new_object();
-        mqttids_pipeline_dropped(pl, j, &name, &why);
-        json_object_object_add(e, "column", json_object_new_string(name));
-        json_object_object_add(e, "why", json_object_new_string(why));
-        json_object_array_add(dr, e);
-    }
-    json_object_object_add(R->extra, "dropped", dr);
+    json_object_object_add(R->extra, "features", json_object_get(json_object_object_get(mj, "features")));
+    json_object_object_add(R->extra, "dropped", json_object_get(json_object_object_get(mj, "dropped")));
+    json_object_put(mj);
     if (imp && mqttids_model_importances(best, imp) == MQTTIDS_OK) {
         json_object *ia = json_object_new_array();
         for (size_t j = 0; j < nf; j++)
