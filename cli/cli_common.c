@@ -119,6 +119,102 @@ static const char *split_name(mqttids_split s)
     return s == MQTTIDS_SPLIT_TRAIN ? "train" : s == MQTTIDS_SPLIT_TEST ? "test" : "untagged";
 }
 
+/* The read options every input of in shares. */
+static void inputs_read_opts(const cli_inputs *in, FILE *rej, mqttids_read_opts *o)
+{
+    mqttids_read_opts_init(o);
+    o->on_error = in->on_error;
+    o->reject = rej;
+    o->keep_extra = in->keep_extra;
+    o->keep_payload = in->keep_payload;
+    o->require_label = in->require_label;
+    if (!cli_quiet && isatty(2))
+        o->progress = cli_progress;
+}
+
+/* One input's figures in the JSON "inputs" array: keyed by "path" or "table". */
+static void input_json(json_object *arr, const char *key, const char *name, const char *split,
+                       const mqttids_read_report *rep)
+{
+    json_object *o2;
+    if (!arr)
+        return;
+    o2 = json_object_new_object();
+    json_object_object_add(o2, key, json_object_new_string(name));
+    json_object_object_add(o2, "split", json_object_new_string(split));
+    json_object_object_add(o2, "rows_read", json_object_new_int64((int64_t)rep->rows_read));
+    json_object_object_add(o2, "rows_kept", json_object_new_int64((int64_t)rep->rows_kept));
+    json_object_object_add(o2, "rows_rejected", json_object_new_int64((int64_t)rep->rows_rejected));
+    json_object_object_add(o2, "negative_time_deltas", json_object_new_int64((int64_t)rep->negative_deltas));
+    json_object_array_add(arr, o2);
+}
+
+/* --db/--table: the table's rows into ds (split from train_flag); returns an exit code. */
+static int inputs_load_db(const cli_inputs *in, mqttids_dataset *ds, FILE *rej, json_object *arr,
+                          uint64_t *rejected)
+{
+    mqttids_store *st = NULL;
+    mqttids_read_opts o;
+    mqttids_read_report rep;
+    char errbuf[MQTTIDS_ERRBUF_SIZE], shown[512];
+    const char *table = in->table ? in->table : MQTTIDS_STORE_DEFAULT_TABLE;
+    mqttids_err err = mqttids_store_open(in->db, &st, errbuf);
+    if (err != MQTTIDS_OK) {
+        mqttids_store_mask_conninfo(in->db, shown, sizeof shown);
+        cli_err("%s (connection: %s)", errbuf, shown);
+        return CLI_EXIT_FAIL;
+    }
+    inputs_read_opts(in, rej, &o);
+    err = mqttids_store_read(st, table, ds, &o, &rep);
+    cli_progress_done();
+    if (err != MQTTIDS_OK) {
+        cli_err("%s", mqttids_store_errmsg(st));
+        mqttids_store_close(st);
+        return CLI_EXIT_FAIL;
+    }
+    mqttids_store_close(st);
+    *rejected += rep.rows_rejected;
+    cli_info("%s (PostgreSQL, split from train_flag): %llu rows read, %llu kept, %llu rejected", table,
+             (unsigned long long)rep.rows_read, (unsigned long long)rep.rows_kept,
+             (unsigned long long)rep.rows_rejected);
+    input_json(arr, "table", table, "train_flag", &rep);
+    return CLI_EXIT_OK;
+}
+
+/* Input k (CSV, or pcap/pcapng by its magic bytes) into ds; returns an exit code. */
+static int inputs_load_file(const cli_inputs *in, int k, mqttids_dataset *ds, FILE *rej, json_object *arr,
+                            uint64_t *rejected)
+{
+    mqttids_read_opts o;
+    mqttids_read_report rep;
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    mqttids_err err;
+    const char *path = in->items[k].path;
+    inputs_read_opts(in, rej, &o);
+    o.split = in->items[k].split;
+    if (mqttids_capture_is_pcap_file(path)) {
+        uint64_t nr = 0;
+        memset(&rep, 0, sizeof rep);
+        err = mqttids_capture_read_dataset(ds, path, NULL, o.split, -1, &nr, errbuf);
+        rep.rows_read = rep.rows_kept = nr;
+    } else {
+        err = mqttids_dataset_read_csv(ds, path, &o, &rep, errbuf);
+    }
+    cli_progress_done();
+    if (err != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
+        return CLI_EXIT_FAIL;
+    }
+    *rejected += rep.rows_rejected;
+    cli_info("%s (%s): %llu rows read, %llu kept, %llu rejected", path, split_name(in->items[k].split),
+             (unsigned long long)rep.rows_read, (unsigned long long)rep.rows_kept,
+             (unsigned long long)rep.rows_rejected);
+    if (rep.negative_deltas)
+        cli_info("%s: %llu rows with negative tcp.time_delta (kept)", path, (unsigned long long)rep.negative_deltas);
+    input_json(arr, "path", path, split_name(in->items[k].split), &rep);
+    return CLI_EXIT_OK;
+}
+
 int cli_inputs_load(cli_inputs *in, mqttids_dataset **out, json_object *report)
 {
     mqttids_dataset *ds;
@@ -158,105 +254,16 @@ int cli_inputs_load(cli_inputs *in, mqttids_dataset **out, json_object *report)
         arr = json_object_new_array();
         json_object_object_add(report, "inputs", arr);
     }
-    /* --db/--table inputs are read here (split from train_flag). */
     if (in->table && !in->db) {
         cli_err("--table %s: give the database with --db CONNINFO", in->table);
         rc = CLI_EXIT_USAGE;
         goto out;
     }
-    if (in->db) {
-        mqttids_store *st = NULL;
-        mqttids_read_opts o;
-        mqttids_read_report rep;
-        char errbuf[MQTTIDS_ERRBUF_SIZE], shown[512];
-        const char *table = in->table ? in->table : MQTTIDS_STORE_DEFAULT_TABLE;
-        mqttids_err err = mqttids_store_open(in->db, &st, errbuf);
-        if (err != MQTTIDS_OK) {
-            mqttids_store_mask_conninfo(in->db, shown, sizeof shown);
-            cli_err("%s (connection: %s)", errbuf, shown);
-            rc = CLI_EXIT_FAIL;
+    if (in->db && (rc = inputs_load_db(in, ds, rej, arr, &total_rejected)) != CLI_EXIT_OK)
+        goto out;
+    for (int k = 0; k < in->n; k++)
+        if ((rc = inputs_load_file(in, k, ds, rej, arr, &total_rejected)) != CLI_EXIT_OK)
             goto out;
-        }
-        mqttids_read_opts_init(&o);
-        o.on_error = in->on_error;
-        o.reject = rej;
-        o.keep_extra = in->keep_extra;
-        o.keep_payload = in->keep_payload;
-        o.require_label = in->require_label;
-        if (!cli_quiet && isatty(2))
-            o.progress = cli_progress;
-        err = mqttids_store_read(st, table, ds, &o, &rep);
-        cli_progress_done();
-        if (err != MQTTIDS_OK) {
-            cli_err("%s", mqttids_store_errmsg(st));
-            mqttids_store_close(st);
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        mqttids_store_close(st);
-        total_rejected += rep.rows_rejected;
-        cli_info("%s (PostgreSQL, split from train_flag): %llu rows read, %llu kept, %llu rejected", table,
-                 (unsigned long long)rep.rows_read, (unsigned long long)rep.rows_kept,
-                 (unsigned long long)rep.rows_rejected);
-        if (arr) {
-            json_object *o2 = json_object_new_object();
-            json_object_object_add(o2, "table", json_object_new_string(table));
-            json_object_object_add(o2, "split", json_object_new_string("train_flag"));
-            json_object_object_add(o2, "rows_read", json_object_new_int64((int64_t)rep.rows_read));
-            json_object_object_add(o2, "rows_kept", json_object_new_int64((int64_t)rep.rows_kept));
-            json_object_object_add(o2, "rows_rejected", json_object_new_int64((int64_t)rep.rows_rejected));
-            json_object_object_add(o2, "negative_time_deltas", json_object_new_int64((int64_t)rep.negative_deltas));
-            json_object_array_add(arr, o2);
-        }
-    }
-    for (int k = 0; k < in->n; k++) {
-        mqttids_read_opts o;
-        mqttids_read_report rep;
-        char errbuf[MQTTIDS_ERRBUF_SIZE];
-        mqttids_err err;
-        mqttids_read_opts_init(&o);
-        o.split = in->items[k].split;
-        o.on_error = in->on_error;
-        o.reject = rej;
-        o.keep_extra = in->keep_extra;
-        o.keep_payload = in->keep_payload;
-        o.require_label = in->require_label;
-        if (!cli_quiet && isatty(2))
-            o.progress = cli_progress;
-        /* pcap/pcapng paths (magic bytes) become MQTTset rows here. */
-        if (mqttids_capture_is_pcap_file(in->items[k].path)) {
-            uint64_t nr = 0;
-            memset(&rep, 0, sizeof rep);
-            err = mqttids_capture_read_dataset(ds, in->items[k].path, NULL, o.split, -1, &nr, errbuf);
-            rep.rows_read = rep.rows_kept = nr;
-        } else {
-            err = mqttids_dataset_read_csv(ds, in->items[k].path, &o, &rep, errbuf);
-        }
-        cli_progress_done();
-        if (err != MQTTIDS_OK) {
-            cli_err("%s", errbuf);
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        total_rejected += rep.rows_rejected;
-        cli_info("%s (%s): %llu rows read, %llu kept, %llu rejected%s", in->items[k].path,
-                 split_name(in->items[k].split), (unsigned long long)rep.rows_read,
-                 (unsigned long long)rep.rows_kept, (unsigned long long)rep.rows_rejected,
-                 rep.negative_deltas ? "" : "");
-        if (rep.negative_deltas)
-            cli_info("%s: %llu rows with negative tcp.time_delta (kept)", in->items[k].path,
-                     (unsigned long long)rep.negative_deltas);
-        if (arr) {
-            json_object *o2 = json_object_new_object();
-            json_object_object_add(o2, "path", json_object_new_string(in->items[k].path));
-            json_object_object_add(o2, "split", json_object_new_string(split_name(in->items[k].split)));
-            json_object_object_add(o2, "rows_read", json_object_new_int64((int64_t)rep.rows_read));
-            json_object_object_add(o2, "rows_kept", json_object_new_int64((int64_t)rep.rows_kept));
-            json_object_object_add(o2, "rows_rejected", json_object_new_int64((int64_t)rep.rows_rejected));
-            json_object_object_add(o2, "negative_time_deltas", json_object_new_int64((int64_t)rep.negative_deltas));
-            json_object_array_add(arr, o2);
-        }
-    }
 out:
     if (rej) {
         if (rc != CLI_EXIT_OK)

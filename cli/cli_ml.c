@@ -40,12 +40,11 @@ int cli_ml_option(cli_ml_opts *o, const char *cmd, int code, const char *arg)
         o->train.seed = v;
         return 1;
     }
-    case 0x2003: {
-        long v = strtol(arg, &end, 10);
-        if (*end || v < 1 || v > 64)
-            return cli_usage_error(cmd, "--threads needs an integer in [1, 64], not '%s'", arg) ? -1 : -1;
-        o->train.nthreads = (int)v;
-        return 1;
+    case 0x1100: { /* --threads: the common tail's parser */
+        cli_tail t = {0, o->train.nthreads};
+        int r = cli_tail_option(&t, cmd, code, arg, NULL);
+        o->train.nthreads = t.threads;
+        return r;
     }
     case 0x2004:
         o->train.balanced = 1;

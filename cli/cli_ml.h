@@ -12,7 +12,7 @@
 #define CLI_ML_LONGOPTS                                       \
     {"param", required_argument, NULL, 0x2001},               \
     {"seed", required_argument, NULL, 0x2002},                \
-    {"threads", required_argument, NULL, 0x2003},             \
+    CLI_THREADS_LONGOPT,                                      \
     {"balanced", no_argument, NULL, 0x2004},                  \
     {"zero-threshold", required_argument, NULL, 0x2005},      \
     {"corr-threshold", required_argument, NULL, 0x2006},      \

@@ -95,6 +95,7 @@ static void help_schema(void)
            "      --table NAME       the records table\n"
            "      --pred-table NAME  the predictions table\n"
            "      --json             the SQL as a JSON string {\"sql\": ...}\n"
+           "  -q, --quiet            no info lines\n"
            "  -h, --help             this help\n");
 }
 
@@ -403,15 +404,20 @@ static int db_schema(int argc, char **argv)
     static const struct option longopts[] = {
         {"table", required_argument, NULL, 'T'},
         {"pred-table", required_argument, NULL, 'P'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *table = NULL, *pred = NULL;
     char errbuf[MQTTIDS_ERRBUF_SIZE], *sql = NULL;
     int opt, json = 0;
+    cli_tail tail = {0, 2};
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+        int r = cli_tail_option(&tail, "db schema", opt, optarg, help_schema);
+        if (r > 1)
+            return CLI_TAIL_EXIT(r);
+        if (r > 0)
+            continue;
         switch (opt) {
         case 'T':
             table = optarg;
@@ -419,16 +425,11 @@ static int db_schema(int argc, char **argv)
         case 'P':
             pred = optarg;
             break;
-        case 'j':
-            json = 1;
-            break;
-        case 'h':
-            help_schema();
-            return CLI_EXIT_OK;
         default:
             return cli_bad_option("db schema");
         }
     }
+    json = tail.json;
     if (optind < argc)
         return cli_usage_error("db schema", "unexpected argument '%s'", argv[optind]);
     if (!table && !pred) {

@@ -161,18 +161,17 @@ int cmd_eval(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"model", required_argument, NULL, 'm'},
-        {"threads", required_argument, NULL, 't'},
         {"by", required_argument, NULL, 'B'},
         {"min-probability", required_argument, NULL, 'P'},
-        {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_THREADS_LONGOPT,
+        CLI_TAIL_LONGOPTS,
         CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     cli_inputs in;
     const char *path = NULL;
-    int json = 0, opt, rc, nthreads = 2;
+    int json = 0, opt, rc, nthreads;
+    cli_tail tail = {0, 2};
     mqttids_dataset *ds = NULL;
     mqttids_model *m = NULL;
     json_object *report = NULL;
@@ -189,6 +188,8 @@ int cmd_eval(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "m:qh", longopts, NULL)) != -1) {
         char *end;
         int r = cli_inputs_option(&in, "eval", opt, optarg);
+        if (r == 0 && (r = cli_tail_option(&tail, "eval", opt, optarg, help)) > 1)
+            return CLI_TAIL_EXIT(r);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0)
@@ -196,11 +197,6 @@ int cmd_eval(int argc, char **argv)
         switch (opt) {
         case 'm':
             path = optarg;
-            break;
-        case 't':
-            nthreads = (int)strtol(optarg, &end, 10);
-            if (*end || nthreads < 1 || nthreads > 64)
-                return cli_usage_error("eval", "--threads needs an integer in [1, 64], not '%s'", optarg);
             break;
         case 'B':
             if (parse_levels(optarg, &levels) != 0)
@@ -211,19 +207,12 @@ int cmd_eval(int argc, char **argv)
             if (end == optarg || *end || !(min_p >= 0 && min_p <= 1))
                 return cli_usage_error("eval", "--min-probability needs a number in [0, 1], not '%s'", optarg);
             break;
-        case 'j':
-            json = 1;
-            break;
-        case 'q':
-            cli_quiet = 1;
-            break;
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         default:
             return cli_bad_option("eval");
         }
     }
+    json = tail.json;
+    nthreads = tail.threads;
     if (cli_inputs_add_positional(&in, "eval", argc, argv, optind) < 0)
         return CLI_EXIT_USAGE;
     if (!path)

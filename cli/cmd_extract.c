@@ -59,7 +59,15 @@ static int copy_stream(FILE *from, FILE *to)
     return ferror(from) || fflush(to) != 0 ? -1 : 0;
 }
 
-int cmd_extract(int argc, char **argv)
+/* What one run of the command was asked. */
+typedef struct extract_cfg {
+    const char *in, *out, *label;
+    int json;
+    mqttids_capture_opts o;
+} extract_cfg;
+
+/* Parses the options into c; returns -1 to go on, else the exit code. */
+static int extract_options(int argc, char **argv, extract_cfg *c)
 {
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
@@ -68,96 +76,94 @@ int cmd_extract(int argc, char **argv)
         {"port", required_argument, NULL, 'P'},
         {"filter", required_argument, NULL, 'F'},
         {"max-streams", required_argument, NULL, 'M'},
-        {"json", no_argument, NULL, 'J'},
         {"context", no_argument, NULL, 'C'},
         {"ids", no_argument, NULL, 'I'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    const char *in = NULL, *out = "-", *label = NULL;
-    int json = 0, c, nports = 0;
-    mqttids_capture_opts o;
-    char errbuf[MQTTIDS_ERRBUF_SIZE];
-    mqttids_capture_stats st;
-    uint64_t rows = 0;
-    mqttids_err err;
-    FILE *fp = NULL;
-    cli_out of = {NULL, NULL, NULL, 0};
-    int in_place;
-    struct stat sb;
-    double t0, t1;
+    cli_tail tail = {0, 2};
+    int opt, nports = 0;
 
-    mqttids_capture_opts_init(&o);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "r:o:qh", longopts, NULL)) != -1) {
-        switch (c) {
+    while ((opt = getopt_long(argc, argv, "r:o:qh", longopts, NULL)) != -1) {
+        int r = cli_tail_option(&tail, "extract", opt, optarg, help);
+        if (r > 1)
+            return CLI_TAIL_EXIT(r);
+        if (r > 0)
+            continue;
+        switch (opt) {
         case 'r':
-            in = optarg;
+            c->in = optarg;
             break;
         case 'o':
-            out = optarg;
+            c->out = optarg;
             break;
         case 'L':
             if (mqttids_class_find(optarg, strlen(optarg)) < 0)
                 return cli_usage_error("extract", "unknown class '%s' (legitimate, dos, bruteforce, malformed, "
                                                   "slowite, flood)", optarg);
-            label = mqttids_class_name(mqttids_class_find(optarg, strlen(optarg)));
+            c->label = mqttids_class_name(mqttids_class_find(optarg, strlen(optarg)));
             break;
         case 'P':
-            if (nports >= MQTTIDS_CAPTURE_MAX_PORTS || parse_port(optarg, &o.mqtt_ports[nports]) < 0)
+            if (nports >= MQTTIDS_CAPTURE_MAX_PORTS || parse_port(optarg, &c->o.mqtt_ports[nports]) < 0)
                 return cli_usage_error("extract", "--port takes a port number 1-65535 (at most %d), not '%s'",
                                        MQTTIDS_CAPTURE_MAX_PORTS, optarg);
             nports++;
-            o.n_mqtt_ports = nports;
+            c->o.n_mqtt_ports = nports;
             break;
         case 'F':
-            o.filter = optarg;
+            c->o.filter = optarg;
             break;
         case 'M': {
             char *e;
             unsigned long long v = strtoull(optarg, &e, 10);
             if (*optarg == '\0' || *e || v == 0)
                 return cli_usage_error("extract", "--max-streams takes a positive number, not '%s'", optarg);
-            o.max_streams = (size_t)v;
+            c->o.max_streams = (size_t)v;
             break;
         }
-        case 'J':
-            json = 1;
-            break;
         case 'C':
-            o.context = 1;
+            c->o.context = 1;
             break;
         case 'I':
-            o.ids = 1;
+            c->o.ids = 1;
             break;
-        case 'q':
-            cli_quiet = 1;
-            break;
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         default:
             return cli_bad_option("extract");
         }
     }
-    if (!in && optind < argc)
-        in = argv[optind++];
-    if (!in)
+    c->json = tail.json;
+    if (!c->in && optind < argc)
+        c->in = argv[optind++];
+    if (!c->in)
         return cli_usage_error("extract", "no capture given (-r FILE)");
     if (optind < argc)
         return cli_usage_error("extract", "unexpected argument '%s'", argv[optind]);
-    if (json && strcmp(out, "-") == 0)
+    if (c->json && strcmp(c->out, "-") == 0)
         return cli_usage_error("extract", "--json prints on stdout: give the CSV with -o FILE");
-    if (cli_refuse_overwrite("extract", "-o", out, in) != 0)
+    if (cli_refuse_overwrite("extract", "-o", c->out, c->in) != 0)
         return CLI_EXIT_USAGE;
-    if (cli_out_check(out) != 0) /* before the capture is read */
+    if (cli_out_check(c->out) != 0) /* before the capture is read */
         return CLI_EXIT_FAIL;
+    return -1;
+}
 
-    /* The CSV is written to a seekable file (MQTTset's column forms are known only at the
-       end): a temporary file copied out for stdout, a device or a pipe; else a temporary
-       file renamed into place. */
-    in_place = strcmp(out, "-") == 0 || (stat(out, &sb) == 0 && !S_ISREG(sb.st_mode));
+/*
+ * Writes the CSV. It goes to a seekable file (MQTTset's column forms are known only at
+ * the end): a temporary file copied out for stdout, a device or a pipe; else a temporary
+ * file renamed into place. secs: the time the capture took. Returns an exit code (errors
+ * printed).
+ */
+static int write_csv(const extract_cfg *c, uint64_t *rows, mqttids_capture_stats *st, double *secs)
+{
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    cli_out of = {NULL, NULL, NULL, 0};
+    struct stat sb;
+    FILE *fp;
+    mqttids_err err;
+    double t0;
+    int in_place = strcmp(c->out, "-") == 0 || (stat(c->out, &sb) == 0 && !S_ISREG(sb.st_mode));
+
     if (in_place) {
         fp = tmpfile();
         if (!fp) {
@@ -165,23 +171,24 @@ int cmd_extract(int argc, char **argv)
             return CLI_EXIT_FAIL;
         }
     } else {
-        if (cli_out_open(&of, out, "w+b") != 0)
+        if (cli_out_open(&of, c->out, "w+b") != 0)
             return CLI_EXIT_FAIL;
         fp = of.fp;
     }
     t0 = cli_now();
-    err = mqttids_capture_write_mqttset_csv(in, &o, fp, label, &rows, &st,
+    err = mqttids_capture_write_mqttset_csv(c->in, &c->o, fp, c->label, rows, st,
                                             !cli_quiet && isatty(2) ? cli_progress : NULL, NULL, errbuf);
     cli_progress_done();
-    t1 = cli_now();
+    *secs = cli_now() - t0;
     if (in_place) {
         if (err == MQTTIDS_OK) {
-            if (cli_out_open(&of, out, "wb") != 0) {
+            if (cli_out_open(&of, c->out, "wb") != 0) {
                 fclose(fp);
                 return CLI_EXIT_FAIL;
             }
             if (copy_stream(fp, of.fp) != 0)
-                err = MQTTIDS_ERR_IO, snprintf(errbuf, sizeof errbuf, "%s: write failed: %s", out, strerror(errno));
+                err = MQTTIDS_ERR_IO,
+                snprintf(errbuf, sizeof errbuf, "%s: write failed: %s", c->out, strerror(errno));
         }
         fclose(fp);
     }
@@ -193,35 +200,53 @@ int cmd_extract(int argc, char **argv)
         cli_err("%s", errbuf);
         return CLI_EXIT_FAIL;
     }
-    {
-        double secs = t1 - t0;
-        cli_info("%s: %llu packets, %llu rows (%llu with MQTT), %llu skipped (not TCP), %llu TCP streams, "
-                 "%.3f s",
-                 in, (unsigned long long)st.packets, (unsigned long long)rows, (unsigned long long)st.mqtt_rows,
-                 (unsigned long long)st.skipped, (unsigned long long)st.streams, secs);
-        {
-            char hint[256];
-            if (mqttids_capture_port_hint(&st, &o, hint, sizeof hint))
-                cli_err("warning: %s: %s", in, hint);
-        }
-        if (json) {
-            json_object *j = json_object_new_object();
-            json_object_object_add(j, "input", json_object_new_string(in));
-            json_object_object_add(j, "output", json_object_new_string(out));
-            json_object_object_add(j, "packets", json_object_new_int64((int64_t)st.packets));
-            json_object_object_add(j, "rows", json_object_new_int64((int64_t)rows));
-            json_object_object_add(j, "mqtt_rows", json_object_new_int64((int64_t)st.mqtt_rows));
-            json_object_object_add(j, "skipped", json_object_new_int64((int64_t)st.skipped));
-            json_object_object_add(j, "tcp_streams", json_object_new_int64((int64_t)st.streams));
-            json_object_object_add(j, "streams_evicted", json_object_new_int64((int64_t)st.streams_evicted));
-            json_object_object_add(j, "label", label ? json_object_new_string(label) : NULL);
-            json_object_object_add(j, "context_columns",
-                                   json_object_new_int64(o.context ? (int64_t)mqttids_capture_ctx_count() : 0));
-            json_object_object_add(j, "id_columns", json_object_new_boolean(o.ids));
-            json_object_object_add(j, "seconds", cli_json_double(secs));
-            cli_json_print(j);
-            json_object_put(j);
-        }
+    return CLI_EXIT_OK;
+}
+
+/* The summary: a line on stderr, the port hint, and with --json the figures on stdout. */
+static void print_summary(const extract_cfg *c, uint64_t rows, const mqttids_capture_stats *st, double secs)
+{
+    char hint[256];
+    cli_info("%s: %llu packets, %llu rows (%llu with MQTT), %llu skipped (not TCP), %llu TCP streams, %.3f s",
+             c->in, (unsigned long long)st->packets, (unsigned long long)rows, (unsigned long long)st->mqtt_rows,
+             (unsigned long long)st->skipped, (unsigned long long)st->streams, secs);
+    if (mqttids_capture_port_hint(st, &c->o, hint, sizeof hint))
+        cli_err("warning: %s: %s", c->in, hint);
+    if (c->json) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "input", json_object_new_string(c->in));
+        json_object_object_add(j, "output", json_object_new_string(c->out));
+        json_object_object_add(j, "packets", json_object_new_int64((int64_t)st->packets));
+        json_object_object_add(j, "rows", json_object_new_int64((int64_t)rows));
+        json_object_object_add(j, "mqtt_rows", json_object_new_int64((int64_t)st->mqtt_rows));
+        json_object_object_add(j, "skipped", json_object_new_int64((int64_t)st->skipped));
+        json_object_object_add(j, "tcp_streams", json_object_new_int64((int64_t)st->streams));
+        json_object_object_add(j, "streams_evicted", json_object_new_int64((int64_t)st->streams_evicted));
+        json_object_object_add(j, "label", c->label ? json_object_new_string(c->label) : NULL);
+        json_object_object_add(j, "context_columns",
+                               json_object_new_int64(c->o.context ? (int64_t)mqttids_capture_ctx_count() : 0));
+        json_object_object_add(j, "id_columns", json_object_new_boolean(c->o.ids));
+        json_object_object_add(j, "seconds", cli_json_double(secs));
+        cli_json_print(j);
+        json_object_put(j);
     }
+}
+
+int cmd_extract(int argc, char **argv)
+{
+    extract_cfg c;
+    mqttids_capture_stats st;
+    uint64_t rows = 0;
+    double secs = 0;
+    int rc;
+
+    memset(&c, 0, sizeof c);
+    c.out = "-";
+    mqttids_capture_opts_init(&c.o);
+    if ((rc = extract_options(argc, argv, &c)) >= 0)
+        return rc;
+    if ((rc = write_csv(&c, &rows, &st, &secs)) != CLI_EXIT_OK)
+        return rc;
+    print_summary(&c, rows, &st, secs);
     return CLI_EXIT_OK;
 }

@@ -47,17 +47,9 @@ static void help(void)
            "  -h, --help             this help\n");
 }
 
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
-
 static int progress(const char *what, uint64_t done, uint64_t total, void *user)
 {
-    if (g_stop)
+    if (cli_stop)
         return 1;
     if (cli_quiet || !isatty(2))
         return 0;
@@ -87,7 +79,8 @@ bad:
     return -1;
 }
 
-int cmd_lab(int argc, char **argv)
+/* Parses the options into o; returns -1 to go on, else the exit code. */
+static int lab_options(int argc, char **argv, mqttids_lab_opts *o, int *json)
 {
     static const struct option longopts[] = {
         {"duration", required_argument, NULL, 'd'},
@@ -101,45 +94,45 @@ int cmd_lab(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},
         {"context", no_argument, NULL, 'C'},
         {"mosquitto", required_argument, NULL, 'B'},
-        {"json", no_argument, NULL, 'J'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    mqttids_lab_opts o;
-    mqttids_lab_result r;
-    char errbuf[MQTTIDS_ERRBUF_SIZE], *e;
-    int c, json = 0;
+    cli_tail tail = {0, 2};
+    char *e;
+    int c;
 
-    mqttids_lab_opts_init(&o);
-    o.out_dir = "lab-out";
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:o:qh", longopts, NULL)) != -1) {
+        int r = cli_tail_option(&tail, "lab", c, optarg, help);
+        if (r > 1)
+            return CLI_TAIL_EXIT(r);
+        if (r > 0)
+            continue;
         switch (c) {
         case 'd':
-            o.duration_s = strtod(optarg, &e);
-            if (*optarg == '\0' || *e || !(o.duration_s > 0) || o.duration_s > 86400)
+            o->duration_s = strtod(optarg, &e);
+            if (*optarg == '\0' || *e || !(o->duration_s > 0) || o->duration_s > 86400)
                 return cli_usage_error("lab", "--duration takes seconds in (0, 86400], not '%s'", optarg);
             break;
         case 'o':
-            o.out_dir = optarg;
+            o->out_dir = optarg;
             break;
         case 'M':
             if (strcmp(optarg, "phases") == 0)
-                o.mode = MQTTIDS_LAB_PHASES;
+                o->mode = MQTTIDS_LAB_PHASES;
             else if (strcmp(optarg, "mixed") == 0)
-                o.mode = MQTTIDS_LAB_MIXED;
+                o->mode = MQTTIDS_LAB_MIXED;
             else
                 return cli_usage_error("lab", "--mode takes phases or mixed, not '%s'", optarg);
             break;
         case 'X':
-            if (parse_mix(optarg, o.weight, 1) != 0)
+            if (parse_mix(optarg, o->weight, 1) != 0)
                 return cli_usage_error("lab", "--mix takes CLASS=WEIGHT[,...] with classes legitimate, dos, "
                                               "bruteforce, malformed, slowite, flood and weights in [0, 100], "
                                               "not '%s'", optarg);
             break;
         case 'R':
-            if (parse_mix(optarg, o.rate, 0) != 0)
+            if (parse_mix(optarg, o->rate, 0) != 0)
                 return cli_usage_error("lab", "--rate takes CLASS=FACTOR[,...] with classes legitimate, dos, "
                                               "bruteforce, malformed, slowite, flood and factors in (0, 100], "
                                               "not '%s'", optarg);
@@ -148,63 +141,105 @@ int cmd_lab(int argc, char **argv)
             long v = strtol(optarg, &e, 10);
             if (*optarg == '\0' || *e || v < 1 || v > 250)
                 return cli_usage_error("lab", "--sensors takes a count in [1, 250], not '%s'", optarg);
-            o.sensors = (int)v;
+            o->sensors = (int)v;
             break;
         }
         case 'L':
-            o.latency_ms = strtod(optarg, &e);
-            o.jitter_ms = 0;
+            o->latency_ms = strtod(optarg, &e);
+            o->jitter_ms = 0;
             if (*e == ',')
-                o.jitter_ms = strtod(e + 1, &e);
-            if (*optarg == '\0' || *e || !(o.latency_ms >= 0) || o.latency_ms > 5000 || !(o.jitter_ms >= 0) ||
-                o.jitter_ms > 5000)
+                o->jitter_ms = strtod(e + 1, &e);
+            if (*optarg == '\0' || *e || !(o->latency_ms >= 0) || o->latency_ms > 5000 || !(o->jitter_ms >= 0) ||
+                o->jitter_ms > 5000)
                 return cli_usage_error("lab", "--latency takes MS[,JITTER] in [0, 5000] ms, not '%s'", optarg);
             break;
         case 'S':
-            o.scale = strtod(optarg, &e);
-            if (*optarg == '\0' || *e || !(o.scale > 0) || o.scale > 100)
+            o->scale = strtod(optarg, &e);
+            if (*optarg == '\0' || *e || !(o->scale > 0) || o->scale > 100)
                 return cli_usage_error("lab", "--scale takes a factor in (0, 100], not '%s'", optarg);
             break;
         case 's': {
             unsigned long long v = strtoull(optarg, &e, 10);
             if (*optarg == '\0' || *e)
                 return cli_usage_error("lab", "--seed takes a whole number, not '%s'", optarg);
-            o.seed = v;
+            o->seed = v;
             break;
         }
         case 'C':
-            o.context = 1;
+            o->context = 1;
             break;
         case 'B':
-            o.mosquitto = optarg;
+            o->mosquitto = optarg;
             break;
-        case 'J':
-            json = 1;
-            break;
-        case 'q':
-            cli_quiet = 1;
-            break;
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         default:
             return cli_bad_option("lab");
         }
     }
+    *json = tail.json;
     if (optind < argc)
         return cli_usage_error("lab", "unexpected argument '%s'", argv[optind]);
+    return -1;
+}
+
+/* The run's summary as text on stdout (the banner went to stderr). */
+static void print_summary(const mqttids_lab_result *r)
+{
+    printf("lab: broker port %u, %.1f s, %llu packets (kernel drops %llu), %llu rows "
+                    "(unlabeled %llu)\n", (unsigned)r->port, r->seconds, (unsigned long long)r->packets,
+            (unsigned long long)r->drops, (unsigned long long)r->rows, (unsigned long long)r->unlabeled);
+    for (int k = 0; k < MQTTIDS_NCLASS; k++)
+        printf("  %-11s rows %8llu (train %llu, test %llu)  connections %llu  messages %llu\n",
+                mqttids_class_name(k), (unsigned long long)r->rows_class[k], (unsigned long long)r->train_class[k],
+                (unsigned long long)(r->rows_class[k] - r->train_class[k]), (unsigned long long)r->conns_class[k],
+                (unsigned long long)r->msgs_class[k]);
+}
+
+/* The run's summary as JSON on stdout. */
+static void print_summary_json(const mqttids_lab_opts *o, const mqttids_lab_result *r)
+{
+    json_object *j = json_object_new_object(), *cls = json_object_new_object();
+    json_object_object_add(j, "out", json_object_new_string(o->out_dir));
+    json_object_object_add(j, "port", json_object_new_int(r->port));
+    json_object_object_add(j, "sensors", json_object_new_int(o->sensors));
+    json_object_object_add(j, "latency_ms", cli_json_double(o->latency_ms));
+    json_object_object_add(j, "jitter_ms", cli_json_double(o->jitter_ms));
+    json_object_object_add(j, "seconds", cli_json_double(r->seconds));
+    json_object_object_add(j, "packets", json_object_new_int64((int64_t)r->packets));
+    json_object_object_add(j, "drops", json_object_new_int64((int64_t)r->drops));
+    json_object_object_add(j, "rows", json_object_new_int64((int64_t)r->rows));
+    json_object_object_add(j, "unlabeled", json_object_new_int64((int64_t)r->unlabeled));
+    for (int k = 0; k < MQTTIDS_NCLASS; k++) {
+        json_object *x = json_object_new_object();
+        json_object_object_add(x, "rows", json_object_new_int64((int64_t)r->rows_class[k]));
+        json_object_object_add(x, "train", json_object_new_int64((int64_t)r->train_class[k]));
+        json_object_object_add(x, "test", json_object_new_int64((int64_t)(r->rows_class[k] - r->train_class[k])));
+        json_object_object_add(x, "connections", json_object_new_int64((int64_t)r->conns_class[k]));
+        json_object_object_add(x, "messages", json_object_new_int64((int64_t)r->msgs_class[k]));
+        json_object_object_add(cls, mqttids_class_name(k), x);
+    }
+    json_object_object_add(j, "classes", cls);
+    cli_json_print(j);
+    json_object_put(j);
+}
+
+int cmd_lab(int argc, char **argv)
+{
+    mqttids_lab_opts o;
+    mqttids_lab_result r;
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    int json = 0, rc;
+
+    mqttids_lab_opts_init(&o);
+    o.out_dir = "lab-out";
+    if ((rc = lab_options(argc, argv, &o, &json)) >= 0)
+        return rc;
     if (geteuid() != 0) {
         cli_err("lab: needs root: it captures on the loopback interface with libpcap (run it as root, "
                 "e.g. sudo mqttids lab ...)");
         return CLI_EXIT_FAIL;
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cli_signals_install(NULL);
     signal(SIGPIPE, SIG_IGN);
 
     cli_info("lab: %s run of %g s into %s (mosquitto %s, %d sensors, latency %g ms + jitter %g ms)",
@@ -216,40 +251,9 @@ int cmd_lab(int argc, char **argv)
         cli_err("%s", errbuf);
         return CLI_EXIT_FAIL;
     }
-    if (!json) { /* the result goes to stdout, as every command's; the banner went to stderr */
-        printf("lab: broker port %u, %.1f s, %llu packets (kernel drops %llu), %llu rows "
-                        "(unlabeled %llu)\n", (unsigned)r.port, r.seconds, (unsigned long long)r.packets,
-                (unsigned long long)r.drops, (unsigned long long)r.rows, (unsigned long long)r.unlabeled);
-        for (int k = 0; k < MQTTIDS_NCLASS; k++)
-            printf("  %-11s rows %8llu (train %llu, test %llu)  connections %llu  messages %llu\n",
-                    mqttids_class_name(k), (unsigned long long)r.rows_class[k], (unsigned long long)r.train_class[k],
-                    (unsigned long long)(r.rows_class[k] - r.train_class[k]), (unsigned long long)r.conns_class[k],
-                    (unsigned long long)r.msgs_class[k]);
-    }
-    if (json) {
-        json_object *j = json_object_new_object(), *cls = json_object_new_object();
-        json_object_object_add(j, "out", json_object_new_string(o.out_dir));
-        json_object_object_add(j, "port", json_object_new_int(r.port));
-        json_object_object_add(j, "sensors", json_object_new_int(o.sensors));
-        json_object_object_add(j, "latency_ms", cli_json_double(o.latency_ms));
-        json_object_object_add(j, "jitter_ms", cli_json_double(o.jitter_ms));
-        json_object_object_add(j, "seconds", cli_json_double(r.seconds));
-        json_object_object_add(j, "packets", json_object_new_int64((int64_t)r.packets));
-        json_object_object_add(j, "drops", json_object_new_int64((int64_t)r.drops));
-        json_object_object_add(j, "rows", json_object_new_int64((int64_t)r.rows));
-        json_object_object_add(j, "unlabeled", json_object_new_int64((int64_t)r.unlabeled));
-        for (int k = 0; k < MQTTIDS_NCLASS; k++) {
-            json_object *x = json_object_new_object();
-            json_object_object_add(x, "rows", json_object_new_int64((int64_t)r.rows_class[k]));
-            json_object_object_add(x, "train", json_object_new_int64((int64_t)r.train_class[k]));
-            json_object_object_add(x, "test", json_object_new_int64((int64_t)(r.rows_class[k] - r.train_class[k])));
-            json_object_object_add(x, "connections", json_object_new_int64((int64_t)r.conns_class[k]));
-            json_object_object_add(x, "messages", json_object_new_int64((int64_t)r.msgs_class[k]));
-            json_object_object_add(cls, mqttids_class_name(k), x);
-        }
-        json_object_object_add(j, "classes", cls);
-        cli_json_print(j);
-        json_object_put(j);
-    }
-    return g_stop ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    if (json)
+        print_summary_json(&o, &r);
+    else
+        print_summary(&r);
+    return cli_stop ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

@@ -95,16 +95,20 @@ int cmd_report(int argc, char **argv)
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"svg-dir", required_argument, NULL, 'S'},
-        {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *out = "report.html", *svg_dir = NULL, *in;
     int opt, json = 0, rc;
+    cli_tail tail = {0, 2};
 
     optind = 1;
     while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+        int r = cli_tail_option(&tail, "report", opt, optarg, help);
+        if (r > 1)
+            return CLI_TAIL_EXIT(r);
+        if (r > 0)
+            continue;
         switch (opt) {
         case 'o':
             out = optarg;
@@ -112,19 +116,11 @@ int cmd_report(int argc, char **argv)
         case 'S':
             svg_dir = optarg;
             break;
-        case 'j':
-            json = 1;
-            break;
-        case 'q':
-            cli_quiet = 1;
-            break;
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         default:
             return cli_bad_option("report");
         }
     }
+    json = tail.json;
     if (argc - optind != 1)
         return cli_usage_error("report", "needs exactly one RESULTS.json (from 'mqttids experiment --json')");
     in = argv[optind];

@@ -102,18 +102,22 @@ static int stream_mock(int argc, char **argv)
         {"brokers-count", required_argument, NULL, 'n'},
         {"topic", required_argument, NULL, 't'},
         {"address-file", required_argument, NULL, 'a'},
-        {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *sub = "stream mock-cluster", *topics[64], *addr_file = NULL;
     int ntopics = 0, nbrokers = 3, opt, rc = CLI_EXIT_OK, json = 0;
     mqttids_mock *m = NULL;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
+    cli_tail tail = {0, 2};
 
     optind = 1;
     while ((opt = getopt_long(argc, argv, "t:qh", longopts, NULL)) != -1) {
+        int r = cli_tail_option(&tail, sub, opt, optarg, mock_help);
+        if (r > 1)
+            return CLI_TAIL_EXIT(r);
+        if (r > 0)
+            continue;
         switch (opt) {
         case 'n': {
             uint64_t v;
@@ -128,15 +132,11 @@ static int stream_mock(int argc, char **argv)
             topics[ntopics++] = optarg;
             break;
         case 'a': addr_file = optarg; break;
-        case 'j': json = 1; break;
-        case 'q': cli_quiet = 1; break;
-        case 'h':
-            mock_help();
-            return CLI_EXIT_OK;
         default:
             return cli_bad_option(sub);
         }
     }
+    json = tail.json;
     if (optind < argc)
         return cli_usage_error(sub, "unexpected argument '%s'", argv[optind]);
     cli_log_to_stderr(verbose);
@@ -229,6 +229,27 @@ static int dump_msg(void *user, const void *key, size_t klen, const void *val, s
     return 0;
 }
 
+static void dump_help(void)
+{
+    printf("Usage: mqttids stream dump --brokers B --topic T [--idle MS] [--keys] [--meta]\n"
+           "Prints every message of T from the beginning, one value per line, and exits at\n"
+           "the end of every partition (then waits MS ms of silence with --idle). No group,\n"
+           "nothing committed.\n\n" KAFKA_HELP
+           "      --keys     print key<TAB>value\n"
+           "      --meta     print partition<TAB>offset<TAB> first\n"
+           "      --json     one JSON object per message (JSON Lines): partition, offset, key, value\n"
+           "  -q, --quiet    no info lines\n");
+}
+
+static void create_topic_help(void)
+{
+    printf("Usage: mqttids stream create-topic --brokers B [--replication R] [--if-not-exists] NAME[:PARTITIONS]...\n"
+           "Creates topics (Admin API) with PARTITIONS partitions (default 4) and the broker's\n"
+           "default replication unless --replication. --if-not-exists: an existing topic is fine.\n"
+           "--json: {\"created\": [...], \"existing\": [...]} on stdout.\n\n"
+           KAFKA_HELP);
+}
+
 static int stream_dump(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -237,9 +258,7 @@ static int stream_dump(int argc, char **argv)
         {"idle", required_argument, NULL, 'i'},
         {"keys", no_argument, NULL, 'k'},
         {"meta", no_argument, NULL, 'M'},
-        {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *sub = "stream dump";
@@ -248,6 +267,7 @@ static int stream_dump(int argc, char **argv)
     int idle = 0, opt, rc = CLI_EXIT_OK;
     uint64_t n = 0;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
+    cli_tail tail = {0, 2};
 
     k.kc = mqttids_kconf_new();
     if (!k.kc) {
@@ -256,11 +276,18 @@ static int stream_dump(int argc, char **argv)
     }
     optind = 1;
     while ((opt = getopt_long(argc, argv, "b:t:X:qh", longopts, NULL)) != -1) {
+        int r;
         if (cli_stream_kafka_option(&k, sub, opt, optarg, &rc)) {
             if (rc != CLI_EXIT_OK)
                 goto out;
             continue;
         }
+        if ((r = cli_tail_option(&tail, sub, opt, optarg, dump_help)) > 1) {
+            rc = CLI_TAIL_EXIT(r);
+            goto out;
+        }
+        if (r > 0)
+            continue;
         switch (opt) {
         case 'i': {
             uint64_t v;
@@ -273,23 +300,12 @@ static int stream_dump(int argc, char **argv)
         }
         case 'k': d.keys = 1; break;
         case 'M': d.meta = 1; break;
-        case 'j': d.json = 1; break;
-        case 'q': cli_quiet = 1; break;
-        case 'h':
-            printf("Usage: mqttids stream dump --brokers B --topic T [--idle MS] [--keys] [--meta]\n"
-                   "Prints every message of T from the beginning, one value per line, and exits at\n"
-                   "the end of every partition (then waits MS ms of silence with --idle). No group,\n"
-                   "nothing committed.\n\n" KAFKA_HELP
-                   "      --keys     print key<TAB>value\n"
-                   "      --meta     print partition<TAB>offset<TAB> first\n"
-                   "      --json     one JSON object per message (JSON Lines): partition, offset, key, value\n"
-                   "  -q, --quiet    no info lines\n");
-            goto out;
         default:
             rc = cli_bad_option(sub);
             goto out;
         }
     }
+    d.json = tail.json;
     cli_log_to_stderr(verbose);
     if ((rc = cli_stream_kconf_finish(&k, sub, 1)) != CLI_EXIT_OK)
         goto out;
@@ -314,9 +330,7 @@ static int stream_create_topic(int argc, char **argv)
         {"brokers", required_argument, NULL, 'b'},
         {"replication", required_argument, NULL, 'r'},
         {"if-not-exists", no_argument, NULL, 'i'},
-        {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *sub = "stream create-topic";
@@ -324,6 +338,7 @@ static int stream_create_topic(int argc, char **argv)
     int opt, rc = CLI_EXIT_OK, replication = -1, if_not = 0, json = 0;
     json_object *js = NULL, *created = NULL, *existed = NULL;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
+    cli_tail tail = {0, 2};
 
     k.kc = mqttids_kconf_new();
     if (!k.kc) {
@@ -332,11 +347,18 @@ static int stream_create_topic(int argc, char **argv)
     }
     optind = 1;
     while ((opt = getopt_long(argc, argv, "b:X:qh", longopts, NULL)) != -1) {
+        int r;
         if (opt != 't' && cli_stream_kafka_option(&k, sub, opt, optarg, &rc)) {
             if (rc != CLI_EXIT_OK)
                 goto out;
             continue;
         }
+        if ((r = cli_tail_option(&tail, sub, opt, optarg, create_topic_help)) > 1) {
+            rc = CLI_TAIL_EXIT(r);
+            goto out;
+        }
+        if (r > 0)
+            continue;
         switch (opt) {
         case 'r': {
             uint64_t v;
@@ -348,20 +370,12 @@ static int stream_create_topic(int argc, char **argv)
             break;
         }
         case 'i': if_not = 1; break;
-        case 'j': json = 1; break;
-        case 'q': cli_quiet = 1; break;
-        case 'h':
-            printf("Usage: mqttids stream create-topic --brokers B [--replication R] [--if-not-exists] NAME[:PARTITIONS]...\n"
-                   "Creates topics (Admin API) with PARTITIONS partitions (default 4) and the broker's\n"
-                   "default replication unless --replication. --if-not-exists: an existing topic is fine.\n"
-                   "--json: {\"created\": [...], \"existing\": [...]} on stdout.\n\n"
-                   KAFKA_HELP);
-            goto out;
         default:
             rc = cli_bad_option(sub);
             goto out;
         }
     }
+    json = tail.json;
     if (optind >= argc) {
         rc = cli_usage_error(sub, "no topic given");
         goto out;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli_ml.h"
-#include "cli_curves.h" /* [nn] --curves */
+#include "cli_curves.h" /* --curves */
 
 const char cmd_train_summary[] = "train a model (lr, rf, nn, gbt), optionally with k-fold CV and a parameter grid";
 
@@ -153,7 +153,18 @@ static void print_cv(const mqttids_cv_result *r)
                r->points[i].seconds, *r->points[i].params ? r->points[i].params : "(defaults)");
 }
 
-int cmd_train(int argc, char **argv)
+/* What one run of the command was asked. */
+typedef struct train_cfg {
+    cli_inputs in;
+    cli_ml_opts mo;
+    mqttids_cv_opts cvo;
+    const char *out, *dump, *grid[32], *curves, *recipe_name;
+    size_t ngrid;
+    int json, folds, model_given;
+} train_cfg;
+
+/* Parses the options into c; returns -1 to go on, else the exit code. */
+static int train_options(int argc, char **argv, train_cfg *c)
 {
     static const struct option longopts[] = {
         {"model", required_argument, NULL, 'm'},
@@ -163,39 +174,24 @@ int cmd_train(int argc, char **argv)
         {"stratified", no_argument, NULL, 's'},
         {"metric", required_argument, NULL, 'M'},
         {"dump-features", required_argument, NULL, 'D'},
-        {"curves", required_argument, NULL, 'C'}, /* [nn] */
+        {"curves", required_argument, NULL, 'C'},
         {"recipe", required_argument, NULL, 'R'},
-        {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_TAIL_LONGOPTS,
         CLI_INPUT_LONGOPTS,
         CLI_ML_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    cli_inputs in;
-    cli_ml_opts mo;
-    mqttids_cv_opts cvo;
-    const char *out = NULL, *dump = NULL, *grid[32], *curves = NULL, *recipe_name = NULL;
-    size_t *vrows = NULL, nv = 0;
-    mqttids_curve curve = {NULL, 0, -1, 0};
-    size_t ngrid = 0, *rows = NULL, n = 0;
-    int json = 0, opt, rc, folds = 0, model_given = 0;
-    mqttids_dataset *ds = NULL;
-    mqttids_model *m = NULL;
-    mqttids_cv_result *cvr = NULL;
-    json_object *report = NULL;
-    char errbuf[MQTTIDS_ERRBUF_SIZE], desc[2048];
-    mqttids_err err;
+    cli_tail tail = {0, 2};
+    int opt;
 
-    cli_inputs_init(&in);
-    cli_ml_init(&mo);
-    mqttids_cv_opts_init(&cvo);
     optind = 1;
     while ((opt = getopt_long(argc, argv, "m:o:qh", longopts, NULL)) != -1) {
         char *end;
-        int r = cli_inputs_option(&in, "train", opt, optarg);
+        int r = cli_inputs_option(&c->in, "train", opt, optarg);
         if (r == 0)
-            r = cli_ml_option(&mo, "train", opt, optarg);
+            r = cli_ml_option(&c->mo, "train", opt, optarg);
+        if (r == 0 && (r = cli_tail_option(&tail, "train", opt, optarg, help)) > 1)
+            return CLI_TAIL_EXIT(r);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0)
@@ -204,189 +200,229 @@ int cmd_train(int argc, char **argv)
         case 'm':
             if (!mqttids_learner_description(optarg))
                 return cli_usage_error("train", "--model takes lr, rf or nn, not '%s'", optarg);
-            mo.train.kind = optarg;
-            model_given = 1;
+            c->mo.train.kind = optarg;
+            c->model_given = 1;
             break;
         case 'o':
-            out = optarg;
+            c->out = optarg;
             break;
         case 'g':
-            if (ngrid >= 32 || !strchr(optarg, '='))
+            if (c->ngrid >= 32 || !strchr(optarg, '='))
                 return cli_usage_error("train", "--grid needs KEY=V1,V2,... (at most 32), not '%s'", optarg);
-            grid[ngrid++] = optarg;
+            c->grid[c->ngrid++] = optarg;
             break;
         case 'k':
-            folds = (int)strtol(optarg, &end, 10);
-            if (*end || folds < 2 || folds > 100)
+            c->folds = (int)strtol(optarg, &end, 10);
+            if (*end || c->folds < 2 || c->folds > 100)
                 return cli_usage_error("train", "--cv needs an integer in [2, 100], not '%s'", optarg);
             break;
         case 's':
-            cvo.stratified = 1;
+            c->cvo.stratified = 1;
             break;
         case 'M':
             if (strcmp(optarg, "accuracy") == 0)
-                cvo.metric = MQTTIDS_METRIC_ACCURACY;
+                c->cvo.metric = MQTTIDS_METRIC_ACCURACY;
             else if (strcmp(optarg, "f1") == 0 || strcmp(optarg, "macro-f1") == 0)
-                cvo.metric = MQTTIDS_METRIC_MACRO_F1;
+                c->cvo.metric = MQTTIDS_METRIC_MACRO_F1;
             else
                 return cli_usage_error("train", "--metric takes accuracy or f1, not '%s'", optarg);
             break;
         case 'D':
-            dump = optarg;
+            c->dump = optarg;
             break;
         case 'C':
-            curves = optarg;
+            c->curves = optarg;
             break;
         case 'R':
-            recipe_name = optarg;
+            c->recipe_name = optarg;
             break;
-        case 'j':
-            json = 1;
-            break;
-        case 'q':
-            cli_quiet = 1;
-            break;
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
         default:
             return cli_bad_option("train");
         }
     }
-    if (cli_inputs_add_positional(&in, "train", argc, argv, optind) < 0)
+    c->json = tail.json;
+    if (cli_inputs_add_positional(&c->in, "train", argc, argv, optind) < 0)
         return CLI_EXIT_USAGE;
-    if (!out)
+    return -1;
+}
+
+/* The checks between the options, before the data is read; returns -1 to go on, else the exit code. */
+static int train_check(train_cfg *c)
+{
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    if (!c->out)
         return cli_usage_error("train", "give the model file to write with -o MODEL");
-    if (cli_inputs_refuse_overwrite(&in, "train", "-o", out) != 0)
+    if (cli_inputs_refuse_overwrite(&c->in, "train", "-o", c->out) != 0)
         return CLI_EXIT_USAGE;
-    if (recipe_name) {
+    if (c->recipe_name) {
         /* the recipe sets the learner and the whole pipeline: mixing it with those options
            would make a model that is neither */
-        if (model_given)
+        if (c->model_given)
             return cli_usage_error("train", "--recipe chooses the learner: leave out --model");
-        if (apply_recipe(&mo, recipe_name) != 0)
-            return cli_usage_error("train", "--recipe takes detector, not '%s'", recipe_name);
+        if (apply_recipe(&c->mo, c->recipe_name) != 0)
+            return cli_usage_error("train", "--recipe takes detector, not '%s'", c->recipe_name);
     }
-    if (mqttids_train_check(&mo.train, errbuf) != MQTTIDS_OK)
+    if (mqttids_train_check(&c->mo.train, errbuf) != MQTTIDS_OK)
         return cli_usage_error("train", "%s", errbuf);
-    if (ngrid && mqttids_cv_grid_check(&mo.train, grid, ngrid, errbuf) != MQTTIDS_OK)
+    if (c->ngrid && mqttids_cv_grid_check(&c->mo.train, c->grid, c->ngrid, errbuf) != MQTTIDS_OK)
         return cli_usage_error("train", "%s", errbuf);
-    if (curves && strcmp(mo.train.kind, "nn") != 0)
+    if (c->curves && strcmp(c->mo.train.kind, "nn") != 0)
         return cli_usage_error("train", "--curves needs --model nn");
     /* the outputs can be written: checked before the data is read and the model trained */
-    if (cli_out_check(out) != 0 || (curves && cli_out_check_prefix(curves) != 0))
+    if (cli_out_check(c->out) != 0 || (c->curves && cli_out_check_prefix(c->curves) != 0))
         return CLI_EXIT_FAIL;
-    if (!cli_quiet) {
-        mo.train.progress = cli_progress;
-        mo.train.progress_user = NULL;
+    return -1;
+}
+
+/* The model's data description: the paths of the inputs that are not --test. */
+static void data_desc(const cli_inputs *in, char *desc, size_t size)
+{
+    size_t o = 0;
+    desc[0] = '\0';
+    for (int i = 0; i < in->n && o < size; i++)
+        if (in->items[i].split != MQTTIDS_SPLIT_TEST)
+            o += (size_t)snprintf(desc + o, size - o, "%s%s", o ? " " : "", in->items[i].path);
+}
+
+/* The epoch an nn run kept: the best on the validation rows, else the last. */
+static const mqttids_epoch *kept_epoch(const mqttids_curve *curve)
+{
+    return &curve->epochs[curve->best_epoch >= 0 ? (size_t)curve->best_epoch : curve->n - 1];
+}
+
+/* Says which epoch a network kept, and writes its curves with --curves. */
+static void report_curve(const train_cfg *c, const mqttids_curve *curve, const mqttids_model *m, mqttids_err err)
+{
+    if (err == MQTTIDS_OK && curve->n) {
+        const mqttids_epoch *ke = kept_epoch(curve);
+        if (curve->best_epoch >= 0)
+            cli_info("nn: kept epoch %d of %zu (best validation accuracy %.4f; validation loss %.4f)",
+                     curve->best_epoch + 1, curve->n, ke->val_acc, ke->val_loss);
+        else
+            cli_info("nn: kept the last epoch, %zu (no validation rows: give some with --test; train loss %.4f)",
+                     curve->n, ke->train_loss);
     }
-    if (json)
+    if (c->curves && curve->epochs) {
+        char title[256];
+        snprintf(title, sizeof title, "mqttids train --model nn: %s", m ? mqttids_model_params(m) : "diverged");
+        if (cli_curves_write(c->curves, title, curve) == 0)
+            cli_info("wrote %s.csv and %s.svg", c->curves, c->curves);
+    }
+}
+
+/* The kept epoch as JSON ("nn_kept"). */
+static json_object *kept_json(const mqttids_curve *curve)
+{
+    json_object *ko = json_object_new_object();
+    const mqttids_epoch *ke = kept_epoch(curve);
+    json_object_object_add(ko, "epoch",
+                           json_object_new_int(curve->best_epoch >= 0 ? curve->best_epoch + 1 : (int)curve->n));
+    json_object_object_add(ko, "epochs_run", json_object_new_int64((int64_t)curve->n));
+    json_object_object_add(ko, "by", json_object_new_string(curve->best_epoch >= 0 ? "validation accuracy" : "last"));
+    json_object_object_add(ko, "val_acc", cli_json_double(ke->val_acc));
+    json_object_object_add(ko, "val_loss", cli_json_double(ke->val_loss));
+    return ko;
+}
+
+/* The result: the model, its CV, the kept epoch and the train metrics, as text or JSON. */
+static void print_result(const train_cfg *c, const mqttids_model *m, const mqttids_cv_result *cvr,
+                         const mqttids_curve *curve, const mqttids_metrics *tm, json_object *report)
+{
+    if (c->json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "model_file", json_object_new_string(c->out));
+        json_object_object_add(o, "model", cli_model_json(m));
+        if (cvr)
+            json_object_object_add(o, "cv", cli_cv_json(cvr));
+        if (curve->n)
+            json_object_object_add(o, "nn_kept", kept_json(curve));
+        json_object_object_add(o, "train_metrics", cli_metrics_json(tm));
+        json_object_object_add(o, "inputs", json_object_get(json_object_object_get(report, "inputs")));
+        cli_json_print(o);
+        json_object_put(o);
+        return;
+    }
+    if (cvr)
+        print_cv(cvr);
+    cli_print_model(m);
+    cli_print_metrics("on the train rows", tm);
+    printf("wrote %s\n", c->out);
+}
+
+int cmd_train(int argc, char **argv)
+{
+    train_cfg c;
+    size_t *vrows = NULL, nv = 0, *rows = NULL, n = 0;
+    mqttids_curve curve = {NULL, 0, -1, 0};
+    int rc;
+    mqttids_dataset *ds = NULL;
+    mqttids_model *m = NULL;
+    mqttids_cv_result *cvr = NULL;
+    mqttids_metrics tm;
+    json_object *report = NULL;
+    char errbuf[MQTTIDS_ERRBUF_SIZE], desc[2048];
+    mqttids_err err;
+
+    memset(&c, 0, sizeof c);
+    cli_inputs_init(&c.in);
+    cli_ml_init(&c.mo);
+    mqttids_cv_opts_init(&c.cvo);
+    if ((rc = train_options(argc, argv, &c)) >= 0 || (rc = train_check(&c)) >= 0)
+        return rc;
+    if (!cli_quiet) {
+        c.mo.train.progress = cli_progress;
+        c.mo.train.progress_user = NULL;
+    }
+    if (c.json)
         report = json_object_new_object();
-    rc = cli_inputs_load(&in, &ds, report);
+    rc = cli_inputs_load(&c.in, &ds, report);
     if (rc != CLI_EXIT_OK)
         goto out;
+    rc = CLI_EXIT_FAIL;
     if (cli_rows_for(ds, MQTTIDS_SPLIT_TRAIN, &rows, &n) != 0) {
         cli_err("out of memory");
-        rc = CLI_EXIT_FAIL;
         goto out;
     }
-    {
-        size_t o = 0;
-        desc[0] = '\0';
-        for (int i = 0; i < in.n && o < sizeof desc; i++)
-            if (in.items[i].split != MQTTIDS_SPLIT_TEST)
-                o += (size_t)snprintf(desc + o, sizeof desc - o, "%s%s", o ? " " : "", in.items[i].path);
-        mo.train.data_desc = desc;
-    }
-    /* [nn] validation rows (--test) and curves */
-    if ((strcmp(mo.train.kind, "nn") == 0 || strcmp(mo.train.kind, "gbt") == 0) && /* [gbt] early stopping */
+    data_desc(&c.in, desc, sizeof desc);
+    c.mo.train.data_desc = desc;
+    /* nn and gbt: rows given with --test are the validation set (checkpoint, early stopping) */
+    if ((strcmp(c.mo.train.kind, "nn") == 0 || strcmp(c.mo.train.kind, "gbt") == 0) &&
         mqttids_dataset_count(ds, MQTTIDS_SPLIT_TEST, -1) > 0) {
         if (mqttids_dataset_split_rows(ds, MQTTIDS_SPLIT_TEST, &vrows, &nv) != MQTTIDS_OK) {
             cli_err("out of memory");
-            rc = CLI_EXIT_FAIL;
             goto out;
         }
-        mo.train.val_rows = vrows;
-        mo.train.n_val = nv;
+        c.mo.train.val_rows = vrows;
+        c.mo.train.n_val = nv;
         cli_info("validation set: %zu rows given with --test", nv);
     }
-    if (curves || strcmp(mo.train.kind, "nn") == 0) /* nn: always, to say which epoch was kept */
-        mo.train.curve = &curve;
-    cli_info("training %s on %zu rows", mo.train.kind, n);
-    if (ngrid || folds) {
-        cvo.folds = folds ? folds : 5;
-        err = mqttids_cv_grid(ds, rows, n, &mo.train, grid, ngrid, &cvo, &cvr, &m, errbuf);
+    if (c.curves || strcmp(c.mo.train.kind, "nn") == 0) /* nn: always, to say which epoch was kept */
+        c.mo.train.curve = &curve;
+    cli_info("training %s on %zu rows", c.mo.train.kind, n);
+    if (c.ngrid || c.folds) {
+        c.cvo.folds = c.folds ? c.folds : 5;
+        err = mqttids_cv_grid(ds, rows, n, &c.mo.train, c.grid, c.ngrid, &c.cvo, &cvr, &m, errbuf);
     } else {
-        err = mqttids_model_train(ds, rows, n, &mo.train, &m, errbuf);
+        err = mqttids_model_train(ds, rows, n, &c.mo.train, &m, errbuf);
     }
     cli_progress_done();
-    if (err == MQTTIDS_OK && curve.n) {
-        const mqttids_epoch *ke = &curve.epochs[curve.best_epoch >= 0 ? (size_t)curve.best_epoch : curve.n - 1];
-        if (curve.best_epoch >= 0)
-            cli_info("nn: kept epoch %d of %zu (best validation accuracy %.4f; validation loss %.4f)",
-                     curve.best_epoch + 1, curve.n, ke->val_acc, ke->val_loss);
-        else
-            cli_info("nn: kept the last epoch, %zu (no validation rows: give some with --test; train loss %.4f)",
-                     curve.n, ke->train_loss);
-    }
-    if (curves && curve.epochs) {
-        char title[256];
-        snprintf(title, sizeof title, "mqttids train --model nn: %s", m ? mqttids_model_params(m) : "diverged");
-        if (cli_curves_write(curves, title, &curve) == 0)
-            cli_info("wrote %s.csv and %s.svg", curves, curves);
-    }
+    report_curve(&c, &curve, m, err);
     if (err != MQTTIDS_OK) {
         cli_err("train: %s", errbuf);
-        rc = CLI_EXIT_FAIL;
         goto out;
     }
-    if (mqttids_model_save(m, out, errbuf) != MQTTIDS_OK) {
+    if (mqttids_model_save(m, c.out, errbuf) != MQTTIDS_OK) {
         cli_err("%s", errbuf);
-        rc = CLI_EXIT_FAIL;
         goto out;
     }
-    if (dump && dump_features(m, ds, rows, n, dump) != 0) {
-        rc = CLI_EXIT_FAIL;
+    if (c.dump && dump_features(m, ds, rows, n, c.dump) != 0)
+        goto out;
+    if (mqttids_model_evaluate(m, ds, rows, n, c.mo.train.nthreads, &tm, NULL, errbuf) != MQTTIDS_OK) {
+        cli_err("%s", errbuf);
         goto out;
     }
-    {
-        mqttids_metrics tm;
-        if (mqttids_model_evaluate(m, ds, rows, n, mo.train.nthreads, &tm, NULL, errbuf) != MQTTIDS_OK) {
-            cli_err("%s", errbuf);
-            rc = CLI_EXIT_FAIL;
-            goto out;
-        }
-        if (json) {
-            json_object *o = json_object_new_object();
-            json_object_object_add(o, "model_file", json_object_new_string(out));
-            json_object_object_add(o, "model", cli_model_json(m));
-            if (cvr)
-                json_object_object_add(o, "cv", cli_cv_json(cvr));
-            if (curve.n) {
-                json_object *ko = json_object_new_object();
-                const mqttids_epoch *ke =
-                    &curve.epochs[curve.best_epoch >= 0 ? (size_t)curve.best_epoch : curve.n - 1];
-                json_object_object_add(ko, "epoch", json_object_new_int(curve.best_epoch >= 0 ? curve.best_epoch + 1
-                                                                                              : (int)curve.n));
-                json_object_object_add(ko, "epochs_run", json_object_new_int64((int64_t)curve.n));
-                json_object_object_add(ko, "by", json_object_new_string(curve.best_epoch >= 0 ? "validation accuracy"
-                                                                                            : "last"));
-                json_object_object_add(ko, "val_acc", cli_json_double(ke->val_acc));
-                json_object_object_add(ko, "val_loss", cli_json_double(ke->val_loss));
-                json_object_object_add(o, "nn_kept", ko);
-            }
-            json_object_object_add(o, "train_metrics", cli_metrics_json(&tm));
-            json_object_object_add(o, "inputs", json_object_get(json_object_object_get(report, "inputs")));
-            cli_json_print(o);
-            json_object_put(o);
-        } else {
-            if (cvr)
-                print_cv(cvr);
-            cli_print_model(m);
-            cli_print_metrics("on the train rows", &tm);
-            printf("wrote %s\n", out);
-        }
-    }
+    print_result(&c, m, cvr, &curve, &tm, report);
+    rc = CLI_EXIT_OK;
 out:
     free(curve.epochs);
     free(vrows);

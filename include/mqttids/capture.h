@@ -57,6 +57,8 @@ void mqttids_capture_opts_init(mqttids_capture_opts *o);
  * Returns MQTTIDS_OK with *out set (caller closes with mqttids_capture_close),
  * MQTTIDS_ERR_IO / MQTTIDS_ERR_PCAP (libpcap text kept, path named) or
  * MQTTIDS_ERR_UNSUPPORTED (no libpcap in this build, or an unsupported link type).
+ * Also returns MQTTIDS_ERR_INVALID, MQTTIDS_ERR_NET, MQTTIDS_ERR_NOMEM,
+ * MQTTIDS_ERR_NOT_FOUND (mqttids/common.h).
  */
 mqttids_err mqttids_capture_open_file(const char *path,
                                       const mqttids_capture_opts *o, /* NULL: defaults */
@@ -66,6 +68,8 @@ mqttids_err mqttids_capture_open_file(const char *path,
 /*
  * Opens a live capture on interface iface (pcap_create + pcap_activate) with o->filter
  * (NULL: "tcp port 1883"). Needs capture rights (root or CAP_NET_RAW).
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_NOMEM,
+ * MQTTIDS_ERR_PCAP, MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h).
  */
 mqttids_err mqttids_capture_open_live(const char *iface,
                                       const mqttids_capture_opts *o, /* NULL: defaults */
@@ -102,6 +106,8 @@ typedef enum mqttids_capture_status {
  * Returns MQTTIDS_OK with *status set, or MQTTIDS_ERR_PCAP / MQTTIDS_ERR_MALFORMED for a
  * truncated or corrupt file: errbuf then names the file, the packet number and the byte
  * offset of the record that could not be read.
+ * Also returns MQTTIDS_ERR_NET, MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_UNSUPPORTED
+ * (mqttids/common.h).
  */
 mqttids_err mqttids_capture_next(mqttids_capture *cap,
                                  mqttids_record *rec,          /* OUT */
@@ -181,6 +187,9 @@ int mqttids_capture_is_pcap_file(const char *path);
  * Extracts every row of a capture file and appends it to ds with the given split tag and
  * label (class index or -1). rows (may be NULL) receives the number of rows appended.
  * On failure the rows of this file already appended are removed again.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_IO, MQTTIDS_ERR_NET,
+ * MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_NOT_FOUND, MQTTIDS_ERR_PCAP, MQTTIDS_ERR_UNSUPPORTED
+ * (mqttids/common.h).
  */
 mqttids_err mqttids_capture_read_dataset(mqttids_dataset *ds, const char *path,
                                          const mqttids_capture_opts *o, /* NULL: defaults */
@@ -202,6 +211,9 @@ mqttids_err mqttids_capture_read_dataset(mqttids_dataset *ds, const char *path,
  * out must be seekable when the file's column types differ from the common case (the
  * rows are then written a second time); pass a regular file. rows (may be NULL) gets the
  * row count. progress (may be NULL) is called with packets done.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INTERRUPTED, MQTTIDS_ERR_INVALID,
+ * MQTTIDS_ERR_IO, MQTTIDS_ERR_NET, MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_NOT_FOUND,
+ * MQTTIDS_ERR_PCAP, MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h).
  */
 mqttids_err mqttids_capture_write_mqttset_csv(const char *path,
                                               const mqttids_capture_opts *o, /* NULL: defaults */

@@ -18,7 +18,9 @@ extern "C" {
 /* Size of every caller-provided error buffer (libpcap's PCAP_ERRBUF_SIZE habit). */
 #define MQTTIDS_ERRBUF_SIZE 512
 
-/* Append-only: retired values become MQTTIDS_ERR_OBSOLETE<n>. */
+/* Append-only: retired values become MQTTIDS_ERR_OBSOLETE<n>. Every public function's
+   comment lists the codes its implementation can return (callees included);
+   MQTTIDS_ERR_UNSUPPORTED there is a build without that dependency. */
 typedef enum mqttids_err {
     MQTTIDS_OK = 0,
     MQTTIDS_ERR_NOMEM = 1,        /* an allocation failed or a hard cap was hit */

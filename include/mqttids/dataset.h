@@ -59,6 +59,7 @@ size_t mqttids_dataset_negative_deltas(const mqttids_dataset *ds);
  * Declares an extra numeric column (must be done before rows are appended, or the
  * existing rows get 0). Returns its column index through col. Re-declaring a name
  * returns the existing index.
+ * Also returns MQTTIDS_ERR_NOMEM (mqttids/common.h).
  */
 mqttids_err mqttids_dataset_add_column(mqttids_dataset *ds, const char *name, size_t *col /* OUT */);
 
@@ -83,7 +84,8 @@ void mqttids_dataset_get(const mqttids_dataset *ds, size_t i, mqttids_record *r 
  * Caller frees. NULL on allocation failure.
  */
 mqttids_dataset *mqttids_dataset_subset(const mqttids_dataset *ds, const size_t *idx, size_t n);
-/* Row indices with the given split tag, in order; caller frees *idx with free(). */
+/* Row indices with the given split tag, in order; caller frees *idx with free().
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_NOMEM (mqttids/common.h). */
 mqttids_err mqttids_dataset_split_rows(const mqttids_dataset *ds, int split,
                                        size_t **idx /* OUT */, size_t *n /* OUT */);
 
@@ -127,6 +129,9 @@ typedef struct mqttids_read_report {
  * On failure errbuf holds "path:line:column (name): rule broken"; with FAIL, rows of
  * this file appended before the error are removed again (the dataset is as it was).
  * rep (may be NULL) receives the counts.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INTERRUPTED, MQTTIDS_ERR_INVALID,
+ * MQTTIDS_ERR_IO, MQTTIDS_ERR_MALFORMED, MQTTIDS_ERR_NET, MQTTIDS_ERR_NOMEM,
+ * MQTTIDS_ERR_NOT_FOUND, MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h).
  */
 mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds,
                                      const char *path,               /* file, .gz or "-" */
@@ -140,13 +145,15 @@ void mqttids_dataset_truncate(mqttids_dataset *ds, size_t n);
 /* ---------------------------------------------------------------------------------- */
 /* The MQTTset CSV writer (the form the real files use).                              */
 
-/* The MQTTset CSV header line: the 33 names, then "target" when with_label (no newline). */
+/* The MQTTset CSV header line: the 33 names, then "target" when with_label (no newline).
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_IO (mqttids/common.h). */
 mqttids_err mqttids_csv_write_header(FILE *out, int with_label,
                                      const char *const *extra_names, size_t n_extra);
 /*
  * Writes one record as an MQTTset CSV line: HEX as 0x%08x ("0" when absent),
  * tcp.len as an integer, other NUM features as pandas writes floats (repr: "0.0",
  * "6.7e-05", "8.0"), TEXT as its string or "0"; then the class name when with_label.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_IO (mqttids/common.h).
  */
 mqttids_err mqttids_csv_write_record(FILE *out, const mqttids_record *r, int with_label);
 

@@ -171,7 +171,8 @@ typedef struct mqttids_alert_out_stats {
     uint64_t errors;     /* alerts that an output failed to take */
 } mqttids_alert_out_stats;
 
-/* An empty set of outputs. Caller frees with mqttids_alert_out_close or _free. NOMEM. */
+/* An empty set of outputs. Caller frees with mqttids_alert_out_close or _free. NOMEM.
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_NOMEM (mqttids/common.h). */
 mqttids_err mqttids_alert_out_new(mqttids_alert_out **out /* OUT */);
 /* Alert lines to fp (borrowed; flushed, not closed). */
 void mqttids_alert_out_json(mqttids_alert_out *o, FILE *fp);
@@ -180,6 +181,7 @@ void mqttids_alert_out_json(mqttids_alert_out *o, FILE *fp);
  * missing): row_id, time, the class (MQTTIDS_CLASS_* of the model's name; a name with no
  * such class is not written), probability, detail. Errors: those of mqttids_store_open
  * (errbuf; the password is never shown) and mqttids_store_sink_open (INVALID/VERSION/DB).
+ * Also returns MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h).
  */
 mqttids_err mqttids_alert_out_pg(mqttids_alert_out *o, const char *conninfo, const char *table,
                                  const char *model_id, char errbuf[MQTTIDS_ERRBUF_SIZE]);
@@ -187,6 +189,7 @@ mqttids_err mqttids_alert_out_pg(mqttids_alert_out *o, const char *conninfo, con
  * Alert lines to Kafka topic (NULL: MQTTIDS_DETECT_DEFAULT_TOPIC) through a producer
  * made from kc, keyed by the alert's flow. Errors: those of mqttids_producer_new
  * (INVALID for a bad setting, KAFKA, UNSUPPORTED in a build without librdkafka).
+ * Also returns MQTTIDS_ERR_NOMEM (mqttids/common.h).
  */
 mqttids_err mqttids_alert_out_kafka(mqttids_alert_out *o, const mqttids_kconf *kc, const char *topic,
                                     char errbuf[MQTTIDS_ERRBUF_SIZE]);
@@ -250,6 +253,8 @@ mqttids_err mqttids_detect_model_check(const mqttids_model *model, int *needs_co
  * Errors: those of mqttids_capture_next (PCAP, MALFORMED), MQTTIDS_ERR_INVALID when the
  * model cannot classify a row or has over 64 classes, NOMEM. A failing output does not
  * stop the run (counted in output_errors).
+ * Also returns MQTTIDS_ERR_NET, MQTTIDS_ERR_NOT_FOUND, MQTTIDS_ERR_UNSUPPORTED
+ * (mqttids/common.h).
  */
 mqttids_err mqttids_detect_capture(mqttids_capture *cap, const mqttids_model *model, mqttids_alert_out *out,
                                    const mqttids_detect_capture_opts *o, mqttids_detect_run *run /* OUT */,

@@ -57,6 +57,7 @@ void mqttids_pipeline_opts_init(mqttids_pipeline_opts *o);
  * Returns MQTTIDS_ERR_NOT_FOUND for an unknown column name, MQTTIDS_ERR_INVALID when no
  * feature is left, a column is listed twice, or a list names an identity column (id, id.*:
  * `extract --ids`, for evaluation only, never a feature). Caller frees *out with mqttids_pipeline_free.
+ * Also returns MQTTIDS_ERR_NOMEM (mqttids/common.h).
  */
 mqttids_err mqttids_pipeline_fit(const mqttids_dataset *ds, const size_t *rows, size_t n,
                                  const mqttids_pipeline_opts *o,
@@ -97,6 +98,8 @@ mqttids_err mqttids_pipeline_transform_record(const mqttids_pipeline *p, const m
  * Transforms rows rows[0..n) of ds (all rows when rows is NULL) into X, (n, d) row-major.
  * Extra columns are found by name (MQTTIDS_ERR_NOT_FOUND when missing). *unseen (may be
  * NULL) receives the count of nominal values not seen in train.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_NOT_FOUND
+ * (mqttids/common.h).
  */
 mqttids_err mqttids_pipeline_transform(const mqttids_pipeline *p, const mqttids_dataset *ds,
                                        const size_t *rows, size_t n, double *X /* OUT, n x d */,

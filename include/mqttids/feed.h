@@ -32,12 +32,16 @@ typedef struct mqttids_feed mqttids_feed;
  * Parses an RSS 2.0, RSS 1.0 (RDF) or Atom document. Items without a title get "".
  * Caller frees with mqttids_feed_free. Not XML or no feed root: MQTTIDS_ERR_MALFORMED.
  * No network access and no external entities during parsing.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_MALFORMED, MQTTIDS_ERR_NOMEM,
+ * MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h).
  */
 mqttids_err mqttids_feed_parse(const void *data, size_t len, const char *name /* for messages */,
                                mqttids_feed **out /* OUT */, char errbuf[MQTTIDS_ERRBUF_SIZE]);
 /*
  * Reads a feed from a file path or an http(s)/file URL (libcurl; at most 16 MiB, 30 s)
  * and parses it. Transfer errors: MQTTIDS_ERR_NET with curl's text.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_IO, MQTTIDS_ERR_MALFORMED,
+ * MQTTIDS_ERR_NET, MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h).
  */
 mqttids_err mqttids_feed_load(const char *path_or_url, mqttids_feed **out /* OUT */,
                               char errbuf[MQTTIDS_ERRBUF_SIZE]);
@@ -110,6 +114,9 @@ typedef struct mqttids_feed_publish_report {
  * before in this run only once, then flushes. rep (always filled) counts what went out.
  * Errors: those of mqttids_feed_load and mqttids_producer_new/send/flush (errbuf names
  * the source or the delivery error), MQTTIDS_ERR_NOMEM; what was queued is flushed first.
+ * Also returns MQTTIDS_ERR_INTERRUPTED, MQTTIDS_ERR_INVALID, MQTTIDS_ERR_IO,
+ * MQTTIDS_ERR_KAFKA, MQTTIDS_ERR_MALFORMED, MQTTIDS_ERR_NET, MQTTIDS_ERR_UNSUPPORTED
+ * (mqttids/common.h).
  */
 mqttids_err mqttids_feed_publish(const mqttids_kconf *kc, const mqttids_feed_publish_opts *o,
                                  mqttids_feed_publish_report *rep /* OUT */, char errbuf[MQTTIDS_ERRBUF_SIZE]);
@@ -119,6 +126,7 @@ mqttids_err mqttids_feed_publish(const mqttids_kconf *kc, const mqttids_feed_pub
  * without a message) and adds the words of the given fields (title: key, link: value) of
  * every message to w; *messages (may be NULL) receives how many were read. Errors: those of
  * mqttids_stream_read_topic (NOT_FOUND, KAFKA, UNSUPPORTED), MQTTIDS_ERR_NOMEM.
+ * Also returns MQTTIDS_ERR_INVALID (mqttids/common.h).
  */
 mqttids_err mqttids_feed_consume(const mqttids_kconf *kc, const char *topic, int idle_ms,
                                  const volatile sig_atomic_t *stop, int fields, mqttids_words *w,

@@ -39,6 +39,7 @@ typedef struct mqttids_fetch mqttids_fetch;
  * success: call mqttids_fetch_finish to learn whether the whole body arrived.
  * Errors: MQTTIDS_ERR_INVALID (s3:// or gs:// without bucket or object),
  * MQTTIDS_ERR_UNSUPPORTED (built without libcurl), MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_NET.
+ * Also returns MQTTIDS_ERR_IO, MQTTIDS_ERR_NOT_FOUND (mqttids/common.h).
  */
 mqttids_err mqttids_fetch_open(const char *url,
                                mqttids_fetch **out, /* OUT: caller ends with mqttids_fetch_finish */

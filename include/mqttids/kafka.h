@@ -28,13 +28,15 @@ void mqttids_kconf_free(mqttids_kconf *kc);
  * Sets the brokers: "host:port[,host:port...]", or "mock", which starts librdkafka's
  * in-process mock cluster (3 brokers) owned by kc; every client made from kc then talks
  * to it. Returns MQTTIDS_ERR_KAFKA when the mock cluster cannot start.
+ * Also returns MQTTIDS_ERR_INVALID, MQTTIDS_ERR_NOMEM (mqttids/common.h).
  */
 mqttids_err mqttids_kconf_brokers(mqttids_kconf *kc, const char *brokers, char errbuf[MQTTIDS_ERRBUF_SIZE]);
 /* The bootstrap list clients use (the mock cluster's address for "mock"). Borrowed; NULL if unset. */
 const char *mqttids_kconf_bootstrap(const mqttids_kconf *kc);
 /* The embedded mock cluster of "mock" brokers (borrowed), or NULL. */
 mqttids_mock *mqttids_kconf_mock(mqttids_kconf *kc);
-/* Adds one "key=value" setting (checked by librdkafka when a client is made). */
+/* Adds one "key=value" setting (checked by librdkafka when a client is made).
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_NOMEM (mqttids/common.h). */
 mqttids_err mqttids_kconf_set(mqttids_kconf *kc, const char *key_eq_value, char errbuf[MQTTIDS_ERRBUF_SIZE]);
 
 /* ---------------------------------------------------------------------------------- */
@@ -46,11 +48,14 @@ mqttids_err mqttids_kconf_set(mqttids_kconf *kc, const char *key_eq_value, char 
  * records. Give topics enough partitions for the backlog (mqttids_mock_topic_create).
  */
 
-/* Starts a mock cluster of nbrokers (1..16) in this process. Caller frees with mqttids_mock_free. */
+/* Starts a mock cluster of nbrokers (1..16) in this process. Caller frees with mqttids_mock_free.
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_KAFKA, MQTTIDS_ERR_NOMEM
+   (mqttids/common.h). */
 mqttids_err mqttids_mock_new(int nbrokers, mqttids_mock **out /* OUT */, char errbuf[MQTTIDS_ERRBUF_SIZE]);
 /* "127.0.0.1:port,...": give it to other processes as --brokers. Borrowed. */
 const char *mqttids_mock_bootstrap(const mqttids_mock *m);
-/* Creates a topic with that many partitions (auto-created topics get 4). */
+/* Creates a topic with that many partitions (auto-created topics get 4).
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_KAFKA (mqttids/common.h). */
 mqttids_err mqttids_mock_topic_create(mqttids_mock *m, const char *topic, int partitions,
                                       char errbuf[MQTTIDS_ERRBUF_SIZE]);
 /* Stops the cluster; NULL is fine. */
@@ -60,6 +65,8 @@ void mqttids_mock_free(mqttids_mock *m);
  * Creates a topic on the cluster of kc (Admin API CreateTopics): partitions >= 1,
  * replication >= 1 (or -1: the broker's default). A topic that exists already is
  * MQTTIDS_ERR_INVALID with "already exists" in errbuf (*exists set to 1 when given).
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_KAFKA,
+ * MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h).
  */
 mqttids_err mqttids_stream_create_topic(const mqttids_kconf *kc, const char *topic, int partitions, int replication,
                                         int *exists /* OUT, may be NULL */, char errbuf[MQTTIDS_ERRBUF_SIZE]);
@@ -69,10 +76,13 @@ mqttids_err mqttids_stream_create_topic(const mqttids_kconf *kc, const char *top
 
 typedef struct mqttids_producer mqttids_producer;
 
-/* A producer for kc (copied). Caller frees with mqttids_producer_free (which flushes for up to 10 s). */
+/* A producer for kc (copied). Caller frees with mqttids_producer_free (which flushes for up to 10 s).
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_KAFKA, MQTTIDS_ERR_NOMEM
+   (mqttids/common.h). */
 mqttids_err mqttids_producer_new(const mqttids_kconf *kc, mqttids_producer **out /* OUT */,
                                  char errbuf[MQTTIDS_ERRBUF_SIZE]);
-/* Queues one message (key may be NULL); waits while the local queue is full. */
+/* Queues one message (key may be NULL); waits while the local queue is full.
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_KAFKA (mqttids/common.h). */
 mqttids_err mqttids_producer_send(mqttids_producer *p, const char *topic,
                                   const void *key, size_t klen, const void *val, size_t vlen,
                                   char errbuf[MQTTIDS_ERRBUF_SIZE]);
@@ -80,6 +90,8 @@ mqttids_err mqttids_producer_send(mqttids_producer *p, const char *topic,
  * Waits until every queued message is acknowledged or failed (timeout_ms < 0: forever).
  * *delivered and *failed (may be NULL) receive the totals so far. A timeout or any failed
  * message returns MQTTIDS_ERR_KAFKA with the first delivery error in errbuf.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INTERRUPTED, MQTTIDS_ERR_KAFKA
+ * (mqttids/common.h).
  */
 mqttids_err mqttids_producer_flush(mqttids_producer *p, int timeout_ms, uint64_t *delivered, uint64_t *failed,
                                    char errbuf[MQTTIDS_ERRBUF_SIZE]);
@@ -128,6 +140,8 @@ typedef struct mqttids_produce_report {
 /*
  * Sends every row of ds (in order) to o->topic, keyed by flow, then flushes. Stops early
  * (MQTTIDS_ERR_INTERRUPTED, after flushing what was sent) when *o->stop becomes non-zero.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INTERRUPTED, MQTTIDS_ERR_INVALID,
+ * MQTTIDS_ERR_KAFKA, MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_NOT_FOUND (mqttids/common.h).
  */
 mqttids_err mqttids_stream_produce(mqttids_producer *p, const mqttids_dataset *ds,
                                    const mqttids_produce_opts *o, mqttids_produce_report *rep /* OUT */,
@@ -145,6 +159,8 @@ typedef struct mqttids_capture_file_opts {
  * flushes. rep (always filled) counts sent/delivered/failed/bytes. Stops early at *o->stop.
  * Errors: those of mqttids_capture_open_file/next (PCAP, MALFORMED, IO), MQTTIDS_ERR_KAFKA
  * (errbuf names the file and the row), the producer's flush error, NOMEM.
+ * Also returns MQTTIDS_ERR_INTERRUPTED, MQTTIDS_ERR_INVALID, MQTTIDS_ERR_NET,
+ * MQTTIDS_ERR_NOT_FOUND, MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h).
  */
 mqttids_err mqttids_stream_produce_captures(mqttids_producer *p, const char *const *paths, int n,
                                            const mqttids_capture_file_opts *fo, const mqttids_produce_opts *o,
@@ -154,6 +170,7 @@ mqttids_err mqttids_stream_produce_captures(mqttids_producer *p, const char *con
  * Sends each line of each text file ("-": stdin) as one message, newline stripped, keyed
  * by its line number over all files (from 0); then flushes. Errors: MQTTIDS_ERR_IO (a file
  * cannot be opened), the producer's send and flush errors.
+ * Also returns MQTTIDS_ERR_INTERRUPTED, MQTTIDS_ERR_KAFKA (mqttids/common.h).
  */
 mqttids_err mqttids_stream_produce_lines(mqttids_producer *p, const char *const *paths, int n,
                                         const mqttids_produce_opts *o, mqttids_produce_report *rep /* OUT */,
@@ -170,6 +187,8 @@ typedef int (*mqttids_msg_fn)(void *user, const void *key, size_t klen, const vo
  * Reads every partition of topic from the beginning up to the end it has when reached,
  * then, if idle_ms > 0, goes on until nothing arrives for idle_ms. *n receives the number
  * of messages seen. A topic that does not exist is MQTTIDS_ERR_NOT_FOUND.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_KAFKA,
+ * MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_NOT_FOUND (mqttids/common.h).
  */
 mqttids_err mqttids_stream_read_topic(const mqttids_kconf *kc, const char *topic, int idle_ms,
                                       const volatile sig_atomic_t *stop, mqttids_msg_fn fn, void *user,

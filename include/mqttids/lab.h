@@ -83,6 +83,8 @@ typedef struct mqttids_lab_result {
  * Returns MQTTIDS_OK, MQTTIDS_ERR_INVALID (bad options), MQTTIDS_ERR_UNSUPPORTED (no
  * libpcap / libmosquitto in this build), MQTTIDS_ERR_PCAP (no capture rights: errbuf says
  * so), MQTTIDS_ERR_IO (broker or output trouble: errbuf names the file or the broker log line).
+ * Also returns MQTTIDS_ERR_MALFORMED, MQTTIDS_ERR_NET, MQTTIDS_ERR_NOMEM,
+ * MQTTIDS_ERR_NOT_FOUND (mqttids/common.h).
  */
 mqttids_err mqttids_lab_run(const mqttids_lab_opts *o, mqttids_lab_result *res /* OUT */,
                             mqttids_progress_fn progress, void *progress_user,

@@ -57,10 +57,13 @@ typedef struct mqttids_train_opts {
 /* Fills o with defaults. */
 void mqttids_train_opts_init(mqttids_train_opts *o);
 
-/* Checks kind and params without training (unknown key, bad value): MQTTIDS_ERR_INVALID. */
+/* Checks kind and params without training (unknown key, bad value): MQTTIDS_ERR_INVALID.
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_NOMEM (mqttids/common.h). */
 mqttids_err mqttids_train_check(const mqttids_train_opts *o, char errbuf[MQTTIDS_ERRBUF_SIZE]);
 
-/* Describes every parameter of a learner kind with its default ("regParam=0 maxIter=100 ..."). */
+/* Describes every parameter of a learner kind with its default ("regParam=0 maxIter=100 ...").
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_NOT_FOUND
+   (mqttids/common.h). */
 mqttids_err mqttids_learner_defaults(const char *kind, char *buf, size_t size);
 /* One-line description of a learner kind; NULL when unknown. */
 const char *mqttids_learner_description(const char *kind);
@@ -70,6 +73,7 @@ const char *mqttids_learner_description(const char *kind);
  * NULL); rows must be labeled. Caller frees *out with mqttids_model_free.
  * Errors: MQTTIDS_ERR_INVALID (bad parameter, unlabeled row, one class only),
  * MQTTIDS_ERR_UNSUPPORTED (learner not built), MQTTIDS_ERR_DIVERGED, MQTTIDS_ERR_NOMEM.
+ * Also returns MQTTIDS_ERR_NOT_FOUND (mqttids/common.h).
  */
 mqttids_err mqttids_model_train(const mqttids_dataset *ds, const size_t *rows, size_t n,
                                 const mqttids_train_opts *o, mqttids_model **out /* OUT */,
@@ -88,7 +92,8 @@ const char *mqttids_model_state_summary(const mqttids_model *m);
  */
 size_t mqttids_model_n_meta(const mqttids_model *m);
 void mqttids_model_meta(const mqttids_model *m, size_t i, const char **key, const char **value);
-/* Feature importances (nfeatures values summing to 1): MQTTIDS_ERR_UNSUPPORTED if none. */
+/* Feature importances (nfeatures values summing to 1): MQTTIDS_ERR_UNSUPPORTED if none.
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h). */
 mqttids_err mqttids_model_importances(const mqttids_model *m, double *imp /* OUT, nfeatures */);
 
 /* ---------------------------------------------------------------------------------- */
@@ -124,6 +129,8 @@ double mqttids_metrics_get(const mqttids_metrics *m, mqttids_metric which);
  * Predicts rows rows[0..n) of ds (all when NULL) and scores them against their labels
  * (unlabeled rows are skipped). *unseen (may be NULL) receives the count of nominal
  * values the pipeline never saw in train.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_NOT_FOUND
+ * (mqttids/common.h).
  */
 mqttids_err mqttids_model_evaluate(const mqttids_model *m, const mqttids_dataset *ds,
                                    const size_t *rows, size_t n, int nthreads,
@@ -212,6 +219,8 @@ typedef struct mqttids_eval_by {
  * level needs an id.stream column, the host level id.client (`extract --ids`; lab CSVs):
  * MQTTIDS_ERR_NOT_FOUND names the missing one. part (may be NULL) gives each of the n rows
  * its input file. *unseen (may be NULL): nominal values never seen in train.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_NOT_FOUND
+ * (mqttids/common.h).
  */
 mqttids_err mqttids_model_evaluate_by(const mqttids_model *m, const mqttids_dataset *ds,
                                       const size_t *rows, size_t n,
@@ -255,6 +264,8 @@ void mqttids_cv_result_free(mqttids_cv_result *r);
  * Assigns rows to folds: fold[i] in [0, k) for each of the n rows, from a seeded shuffle
  * (stratified: per class, dealt round-robin). Every fold gets floor(n/k) or ceil(n/k)
  * rows (per class when stratified).
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_NOMEM
+ * (mqttids/common.h).
  */
 mqttids_err mqttids_cv_folds(const int *y, size_t n, int k, int stratified, uint64_t seed,
                              int *fold /* OUT, n */);
@@ -262,6 +273,7 @@ mqttids_err mqttids_cv_folds(const int *y, size_t n, int k, int stratified, uint
 /*
  * Checks grid specs (as mqttids_cv_grid takes them) against base's learner before any data
  * is read: the "key=v1,v2" shape, the size, each key and value. Errors: MQTTIDS_ERR_INVALID.
+ * Also returns MQTTIDS_ERR_NOMEM (mqttids/common.h).
  */
 mqttids_err mqttids_cv_grid_check(const mqttids_train_opts *base, const char *const *grid, size_t ngrid,
                                   char errbuf[MQTTIDS_ERRBUF_SIZE]);
@@ -273,6 +285,8 @@ mqttids_err mqttids_cv_grid_check(const mqttids_train_opts *base, const char *co
  * on all n rows (as the study scaled before cross-validating). Folds and points run in
  * parallel on base->nthreads threads; results do not depend on the thread count.
  * With cv->refit, *best (may be NULL) receives the best point refitted on all rows.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INTERRUPTED, MQTTIDS_ERR_INVALID,
+ * MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_NOT_FOUND (mqttids/common.h).
  */
 mqttids_err mqttids_cv_grid(const mqttids_dataset *ds, const size_t *rows, size_t n,
                             const mqttids_train_opts *base,

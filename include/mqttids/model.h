@@ -21,10 +21,15 @@ typedef struct mqttids_model mqttids_model;
  * Loads a model file. A file of another format version, a corrupt one (checksum) or a
  * truncated one is refused with errbuf naming the file, the offset and the rule broken.
  * Caller frees *out with mqttids_model_free.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_CHECKSUM, MQTTIDS_ERR_IO,
+ * MQTTIDS_ERR_MALFORMED, MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_UNSUPPORTED, MQTTIDS_ERR_VERSION
+ * (mqttids/common.h).
  */
 mqttids_err mqttids_model_load(const char *path, mqttids_model **out /* OUT */,
                                char errbuf[MQTTIDS_ERRBUF_SIZE]);
-/* Writes a model file atomically (temp file + rename). */
+/* Writes a model file atomically (temp file + rename).
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_IO, MQTTIDS_ERR_NOMEM
+   (mqttids/common.h). */
 mqttids_err mqttids_model_save(const mqttids_model *m, const char *path,
                                char errbuf[MQTTIDS_ERRBUF_SIZE]);
 /* Frees m; NULL is fine. */
@@ -45,6 +50,8 @@ const char *mqttids_model_extra_name(const mqttids_model *m, size_t k);
  * Classifies one record. r->extra must hold the model's extra columns in the order
  * mqttids_model_extra_name gives (n_extra of them), or none when the model needs none.
  * proba (may be NULL) receives nclasses probabilities. Thread-safe on a shared model.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_NOMEM
+ * (mqttids/common.h).
  */
 mqttids_err mqttids_model_predict_record(const mqttids_model *m, const mqttids_record *r,
                                          int *cls /* OUT */, double *proba /* OUT, nclasses or NULL */);
@@ -53,6 +60,8 @@ mqttids_err mqttids_model_predict_record(const mqttids_model *m, const mqttids_r
  * Classifies rows of a dataset (all rows when rows is NULL, else rows[0..n)).
  * cls receives n class indices, proba (may be NULL) n x nclasses row-major.
  * Extra columns are looked up by name in ds; a missing one is MQTTIDS_ERR_NOT_FOUND.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_NOT_FOUND
+ * (mqttids/common.h).
  */
 mqttids_err mqttids_model_predict_dataset(const mqttids_model *m, const mqttids_dataset *ds,
                                           const size_t *rows, size_t n,

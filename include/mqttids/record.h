@@ -36,12 +36,16 @@ void mqttids_codec_free(mqttids_codec *c);
  * Declares the extra numeric fields (e.g. ctx.* flow context) records carry: encode writes
  * r->extra[k] as field names[k]; decode fills r->extra (borrowed from the codec) from those
  * fields, in this order, and a record without one of them is malformed. names are copied.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_NOMEM
+ * (mqttids/common.h).
  */
 mqttids_err mqttids_codec_set_extras(mqttids_codec *c, const char *const *names, size_t n);
 
 /*
  * Encodes one record with its unique id. *out (borrowed from c, valid until the next call
  * on c) and *len receive the bytes. The record's label goes out as "target" when >= 0.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_NOMEM
+ * (mqttids/common.h).
  */
 mqttids_err mqttids_codec_encode(mqttids_codec *c,
                                  mqttids_stream_format fmt,
@@ -56,6 +60,7 @@ mqttids_err mqttids_codec_encode(mqttids_codec *c,
  * A record that breaks a rule (not JSON, another version, a missing or mistyped feature,
  * truncated binary) returns MQTTIDS_ERR_MALFORMED with errbuf naming the rule and, for
  * JSON, the byte offset. Never reads past data[0..len).
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_MALFORMED (mqttids/common.h).
  */
 mqttids_err mqttids_codec_decode(mqttids_codec *c,
                                  const void *data,

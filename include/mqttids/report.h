@@ -42,7 +42,8 @@ void mqttids_curves_csv(FILE *f, const mqttids_curve *c);
 /* The SVG chart of c to f; title is escaped (may be NULL). */
 void mqttids_curves_svg(FILE *f, const char *title, const mqttids_curve *c);
 /* Writes PREFIX.csv and PREFIX.svg, each whole or not at all. Errors: MQTTIDS_ERR_IO
- * (errbuf names the file), MQTTIDS_ERR_NOMEM. */
+ * (errbuf names the file), MQTTIDS_ERR_NOMEM.
+ * Also returns MQTTIDS_ERR_INVALID (mqttids/common.h). */
 mqttids_err mqttids_curves_write(const char *prefix, const char *title, const mqttids_curve *c,
                                  char errbuf[MQTTIDS_ERRBUF_SIZE]);
 

@@ -67,7 +67,8 @@ typedef struct mqttids_stats {
     size_t outlier_rows[9];                /* rows with 0, 1, ... outlying columns */
 } mqttids_stats;
 
-/* Computes the statistics of every row of ds. Caller frees *out with mqttids_stats_free. */
+/* Computes the statistics of every row of ds. Caller frees *out with mqttids_stats_free.
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_NOMEM (mqttids/common.h). */
 mqttids_err mqttids_stats_compute(const mqttids_dataset *ds, const mqttids_stats_opts *o,
                                   mqttids_stats **out /* OUT */, char errbuf[MQTTIDS_ERRBUF_SIZE]);
 void mqttids_stats_free(mqttids_stats *s);

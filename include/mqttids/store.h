@@ -46,6 +46,7 @@ typedef struct mqttids_store mqttids_store;
  * environment variables only. The session's client_encoding is set to UTF8.
  * Returns MQTTIDS_OK with *out set (caller frees with mqttids_store_close), or
  * MQTTIDS_ERR_DB / MQTTIDS_ERR_INVALID with libpq's text in errbuf.
+ * Also returns MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h).
  */
 mqttids_err mqttids_store_open(const char *conninfo,
                                mqttids_store **out,                 /* OUT */
@@ -97,6 +98,7 @@ typedef struct mqttids_store_loader mqttids_store_loader;
  * While a loader is open the store handle is busy: use it for nothing else.
  * Returns MQTTIDS_OK with *out set, or MQTTIDS_ERR_INVALID (bad table name),
  * MQTTIDS_ERR_VERSION (an existing table of another mqttids layout), MQTTIDS_ERR_DB.
+ * Also returns MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h).
  */
 mqttids_err mqttids_store_load_begin(mqttids_store *st,
                                      const char *table,          /* schema.table or table */
@@ -109,16 +111,23 @@ mqttids_err mqttids_store_load_begin(mqttids_store *st,
  * NULL untagged); the label becomes target (NULL when unknown).
  * progress (may be NULL) is called with rows sent so far; non-zero stops the load
  * (MQTTIDS_ERR_INTERRUPTED). On error the loader is dead: call abort.
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_DB, MQTTIDS_ERR_INTERRUPTED,
+ * MQTTIDS_ERR_INVALID, MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h).
  */
 mqttids_err mqttids_store_load_rows(mqttids_store_loader *ld, const mqttids_dataset *ds,
                                     size_t first, size_t n,
                                     mqttids_progress_fn progress, void *user);
-/* Ends the COPY and commits. Frees ld in every case. rows (may be NULL): rows written. */
+/* Ends the COPY and commits. Frees ld in every case. rows (may be NULL): rows written.
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_DB, MQTTIDS_ERR_INVALID, MQTTIDS_ERR_NOMEM,
+   MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h). */
 mqttids_err mqttids_store_load_commit(mqttids_store_loader *ld, uint64_t *rows /* OUT */);
 /* Rolls back and frees ld; NULL is fine. */
 void mqttids_store_load_abort(mqttids_store_loader *ld);
 
-/* begin + rows (all of ds) + commit, or abort on any failure. */
+/* begin + rows (all of ds) + commit, or abort on any failure.
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_DB, MQTTIDS_ERR_INTERRUPTED,
+   MQTTIDS_ERR_INVALID, MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_UNSUPPORTED, MQTTIDS_ERR_VERSION
+   (mqttids/common.h). */
 mqttids_err mqttids_store_load(mqttids_store *st, const char *table, const mqttids_dataset *ds,
                                mqttids_store_mode mode, mqttids_progress_fn progress, void *user,
                                uint64_t *rows /* OUT, may be NULL */);
@@ -141,6 +150,8 @@ mqttids_err mqttids_store_load(mqttids_store *st, const char *table, const mqtti
  * rep (may be NULL): counts; rep->bytes is the COPY data received.
  * Errors: MQTTIDS_ERR_NOT_FOUND (no such table), MQTTIDS_ERR_MALFORMED (a bad row, or a
  * missing feature column), MQTTIDS_ERR_DB, MQTTIDS_ERR_NOMEM.
+ * Also returns MQTTIDS_ERR_INTERRUPTED, MQTTIDS_ERR_INVALID, MQTTIDS_ERR_UNSUPPORTED
+ * (mqttids/common.h).
  */
 mqttids_err mqttids_store_read(mqttids_store *st, const char *table, mqttids_dataset *ds,
                                const mqttids_read_opts *o, mqttids_read_report *rep /* OUT */);
@@ -155,6 +166,7 @@ mqttids_err mqttids_store_read(mqttids_store *st, const char *table, mqttids_dat
  * columns are covered (no extras). Needs the feature columns under their underscore
  * names, target and train_flag. o NULL: defaults. Caller frees *out with
  * mqttids_stats_free. Errors: MQTTIDS_ERR_DB (e.g. a missing table or column), NOMEM.
+ * Also returns MQTTIDS_ERR_INVALID, MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h).
  */
 mqttids_err mqttids_store_stats(mqttids_store *st, const char *table, const mqttids_stats_opts *o,
                                 mqttids_stats **out /* OUT */);
@@ -183,14 +195,21 @@ typedef struct mqttids_store_sink mqttids_store_sink;
  * mqttids_store_sink_flush commits what was put so far (watch and stream detectors
  * flush every few seconds). The store handle is busy until close/abort.
  * Returns MQTTIDS_OK with *out set, or INVALID / VERSION / DB.
+ * Also returns MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h).
  */
 mqttids_err mqttids_store_sink_open(mqttids_store *st, const char *table, const char *model_id,
                                     int flags, mqttids_store_sink **out /* OUT */);
-/* Queues one row (sent in batches). INVALID for a class out of range. */
+/* Queues one row (sent in batches). INVALID for a class out of range.
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_DB, MQTTIDS_ERR_INVALID, MQTTIDS_ERR_NOMEM,
+   MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h). */
 mqttids_err mqttids_store_sink_put(mqttids_store_sink *s, const mqttids_prediction *p);
-/* Sends what is queued; commits it unless ONE_TRANSACTION. */
+/* Sends what is queued; commits it unless ONE_TRANSACTION.
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_DB, MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_UNSUPPORTED
+   (mqttids/common.h). */
 mqttids_err mqttids_store_sink_flush(mqttids_store_sink *s);
-/* Flushes, commits, frees s. rows (may be NULL): rows written over the sink's life. */
+/* Flushes, commits, frees s. rows (may be NULL): rows written over the sink's life.
+   Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_DB, MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_UNSUPPORTED
+   (mqttids/common.h). */
 mqttids_err mqttids_store_sink_close(mqttids_store_sink *s, uint64_t *rows /* OUT */);
 /* Drops what is not committed and frees s; NULL is fine. */
 void mqttids_store_sink_abort(mqttids_store_sink *s);
