@@ -227,6 +227,7 @@ int cli_inputs_load(cli_inputs *in, mqttids_dataset **out, json_object *report)
         if (mqttids_capture_is_pcap_file(in->items[k].path)) {
             uint64_t nr = 0;
             memset(&rep, 0, sizeof rep);
+            cli_log_ensure(); /* the reader warns through the log when no MQTT is on its ports */
             err = mqttids_capture_read_dataset(ds, in->items[k].path, NULL, o.split, -1, &nr, errbuf);
             rep.rows_read = rep.rows_kept = nr;
         } else {

@@ -180,7 +180,9 @@ int mqttids_capture_is_pcap_file(const char *path);
 /*
  * Extracts every row of a capture file and appends it to ds with the given split tag and
  * label (class index or -1). rows (may be NULL) receives the number of rows appended.
- * On failure the rows of this file already appended are removed again.
+ * On failure the rows of this file already appended are removed again. A capture with TCP
+ * but no MQTT on the decoded ports is logged (MQTTIDS_LOG_WARN, see mqttids_set_log) with the
+ * mqttids_capture_port_hint suggestion.
  */
 mqttids_err mqttids_capture_read_dataset(mqttids_dataset *ds, const char *path,
                                          const mqttids_capture_opts *o, /* NULL: defaults */
