@@ -169,7 +169,8 @@ typedef int (*mqttids_msg_fn)(void *user, const void *key, size_t klen, const vo
 /*
  * Reads every partition of topic from the beginning up to the end it has when reached,
  * then, if idle_ms > 0, goes on until nothing arrives for idle_ms. *n receives the number
- * of messages seen. A topic that does not exist is MQTTIDS_ERR_NOT_FOUND.
+ * of messages seen. A topic that does not exist is MQTTIDS_ERR_NOT_FOUND. Records already
+ * deleted by retention (a partition's low watermark above 0) are logged (MQTTIDS_LOG_WARN).
  */
 mqttids_err mqttids_stream_read_topic(const mqttids_kconf *kc, const char *topic, int idle_ms,
                                       const volatile sig_atomic_t *stop, mqttids_msg_fn fn, void *user,
