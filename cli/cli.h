@@ -182,6 +182,8 @@ extern volatile sig_atomic_t cli_stop;
 void cli_signals_install(void (*on_stop)(void));
 /* Library log lines on stderr: errors always, warnings unless quiet, info when verbose. */
 void cli_log_to_stderr(int verbose);
+/* The library's warnings to stderr, unless a command already chose its verbosity. */
+void cli_log_ensure(void);
 
 /* Prints a json object to stdout, pretty, with a trailing newline. */
 void cli_json_print(json_object *o);

@@ -195,6 +195,7 @@ static int inputs_load_file(const cli_inputs *in, int k, mqttids_dataset *ds, FI
     if (mqttids_capture_is_pcap_file(path)) {
         uint64_t nr = 0;
         memset(&rep, 0, sizeof rep);
+        cli_log_ensure(); /* the reader warns through the log when no MQTT is on its ports */
         err = mqttids_capture_read_dataset(ds, path, NULL, o.split, -1, &nr, errbuf);
         rep.rows_read = rep.rows_kept = nr;
     } else {

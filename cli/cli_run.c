@@ -64,9 +64,18 @@ static void log_line(mqttids_log_level level, const char *msg, void *user)
         fprintf(stderr, "%s: %s\n", cli_prog, msg);
 }
 
+static int log_installed;
+
 void cli_log_to_stderr(int verbose)
 {
     log_verbose = verbose;
+    log_installed = 1;
     mqttids_set_log(log_line, NULL);
+}
+
+void cli_log_ensure(void)
+{
+    if (!log_installed)
+        cli_log_to_stderr(0);
 }
 

@@ -385,6 +385,10 @@ static void summary(const detect_args *a, const mqttids_detect_stats *st, const 
              (unsigned long long)st->alerted, (unsigned long long)st->acked, (unsigned long long)st->committed,
              (long long)st->lag, (unsigned long long)st->rebalances, busy, busy > 0 ? (double)st->consumed / busy : 0.0,
              st->classify_seconds > 0 ? (double)st->classified / st->classify_seconds : 0.0);
+    if (st->retention_skipped)
+        cli_err("warning: %s: %llu records were lost to retention before they were read (the partitions' low "
+                "watermarks were above the offsets reading started from)",
+                a->k.topic, (unsigned long long)st->retention_skipped);
     if (!a->json)
         return;
     js = json_object_new_object();
@@ -400,6 +404,7 @@ static void summary(const detect_args *a, const mqttids_detect_stats *st, const 
     json_object_object_add(js, "committed", json_object_new_int64((int64_t)st->committed));
     json_object_object_add(js, "lag", json_object_new_int64(st->lag));
     json_object_object_add(js, "rebalances", json_object_new_int64((int64_t)st->rebalances));
+    json_object_object_add(js, "retention_skipped", json_object_new_int64((int64_t)st->retention_skipped));
     json_object_object_add(js, "seconds", cli_json_double(st->seconds));
     json_object_object_add(js, "busy_seconds", cli_json_double(busy));
     json_object_object_add(js, "first_unix", cli_json_double(st->first_unix));

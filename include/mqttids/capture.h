@@ -186,7 +186,9 @@ int mqttids_capture_is_pcap_file(const char *path);
 /*
  * Extracts every row of a capture file and appends it to ds with the given split tag and
  * label (class index or -1). rows (may be NULL) receives the number of rows appended.
- * On failure the rows of this file already appended are removed again.
+ * On failure the rows of this file already appended are removed again. A capture with TCP
+ * but no MQTT on the decoded ports is logged (MQTTIDS_LOG_WARN, see mqttids_set_log) with the
+ * mqttids_capture_port_hint suggestion.
  * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_IO, MQTTIDS_ERR_NET,
  * MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_NOT_FOUND, MQTTIDS_ERR_PCAP, MQTTIDS_ERR_UNSUPPORTED
  * (mqttids/common.h).

@@ -186,7 +186,8 @@ typedef int (*mqttids_msg_fn)(void *user, const void *key, size_t klen, const vo
 /*
  * Reads every partition of topic from the beginning up to the end it has when reached,
  * then, if idle_ms > 0, goes on until nothing arrives for idle_ms. *n receives the number
- * of messages seen. A topic that does not exist is MQTTIDS_ERR_NOT_FOUND.
+ * of messages seen. A topic that does not exist is MQTTIDS_ERR_NOT_FOUND. Records already
+ * deleted by retention (a partition's low watermark above 0) are logged (MQTTIDS_LOG_WARN).
  * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_KAFKA,
  * MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_NOT_FOUND (mqttids/common.h).
  */

@@ -66,6 +66,9 @@ typedef struct mqttids_detect_stats {
     double classify_seconds;  /* time in the classify callback (timed on every 8th record, x8) */
     double first_unix;        /* wall clock of the first message (0 none) */
     double last_ack_unix;     /* wall clock of the last acknowledgement/commit-ready record */
+    uint64_t retention_skipped; /* records deleted by retention between a partition's start (committed
+                                   offset, or 0 with auto.offset.reset earliest) and its first message read;
+                                   each gap is also logged (MQTTIDS_LOG_WARN) */
 } mqttids_detect_stats;
 
 /* Called about every stats_interval_ms with the running counters. */

@@ -661,6 +661,14 @@ mqttids_err mqttids_capture_read_dataset(mqttids_dataset *ds, const char *path, 
         }
         nr++;
     }
+    if (err == MQTTIDS_OK) {
+        /* TCP but no MQTT on the decoded ports: the caller's log callback says so, once per capture */
+        mqttids_capture_stats st;
+        char hint[256];
+        mqttids_capture_get_stats(cap, &st);
+        if (mqttids_capture_port_hint(&st, o, hint, sizeof hint))
+            util__log(MQTTIDS_LOG_WARN, "warning: %s: %s", path, hint);
+    }
     mqttids_capture_close(cap);
     if (err != MQTTIDS_OK) {
         mqttids_dataset_truncate(ds, n0);

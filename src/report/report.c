@@ -99,6 +99,37 @@ void report__esc(FILE *f, const char *s)
     }
 }
 
+/*
+ * A label drawn right-aligned into a margin of room px at font px: escaped, cut with an
+ * ellipsis when its estimated width (0.68 em a character, wider than DejaVu Sans' average)
+ * would run past the picture's left edge; a cut label carries the whole text as its <title>.
+ */
+static void label_fit(FILE *f, const char *s, double room, double font)
+{
+    size_t chars = 0, fit = room > font ? (size_t)(room / (0.68 * font)) : 1, cut = 0;
+    s = s ? s : "?";
+    for (const char *p = s; *p; p++)
+        if (((unsigned char)*p & 0xC0) != 0x80 && ++chars == fit)
+            cut = (size_t)(p - s); /* the byte where the last character that fits with "..." starts */
+    if (chars <= fit) {
+        report__esc(f, s);
+        return;
+    }
+    fputs("<title>", f);
+    report__esc(f, s);
+    fputs("</title>", f);
+    {
+        char buf[512];
+        size_t n = cut < sizeof buf ? cut : sizeof buf - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--; /* never half a UTF-8 character */
+        memcpy(buf, s, n);
+        buf[n] = '\0';
+        report__esc(f, buf);
+    }
+    fputs("&#8230;", f);
+}
+
 /* A number with d decimals, or an en dash when not finite. */
 static void fnum(FILE *f, double v, int d)
 {
@@ -341,7 +372,7 @@ static void chart_class_counts(rep *r, json_object *stats)
     for (int i = 0; i < k; i++) {
         double y = y0 + gh * i + 5;
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-size=\"12\">", x0 - 6, y + 19);
-        report__esc(f, names[i]);
+        label_fit(f, names[i], x0 - 10, 12);
         fputs("</text>\n", f);
         for (int s = 0; s < 2; s++) {
             double bw = v[i][s] >= 1 ? log10(v[i][s]) / log10(top) * w : 0;
@@ -423,7 +454,7 @@ static void chart_zero_share(rep *r, json_object *stats, json_object *res)
         if (!isfinite(z))
             z = 0;
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\">", x0 - 6, y + 12);
-        report__esc(f, name ? name : "?");
+        label_fit(f, name, x0 - 10, 11);
         fputs("</text>\n", f);
         fprintf(f, "<rect class=\"mark\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" stroke=\"#333\" "
                    "stroke-width=\"0.5\"><title>",
@@ -481,7 +512,7 @@ static void chart_confusion(rep *r, json_object *m, const char *name)
         }
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-size=\"12\">", x0 - 6,
                 y0 + cs * (double)t + cs / 2 + 4);
-        report__esc(f, json_object_get_string(jat(labels, t)));
+        label_fit(f, json_object_get_string(jat(labels, t)), x0 - 10, 12);
         fputs("</text>\n", f);
         for (size_t p = 0; p < k; p++) {
             double v = jnum_of(jat(row, p)), share = tot > 0 && isfinite(v) ? v / tot : 0;
@@ -505,7 +536,9 @@ static void chart_confusion(rep *r, json_object *m, const char *name)
     for (size_t p = 0; p < k; p++) {
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" transform=\"rotate(-30 %.1f %.1f)\">",
                 x0 + cs * (double)p + cs / 2 - 4, y0 - 6, x0 + cs * (double)p + cs / 2 - 4, y0 - 6);
-        report__esc(f, json_object_get_string(jat(labels, p)));
+        /* up at 30 degrees: below the title (y 36) and left of the right edge */
+        label_fit(f, json_object_get_string(jat(labels, p)),
+                  fmin((y0 - 6 - 36) / 0.5, (W - 4 - (x0 + cs * (double)p + cs / 2 - 4)) / 0.866), 11);
         fputs("</text>\n", f);
     }
     axis_label_x(f, x0 + cs * (double)k / 2, y0 - 56, "predicted class");
@@ -913,7 +946,7 @@ static void chart_importances(rep *r, json_object *m, const char *name)
         double y = y0 + rh * (double)i, bw = v[ix[i]] / top * w;
         const char *fn = json_object_get_string(jat(fe, ix[i]));
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\">", x0 - 6, y + 14);
-        report__esc(f, fn);
+        label_fit(f, fn, x0 - 10, 11);
         fputs("</text>\n", f);
         fprintf(f, "<rect class=\"mark\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" stroke=\"#333\" "
                    "stroke-width=\"0.5\"><title>",
@@ -1025,7 +1058,7 @@ static void chart_comparison(rep *r, json_object *models)
             continue;
         double y = y0 + gh * (double)row++ + 5;
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" font-size=\"12\">", x0 - 6, y + 19);
-        report__esc(f, name ? name : "?");
+        label_fit(f, name, x0 - 10, 12);
         fputs("</text>\n", f);
         for (int s = 0; s < 2; s++) {
             double v = s ? jnum(m, "study_test_accuracy") : jnum(jget(m, "test"), "accuracy"), by = y + s * 15;

@@ -37,7 +37,9 @@ typedef struct det {
     stream_tracker tr;
     mqttids_detect_stats st;
     int64_t *pos;               /* per partition: next offset to read (-1 unknown) */
+    int64_t *start;             /* per partition: the offset reading starts from (-1 unknown) */
     int32_t npos;
+    int reset_earliest;         /* no committed offset: reading starts at offset 0 */
     int32_t *assigned;          /* partition ids assigned now */
     int32_t nassigned, cap_assigned;
     char dr_err[256];
@@ -139,6 +141,28 @@ static void set_assigned(det *d, const rd_kafka_topic_partition_list_t *parts, i
     d->st.partitions = d->nassigned;
 }
 
+static int ensure_pos(det *d, int32_t p);
+
+/*
+ * Where reading an assigned partition starts: its committed offset, else 0 when the reset
+ * policy is earliest. The first message read tells whether retention deleted records
+ * between that start and it (handle() counts them in st.retention_skipped).
+ */
+static void note_start(det *d, rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *parts)
+{
+    rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
+    int have = c && rd_kafka_committed(rk, c, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (int k = 0; k < parts->cnt; k++) {
+        int32_t p = parts->elems[k].partition;
+        int64_t off = have && !c->elems[k].err ? c->elems[k].offset : -1;
+        if (p < 0 || ensure_pos(d, p) != 0)
+            continue;
+        d->start[p] = off >= 0 ? off : have && d->reset_earliest ? 0 : -1;
+    }
+    if (c)
+        rd_kafka_topic_partition_list_destroy(c);
+}
+
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
     det *d = opaque;
@@ -154,6 +178,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
             d->nassigned = 0;
         }
         set_assigned(d, parts, 1);
+        note_start(d, rk, parts);
         for (int k = 0; k < parts->cnt; k++) {
             int32_t p = parts->elems[k].partition;
             if (p >= 0 && p < d->npos)
@@ -260,15 +285,19 @@ static int ensure_pos(det *d, int32_t p)
         return 0;
     {
         int32_t n = d->npos ? d->npos : 16;
-        int64_t *np;
+        int64_t *np, *ns;
         while (n <= p)
             n *= 2;
         np = realloc(d->pos, (size_t)n * sizeof *np);
         if (!np)
             return -1;
-        for (int32_t k = d->npos; k < n; k++)
-            np[k] = -1;
         d->pos = np;
+        ns = realloc(d->start, (size_t)n * sizeof *ns);
+        if (!ns)
+            return -1;
+        d->start = ns;
+        for (int32_t k = d->npos; k < n; k++)
+            np[k] = ns[k] = -1;
         d->npos = n;
     }
     return 0;
@@ -288,8 +317,18 @@ static int handle(det *d, mqttids_codec *c, const rd_kafka_message_t *m, char *e
     d->st.consumed++;
     if (d->st.first_unix == 0)
         d->st.first_unix = util__wall_s();
-    if (ensure_pos(d, m->partition) == 0)
+    if (ensure_pos(d, m->partition) == 0) {
+        int64_t s = d->start[m->partition];
+        if (d->pos[m->partition] < 0 && s >= 0 && m->offset > s) {
+            /* the first message after the start lies past it: retention deleted the rest */
+            d->st.retention_skipped += (uint64_t)(m->offset - s);
+            util__log(MQTTIDS_LOG_INFO, "%s [%d]: %lld records lost to retention (reading from offset %lld, the "
+                      "first kept is %lld)", o->topic, (int)m->partition, (long long)(m->offset - s), (long long)s,
+                      (long long)m->offset);
+        }
+        d->start[m->partition] = -1;
         d->pos[m->partition] = m->offset + 1;
+    }
     if (mqttids_codec_decode(c, m->payload, m->len, &r, &id, e) != MQTTIDS_OK) {
         d->st.malformed++;
         if (o->on_malformed) {
@@ -423,6 +462,12 @@ static mqttids_err open_consumer(det *d, const mqttids_kconf *kc, rd_kafka_topic
         stream__conf_default(kc, cconf, "auto.offset.reset", "earliest", errbuf)) {
         rd_kafka_conf_destroy(cconf);
         return MQTTIDS_ERR_INVALID;
+    }
+    {
+        char v[32];
+        size_t vs = sizeof v;
+        d->reset_earliest = rd_kafka_conf_get(cconf, "auto.offset.reset", v, &vs) == RD_KAFKA_CONF_OK &&
+                            (!strcmp(v, "earliest") || !strcmp(v, "smallest") || !strcmp(v, "beginning"));
     }
     rd_kafka_conf_set_rebalance_cb(cconf, rebalance_cb);
     rd_kafka_conf_set_opaque(cconf, d);
@@ -592,6 +637,7 @@ out:
     mqttids_alert_gate_free(d.gate);
     stream__tracker_free(&d.tr);
     free(d.pos);
+    free(d.start);
     free(d.assigned);
     free(alerts_name);
     mqttids_codec_free(c);

@@ -756,6 +756,19 @@ mqttids_err mqttids_stream_read_topic(const mqttids_kconf *kc, const char *topic
         err = util__fail(errbuf, MQTTIDS_ERR_KAFKA, "assign %s: %s", topic, rd_kafka_err2str(re));
         goto out;
     }
+    {
+        /* reading starts at offset 0: a low watermark above it means retention deleted records */
+        uint64_t gone = 0;
+        for (int k = 0; k < nparts; k++) {
+            int64_t lo = 0, hi = 0;
+            if (rd_kafka_query_watermark_offsets(rk, topic, md->topics[0].partitions[k].id, &lo, &hi, 10000) ==
+                    RD_KAFKA_RESP_ERR_NO_ERROR && lo > 0)
+                gone += (uint64_t)lo;
+        }
+        if (gone)
+            util__log(MQTTIDS_LOG_WARN, "warning: %s: %llu records were lost to retention before they were read "
+                      "(the partitions' low watermarks are above offset 0)", topic, (unsigned long long)gone);
+    }
     for (;;) {
         rd_kafka_message_t *m;
         if (stop && *stop)

@@ -308,6 +308,76 @@ if os.path.exists(shot):
     if keep:
         shutil.copy(shot, keep)
 
+# --- at 800 px: no sideways scroll, every chart's text inside its chart. The report has no
+# script; a copy in the temp dir gets one that measures the laid-out page (getBoundingClientRect
+# of each <text> against its <svg>) and writes the figures into the DOM for --dump-dom.
+MEASURE = """<script>
+addEventListener('load', function () {
+  var de = document.documentElement, out = {vw: de.clientWidth, dw: de.scrollWidth, svgs: 0, texts: 0, bad: []};
+  document.querySelectorAll('svg.chart').forEach(function (s) {
+    var r = s.getBoundingClientRect();
+    out.svgs++;
+    s.querySelectorAll('text').forEach(function (t) {
+      var b = t.getBoundingClientRect();
+      out.texts++;
+      if (!b.width) return;
+      if (b.left < r.left - 0.5 || b.right > r.right + 0.5 || b.top < r.top - 0.5 || b.bottom > r.bottom + 0.5)
+        out.bad.push([s.id, t.textContent, Math.round(b.left - r.left), Math.round(r.right - b.right),
+                      Math.round(b.top - r.top), Math.round(r.bottom - b.bottom)]);
+    });
+  });
+  var p = document.createElement('pre');
+  p.id = 'measure';
+  p.textContent = JSON.stringify(out);
+  document.body.appendChild(p);
+});
+</script>
+"""
+import html as _html
+import re as _re
+
+
+def measure(page_path, nchart, what):
+    """Loads a copy of the page with MEASURE at 800 px; checks its figures."""
+    wrap = os.path.join(tmp, "measure.html")
+    with open(page_path) as f:
+        page = f.read()
+    # the report's policy forbids scripts: the measuring copy's allows its own inline one
+    page = page.replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';", 1)
+    with open(wrap, "w") as f:
+        f.write(page.replace("</body>", MEASURE + "</body>", 1))
+    p = browser("--dump-dom", "--window-size=800,3000", "--virtual-time-budget=5000", "file://" + wrap)
+    mm = _re.search(r'<pre id="measure">(.*?)</pre>', p.stdout, _re.S)
+    check(mm is not None, "%s: 800 px measurement ran (rc %d)" % (what, p.returncode))
+    if not mm:
+        return
+    ms = json.loads(_html.unescape(mm.group(1)))
+    print("%s at 800 px: %d charts, %d texts, page %d/%d px, %d texts outside" %
+          (what, ms["svgs"], ms["texts"], ms["dw"], ms["vw"], len(ms["bad"])))
+    check(ms["svgs"] == nchart and ms["texts"] > 100, "%s: measured %d charts, %d texts" % (what, ms["svgs"], ms["texts"]))
+    check(ms["dw"] <= ms["vw"], "%s: page %d px wide in a %d px viewport (sideways scroll)" % (what, ms["dw"], ms["vw"]))
+    check(not ms["bad"], "%s: text outside its chart (id, text, left, right, top, bottom margins): %s" %
+          (what, ms["bad"][:20]))
+
+
+measure(html1, len(expect), "report")
+# long names (a model, a column, a feature, a class) are cut to their margins, not past the frame
+longres = json.loads(json.dumps(res))
+longres["models"][0]["name"] = "A model with a really quite long descriptive name, as a user may give"
+longres["stats"]["columns"][0]["name"] = "some.very.long.column.name.from.a.custom.capture.tool"
+for m in longres["models"]:
+    if m.get("features"):
+        m["features"] = ["a.feature.with.a.long.long.long.long.name." + f for f in m["features"]]
+    m["test"]["confusion"]["labels"][0] = "legitimate-traffic-of-a-long-named-class"
+longfile, longhtml = os.path.join(tmp, "long.json"), os.path.join(tmp, "long.html")
+with open(longfile, "w") as f:
+    json.dump(longres, f)
+p = subprocess.run([tool, "report", longfile, "-o", longhtml, "-q"], capture_output=True, text=True)
+check(p.returncode == 0, "report of long names: exit %d %s" % (p.returncode, p.stderr))
+measure(longhtml, len(expect), "long names")
+check("some.very.long.column.name.from.a.custom.capture.tool</title>" in open(longhtml).read(),
+      "a cut label keeps its whole text as its <title>")
+
 # --- escaping: hostile names through `mqttids report`
 bad = json.loads(json.dumps(res))
 evil = '<script>alert(1)</script> & "x"'

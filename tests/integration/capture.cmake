@@ -17,3 +17,7 @@ endif()
 add_test(NAME integration.capture_port_hint COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/capture_port_hint.sh)
 set_tests_properties(integration.capture_port_hint PROPERTIES
   ENVIRONMENT "${MQTTIDS_TEST_ENV}" SKIP_RETURN_CODE 77 LABELS "integration;capture" TIMEOUT 120)
+# Data commands reading a capture with its broker on another port warn once per input.
+add_test(NAME integration.capture_port_hint_data COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/capture_port_hint_data.sh)
+set_tests_properties(integration.capture_port_hint_data PROPERTIES
+  ENVIRONMENT "${MQTTIDS_TEST_ENV}" SKIP_RETURN_CODE 77 LABELS "integration;capture" TIMEOUT 120)

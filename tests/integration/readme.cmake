@@ -16,3 +16,7 @@ endif()
 set_tests_properties(integration.readme_examples PROPERTIES
   ENVIRONMENT "${MQTTIDS_TEST_ENV};README_SAMPLE=${MQTTIDS_README_SAMPLE}" SKIP_RETURN_CODE 77
   LABELS "integration;kafka;pg" TIMEOUT 600)
+# Records lost to retention: stream dump and stream detect say how many.
+add_test(NAME integration.stream_retention COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/stream_retention.sh)
+set_tests_properties(integration.stream_retention PROPERTIES
+  ENVIRONMENT "${MQTTIDS_TEST_ENV}" SKIP_RETURN_CODE 77 LABELS "integration;kafka" TIMEOUT 180)
