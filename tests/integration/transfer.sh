@@ -75,7 +75,7 @@ floor '^det\.real-lab' 2 0.88 "packet macro-F1"
 floor '^det\.lab-real' 2 0.90 "packet macro-F1"
 # lab -> real malformed: MQTTset's malformed capture is the fuzzer's 64-byte publishes and its
 # monitoring subscriber, with no violation the decoder sees (ctx.src_up_seg_log2's floor)
-awk '$1 ~ /^det\.lab-real/ { for (i = 4; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "malformed" && kv[2] + 0 < 0.95) { print "FAIL: " $1 " malformed recall " kv[2]; bad = 1 } } }
+awk '$1 ~ /^det\.lab-real/ { for (i = 4; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "malformed" && kv[2] + 0 < 0.80) { print "FAIL: " $1 " malformed recall " kv[2]; bad = 1 } } }
     END { exit bad }' "$W/summary.txt" || fail=1
 # the attacks whose behaviour is the same in every network: refused CONNECTs, sessions held
 # open with a huge keep-alive
