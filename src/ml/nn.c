@@ -1,6 +1,6 @@
 /*
- * nn.c: the "nn" learner: feed-forward networks as the study trained them in PyTorch
- * (STUDY.md section 5): Linear/ReLU layers of any widths, softmax cross-entropy, PyTorch's
+ * nn.c: the "nn" learner: feed-forward networks as the Python study this tool replaces
+ * trained them in PyTorch: Linear/ReLU layers of any widths, softmax cross-entropy, PyTorch's
  * default nn.Linear initialisation, Adam with PyTorch's defaults, ExponentialLR stepped once
  * per epoch, seeded shuffled mini-batches (the last one partial), per-epoch train and
  * validation loss/accuracy, the best-validation-accuracy epoch kept, optional early stop.
