@@ -215,13 +215,6 @@ static void set_windows(lab_ctx *c, const mqttids_lab_opts *o)
     }
 }
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void nap_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -412,7 +405,7 @@ mqttids_err mqttids_lab_run(const mqttids_lab_opts *o, mqttids_lab_result *res, 
         }
     }
     /* the traffic */
-    c->t0 = mono() + 0.2;
+    c->t0 = util__now_s() + 0.2;
     set_windows(c, o);
     if (lab__gen_start(c, &threads, errbuf) < 0) {
         threads = NULL;
@@ -422,7 +415,7 @@ mqttids_err mqttids_lab_run(const mqttids_lab_opts *o, mqttids_lab_result *res, 
     {
         double end = c->t0 + o->duration_s;
         for (;;) {
-            double now = mono();
+            double now = util__now_s();
             if (now >= end)
                 break;
             if (progress && progress("lab", (uint64_t)(now > c->t0 ? now - c->t0 : 0),
@@ -434,7 +427,7 @@ mqttids_err mqttids_lab_run(const mqttids_lab_opts *o, mqttids_lab_result *res, 
         }
         lab__gen_join(c, threads);
         threads = NULL;
-        res->seconds = mono() - c->t0;
+        res->seconds = util__now_s() - c->t0;
         for (int k = 0; k < MQTTIDS_NCLASS; k++) {
             res->conns_class[k] = atomic_load(&c->conns[k]);
             res->msgs_class[k] = atomic_load(&c->msgs[k]);
