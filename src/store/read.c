@@ -169,6 +169,24 @@ static void cancel_copy(mqttids_store *st)
         PQclear(res);
 }
 
+/* Skips the COPY header (first message only) and reads the row's field count into *nf. */
+static mqttids_err row_start(mqttids_store *st, const char *shown, util_rd *r, int *header_done, uint16_t *nf)
+{
+    if (!*header_done) {
+        uint32_t ext;
+        if (r->len < 19 || memcmp(r->p, "PGCOPY\n\377\r\n\0", 11) != 0 ||
+            (ext = store__be32(r->p + 15)) > r->len - 19)
+            return store__fail(st, MQTTIDS_ERR_MALFORMED, "%s: not a binary COPY stream", shown);
+        r->off = 19 + (size_t)ext;
+        *header_done = 1;
+    }
+    if (r->len - r->off < 2)
+        return store__fail(st, MQTTIDS_ERR_MALFORMED, "%s: truncated COPY row", shown);
+    *nf = (uint16_t)(r->p[r->off] << 8 | r->p[r->off + 1]);
+    r->off += 2;
+    return MQTTIDS_OK;
+}
+
 /* Decodes the fields of one binary COPY row (r past the field count) into rec, *split and
    *row_id. A broken stream is an error; a field that breaks a rule sets *bad_col (a SEL_
    index) and *why for the first such field and the row is rejected by the caller. */
@@ -358,7 +376,7 @@ mqttids_err mqttids_store_read(mqttids_store *st, const char *table, mqttids_dat
         int len = PQgetCopyData(st->conn, &data, 0);
         util_rd r;
         mqttids_record rec;
-        uint16_t nf;
+        uint16_t nf = 0;
         int bad_col = -1;
         const char *why = NULL;
         char whybuf[200];
@@ -374,24 +392,10 @@ mqttids_err mqttids_store_read(mqttids_store *st, const char *table, mqttids_dat
         }
         rep->bytes += (uint64_t)len;
         util__rd_init(&r, data, (size_t)len);
-        if (!header_done) {
-            uint32_t ext;
-            if (r.len < 19 || memcmp(r.p, "PGCOPY\n\377\r\n\0", 11) != 0 ||
-                (ext = store__be32(r.p + 15)) > r.len - 19) {
-                PQfreemem(data);
-                err = store__fail(st, MQTTIDS_ERR_MALFORMED, "%s: not a binary COPY stream", q.shown);
-                goto out_cancel;
-            }
-            r.off = 19 + (size_t)ext;
-            header_done = 1;
-        }
-        if (r.len - r.off < 2) {
+        if ((err = row_start(st, q.shown, &r, &header_done, &nf)) != MQTTIDS_OK) {
             PQfreemem(data);
-            err = store__fail(st, MQTTIDS_ERR_MALFORMED, "%s: truncated COPY row", q.shown);
             goto out_cancel;
         }
-        nf = (uint16_t)(r.p[r.off] << 8 | r.p[r.off + 1]);
-        r.off += 2;
         if (nf == 0xffff) { /* trailer */
             PQfreemem(data);
             continue;
