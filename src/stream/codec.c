@@ -503,8 +503,8 @@ static mqttids_err scan_value(jscan *s, stream_bytes *scratch, int *vt, double *
         *vt = JV_STR;
     } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
         size_t st = *nst = s->i;
-        while (s->i < s->len && ((s->p[s->i] >= '0' && s->p[s->i] <= '9') || s->p[s->i] == '-' || s->p[s->i] == '+' ||
-                               s->p[s->i] == '.' || s->p[s->i] == 'e' || s->p[s->i] == 'E'))
+        while (s->i < s->len && ((s->p[s->i] >= '0' && s->p[s->i] <= '9') || s->p[s->i] == '-' ||
+                                 s->p[s->i] == '+' || s->p[s->i] == '.' || s->p[s->i] == 'e' || s->p[s->i] == 'E'))
             s->i++;
         if (util__parse_double(s->p + st, s->i - st, num) != 0) {
             s->i = st;
@@ -533,9 +533,9 @@ static mqttids_err scan_value(jscan *s, stream_bytes *scratch, int *vt, double *
 
 /* A field that is not a feature: "v" (the format version), "id" (exact digits), "target"
    (a class name or index) or one of the codec's extra fields (others are ignored). */
-static mqttids_err meta_field(mqttids_codec *c, jscan *s, const char *key, size_t klen, int vt, double num, size_t nst,
-                              const char *vs, size_t voff, size_t vlen, mqttids_record *r, uint64_t *id, int *have_v,
-                              int *have_id, uint64_t *extra_seen)
+static mqttids_err meta_field(mqttids_codec *c, jscan *s, const char *key, size_t klen, int vt, double num,
+                              size_t nst, const char *vs, size_t voff, size_t vlen, mqttids_record *r, uint64_t *id,
+                              int *have_v, int *have_id, uint64_t *extra_seen)
 {
     if (key_is(key, klen, "v")) {
         if (vt != JV_NUM || num != MQTTIDS_STREAM_FORMAT_VERSION) {
