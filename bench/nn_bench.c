@@ -174,7 +174,7 @@ int main(int argc, char **argv)
     }
     N = mqttids_dataset_nrows(ds);
     {
-        /* the study's feature pipeline (STUDY.md section 3), fitted on these rows */
+        /* the study's feature pipeline (as the Python study built it), fitted on these rows */
         mqttids_pipeline_opts po;
         mqttids_pipeline *pipe = NULL;
         mqttids_pipeline_opts_init(&po);

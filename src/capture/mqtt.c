@@ -273,6 +273,87 @@ void capture__mqtt_pdu(cap_fields *f, cap_stream *s, const uint8_t *p, size_t le
     capture__mqtt_pdu_cut(f, s, p, len, len);
 }
 
+/* CONNECT's variable header and payload from off: protocol name and level, flags, keep
+   alive, client id, will topic and message (NEED and PROPS return on short bytes). */
+static void cut_connect(cap_fields *f, cap_stream *s, const uint8_t *p, size_t off, size_t len, size_t replen,
+                        size_t caplen)
+{
+    uint8_t ver;
+    size_t n;
+    uint8_t fl;
+    NEED(2);
+    n = u16(p + off);
+    cap_set(f, MQTTIDS_F_PROTO_LEN, n);
+    off += 2;
+    NEED(n);
+    if (!cap_has(f, MQTTIDS_F_PROTONAME)) {
+        if (capture__text_set_utf8(&f->protoname, p + off, n, TEXT_MAX) == 0)
+            cap_set(f, MQTTIDS_F_PROTONAME, 0);
+    }
+    if (s->mqtt_connects)
+        cap_viol(f, CAP_VIOL_SECOND_CONNECT);
+    if (s->mqtt_connects < 255)
+        s->mqtt_connects++;
+    off += n;
+    NEED(1);
+    {
+        /* MQTT 3.1 says MQIsdp, 3.1.1 and 5 say MQTT */
+        int name_ok = (n == 4 && memcmp(p + off - n, "MQTT", 4) == 0 && (p[off] == 4 || p[off] == 5)) ||
+                      (n == 6 && memcmp(p + off - n, "MQIsdp", 6) == 0 && p[off] == 3);
+        if (!name_ok)
+            cap_viol(f, CAP_VIOL_PROTOCOL);
+    }
+    ver = s->mqtt_version = p[off];
+    cap_set(f, MQTTIDS_F_VER, ver);
+    off += 1;
+    NEED(1);
+    fl = p[off];
+    cap_set(f, MQTTIDS_F_CONFLAGS, fl);
+    cap_set(f, MQTTIDS_F_CONFLAG_UNAME, (fl >> 7) & 1);
+    cap_set(f, MQTTIDS_F_CONFLAG_PASSWD, (fl >> 6) & 1);
+    cap_set(f, MQTTIDS_F_CONFLAG_RETAIN, (fl >> 5) & 1);
+    cap_set(f, MQTTIDS_F_CONFLAG_QOS, (fl >> 3) & 3);
+    cap_set(f, MQTTIDS_F_CONFLAG_WILLFLAG, (fl >> 2) & 1);
+    cap_set(f, MQTTIDS_F_CONFLAG_CLEANSESS, (fl >> 1) & 1);
+    cap_set(f, MQTTIDS_F_CONFLAG_RESERVED, fl & 1);
+    /* reserved bit; will QoS 3; will QoS or retain without the will flag; (before 5) a
+       password without a user name */
+    if ((fl & 1) || ((fl >> 3) & 3) == 3 || (!(fl & 0x04) && (fl & 0x38)) ||
+        (ver != 5 && (fl & 0x40) && !(fl & 0x80)))
+        cap_viol(f, CAP_VIOL_CONNECT_FLAGS);
+    off += 1;
+    NEED(2);
+    cap_set(f, MQTTIDS_F_KALIVE, u16(p + off));
+    off += 2;
+    PROPS();
+    NEED(2);
+    n = u16(p + off);
+    off += 2;
+    NEED(n); /* client id */
+    off += n;
+    if (fl & 0x04) {
+        PROPS();
+        NEED(2);
+        n = u16(p + off);
+        cap_set(f, MQTTIDS_F_WILLTOPIC_LEN, n);
+        off += 2;
+        if (n > 0) {
+            NEED(n);
+            if (!cap_has(f, MQTTIDS_F_WILLTOPIC) &&
+                capture__text_set_utf8(&f->willtopic, p + off, n, TEXT_MAX) == 0)
+                cap_set(f, MQTTIDS_F_WILLTOPIC, 0);
+            off += n;
+        }
+        NEED(2);
+        n = u16(p + off);
+        cap_set(f, MQTTIDS_F_WILLMSG_LEN, n);
+        off += 2;
+        NEED(n);
+        if (!cap_has(f, MQTTIDS_F_WILLMSG) && capture__text_set_hex(&f->willmsg, p + off, n, TEXT_MAX) == 0)
+            cap_set(f, MQTTIDS_F_WILLMSG, 0);
+    }
+}
+
 void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_t replen, size_t caplen)
 {
     /* reads stop at the message's end or at the end of the captured bytes, whichever is first */
@@ -312,82 +393,9 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
     off += used;
 
     switch (type) {
-    case MQTT_CONNECT: {
-        size_t n;
-        uint8_t fl;
-        NEED(2);
-        n = u16(p + off);
-        cap_set(f, MQTTIDS_F_PROTO_LEN, n);
-        off += 2;
-        NEED(n);
-        if (!cap_has(f, MQTTIDS_F_PROTONAME)) {
-            if (capture__text_set_utf8(&f->protoname, p + off, n, TEXT_MAX) == 0)
-                cap_set(f, MQTTIDS_F_PROTONAME, 0);
-        }
-        if (s->mqtt_connects)
-            cap_viol(f, CAP_VIOL_SECOND_CONNECT);
-        if (s->mqtt_connects < 255)
-            s->mqtt_connects++;
-        off += n;
-        NEED(1);
-        {
-            /* MQTT 3.1 says MQIsdp, 3.1.1 and 5 say MQTT */
-            int name_ok = (n == 4 && memcmp(p + off - n, "MQTT", 4) == 0 && (p[off] == 4 || p[off] == 5)) ||
-                          (n == 6 && memcmp(p + off - n, "MQIsdp", 6) == 0 && p[off] == 3);
-            if (!name_ok)
-                cap_viol(f, CAP_VIOL_PROTOCOL);
-        }
-        ver = s->mqtt_version = p[off];
-        cap_set(f, MQTTIDS_F_VER, ver);
-        off += 1;
-        NEED(1);
-        fl = p[off];
-        cap_set(f, MQTTIDS_F_CONFLAGS, fl);
-        cap_set(f, MQTTIDS_F_CONFLAG_UNAME, (fl >> 7) & 1);
-        cap_set(f, MQTTIDS_F_CONFLAG_PASSWD, (fl >> 6) & 1);
-        cap_set(f, MQTTIDS_F_CONFLAG_RETAIN, (fl >> 5) & 1);
-        cap_set(f, MQTTIDS_F_CONFLAG_QOS, (fl >> 3) & 3);
-        cap_set(f, MQTTIDS_F_CONFLAG_WILLFLAG, (fl >> 2) & 1);
-        cap_set(f, MQTTIDS_F_CONFLAG_CLEANSESS, (fl >> 1) & 1);
-        cap_set(f, MQTTIDS_F_CONFLAG_RESERVED, fl & 1);
-        /* reserved bit; will QoS 3; will QoS or retain without the will flag; (before 5) a
-           password without a user name */
-        if ((fl & 1) || ((fl >> 3) & 3) == 3 || (!(fl & 0x04) && (fl & 0x38)) ||
-            (ver != 5 && (fl & 0x40) && !(fl & 0x80)))
-            cap_viol(f, CAP_VIOL_CONNECT_FLAGS);
-        off += 1;
-        NEED(2);
-        cap_set(f, MQTTIDS_F_KALIVE, u16(p + off));
-        off += 2;
-        PROPS();
-        NEED(2);
-        n = u16(p + off);
-        off += 2;
-        NEED(n); /* client id */
-        off += n;
-        if (fl & 0x04) {
-            PROPS();
-            NEED(2);
-            n = u16(p + off);
-            cap_set(f, MQTTIDS_F_WILLTOPIC_LEN, n);
-            off += 2;
-            if (n > 0) {
-                NEED(n);
-                if (!cap_has(f, MQTTIDS_F_WILLTOPIC) &&
-                    capture__text_set_utf8(&f->willtopic, p + off, n, TEXT_MAX) == 0)
-                    cap_set(f, MQTTIDS_F_WILLTOPIC, 0);
-                off += n;
-            }
-            NEED(2);
-            n = u16(p + off);
-            cap_set(f, MQTTIDS_F_WILLMSG_LEN, n);
-            off += 2;
-            NEED(n);
-            if (!cap_has(f, MQTTIDS_F_WILLMSG) && capture__text_set_hex(&f->willmsg, p + off, n, TEXT_MAX) == 0)
-                cap_set(f, MQTTIDS_F_WILLMSG, 0);
-        }
+    case MQTT_CONNECT:
+        cut_connect(f, s, p, off, len, replen, caplen);
         break;
-    }
     case MQTT_CONNACK:
         NEED(1);
         if (ver == 3) {

@@ -845,27 +845,302 @@ static void write_reject(FILE *rej, const char *path, uint64_t line, const char 
     fputc('\n', rej);
 }
 
+/* One read of one CSV file: the file, its column map and the work areas of its rows. */
+typedef struct csv_in {
+    mqttids_dataset *ds;
+    const char *path;
+    const mqttids_read_opts *opts;
+    mqttids_read_report *rep;
+    reader r;
+    colmap *cm;
+    field *fields;
+    double *extra;
+    size_t *extra_cols;
+    fcache *fc;
+    tpl *tpls;
+    char *copy; /* the verbatim text of the row (on_error skip: for the reject file) */
+    size_t copy_cap;
+    int use_tpl;
+    uint64_t next_progress;
+} csv_in;
+
+/* Sizes the dataset once from the file size and the first chunk's line length. */
+static void reserve_estimate(csv_in *in)
+{
+    reader *r = &in->r;
+    if (!r->bytes_total || r->end <= r->start)
+        return;
+    size_t lines = 0, span = r->end - r->start;
+    for (const char *q = r->buf + r->start; (q = memchr(q, '\n', (size_t)(r->buf + r->end - q))); q++)
+        lines++;
+    if (lines > 16) {
+        double est = (double)r->bytes_total / ((double)span / (double)lines) * 1.02 + 64;
+        if (est < (double)DS_MAX_ROWS)
+            dataset__reserve(in->ds, in->ds->nrows + (size_t)est);
+    }
+}
+
+/* Stores the row straight into the dataset through a template or the fast path; returns 0
+   (and leaves the row's slot as zeros) when neither takes it. */
+static int store_fast(csv_in *in, const char *line, size_t len)
+{
+    mqttids_dataset *ds = in->ds;
+    int label = -1, have_key = 0, ok = 0;
+    mqttids_split fsplit = in->opts->split;
+    tpl_key key;
+    tpl *t = NULL;
+    if (in->use_tpl && len && (have_key = tpl_key_of(line, len, &key))) {
+        t = &in->tpls[key.hash & (TPL_SLOTS - 1)];
+        ok = tpl_apply(ds, t, &in->fc[1], line, &key, &fsplit, &label);
+    }
+    if (!ok && len && fast_row(ds, in->cm, in->fc, line, len, &fsplit, &label)) {
+        ok = 1;
+        if (have_key)
+            tpl_store(ds, t, line, &key, label, fsplit);
+    }
+    if (!ok) {
+        /* the fast path may have stored part of this row: back to zeros */
+        dataset__clear_rows(ds, ds->nrows, ds->nrows + 1);
+        return 0;
+    }
+    size_t i = ds->nrows;
+    ds->labels[i] = (int8_t)label;
+    ds->splits[i] = (uint8_t)fsplit;
+    if (ds->cols[MQTTIDS_F_TCP_TIME_DELTA].num[i] < 0)
+        ds->neg_deltas++;
+    ds->nrows = i + 1;
+    /* rows beyond nrows stay zero (fast_row skips storing zeros) */
+    return 1;
+}
+
+/* Parses one field of extra column i (a finite number; train_flag sets *split). Returns 0
+   with *why set when it breaks a rule. */
+static int parse_extra(const csv_in *in, int i, const field *f, mqttids_record *rec, double *extra,
+                       size_t *extra_cols, mqttids_split *split, const char **why, char *whybuf,
+                       size_t whylen)
+{
+    double v = NAN;
+    if (util__parse_double(f->s, f->len, &v) != 0 || !isfinite(v)) {
+        snprintf(whybuf, whylen, "extra column '%s' must be a finite number, found '%.*s' (use --extra ignore)",
+                 in->cm->names[i], f->len > 40 ? 40 : (int)f->len, f->s);
+        *why = whybuf;
+        return 0;
+    }
+    extra[rec->n_extra] = v;
+    extra_cols[rec->n_extra] = in->cm->extra_col[i];
+    rec->n_extra++;
+    if (i == in->cm->train_flag_pos && in->opts->split == MQTTIDS_SPLIT_NONE) {
+        if (v == 1.0)
+            *split = MQTTIDS_SPLIT_TRAIN;
+        else if (v == 0.0)
+            *split = MQTTIDS_SPLIT_TEST;
+        else {
+            *why = "train_flag must be 1 (train) or 0 (test)";
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The slow path: splits the line (quotes, escapes) and parses every field into rec and
+   *split. Returns 0 with *bad_col (1-based; 0: the whole line) and *why when the row
+   breaks a rule. */
+static int parse_row(csv_in *in, char *line, size_t len, int has_nl, mqttids_record *rec,
+                     mqttids_split *split, int *bad_col, const char **why, char *whybuf, size_t whylen)
+{
+    const colmap *cm = in->cm;
+    int n = split_fields(line, len, in->fields, cm->ncols, bad_col, why);
+    if (n < 0)
+        return 0;
+    if (n != cm->ncols) {
+        snprintf(whybuf, whylen, "%s: %d of %d fields", has_nl ? "wrong number of fields" : "truncated last line",
+                 n, cm->ncols);
+        *why = whybuf;
+        *bad_col = n;
+        return 0;
+    }
+    mqttids_record_clear(rec);
+    rec->n_extra = 0;
+    for (int i = 0; i < n; i++) {
+        int m = cm->map[i];
+        const char *s = in->fields[i].s;
+        size_t l = in->fields[i].len;
+        *bad_col = i + 1;
+        if (m >= 0) {
+            int zero_hex;
+            if (!dataset__parse_field(m, s, l, &rec->num[m], &zero_hex, whybuf, whylen)) {
+                *why = whybuf;
+                return 0;
+            }
+            if (mqttids_feat_kind(m) != MQTTIDS_KIND_NUM) {
+                rec->str[m] = zero_hex ? "0" : s;
+                rec->str_len[m] = zero_hex ? 1 : (uint32_t)l;
+            }
+        } else if (m == MAP_TARGET) {
+            int c = mqttids_class_find(s, l);
+            if (c < 0) {
+                snprintf(whybuf, whylen,
+                         "unknown class '%.*s' (known: legitimate, dos, bruteforce, malformed, slowite, flood)",
+                         l > 40 ? 40 : (int)l, s);
+                *why = whybuf;
+                return 0;
+            }
+            rec->label = c;
+        } else if (m == MAP_EXTRA) {
+            if (!parse_extra(in, i, &in->fields[i], rec, in->extra, in->extra_cols, split, why, whybuf, whylen))
+                return 0;
+        }
+    }
+    rec->extra = in->extra;
+    int badf = dataset__validate(rec, whybuf, whylen);
+    if (badf >= 0) {
+        *why = whybuf;
+        *bad_col = badf < MQTTIDS_NFEAT ? cm->featpos[badf] + 1 : cm->target_pos + 1;
+        return 0;
+    }
+    return 1;
+}
+
+/* Counts a kept row, stops at max_rows (*stop) and reports progress every 8 MiB. */
+static mqttids_err accept_row(csv_in *in, int negative_delta, int *stop, char *errbuf)
+{
+    const mqttids_read_opts *opts = in->opts;
+    if (negative_delta)
+        in->rep->negative_deltas++;
+    in->rep->rows_kept++;
+    *stop = opts->max_rows && in->rep->rows_kept >= opts->max_rows;
+    if (*stop)
+        return MQTTIDS_OK;
+    if (opts->progress && in->r.bytes_done >= in->next_progress) {
+        in->next_progress = in->r.bytes_done + (8u << 20);
+        if (opts->progress("read", in->r.bytes_done, in->r.bytes_total, opts->progress_user))
+            return util__fail(errbuf, MQTTIDS_ERR_INTERRUPTED, "%s: interrupted", in->path);
+    }
+    return MQTTIDS_OK;
+}
+
+/* A row that breaks a rule: fails the read (on_error fail) or writes it to the reject file
+   and counts it. bad_col is 1-based (0: the whole line); text is the row as read. */
+static mqttids_err reject_row(csv_in *in, int bad_col, const char *why, const char *text, size_t len,
+                              char *errbuf)
+{
+    char full[MQTTIDS_ERRBUF_SIZE];
+    const colmap *cm = in->cm;
+    const char *cname = bad_col >= 1 && bad_col <= cm->ncols ? cm->names[bad_col - 1] : "?";
+    if (bad_col >= 1)
+        snprintf(full, sizeof full, "%s:%llu:%d (%s): %s", in->path, (unsigned long long)in->r.line, bad_col,
+                 cname, why);
+    else
+        snprintf(full, sizeof full, "%s:%llu: %s", in->path, (unsigned long long)in->r.line, why);
+    if (in->opts->on_error == MQTTIDS_ON_ERROR_FAIL)
+        return util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s", full);
+    write_reject(in->opts->reject, in->path, in->r.line, full + strlen(in->path) + 1, text, len);
+    in->rep->rows_rejected++;
+    return MQTTIDS_OK;
+}
+
+/* Keeps the verbatim text of the row (quoted fields are unescaped in place by the slow path). */
+static mqttids_err keep_copy(csv_in *in, const char *line, size_t len, char *errbuf)
+{
+    if (len + 1 > in->copy_cap) {
+        char *c = realloc(in->copy, len + 1);
+        if (!c)
+            return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", in->path);
+        in->copy = c;
+        in->copy_cap = len + 1;
+    }
+    memcpy(in->copy, line, len);
+    return MQTTIDS_OK;
+}
+
+/* Opens the file, allocates the work areas and reads the header into in->cm. */
+static mqttids_err open_csv(csv_in *in, char *errbuf)
+{
+    char *line;
+    size_t len;
+    int has_nl;
+    mqttids_err err = rd_open(&in->r, in->path, errbuf);
+    if (err != MQTTIDS_OK)
+        return err;
+    in->cm = calloc(1, sizeof *in->cm);
+    in->fields = malloc(READ_MAX_FIELDS * sizeof *in->fields);
+    in->extra = malloc(READ_MAX_FIELDS * sizeof *in->extra);
+    in->extra_cols = malloc(READ_MAX_FIELDS * sizeof *in->extra_cols);
+    in->fc = calloc(READ_MAX_FIELDS, sizeof *in->fc);
+    in->tpls = calloc(TPL_SLOTS, sizeof *in->tpls);
+    if (!in->cm || !in->fields || !in->extra || !in->extra_cols || !in->fc || !in->tpls)
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", in->path);
+    in->r.line = 1;
+    err = rd_line(&in->r, &line, &len, &has_nl, errbuf);
+    if (err == MQTTIDS_NEED_MORE)
+        return util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s: empty file: no header line", in->path);
+    if (err != MQTTIDS_OK)
+        return err;
+    err = parse_header(in->ds, in->opts, &in->r, line, len, in->cm, errbuf);
+    if (err != MQTTIDS_OK)
+        return err;
+    in->rep->has_label = in->cm->target_pos >= 0;
+    in->r.skip_long = in->opts->on_error == MQTTIDS_ON_ERROR_SKIP;
+    /* templates need tcp.time_delta as the second column (MQTTset's order) */
+    in->use_tpl = in->cm->ncols > 2 && in->cm->map[1] == MQTTIDS_F_TCP_TIME_DELTA;
+    reserve_estimate(in);
+    return MQTTIDS_OK;
+}
+
+static void close_csv(csv_in *in)
+{
+    free(in->cm);
+    free(in->fields);
+    free(in->extra);
+    free(in->extra_cols);
+    free(in->copy);
+    free(in->fc);
+    if (in->tpls)
+        for (size_t q = 0; q < TPL_SLOTS; q++)
+            free(in->tpls[q].text);
+    free(in->tpls);
+    rd_close(&in->r);
+}
+
+/* Reads, checks and stores one data line (rows_read counted). *stop: max_rows reached. */
+static mqttids_err read_row(csv_in *in, char *line, size_t len, int has_nl, int *stop, char *errbuf)
+{
+    mqttids_dataset *ds = in->ds;
+    mqttids_record rec;
+    mqttids_split split = in->opts->split;
+    int bad_col = 0;
+    const char *why = NULL;
+    char whybuf[200];
+
+    in->rep->rows_read++;
+    if (ds->nrows + 1 > ds->cap && dataset__reserve(ds, ds->nrows + 1) != MQTTIDS_OK)
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s:%llu: out of memory (or over %zu rows)", in->path,
+                          (unsigned long long)in->r.line, (size_t)DS_MAX_ROWS);
+    if (store_fast(in, line, len))
+        return accept_row(in, ds->cols[MQTTIDS_F_TCP_TIME_DELTA].num[ds->nrows - 1] < 0, stop, errbuf);
+    if (len == 0)
+        return reject_row(in, 1, "empty line", in->copy ? in->copy : line, len, errbuf);
+    if (in->opts->on_error == MQTTIDS_ON_ERROR_SKIP) {
+        mqttids_err err = keep_copy(in, line, len, errbuf);
+        if (err != MQTTIDS_OK)
+            return err;
+    }
+    if (!parse_row(in, line, len, has_nl, &rec, &split, &bad_col, &why, whybuf, sizeof whybuf))
+        return reject_row(in, bad_col, why, in->copy ? in->copy : line, len, errbuf);
+    if (mqttids_dataset_append(ds, &rec, split, in->extra_cols) != MQTTIDS_OK)
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s:%llu: out of memory (or over %zu rows)", in->path,
+                          (unsigned long long)in->r.line, (size_t)DS_MAX_ROWS);
+    return accept_row(in, rec.num[MQTTIDS_F_TCP_TIME_DELTA] < 0, stop, errbuf);
+}
+
 mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, const mqttids_read_opts *opts,
                                      mqttids_read_report *rep, char errbuf[MQTTIDS_ERRBUF_SIZE])
 {
     mqttids_read_opts defaults;
     mqttids_read_report local;
-    reader r;
-    colmap *cm = NULL;
-    field *fields = NULL;
-    char *copy = NULL;
-    size_t copy_cap = 0;
-    double *extra = NULL;
-    size_t *extra_cols = NULL;
+    csv_in in;
     size_t start_rows = ds->nrows;
-    fcache *fc = NULL;
-    tpl *tpls = NULL;
-    int use_tpl;
-    uint64_t next_progress = 8u << 20;
     mqttids_err err;
-    char *line;
-    size_t len;
-    int has_nl;
 
     if (!opts) {
         mqttids_read_opts_init(&defaults);
@@ -876,249 +1151,44 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
     memset(rep, 0, sizeof *rep);
     if (opts->keep_payload)
         dataset__set_keep_payload(ds, 1);
+    memset(&in, 0, sizeof in);
+    in.ds = ds;
+    in.path = path;
+    in.opts = opts;
+    in.rep = rep;
+    in.next_progress = 8u << 20;
 
-    err = rd_open(&r, path, errbuf);
-    if (err != MQTTIDS_OK) {
-        rd_close(&r);
-        return err;
-    }
-    cm = calloc(1, sizeof *cm);
-    fields = malloc(READ_MAX_FIELDS * sizeof *fields);
-    extra = malloc(READ_MAX_FIELDS * sizeof *extra);
-    extra_cols = malloc(READ_MAX_FIELDS * sizeof *extra_cols);
-    fc = calloc(READ_MAX_FIELDS, sizeof *fc);
-    tpls = calloc(TPL_SLOTS, sizeof *tpls);
-    if (!cm || !fields || !extra || !extra_cols || !fc || !tpls) {
-        err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", path);
-        goto out_free;
-    }
-
-    r.line = 1;
-    err = rd_line(&r, &line, &len, &has_nl, errbuf);
-    if (err == MQTTIDS_NEED_MORE) {
-        err = util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s: empty file: no header line", path);
-        goto out_free;
-    }
+    err = open_csv(&in, errbuf);
     if (err != MQTTIDS_OK)
         goto out_free;
-    err = parse_header(ds, opts, &r, line, len, cm, errbuf);
-    if (err != MQTTIDS_OK)
-        goto out_free;
-    rep->has_label = cm->target_pos >= 0;
-    r.skip_long = opts->on_error == MQTTIDS_ON_ERROR_SKIP;
-    /* templates need tcp.time_delta as the second column (MQTTset's order) */
-    use_tpl = cm->ncols > 2 && cm->map[1] == MQTTIDS_F_TCP_TIME_DELTA;
-    /* Size the dataset once from the file size and the first chunk's line length. */
-    if (r.bytes_total && r.end > r.start) {
-        size_t lines = 0, span = r.end - r.start;
-        for (const char *q = r.buf + r.start; (q = memchr(q, '\n', (size_t)(r.buf + r.end - q))); q++)
-            lines++;
-        if (lines > 16) {
-            double est = (double)r.bytes_total / ((double)span / (double)lines) * 1.02 + 64;
-            if (est < (double)DS_MAX_ROWS)
-                dataset__reserve(ds, ds->nrows + (size_t)est);
-        }
-    }
-
     for (;;) {
-        mqttids_record rec;
-        int n, bad_col = 0, badf;
-        const char *why = NULL;
-        char whybuf[200];
-        size_t n_extra = 0;
-        mqttids_split split = opts->split;
-
-        r.line++;
-        err = rd_line(&r, &line, &len, &has_nl, errbuf);
-        if (err == MQTTIDS_NEED_MORE) {
-            err = MQTTIDS_OK;
+        char *line;
+        size_t len;
+        int has_nl, stop = 0;
+        in.r.line++;
+        err = rd_line(&in.r, &line, &len, &has_nl, errbuf);
+        if (err == MQTTIDS_NEED_MORE)
             break;
+        if (err != MQTTIDS_OK)
+            goto out_undo;
+        if (in.r.overlong) {
+            char whybuf[200];
+            rep->rows_read++;
+            snprintf(whybuf, sizeof whybuf, "line longer than %zu bytes (dropped)", (size_t)READ_MAX_LINE);
+            err = reject_row(&in, 0, whybuf, NULL, len, errbuf); /* the whole line: no column to name */
+        } else if (len == 0 && !has_nl) {
+            break;
+        } else {
+            err = read_row(&in, line, len, has_nl, &stop, errbuf);
         }
         if (err != MQTTIDS_OK)
             goto out_undo;
-        if (r.overlong) {
-            rep->rows_read++;
-            snprintf(whybuf, sizeof whybuf, "line longer than %zu bytes (dropped)", (size_t)READ_MAX_LINE);
-            why = whybuf;
-            bad_col = 0; /* the whole line: no column to name */
-            goto bad_row;
-        }
-        if (len == 0 && !has_nl)
+        if (stop)
             break;
-        rep->rows_read++;
-        if (ds->nrows + 1 > ds->cap && dataset__reserve(ds, ds->nrows + 1) != MQTTIDS_OK) {
-            err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s:%llu: out of memory (or over %zu rows)", path,
-                             (unsigned long long)r.line, (size_t)DS_MAX_ROWS);
-            goto out_undo;
-        }
-        {
-            int label = -1, have_key = 0, ok = 0;
-            mqttids_split fsplit = opts->split;
-            tpl_key key;
-            tpl *t = NULL;
-            if (use_tpl && len && (have_key = tpl_key_of(line, len, &key))) {
-                t = &tpls[key.hash & (TPL_SLOTS - 1)];
-                ok = tpl_apply(ds, t, &fc[1], line, &key, &fsplit, &label);
-            }
-            if (!ok && len && fast_row(ds, cm, fc, line, len, &fsplit, &label)) {
-                ok = 1;
-                if (have_key)
-                    tpl_store(ds, t, line, &key, label, fsplit);
-            }
-            if (ok) {
-                size_t i = ds->nrows;
-                ds->labels[i] = (int8_t)label;
-                ds->splits[i] = (uint8_t)fsplit;
-                if (ds->cols[MQTTIDS_F_TCP_TIME_DELTA].num[i] < 0) {
-                    ds->neg_deltas++;
-                    rep->negative_deltas++;
-                }
-                ds->nrows = i + 1;
-                rep->rows_kept++;
-                /* rows beyond nrows stay zero (fast_row skips storing zeros) */
-                if (opts->max_rows && rep->rows_kept >= opts->max_rows)
-                    break;
-                if (opts->progress && r.bytes_done >= next_progress) {
-                    next_progress = r.bytes_done + (8u << 20);
-                    if (opts->progress("read", r.bytes_done, r.bytes_total, opts->progress_user)) {
-                        err = util__fail(errbuf, MQTTIDS_ERR_INTERRUPTED, "%s: interrupted", path);
-                        goto out_undo;
-                    }
-                }
-                continue;
-            }
-            /* the fast path may have stored part of this row: back to zeros */
-            dataset__clear_rows(ds, ds->nrows, ds->nrows + 1);
-        }
-        if (len == 0) {
-            why = "empty line";
-            bad_col = 1;
-            goto bad_row;
-        }
-        if (opts->on_error == MQTTIDS_ON_ERROR_SKIP) {
-            /* keep the verbatim text: quoted fields are unescaped in place */
-            if (len + 1 > copy_cap) {
-                char *c = realloc(copy, len + 1);
-                if (!c) {
-                    err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s: out of memory", path);
-                    goto out_undo;
-                }
-                copy = c;
-                copy_cap = len + 1;
-            }
-            memcpy(copy, line, len);
-        }
-        n = split_fields(line, len, fields, cm->ncols, &bad_col, &why);
-        if (n < 0)
-            goto bad_row;
-        if (n != cm->ncols) {
-            snprintf(whybuf, sizeof whybuf, "%s: %d of %d fields",
-                     has_nl ? "wrong number of fields" : "truncated last line", n, cm->ncols);
-            why = whybuf;
-            bad_col = n;
-            goto bad_row;
-        }
-        mqttids_record_clear(&rec);
-        for (int i = 0; i < n; i++) {
-            int m = cm->map[i];
-            const char *s = fields[i].s;
-            size_t l = fields[i].len;
-            if (m >= 0) {
-                int zero_hex;
-                if (!dataset__parse_field(m, s, l, &rec.num[m], &zero_hex, whybuf, sizeof whybuf)) {
-                    why = whybuf;
-                    bad_col = i + 1;
-                    goto bad_row;
-                }
-                if (mqttids_feat_kind(m) != MQTTIDS_KIND_NUM) {
-                    rec.str[m] = zero_hex ? "0" : s;
-                    rec.str_len[m] = zero_hex ? 1 : (uint32_t)l;
-                }
-            } else if (m == MAP_TARGET) {
-                int c = mqttids_class_find(s, l);
-                if (c < 0) {
-                    snprintf(whybuf, sizeof whybuf,
-                             "unknown class '%.*s' (known: legitimate, dos, bruteforce, malformed, slowite, flood)",
-                             l > 40 ? 40 : (int)l, s);
-                    why = whybuf;
-                    bad_col = i + 1;
-                    goto bad_row;
-                }
-                rec.label = c;
-            } else if (m == MAP_EXTRA) {
-                double v = NAN;
-                if (util__parse_double(s, l, &v) != 0 || !isfinite(v)) {
-                    snprintf(whybuf, sizeof whybuf,
-                             "extra column '%s' must be a finite number, found '%.*s' (use --extra ignore)",
-                             cm->names[i], l > 40 ? 40 : (int)l, s);
-                    why = whybuf;
-                    bad_col = i + 1;
-                    goto bad_row;
-                }
-                extra[n_extra] = v;
-                extra_cols[n_extra] = cm->extra_col[i];
-                n_extra++;
-                if (i == cm->train_flag_pos && opts->split == MQTTIDS_SPLIT_NONE) {
-                    if (v == 1.0)
-                        split = MQTTIDS_SPLIT_TRAIN;
-                    else if (v == 0.0)
-                        split = MQTTIDS_SPLIT_TEST;
-                    else {
-                        why = "train_flag must be 1 (train) or 0 (test)";
-                        bad_col = i + 1;
-                        goto bad_row;
-                    }
-                }
-            }
-        }
-        rec.n_extra = n_extra;
-        rec.extra = extra;
-        badf = dataset__validate(&rec, whybuf, sizeof whybuf);
-        if (badf >= 0) {
-            why = whybuf;
-            bad_col = badf < MQTTIDS_NFEAT ? cm->featpos[badf] + 1 : cm->target_pos + 1;
-            goto bad_row;
-        }
-        if (mqttids_dataset_append(ds, &rec, split, extra_cols) != MQTTIDS_OK) {
-            err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "%s:%llu: out of memory (or over %zu rows)", path,
-                             (unsigned long long)r.line, (size_t)DS_MAX_ROWS);
-            goto out_undo;
-        }
-        if (rec.num[MQTTIDS_F_TCP_TIME_DELTA] < 0)
-            rep->negative_deltas++;
-        rep->rows_kept++;
-        if (opts->max_rows && rep->rows_kept >= opts->max_rows)
-            break;
-        if (opts->progress && r.bytes_done >= next_progress) {
-            next_progress = r.bytes_done + (8u << 20);
-            if (opts->progress("read", r.bytes_done, r.bytes_total, opts->progress_user)) {
-                err = util__fail(errbuf, MQTTIDS_ERR_INTERRUPTED, "%s: interrupted", path);
-                goto out_undo;
-            }
-        }
-        continue;
-
-    bad_row:
-        {
-            char full[MQTTIDS_ERRBUF_SIZE];
-            const char *cname = bad_col >= 1 && bad_col <= cm->ncols ? cm->names[bad_col - 1] : "?";
-            if (bad_col >= 1)
-                snprintf(full, sizeof full, "%s:%llu:%d (%s): %s", path, (unsigned long long)r.line, bad_col,
-                         cname, why);
-            else
-                snprintf(full, sizeof full, "%s:%llu: %s", path, (unsigned long long)r.line, why);
-            if (opts->on_error == MQTTIDS_ON_ERROR_FAIL) {
-                err = util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "%s", full);
-                goto out_undo;
-            }
-            write_reject(opts->reject, path, r.line, full + strlen(path) + 1, r.overlong ? NULL : copy ? copy : line,
-                         len);
-            rep->rows_rejected++;
-        }
     }
-    rep->bytes = r.bytes_done;
+    rep->bytes = in.r.bytes_done;
     if (opts->progress)
-        opts->progress("read", r.bytes_done, r.bytes_total, opts->progress_user);
+        opts->progress("read", in.r.bytes_done, in.r.bytes_total, opts->progress_user);
     err = MQTTIDS_OK;
     goto out_free;
 
@@ -1126,16 +1196,6 @@ out_undo:
     mqttids_dataset_truncate(ds, start_rows);
     rep->rows_kept = 0;
 out_free:
-    free(cm);
-    free(fields);
-    free(extra);
-    free(extra_cols);
-    free(copy);
-    free(fc);
-    if (tpls)
-        for (size_t q = 0; q < TPL_SLOTS; q++)
-            free(tpls[q].text);
-    free(tpls);
-    rd_close(&r);
+    close_csv(&in);
     return err;
 }

@@ -32,13 +32,6 @@
 #if MQTTIDS_LAB_MOSQ
 #include <mosquitto.h>
 
-double lab__now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void nap(double s)
 {
     if (s <= 0)
@@ -52,7 +45,7 @@ int lab__sleep_until(lab_ctx *c, double t, double end)
     for (;;) {
         if (atomic_load(&c->stop))
             return 0;
-        double now = lab__now();
+        double now = util__now_s();
         if (now >= end)
             return 0;
         if (now >= t)
@@ -63,7 +56,7 @@ int lab__sleep_until(lab_ctx *c, double t, double end)
 
 static int running(lab_ctx *c, int k)
 {
-    return !atomic_load(&c->stop) && lab__now() < c->end[k];
+    return !atomic_load(&c->stop) && util__now_s() < c->end[k];
 }
 
 typedef struct worker {
@@ -117,8 +110,8 @@ static struct mosquitto *mq_open(worker *w, const char *id, const char *user, co
     }
     atomic_fetch_add(&c->conns[w->cls], 1);
     if (want_connack) {
-        double until = lab__now() + 2.0;
-        while (atomic_load(&st->connack) < 0 && lab__now() < until && !atomic_load(&c->stop))
+        double until = util__now_s() + 2.0;
+        while (atomic_load(&st->connack) < 0 && util__now_s() < until && !atomic_load(&c->stop))
             if (mosquitto_loop(m, 20, 1) != MOSQ_ERR_SUCCESS)
                 break;
     }
@@ -129,7 +122,7 @@ static struct mosquitto *mq_open(worker *w, const char *id, const char *user, co
 static void mq_pump_until(struct mosquitto *m, lab_ctx *c, double t)
 {
     for (;;) {
-        double now = lab__now();
+        double now = util__now_s();
         if (now >= t || atomic_load(&c->stop))
             return;
         int ms = (int)((t - now) * 1000.0);
@@ -141,8 +134,8 @@ static void mq_pump_until(struct mosquitto *m, lab_ctx *c, double t)
 /* Clean end: waits (at most 1 s) for the acknowledgements of npub messages, DISCONNECT. */
 static void mq_close(struct mosquitto *m, mq_state *st, int npub)
 {
-    double until = lab__now() + 1.0;
-    while (atomic_load(&st->published) < npub && lab__now() < until)
+    double until = util__now_s() + 1.0;
+    while (atomic_load(&st->published) < npub && util__now_s() < until)
         if (mosquitto_loop(m, 10, 1) != MOSQ_ERR_SUCCESS)
             break;
     mosquitto_disconnect(m);
@@ -215,7 +208,7 @@ static void *legit_sensor(void *arg)
     struct mosquitto *m = mq_open(w, id, NULL, NULL, 60, &st, 1);
     if (!m)
         return NULL;
-    double next = lab__now() + s->interval * util__rng_uniform(&w->rng);
+    double next = util__now_s() + s->interval * util__rng_uniform(&w->rng);
     int npub = 0;
     uint64_t n = 0;
     while (running(c, w->cls)) {
@@ -278,7 +271,7 @@ static void *dos_worker(void *arg)
             continue;
         }
         int n = 10000, npub = 0;
-        double gap = 1.0 / (150.0 * c->rate[w->cls]), next = lab__now();
+        double gap = 1.0 / (150.0 * c->rate[w->cls]), next = util__now_s();
         for (int i = 0; i < n && running(c, w->cls); i++) {
             static const char hx[] = "0123456789abcdef";
             snprintf(topic, sizeof topic, "mqtt-malaria/%s/data/%d/%d", id, i + 1, n);
@@ -310,7 +303,7 @@ static void *brute_worker(void *arg)
     uint64_t n = 0;
     if (!lab__sleep_until(c, c->start[w->cls], c->end[w->cls]))
         return NULL;
-    double next = lab__now();
+    double next = util__now_s();
     while (running(c, w->cls)) {
         snprintf(id, sizeof id, "bf-%d-%llu", w->idx, (unsigned long long)n);
         snprintf(user, sizeof user, "%s", users[util__rng_below(&w->rng, 8)]);
@@ -433,12 +426,12 @@ static void *slowite_worker(void *arg)
     if (!lab__sleep_until(c, c->start[k], c->end[k]))
         goto out;
     /* the tool opens them as fast as it can (MQTTset: 909 connections in 0.5 s): at most 1000/s */
-    double gap = span * 0.7 / target, next = lab__now();
+    double gap = span * 0.7 / target, next = util__now_s();
     uint8_t pkt[128];
     if (gap > 0.001)
         gap = 0.001;
     while (running(c, k)) {
-        double now = lab__now();
+        double now = util__now_s();
         if (open < target && now >= next) {
             int fd = raw_connect(c, k);
             if (fd >= 0) {
@@ -505,7 +498,7 @@ static void *flood_worker(void *arg)
         int alive = send(fd, pkt, n, MSG_NOSIGNAL) == (ssize_t)n;
         atomic_fetch_add(&c->msgs[k], 1);
         drain(fd, 200); /* the CONNACK */
-        double next = lab__now() + 0.2 + 0.3 * util__rng_uniform(&w->rng);
+        double next = util__now_s() + 0.2 + 0.3 * util__rng_uniform(&w->rng);
         while (alive && running(c, k)) {
             if (!lab__sleep_until(c, next, c->end[k]))
                 break;
@@ -660,7 +653,7 @@ static void *malformed_worker(void *arg)
     uint8_t pkt[1024], pre[128];
     if (!lab__sleep_until(c, c->start[k], c->end[k]))
         return NULL;
-    double next = lab__now();
+    double next = util__now_s();
     uint64_t n = 0;
     while (running(c, k)) {
         int fd = raw_connect(c, k), first;
@@ -685,8 +678,8 @@ static void *malformed_worker(void *arg)
             send(fd, pkt, len, MSG_NOSIGNAL);
             atomic_fetch_add(&c->msgs[k], 1);
             /* until the broker closes, at most 0.3 s */
-            double until = lab__now() + 0.3;
-            while (lab__now() < until && drain(fd, 20))
+            double until = util__now_s() + 0.3;
+            while (util__now_s() < until && drain(fd, 20))
                 ;
             close(fd);
         }

@@ -215,36 +215,15 @@ static void set_windows(lab_ctx *c, const mqttids_lab_opts *o)
     }
 }
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void nap_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
-mqttids_err mqttids_lab_run(const mqttids_lab_opts *o, mqttids_lab_result *res, mqttids_progress_fn progress,
-                            void *progress_user, char errbuf[MQTTIDS_ERRBUF_SIZE])
+/* Checks the options before anything starts. */
+static mqttids_err check_opts(const mqttids_lab_opts *o, char *errbuf)
 {
-    mqttids_err err = MQTTIDS_OK;
-    char tmpdir[] = "/tmp/mqttids-lab.XXXXXX";
-    char passwd[64], conf[64], logpath[4096], pcap_path[4096], pcap_tmp[4200], text[1024], tail[256];
-    int have_tmp = 0, interrupted = 0;
-    pid_t broker = -1;
-    pcap_t *p = NULL;
-    cap_thread ct;
-    pthread_t cth;
-    int cap_running = 0;
-    void *threads = NULL, *relay = NULL;
-    lab_ctx *c = NULL;
-
-    memset(res, 0, sizeof *res);
-    memset(&ct, 0, sizeof ct);
     if (!o || !o->out_dir || !*o->out_dir)
         return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lab: no output folder given");
     if (!(o->duration_s > 0) || o->duration_s > 86400)
@@ -267,6 +246,129 @@ mqttids_err mqttids_lab_run(const mqttids_lab_opts *o, mqttids_lab_result *res, 
         return util__fail(errbuf, MQTTIDS_ERR_IO, "lab: no broker at %s (install Debian's mosquitto)", o->mosquitto);
     if (access(o->mosquitto_passwd, X_OK) != 0)
         return util__fail(errbuf, MQTTIDS_ERR_IO, "lab: no %s (install Debian's mosquitto)", o->mosquitto_passwd);
+    return MQTTIDS_OK;
+}
+
+/* Starts the broker with config conf, its stderr into logpath; ready when it says it
+   listens (no probe connection: it would be an unlabeled row). *broker: its pid, or -1. */
+static mqttids_err start_broker(const mqttids_lab_opts *o, const char *conf, const char *logpath, pid_t *broker,
+                                char *errbuf)
+{
+    char tail[256];
+    int lfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (lfd < 0)
+        return util__fail(errbuf, MQTTIDS_ERR_IO, "lab: cannot write %s: %s", logpath, strerror(errno));
+    *broker = fork();
+    if (*broker == 0) {
+        int nul = open("/dev/null", O_RDONLY);
+        if (nul >= 0)
+            dup2(nul, 0);
+        dup2(lfd, 1);
+        dup2(lfd, 2);
+        execl(o->mosquitto, o->mosquitto, "-c", conf, (char *)NULL);
+        _exit(127);
+    }
+    close(lfd);
+    if (*broker < 0)
+        return util__fail(errbuf, MQTTIDS_ERR_IO, "lab: fork: %s", strerror(errno));
+    int ok = 0;
+    for (int i = 0; i < 100 && !ok; i++) {
+        int st;
+        if (waitpid(*broker, &st, WNOHANG) == *broker) {
+            *broker = -1;
+            break;
+        }
+        ok = log_has(logpath, "listen socket on port");
+        if (!ok)
+            nap_ms(50);
+    }
+    if (!ok) {
+        log_tail(logpath, tail, sizeof tail);
+        return util__fail(errbuf, MQTTIDS_ERR_IO, "lab: the broker did not start (%s: %s)", logpath,
+                          tail[0] ? tail : "no output");
+    }
+    return MQTTIDS_OK;
+}
+
+/* The capture: every TCP packet to or from the broker port, nanosecond time stamps, into
+   pcap_tmp from a thread (*cth, *cap_running). *pp is the pcap handle (the caller closes). */
+static mqttids_err start_capture(const mqttids_lab_opts *o, uint16_t port, const char *pcap_tmp, pcap_t **pp,
+                                 cap_thread *ct, pthread_t *cth, int *cap_running, char *errbuf)
+{
+    char perr[PCAP_ERRBUF_SIZE] = "", filter[64];
+    struct bpf_program bpf;
+    pcap_t *p = *pp = pcap_create(o->iface, perr);
+    if (!p)
+        return util__fail(errbuf, MQTTIDS_ERR_PCAP, "lab: capture on %s: %s", o->iface, perr);
+    pcap_set_snaplen(p, 262144);
+    /* not immediate mode: TPACKET_V3 packs packets into blocks (immediate mode would use
+     * snaplen-sized frames: 512 of them in 128 MiB, too few for a dos burst) */
+    pcap_set_timeout(p, 50);
+    pcap_set_buffer_size(p, 256 << 20);
+    pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
+    int rc = pcap_activate(p);
+    if (rc < 0)
+        return util__fail(errbuf, MQTTIDS_ERR_PCAP, "lab: capture on %s: %s%s", o->iface, pcap_geterr(p),
+                          rc == PCAP_ERROR_PERM_DENIED ? " (the lab needs root or CAP_NET_RAW)" : "");
+    snprintf(filter, sizeof filter, "tcp port %u", (unsigned)port);
+    if (pcap_compile(p, &bpf, filter, 1, PCAP_NETMASK_UNKNOWN) != 0 || pcap_setfilter(p, &bpf) != 0)
+        return util__fail(errbuf, MQTTIDS_ERR_PCAP, "lab: filter '%s': %s", filter, pcap_geterr(p));
+    pcap_freecode(&bpf);
+    pcap_setnonblock(p, 1, perr);
+    ct->p = p;
+    ct->d = pcap_dump_open(p, pcap_tmp);
+    if (!ct->d)
+        return util__fail(errbuf, MQTTIDS_ERR_IO, "lab: cannot write %s: %s", pcap_tmp, pcap_geterr(p));
+    if (pthread_create(cth, NULL, cap_main, ct) != 0)
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "lab: cannot start the capture thread");
+    *cap_running = 1;
+    return MQTTIDS_OK;
+}
+
+/* Lets the generators run for the duration (or until progress says stop), joins them and
+   counts what they did into res. */
+static void run_traffic(lab_ctx *c, const mqttids_lab_opts *o, void *threads, mqttids_progress_fn progress,
+                        void *progress_user, mqttids_lab_result *res, int *interrupted)
+{
+    double end = c->t0 + o->duration_s;
+    for (;;) {
+        double now = util__now_s();
+        if (now >= end)
+            break;
+        if (progress && progress("lab", (uint64_t)(now > c->t0 ? now - c->t0 : 0),
+                                 (uint64_t)(o->duration_s + 0.5), progress_user)) {
+            *interrupted = 1;
+            break;
+        }
+        nap_ms(200);
+    }
+    lab__gen_join(c, threads);
+    res->seconds = util__now_s() - c->t0;
+    for (int k = 0; k < MQTTIDS_NCLASS; k++) {
+        res->conns_class[k] = atomic_load(&c->conns[k]);
+        res->msgs_class[k] = atomic_load(&c->msgs[k]);
+    }
+}
+
+mqttids_err mqttids_lab_run(const mqttids_lab_opts *o, mqttids_lab_result *res, mqttids_progress_fn progress,
+                            void *progress_user, char errbuf[MQTTIDS_ERRBUF_SIZE])
+{
+    mqttids_err err = MQTTIDS_OK;
+    char tmpdir[] = "/tmp/mqttids-lab.XXXXXX";
+    char passwd[64], conf[64], logpath[4096], pcap_path[4096], pcap_tmp[4200], text[1024];
+    int have_tmp = 0, interrupted = 0;
+    pid_t broker = -1;
+    pcap_t *p = NULL;
+    cap_thread ct;
+    pthread_t cth;
+    int cap_running = 0;
+    void *threads = NULL, *relay = NULL;
+    lab_ctx *c = NULL;
+
+    memset(res, 0, sizeof *res);
+    memset(&ct, 0, sizeof ct);
+    if ((err = check_opts(o, errbuf)) != MQTTIDS_OK)
+        return err;
     if (mkdir(o->out_dir, 0755) != 0 && errno != EEXIST)
         return util__fail(errbuf, MQTTIDS_ERR_IO, "lab: cannot create %s: %s", o->out_dir, strerror(errno));
     snprintf(logpath, sizeof logpath, "%s/mosquitto.log", o->out_dir);
@@ -320,88 +422,11 @@ mqttids_err mqttids_lab_run(const mqttids_lab_opts *o, mqttids_lab_result *res, 
         goto done;
     }
 
-    /* the broker, its stderr into OUT/mosquitto.log */
-    {
-        int lfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (lfd < 0) {
-            err = util__fail(errbuf, MQTTIDS_ERR_IO, "lab: cannot write %s: %s", logpath, strerror(errno));
-            goto done;
-        }
-        broker = fork();
-        if (broker == 0) {
-            int nul = open("/dev/null", O_RDONLY);
-            if (nul >= 0)
-                dup2(nul, 0);
-            dup2(lfd, 1);
-            dup2(lfd, 2);
-            execl(o->mosquitto, o->mosquitto, "-c", conf, (char *)NULL);
-            _exit(127);
-        }
-        close(lfd);
-        if (broker < 0) {
-            err = util__fail(errbuf, MQTTIDS_ERR_IO, "lab: fork: %s", strerror(errno));
-            goto done;
-        }
-        /* ready when it says it listens (no probe connection: it would be an unlabeled row) */
-        int ok = 0;
-        for (int i = 0; i < 100 && !ok; i++) {
-            int st;
-            if (waitpid(broker, &st, WNOHANG) == broker) {
-                broker = -1;
-                break;
-            }
-            ok = log_has(logpath, "listen socket on port");
-            if (!ok)
-                nap_ms(50);
-        }
-        if (!ok) {
-            log_tail(logpath, tail, sizeof tail);
-            err = util__fail(errbuf, MQTTIDS_ERR_IO, "lab: the broker did not start (%s: %s)", logpath,
-                             tail[0] ? tail : "no output");
-            goto done;
-        }
-    }
+    if ((err = start_broker(o, conf, logpath, &broker, errbuf)) != MQTTIDS_OK)
+        goto done;
 
-    /* the capture: every TCP packet to or from the broker port, nanosecond time stamps */
-    {
-        char perr[PCAP_ERRBUF_SIZE] = "", filter[64];
-        struct bpf_program bpf;
-        p = pcap_create(o->iface, perr);
-        if (!p) {
-            err = util__fail(errbuf, MQTTIDS_ERR_PCAP, "lab: capture on %s: %s", o->iface, perr);
-            goto done;
-        }
-        pcap_set_snaplen(p, 262144);
-        /* not immediate mode: TPACKET_V3 packs packets into blocks (immediate mode would use
-         * snaplen-sized frames: 512 of them in 128 MiB, too few for a dos burst) */
-        pcap_set_timeout(p, 50);
-        pcap_set_buffer_size(p, 256 << 20);
-        pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
-        int rc = pcap_activate(p);
-        if (rc < 0) {
-            err = util__fail(errbuf, MQTTIDS_ERR_PCAP, "lab: capture on %s: %s%s", o->iface, pcap_geterr(p),
-                             rc == PCAP_ERROR_PERM_DENIED ? " (the lab needs root or CAP_NET_RAW)" : "");
-            goto done;
-        }
-        snprintf(filter, sizeof filter, "tcp port %u", (unsigned)c->port);
-        if (pcap_compile(p, &bpf, filter, 1, PCAP_NETMASK_UNKNOWN) != 0 || pcap_setfilter(p, &bpf) != 0) {
-            err = util__fail(errbuf, MQTTIDS_ERR_PCAP, "lab: filter '%s': %s", filter, pcap_geterr(p));
-            goto done;
-        }
-        pcap_freecode(&bpf);
-        pcap_setnonblock(p, 1, perr);
-        ct.p = p;
-        ct.d = pcap_dump_open(p, pcap_tmp);
-        if (!ct.d) {
-            err = util__fail(errbuf, MQTTIDS_ERR_IO, "lab: cannot write %s: %s", pcap_tmp, pcap_geterr(p));
-            goto done;
-        }
-        if (pthread_create(&cth, NULL, cap_main, &ct) != 0) {
-            err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "lab: cannot start the capture thread");
-            goto done;
-        }
-        cap_running = 1;
-    }
+    if ((err = start_capture(o, c->port, pcap_tmp, &p, &ct, &cth, &cap_running, errbuf)) != MQTTIDS_OK)
+        goto done;
 
     /* the latency relay: clients talk to it, it talks to the broker after the delay */
     if (o->latency_ms > 0 || o->jitter_ms > 0) {
@@ -412,34 +437,15 @@ mqttids_err mqttids_lab_run(const mqttids_lab_opts *o, mqttids_lab_result *res, 
         }
     }
     /* the traffic */
-    c->t0 = mono() + 0.2;
+    c->t0 = util__now_s() + 0.2;
     set_windows(c, o);
     if (lab__gen_start(c, &threads, errbuf) < 0) {
         threads = NULL;
         err = MQTTIDS_ERR_NOMEM;
         goto done;
     }
-    {
-        double end = c->t0 + o->duration_s;
-        for (;;) {
-            double now = mono();
-            if (now >= end)
-                break;
-            if (progress && progress("lab", (uint64_t)(now > c->t0 ? now - c->t0 : 0),
-                                     (uint64_t)(o->duration_s + 0.5), progress_user)) {
-                interrupted = 1;
-                break;
-            }
-            nap_ms(200);
-        }
-        lab__gen_join(c, threads);
-        threads = NULL;
-        res->seconds = mono() - c->t0;
-        for (int k = 0; k < MQTTIDS_NCLASS; k++) {
-            res->conns_class[k] = atomic_load(&c->conns[k]);
-            res->msgs_class[k] = atomic_load(&c->msgs[k]);
-        }
-    }
+    run_traffic(c, o, threads, progress, progress_user, res, &interrupted);
+    threads = NULL;
 
 done:
     if (threads)

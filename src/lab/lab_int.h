@@ -31,7 +31,6 @@ typedef struct lab_ctx {
     char addr[MQTTIDS_NCLASS][16]; /* "127.0.0.2k" */
 } lab_ctx;
 
-double lab__now(void);
 /* Address of legitimate client i (sensors 0..sensors-1, then subscribers) into buf[16]. */
 void lab__legit_addr(const lab_ctx *c, int i, char *buf);
 

@@ -36,16 +36,57 @@ static mqttids_err put(FILE *f, const char *p, size_t n, const char *path, char 
     return MQTTIDS_OK;
 }
 
+/* Pass 1: the class of every row of pcap (-1: unlabeled) into *clsp (*np rows), counted
+   into res. */
+static mqttids_err classify_rows(const char *pcap, const mqttids_capture_opts *o, mqttids_lab_result *res,
+                                 signed char **clsp, size_t *np, char *errbuf)
+{
+    mqttids_capture *cap = NULL;
+    signed char *cls = NULL;
+    size_t n = 0, size = 0;
+    mqttids_err err = mqttids_capture_open_file(pcap, o, &cap, errbuf);
+    if (err)
+        return err;
+    for (;;) {
+        mqttids_record rec;
+        mqttids_flow fl;
+        mqttids_capture_status st;
+        err = mqttids_capture_next(cap, &rec, &fl, &st, errbuf);
+        if (err || st == MQTTIDS_CAPTURE_END)
+            break;
+        if (st != MQTTIDS_CAPTURE_ROW)
+            continue;
+        if (n == size) {
+            size = size ? size * 2 : 1 << 16;
+            signed char *g = realloc(cls, size);
+            if (!g) {
+                err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "lab: out of memory");
+                break;
+            }
+            cls = g;
+        }
+        int k = class_of(&fl);
+        cls[n++] = (signed char)k;
+        if (k < 0)
+            res->unlabeled++;
+        else
+            res->rows_class[k]++;
+    }
+    mqttids_capture_close(cap);
+    *clsp = cls;
+    *np = n;
+    return err;
+}
+
 mqttids_err lab__write_csvs(const char *dir, uint16_t port, int context, mqttids_lab_result *res,
                             mqttids_progress_fn progress, void *user, char *errbuf)
 {
     char pcap[4096], tmp[4200], path[3][4096];
     static const char *names[3] = {"lab.csv", "train.csv", "test.csv"};
     mqttids_capture_opts o;
-    mqttids_capture *cap = NULL;
     mqttids_err err;
     signed char *cls = NULL;
-    size_t n = 0, size = 0;
+    size_t n = 0;
     FILE *csv = NULL;
     util_atomic_file out[3];
     int opened = 0;
@@ -67,38 +108,9 @@ mqttids_err lab__write_csvs(const char *dir, uint16_t port, int context, mqttids
     o.ids = 1; /* id.stream, id.client: for evaluation by connection and host */
 
     /* pass 1: the class of every row */
-    err = mqttids_capture_open_file(pcap, &o, &cap, errbuf);
+    err = classify_rows(pcap, &o, res, &cls, &n, errbuf);
     if (err)
-        return err;
-    for (;;) {
-        mqttids_record rec;
-        mqttids_flow fl;
-        mqttids_capture_status st;
-        err = mqttids_capture_next(cap, &rec, &fl, &st, errbuf);
-        if (err)
-            goto out;
-        if (st == MQTTIDS_CAPTURE_END)
-            break;
-        if (st != MQTTIDS_CAPTURE_ROW)
-            continue;
-        if (n == size) {
-            size = size ? size * 2 : 1 << 16;
-            signed char *g = realloc(cls, size);
-            if (!g) {
-                err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "lab: out of memory");
-                goto out;
-            }
-            cls = g;
-        }
-        int k = class_of(&fl);
-        cls[n++] = (signed char)k;
-        if (k < 0)
-            res->unlabeled++;
-        else
-            res->rows_class[k]++;
-    }
-    mqttids_capture_close(cap);
-    cap = NULL;
+        goto out;
 
     /* pass 2: the rows extract writes, with a placeholder target */
     csv = fopen(tmp, "w+");
@@ -195,8 +207,6 @@ mqttids_err lab__write_csvs(const char *dir, uint16_t port, int context, mqttids
 out:
     for (int i = 0; i < opened; i++)
         util__atomic_abort(&out[i]);
-    if (cap)
-        mqttids_capture_close(cap);
     if (csv) {
         fclose(csv);
         unlink(tmp);

@@ -74,11 +74,6 @@ typedef struct relay {
     pair *pairs;
 } relay;
 
-static double now_s(void)
-{
-    return util__now_s();
-}
-
 static double delay(relay *r)
 {
     return r->delay_s + (r->jitter_s > 0 ? r->jitter_s * util__rng_uniform(&r->rng) : 0);
@@ -131,7 +126,7 @@ static void pair_free(relay *r, pair *p, int reset)
 static int enqueue(relay *r, pair *p, int d, int kind, const uint8_t *data, size_t len)
 {
     chunk *c = malloc(sizeof *c + len);
-    double due = now_s() + delay(r);
+    double due = util__now_s() + delay(r);
     if (!c)
         return -1;
     if (due < p->last_due[d])
@@ -261,7 +256,7 @@ static void on_accept(relay *r)
         p->ep[1].side = 1;
         p->ep[0].fd = fd;
         p->ep[1].fd = -1;
-        p->connect_due = now_s() + delay(r);
+        p->connect_due = util__now_s() + delay(r);
         p->last_due[0] = p->last_due[1] = p->connect_due;
         p->next = r->pairs;
         if (r->pairs)
@@ -315,7 +310,7 @@ static void *relay_main(void *arg)
     struct epoll_event evs[64];
     double deadline = 0;
     for (;;) {
-        double now = now_s(), next = now + 0.02;
+        double now = util__now_s(), next = now + 0.02;
         if (atomic_load(&r->stop)) {
             if (deadline == 0) {
                 deadline = now + r->delay_s + r->jitter_s + 0.5;
@@ -336,7 +331,7 @@ static void *relay_main(void *arg)
             if (!p->connecting && p->connect_due < next)
                 next = p->connect_due;
         }
-        int ms = (int)((next - now_s()) * 1000.0 + 0.999);
+        int ms = (int)((next - util__now_s()) * 1000.0 + 0.999);
         int n = epoll_wait(r->epfd, evs, 64, ms < 0 ? 0 : ms);
         for (int i = 0; i < n; i++) {
             endpoint *e = evs[i].data.ptr;

@@ -321,6 +321,166 @@ mqttids_err mqttids_cv_grid_check(const mqttids_train_opts *base, const char *co
     return err;
 }
 
+/* Grid point pt (the last grid parameter varies fastest): its learner parameters (base
+   and the point's values) and its description "key=value ...", fold scores allocated. */
+static mqttids_err build_point(const ml_learner *L, const mqttids_train_opts *base, const cv_spec *specs,
+                               size_t ngrid, size_t pt, int folds, void **params, mqttids_cv_point *P,
+                               char *errbuf)
+{
+    char desc[2048];
+    size_t o = 0, rem = pt;
+    mqttids_err err;
+    size_t *pos = malloc((ngrid ? ngrid : 1) * sizeof *pos);
+    if (!pos)
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
+    for (size_t g = ngrid; g-- > 0;) {
+        pos[g] = rem % (size_t)specs[g].nv;
+        rem /= (size_t)specs[g].nv;
+    }
+    desc[0] = '\0';
+    err = ml__params_build(L, base->params, base->nparams, params, errbuf);
+    for (size_t g = 0; g < ngrid && err == MQTTIDS_OK; g++) {
+        err = L->params_set(*params, specs[g].key, specs[g].vals[pos[g]], errbuf);
+        if (o < sizeof desc)
+            o += (size_t)snprintf(desc + o, sizeof desc - o, "%s%s=%s", g ? " " : "", specs[g].key,
+                                  specs[g].vals[pos[g]]);
+    }
+    free(pos);
+    if (err != MQTTIDS_OK)
+        return err;
+    P->params = malloc(strlen(desc) + 1);
+    P->fold_scores = calloc((size_t)folds, sizeof(double));
+    if (!P->params || !P->fold_scores)
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
+    memcpy(P->params, desc, strlen(desc) + 1);
+    return MQTTIDS_OK;
+}
+
+/* The rows (all of ds without rows_in), their labels and folds, the pipeline fitted on
+   them and their feature matrix X (n x *d). The caller frees what is set, also on error. */
+static mqttids_err prepare_data(const mqttids_dataset *ds, const size_t *rows_in, size_t n,
+                                const mqttids_train_opts *base, const mqttids_cv_opts *cv, size_t **rowsp,
+                                int **yp, int **foldp, mqttids_pipeline **pipe, double **Xp, size_t *d,
+                                char *errbuf)
+{
+    const int8_t *lab = mqttids_dataset_labels(ds);
+    mqttids_err err;
+    size_t *rows = *rowsp = malloc(n * sizeof *rows);
+    int *y = *yp = malloc(n * sizeof *y);
+    int *fold = *foldp = malloc(n * sizeof *fold);
+    if (!rows || !y || !fold)
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        rows[i] = rows_in ? rows_in[i] : i;
+        y[i] = lab[rows[i]];
+        if (y[i] < 0 || y[i] >= MQTTIDS_NCLASS)
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "training row %zu has no label (target column)", rows[i]);
+    }
+    if ((err = mqttids_cv_folds(y, n, cv->folds, cv->stratified, base->seed, fold)) != MQTTIDS_OK) {
+        util__fail(errbuf, err, "cannot assign folds");
+        return err;
+    }
+    if ((err = mqttids_pipeline_fit(ds, rows, n, &base->pipeline, pipe, errbuf)) != MQTTIDS_OK)
+        return err;
+    *d = mqttids_pipeline_nfeatures(*pipe);
+    *Xp = malloc(n * *d * sizeof **Xp);
+    if (!*Xp)
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
+    return mqttids_pipeline_transform(*pipe, ds, rows, n, *Xp, NULL, errbuf);
+}
+
+/* Runs every (point, fold) task (and the refit task) on up to nthreads threads; the first
+   task's error, the refit's error or an interruption is the result. */
+static mqttids_err run_tasks(cv_shared *S, int nthreads, int folds, char *errbuf)
+{
+    pthread_mutex_init(&S->mu, NULL);
+    {
+        size_t ntot = S->ntasks + (size_t)S->refit_task;
+        int nw = (size_t)nthreads < ntot ? nthreads : (int)ntot, started[64] = {0};
+        pthread_t th[64];
+        if (nw > 64)
+            nw = 64;
+        for (int t = 1; t < nw; t++)
+            started[t] = pthread_create(&th[t], NULL, cv_worker, S) == 0;
+        cv_worker(S);
+        for (int t = 1; t < nw; t++)
+            if (started[t])
+                pthread_join(th[t], NULL);
+    }
+    pthread_mutex_destroy(&S->mu);
+    for (size_t t = 0; t < S->ntasks; t++)
+        if (S->err[t] != MQTTIDS_OK)
+            return util__fail(errbuf, S->err[t], "cross-validation (point %zu, fold %zu): %s", t / (size_t)folds + 1,
+                              t % (size_t)folds + 1, S->errbuf[t]);
+    if (S->refit_task && S->refit_err != MQTTIDS_OK)
+        return util__fail(errbuf, S->refit_err, "%s", S->refit_errbuf);
+    if (S->done < S->ntasks)
+        return util__fail(errbuf, MQTTIDS_ERR_INTERRUPTED, "cross-validation interrupted");
+    return MQTTIDS_OK;
+}
+
+/* Each point's fold scores, means and standard deviation; R->best is the best mean. */
+static void score_points(const cv_shared *S, const mqttids_cv_opts *cv, mqttids_cv_result *R)
+{
+    for (size_t pt = 0; pt < R->npoints; pt++) {
+        mqttids_cv_point *P = &R->points[pt];
+        double s = 0, sa = 0, sf = 0, q = 0;
+        for (int f = 0; f < cv->folds; f++) {
+            size_t t = pt * (size_t)cv->folds + (size_t)f;
+            double v = cv->metric == MQTTIDS_METRIC_MACRO_F1 ? S->f1[t] : S->acc[t];
+            P->fold_scores[f] = v;
+            s += v;
+            sa += S->acc[t];
+            sf += S->f1[t];
+            P->seconds += S->secs[t];
+        }
+        P->mean = s / cv->folds;
+        P->mean_accuracy = sa / cv->folds;
+        P->mean_macro_f1 = sf / cv->folds;
+        for (int f = 0; f < cv->folds; f++)
+            q += (P->fold_scores[f] - P->mean) * (P->fold_scores[f] - P->mean);
+        P->std = cv->folds > 1 ? sqrt(q / (cv->folds - 1)) : 0.0;
+        if (P->mean > R->points[R->best].mean)
+            R->best = pt;
+    }
+}
+
+/* Trains *best on all rows with the base parameters and grid point bestpt's values. */
+static mqttids_err refit_best(const mqttids_dataset *ds, const size_t *rows, size_t n,
+                              const mqttids_train_opts *base, const cv_spec *specs, size_t ngrid, size_t bestpt,
+                              mqttids_model **best, char *errbuf)
+{
+    size_t nkv = base->nparams + ngrid, rem = bestpt;
+    const char **kv = calloc(nkv ? nkv : 1, sizeof *kv);
+    char **own = calloc(ngrid ? ngrid : 1, sizeof *own);
+    mqttids_train_opts o = *base;
+    mqttids_err err;
+    if (!kv || !own) {
+        free(kv);
+        free(own);
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < base->nparams; i++)
+        kv[i] = base->params[i];
+    for (size_t g = ngrid; g-- > 0;) {
+        size_t v = rem % (size_t)specs[g].nv;
+        size_t len = strlen(specs[g].key) + strlen(specs[g].vals[v]) + 2;
+        rem /= (size_t)specs[g].nv;
+        own[g] = malloc(len);
+        if (own[g])
+            snprintf(own[g], len, "%s=%s", specs[g].key, specs[g].vals[v]);
+        kv[base->nparams + g] = own[g] ? own[g] : "";
+    }
+    o.params = kv;
+    o.nparams = nkv;
+    err = mqttids_model_train(ds, rows, n, &o, best, errbuf);
+    for (size_t g = 0; g < ngrid; g++)
+        free(own[g]);
+    free(own);
+    free(kv);
+    return err;
+}
+
 mqttids_err mqttids_cv_grid(const mqttids_dataset *ds, const size_t *rows_in, size_t n,
                             const mqttids_train_opts *base, const char *const *grid, size_t ngrid,
                             const mqttids_cv_opts *cv_in, mqttids_cv_result **res, mqttids_model **best,
@@ -335,7 +495,6 @@ mqttids_err mqttids_cv_grid(const mqttids_dataset *ds, const size_t *rows_in, si
     mqttids_pipeline *pipe = NULL;
     mqttids_cv_result *R = NULL;
     cv_shared S;
-    const int8_t *lab = mqttids_dataset_labels(ds);
     mqttids_err err = MQTTIDS_OK;
     int nthreads = base->nthreads > 0 ? base->nthreads : 1;
 
@@ -374,67 +533,14 @@ mqttids_err mqttids_cv_grid(const mqttids_dataset *ds, const size_t *rows_in, si
     R->folds = cv.folds;
     R->metric = cv.metric;
     R->npoints = npoints;
-    for (size_t pt = 0; pt < npoints; pt++) {
-        char desc[2048];
-        size_t o = 0, rem = pt;
-        size_t *pos = malloc((ngrid ? ngrid : 1) * sizeof *pos);
-        if (!pos) {
-            err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        for (size_t g = ngrid; g-- > 0;) {
-            pos[g] = rem % (size_t)specs[g].nv;
-            rem /= (size_t)specs[g].nv;
-        }
-        desc[0] = '\0';
-        err = ml__params_build(L, base->params, base->nparams, &S.params[pt], errbuf);
-        for (size_t g = 0; g < ngrid && err == MQTTIDS_OK; g++) {
-            err = L->params_set(S.params[pt], specs[g].key, specs[g].vals[pos[g]], errbuf);
-            if (o < sizeof desc)
-                o += (size_t)snprintf(desc + o, sizeof desc - o, "%s%s=%s", g ? " " : "", specs[g].key,
-                                      specs[g].vals[pos[g]]);
-        }
-        free(pos);
-        if (err != MQTTIDS_OK)
-            goto out;
-        R->points[pt].params = malloc(strlen(desc) + 1);
-        R->points[pt].fold_scores = calloc((size_t)cv.folds, sizeof(double));
-        if (!R->points[pt].params || !R->points[pt].fold_scores) {
-            err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        memcpy(R->points[pt].params, desc, strlen(desc) + 1);
-    }
+    for (size_t pt = 0; pt < npoints && err == MQTTIDS_OK; pt++)
+        err = build_point(L, base, specs, ngrid, pt, cv.folds, &S.params[pt], &R->points[pt], errbuf);
+    if (err != MQTTIDS_OK)
+        goto out;
 
     /* data: labels, folds, pipeline, X */
-    rows = malloc(n * sizeof *rows);
-    y = malloc(n * sizeof *y);
-    fold = malloc(n * sizeof *fold);
-    if (!rows || !y || !fold) {
-        err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        rows[i] = rows_in ? rows_in[i] : i;
-        y[i] = lab[rows[i]];
-        if (y[i] < 0 || y[i] >= MQTTIDS_NCLASS) {
-            err = util__fail(errbuf, MQTTIDS_ERR_INVALID, "training row %zu has no label (target column)", rows[i]);
-            goto out;
-        }
-    }
-    if ((err = mqttids_cv_folds(y, n, cv.folds, cv.stratified, base->seed, fold)) != MQTTIDS_OK) {
-        util__fail(errbuf, err, "cannot assign folds");
-        goto out;
-    }
-    if ((err = mqttids_pipeline_fit(ds, rows, n, &base->pipeline, &pipe, errbuf)) != MQTTIDS_OK)
-        goto out;
-    S.d = mqttids_pipeline_nfeatures(pipe);
-    X = malloc(n * S.d * sizeof *X);
-    if (!X) {
-        err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    if ((err = mqttids_pipeline_transform(pipe, ds, rows, n, X, NULL, errbuf)) != MQTTIDS_OK)
+    err = prepare_data(ds, rows_in, n, base, &cv, &rows, &y, &fold, &pipe, &X, &S.d, errbuf);
+    if (err != MQTTIDS_OK)
         goto out;
 
     /* tasks */
@@ -472,90 +578,16 @@ mqttids_err mqttids_cv_grid(const mqttids_dataset *ds, const size_t *rows_in, si
         S.refit_opts.progress = NULL;
         S.refit_opts.progress_user = NULL;
     }
-    pthread_mutex_init(&S.mu, NULL);
-    {
-        size_t ntot = S.ntasks + (size_t)S.refit_task;
-        int nw = (size_t)nthreads < ntot ? nthreads : (int)ntot, started[64] = {0};
-        pthread_t th[64];
-        if (nw > 64)
-            nw = 64;
-        for (int t = 1; t < nw; t++)
-            started[t] = pthread_create(&th[t], NULL, cv_worker, &S) == 0;
-        cv_worker(&S);
-        for (int t = 1; t < nw; t++)
-            if (started[t])
-                pthread_join(th[t], NULL);
-    }
-    pthread_mutex_destroy(&S.mu);
-    for (size_t t = 0; t < S.ntasks; t++)
-        if (S.err[t] != MQTTIDS_OK) {
-            err = util__fail(errbuf, S.err[t], "cross-validation (point %zu, fold %zu): %s", t / (size_t)cv.folds + 1,
-                             t % (size_t)cv.folds + 1, S.errbuf[t]);
-            goto out;
-        }
-    if (S.refit_task && S.refit_err != MQTTIDS_OK) {
-        err = util__fail(errbuf, S.refit_err, "%s", S.refit_errbuf);
+    err = run_tasks(&S, nthreads, cv.folds, errbuf);
+    if (err != MQTTIDS_OK)
         goto out;
-    }
-    if (S.done < S.ntasks) {
-        err = util__fail(errbuf, MQTTIDS_ERR_INTERRUPTED, "cross-validation interrupted");
-        goto out;
-    }
-    for (size_t pt = 0; pt < npoints; pt++) {
-        mqttids_cv_point *P = &R->points[pt];
-        double s = 0, sa = 0, sf = 0, q = 0;
-        for (int f = 0; f < cv.folds; f++) {
-            size_t t = pt * (size_t)cv.folds + (size_t)f;
-            double v = cv.metric == MQTTIDS_METRIC_MACRO_F1 ? S.f1[t] : S.acc[t];
-            P->fold_scores[f] = v;
-            s += v;
-            sa += S.acc[t];
-            sf += S.f1[t];
-            P->seconds += S.secs[t];
-        }
-        P->mean = s / cv.folds;
-        P->mean_accuracy = sa / cv.folds;
-        P->mean_macro_f1 = sf / cv.folds;
-        for (int f = 0; f < cv.folds; f++)
-            q += (P->fold_scores[f] - P->mean) * (P->fold_scores[f] - P->mean);
-        P->std = cv.folds > 1 ? sqrt(q / (cv.folds - 1)) : 0.0;
-        if (P->mean > R->points[R->best].mean)
-            R->best = pt;
-    }
+    score_points(&S, &cv, R);
 
     if (S.refit_task) {
         *best = S.refit_model;
         S.refit_model = NULL;
     } else if (cv.refit && best) {
-        /* base params + the best point's grid values */
-        size_t nkv = base->nparams + ngrid, rem = R->best;
-        const char **kv = calloc(nkv ? nkv : 1, sizeof *kv);
-        char **own = calloc(ngrid ? ngrid : 1, sizeof *own);
-        mqttids_train_opts o = *base;
-        if (!kv || !own) {
-            free(kv);
-            free(own);
-            err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        for (size_t i = 0; i < base->nparams; i++)
-            kv[i] = base->params[i];
-        for (size_t g = ngrid; g-- > 0;) {
-            size_t v = rem % (size_t)specs[g].nv;
-            size_t len = strlen(specs[g].key) + strlen(specs[g].vals[v]) + 2;
-            rem /= (size_t)specs[g].nv;
-            own[g] = malloc(len);
-            if (own[g])
-                snprintf(own[g], len, "%s=%s", specs[g].key, specs[g].vals[v]);
-            kv[base->nparams + g] = own[g] ? own[g] : "";
-        }
-        o.params = kv;
-        o.nparams = nkv;
-        err = mqttids_model_train(ds, rows, n, &o, best, errbuf);
-        for (size_t g = 0; g < ngrid; g++)
-            free(own[g]);
-        free(own);
-        free(kv);
+        err = refit_best(ds, rows, n, base, specs, ngrid, R->best, best, errbuf);
         if (err != MQTTIDS_OK)
             goto out;
     }

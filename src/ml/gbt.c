@@ -761,6 +761,61 @@ static double val_logloss(const double *Fv, const int *yv, size_t nval, int k)
     return nval ? sum / (double)nval : 0.0;
 }
 
+/* Checks the shape, the classes (train and validation) and the sample weights. */
+static mqttids_err check_fit_input(size_t n, size_t d, const int *y, int k, const double *w,
+                                   const ml_fit_ctx *ctx, size_t nval, char *errbuf)
+{
+    if (n < 1 || d < 1 || k < 1 || k > GBT_MAX_CLASSES || n > UINT32_MAX || d > UINT32_MAX)
+        return util__fail(errbuf, MQTTIDS_ERR_INVALID,
+                          "gbt: need 1..2^32-1 rows, >= 1 feature and 1..%d classes (got n=%zu d=%zu k=%d)",
+                          GBT_MAX_CLASSES, n, d, k);
+    for (size_t i = 0; i < n; i++) {
+        if (y[i] < 0 || y[i] >= k)
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "gbt: row %zu: class %d outside [0, %d)", i, y[i], k);
+        if (w && !(w[i] >= 0.0 && isfinite(w[i])))
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "gbt: row %zu: sample weight must be finite and >= 0",
+                              i);
+    }
+    for (size_t i = 0; i < nval; i++)
+        if (ctx->yval[i] < 0 || ctx->yval[i] >= k)
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "gbt: validation row %zu: class %d outside [0, %d)", i,
+                              ctx->yval[i], k);
+    return MQTTIDS_OK;
+}
+
+/* One round's k trees (one per class) on nthreads threads (wk[0] is this one). */
+static void run_round(gbt_job *job, gbt_worker *wk, int nthreads)
+{
+    pthread_t th[64];
+    int started[64] = {0};
+    for (int t = 1; t < nthreads; t++) {
+        wk[t].job = job;
+        started[t] = pthread_create(&th[t], NULL, worker_main, &wk[t]) == 0;
+    }
+    run_classes(job, &wk[0].b);
+    for (int t = 1; t < nthreads; t++)
+        if (started[t])
+            pthread_join(th[t], NULL);
+}
+
+/* Drops the trees past the best round (early stopping) and normalizes the importances:
+   total split gain per feature over the rounds kept. */
+static void finish_state(gbt_state *s, uint32_t best_rounds, size_t d, size_t kk)
+{
+    if (best_rounds && best_rounds < s->rounds) {
+        for (size_t t = (size_t)best_rounds * kk; t < (size_t)s->rounds * kk; t++) {
+            free(s->trees[t].nodes);
+            s->trees[t].nodes = NULL;
+        }
+        s->rounds = best_rounds;
+    }
+    double tot = 0.0;
+    for (size_t j = 0; j < d; j++)
+        tot += s->imp[j];
+    for (size_t j = 0; j < d; j++)
+        s->imp[j] = tot > 0.0 ? s->imp[j] / tot : 0.0;
+}
+
 static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, const int *y, int k, const double *w,
                        const ml_fit_ctx *ctx, void **out, char *errbuf)
 {
@@ -771,7 +826,6 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
     gbt_state *s = NULL;
     gbt_job job;
     gbt_worker *wk = NULL;
-    pthread_t th[64];
     double *W = NULL, *F = NULL, *Fv = NULL, *grad = NULL, *hess = NULL, *leafv = NULL, *cimp = NULL, *acc = NULL;
     int nthreads = ctx && ctx->nthreads > 1 ? ctx->nthreads : 1, job_mu = 0;
     size_t nval = ctx && ctx->Xval && ctx->yval ? ctx->nval : 0;
@@ -791,21 +845,8 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
     }
     if (p->early_stop == 0)
         nval = 0; /* validation rows only serve early stopping */
-    if (n < 1 || d < 1 || k < 1 || k > GBT_MAX_CLASSES || n > UINT32_MAX || d > UINT32_MAX)
-        return util__fail(errbuf, MQTTIDS_ERR_INVALID,
-                          "gbt: need 1..2^32-1 rows, >= 1 feature and 1..%d classes (got n=%zu d=%zu k=%d)",
-                          GBT_MAX_CLASSES, n, d, k);
-    for (size_t i = 0; i < n; i++) {
-        if (y[i] < 0 || y[i] >= k)
-            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "gbt: row %zu: class %d outside [0, %d)", i, y[i], k);
-        if (w && !(w[i] >= 0.0 && isfinite(w[i])))
-            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "gbt: row %zu: sample weight must be finite and >= 0",
-                              i);
-    }
-    for (size_t i = 0; i < nval; i++)
-        if (ctx->yval[i] < 0 || ctx->yval[i] >= k)
-            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "gbt: validation row %zu: class %d outside [0, %d)", i,
-                              ctx->yval[i], k);
+    if ((err = check_fit_input(n, d, y, k, w, ctx, nval, errbuf)) != MQTTIDS_OK)
+        return err;
     if ((err = rf__bin(&data, X, n, d, y, k, w, RF_SPLITS_SPARK, p->max_bins, ctx ? ctx->seed : 0, errbuf)) != MQTTIDS_OK)
         goto out_free;
     size_t u = data.u, kk = (size_t)k;
@@ -862,15 +903,7 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
         gradients(&data, F, W, grad, hess);
         job.round = (uint32_t)r;
         job.next = 0;
-        int started[64] = {0};
-        for (int t = 1; t < nthreads; t++) {
-            wk[t].job = &job;
-            started[t] = pthread_create(&th[t], NULL, worker_main, &wk[t]) == 0;
-        }
-        run_classes(&job, &wk[0].b);
-        for (int t = 1; t < nthreads; t++)
-            if (started[t])
-                pthread_join(th[t], NULL);
+        run_round(&job, wk, nthreads);
         if (job.failed)
             goto out_nomem;
         s->rounds = (uint32_t)r + 1;
@@ -895,21 +928,7 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
             }
         }
     }
-    if (best_rounds && best_rounds < s->rounds) {
-        for (size_t t = (size_t)best_rounds * kk; t < (size_t)s->rounds * kk; t++) {
-            free(s->trees[t].nodes);
-            s->trees[t].nodes = NULL;
-        }
-        s->rounds = best_rounds;
-    }
-    /* importances: total split gain per feature over the rounds kept, normalized */
-    {
-        double tot = 0.0;
-        for (size_t j = 0; j < d; j++)
-            tot += s->imp[j];
-        for (size_t j = 0; j < d; j++)
-            s->imp[j] = tot > 0.0 ? s->imp[j] / tot : 0.0;
-    }
+    finish_state(s, best_rounds, d, kk);
     *out = s;
     s = NULL;
     goto out_free;

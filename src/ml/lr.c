@@ -477,21 +477,10 @@ static int progress_cb(void *inst, const lbfgsfloatval_t *x, const lbfgsfloatval
 /* ---------------------------------------------------------------------------------- */
 /* Fit                                                                                */
 
-static mqttids_err fit(const void *pp, const double *X, size_t n, size_t d, const int *y, int k,
-                       const double *w, const ml_fit_ctx *ctx, void **state, char *errbuf)
+/* Checks the shape, the thresholds, the labels and that every feature is finite. */
+static mqttids_err check_fit_input(const lr_params *p, const double *X, size_t n, size_t d, const int *y, int k,
+                                   char *errbuf)
 {
-    const lr_params *p = pp;
-    lr_state *st = NULL;
-    lr_data D;
-    lr_opt o;
-    double *sc = NULL;
-    lbfgsfloatval_t *x = NULL, fx = 0;
-    lbfgs_parameter_t lp;
-    int ret, nvar_pad;
-    mqttids_err err;
-
-    *state = NULL;
-    memset(&D, 0, sizeof D);
     if (k < 2 || k > LR_MAX_CLASSES)
         return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lr: %d classes (need 2 to %d)", k, LR_MAX_CLASSES);
     if (n == 0 || d == 0)
@@ -510,41 +499,115 @@ static mqttids_err fit(const void *pp, const double *X, size_t n, size_t d, cons
             if (!isfinite(X[i * d + j]))
                 return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lr: X[%zu][%zu] is not a finite number", i, j);
 
-    /* per-feature multipliers: 1 / weighted sample std (standardization) or 1 */
+    return MQTTIDS_OK;
+}
+
+/* Per-feature multipliers into sc[d]: 1 / weighted sample std (standardization) or 1. */
+static mqttids_err feature_scales(const lr_params *p, const double *X, size_t n, size_t d, const double *w,
+                                  double *sc, char *errbuf)
+{
+    for (size_t j = 0; j < d; j++)
+        sc[j] = 1.0;
+    if (!p->standardization)
+        return MQTTIDS_OK;
+    double sw = 0, sw2 = 0;
+    double *mu = calloc(2 * d, sizeof *mu), *var;
+    if (!mu)
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
+    var = mu + d;
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1.0;
+        sw += wi;
+        sw2 += wi * wi;
+        for (size_t j = 0; j < d; j++)
+            mu[j] += wi * X[i * d + j];
+    }
+    for (size_t j = 0; j < d; j++)
+        mu[j] /= sw;
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1.0;
+        for (size_t j = 0; j < d; j++) {
+            double t = X[i * d + j] - mu[j];
+            var[j] += wi * t * t;
+        }
+    }
+    for (size_t j = 0; j < d; j++) {
+        double den = sw - sw2 / sw, sd = den > 0 ? sqrt(var[j] / den) : 0.0;
+        sc[j] = sd > 0 && isfinite(sd) ? 1.0 / sd : 0.0;
+    }
+    free(mu);
+    return MQTTIDS_OK;
+}
+
+/* liblbfgs's parameters as Spark sets Breeze's (OWL-QN with an L1 part). */
+static void lbfgs_params(const lr_params *p, size_t d, int k, lbfgs_parameter_t *lp)
+{
+    lbfgs_parameter_init(lp);
+    lp->m = p->history;
+    lp->max_iterations = p->max_iter;
+    lp->epsilon = p->tol > 0 ? p->tol : 1e-12;
+    lp->past = 3;
+    lp->delta = p->tol;
+    lp->max_linesearch = 40;
+    if (p->reg > 0 && p->alpha > 0) {
+        lp->orthantwise_c = p->reg * p->alpha;
+        lp->orthantwise_start = 0;
+        lp->orthantwise_end = (int)(d * (size_t)k);
+        lp->linesearch = LBFGS_LINESEARCH_BACKTRACKING;
+    }
+}
+
+/* The state's W (k x d) and b from the optimum x (d x k then k), back to the caller's
+   feature space (sc), centered over classes. */
+static void unscale_coefficients(const lr_params *p, const lbfgsfloatval_t *x, const double *sc, size_t d,
+                                 int k, lr_state *st)
+{
+    for (size_t j = 0; j < d; j++) {
+        double mean = 0;
+        /* Spark centers the coefficients only without regularization (identifiability);
+           an L2 optimum is centered already, an L1 one must not be moved */
+        for (int c = 0; c < k && p->reg == 0; c++)
+            mean += x[j * (size_t)k + (size_t)c] * sc[j];
+        mean /= k;
+        for (int c = 0; c < k; c++)
+            st->W[(size_t)c * d + j] = x[j * (size_t)k + (size_t)c] * sc[j] - mean;
+    }
+    {
+        double mean = 0;
+        for (int c = 0; c < k; c++)
+            mean += p->fit_intercept ? x[d * (size_t)k + (size_t)c] : 0.0;
+        mean /= k;
+        for (int c = 0; c < k; c++)
+            st->b[c] = p->fit_intercept ? x[d * (size_t)k + (size_t)c] - mean : 0.0;
+    }
+}
+
+static mqttids_err fit(const void *pp, const double *X, size_t n, size_t d, const int *y, int k,
+                       const double *w, const ml_fit_ctx *ctx, void **state, char *errbuf)
+{
+    const lr_params *p = pp;
+    lr_state *st = NULL;
+    lr_data D;
+    lr_opt o;
+    double *sc = NULL;
+    lbfgsfloatval_t *x = NULL, fx = 0;
+    lbfgs_parameter_t lp;
+    int ret, nvar_pad;
+    mqttids_err err;
+
+    *state = NULL;
+    memset(&D, 0, sizeof D);
+    memset(&o, 0, sizeof o);
+    err = check_fit_input(p, X, n, d, y, k, errbuf);
+    if (err != MQTTIDS_OK)
+        return err;
+
     sc = malloc(d * sizeof *sc);
     if (!sc)
         return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
-    for (size_t j = 0; j < d; j++)
-        sc[j] = 1.0;
-    if (p->standardization) {
-        double sw = 0, sw2 = 0;
-        double *mu = calloc(2 * d, sizeof *mu), *var;
-        if (!mu) {
-            free(sc);
-            return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
-        }
-        var = mu + d;
-        for (size_t i = 0; i < n; i++) {
-            double wi = w ? w[i] : 1.0;
-            sw += wi;
-            sw2 += wi * wi;
-            for (size_t j = 0; j < d; j++)
-                mu[j] += wi * X[i * d + j];
-        }
-        for (size_t j = 0; j < d; j++)
-            mu[j] /= sw;
-        for (size_t i = 0; i < n; i++) {
-            double wi = w ? w[i] : 1.0;
-            for (size_t j = 0; j < d; j++) {
-                double t = X[i * d + j] - mu[j];
-                var[j] += wi * t * t;
-            }
-        }
-        for (size_t j = 0; j < d; j++) {
-            double den = sw - sw2 / sw, sd = den > 0 ? sqrt(var[j] / den) : 0.0;
-            sc[j] = sd > 0 && isfinite(sd) ? 1.0 / sd : 0.0;
-        }
-        free(mu);
+    if ((err = feature_scales(p, X, n, d, w, sc, errbuf)) != MQTTIDS_OK) {
+        free(sc);
+        return err;
     }
 
     if (data_build(X, n, d, y, k, w, sc, p->compress, &D) != MQTTIDS_OK) {
@@ -556,7 +619,6 @@ static mqttids_err fit(const void *pp, const double *X, size_t n, size_t d, cons
         goto out;
     }
 
-    memset(&o, 0, sizeof o);
     o.D = &D;
     o.k = k;
     o.d = d;
@@ -580,19 +642,7 @@ static mqttids_err fit(const void *pp, const double *X, size_t n, size_t d, cons
     for (int i = 0; i < nvar_pad; i++)
         x[i] = 0;
 
-    lbfgs_parameter_init(&lp);
-    lp.m = p->history;
-    lp.max_iterations = p->max_iter;
-    lp.epsilon = p->tol > 0 ? p->tol : 1e-12;
-    lp.past = 3;
-    lp.delta = p->tol;
-    lp.max_linesearch = 40;
-    if (p->reg > 0 && p->alpha > 0) {
-        lp.orthantwise_c = p->reg * p->alpha;
-        lp.orthantwise_start = 0;
-        lp.orthantwise_end = (int)(d * (size_t)k);
-        lp.linesearch = LBFGS_LINESEARCH_BACKTRACKING;
-    }
+    lbfgs_params(p, d, k, &lp);
     if (p->max_iter == 0) {
         ret = LBFGSERR_MAXIMUMITERATION; /* Spark returns the initial point */
     } else {
@@ -622,24 +672,7 @@ static mqttids_err fit(const void *pp, const double *X, size_t n, size_t d, cons
         goto out;
     }
     st->b = st->W + d * (size_t)k;
-    for (size_t j = 0; j < d; j++) {
-        double mean = 0;
-        /* Spark centers the coefficients only without regularization (identifiability);
-           an L2 optimum is centered already, an L1 one must not be moved */
-        for (int c = 0; c < k && p->reg == 0; c++)
-            mean += x[j * (size_t)k + (size_t)c] * sc[j];
-        mean /= k;
-        for (int c = 0; c < k; c++)
-            st->W[(size_t)c * d + j] = x[j * (size_t)k + (size_t)c] * sc[j] - mean;
-    }
-    {
-        double mean = 0;
-        for (int c = 0; c < k; c++)
-            mean += p->fit_intercept ? x[d * (size_t)k + (size_t)c] : 0.0;
-        mean /= k;
-        for (int c = 0; c < k; c++)
-            st->b[c] = p->fit_intercept ? x[d * (size_t)k + (size_t)c] - mean : 0.0;
-    }
+    unscale_coefficients(p, x, sc, d, k, st);
     st->nthr = p->nthr;
     memcpy(st->thr, p->thr, sizeof st->thr);
     st->iterations = o.iterations;

@@ -1,6 +1,6 @@
 /*
- * nn.c: the "nn" learner: feed-forward networks as the study trained them in PyTorch
- * (STUDY.md section 5): Linear/ReLU layers of any widths, softmax cross-entropy, PyTorch's
+ * nn.c: the "nn" learner: feed-forward networks as the Python study this tool replaces
+ * trained them in PyTorch: Linear/ReLU layers of any widths, softmax cross-entropy, PyTorch's
  * default nn.Linear initialisation, Adam with PyTorch's defaults, ExponentialLR stepped once
  * per epoch, seeded shuffled mini-batches (the last one partial), per-epoch train and
  * validation loss/accuracy, the best-validation-accuracy epoch kept, optional early stop.
@@ -348,30 +348,10 @@ static int all_finite(const float *p, size_t n)
     return 1;
 }
 
-static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, const int *y, int k,
-                       const double *w, const ml_fit_ctx *ctx, void **state, char *errbuf)
+/* Checks the shape, labels (train and validation) and weights of a fit; nothing allocated. */
+static mqttids_err check_fit_input(size_t n, size_t d, const int *y, int k, const double *w,
+                                   const ml_fit_ctx *ctx, size_t nval, char *errbuf)
 {
-    const nn_params *p = pv;
-    mqttids_err err = MQTTIDS_OK;
-    nn_net *net = NULL;
-    nn_work *ws = NULL, *wv = NULL;
-    float *opt = NULL, *wb = NULL;
-    nn_table tab = {NULL, NULL, NULL, NULL, 0, 0};
-    int *yb = NULL;
-    ml_curve *curve = ctx ? ctx->curve : NULL;
-    unsigned int csr = 0;
-    int csr_set = 0;
-    (void)csr;
-    (void)csr_set;
-    size_t nval = ctx && ctx->Xval && ctx->yval ? ctx->nval : 0;
-    *state = NULL;
-    if (curve) {
-        curve->epochs = NULL;
-        curve->n = 0;
-        curve->best_epoch = -1;
-        curve->diverged = 0;
-    }
-
     if (n == 0 || d == 0 || d > NN_MAX_WIDTH || k < 2 || k > NN_MAX_WIDTH)
         return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                           "nn: need rows > 0, 1..%d features and 2..%d classes (got %zu, %zu, %d)",
@@ -390,56 +370,203 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
     if (n >= UINT32_MAX)
         return util__fail(errbuf, MQTTIDS_ERR_INVALID, "nn: at most %u training rows (got %zu)",
                           UINT32_MAX - 1, n);
+    return MQTTIDS_OK;
+}
 
+/* What the epochs of one fit share: the network, its work areas, the deduplicated rows,
+   Adam's state and the best-epoch copy (opt: grad, m, v, best; same layout as net->mem). */
+typedef struct {
+    const nn_params *p;
+    nn_net *net;
+    nn_work *ws, *wv;
+    nn_table tab;
+    float *opt, *wb;
+    int *yb;
+    size_t n, d, B, P;
+    long t;                 /* Adam steps taken */
+    double lr;              /* this epoch's learning rate */
+    double best_acc, best_train;
+    int best_epoch;
+} nn_fit;
+
+/* Marks epoch e of curve as the one that diverged. */
+static void curve_diverged(ml_curve *curve, long e, double train_loss, double lr)
+{
+    if (!curve)
+        return;
+    curve->epochs[e] = (ml_epoch){train_loss, NAN, NAN, NAN, lr};
+    curve->n = (size_t)e + 1;
+    curve->diverged = 1;
+}
+
+/* One epoch: reshuffle the running order (torch.randperm-style, Fisher-Yates), then one
+   Adam step per mini-batch (the last one partial). Sums the weighted loss, the weight and
+   the right answers into *lsum, *wsum_e, *ok. */
+static mqttids_err train_epoch(nn_fit *f, util_rng *rng, long e, ml_curve *curve, double *lsum,
+                               double *wsum_e, size_t *ok, char *errbuf)
+{
+    size_t n = f->n, B = f->B, P = f->P;
+    uint32_t *perm = f->tab.ids; /* the running order, reshuffled every epoch */
+    float *grad = f->opt, *m = f->opt + P, *v = f->opt + 2 * P;
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t j = (size_t)util__rng_below(rng, (uint64_t)i + 1);
+        uint32_t tmp = perm[i];
+        perm[i] = perm[j];
+        perm[j] = tmp;
+    }
+    *lsum = *wsum_e = 0.0;
+    *ok = 0;
+    for (size_t s = 0; s < n; s += B) {
+        size_t nb = n - s < B ? n - s : B, bp = round_lanes(nb), c;
+        double wl, wsum;
+        nn__gather(f->tab.xu, f->tab.dp, f->d, perm + s, nb, bp, (uint32_t)f->tab.nu, f->ws);
+        if (s + nb < n)
+            prefetch_rows(&f->tab, perm + s + nb, n - s - nb < B ? n - s - nb : B);
+        for (size_t b = 0; b < nb; b++) {
+            f->yb[b] = f->tab.yu[perm[s + b]];
+            if (f->wb)
+                f->wb[b] = f->tab.wu[perm[s + b]];
+        }
+        nn__forward(f->net, f->ws, bp);
+        nn__loss_grad(f->net, f->ws, nb, bp, f->yb, f->wb, &wl, &wsum, &c);
+        if (!isfinite(wl)) {
+            curve_diverged(curve, e, wl, f->lr);
+            return util__fail(errbuf, MQTTIDS_ERR_DIVERGED,
+                              "nn: training diverged in epoch %ld at row %zu of %zu (loss %g) with "
+                              "lr=%g; try a smaller lr or scaled features",
+                              e + 1, s, n, wl, f->lr);
+        }
+        *lsum += wl;
+        *wsum_e += wsum;
+        *ok += c;
+        if (wsum == 0.0)
+            continue; /* all weights 0: nothing to learn from this batch */
+        nn__backward(f->net, f->ws, bp, grad);
+        nn__adam(f->net->mem, grad, m, v, P, f->lr, 0.9, 0.999, 1e-8, f->p->wd, ++f->t);
+    }
+    if (!all_finite(f->net->mem, P)) {
+        curve_diverged(curve, e, NAN, f->lr);
+        return util__fail(errbuf, MQTTIDS_ERR_DIVERGED,
+                          "nn: training diverged in epoch %ld (a weight became NaN/Inf) with lr=%g; "
+                          "try a smaller lr", e + 1, f->lr);
+    }
+    return MQTTIDS_OK;
+}
+
+/* Scores epoch e (validation rows when there are, else the training loss), keeps the best
+   validation epoch's weights, writes the epoch into curve. Returns whether it improved. */
+static int record_epoch(nn_fit *f, const ml_fit_ctx *ctx, size_t nval, long e, double lsum,
+                        double wsum_e, size_t ok, ml_curve *curve)
+{
+    ml_epoch ep;
+    ep.train_loss = wsum_e > 0.0 ? lsum / wsum_e : NAN;
+    ep.train_acc = (double)ok / (double)f->n;
+    ep.val_loss = ep.val_acc = NAN;
+    ep.lr = f->lr;
+    int improved;
+    if (nval) {
+        evaluate(f->net, f->wv, ctx->Xval, ctx->yval, nval, 0, &ep.val_loss, &ep.val_acc);
+        improved = ep.val_acc > f->best_acc;
+        if (improved) {
+            f->best_acc = ep.val_acc;
+            f->best_epoch = (int)e;
+            memcpy(f->opt + 3 * f->P, f->net->mem, f->P * sizeof *f->opt);
+        }
+    } else {
+        improved = ep.train_loss < f->best_train;
+        if (improved)
+            f->best_train = ep.train_loss;
+    }
+    if (curve) {
+        curve->epochs[e] = ep;
+        curve->n = (size_t)e + 1;
+    }
+    return improved;
+}
+
+/* Allocates the network (widths d, p->hidden..., k) and everything the epochs use. */
+static mqttids_err fit_alloc(nn_fit *f, int k, int have_w, ml_curve *curve, char *errbuf)
+{
+    const nn_params *p = f->p;
     size_t dim[NN_MAX_HIDDEN + 2];
     int nl = p->nhidden + 1;
-    dim[0] = d;
+    dim[0] = f->d;
     for (int l = 0; l < p->nhidden; l++)
         dim[l + 1] = p->hidden[l];
     dim[nl] = (size_t)k;
-    size_t B = (size_t)p->batch < n ? (size_t)p->batch : n;
-    net = nn__net_new(dim, nl);
-    ws = net ? nn__work_new(net, B) : NULL;
-    wv = net ? nn__work_new(net, NN_EVAL_CHUNK) : NULL;
-    size_t P = net ? net->nparam : 0;
-    opt = calloc(4 * P + 1, sizeof *opt); /* grad, m, v, best: same layout as net->mem */
-    yb = malloc(B * sizeof *yb);
-    wb = w ? malloc(B * sizeof *wb) : NULL;
+    f->B = (size_t)p->batch < f->n ? (size_t)p->batch : f->n;
+    f->net = nn__net_new(dim, nl);
+    f->ws = f->net ? nn__work_new(f->net, f->B) : NULL;
+    f->wv = f->net ? nn__work_new(f->net, NN_EVAL_CHUNK) : NULL;
+    f->P = f->net ? f->net->nparam : 0;
+    f->opt = calloc(4 * f->P + 1, sizeof *f->opt); /* grad, m, v, best: same layout as net->mem */
+    f->yb = malloc(f->B * sizeof *f->yb);
+    f->wb = have_w ? malloc(f->B * sizeof *f->wb) : NULL;
     if (curve)
         curve->epochs = calloc((size_t)p->epochs, sizeof *curve->epochs);
-    if (!net || !ws || !wv || !opt || !yb || (w && !wb) ||
-        (curve && !curve->epochs)) {
-        err = util__fail(errbuf, MQTTIDS_ERR_NOMEM, "nn: out of memory for %zu rows x %zu features", n, d);
-        goto out;
-    }
-    float *grad = opt, *m = opt + P, *v = opt + 2 * P, *best = opt + 3 * P;
+    if (!f->net || !f->ws || !f->wv || !f->opt || !f->yb || (have_w && !f->wb) ||
+        (curve && !curve->epochs))
+        return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "nn: out of memory for %zu rows x %zu features",
+                          f->n, f->d);
+    return MQTTIDS_OK;
+}
 
+/* Checks the validation rows are finite float32 and builds the deduplicated training rows. */
+static mqttids_err fit_rows(nn_fit *f, const double *X, const int *y, const double *w,
+                            const ml_fit_ctx *ctx, size_t nval, char *errbuf)
+{
     if (nval) {
         double dummy;
-        size_t bad = evaluate(net, wv, ctx->Xval, ctx->yval, nval, 1, &dummy, &dummy);
-        if (bad < nval) {
-            err = util__fail(errbuf, MQTTIDS_ERR_INVALID,
-                             "nn: validation row %zu has a feature that is not a finite float32", bad);
-            goto out;
-        }
+        size_t bad = evaluate(f->net, f->wv, ctx->Xval, ctx->yval, nval, 1, &dummy, &dummy);
+        if (bad < nval)
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID,
+                              "nn: validation row %zu has a feature that is not a finite float32", bad);
     }
-    {
-        size_t bad = 0;
-        err = table_build(X, n, d, y, w, &tab, &bad);
-        if (err == MQTTIDS_ERR_INVALID) {
-            err = util__fail(errbuf, err, "nn: row %zu has a feature that is not a finite float32 (NaN, "
-                             "Inf or beyond 3.4e38)", bad);
-            goto out;
-        }
-        if (err != MQTTIDS_OK) {
-            err = util__fail(errbuf, err, "nn: out of memory for %zu rows x %zu features", n, d);
-            goto out;
-        }
+    size_t bad = 0;
+    mqttids_err err = table_build(X, f->n, f->d, y, w, &f->tab, &bad);
+    if (err == MQTTIDS_ERR_INVALID)
+        return util__fail(errbuf, err, "nn: row %zu has a feature that is not a finite float32 (NaN, "
+                          "Inf or beyond 3.4e38)", bad);
+    if (err != MQTTIDS_OK)
+        return util__fail(errbuf, err, "nn: out of memory for %zu rows x %zu features", f->n, f->d);
+    return MQTTIDS_OK;
+}
+
+static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, const int *y, int k,
+                       const double *w, const ml_fit_ctx *ctx, void **state, char *errbuf)
+{
+    const nn_params *p = pv;
+    mqttids_err err = MQTTIDS_OK;
+    nn_fit f;
+    memset(&f, 0, sizeof f);
+    f.p = p;
+    f.n = n;
+    f.d = d;
+    ml_curve *curve = ctx ? ctx->curve : NULL;
+    unsigned int csr = 0;
+    int csr_set = 0;
+    (void)csr;
+    (void)csr_set;
+    size_t nval = ctx && ctx->Xval && ctx->yval ? ctx->nval : 0;
+    *state = NULL;
+    if (curve) {
+        curve->epochs = NULL;
+        curve->n = 0;
+        curve->best_epoch = -1;
+        curve->diverged = 0;
     }
-    uint32_t *perm = tab.ids; /* the running order, reshuffled every epoch */
+
+    err = check_fit_input(n, d, y, k, w, ctx, nval, errbuf);
+    if (err != MQTTIDS_OK)
+        return err;
+    err = fit_alloc(&f, k, w != NULL, curve, errbuf);
+    if (err == MQTTIDS_OK)
+        err = fit_rows(&f, X, y, w, ctx, nval, errbuf);
+    if (err != MQTTIDS_OK)
+        goto out;
     util_rng rng;
     util__rng_seed(&rng, ctx ? ctx->seed : 0);
-    nn__init(net, &rng);
+    nn__init(f.net, &rng);
 
 #ifdef NN_X86
     /* Flush-to-zero and denormals-are-zero while training: Adam's moments of weights with
@@ -450,88 +577,19 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
     csr_set = 1;
     _mm_setcsr(csr | 0x8040u);
 #endif
-    double best_acc = -1.0, best_train = INFINITY;
-    long since = 0, t = 0;
-    double lr = p->lr;
-    int best_epoch = -1;
+    f.best_acc = -1.0;
+    f.best_train = INFINITY;
+    f.best_epoch = -1;
+    f.lr = p->lr;
+    long since = 0;
     for (long e = 0; e < p->epochs; e++) {
-        /* torch.randperm-style reshuffle each epoch (Fisher-Yates on the running order) */
-        for (size_t i = n - 1; i > 0; i--) {
-            size_t j = (size_t)util__rng_below(&rng, (uint64_t)i + 1);
-            uint32_t tmp = perm[i];
-            perm[i] = perm[j];
-            perm[j] = tmp;
-        }
-        double lsum = 0.0, wsum_e = 0.0;
-        size_t ok = 0;
-        for (size_t s = 0; s < n; s += B) {
-            size_t nb = n - s < B ? n - s : B, bp = round_lanes(nb), c;
-            double wl, wsum;
-            nn__gather(tab.xu, tab.dp, d, perm + s, nb, bp, (uint32_t)tab.nu, ws);
-            if (s + nb < n)
-                prefetch_rows(&tab, perm + s + nb, n - s - nb < B ? n - s - nb : B);
-            for (size_t b = 0; b < nb; b++) {
-                yb[b] = tab.yu[perm[s + b]];
-                if (wb)
-                    wb[b] = tab.wu[perm[s + b]];
-            }
-            nn__forward(net, ws, bp);
-            nn__loss_grad(net, ws, nb, bp, yb, wb, &wl, &wsum, &c);
-            if (!isfinite(wl)) {
-                if (curve) {
-                    curve->epochs[e] = (ml_epoch){wl, NAN, NAN, NAN, lr};
-                    curve->n = (size_t)e + 1;
-                    curve->diverged = 1;
-                }
-                err = util__fail(errbuf, MQTTIDS_ERR_DIVERGED,
-                                 "nn: training diverged in epoch %ld at row %zu of %zu (loss %g) with "
-                                 "lr=%g; try a smaller lr or scaled features",
-                                 e + 1, s, n, wl, lr);
-                goto out;
-            }
-            lsum += wl;
-            wsum_e += wsum;
-            ok += c;
-            if (wsum == 0.0)
-                continue; /* all weights 0: nothing to learn from this batch */
-            nn__backward(net, ws, bp, grad);
-            nn__adam(net->mem, grad, m, v, P, lr, 0.9, 0.999, 1e-8, p->wd, ++t);
-        }
-        if (!all_finite(net->mem, P)) {
-            if (curve) {
-                curve->epochs[e] = (ml_epoch){NAN, NAN, NAN, NAN, lr};
-                curve->n = (size_t)e + 1;
-                curve->diverged = 1;
-            }
-            err = util__fail(errbuf, MQTTIDS_ERR_DIVERGED,
-                             "nn: training diverged in epoch %ld (a weight became NaN/Inf) with lr=%g; "
-                             "try a smaller lr", e + 1, lr);
+        double lsum, wsum_e;
+        size_t ok;
+        err = train_epoch(&f, &rng, e, curve, &lsum, &wsum_e, &ok, errbuf);
+        if (err != MQTTIDS_OK)
             goto out;
-        }
-        ml_epoch ep;
-        ep.train_loss = wsum_e > 0.0 ? lsum / wsum_e : NAN;
-        ep.train_acc = (double)ok / (double)n;
-        ep.val_loss = ep.val_acc = NAN;
-        ep.lr = lr;
-        int improved;
-        if (nval) {
-            evaluate(net, wv, ctx->Xval, ctx->yval, nval, 0, &ep.val_loss, &ep.val_acc);
-            improved = ep.val_acc > best_acc;
-            if (improved) {
-                best_acc = ep.val_acc;
-                best_epoch = (int)e;
-                memcpy(best, net->mem, P * sizeof *best);
-            }
-        } else {
-            improved = ep.train_loss < best_train;
-            if (improved)
-                best_train = ep.train_loss;
-        }
-        if (curve) {
-            curve->epochs[e] = ep;
-            curve->n = (size_t)e + 1;
-        }
-        lr *= p->gamma; /* ExponentialLR.step() once per epoch */
+        int improved = record_epoch(&f, ctx, nval, e, lsum, wsum_e, ok, curve);
+        f.lr *= p->gamma; /* ExponentialLR.step() once per epoch */
         if (ctx && ctx->progress &&
             ctx->progress("nn epochs", (uint64_t)e + 1, (uint64_t)p->epochs, ctx->progress_user)) {
             err = util__fail(errbuf, MQTTIDS_ERR_INTERRUPTED, "nn: interrupted after epoch %ld", e + 1);
@@ -541,12 +599,12 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
         if (p->patience > 0 && since >= p->patience)
             break;
     }
-    if (best_epoch >= 0)
-        memcpy(net->mem, best, P * sizeof *best);
+    if (f.best_epoch >= 0)
+        memcpy(f.net->mem, f.opt + 3 * f.P, f.P * sizeof *f.opt);
     if (curve)
-        curve->best_epoch = best_epoch;
-    *state = net;
-    net = NULL;
+        curve->best_epoch = f.best_epoch;
+    *state = f.net;
+    f.net = NULL;
 out:
 #ifdef NN_X86
     if (csr_set)
@@ -557,13 +615,13 @@ out:
         curve->epochs = NULL;
         curve->n = 0;
     }
-    nn__net_free(net);
-    nn__work_free(ws);
-    nn__work_free(wv);
-    free(opt);
-    table_free(&tab);
-    free(yb);
-    free(wb);
+    nn__net_free(f.net);
+    nn__work_free(f.ws);
+    nn__work_free(f.wv);
+    free(f.opt);
+    table_free(&f.tab);
+    free(f.yb);
+    free(f.wb);
     return err;
 }
 

@@ -250,6 +250,103 @@ static size_t exact_bins(const vw *vc, size_t nv, double *lo, double *hi, double
     return b + 1;
 }
 
+/* Spark's thresholds of feature f (at most cap - 1) from the sampled rows: midpoints of
+   the distinct values when there are few, else weighted quantiles. Returns their count. */
+static size_t sample_thresholds(const double *X, size_t d, size_t f, const double *w, const size_t *sample,
+                                size_t ns, vw *buf, size_t cap, double *thr)
+{
+    size_t nb2 = 0, nthr;
+    double total = 0.0;
+    for (size_t j = 0; j < ns; j++) {
+        buf[nb2].v = X[sample[j] * d + f];
+        buf[nb2].w = w ? w[sample[j]] : 1.0;
+        total += buf[nb2].w;
+        nb2++;
+    }
+    qsort(buf, nb2, sizeof *buf, cmp_vw);
+    size_t nv = 0;
+    for (size_t j = 0; j < nb2; j++) {
+        if (nv && buf[nv - 1].v == buf[j].v)
+            buf[nv - 1].w += buf[j].w;
+        else
+            buf[nv++] = buf[j];
+    }
+    if (nv <= 1)
+        nthr = 0;
+    else if (nv - 1 <= cap - 1) {
+        nthr = nv - 1;
+        for (size_t j = 0; j < nthr; j++)
+            thr[j] = (buf[j].v + buf[j + 1].v) / 2.0;
+    } else {
+        nthr = quantile_splits(buf, nv, total, cap - 1, thr);
+    }
+    return nthr;
+}
+
+/* The per-bin arrays (exact: vlo, vhi; spark: thr ending in INFINITY), feature after
+   feature, from fbin. Returns -1 when out of memory. */
+static int lay_out_bins(rf_data *data, double *const *fbin, size_t d, int exact)
+{
+    data->off[0] = 0;
+    for (size_t f = 0; f < d; f++)
+        data->off[f + 1] = data->off[f] + data->nbins[f];
+    if (exact) {
+        data->vlo = malloc(data->off[d] * sizeof *data->vlo);
+        data->vhi = malloc(data->off[d] * sizeof *data->vhi);
+        if (!data->vlo || !data->vhi)
+            return -1;
+        for (size_t f = 0; f < d; f++) {
+            memcpy(data->vlo + data->off[f], fbin[f], data->nbins[f] * sizeof *data->vlo);
+            memcpy(data->vhi + data->off[f], fbin[f] + data->nbins[f], data->nbins[f] * sizeof *data->vhi);
+        }
+    } else {
+        data->thr = malloc(data->off[d] * sizeof *data->thr);
+        if (!data->thr)
+            return -1;
+        for (size_t f = 0; f < d; f++) {
+            memcpy(data->thr + data->off[f], fbin[f], (data->nbins[f] - 1) * sizeof *data->thr);
+            data->thr[data->off[f] + data->nbins[f] - 1] = INFINITY;
+        }
+    }
+
+    return 0;
+}
+
+/* Pass 2, row-major: code = the first bin whose upper end (spark: the threshold after it;
+   exact: its highest value) is >= the value, into rm (n, d). last[d] is scratch. Returns
+   -1 when out of memory. */
+static int code_rows(const rf_data *data, const double *X, size_t n, size_t d, int exact, double *last,
+                     uint16_t *rm)
+{
+    uint16_t *lastc = malloc(d * sizeof *lastc);
+    if (!lastc)
+        return -1;
+    for (size_t f = 0; f < d; f++)
+        last[f] = NAN;
+    for (size_t i = 0; i < n; i++) {
+        const double *row = X + i * d;
+        for (size_t f = 0; f < d; f++) {
+            double x = row[f];
+            if (x != last[f]) {
+                const double *up = (exact ? data->vhi : data->thr) + data->off[f];
+                size_t a = 0, b = (size_t)data->nbins[f] - 1;
+                while (a < b) {
+                    size_t mid = (a + b) / 2;
+                    if (up[mid] < x)
+                        a = mid + 1;
+                    else
+                        b = mid;
+                }
+                last[f] = x;
+                lastc[f] = (uint16_t)a;
+            }
+            rm[i * d + f] = lastc[f];
+        }
+    }
+    free(lastc);
+    return 0;
+}
+
 mqttids_err rf__bin(rf_data *data, const double *X, size_t n, size_t d, const int *y, int k,
                     const double *w, int splits, int max_bins, uint64_t seed, char *errbuf)
 {
@@ -357,89 +454,17 @@ mqttids_err rf__bin(rf_data *data, const double *X, size_t n, size_t d, const in
             fbin[f] = malloc(cap * sizeof **fbin);
             if (!fbin[f])
                 goto out_nomem;
-            double *thr = fbin[f];
-            size_t nb2 = 0, nthr;
-            double total = 0.0;
-            for (size_t j = 0; j < ns; j++) {
-                buf[nb2].v = X[sample[j] * d + f];
-                buf[nb2].w = w ? w[sample[j]] : 1.0;
-                total += buf[nb2].w;
-                nb2++;
-            }
-            qsort(buf, nb2, sizeof *buf, cmp_vw);
-            size_t nv = 0;
-            for (size_t j = 0; j < nb2; j++) {
-                if (nv && buf[nv - 1].v == buf[j].v)
-                    buf[nv - 1].w += buf[j].w;
-                else
-                    buf[nv++] = buf[j];
-            }
-            if (nv <= 1)
-                nthr = 0;
-            else if (nv - 1 <= cap - 1) {
-                nthr = nv - 1;
-                for (size_t j = 0; j < nthr; j++)
-                    thr[j] = (buf[j].v + buf[j + 1].v) / 2.0;
-            } else {
-                nthr = quantile_splits(buf, nv, total, cap - 1, thr);
-            }
+            size_t nthr = sample_thresholds(X, d, f, w, sample, ns, buf, cap, fbin[f]);
             nb = nthr + 1;
         }
         data->nbins[f] = (uint16_t)nb;
         if (nb > data->max_nbins)
             data->max_nbins = (uint32_t)nb;
     }
-    /* The per-bin arrays, feature after feature. */
-    data->off[0] = 0;
-    for (size_t f = 0; f < d; f++)
-        data->off[f + 1] = data->off[f] + data->nbins[f];
-    if (exact) {
-        data->vlo = malloc(data->off[d] * sizeof *data->vlo);
-        data->vhi = malloc(data->off[d] * sizeof *data->vhi);
-        if (!data->vlo || !data->vhi)
-            goto out_nomem;
-        for (size_t f = 0; f < d; f++) {
-            memcpy(data->vlo + data->off[f], fbin[f], data->nbins[f] * sizeof *data->vlo);
-            memcpy(data->vhi + data->off[f], fbin[f] + data->nbins[f], data->nbins[f] * sizeof *data->vhi);
-        }
-    } else {
-        data->thr = malloc(data->off[d] * sizeof *data->thr);
-        if (!data->thr)
-            goto out_nomem;
-        for (size_t f = 0; f < d; f++) {
-            memcpy(data->thr + data->off[f], fbin[f], (data->nbins[f] - 1) * sizeof *data->thr);
-            data->thr[data->off[f] + data->nbins[f] - 1] = INFINITY;
-        }
-    }
-
-    /* Pass 2, row-major: code = the first bin whose upper end (spark: the threshold
-       after it; exact: its highest value) is >= the value, into rm (n, d). */
-    uint16_t *lastc = malloc(d * sizeof *lastc);
-    if (!lastc)
+    if (lay_out_bins(data, fbin, d, exact))
         goto out_nomem;
-    for (size_t f = 0; f < d; f++)
-        last[f] = NAN;
-    for (size_t i = 0; i < n; i++) {
-        const double *row = X + i * d;
-        for (size_t f = 0; f < d; f++) {
-            double x = row[f];
-            if (x != last[f]) {
-                const double *up = (exact ? data->vhi : data->thr) + data->off[f];
-                size_t a = 0, b = (size_t)data->nbins[f] - 1;
-                while (a < b) {
-                    size_t mid = (a + b) / 2;
-                    if (up[mid] < x)
-                        a = mid + 1;
-                    else
-                        b = mid;
-                }
-                last[f] = x;
-                lastc[f] = (uint16_t)a;
-            }
-            rm[i * d + f] = lastc[f];
-        }
-    }
-    free(lastc);
+    if (code_rows(data, X, n, d, exact, last, rm))
+        goto out_nomem;
     if (group_rows(data, rm, y, w))
         goto out_nomem;
     goto out_free;

@@ -169,6 +169,151 @@ static void cancel_copy(mqttids_store *st)
         PQclear(res);
 }
 
+/* Skips the COPY header (first message only) and reads the row's field count into *nf. */
+static mqttids_err row_start(mqttids_store *st, const char *shown, util_rd *r, int *header_done, uint16_t *nf)
+{
+    if (!*header_done) {
+        uint32_t ext;
+        if (r->len < 19 || memcmp(r->p, "PGCOPY\n\377\r\n\0", 11) != 0 ||
+            (ext = store__be32(r->p + 15)) > r->len - 19)
+            return store__fail(st, MQTTIDS_ERR_MALFORMED, "%s: not a binary COPY stream", shown);
+        r->off = 19 + (size_t)ext;
+        *header_done = 1;
+    }
+    if (r->len - r->off < 2)
+        return store__fail(st, MQTTIDS_ERR_MALFORMED, "%s: truncated COPY row", shown);
+    *nf = (uint16_t)(r->p[r->off] << 8 | r->p[r->off + 1]);
+    r->off += 2;
+    return MQTTIDS_OK;
+}
+
+/* Decodes the fields of one binary COPY row (r past the field count) into rec, *split and
+   *row_id. A broken stream is an error; a field that breaks a rule sets *bad_col (a SEL_
+   index) and *why for the first such field and the row is rejected by the caller. */
+static mqttids_err decode_row(mqttids_store *st, const char *shown, util_rd *r, const int *pos,
+                              const mqttids_read_opts *opts, uint64_t rowno, mqttids_record *rec,
+                              mqttids_split *split, int64_t *row_id, int *bad_col, const char **why,
+                              char *whybuf, size_t whylen)
+{
+    mqttids_record_clear(rec);
+    for (int k = 0; k < SEL_N; k++) {
+        const char *s;
+        int32_t flen;
+        if (pos[k] < 0)
+            continue;
+        if (r->len - r->off < 4)
+            return store__fail(st, MQTTIDS_ERR_MALFORMED, "%s: truncated COPY row %llu", shown,
+                               (unsigned long long)rowno);
+        flen = (int32_t)store__be32(r->p + r->off);
+        r->off += 4;
+        if (flen >= 0 && (size_t)flen > r->len - r->off)
+            return store__fail(st, MQTTIDS_ERR_MALFORMED, "%s: truncated COPY row %llu", shown,
+                               (unsigned long long)rowno);
+        s = (const char *)r->p + r->off;
+        if (flen > 0)
+            r->off += (size_t)flen;
+        if (k == SEL_ROW_ID) {
+            if (flen == 8)
+                *row_id = (int64_t)store__be64((const unsigned char *)s);
+            continue;
+        }
+        if (k == SEL_TARGET) {
+            if (flen < 0)
+                continue; /* unlabeled */
+            rec->label = mqttids_class_find(s, (size_t)flen);
+            if (rec->label < 0 && *bad_col < 0) {
+                snprintf(whybuf, whylen,
+                         "unknown class '%.*s' (known: legitimate, dos, bruteforce, malformed, slowite, flood)",
+                         flen > 40 ? 40 : flen, s);
+                *why = whybuf;
+                *bad_col = k;
+            }
+            continue;
+        }
+        if (k == SEL_TRAIN_FLAG) {
+            if (opts->split != MQTTIDS_SPLIT_NONE || flen < 0)
+                continue;
+            if (flen == 4 && store__be32((const unsigned char *)s) == 1)
+                *split = MQTTIDS_SPLIT_TRAIN;
+            else if (flen == 4 && store__be32((const unsigned char *)s) == 0)
+                *split = MQTTIDS_SPLIT_TEST;
+            else if (*bad_col < 0) {
+                *why = "train_flag must be 1 (train) or 0 (test)";
+                *bad_col = k;
+            }
+            continue;
+        }
+        if (flen < 0) {
+            if (*bad_col < 0) {
+                *why = "NULL (MQTTset data writes missing values as 0)";
+                *bad_col = k;
+            }
+            continue;
+        }
+        switch (mqttids_feat_kind(k)) {
+        case MQTTIDS_KIND_NUM:
+            if (flen != 8)
+                return store__fail(st, MQTTIDS_ERR_MALFORMED, "%s: row %llu: bad float8 field", shown,
+                                   (unsigned long long)rowno);
+            {
+                uint64_t u = store__be64((const unsigned char *)s);
+                memcpy(&rec->num[k], &u, 8);
+            }
+            if (!isfinite(rec->num[k]) && *bad_col < 0) {
+                *why = "not a finite number";
+                *bad_col = k;
+            }
+            break;
+        case MQTTIDS_KIND_HEX: {
+            int zero_hex;
+            /* the CSV reader's rule for the text (one validator for every source) */
+            if (dataset__parse_field(k, s, (size_t)flen, &rec->num[k], &zero_hex, whybuf, whylen)) {
+                rec->str[k] = zero_hex ? "0" : s;
+                rec->str_len[k] = zero_hex ? 1 : (uint32_t)flen;
+            } else if (*bad_col < 0) {
+                *why = whybuf;
+                *bad_col = k;
+            }
+            break;
+        }
+        default:
+            rec->str[k] = s;
+            rec->str_len[k] = (uint32_t)flen;
+            rec->num[k] = dataset__text_num(s, (size_t)flen);
+        }
+    }
+    if (*bad_col < 0) {
+        int badf = dataset__validate(rec, whybuf, whylen);
+        if (badf >= 0) {
+            *why = whybuf;
+            *bad_col = badf;
+        }
+    }
+    return MQTTIDS_OK;
+}
+
+/* A row that breaks a rule: fails the read (on_error fail) or is noted in the reject file. */
+static mqttids_err reject_row(mqttids_store *st, const char *shown, const mqttids_read_opts *opts,
+                              mqttids_read_report *rep, uint64_t rowno, int64_t row_id, int bad_col,
+                              const char *why)
+{
+    char col[64], rowtxt[48];
+    if (bad_col < MQTTIDS_NFEAT)
+        store__col_name(bad_col, col, sizeof col);
+    else
+        snprintf(col, sizeof col, "%s", bad_col == SEL_TARGET ? "target" : "train_flag");
+    if (row_id >= 0)
+        snprintf(rowtxt, sizeof rowtxt, "row_id %lld", (long long)row_id);
+    else
+        snprintf(rowtxt, sizeof rowtxt, "row %llu", (unsigned long long)rowno);
+    if (opts->on_error == MQTTIDS_ON_ERROR_FAIL)
+        return store__fail(st, MQTTIDS_ERR_MALFORMED, "%s: %s (%s): %s", shown, rowtxt, col, why);
+    if (opts->reject)
+        fprintf(opts->reject, "# %s:%s (%s): %s\n", shown, rowtxt, col, why);
+    rep->rows_rejected++;
+    return MQTTIDS_OK;
+}
+
 mqttids_err mqttids_store_read(mqttids_store *st, const char *table, mqttids_dataset *ds, const mqttids_read_opts *opts,
                                mqttids_read_report *rep)
 {
@@ -231,7 +376,7 @@ mqttids_err mqttids_store_read(mqttids_store *st, const char *table, mqttids_dat
         int len = PQgetCopyData(st->conn, &data, 0);
         util_rd r;
         mqttids_record rec;
-        uint16_t nf;
+        uint16_t nf = 0;
         int bad_col = -1;
         const char *why = NULL;
         char whybuf[200];
@@ -247,24 +392,10 @@ mqttids_err mqttids_store_read(mqttids_store *st, const char *table, mqttids_dat
         }
         rep->bytes += (uint64_t)len;
         util__rd_init(&r, data, (size_t)len);
-        if (!header_done) {
-            uint32_t ext;
-            if (r.len < 19 || memcmp(r.p, "PGCOPY\n\377\r\n\0", 11) != 0 ||
-                (ext = store__be32(r.p + 15)) > r.len - 19) {
-                PQfreemem(data);
-                err = store__fail(st, MQTTIDS_ERR_MALFORMED, "%s: not a binary COPY stream", q.shown);
-                goto out_cancel;
-            }
-            r.off = 19 + (size_t)ext;
-            header_done = 1;
-        }
-        if (r.len - r.off < 2) {
+        if ((err = row_start(st, q.shown, &r, &header_done, &nf)) != MQTTIDS_OK) {
             PQfreemem(data);
-            err = store__fail(st, MQTTIDS_ERR_MALFORMED, "%s: truncated COPY row", q.shown);
             goto out_cancel;
         }
-        nf = (uint16_t)(r.p[r.off] << 8 | r.p[r.off + 1]);
-        r.off += 2;
         if (nf == 0xffff) { /* trailer */
             PQfreemem(data);
             continue;
@@ -277,128 +408,14 @@ mqttids_err mqttids_store_read(mqttids_store *st, const char *table, mqttids_dat
                               (unsigned long long)rowno, nf, nsel);
             goto out_cancel;
         }
-        mqttids_record_clear(&rec);
-        for (int k = 0; k < SEL_N; k++) {
-            const char *s;
-            int32_t flen;
-            if (pos[k] < 0)
-                continue;
-            if (r.len - r.off < 4) {
-                PQfreemem(data);
-                err = store__fail(st, MQTTIDS_ERR_MALFORMED, "%s: truncated COPY row %llu", q.shown,
-                                  (unsigned long long)rowno);
-                goto out_cancel;
-            }
-            flen = (int32_t)store__be32(r.p + r.off);
-            r.off += 4;
-            if (flen >= 0 && (size_t)flen > r.len - r.off) {
-                PQfreemem(data);
-                err = store__fail(st, MQTTIDS_ERR_MALFORMED, "%s: truncated COPY row %llu", q.shown,
-                                  (unsigned long long)rowno);
-                goto out_cancel;
-            }
-            s = (const char *)r.p + r.off;
-            if (flen > 0)
-                r.off += (size_t)flen;
-            if (k == SEL_ROW_ID) {
-                if (flen == 8)
-                    row_id = (int64_t)store__be64((const unsigned char *)s);
-                continue;
-            }
-            if (k == SEL_TARGET) {
-                if (flen < 0)
-                    continue; /* unlabeled */
-                rec.label = mqttids_class_find(s, (size_t)flen);
-                if (rec.label < 0 && bad_col < 0) {
-                    snprintf(whybuf, sizeof whybuf,
-                             "unknown class '%.*s' (known: legitimate, dos, bruteforce, malformed, slowite, flood)",
-                             flen > 40 ? 40 : flen, s);
-                    why = whybuf;
-                    bad_col = k;
-                }
-                continue;
-            }
-            if (k == SEL_TRAIN_FLAG) {
-                if (opts->split != MQTTIDS_SPLIT_NONE || flen < 0)
-                    continue;
-                if (flen == 4 && store__be32((const unsigned char *)s) == 1)
-                    split = MQTTIDS_SPLIT_TRAIN;
-                else if (flen == 4 && store__be32((const unsigned char *)s) == 0)
-                    split = MQTTIDS_SPLIT_TEST;
-                else if (bad_col < 0) {
-                    why = "train_flag must be 1 (train) or 0 (test)";
-                    bad_col = k;
-                }
-                continue;
-            }
-            if (flen < 0) {
-                if (bad_col < 0) {
-                    why = "NULL (MQTTset data writes missing values as 0)";
-                    bad_col = k;
-                }
-                continue;
-            }
-            switch (mqttids_feat_kind(k)) {
-            case MQTTIDS_KIND_NUM:
-                if (flen != 8) {
-                    PQfreemem(data);
-                    err = store__fail(st, MQTTIDS_ERR_MALFORMED, "%s: row %llu: bad float8 field", q.shown,
-                                      (unsigned long long)rowno);
-                    goto out_cancel;
-                }
-                {
-                    uint64_t u = store__be64((const unsigned char *)s);
-                    memcpy(&rec.num[k], &u, 8);
-                }
-                if (!isfinite(rec.num[k]) && bad_col < 0) {
-                    why = "not a finite number";
-                    bad_col = k;
-                }
-                break;
-            case MQTTIDS_KIND_HEX: {
-                int zero_hex;
-                /* the CSV reader's rule for the text (one validator for every source) */
-                if (dataset__parse_field(k, s, (size_t)flen, &rec.num[k], &zero_hex, whybuf, sizeof whybuf)) {
-                    rec.str[k] = zero_hex ? "0" : s;
-                    rec.str_len[k] = zero_hex ? 1 : (uint32_t)flen;
-                } else if (bad_col < 0) {
-                    why = whybuf;
-                    bad_col = k;
-                }
-                break;
-            }
-            default:
-                rec.str[k] = s;
-                rec.str_len[k] = (uint32_t)flen;
-                rec.num[k] = dataset__text_num(s, (size_t)flen);
-            }
-        }
-        if (bad_col < 0) {
-            int badf = dataset__validate(&rec, whybuf, sizeof whybuf);
-            if (badf >= 0) {
-                why = whybuf;
-                bad_col = badf;
-            }
-        }
-        if (bad_col >= 0) {
-            char col[64], rowtxt[48];
-            if (bad_col < MQTTIDS_NFEAT)
-                store__col_name(bad_col, col, sizeof col);
-            else
-                snprintf(col, sizeof col, "%s", bad_col == SEL_TARGET ? "target" : "train_flag");
-            if (row_id >= 0)
-                snprintf(rowtxt, sizeof rowtxt, "row_id %lld", (long long)row_id);
-            else
-                snprintf(rowtxt, sizeof rowtxt, "row %llu", (unsigned long long)rowno);
-            if (opts->on_error == MQTTIDS_ON_ERROR_FAIL) {
-                PQfreemem(data);
-                err = store__fail(st, MQTTIDS_ERR_MALFORMED, "%s: %s (%s): %s", q.shown, rowtxt, col, why);
-                goto out_cancel;
-            }
-            if (opts->reject)
-                fprintf(opts->reject, "# %s:%s (%s): %s\n", q.shown, rowtxt, col, why);
-            rep->rows_rejected++;
+        err = decode_row(st, q.shown, &r, pos, opts, rowno, &rec, &split, &row_id, &bad_col, &why, whybuf,
+                         sizeof whybuf);
+        if (err == MQTTIDS_OK && bad_col >= 0)
+            err = reject_row(st, q.shown, opts, rep, rowno, row_id, bad_col, why);
+        if (err != MQTTIDS_OK || bad_col >= 0) {
             PQfreemem(data);
+            if (err != MQTTIDS_OK)
+                goto out_cancel;
             continue;
         }
         if (mqttids_dataset_append(ds, &rec, split, NULL) != MQTTIDS_OK) {

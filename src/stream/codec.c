@@ -491,6 +491,160 @@ static mqttids_err check_record(mqttids_codec *c, mqttids_record *r, const char 
     return MQTTIDS_MALFORMED_AT();
 }
 
+/* Scans one value: a string (in place, *vs, or unescaped into scratch at *voff), a number
+   (*num; its text starts at *nst), null, true or false; *vt says which. */
+static mqttids_err scan_value(jscan *s, stream_bytes *scratch, int *vt, double *num, size_t *nst, const char **vs,
+                              size_t *voff, size_t *vlen)
+{
+    char ch = s->p[s->i];
+    if (ch == '"') {
+        if (scan_str(s, scratch, vs, voff, vlen) != 0)
+            return MQTTIDS_ERR_MALFORMED;
+        *vt = JV_STR;
+    } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
+        size_t st = *nst = s->i;
+        while (s->i < s->len && ((s->p[s->i] >= '0' && s->p[s->i] <= '9') || s->p[s->i] == '-' ||
+                                 s->p[s->i] == '+' || s->p[s->i] == '.' || s->p[s->i] == 'e' || s->p[s->i] == 'E'))
+            s->i++;
+        if (util__parse_double(s->p + st, s->i - st, num) != 0) {
+            s->i = st;
+            return jerr(s, "bad number");
+        }
+        *vt = JV_NUM;
+    } else if (ch == 'n' && s->len - s->i >= 4 && memcmp(s->p + s->i, "null", 4) == 0) {
+        s->i += 4;
+        *vt = JV_NULL;
+        *num = NAN;
+    } else if (ch == 't' && s->len - s->i >= 4 && memcmp(s->p + s->i, "true", 4) == 0) {
+        s->i += 4;
+        *vt = JV_BOOL;
+        *num = 1;
+    } else if (ch == 'f' && s->len - s->i >= 5 && memcmp(s->p + s->i, "false", 5) == 0) {
+        s->i += 5;
+        *vt = JV_BOOL;
+        *num = 0;
+    } else if (ch == '{' || ch == '[') {
+        return jerr(s, "nested objects and arrays are not part of record format v1");
+    } else {
+        return jerr(s, "expected a value");
+    }
+    return MQTTIDS_OK;
+}
+
+/* A field that is not a feature: "v" (the format version), "id" (exact digits), "target"
+   (a class name or index) or one of the codec's extra fields (others are ignored). */
+static mqttids_err meta_field(mqttids_codec *c, jscan *s, const char *key, size_t klen, int vt, double num,
+                              size_t nst, const char *vs, size_t voff, size_t vlen, mqttids_record *r, uint64_t *id,
+                              int *have_v, int *have_id, uint64_t *extra_seen)
+{
+    if (key_is(key, klen, "v")) {
+        if (vt != JV_NUM || num != MQTTIDS_STREAM_FORMAT_VERSION) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "format version %g, expected %d", num, MQTTIDS_STREAM_FORMAT_VERSION);
+            return jerr(s, msg);
+        }
+        *have_v = 1;
+    } else if (key_is(key, klen, "id")) {
+        /* read exactly from the digits: a double would round ids above 2^53 */
+        uint64_t v = 0;
+        int ok = vt == JV_NUM && s->i > nst;
+        for (size_t q = nst; ok && q < s->i; q++) {
+            unsigned dg = (unsigned)(s->p[q] - '0');
+            ok = dg <= 9 && v <= (UINT64_MAX - dg) / 10;
+            v = v * 10 + dg;
+        }
+        if (!ok)
+            return jerr(s, "\"id\" must be a non-negative integer (digits only, at most 18446744073709551615)");
+        *id = v;
+        *have_id = 1;
+    } else if (key_is(key, klen, "target")) {
+        if (vt == JV_STR) {
+            int cls = mqttids_class_find(vs ? vs : c->scratch.p + voff, vlen);
+            if (cls < 0)
+                return jerr(s, "unknown class in \"target\"");
+            r->label = cls;
+        } else if (vt == JV_NUM && num >= 0 && num < MQTTIDS_NCLASS && num == floor(num)) {
+            r->label = (int)num;
+        } else if (vt != JV_NULL) {
+            return jerr(s, "\"target\" must be a class name or index");
+        }
+    } else {
+        for (size_t k = 0; k < c->n_extra; k++) {
+            if (key_is(key, klen, c->extra_names[k])) {
+                if (vt == JV_STR)
+                    return jerr(s, "extra fields must be numbers");
+                c->extra_vals[k] = num;
+                *extra_seen |= (uint64_t)1 << k;
+                break;
+            }
+        }
+    }
+    return MQTTIDS_OK;
+}
+
+/* Feature f's value into r (strings checked by the CSV reader's rules; str_ptr[f] is the
+   text in place, "0", or the marker 1 for text in scratch at c->str_off[f]). */
+static mqttids_err feature_field(mqttids_codec *c, jscan *s, int f, int vt, double num, const char *vs, size_t voff,
+                                 size_t vlen, mqttids_record *r, const char **str_ptr)
+{
+    mqttids_kind kind = mqttids_feat_kind(f);
+    if (vt == JV_STR) {
+        const char *sv = vs ? vs : NULL;
+        const char *t = sv ? sv : c->scratch.p + voff;
+        int zero_hex = 0;
+        /* the CSV reader's rules for a field's text (one validator for every source) */
+        if (kind == MQTTIDS_KIND_TEXT) {
+            r->num[f] = dataset__text_num(t, vlen); /* the dataset's zero rule */
+        } else if (!dataset__parse_field(f, t, vlen, &r->num[f], &zero_hex, c->why, sizeof c->why)) {
+            char msg[240];
+            snprintf(msg, sizeof msg, "field \"%s\": %s", mqttids_feat_name(f), c->why);
+            return jerr(s, msg);
+        }
+        if (zero_hex) {
+            str_ptr[f] = "0"; /* "0.0" stands for 0, as in the CSV reader */
+            r->str_len[f] = 1;
+        } else if (kind != MQTTIDS_KIND_NUM) {
+            str_ptr[f] = sv;
+            c->str_off[f] = voff;
+            r->str_len[f] = (uint32_t)vlen;
+            if (!sv)
+                str_ptr[f] = (const char *)1; /* marker: in scratch */
+        }
+    } else if (vt == JV_NUM || vt == JV_BOOL || vt == JV_NULL) {
+        if (kind == MQTTIDS_KIND_TEXT && vt == JV_NUM)
+            num = num != 0 ? 1 : 0;
+        r->num[f] = num;
+    }
+    return MQTTIDS_OK;
+}
+
+/* After the object: "v", "id", every feature and every extra field must have been there. */
+static mqttids_err check_complete(const mqttids_codec *c, jscan *s, int have_v, int have_id, uint64_t seen,
+                                  uint64_t extra_seen)
+{
+    if (!have_v)
+        return jerr(s, "no \"v\" (format version) field");
+    if (!have_id)
+        return jerr(s, "no \"id\" field");
+    if (seen != (((uint64_t)1 << MQTTIDS_NFEAT) - 1)) {
+        for (int f = 0; f < MQTTIDS_NFEAT; f++)
+            if (!(seen & ((uint64_t)1 << f))) {
+                char msg[96];
+                snprintf(msg, sizeof msg, "missing field \"%s\"", mqttids_feat_name(f));
+                return jerr(s, msg);
+            }
+    }
+    if (c->n_extra && extra_seen != (c->n_extra == 64 ? ~(uint64_t)0 : (((uint64_t)1 << c->n_extra) - 1))) {
+        for (size_t k = 0; k < c->n_extra; k++)
+            if (!(extra_seen & ((uint64_t)1 << k))) {
+                char msg[160];
+                snprintf(msg, sizeof msg, "missing extra field \"%.100s\"", c->extra_names[k]);
+                return jerr(s, msg);
+            }
+    }
+    return MQTTIDS_OK;
+}
+
 static mqttids_err decode_json(mqttids_codec *c, const char *data, size_t len, mqttids_record *r,
                                uint64_t *id, char *errbuf)
 {
@@ -498,6 +652,7 @@ static mqttids_err decode_json(mqttids_codec *c, const char *data, size_t len, m
     uint64_t seen = 0, extra_seen = 0;
     int have_v = 0, have_id = 0, next_feat = 0;
     const char *str_ptr[MQTTIDS_NFEAT];
+    mqttids_err err;
 
     c->scratch.len = 0;
     mqttids_record_clear(r);
@@ -547,40 +702,8 @@ static mqttids_err decode_json(mqttids_codec *c, const char *data, size_t len, m
         skip_ws(&s);
         if (s.i >= s.len)
             return jerr(&s, "expected a value");
-        {
-            char ch = s.p[s.i];
-            if (ch == '"') {
-                if (scan_str(&s, &c->scratch, &vs, &voff, &vlen) != 0)
-                    return MQTTIDS_ERR_MALFORMED;
-                vt = JV_STR;
-            } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
-                size_t st = nst = s.i;
-                while (s.i < s.len && ((s.p[s.i] >= '0' && s.p[s.i] <= '9') || s.p[s.i] == '-' || s.p[s.i] == '+' ||
-                                       s.p[s.i] == '.' || s.p[s.i] == 'e' || s.p[s.i] == 'E'))
-                    s.i++;
-                if (util__parse_double(s.p + st, s.i - st, &num) != 0) {
-                    s.i = st;
-                    return jerr(&s, "bad number");
-                }
-                vt = JV_NUM;
-            } else if (ch == 'n' && s.len - s.i >= 4 && memcmp(s.p + s.i, "null", 4) == 0) {
-                s.i += 4;
-                vt = JV_NULL;
-                num = NAN;
-            } else if (ch == 't' && s.len - s.i >= 4 && memcmp(s.p + s.i, "true", 4) == 0) {
-                s.i += 4;
-                vt = JV_BOOL;
-                num = 1;
-            } else if (ch == 'f' && s.len - s.i >= 5 && memcmp(s.p + s.i, "false", 5) == 0) {
-                s.i += 5;
-                vt = JV_BOOL;
-                num = 0;
-            } else if (ch == '{' || ch == '[') {
-                return jerr(&s, "nested objects and arrays are not part of record format v1");
-            } else {
-                return jerr(&s, "expected a value");
-            }
-        }
+        if ((err = scan_value(&s, &c->scratch, &vt, &num, &nst, &vs, &voff, &vlen)) != MQTTIDS_OK)
+            return err;
         /* which field? canonical order first (the fast path), then by name */
         if (next_feat < MQTTIDS_NFEAT && klen == c->name_len[next_feat] &&
             memcmp(key, c->key[next_feat] + 2, klen) == 0)
@@ -590,84 +713,17 @@ static mqttids_err decode_json(mqttids_codec *c, const char *data, size_t len, m
         else
             f = mqttids_feat_find(key, klen);
         if (f < 0) {
-            if (key_is(key, klen, "v")) {
-                if (vt != JV_NUM || num != MQTTIDS_STREAM_FORMAT_VERSION) {
-                    char msg[96];
-                    snprintf(msg, sizeof msg, "format version %g, expected %d", num, MQTTIDS_STREAM_FORMAT_VERSION);
-                    return jerr(&s, msg);
-                }
-                have_v = 1;
-            } else if (key_is(key, klen, "id")) {
-                /* read exactly from the digits: a double would round ids above 2^53 */
-                uint64_t v = 0;
-                int ok = vt == JV_NUM && s.i > nst;
-                for (size_t q = nst; ok && q < s.i; q++) {
-                    unsigned dg = (unsigned)(s.p[q] - '0');
-                    ok = dg <= 9 && v <= (UINT64_MAX - dg) / 10;
-                    v = v * 10 + dg;
-                }
-                if (!ok)
-                    return jerr(&s, "\"id\" must be a non-negative integer (digits only, at most 18446744073709551615)");
-                *id = v;
-                have_id = 1;
-            } else if (key_is(key, klen, "target")) {
-                if (vt == JV_STR) {
-                    int cls = mqttids_class_find(vs ? vs : c->scratch.p + voff, vlen);
-                    if (cls < 0)
-                        return jerr(&s, "unknown class in \"target\"");
-                    r->label = cls;
-                } else if (vt == JV_NUM && num >= 0 && num < MQTTIDS_NCLASS && num == floor(num)) {
-                    r->label = (int)num;
-                } else if (vt != JV_NULL) {
-                    return jerr(&s, "\"target\" must be a class name or index");
-                }
-            } else {
-                for (size_t k = 0; k < c->n_extra; k++) {
-                    if (key_is(key, klen, c->extra_names[k])) {
-                        if (vt == JV_STR)
-                            return jerr(&s, "extra fields must be numbers");
-                        c->extra_vals[k] = num;
-                        extra_seen |= (uint64_t)1 << k;
-                        break;
-                    }
-                }
-            }
+            err = meta_field(c, &s, key, klen, vt, num, nst, vs, voff, vlen, r, id, &have_v, &have_id, &extra_seen);
+            if (err != MQTTIDS_OK)
+                return err;
             goto next;
         }
         if (seen & ((uint64_t)1 << f))
             return jerr(&s, "duplicate field");
         seen |= (uint64_t)1 << f;
         next_feat = f + 1;
-        {
-            mqttids_kind kind = mqttids_feat_kind(f);
-            if (vt == JV_STR) {
-                const char *sv = vs ? vs : NULL;
-                const char *t = sv ? sv : c->scratch.p + voff;
-                int zero_hex = 0;
-                /* the CSV reader's rules for a field's text (one validator for every source) */
-                if (kind == MQTTIDS_KIND_TEXT) {
-                    r->num[f] = dataset__text_num(t, vlen); /* the dataset's zero rule */
-                } else if (!dataset__parse_field(f, t, vlen, &r->num[f], &zero_hex, c->why, sizeof c->why)) {
-                    char msg[240];
-                    snprintf(msg, sizeof msg, "field \"%s\": %s", mqttids_feat_name(f), c->why);
-                    return jerr(&s, msg);
-                }
-                if (zero_hex) {
-                    str_ptr[f] = "0"; /* "0.0" stands for 0, as in the CSV reader */
-                    r->str_len[f] = 1;
-                } else if (kind != MQTTIDS_KIND_NUM) {
-                    str_ptr[f] = sv;
-                    c->str_off[f] = voff;
-                    r->str_len[f] = (uint32_t)vlen;
-                    if (!sv)
-                        str_ptr[f] = (const char *)1; /* marker: in scratch */
-                }
-            } else if (vt == JV_NUM || vt == JV_BOOL || vt == JV_NULL) {
-                if (kind == MQTTIDS_KIND_TEXT && vt == JV_NUM)
-                    num = num != 0 ? 1 : 0;
-                r->num[f] = num;
-            }
-        }
+        if ((err = feature_field(c, &s, f, vt, num, vs, voff, vlen, r, str_ptr)) != MQTTIDS_OK)
+            return err;
     next:
         skip_ws(&s);
         if (s.i >= s.len)
@@ -686,27 +742,9 @@ done:
     skip_ws(&s);
     if (s.i != s.len)
         return jerr(&s, "bytes after the object");
-    if (!have_v)
-        return jerr(&s, "no \"v\" (format version) field");
-    if (!have_id)
-        return jerr(&s, "no \"id\" field");
-    if (seen != (((uint64_t)1 << MQTTIDS_NFEAT) - 1)) {
-        for (int f = 0; f < MQTTIDS_NFEAT; f++)
-            if (!(seen & ((uint64_t)1 << f))) {
-                char msg[96];
-                snprintf(msg, sizeof msg, "missing field \"%s\"", mqttids_feat_name(f));
-                return jerr(&s, msg);
-            }
-    }
+    if ((err = check_complete(c, &s, have_v, have_id, seen, extra_seen)) != MQTTIDS_OK)
+        return err;
     if (c->n_extra) {
-        if (extra_seen != (c->n_extra == 64 ? ~(uint64_t)0 : (((uint64_t)1 << c->n_extra) - 1))) {
-            for (size_t k = 0; k < c->n_extra; k++)
-                if (!(extra_seen & ((uint64_t)1 << k))) {
-                    char msg[160];
-                    snprintf(msg, sizeof msg, "missing extra field \"%.100s\"", c->extra_names[k]);
-                    return jerr(&s, msg);
-                }
-        }
         r->n_extra = c->n_extra;
         r->extra = c->extra_vals;
     }
