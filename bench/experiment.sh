@@ -47,9 +47,10 @@ for name, m in new.items():
         print("  %-18s %s" % (name, m.get("skipped", "")))
         continue
     b = m["cv"]["points"][m["cv"]["best"]]
-    line = ("  %-18s CV %.4f +- %.4f (%d points x %d folds)  test acc %.4f  study %.4f  %.1f s"
+    study = m.get("study_test_accuracy")  # None for the rows beyond the study (GBT)
+    line = ("  %-18s CV %.4f +- %.4f (%d points x %d folds)  test acc %.4f  study %s  %.1f s"
             % (name, b["mean"], b["std"], len(m["cv"]["points"]), m["cv"]["folds"],
-               m["test"]["accuracy"], m["study_test_accuracy"], m["seconds"]))
+               m["test"]["accuracy"], "%.4f" % study if study is not None else "-     ", m["seconds"]))
     if name in old and "cv" in old[name]:
         o = old[name]; ob = o["cv"]["points"][o["cv"]["best"]]
         line += "  | before: CV %.4f +- %.4f (%s) test %.4f" % (ob["mean"], ob["std"], ob["params"] or "-",
