@@ -25,45 +25,7 @@
 #include "mqttids/dataset.h"
 #include "mqttids/features.h"
 #include "mqttids/ml.h"
-
-static int write_npy(const char *path, const void *data, const char *descr, size_t n, size_t d, size_t elem)
-{
-    char hdr[128];
-    int len = d ? snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (%zu, %zu), }",
-                           descr, n, d)
-                : snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (%zu,), }", descr, n);
-    size_t total = 10 + (size_t)len + 1, pad = (64 - total % 64) % 64, hl = (size_t)len + pad + 1;
-    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0};
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return -1;
-    pre[8] = (unsigned char)(hl & 0xff);
-    pre[9] = (unsigned char)(hl >> 8);
-    fwrite(pre, 1, 10, f);
-    fwrite(hdr, 1, (size_t)len, f);
-    for (size_t i = 0; i < pad; i++)
-        fputc(' ', f);
-    fputc('\n', f);
-    fwrite(data, elem, n * (d ? d : 1), f);
-    return fclose(f);
-}
-
-static int read_list(mqttids_dataset *ds, const char *list, mqttids_split split, char *err)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", list);
-    for (char *s = buf, *e; s && *s; s = e) {
-        e = strchr(s, ',');
-        if (e)
-            *e++ = '\0';
-        mqttids_read_opts o;
-        memset(&o, 0, sizeof o);
-        o.split = split;
-        if (mqttids_dataset_read_csv(ds, s, &o, NULL, err))
-            return -1;
-    }
-    return 0;
-}
+#include "bench_io.h"
 
 typedef struct pjob {
     const ml_forest *f;

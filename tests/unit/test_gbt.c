@@ -16,6 +16,7 @@
 #include "ml/ml_int.h"
 #include "mqttids/dataset.h"
 #include "testhelp.h"
+#include "heads.h"
 
 static const ml_learner *L = &ml__gbt;
 
@@ -485,45 +486,13 @@ static void test_bad_input(void)
 /* Real MQTTset heads: first 70% of each class file to train, the rest to test. */
 static void test_real_heads(void)
 {
-    static const char *const files[] = {
-        "legitimate_from_benign_pcap_head.csv", "dos_from_malariados_pcap_head.csv",
-        "bruteforce_from_bruteforce_pcap_head.csv", "malformed_from_malformed_pcap_head.csv",
-        "slowite_from_slowite_pcap_head.csv", "flood_from_flood_pcap_head.csv"};
     enum { D = MQTTIDS_NFEAT };
-    char err[MQTTIDS_ERRBUF_SIZE], path[1024];
     size_t ntr = 0, nte = 0, cap = 40000, count_te[MQTTIDS_NCLASS] = {0};
     double *Xtr = malloc(cap * D * sizeof *Xtr), *Xte = malloc(cap * D * sizeof *Xte);
     int *ytr = malloc(cap * sizeof *ytr), *yte = malloc(cap * sizeof *yte);
-    for (size_t fi = 0; fi < 6; fi++) {
-        snprintf(path, sizeof path, "%s/derived_from_pcap/%s", MQTTIDS_SHARED_DATA, files[fi]);
-        FILE *probe = fopen(path, "r");
-        if (!probe) {
-            printf("skip real heads: %s missing\n", path);
-            goto out;
-        }
-        fclose(probe);
-        mqttids_dataset *ds = mqttids_dataset_new();
-        CHECK(mqttids_dataset_read_csv(ds, path, NULL, NULL, err) == MQTTIDS_OK, "read %s: %s", path, err);
-        size_t n = mqttids_dataset_nrows(ds), cut = n * 7 / 10;
-        const int8_t *lab = mqttids_dataset_labels(ds);
-        for (size_t i = 0; i < n && ntr < cap && nte < cap; i++) {
-            double *row = i < cut ? Xtr + ntr * D : Xte + nte * D;
-            for (size_t j = 0; j < D; j++)
-                row[j] = mqttids_dataset_col_num(ds, j)[i];
-            if (i < cut)
-                ytr[ntr++] = lab[i];
-            else {
-                yte[nte++] = lab[i];
-                count_te[lab[i]]++;
-            }
-        }
-        mqttids_dataset_free(ds);
-    }
-    size_t maj = 0;
-    for (size_t c = 0; c < MQTTIDS_NCLASS; c++)
-        if (count_te[c] > maj)
-            maj = count_te[c];
-    double base = (double)maj / (double)nte;
+    double base = heads_split("real heads", cap, Xtr, ytr, &ntr, Xte, yte, &nte, count_te);
+    if (base < 0)
+        goto out;
     void *p = L->params_new();
     gbt_state *s = fit(p, Xtr, ntr, D, ytr, MQTTIDS_NCLASS, 2);
     if (s) {

@@ -14,6 +14,7 @@
 #include "mqttids/dataset.h"
 #include "mqttids/ml.h"
 #include "testhelp.h"
+#include "heads.h"
 
 static const ml_learner *L = &ml__rf;
 
@@ -630,27 +631,6 @@ static void test_sklearn_reference(void)
     free(v);
 }
 
-static const char *const head_files[] = {
-    "legitimate_from_benign_pcap_head.csv", "dos_from_malariados_pcap_head.csv",
-    "bruteforce_from_bruteforce_pcap_head.csv", "malformed_from_malformed_pcap_head.csv",
-    "slowite_from_slowite_pcap_head.csv", "flood_from_flood_pcap_head.csv"};
-
-/* Reads shared head CSV head_files[fi]; NULL (after saying why test `what` skips) when missing. */
-static mqttids_dataset *read_head(size_t fi, const char *what)
-{
-    char err[MQTTIDS_ERRBUF_SIZE], path[1024];
-    snprintf(path, sizeof path, "%s/derived_from_pcap/%s", MQTTIDS_SHARED_DATA, head_files[fi]);
-    FILE *probe = fopen(path, "r");
-    if (!probe) {
-        printf("skip %s: %s missing\n", what, path);
-        return NULL;
-    }
-    fclose(probe);
-    mqttids_dataset *ds = mqttids_dataset_new();
-    CHECK(mqttids_dataset_read_csv(ds, path, NULL, NULL, err) == MQTTIDS_OK, "read %s: %s", path, err);
-    return ds;
-}
-
 /*
  * sklearn on real rows (tests/data/rf_sklearn_heads.csv, made by rf_make_fixture.py): the
  * fixture names rows of the shared heads (every 8th of each file; first 70% train) and
@@ -821,30 +801,9 @@ static void test_real_heads(void)
     double *Xtr = malloc(cap * D * sizeof *Xtr), *Xte = malloc(cap * D * sizeof *Xte);
     int *ytr = malloc(cap * sizeof *ytr), *yte = malloc(cap * sizeof *yte);
     size_t count_te[MQTTIDS_NCLASS] = {0};
-    for (size_t fi = 0; fi < 6; fi++) {
-        mqttids_dataset *ds = read_head(fi, "real heads");
-        if (!ds)
-            goto out;
-        size_t n = mqttids_dataset_nrows(ds), cut = n * 7 / 10;
-        const int8_t *lab = mqttids_dataset_labels(ds);
-        for (size_t i = 0; i < n && ntr < cap && nte < cap; i++) {
-            double *row = i < cut ? Xtr + ntr * D : Xte + nte * D;
-            for (size_t j = 0; j < D; j++)
-                row[j] = mqttids_dataset_col_num(ds, j)[i];
-            if (i < cut)
-                ytr[ntr++] = lab[i];
-            else {
-                yte[nte++] = lab[i];
-                count_te[lab[i]]++;
-            }
-        }
-        mqttids_dataset_free(ds);
-    }
-    size_t maj = 0;
-    for (size_t c = 0; c < MQTTIDS_NCLASS; c++)
-        if (count_te[c] > maj)
-            maj = count_te[c];
-    double base = (double)maj / (double)nte;
+    double base = heads_split("real heads", cap, Xtr, ytr, &ntr, Xte, yte, &nte, count_te);
+    if (base < 0)
+        goto out;
     /*
      * sklearn RandomForestClassifier(20 trees, sqrt) on the same matrix: 0.575 at depth 5,
      * 0.785 at 10. Ours (splits=exact) about 0.78 at 10; splits=spark about 0.72: like
