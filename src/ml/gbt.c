@@ -77,15 +77,6 @@ static void *params_copy(const void *p)
     return c;
 }
 
-static int int_in(const char *v, long lo, long hi, int *out)
-{
-    int64_t x;
-    if (util__parse_int(v, strlen(v), &x) || x < lo || x > hi)
-        return -1;
-    *out = (int)x;
-    return 0;
-}
-
 static mqttids_err params_set(void *pv, const char *key, const char *value, char *errbuf)
 {
     gbt_params *p = pv;
@@ -93,7 +84,7 @@ static mqttids_err params_set(void *pv, const char *key, const char *value, char
     if (!p || !key || !value)
         return util__fail(errbuf, MQTTIDS_ERR_INVALID, "gbt: missing parameter or value");
     if (ml__key_eq(key, "numRounds") || ml__key_eq(key, "rounds") || ml__key_eq(key, "nEstimators")) {
-        if (int_in(value, 1, GBT_MAX_ROUNDS, &p->rounds))
+        if (ml__parse_int_in(value, 1, GBT_MAX_ROUNDS, &p->rounds))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "gbt: %s=%s: expected an integer in [1, %d]", key,
                               value, GBT_MAX_ROUNDS);
     } else if (ml__key_eq(key, "learningRate") || ml__key_eq(key, "eta")) {
@@ -101,7 +92,7 @@ static mqttids_err params_set(void *pv, const char *key, const char *value, char
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "gbt: %s=%s: expected a number in (0, 1]", key, value);
         p->eta = x;
     } else if (ml__key_eq(key, "maxDepth")) {
-        if (int_in(value, 1, GBT_MAX_DEPTH, &p->max_depth))
+        if (ml__parse_int_in(value, 1, GBT_MAX_DEPTH, &p->max_depth))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "gbt: maxDepth=%s: expected an integer in [1, %d]",
                               value, GBT_MAX_DEPTH);
     } else if (ml__key_eq(key, "lambda") || ml__key_eq(key, "regLambda")) {
@@ -119,11 +110,11 @@ static mqttids_err params_set(void *pv, const char *key, const char *value, char
                               "gbt: colsampleByTree=%s: expected a number in (0, 1]", value);
         p->colsample = x;
     } else if (ml__key_eq(key, "maxBins") || ml__key_eq(key, "maxBin")) {
-        if (int_in(value, 2, RF_MAX_BINS, &p->max_bins))
+        if (ml__parse_int_in(value, 2, RF_MAX_BINS, &p->max_bins))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID, "gbt: maxBins=%s: expected an integer in [2, %d]",
                               value, RF_MAX_BINS);
     } else if (ml__key_eq(key, "earlyStoppingRounds")) {
-        if (int_in(value, 0, GBT_MAX_ROUNDS, &p->early_stop))
+        if (ml__parse_int_in(value, 0, GBT_MAX_ROUNDS, &p->early_stop))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                               "gbt: earlyStoppingRounds=%s: expected an integer >= 0 (0: off)", value);
     } else {
@@ -134,15 +125,10 @@ static mqttids_err params_set(void *pv, const char *key, const char *value, char
     return MQTTIDS_OK;
 }
 
-/* The shortest of %.15g..%.17g that reads back as v (0.3, not 0.29999999999999999). */
+/* v as the shortest decimal that reads back as v (0.3, not 0.29999999999999999). */
 static const char *num(double v, char *buf, size_t size)
 {
-    for (int prec = 15; prec <= 17; prec++) {
-        double back;
-        snprintf(buf, size, "%.*g", prec, v);
-        if (util__parse_double(buf, strlen(buf), &back) == 0 && back == v)
-            break;
-    }
+    util__fmt_double(buf, size, v);
     return buf;
 }
 

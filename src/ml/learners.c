@@ -50,3 +50,12 @@ int ml__parse_num(const char *v, double *out)
 {
     return util__parse_double(v, strlen(v), out) == 0 && isfinite(*out) ? 0 : -1;
 }
+
+int ml__parse_int_in(const char *v, long lo, long hi, int *out)
+{
+    int64_t x;
+    if (util__parse_int(v, strlen(v), &x) || x < lo || x > hi)
+        return -1;
+    *out = (int)x;
+    return 0;
+}

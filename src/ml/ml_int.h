@@ -99,6 +99,8 @@ const double *ml__lr_coef(const void *lr_state);
    number (locale-independent). Return 0, or -1 when the text is neither. */
 int ml__parse_bool(const char *v, int *out);
 int ml__parse_num(const char *v, double *out);
+/* An integer in [lo, hi] into *out; 0, or -1 when the text is not one. */
+int ml__parse_int_in(const char *v, long lo, long hi, int *out);
 
 /* Parameter-name matching used by every params_set: case-insensitive, '_' ignored. */
 int ml__key_eq(const char *key, const char *name);

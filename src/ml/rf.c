@@ -65,15 +65,6 @@ static void *params_copy(const void *p)
     return c;
 }
 
-static int parse_int_in(const char *v, long lo, long hi, int *out)
-{
-    int64_t x;
-    if (util__parse_int(v, strlen(v), &x) || x < lo || x > hi)
-        return -1;
-    *out = (int)x;
-    return 0;
-}
-
 /* Spark's featureSubsetStrategy: a name, an integer count >= 1, or a fraction in (0, 1]. */
 static int parse_fss(const char *v, rf_params *p)
 {
@@ -126,19 +117,19 @@ static mqttids_err params_set(void *pv, const char *key, const char *value, char
     if (!p || !key || !value)
         return util__fail(errbuf, MQTTIDS_ERR_INVALID, "rf: missing parameter or value");
     if (ml__key_eq(key, "numTrees")) {
-        if (parse_int_in(value, 1, RF_MAX_TREES, &p->num_trees))
+        if (ml__parse_int_in(value, 1, RF_MAX_TREES, &p->num_trees))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                               "rf: numTrees=%s: expected an integer in [1, %d]", value, RF_MAX_TREES);
     } else if (ml__key_eq(key, "maxDepth")) {
-        if (parse_int_in(value, 0, RF_MAX_DEPTH, &p->max_depth))
+        if (ml__parse_int_in(value, 0, RF_MAX_DEPTH, &p->max_depth))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                               "rf: maxDepth=%s: expected an integer in [0, %d]", value, RF_MAX_DEPTH);
     } else if (ml__key_eq(key, "maxBins")) {
-        if (parse_int_in(value, 2, RF_MAX_BINS, &p->max_bins))
+        if (ml__parse_int_in(value, 2, RF_MAX_BINS, &p->max_bins))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                               "rf: maxBins=%s: expected an integer in [2, %d]", value, RF_MAX_BINS);
     } else if (ml__key_eq(key, "minInstancesPerNode")) {
-        if (parse_int_in(value, 1, 1000000000, &p->min_instances))
+        if (ml__parse_int_in(value, 1, 1000000000, &p->min_instances))
             return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                               "rf: minInstancesPerNode=%s: expected an integer >= 1", value);
     } else if (ml__key_eq(key, "minInfoGain")) {

@@ -192,13 +192,7 @@ static size_t fmt_num(char *buf, size_t size, double v)
         buf[k] = '\0';
         return k;
     }
-    for (int prec = 15; prec <= 17; prec++) {
-        double back;
-        int n = snprintf(buf, size, "%.*g", prec, v);
-        if (n > 0 && (size_t)n < size && (prec == 17 || (util__parse_double(buf, (size_t)n, &back) == 0 && back == v)))
-            return (size_t)n;
-    }
-    return 0;
+    return util__fmt_double(buf, size, v);
 }
 
 static int put_lit(stream_bytes *b, const char *s)

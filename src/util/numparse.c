@@ -10,6 +10,7 @@
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "util/util_int.h"
@@ -183,4 +184,17 @@ int util__parse_hex(const char *s, size_t len, uint64_t *out)
         *out = (uint64_t)iv;
         return 0;
     }
+}
+
+size_t util__fmt_double(char *buf, size_t size, double v)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        double back;
+        int n = snprintf(buf, size, "%.*g", prec, v);
+        if (n <= 0 || (size_t)n >= size)
+            return 0;
+        if (prec == 17 || (util__parse_double(buf, (size_t)n, &back) == 0 && back == v))
+            return (size_t)n;
+    }
+    return 0;
 }

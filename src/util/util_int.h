@@ -42,6 +42,9 @@ int util__parse_double(const char *s, size_t len, double *out);
 int util__parse_hex(const char *s, size_t len, uint64_t *out);
 /* Plain decimal integer (optional sign). Returns 0 or -1 (also on overflow). */
 int util__parse_int(const char *s, size_t len, int64_t *out);
+/* v in the shortest of %.15g, %.16g, %.17g that util__parse_double reads back as v (0.3, not
+   0.29999999999999999), into buf. Returns its length; 0 when size is too small. */
+size_t util__fmt_double(char *buf, size_t size, double v);
 
 /* CRC-32C (Castagnoli) of a buffer, continuing from crc (start with 0). */
 uint32_t util__crc32c(uint32_t crc, const void *buf, size_t len);
