@@ -295,7 +295,7 @@ static mqttids_err start_broker(const mqttids_lab_opts *o, const char *conf, con
 static mqttids_err start_capture(const mqttids_lab_opts *o, uint16_t port, const char *pcap_tmp, pcap_t **pp,
                                  cap_thread *ct, pthread_t *cth, int *cap_running, char *errbuf)
 {
-    char perr[PCAP_ERRBUF_SIZE] = "", filter[64];
+    char perr[PCAP_ERRBUF_SIZE] = "", filter[128];
     struct bpf_program bpf;
     pcap_t *p = *pp = pcap_create(o->iface, perr);
     if (!p)

@@ -209,25 +209,47 @@ static int flush(relay *r, pair *p, int d, double now)
     return 0;
 }
 
+/* A non-blocking TCP socket bound to address b (a kernel-chosen port) whose port is not avoid,
+   the broker's: a connection with the broker's port at both ends would have no client side by
+   ports (extract --ids, the labels). Returns the socket, or -1. */
+static int socket_bound_not(struct sockaddr_in b, uint16_t avoid)
+{
+    for (int tries = 0; tries < 4; tries++) {
+        struct sockaddr_in got;
+        socklen_t gl = sizeof got;
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), one = 1;
+        if (fd < 0)
+            return -1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        b.sin_port = 0;
+        if (bind(fd, (struct sockaddr *)&b, sizeof b) != 0 ||
+            getsockname(fd, (struct sockaddr *)&got, &gl) != 0) {
+            close(fd);
+            return -1;
+        }
+        if (ntohs(got.sin_port) != avoid)
+            return fd;
+        close(fd);
+    }
+    return -1;
+}
+
 static void start_connect(relay *r, pair *p)
 {
-    struct sockaddr_in b = p->client, a;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), one = 1;
+    struct sockaddr_in a;
+    int fd = socket_bound_not(p->client, r->broker_port);
     p->connecting = 1;
     if (fd < 0) {
         p->connecting = 3;
         enqueue(r, p, 1, CH_RESET, NULL, 0);
         return;
     }
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    b.sin_port = 0;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
     a.sin_port = htons(r->broker_port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     p->ep[1].fd = fd;
-    if (bind(fd, (struct sockaddr *)&b, sizeof b) != 0 ||
-        (connect(fd, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS)) {
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS) {
         p->connecting = 3;
         enqueue(r, p, 1, CH_RESET, NULL, 0);
         return;
