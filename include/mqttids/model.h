@@ -50,7 +50,8 @@ const char *mqttids_model_extra_name(const mqttids_model *m, size_t k);
  * Classifies one record. r->extra must hold the model's extra columns in the order
  * mqttids_model_extra_name gives (n_extra of them), or none when the model needs none.
  * proba (may be NULL) receives nclasses probabilities. Thread-safe on a shared model.
- * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_NOMEM
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_NOMEM,
+ * MQTTIDS_ERR_NOT_FOUND (a feature the model's pipeline names is not in the record)
  * (mqttids/common.h).
  */
 mqttids_err mqttids_model_predict_record(const mqttids_model *m, const mqttids_record *r,

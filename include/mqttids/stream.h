@@ -117,7 +117,8 @@ void mqttids_detect_opts_init(mqttids_detect_opts *o);
  * the final counters. A failed alert delivery stops it with MQTTIDS_ERR_KAFKA and commits
  * nothing past the failed record.
  * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_KAFKA,
- * MQTTIDS_ERR_NOMEM, MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h).
+ * MQTTIDS_ERR_IO (the record sink or an alert output failed), MQTTIDS_ERR_NOMEM,
+ * MQTTIDS_ERR_UNSUPPORTED (mqttids/common.h).
  */
 mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_opts *o,
                                   mqttids_detect_stats *st /* OUT */, char errbuf[MQTTIDS_ERRBUF_SIZE]);
