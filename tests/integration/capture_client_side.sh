@@ -58,10 +58,12 @@ done
 export SHARED
 if [ -d "$SHARED/derived_from_pcap" ] && sh "$here/capture_train_model.sh" "$tmp/m.model"; then
     f=$tmp/client.pcap
-    tshark -r "$f" -Y tcp -T fields -E separator=, -e tcp.stream -e ip.src -e ip.dst -e tcp.srcport \
-        -e tcp.dstport > "$tmp/frames.csv" 2>/dev/null &&
-    tshark -r "$f" -Y 'tcp.flags.syn==1 && tcp.flags.ack==0' -T fields -E separator=, -e tcp.stream \
-        -e ip.src > "$tmp/syn.csv" 2>/dev/null || { echo "tshark failed"; exit 1; }
+    if ! tshark -r "$f" -Y tcp -T fields -E separator=, -e tcp.stream -e ip.src -e ip.dst -e tcp.srcport \
+            -e tcp.dstport > "$tmp/frames.csv" 2>/dev/null ||
+        ! tshark -r "$f" -Y 'tcp.flags.syn==1 && tcp.flags.ack==0' -T fields -E separator=, -e tcp.stream \
+            -e ip.src > "$tmp/syn.csv" 2>/dev/null; then
+        echo "tshark failed"; exit 1
+    fi
     "$MQTTIDS" watch -q -r "$f" -m "$tmp/m.model" --alert-by host --alert-all -o "$tmp/host.json" || exit 1
     /usr/bin/python3 - "$tmp/frames.csv" "$tmp/syn.csv" "$tmp/host.json" <<'PY' || rc=1
 import json, sys
