@@ -90,6 +90,9 @@ typedef struct mqttids_flow {
     uint16_t sport, dport;
     int is_mqtt;               /* at least one MQTT field is present */
     uint64_t present;          /* bit f set: feature f was printed by tshark (not missing) */
+    uint8_t syn_client;        /* who opened the connection: the sender of its stream's first SYN
+                                  without ACK; 1: this packet's source, 2: its destination,
+                                  0: no such SYN seen (the capture began mid-connection) */
 } mqttids_flow;
 
 /* What mqttids_capture_next found. */
@@ -166,11 +169,12 @@ int mqttids_capture_port_hint(const mqttids_capture_stats *st, const mqttids_cap
 double mqttids_flow_host_id(const mqttids_flow *f, int dst);
 
 /*
- * The host id (as mqttids_flow_host_id) of the client side of f's connection, by the flow
- * context's rule (docs/internals/context.md "Client and server"): the end not on an MQTT port
- * of o (NULL: 1883); when neither or both are, the receiver of a SYN-ACK (tcp_flags has SYN
- * and ACK), else the sender. When neither end is on an MQTT port the answer holds for the
- * connection's first packet only: keep it per stream (as `extract --ids` does).
+ * The host id (as mqttids_flow_host_id) of the client side of f's connection, the rule of
+ * tshark-like tools: the sender of the stream's first SYN without ACK (f->syn_client). When
+ * that SYN was not seen (the capture began mid-connection), the port rule: the end not on an
+ * MQTT port of o (NULL: 1883); when neither or both are, the receiver of a SYN-ACK (tcp_flags
+ * has SYN and ACK), else the sender. The port rule holds for the connection's first packet
+ * only when neither end is on an MQTT port: keep the answer per stream (as `extract --ids` does).
  */
 double mqttids_flow_client_id(const mqttids_flow *f, uint32_t tcp_flags, const mqttids_capture_opts *o);
 

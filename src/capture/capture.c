@@ -563,6 +563,8 @@ double mqttids_flow_host_id(const mqttids_flow *f, int dst)
 double mqttids_flow_client_id(const mqttids_flow *f, uint32_t tcp_flags, const mqttids_capture_opts *o)
 {
     int s_mqtt = 0, d_mqtt = 0;
+    if (f->syn_client == 1 || f->syn_client == 2) /* the stream's SYN: its sender opened it */
+        return mqttids_flow_host_id(f, f->syn_client == 2);
     if (!o) {
         s_mqtt = f->sport == 1883;
         d_mqtt = f->dport == 1883;
@@ -571,7 +573,7 @@ double mqttids_flow_client_id(const mqttids_flow *f, uint32_t tcp_flags, const m
         s_mqtt |= o->mqtt_ports[i] == f->sport;
         d_mqtt |= o->mqtt_ports[i] == f->dport;
     }
-    /* the end not on an MQTT port; else the receiver of a SYN-ACK; else the sender */
+    /* no SYN seen: the end not on an MQTT port; else the receiver of a SYN-ACK; else the sender */
     return mqttids_flow_host_id(f, s_mqtt != d_mqtt ? s_mqtt : (tcp_flags & 0x012) == 0x012);
 }
 

@@ -103,6 +103,8 @@ typedef struct cap_stream {
     int64_t first_rtt_ns;   /* tshark's tcp.analysis.initial_rtt (0: unknown) */
     uint8_t mqtt_version;   /* MQTT protocol level from the last CONNECT (0: none seen) */
     uint8_t syn_from_a;     /* the SYN came from key.a */
+    uint8_t syn_opener;     /* the sender of the stream's first SYN without ACK (the client):
+                               1 key.a, 2 key.b, 0 none seen (mqttids_flow.syn_client) */
     uint8_t mqtt_connects;  /* CONNECTs decoded in this stream (saturates at 255) */
     cap_dir d[2];           /* [0]: from key.a to key.b, [1]: the other way */
     /* extension: flow-context state goes here (later issue) */

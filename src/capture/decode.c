@@ -477,6 +477,8 @@ static int tcp_packet(cap_decoder *d, const uint8_t *src, const uint8_t *dst, in
         d->mqtt_rows++;
 
 out_flow:
+    if (!in_err && !s->syn_opener && (flags & (TH_SYN | TH_ACK)) == TH_SYN)
+        s->syn_opener = (uint8_t)(dir == 0 ? 1 : 2); /* the connection's opener: its client */
     /* flow context: the row's fields are final, also for a frame cut by the snap length (context.c) */
     if (d->ctx)
         context__update(d->ctx, &s->ctx, created, dir == 0, key.a, key.b, v6,
@@ -492,6 +494,7 @@ out_flow:
         flow->dport = dport;
         flow->is_mqtt = (f->set >> MQTTIDS_F_CONACK_FLAGS) != 0;
         flow->present = f->set;
+        flow->syn_client = (uint8_t)(!s->syn_opener ? 0 : (s->syn_opener == 1) == (dir == 0) ? 1 : 2);
     }
     return 1;
 }

@@ -170,4 +170,5 @@ void capture__stream_reset(cap_table *t, cap_stream *s)
     s->mqtt_version = 0;
     s->mqtt_connects = 0;
     s->syn_from_a = 0;
+    s->syn_opener = 0;
 }

@@ -67,13 +67,15 @@ static int is_mqtt_port(const mqttids_detect_capture_opts *o, uint16_t port)
     return 0;
 }
 
-/* The group key of a packet: its TCP stream index, or its client's address (the side away
- * from the MQTT port; the source when neither or both sides are on one). */
+/* The group key of a packet: its TCP stream index, or its client's address (the sender of
+ * the stream's SYN; without one, the side away from the MQTT port, the source when neither or
+ * both sides are on one). */
 static size_t group_key(const runner *r, const mqttids_flow *fl, char *buf, size_t size)
 {
     int n;
     if (r->o->rule.by == MQTTIDS_ALERT_BY_HOST) {
-        int client_is_dst = is_mqtt_port(r->o, fl->sport) && !is_mqtt_port(r->o, fl->dport);
+        int client_is_dst = fl->syn_client ? fl->syn_client == 2
+                                           : is_mqtt_port(r->o, fl->sport) && !is_mqtt_port(r->o, fl->dport);
         mqttids_flow_addr(fl, client_is_dst, buf, size);
         return strlen(buf);
     }

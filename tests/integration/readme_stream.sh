@@ -1,7 +1,7 @@
 #!/bin/bash
 # The README's Kafka example run end to end, as written there (commands taken from
-# README.md; only the data file and model names are replaced), on 75,242 lab records
-# (54 MB as JSON, more than a 4-partition mock topic keeps): mock cluster, produce,
+# README.md; only the data file and model names are replaced), on 45,464 lab records
+# (more than a 4-partition mock topic keeps): mock cluster, produce,
 # detect (with --idle-exit so it ends), dump. Every record produced is consumed and
 # dumped (equal counts). Then the loss check: the same data into an auto-created 4-partition
 # topic makes 'stream produce' fail, naming the counts, and what it says was kept is what
@@ -16,7 +16,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 "$MQTTIDS" stream mock-cluster --help >/dev/null 2>&1 || { echo "SKIP: no Kafka support"; exit 77; }
 cd "$WORK"
 DATA="$SRCDIR/data/lab/train.csv.gz"
-N=75242
+N=45464
 mqttids() { "$MQTTIDS" "$@"; }
 # the README's stream example lines, in order
 mapfile -t CMDS < <(grep -E '^    mqttids stream (mock-cluster|produce|detect|dump)' "$SRCDIR/README.md")

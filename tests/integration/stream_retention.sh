@@ -1,7 +1,7 @@
 #!/bin/bash
 # Records lost to retention are reported on the consuming side too: a 1-partition mock
-# topic (mock brokers keep about 5 MB per partition) gets the lab's 32,250 test records
-# (about 23 MB as JSON). 'stream produce' says how many it lost (from its delivery
+# topic (mock brokers keep about 5 MB per partition) gets the lab's 19,487 test records
+# (more than 5 MB as JSON). 'stream produce' says how many it lost (from its delivery
 # offsets); 'stream dump' (from offset 0) and 'stream detect' (a new group, earliest)
 # must each say that many were lost to retention, and what they read plus what they
 # say was lost must equal what was delivered.

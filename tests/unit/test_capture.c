@@ -277,6 +277,12 @@ static void test_host_id(void)
     f.sport = 5000, f.dport = 6000;
     CHECK(mqttids_flow_client_id(&f, 0x012, NULL) == 2130706452.0, "no MQTT port, SYN-ACK: its receiver");
     CHECK(mqttids_flow_client_id(&f, 0x002, NULL) == 3232235671.0, "no MQTT port, SYN: its sender");
+    /* the stream's SYN seen: its sender, whatever the ports */
+    f.sport = 40000, f.dport = 1883, f.syn_client = 2;
+    CHECK(mqttids_flow_client_id(&f, 0x018, NULL) == 2130706452.0, "SYN sent by the destination: the destination");
+    f.sport = 1883, f.dport = 1883, f.syn_client = 1;
+    CHECK(mqttids_flow_client_id(&f, 0x012, NULL) == 3232235671.0, "SYN sent by the source: the source");
+    f.syn_client = 0;
     f.ip_version = 6;
     f.src[15] = 1;
     a = mqttids_flow_host_id(&f, 0);
