@@ -134,7 +134,7 @@ int cli_dir_make(const char *dir);
 int cli_out_check_prefix(const char *prefix);
 
 /* The exploration's options (--top X, --zero-threshold F, --corr-threshold F), shared by
-   stats and db stats: codes 't', 'z', 'c'. Returns 0, or -1 after a usage error. */
+   stats and db stats: codes 't', 'z', 'c'. Returns 1 if handled, 0 if not ours, -1 usage error (printed). */
 #define CLI_STATS_LONGOPTS                                  \
     {"top", required_argument, NULL, 't'},                  \
     {"zero-threshold", required_argument, NULL, 'z'},       \
@@ -175,6 +175,38 @@ typedef struct cli_tail {
 int cli_tail_option(cli_tail *t, const char *cmd, int code, const char *arg, void (*help)(void));
 /* The exit code for a cli_tail_option result of 2 or -1. */
 #define CLI_TAIL_EXIT(r) ((r) == 2 ? CLI_EXIT_OK : CLI_EXIT_USAGE)
+
+/*
+ * The option groups a command takes besides its own (cli_options.c): the tail always, the
+ * others where not NULL. The command's getopt switch handles its own codes and gives every
+ * other one (its default:) to cli_opts_other. Group codes: tail 'j' 'q' 'h' 0x1100, inputs
+ * 0x1001.., training 0x2001.. (and 0x1100), exploration 't' 'z' 'c', alerts 0x3001..,
+ * Kafka 'b' 't' 'X'.
+ */
+typedef struct cli_opts {
+    const char *cmd;           /* "train", "db load": names the command in messages */
+    void (*help)(void);        /* prints --help */
+    cli_tail tail;             /* OUT: --json, --threads */
+    cli_inputs *in;            /* CLI_INPUT_LONGOPTS */
+    struct cli_ml_opts *ml;    /* CLI_ML_LONGOPTS (cli_ml.h) */
+    mqttids_stats_opts *stats; /* CLI_STATS_LONGOPTS */
+    mqttids_alert_rule *rule;  /* CLI_DETECT_LONGOPTS (cli_detect.h) */
+    struct kopts *kafka;       /* -b/--brokers, -t/--topic, -X (cli_stream.h) */
+} cli_opts;
+/* cli_opts_other's and cli_opts_end's "go on"; any other result is the exit code. */
+#define CLI_OPT_NEXT (-1)
+/* No groups but the tail (threads 2). */
+void cli_opts_init(cli_opts *o, const char *cmd, void (*help)(void));
+/* Offers code to the groups: CLI_OPT_NEXT when one took it, else the exit code (CLI_EXIT_OK
+   after --help; CLI_EXIT_USAGE after a bad value or an unknown option, said on stderr). */
+int cli_opts_other(cli_opts *o, int code, const char *arg);
+/* After the getopt loop: argv[optind..] become untagged inputs (with o->in), else refused
+   as "unexpected argument". Returns CLI_OPT_NEXT or the exit code. */
+int cli_opts_end(cli_opts *o, int argc, char **argv);
+/* An option's value as a number in [0, 1] / an integer in [lo, hi]. Return 0, or -1 after
+   the usage error "OPT needs a number in [0, 1] (an integer in [LO, HI]), not 'ARG'". */
+int cli_parse_unit(const char *cmd, const char *opt, const char *arg, double *out);
+int cli_parse_int_in(const char *cmd, const char *opt, const char *arg, int lo, int hi, int *out);
 
 /* Set to 1 by SIGINT/SIGTERM once cli_signals_install ran (every long-running command). */
 extern volatile sig_atomic_t cli_stop;

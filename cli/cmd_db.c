@@ -202,7 +202,7 @@ static int db_load(int argc, char **argv)
     mqttids_dataset *ds = NULL;
     json_object *report = NULL, *arr = NULL;
     int json = 0, opt, rc, have_db = 0;
-    cli_tail tail = {0, 2};
+    cli_opts co;
     uint64_t rows = 0, total_rejected = 0;
     double t0, t1, t2;
     char shown[512];
@@ -211,27 +211,18 @@ static int db_load(int argc, char **argv)
     load_ctx lc = {NULL, NULL, 0, 0, 0};
 
     cli_inputs_init(&in);
+    cli_opts_init(&co, "db load", help_load);
+    co.in = &in;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-        int r;
-        /* --db/--table name the destination here, not a source */
-        if (opt == 0x1007) {
+        switch (opt) {
+        case 0x1007: /* --db/--table name the destination here, not a source */
             conninfo = optarg;
             have_db = 1;
-            continue;
-        }
-        if (opt == 0x1008) {
+            break;
+        case 0x1008:
             table = optarg;
-            continue;
-        }
-        r = cli_inputs_option(&in, "db load", opt, optarg);
-        if (r == 0 && (r = cli_tail_option(&tail, "db load", opt, optarg, help_load)) > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r > 0)
-            continue;
-        switch (opt) {
+            break;
         case 'r':
             mode = MQTTIDS_STORE_REPLACE;
             break;
@@ -239,12 +230,13 @@ static int db_load(int argc, char **argv)
             mode = MQTTIDS_STORE_APPEND;
             break;
         default:
-            return cli_bad_option("db load");
+            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
+                return rc;
         }
     }
-    json = tail.json;
-    if (cli_inputs_add_positional(&in, "db load", argc, argv, optind) < 0)
-        return CLI_EXIT_USAGE;
+    json = co.tail.json;
+    if ((rc = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT)
+        return rc;
     if (!have_db)
         return cli_usage_error("db load", "--db CONNINFO is required (use --db '' for the PG* environment)");
     if (in.n == 0)
@@ -343,16 +335,13 @@ static int db_stats(int argc, char **argv)
     mqttids_store *st = NULL;
     mqttids_stats *s = NULL;
     int json = 0, opt, rc, have_db = 0;
-    cli_tail tail = {0, 2};
+    cli_opts co;
 
     mqttids_stats_opts_init(&so);
+    cli_opts_init(&co, "db stats", help_stats);
+    co.stats = &so;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-        int r = cli_tail_option(&tail, "db stats", opt, optarg, help_stats);
-        if (r > 1 || r < 0)
-            return CLI_TAIL_EXIT(r);
-        if (r)
-            continue;
         switch (opt) {
         case 'd':
             conninfo = optarg;
@@ -361,19 +350,14 @@ static int db_stats(int argc, char **argv)
         case 'T':
             table = optarg;
             break;
-        case 't':
-        case 'z':
-        case 'c':
-            if (cli_stats_option(&so, "db stats", opt, optarg) != 0)
-                return CLI_EXIT_USAGE;
-            break;
         default:
-            return cli_bad_option("db stats");
+            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
+                return rc;
         }
     }
-    json = tail.json;
-    if (optind < argc)
-        return cli_usage_error("db stats", "unexpected argument '%s'", argv[optind]);
+    json = co.tail.json;
+    if ((rc = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT)
+        return rc;
     if (!have_db)
         return cli_usage_error("db stats", "--db CONNINFO is required (use --db '' for the PG* environment)");
     rc = open_store(conninfo, &st);
@@ -409,15 +393,11 @@ static int db_schema(int argc, char **argv)
     };
     const char *table = NULL, *pred = NULL;
     char errbuf[MQTTIDS_ERRBUF_SIZE], *sql = NULL;
-    int opt, json = 0;
-    cli_tail tail = {0, 2};
+    int opt, json = 0, rc;
+    cli_opts co;
+    cli_opts_init(&co, "db schema", help_schema);
     optind = 1;
     while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-        int r = cli_tail_option(&tail, "db schema", opt, optarg, help_schema);
-        if (r > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r > 0)
-            continue;
         switch (opt) {
         case 'T':
             table = optarg;
@@ -426,12 +406,13 @@ static int db_schema(int argc, char **argv)
             pred = optarg;
             break;
         default:
-            return cli_bad_option("db schema");
+            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
+                return rc;
         }
     }
-    json = tail.json;
-    if (optind < argc)
-        return cli_usage_error("db schema", "unexpected argument '%s'", argv[optind]);
+    json = co.tail.json;
+    if ((rc = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT)
+        return rc;
     if (!table && !pred) {
         table = MQTTIDS_STORE_DEFAULT_TABLE;
         pred = MQTTIDS_STORE_DEFAULT_PRED_TABLE;

@@ -171,7 +171,7 @@ int cmd_eval(int argc, char **argv)
     cli_inputs in;
     const char *path = NULL;
     int json = 0, opt, rc, nthreads;
-    cli_tail tail = {0, 2};
+    cli_opts co;
     mqttids_dataset *ds = NULL;
     mqttids_model *m = NULL;
     json_object *report = NULL;
@@ -184,16 +184,10 @@ int cmd_eval(int argc, char **argv)
     char errbuf[MQTTIDS_ERRBUF_SIZE];
 
     cli_inputs_init(&in);
+    cli_opts_init(&co, "eval", help);
+    co.in = &in;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "m:qh", longopts, NULL)) != -1) {
-        char *end;
-        int r = cli_inputs_option(&in, "eval", opt, optarg);
-        if (r == 0 && (r = cli_tail_option(&tail, "eval", opt, optarg, help)) > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r > 0)
-            continue;
         switch (opt) {
         case 'm':
             path = optarg;
@@ -203,18 +197,18 @@ int cmd_eval(int argc, char **argv)
                 return cli_usage_error("eval", "--by takes packet, connection, host or all, not '%s'", optarg);
             break;
         case 'P':
-            min_p = strtod(optarg, &end);
-            if (end == optarg || *end || !(min_p >= 0 && min_p <= 1))
-                return cli_usage_error("eval", "--min-probability needs a number in [0, 1], not '%s'", optarg);
+            if (cli_parse_unit("eval", "--min-probability", optarg, &min_p) != 0)
+                return CLI_EXIT_USAGE;
             break;
         default:
-            return cli_bad_option("eval");
+            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
+                return rc;
         }
     }
-    json = tail.json;
-    nthreads = tail.threads;
-    if (cli_inputs_add_positional(&in, "eval", argc, argv, optind) < 0)
-        return CLI_EXIT_USAGE;
+    json = co.tail.json;
+    nthreads = co.tail.threads;
+    if ((rc = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT)
+        return rc;
     if (!path)
         return cli_usage_error("eval", "give the model file with --model MODEL");
     if (mqttids_model_load(path, &m, errbuf) != MQTTIDS_OK) {

@@ -97,7 +97,7 @@ int cmd_predict(int argc, char **argv)
     cli_inputs in;
     const char *path = NULL, *out = NULL, *pred_table = NULL, *pred_db = NULL;
     int json = 0, opt, rc, nthreads = 2, k;
-    cli_tail tail = {0, 2};
+    cli_opts co;
     mqttids_dataset *ds = NULL;
     mqttids_model *m = NULL;
     json_object *report = NULL;
@@ -109,15 +109,10 @@ int cmd_predict(int argc, char **argv)
     cli_out of = {NULL, NULL, NULL, 0};
 
     cli_inputs_init(&in);
+    cli_opts_init(&co, "predict", help);
+    co.in = &in;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "m:o:qh", longopts, NULL)) != -1) {
-        int r = cli_inputs_option(&in, "predict", opt, optarg);
-        if (r == 0 && (r = cli_tail_option(&tail, "predict", opt, optarg, help)) > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r > 0)
-            continue;
         switch (opt) {
         case 'm':
             path = optarg;
@@ -129,13 +124,14 @@ int cmd_predict(int argc, char **argv)
             pred_table = optarg;
             break;
         default:
-            return cli_bad_option("predict");
+            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
+                return rc;
         }
     }
-    json = tail.json;
-    nthreads = tail.threads;
-    if (cli_inputs_add_positional(&in, "predict", argc, argv, optind) < 0)
-        return CLI_EXIT_USAGE;
+    json = co.tail.json;
+    nthreads = co.tail.threads;
+    if ((rc = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT)
+        return rc;
     if (!path)
         return cli_usage_error("predict", "give the model file with --model MODEL");
     if (cli_out_check(out) != 0) /* before the model and the data are read */
