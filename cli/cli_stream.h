@@ -22,6 +22,8 @@ typedef struct kopts {
     "  -t, --topic T          the records topic\n"                                            \
     "  -X key=value           a librdkafka setting (repeatable), e.g. -X security.protocol=ssl\n"
 
+/* A new Kafka configuration, or NULL after saying "this build has no Kafka support". */
+mqttids_kconf *cli_kconf_new(void);
 /* "json" or "binary"/"bin". Returns 0, or -1 for another name. */
 int cli_stream_parse_format(const char *s, mqttids_stream_format *f);
 /* Checks --brokers (and --topic when need_topic) and applies them to k->kc. Returns an exit code. */

@@ -218,31 +218,17 @@ int cli_stream_produce(int argc, char **argv)
     mqttids_produce_opts po;
     json_object *js = NULL;
     int json = 0, raw = 0, pcap = 0, context = 0, label = -1, opt, rc = CLI_EXIT_OK;
-    cli_tail tail = {0, 2};
+    cli_opts co;
 
-    k.kc = mqttids_kconf_new();
-    if (!k.kc) {
-        cli_err("this build has no Kafka support");
+    if (!(k.kc = cli_kconf_new()))
         return CLI_EXIT_FAIL;
-    }
     cli_inputs_init(&in);
     mqttids_produce_opts_init(&po);
+    cli_opts_init(&co, sub, produce_help);
+    co.in = &in;
+    co.kafka = &k;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "b:t:X:qvh", longopts, NULL)) != -1) {
-        int r = cli_inputs_option(&in, sub, opt, optarg);
-        if (r == 0 && (r = cli_tail_option(&tail, sub, opt, optarg, produce_help)) > 1)
-            r = -r;
-        if (r < 0) {
-            rc = CLI_TAIL_EXIT(-r);
-            goto out;
-        }
-        if (r > 0)
-            continue;
-        if (cli_stream_kafka_option(&k, sub, opt, optarg, &rc)) {
-            if (rc != CLI_EXIT_OK)
-                goto out;
-            continue;
-        }
         switch (opt) {
         case 'f':
         case 'r':
@@ -257,15 +243,13 @@ int cli_stream_produce(int argc, char **argv)
         case 'C': context = 1; break;
         case 'v': verbose = 1; break;
         default:
-            rc = cli_bad_option(sub);
-            goto out;
+            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
+                goto out;
         }
     }
-    json = tail.json;
-    if (cli_inputs_add_positional(&in, sub, argc, argv, optind) < 0) {
-        rc = CLI_EXIT_USAGE;
+    json = co.tail.json;
+    if ((rc = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT)
         goto out;
-    }
     cli_log_to_stderr(verbose);
     if ((rc = cli_stream_kconf_finish(&k, sub, 1)) != CLI_EXIT_OK)
         goto out;

@@ -81,16 +81,12 @@ static int extract_options(int argc, char **argv, extract_cfg *c)
         CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    cli_tail tail = {0, 2};
-    int opt, nports = 0;
+    cli_opts co;
+    int opt, r, nports = 0;
 
+    cli_opts_init(&co, "extract", help);
     optind = 1;
     while ((opt = getopt_long(argc, argv, "r:o:qh", longopts, NULL)) != -1) {
-        int r = cli_tail_option(&tail, "extract", opt, optarg, help);
-        if (r > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r > 0)
-            continue;
         switch (opt) {
         case 'r':
             c->in = optarg;
@@ -129,10 +125,11 @@ static int extract_options(int argc, char **argv, extract_cfg *c)
             c->o.ids = 1;
             break;
         default:
-            return cli_bad_option("extract");
+            if ((r = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
+                return r;
         }
     }
-    c->json = tail.json;
+    c->json = co.tail.json;
     if (!c->in && optind < argc)
         c->in = argv[optind++];
     if (!c->in)

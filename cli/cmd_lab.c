@@ -97,17 +97,13 @@ static int lab_options(int argc, char **argv, mqttids_lab_opts *o, int *json)
         CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    cli_tail tail = {0, 2};
+    cli_opts co;
     char *e;
-    int c;
+    int c, r;
 
+    cli_opts_init(&co, "lab", help);
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:o:qh", longopts, NULL)) != -1) {
-        int r = cli_tail_option(&tail, "lab", c, optarg, help);
-        if (r > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r > 0)
-            continue;
         switch (c) {
         case 'd':
             o->duration_s = strtod(optarg, &e);
@@ -172,13 +168,12 @@ static int lab_options(int argc, char **argv, mqttids_lab_opts *o, int *json)
             o->mosquitto = optarg;
             break;
         default:
-            return cli_bad_option("lab");
+            if ((r = cli_opts_other(&co, c, optarg)) != CLI_OPT_NEXT)
+                return r;
         }
     }
-    *json = tail.json;
-    if (optind < argc)
-        return cli_usage_error("lab", "unexpected argument '%s'", argv[optind]);
-    return -1;
+    *json = co.tail.json;
+    return cli_opts_end(&co, argc, argv);
 }
 
 /* The run's summary as text on stdout (the banner went to stderr). */

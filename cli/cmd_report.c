@@ -99,16 +99,12 @@ int cmd_report(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *out = "report.html", *svg_dir = NULL, *in;
-    int opt, json = 0, rc;
-    cli_tail tail = {0, 2};
+    int opt, json = 0, rc, r;
+    cli_opts co;
 
+    cli_opts_init(&co, "report", help);
     optind = 1;
     while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
-        int r = cli_tail_option(&tail, "report", opt, optarg, help);
-        if (r > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r > 0)
-            continue;
         switch (opt) {
         case 'o':
             out = optarg;
@@ -117,10 +113,11 @@ int cmd_report(int argc, char **argv)
             svg_dir = optarg;
             break;
         default:
-            return cli_bad_option("report");
+            if ((r = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
+                return r;
         }
     }
-    json = tail.json;
+    json = co.tail.json;
     if (argc - optind != 1)
         return cli_usage_error("report", "needs exactly one RESULTS.json (from 'mqttids experiment --json')");
     in = argv[optind];

@@ -32,6 +32,14 @@ int cli_stream_parse_format(const char *s, mqttids_stream_format *f)
     return 0;
 }
 
+mqttids_kconf *cli_kconf_new(void)
+{
+    mqttids_kconf *kc = mqttids_kconf_new();
+    if (!kc)
+        cli_err("this build has no Kafka support");
+    return kc;
+}
+
 int cli_stream_kconf_finish(kopts *k, const char *sub, int need_topic)
 {
     char errbuf[MQTTIDS_ERRBUF_SIZE];
@@ -109,15 +117,11 @@ static int stream_mock(int argc, char **argv)
     int ntopics = 0, nbrokers = 3, opt, rc = CLI_EXIT_OK, json = 0;
     mqttids_mock *m = NULL;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
-    cli_tail tail = {0, 2};
+    cli_opts co;
 
+    cli_opts_init(&co, sub, mock_help);
     optind = 1;
     while ((opt = getopt_long(argc, argv, "t:qh", longopts, NULL)) != -1) {
-        int r = cli_tail_option(&tail, sub, opt, optarg, mock_help);
-        if (r > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r > 0)
-            continue;
         switch (opt) {
         case 'n': {
             uint64_t v;
@@ -133,12 +137,14 @@ static int stream_mock(int argc, char **argv)
             break;
         case 'a': addr_file = optarg; break;
         default:
-            return cli_bad_option(sub);
+            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
+                return rc;
         }
     }
-    json = tail.json;
-    if (optind < argc)
-        return cli_usage_error(sub, "unexpected argument '%s'", argv[optind]);
+    json = co.tail.json;
+    if ((rc = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT)
+        return rc;
+    rc = CLI_EXIT_OK;
     cli_log_to_stderr(verbose);
     cli_signals_install(NULL);
     if (mqttids_mock_new(nbrokers, &m, errbuf) != MQTTIDS_OK) {
@@ -267,27 +273,14 @@ static int stream_dump(int argc, char **argv)
     int idle = 0, opt, rc = CLI_EXIT_OK;
     uint64_t n = 0;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
-    cli_tail tail = {0, 2};
+    cli_opts co;
 
-    k.kc = mqttids_kconf_new();
-    if (!k.kc) {
-        cli_err("this build has no Kafka support");
+    if (!(k.kc = cli_kconf_new()))
         return CLI_EXIT_FAIL;
-    }
+    cli_opts_init(&co, sub, dump_help);
+    co.kafka = &k;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "b:t:X:qh", longopts, NULL)) != -1) {
-        int r;
-        if (cli_stream_kafka_option(&k, sub, opt, optarg, &rc)) {
-            if (rc != CLI_EXIT_OK)
-                goto out;
-            continue;
-        }
-        if ((r = cli_tail_option(&tail, sub, opt, optarg, dump_help)) > 1) {
-            rc = CLI_TAIL_EXIT(r);
-            goto out;
-        }
-        if (r > 0)
-            continue;
         switch (opt) {
         case 'i': {
             uint64_t v;
@@ -301,11 +294,11 @@ static int stream_dump(int argc, char **argv)
         case 'k': d.keys = 1; break;
         case 'M': d.meta = 1; break;
         default:
-            rc = cli_bad_option(sub);
-            goto out;
+            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
+                goto out;
         }
     }
-    d.json = tail.json;
+    d.json = co.tail.json;
     cli_log_to_stderr(verbose);
     if ((rc = cli_stream_kconf_finish(&k, sub, 1)) != CLI_EXIT_OK)
         goto out;
@@ -338,27 +331,14 @@ static int stream_create_topic(int argc, char **argv)
     int opt, rc = CLI_EXIT_OK, replication = -1, if_not = 0, json = 0;
     json_object *js = NULL, *created = NULL, *existed = NULL;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
-    cli_tail tail = {0, 2};
+    cli_opts co;
 
-    k.kc = mqttids_kconf_new();
-    if (!k.kc) {
-        cli_err("this build has no Kafka support");
+    if (!(k.kc = cli_kconf_new()))
         return CLI_EXIT_FAIL;
-    }
+    cli_opts_init(&co, sub, create_topic_help);
+    co.kafka = &k; /* -b and -X: no --topic here */
     optind = 1;
     while ((opt = getopt_long(argc, argv, "b:X:qh", longopts, NULL)) != -1) {
-        int r;
-        if (opt != 't' && cli_stream_kafka_option(&k, sub, opt, optarg, &rc)) {
-            if (rc != CLI_EXIT_OK)
-                goto out;
-            continue;
-        }
-        if ((r = cli_tail_option(&tail, sub, opt, optarg, create_topic_help)) > 1) {
-            rc = CLI_TAIL_EXIT(r);
-            goto out;
-        }
-        if (r > 0)
-            continue;
         switch (opt) {
         case 'r': {
             uint64_t v;
@@ -371,11 +351,12 @@ static int stream_create_topic(int argc, char **argv)
         }
         case 'i': if_not = 1; break;
         default:
-            rc = cli_bad_option(sub);
-            goto out;
+            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
+                goto out;
         }
     }
-    json = tail.json;
+    rc = CLI_EXIT_OK;
+    json = co.tail.json;
     if (optind >= argc) {
         rc = cli_usage_error(sub, "no topic given");
         goto out;
