@@ -35,6 +35,15 @@ int cli_bad_option(const char *cmd);
    messages name the whole command ("mqttids stream dump: ..."). */
 void cli_name_command(char **argv, char *buf, size_t size, const char *prefix);
 
+/* A subcommand of a command that has several ("db load", "stream dump"). */
+typedef struct cli_sub {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} cli_sub;
+/* Runs argv[1]'s subcommand among subs[0..n) with argv + 1, its argv[0] named "ARGV0 SUB" for
+   getopt's messages. Returns its exit code, or -1 when argv[1] names none of them. */
+int cli_run_subcommand(const cli_sub *subs, size_t n, int argc, char **argv);
+
 /* One input: a path with a split tag. */
 typedef struct cli_input {
     const char *path;
@@ -178,8 +187,8 @@ int cli_tail_option(cli_tail *t, const char *cmd, int code, const char *arg, voi
 
 /*
  * The option groups a command takes besides its own (cli_options.c): the tail always, the
- * others where not NULL. The command's getopt switch handles its own codes and gives every
- * other one (its default:) to cli_opts_other. Group codes: tail 'j' 'q' 'h' 0x1100, inputs
+ * others where not NULL. The command loops on cli_opts_next, which hands the groups' options
+ * to them and returns only the command's own. Group codes: tail 'j' 'q' 'h' 0x1100, inputs
  * 0x1001.., training 0x2001.. (and 0x1100), exploration 't' 'z' 'c', alerts 0x3001..,
  * Kafka 'b' 't' 'X'.
  */
@@ -187,22 +196,28 @@ typedef struct cli_opts {
     const char *cmd;           /* "train", "db load": names the command in messages */
     void (*help)(void);        /* prints --help */
     cli_tail tail;             /* OUT: --json, --threads */
-    cli_inputs *in;            /* CLI_INPUT_LONGOPTS */
+    cli_inputs *in;            /* CLI_INPUT_LONGOPTS; leftover arguments are inputs */
     struct cli_ml_opts *ml;    /* CLI_ML_LONGOPTS (cli_ml.h) */
     mqttids_stats_opts *stats; /* CLI_STATS_LONGOPTS */
     mqttids_alert_rule *rule;  /* CLI_DETECT_LONGOPTS (cli_detect.h) */
     struct kopts *kafka;       /* -b/--brokers, -t/--topic, -X (cli_stream.h) */
+    int args;                  /* the command reads leftover arguments (argv[optind..]) itself;
+                                  else, without in, they are refused */
+    int rc;                    /* OUT: once cli_opts_next returned 0: CLI_OPT_NEXT, or the exit code */
+    int started;
 } cli_opts;
-/* cli_opts_other's and cli_opts_end's "go on"; any other result is the exit code. */
+/* "Go on" (cli_opts.rc, and the option functions of the commands); any other is an exit code. */
 #define CLI_OPT_NEXT (-1)
-/* No groups but the tail (threads 2). */
-void cli_opts_init(cli_opts *o, const char *cmd, void (*help)(void));
-/* Offers code to the groups: CLI_OPT_NEXT when one took it, else the exit code (CLI_EXIT_OK
-   after --help; CLI_EXIT_USAGE after a bad value or an unknown option, said on stderr). */
-int cli_opts_other(cli_opts *o, int code, const char *arg);
-/* After the getopt loop: argv[optind..] become untagged inputs (with o->in), else refused
-   as "unexpected argument". Returns CLI_OPT_NEXT or the exit code. */
-int cli_opts_end(cli_opts *o, int argc, char **argv);
+/* A command's cli_opts: the fields given as designated initializers, the tail's threads 2,
+   e.g. CLI_OPTS(.cmd = "train", .help = help, .in = &in, .ml = &mo). */
+#define CLI_OPTS(...) ((cli_opts){.tail = {0, 2}, .rc = CLI_OPT_NEXT, __VA_ARGS__})
+/*
+ * The getopt loop (optind starts at 1 on the first call): returns the code of the command's
+ * next own option (optarg is its value), or 0 when there are none left: then o->rc is
+ * CLI_OPT_NEXT, or the exit code when --help was shown (CLI_EXIT_OK) or an option, its value
+ * or a leftover argument was bad (CLI_EXIT_USAGE, said on stderr).
+ */
+int cli_opts_next(cli_opts *o, int argc, char **argv, const char *shortopts, const struct option *longopts);
 /* An option's value as a number in [0, 1] / an integer in [lo, hi]. Return 0, or -1 after
    the usage error "OPT needs a number in [0, 1] (an integer in [LO, HI]), not 'ARG'". */
 int cli_parse_unit(const char *cmd, const char *opt, const char *arg, double *out);

@@ -1,8 +1,8 @@
 /*
  * cli_options.c: the options every command shares and what the tool says about a bad one.
- * A command's getopt switch handles its own codes and gives every other code to
- * cli_opts_other, which offers it to the command's option groups (the tail always; inputs,
- * training, exploration, alerts and Kafka where the command has them). getopt names a bad
+ * A command's option loop is cli_opts_next, which gives every option to the command's option
+ * groups (the tail always; inputs, training, exploration, alerts and Kafka where the command
+ * has them) and returns the command's own ones to its switch. getopt names a bad
  * option itself ("mqttids stream dump: unrecognized option '--bar'", its prefix being
  * argv[0], which the dispatchers set to the full command name); the command adds only the
  * way to its help.
@@ -26,23 +26,32 @@ void cli_name_command(char **argv, char *buf, size_t size, const char *prefix)
     argv[0] = buf;
 }
 
-void cli_opts_init(cli_opts *o, const char *cmd, void (*help)(void))
+int cli_run_subcommand(const cli_sub *subs, size_t n, int argc, char **argv)
 {
-    memset(o, 0, sizeof *o);
-    o->cmd = cmd;
-    o->help = help;
-    o->tail.threads = 2;
+    static char name[80]; /* "mqttids stream create-topic" */
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(argv[1], subs[i].name) == 0) {
+            cli_name_command(argv + 1, name, sizeof name, argv[0]);
+            return subs[i].fn(argc - 1, argv + 1);
+        }
+    return -1;
 }
 
-/* A group's answer (1 handled, 0 not ours, -1 usage error shown) as cli_opts_other's. */
+/* A group's answer (1 handled, 0 not ours, -1 usage error shown) as shared_option's. */
 static int group_result(int r)
 {
     return r > 0 ? CLI_OPT_NEXT : CLI_EXIT_USAGE;
 }
 
-int cli_opts_other(cli_opts *o, int code, const char *arg)
+#define OWN_OPTION (-2)
+
+/* Offers code to the groups: CLI_OPT_NEXT when one took it, OWN_OPTION when none has it, else
+   the exit code (CLI_EXIT_OK after --help; CLI_EXIT_USAGE after a bad value or option, said). */
+static int shared_option(cli_opts *o, int code, const char *arg)
 {
     int r = 0, rc;
+    if (code == '?') /* getopt named the bad option */
+        return cli_bad_option(o->cmd);
     if (o->in && (r = cli_inputs_option(o->in, o->cmd, code, arg)) != 0)
         return group_result(r);
     if (o->ml && (r = cli_ml_option(o->ml, o->cmd, code, arg)) != 0)
@@ -54,18 +63,38 @@ int cli_opts_other(cli_opts *o, int code, const char *arg)
     if (o->kafka && cli_stream_kafka_option(o->kafka, o->cmd, code, arg, &rc))
         return rc == CLI_EXIT_OK ? CLI_OPT_NEXT : rc;
     r = cli_tail_option(&o->tail, o->cmd, code, arg, o->help);
-    if (r == 0)
-        return cli_bad_option(o->cmd);
-    return r == 1 ? CLI_OPT_NEXT : CLI_TAIL_EXIT(r);
+    return r == 0 ? OWN_OPTION : r == 1 ? CLI_OPT_NEXT : CLI_TAIL_EXIT(r);
 }
 
-int cli_opts_end(cli_opts *o, int argc, char **argv)
+/* After the last option: argv[optind..] become untagged inputs (with o->in), stay for the
+   command (o->args) or are refused. */
+static int leftover_args(cli_opts *o, int argc, char **argv)
 {
     if (o->in)
         return cli_inputs_add_positional(o->in, o->cmd, argc, argv, optind) < 0 ? CLI_EXIT_USAGE : CLI_OPT_NEXT;
-    if (optind < argc)
+    if (!o->args && optind < argc)
         return cli_usage_error(o->cmd, "unexpected argument '%s'", argv[optind]);
     return CLI_OPT_NEXT;
+}
+
+int cli_opts_next(cli_opts *o, int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+    int code;
+    if (!o->started) {
+        o->started = 1;
+        optind = 1;
+    }
+    while ((code = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        int r = shared_option(o, code, optarg);
+        if (r == OWN_OPTION)
+            return code;
+        if (r != CLI_OPT_NEXT) {
+            o->rc = r;
+            return 0;
+        }
+    }
+    o->rc = leftover_args(o, argc, argv);
+    return 0;
 }
 
 int cli_parse_unit(const char *cmd, const char *opt, const char *arg, double *out)

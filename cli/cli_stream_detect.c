@@ -229,11 +229,8 @@ static int parse_args(detect_args *a, int argc, char **argv)
     const char *sub = "stream detect";
     cli_opts co;
     int opt, rc;
-    cli_opts_init(&co, sub, detect_help);
-    co.rule = &a->rule;
-    co.kafka = &a->k;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "b:t:g:m:X:qvh", longopts, NULL)) != -1) {
+    co = CLI_OPTS(.cmd = sub, .help = detect_help, .rule = &a->rule, .kafka = &a->k);
+    while ((opt = cli_opts_next(&co, argc, argv, "b:t:g:m:X:qvh", longopts)) != 0) {
         switch (opt) {
         case 'g': a->o.group = optarg; break;
         case 'm': a->model_path = optarg; break;
@@ -258,13 +255,12 @@ static int parse_args(detect_args *a, int argc, char **argv)
             if (cli_stream_parse_format(optarg, &a->replay_fmt) != 0)
                 return cli_usage_error(sub, "--replay-format takes json or binary, not '%s'", optarg);
             break;
-        default:
-            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
-                return rc;
         }
     }
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
     a->json = co.tail.json;
-    if ((rc = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT || (rc = check_args(a, sub)) != CLI_EXIT_OK)
+    if ((rc = check_args(a, sub)) != CLI_EXIT_OK)
         return rc;
     return CLI_OPT_NEXT;
 }

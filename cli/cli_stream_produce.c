@@ -224,11 +224,8 @@ int cli_stream_produce(int argc, char **argv)
         return CLI_EXIT_FAIL;
     cli_inputs_init(&in);
     mqttids_produce_opts_init(&po);
-    cli_opts_init(&co, sub, produce_help);
-    co.in = &in;
-    co.kafka = &k;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "b:t:X:qvh", longopts, NULL)) != -1) {
+    co = CLI_OPTS(.cmd = sub, .help = produce_help, .in = &in, .kafka = &k);
+    while ((opt = cli_opts_next(&co, argc, argv, "b:t:X:qvh", longopts)) != 0) {
         switch (opt) {
         case 'f':
         case 'r':
@@ -242,14 +239,13 @@ int cli_stream_produce(int argc, char **argv)
         case 'P': pcap = 1; break;
         case 'C': context = 1; break;
         case 'v': verbose = 1; break;
-        default:
-            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
-                goto out;
         }
     }
-    json = co.tail.json;
-    if ((rc = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT)
+    if (co.rc != CLI_OPT_NEXT) {
+        rc = co.rc;
         goto out;
+    }
+    json = co.tail.json;
     cli_log_to_stderr(verbose);
     if ((rc = cli_stream_kconf_finish(&k, sub, 1)) != CLI_EXIT_OK)
         goto out;

@@ -201,7 +201,7 @@ static int db_load(int argc, char **argv)
     mqttids_store *st = NULL;
     mqttids_dataset *ds = NULL;
     json_object *report = NULL, *arr = NULL;
-    int json = 0, opt, rc, have_db = 0;
+    int json = 0, opt, rc;
     cli_opts co;
     uint64_t rows = 0, total_rejected = 0;
     double t0, t1, t2;
@@ -211,33 +211,25 @@ static int db_load(int argc, char **argv)
     load_ctx lc = {NULL, NULL, 0, 0, 0};
 
     cli_inputs_init(&in);
-    cli_opts_init(&co, "db load", help_load);
-    co.in = &in;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+    co = CLI_OPTS(.cmd = "db load", .help = help_load, .in = &in);
+    while ((opt = cli_opts_next(&co, argc, argv, "qh", longopts)) != 0) {
         switch (opt) {
-        case 0x1007: /* --db/--table name the destination here, not a source */
-            conninfo = optarg;
-            have_db = 1;
-            break;
-        case 0x1008:
-            table = optarg;
-            break;
         case 'r':
             mode = MQTTIDS_STORE_REPLACE;
             break;
         case 'a':
             mode = MQTTIDS_STORE_APPEND;
             break;
-        default:
-            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
-                return rc;
         }
     }
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
     json = co.tail.json;
-    if ((rc = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT)
-        return rc;
-    if (!have_db)
+    /* --db/--table name the destination here, not a source */
+    conninfo = in.db;
+    table = in.table ? in.table : table;
+    in.db = in.table = NULL;
+    if (!conninfo)
         return cli_usage_error("db load", "--db CONNINFO is required (use --db '' for the PG* environment)");
     if (in.n == 0)
         return cli_usage_error("db load", "no input: give --train PATH, --test PATH or PATH");
@@ -338,10 +330,8 @@ static int db_stats(int argc, char **argv)
     cli_opts co;
 
     mqttids_stats_opts_init(&so);
-    cli_opts_init(&co, "db stats", help_stats);
-    co.stats = &so;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+    co = CLI_OPTS(.cmd = "db stats", .help = help_stats, .stats = &so);
+    while ((opt = cli_opts_next(&co, argc, argv, "qh", longopts)) != 0) {
         switch (opt) {
         case 'd':
             conninfo = optarg;
@@ -350,14 +340,11 @@ static int db_stats(int argc, char **argv)
         case 'T':
             table = optarg;
             break;
-        default:
-            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
-                return rc;
         }
     }
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
     json = co.tail.json;
-    if ((rc = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT)
-        return rc;
     if (!have_db)
         return cli_usage_error("db stats", "--db CONNINFO is required (use --db '' for the PG* environment)");
     rc = open_store(conninfo, &st);
@@ -393,11 +380,10 @@ static int db_schema(int argc, char **argv)
     };
     const char *table = NULL, *pred = NULL;
     char errbuf[MQTTIDS_ERRBUF_SIZE], *sql = NULL;
-    int opt, json = 0, rc;
+    int opt, json = 0;
     cli_opts co;
-    cli_opts_init(&co, "db schema", help_schema);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+    co = CLI_OPTS(.cmd = "db schema", .help = help_schema);
+    while ((opt = cli_opts_next(&co, argc, argv, "qh", longopts)) != 0) {
         switch (opt) {
         case 'T':
             table = optarg;
@@ -405,14 +391,11 @@ static int db_schema(int argc, char **argv)
         case 'P':
             pred = optarg;
             break;
-        default:
-            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
-                return rc;
         }
     }
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
     json = co.tail.json;
-    if ((rc = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT)
-        return rc;
     if (!table && !pred) {
         table = MQTTIDS_STORE_DEFAULT_TABLE;
         pred = MQTTIDS_STORE_DEFAULT_PRED_TABLE;
@@ -435,22 +418,15 @@ static int db_schema(int argc, char **argv)
 
 int cmd_db(int argc, char **argv)
 {
+    static const cli_sub subs[] = {{"load", db_load}, {"stats", db_stats}, {"schema", db_schema}};
+    int rc;
     if (argc < 2)
         return cli_usage_error("db", "give a subcommand: load, stats or schema");
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         help();
         return CLI_EXIT_OK;
     }
-    const char *sub = argv[1]; /* argv[1] becomes the full name for getopt's messages */
-    {
-        static char name[80];
-        cli_name_command(argv + 1, name, sizeof name, argv[0]);
-    }
-    if (strcmp(sub, "load") == 0)
-        return db_load(argc - 1, argv + 1);
-    if (strcmp(sub, "stats") == 0)
-        return db_stats(argc - 1, argv + 1);
-    if (strcmp(sub, "schema") == 0)
-        return db_schema(argc - 1, argv + 1);
-    return cli_usage_error("db", "unknown subcommand '%s' (load, stats, schema)", sub);
+    if ((rc = cli_run_subcommand(subs, sizeof subs / sizeof subs[0], argc, argv)) >= 0)
+        return rc;
+    return cli_usage_error("db", "unknown subcommand '%s' (load, stats, schema)", argv[1]);
 }

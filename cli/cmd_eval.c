@@ -170,7 +170,7 @@ int cmd_eval(int argc, char **argv)
     };
     cli_inputs in;
     const char *path = NULL;
-    int json = 0, opt, rc, nthreads;
+    int opt, rc;
     cli_opts co;
     mqttids_dataset *ds = NULL;
     mqttids_model *m = NULL;
@@ -184,10 +184,8 @@ int cmd_eval(int argc, char **argv)
     char errbuf[MQTTIDS_ERRBUF_SIZE];
 
     cli_inputs_init(&in);
-    cli_opts_init(&co, "eval", help);
-    co.in = &in;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "m:qh", longopts, NULL)) != -1) {
+    co = CLI_OPTS(.cmd = "eval", .help = help, .in = &in);
+    while ((opt = cli_opts_next(&co, argc, argv, "m:qh", longopts)) != 0) {
         switch (opt) {
         case 'm':
             path = optarg;
@@ -200,15 +198,10 @@ int cmd_eval(int argc, char **argv)
             if (cli_parse_unit("eval", "--min-probability", optarg, &min_p) != 0)
                 return CLI_EXIT_USAGE;
             break;
-        default:
-            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
-                return rc;
         }
     }
-    json = co.tail.json;
-    nthreads = co.tail.threads;
-    if ((rc = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT)
-        return rc;
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
     if (!path)
         return cli_usage_error("eval", "give the model file with --model MODEL");
     if (mqttids_model_load(path, &m, errbuf) != MQTTIDS_OK) {
@@ -235,7 +228,8 @@ int cmd_eval(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
         goto out;
     }
-    if (mqttids_model_evaluate_by(m, ds, rows, n, part, levels, min_p, nthreads, &ev, &unseen, errbuf) != MQTTIDS_OK) {
+    if (mqttids_model_evaluate_by(m, ds, rows, n, part, levels, min_p, co.tail.threads, &ev, &unseen, errbuf) !=
+        MQTTIDS_OK) {
         cli_err("%s", errbuf);
         rc = CLI_EXIT_FAIL;
         goto out;
@@ -245,7 +239,7 @@ int cmd_eval(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
         goto out;
     }
-    if (json) {
+    if (co.tail.json) {
         json_object *o = json_object_new_object(), *by = json_object_new_object();
         json_object_object_add(o, "model", cli_model_json(m));
         json_object_object_add(o, "metrics", cli_metrics_json(mt));

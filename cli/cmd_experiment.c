@@ -219,13 +219,10 @@ static int exp_options(int argc, char **argv, exp_cfg *c)
         {NULL, 0, NULL, 0},
     };
     cli_opts co;
-    int opt, r;
+    int opt;
 
-    cli_opts_init(&co, "experiment", help);
-    co.in = &c->in;
-    co.ml = &c->mo;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+    co = CLI_OPTS(.cmd = "experiment", .help = help, .in = &c->in, .ml = &c->mo);
+    while ((opt = cli_opts_next(&co, argc, argv, "qh", longopts)) != 0) {
         switch (opt) {
         case 'k':
             if (cli_parse_int_in("experiment", "--folds", optarg, 2, 100, &c->mo.cv.folds) != 0)
@@ -250,14 +247,11 @@ static int exp_options(int argc, char **argv, exp_cfg *c)
         case 'S':
             c->svg_dir = optarg;
             break;
-        default:
-            if ((r = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
-                return r;
         }
     }
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
     c->json = co.tail.json;
-    if ((r = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT)
-        return r;
     if (c->svg_dir && !c->report_path)
         return cli_usage_error("experiment", "--svg-dir needs --report");
     if (c->mo.nparams)

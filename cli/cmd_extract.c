@@ -82,11 +82,10 @@ static int extract_options(int argc, char **argv, extract_cfg *c)
         {NULL, 0, NULL, 0},
     };
     cli_opts co;
-    int opt, r, nports = 0;
+    int opt, nports = 0;
 
-    cli_opts_init(&co, "extract", help);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "r:o:qh", longopts, NULL)) != -1) {
+    co = CLI_OPTS(.cmd = "extract", .help = help, .args = 1); /* the capture */
+    while ((opt = cli_opts_next(&co, argc, argv, "r:o:qh", longopts)) != 0) {
         switch (opt) {
         case 'r':
             c->in = optarg;
@@ -124,11 +123,10 @@ static int extract_options(int argc, char **argv, extract_cfg *c)
         case 'I':
             c->o.ids = 1;
             break;
-        default:
-            if ((r = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
-                return r;
         }
     }
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
     c->json = co.tail.json;
     if (!c->in && optind < argc)
         c->in = argv[optind++];

@@ -135,9 +135,8 @@ static int parse_args(feed_args *a, int argc, char **argv)
     char errbuf[MQTTIDS_ERRBUF_SIZE];
     cli_opts co;
     int opt, rc;
-    cli_opts_init(&co, "feed", help);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "b:t:X:qh", longopts, NULL)) != -1) {
+    co = CLI_OPTS(.cmd = "feed", .help = help, .args = 1); /* the feeds */
+    while ((opt = cli_opts_next(&co, argc, argv, "b:t:X:qh", longopts)) != 0) {
         switch (opt) {
         case 'b': a->brokers = optarg; break;
         case 't': a->topic = optarg; break;
@@ -166,11 +165,10 @@ static int parse_args(feed_args *a, int argc, char **argv)
             else
                 return cli_usage_error("feed", "--field takes title, link or both, not '%s'", optarg);
             break;
-        default:
-            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
-                return rc;
         }
     }
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
     a->json = co.tail.json;
     if (a->consume + a->count > 1)
         return cli_usage_error("feed", "--consume and --count exclude each other");

@@ -99,11 +99,10 @@ static int lab_options(int argc, char **argv, mqttids_lab_opts *o, int *json)
     };
     cli_opts co;
     char *e;
-    int c, r;
+    int c;
 
-    cli_opts_init(&co, "lab", help);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "d:o:qh", longopts, NULL)) != -1) {
+    co = CLI_OPTS(.cmd = "lab", .help = help);
+    while ((c = cli_opts_next(&co, argc, argv, "d:o:qh", longopts)) != 0) {
         switch (c) {
         case 'd':
             o->duration_s = strtod(optarg, &e);
@@ -167,13 +166,10 @@ static int lab_options(int argc, char **argv, mqttids_lab_opts *o, int *json)
         case 'B':
             o->mosquitto = optarg;
             break;
-        default:
-            if ((r = cli_opts_other(&co, c, optarg)) != CLI_OPT_NEXT)
-                return r;
         }
     }
     *json = co.tail.json;
-    return cli_opts_end(&co, argc, argv);
+    return co.rc;
 }
 
 /* The run's summary as text on stdout (the banner went to stderr). */

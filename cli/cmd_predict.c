@@ -96,7 +96,7 @@ int cmd_predict(int argc, char **argv)
     };
     cli_inputs in;
     const char *path = NULL, *out = NULL, *pred_table = NULL, *pred_db = NULL;
-    int json = 0, opt, rc, nthreads = 2, k;
+    int opt, rc, k;
     cli_opts co;
     mqttids_dataset *ds = NULL;
     mqttids_model *m = NULL;
@@ -109,10 +109,8 @@ int cmd_predict(int argc, char **argv)
     cli_out of = {NULL, NULL, NULL, 0};
 
     cli_inputs_init(&in);
-    cli_opts_init(&co, "predict", help);
-    co.in = &in;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "m:o:qh", longopts, NULL)) != -1) {
+    co = CLI_OPTS(.cmd = "predict", .help = help, .in = &in);
+    while ((opt = cli_opts_next(&co, argc, argv, "m:o:qh", longopts)) != 0) {
         switch (opt) {
         case 'm':
             path = optarg;
@@ -123,15 +121,10 @@ int cmd_predict(int argc, char **argv)
         case 0x2001:
             pred_table = optarg;
             break;
-        default:
-            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
-                return rc;
         }
     }
-    json = co.tail.json;
-    nthreads = co.tail.threads;
-    if ((rc = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT)
-        return rc;
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
     if (!path)
         return cli_usage_error("predict", "give the model file with --model MODEL");
     if (cli_out_check(out) != 0) /* before the model and the data are read */
@@ -146,14 +139,14 @@ int cmd_predict(int argc, char **argv)
     if (out && (cli_refuse_overwrite("predict", "-o", out, path) != 0 ||
                 cli_inputs_refuse_overwrite(&in, "predict", "-o", out) != 0))
         return CLI_EXIT_USAGE;
-    if (json && (!out || strcmp(out, "-") == 0))
+    if (co.tail.json && (!out || strcmp(out, "-") == 0))
         return cli_usage_error("predict", "--json prints a summary on stdout: give the CSV a file with -o FILE");
     if (mqttids_model_load(path, &m, errbuf) != MQTTIDS_OK) {
         cli_err("%s", errbuf);
         return CLI_EXIT_FAIL;
     }
     k = mqttids_model_nclasses(m);
-    if (json)
+    if (co.tail.json)
         report = json_object_new_object();
     rc = cli_inputs_load(&in, &ds, report);
     if (rc != CLI_EXIT_OK)
@@ -166,7 +159,7 @@ int cmd_predict(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
         goto out;
     }
-    if (mqttids_model_predict_dataset(m, ds, NULL, n, cls, proba, nthreads, errbuf) != MQTTIDS_OK) {
+    if (mqttids_model_predict_dataset(m, ds, NULL, n, cls, proba, co.tail.threads, errbuf) != MQTTIDS_OK) {
         cli_err("%s", errbuf);
         rc = CLI_EXIT_FAIL;
         goto out;
@@ -206,7 +199,7 @@ int cmd_predict(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
         goto out;
     }
-    if (json) {
+    if (co.tail.json) {
         json_object *o = json_object_new_object(), *pc = json_object_new_object();
         json_object_object_add(o, "model", json_object_new_string(mqttids_model_id(m)));
         json_object_object_add(o, "rows", json_object_new_int64((int64_t)n));

@@ -99,12 +99,11 @@ int cmd_report(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *out = "report.html", *svg_dir = NULL, *in;
-    int opt, json = 0, rc, r;
+    int opt, json = 0, rc;
     cli_opts co;
 
-    cli_opts_init(&co, "report", help);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+    co = CLI_OPTS(.cmd = "report", .help = help, .args = 1); /* the results file */
+    while ((opt = cli_opts_next(&co, argc, argv, "o:qh", longopts)) != 0) {
         switch (opt) {
         case 'o':
             out = optarg;
@@ -112,11 +111,10 @@ int cmd_report(int argc, char **argv)
         case 'S':
             svg_dir = optarg;
             break;
-        default:
-            if ((r = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
-                return r;
         }
     }
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
     json = co.tail.json;
     if (argc - optind != 1)
         return cli_usage_error("report", "needs exactly one RESULTS.json (from 'mqttids experiment --json')");

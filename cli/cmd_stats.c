@@ -39,22 +39,17 @@ int cmd_stats(int argc, char **argv)
     mqttids_dataset *ds = NULL;
     mqttids_stats *st = NULL;
     json_object *report = NULL;
-    int json = 0, opt, rc;
+    int json = 0, rc;
     cli_opts co;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
 
     cli_inputs_init(&in);
     mqttids_stats_opts_init(&so);
-    cli_opts_init(&co, "stats", help);
-    co.in = &in;
-    co.stats = &so;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1)
-        if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
-            return rc;
+    co = CLI_OPTS(.cmd = "stats", .help = help, .in = &in, .stats = &so);
+    cli_opts_next(&co, argc, argv, "qh", longopts); /* every option is a group's */
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
     json = co.tail.json;
-    if ((rc = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT)
-        return rc;
     if (json)
         report = json_object_new_object();
     rc = cli_inputs_load(&in, &ds, report);

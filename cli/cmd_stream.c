@@ -83,6 +83,18 @@ int cli_stream_add_x(kopts *k, const char *sub, const char *arg)
     return CLI_EXIT_OK;
 }
 
+/* "NAME[:PARTITIONS]" (default 4 partitions, at most max_parts) into name and *parts. Returns 0 or -1. */
+static int parse_topic(const char *spec, uint64_t max_parts, char name[256], int *parts)
+{
+    const char *colon = strrchr(spec, ':');
+    uint64_t n = 4;
+    if (colon && (cli_parse_u64(colon + 1, &n) != 0 || n < 1 || n > max_parts || colon - spec >= 256))
+        return -1;
+    snprintf(name, 256, "%.*s", colon ? (int)(colon - spec) : 255, spec);
+    *parts = (int)n;
+    return 0;
+}
+
 /* ================================================================================== */
 /* mock-cluster                                                                       */
 
@@ -119,9 +131,8 @@ static int stream_mock(int argc, char **argv)
     char errbuf[MQTTIDS_ERRBUF_SIZE];
     cli_opts co;
 
-    cli_opts_init(&co, sub, mock_help);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "t:qh", longopts, NULL)) != -1) {
+    co = CLI_OPTS(.cmd = sub, .help = mock_help);
+    while ((opt = cli_opts_next(&co, argc, argv, "t:qh", longopts)) != 0) {
         switch (opt) {
         case 'n': {
             uint64_t v;
@@ -136,14 +147,11 @@ static int stream_mock(int argc, char **argv)
             topics[ntopics++] = optarg;
             break;
         case 'a': addr_file = optarg; break;
-        default:
-            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
-                return rc;
         }
     }
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
     json = co.tail.json;
-    if ((rc = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT)
-        return rc;
     rc = CLI_EXIT_OK;
     cli_log_to_stderr(verbose);
     cli_signals_install(NULL);
@@ -153,19 +161,12 @@ static int stream_mock(int argc, char **argv)
     }
     for (int i = 0; i < ntopics; i++) {
         char name[256];
-        const char *colon = strrchr(topics[i], ':');
-        uint64_t parts = 4;
-        if (colon) {
-            if (cli_parse_u64(colon + 1, &parts) != 0 || parts < 1 || parts > 1024 ||
-                (size_t)(colon - topics[i]) >= sizeof name) {
-                rc = cli_usage_error(sub, "--topic %s: expected NAME[:PARTITIONS], 1..1024 partitions", topics[i]);
-                goto out;
-            }
-            snprintf(name, sizeof name, "%.*s", (int)(colon - topics[i]), topics[i]);
-        } else {
-            snprintf(name, sizeof name, "%s", topics[i]);
+        int parts;
+        if (parse_topic(topics[i], 1024, name, &parts) != 0) {
+            rc = cli_usage_error(sub, "--topic %s: expected NAME[:PARTITIONS], 1..1024 partitions", topics[i]);
+            goto out;
         }
-        if (mqttids_mock_topic_create(m, name, (int)parts, errbuf) != MQTTIDS_OK) {
+        if (mqttids_mock_topic_create(m, name, parts, errbuf) != MQTTIDS_OK) {
             cli_err("%s", errbuf);
             rc = CLI_EXIT_FAIL;
             goto out;
@@ -277,10 +278,8 @@ static int stream_dump(int argc, char **argv)
 
     if (!(k.kc = cli_kconf_new()))
         return CLI_EXIT_FAIL;
-    cli_opts_init(&co, sub, dump_help);
-    co.kafka = &k;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "b:t:X:qh", longopts, NULL)) != -1) {
+    co = CLI_OPTS(.cmd = sub, .help = dump_help, .kafka = &k);
+    while ((opt = cli_opts_next(&co, argc, argv, "b:t:X:qh", longopts)) != 0) {
         switch (opt) {
         case 'i': {
             uint64_t v;
@@ -293,10 +292,11 @@ static int stream_dump(int argc, char **argv)
         }
         case 'k': d.keys = 1; break;
         case 'M': d.meta = 1; break;
-        default:
-            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
-                goto out;
         }
+    }
+    if (co.rc != CLI_OPT_NEXT) {
+        rc = co.rc;
+        goto out;
     }
     d.json = co.tail.json;
     cli_log_to_stderr(verbose);
@@ -335,10 +335,9 @@ static int stream_create_topic(int argc, char **argv)
 
     if (!(k.kc = cli_kconf_new()))
         return CLI_EXIT_FAIL;
-    cli_opts_init(&co, sub, create_topic_help);
-    co.kafka = &k; /* -b and -X: no --topic here */
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "b:X:qh", longopts, NULL)) != -1) {
+    /* -b and -X (no --topic here); the topics are the arguments */
+    co = CLI_OPTS(.cmd = sub, .help = create_topic_help, .kafka = &k, .args = 1);
+    while ((opt = cli_opts_next(&co, argc, argv, "b:X:qh", longopts)) != 0) {
         switch (opt) {
         case 'r': {
             uint64_t v;
@@ -350,10 +349,11 @@ static int stream_create_topic(int argc, char **argv)
             break;
         }
         case 'i': if_not = 1; break;
-        default:
-            if ((rc = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
-                goto out;
         }
+    }
+    if (co.rc != CLI_OPT_NEXT) {
+        rc = co.rc;
+        goto out;
     }
     rc = CLI_EXIT_OK;
     json = co.tail.json;
@@ -373,20 +373,12 @@ static int stream_create_topic(int argc, char **argv)
     }
     for (int i = optind; i < argc && rc == CLI_EXIT_OK; i++) {
         char name[256];
-        const char *colon = strrchr(argv[i], ':');
-        uint64_t parts = 4;
-        int exists = 0;
-        if (colon) {
-            if (cli_parse_u64(colon + 1, &parts) != 0 || parts < 1 || parts > 100000 ||
-                (size_t)(colon - argv[i]) >= sizeof name) {
-                rc = cli_usage_error(sub, "%s: expected NAME[:PARTITIONS]", argv[i]);
-                break;
-            }
-            snprintf(name, sizeof name, "%.*s", (int)(colon - argv[i]), argv[i]);
-        } else {
-            snprintf(name, sizeof name, "%s", argv[i]);
+        int parts, exists = 0;
+        if (parse_topic(argv[i], 100000, name, &parts) != 0) {
+            rc = cli_usage_error(sub, "%s: expected NAME[:PARTITIONS]", argv[i]);
+            break;
         }
-        if (mqttids_stream_create_topic(k.kc, name, (int)parts, replication, &exists, errbuf) != MQTTIDS_OK) {
+        if (mqttids_stream_create_topic(k.kc, name, parts, replication, &exists, errbuf) != MQTTIDS_OK) {
             if (exists && if_not) {
                 cli_info("%s exists already", name);
                 if (existed)
@@ -397,7 +389,7 @@ static int stream_create_topic(int argc, char **argv)
             rc = CLI_EXIT_FAIL;
             break;
         }
-        cli_info("created %s with %llu partitions", name, (unsigned long long)parts);
+        cli_info("created %s with %d partitions", name, parts);
         if (created)
             json_object_array_add(created, json_object_new_string(name));
     }
@@ -413,6 +405,10 @@ out:
 
 int cmd_stream(int argc, char **argv)
 {
+    static const cli_sub subs[] = {{"produce", cli_stream_produce},   {"detect", cli_stream_detect},
+                                   {"mock-cluster", stream_mock},      {"dump", stream_dump},
+                                   {"create-topic", stream_create_topic}};
+    int rc;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         printf("Usage: mqttids stream <produce|detect|mock-cluster|dump|create-topic> [options]\n"
                "  produce       send CSV records (or raw lines) to a topic, keyed by flow\n"
@@ -423,20 +419,7 @@ int cmd_stream(int argc, char **argv)
                "Record format: docs/FORMATS.md. 'mqttids stream <sub> --help' for options.\n");
         return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
     }
-    const char *sub = argv[1]; /* argv[1] becomes the full name for getopt's messages */
-    {
-        static char name[80];
-        cli_name_command(argv + 1, name, sizeof name, argv[0]);
-    }
-    if (strcmp(sub, "produce") == 0)
-        return cli_stream_produce(argc - 1, argv + 1);
-    if (strcmp(sub, "detect") == 0)
-        return cli_stream_detect(argc - 1, argv + 1);
-    if (strcmp(sub, "mock-cluster") == 0)
-        return stream_mock(argc - 1, argv + 1);
-    if (strcmp(sub, "dump") == 0)
-        return stream_dump(argc - 1, argv + 1);
-    if (strcmp(sub, "create-topic") == 0)
-        return stream_create_topic(argc - 1, argv + 1);
-    return cli_usage_error("stream", "unknown subcommand '%s'", sub);
+    if ((rc = cli_run_subcommand(subs, sizeof subs / sizeof subs[0], argc, argv)) >= 0)
+        return rc;
+    return cli_usage_error("stream", "unknown subcommand '%s'", argv[1]);
 }

@@ -179,13 +179,10 @@ static int train_options(int argc, char **argv, train_cfg *c)
         {NULL, 0, NULL, 0},
     };
     cli_opts co;
-    int opt, r;
+    int opt;
 
-    cli_opts_init(&co, "train", help);
-    co.in = &c->in;
-    co.ml = &c->mo;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "m:o:qh", longopts, NULL)) != -1) {
+    co = CLI_OPTS(.cmd = "train", .help = help, .in = &c->in, .ml = &c->mo);
+    while ((opt = cli_opts_next(&co, argc, argv, "m:o:qh", longopts)) != 0) {
         switch (opt) {
         case 'm':
             if (!mqttids_learner_description(optarg))
@@ -214,13 +211,10 @@ static int train_options(int argc, char **argv, train_cfg *c)
         case 'R':
             c->recipe_name = optarg;
             break;
-        default:
-            if ((r = cli_opts_other(&co, opt, optarg)) != CLI_OPT_NEXT)
-                return r;
         }
     }
     c->json = co.tail.json;
-    return cli_opts_end(&co, argc, argv);
+    return co.rc;
 }
 
 /* The checks between the options, before the data is read; returns -1 to go on, else the exit code. */

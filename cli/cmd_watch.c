@@ -94,10 +94,8 @@ static int parse_args(watch_args *w, int argc, char **argv)
     };
     cli_opts co;
     int c, r;
-    cli_opts_init(&co, "watch", help);
-    co.rule = &w->dopts.rule;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "i:r:m:f:o:X:qh", longopts, NULL)) != -1) {
+    co = CLI_OPTS(.cmd = "watch", .help = help, .rule = &w->dopts.rule);
+    while ((c = cli_opts_next(&co, argc, argv, "i:r:m:f:o:X:qh", longopts)) != 0) {
         switch (c) {
         case 'i': w->iface = optarg; break;
         case 'r': w->file = optarg; break;
@@ -120,14 +118,11 @@ static int parse_args(watch_args *w, int argc, char **argv)
             if ((r = parse_number_opt(w, c, optarg)) != CLI_EXIT_OK)
                 return r;
             break;
-        default:
-            if ((r = cli_opts_other(&co, c, optarg)) != CLI_OPT_NEXT)
-                return r;
         }
     }
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
     w->json = co.tail.json;
-    if ((r = cli_opts_end(&co, argc, argv)) != CLI_OPT_NEXT)
-        return r;
     if (!w->iface == !w->file)
         return cli_usage_error("watch", "give exactly one of -i IFACE or -r FILE");
     if (!w->model_path)
