@@ -154,6 +154,10 @@ int cli_stats_option(mqttids_stats_opts *so, const char *cmd, int code, const ch
 void cli_stats_print(const mqttids_stats *s);
 json_object *cli_stats_json(const mqttids_stats *s, const mqttids_stats_opts *o);
 
+/* Opens the PostgreSQL store at conninfo; on failure says why on stderr, with the password
+   masked in the conninfo shown, and returns the error (*st NULL). */
+mqttids_err cli_store_open(const char *conninfo, mqttids_store **st);
+
 /* 1 when paths a and b name one existing file (same device and inode), else 0. */
 int cli_same_file(const char *a, const char *b);
 /* Refuses to write output `out` (given with option opt) when it is the file `in` that
@@ -197,7 +201,7 @@ typedef struct cli_opts {
     void (*help)(void);        /* prints --help */
     cli_tail tail;             /* OUT: --json, --threads */
     cli_inputs *in;            /* CLI_INPUT_LONGOPTS; leftover arguments are inputs */
-    struct cli_ml_opts *ml;    /* CLI_ML_LONGOPTS (cli_ml.h) */
+    struct cli_ml_opts *ml;    /* CLI_ML_LONGOPTS (cli_ml.h); progress unless -q */
     mqttids_stats_opts *stats; /* CLI_STATS_LONGOPTS */
     mqttids_alert_rule *rule;  /* CLI_DETECT_LONGOPTS (cli_detect.h) */
     struct kopts *kafka;       /* -b/--brokers, -t/--topic, -X (cli_stream.h) */

@@ -94,6 +94,8 @@ int cli_opts_next(cli_opts *o, int argc, char **argv, const char *shortopts, con
         }
     }
     o->rc = leftover_args(o, argc, argv);
+    if (o->ml && !cli_quiet) /* after -q: training draws its progress on a terminal */
+        o->ml->train.progress = cli_progress;
     return 0;
 }
 

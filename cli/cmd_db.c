@@ -99,16 +99,11 @@ static void help_schema(void)
            "  -h, --help             this help\n");
 }
 
+/* cli_store_open's result as an exit code: a malformed conninfo is a usage error. */
 static int open_store(const char *conninfo, mqttids_store **st)
 {
-    char errbuf[MQTTIDS_ERRBUF_SIZE], shown[512];
-    mqttids_err err = mqttids_store_open(conninfo, st, errbuf);
-    if (err != MQTTIDS_OK) {
-        mqttids_store_mask_conninfo(conninfo, shown, sizeof shown);
-        cli_err("%s (connection: %s)", errbuf, shown);
-        return err == MQTTIDS_ERR_INVALID ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
-    }
-    return CLI_EXIT_OK;
+    mqttids_err err = cli_store_open(conninfo, st);
+    return err == MQTTIDS_OK ? CLI_EXIT_OK : err == MQTTIDS_ERR_INVALID ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 }
 
 /* State of a load that streams rows while the reader reads. */

@@ -622,10 +622,6 @@ int cmd_experiment(int argc, char **argv)
         goto out;
     if (!c.json)
         print_stats(d.st);
-    if (!cli_quiet) {
-        c.mo.train.progress = cli_progress;
-        c.mo.train.progress_user = NULL;
-    }
     for (size_t i = 0; i < NSPECS; i++) {
         if (!(specs[i].group & c.groups) || !selected(&specs[i], c.only))
             continue;

@@ -39,19 +39,13 @@ static int write_pred_table(const char *conninfo, const char *table, const mqtti
 {
     mqttids_store *st = NULL;
     mqttids_store_sink *sink = NULL;
-    char errbuf[MQTTIDS_ERRBUF_SIZE], shown[512];
     uint64_t rows = 0;
     int map[256];
 
-    for (int c = 0; c < k && c < 256; c++) {
-        const char *name = mqttids_model_class_name(m, c);
-        map[c] = name ? mqttids_class_find(name, strlen(name)) : -1;
-    }
-    if (mqttids_store_open(conninfo, &st, errbuf) != MQTTIDS_OK) {
-        mqttids_store_mask_conninfo(conninfo, shown, sizeof shown);
-        cli_err("%s (connection: %s)", errbuf, shown);
+    for (int c = 0; c < k && c < 256; c++)
+        map[c] = mqttids_detect_class_index(mqttids_model_class_name(m, c));
+    if (cli_store_open(conninfo, &st) != MQTTIDS_OK)
         return CLI_EXIT_FAIL;
-    }
     if (mqttids_store_sink_open(st, table, mqttids_model_id(m), MQTTIDS_SINK_ONE_TRANSACTION, &sink) != MQTTIDS_OK)
         goto fail;
     for (size_t i = 0; i < n; i++) {

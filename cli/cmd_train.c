@@ -339,10 +339,6 @@ int cmd_train(int argc, char **argv)
     cli_ml_init(&c.mo);
     if ((rc = train_options(argc, argv, &c)) >= 0 || (rc = train_check(&c)) >= 0)
         return rc;
-    if (!cli_quiet) {
-        c.mo.train.progress = cli_progress;
-        c.mo.train.progress_user = NULL;
-    }
     if (c.json)
         report = json_object_new_object();
     rc = cli_inputs_load(&c.in, &ds, report);
