@@ -205,10 +205,13 @@ typedef struct cli_opts {
     mqttids_stats_opts *stats; /* CLI_STATS_LONGOPTS */
     mqttids_alert_rule *rule;  /* CLI_DETECT_LONGOPTS (cli_detect.h) */
     struct kopts *kafka;       /* -b/--brokers, -t/--topic, -X (cli_stream.h) */
+    int threads;               /* --threads N (CLI_THREADS_LONGOPT; the training group has it) */
     int args;                  /* the command reads leftover arguments (argv[optind..]) itself;
                                   else, without in, they are refused */
     int rc;                    /* OUT: once cli_opts_next returned 0: CLI_OPT_NEXT, or the exit code */
     int started;
+    struct option all[64];     /* the command's long options, then its groups' */
+    char shorts[32];           /* the command's short options, then the tail's ("qh") */
 } cli_opts;
 /* "Go on" (cli_opts.rc, and the option functions of the commands); any other is an exit code. */
 #define CLI_OPT_NEXT (-1)
@@ -216,10 +219,12 @@ typedef struct cli_opts {
    e.g. CLI_OPTS(.cmd = "train", .help = help, .in = &in, .ml = &mo). */
 #define CLI_OPTS(...) ((cli_opts){.tail = {0, 2}, .rc = CLI_OPT_NEXT, __VA_ARGS__})
 /*
- * The getopt loop (optind starts at 1 on the first call): returns the code of the command's
- * next own option (optarg is its value), or 0 when there are none left: then o->rc is
- * CLI_OPT_NEXT, or the exit code when --help was shown (CLI_EXIT_OK) or an option, its value
- * or a leftover argument was bad (CLI_EXIT_USAGE, said on stderr).
+ * The getopt loop over the command's own options (shortopts, longopts: NULL-terminated; either
+ * may be NULL) and its groups' (their tables are added here, the tail's -q and -h too; optind
+ * starts at 1 on the first call): returns the code of the command's next own option (optarg
+ * is its value), or 0 when there are none left: then o->rc is CLI_OPT_NEXT, or the exit code
+ * when --help was shown (CLI_EXIT_OK) or an option, its value or a leftover argument was bad
+ * (CLI_EXIT_USAGE, said on stderr).
  */
 int cli_opts_next(cli_opts *o, int argc, char **argv, const char *shortopts, const struct option *longopts);
 /* An option's value as a number in [0, 1] / an integer in [lo, hi]. Return 0, or -1 after

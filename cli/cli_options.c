@@ -7,6 +7,7 @@
  * argv[0], which the dispatchers set to the full command name); the command adds only the
  * way to its help.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,14 +78,47 @@ static int leftover_args(cli_opts *o, int argc, char **argv)
     return CLI_OPT_NEXT;
 }
 
+/* The long options of each group: appended to a command's own. */
+static const struct option tail_opts[] = {CLI_TAIL_LONGOPTS, {NULL, 0, NULL, 0}};
+static const struct option threads_opts[] = {CLI_THREADS_LONGOPT, {NULL, 0, NULL, 0}};
+static const struct option input_opts[] = {CLI_INPUT_LONGOPTS, {NULL, 0, NULL, 0}};
+static const struct option ml_opts[] = {CLI_ML_LONGOPTS, {NULL, 0, NULL, 0}};
+static const struct option stats_opts[] = {CLI_STATS_LONGOPTS, {NULL, 0, NULL, 0}};
+static const struct option detect_opts[] = {CLI_DETECT_LONGOPTS, {NULL, 0, NULL, 0}};
+
+static void append_options(cli_opts *o, size_t *n, const struct option *t)
+{
+    for (; t && t->name; t++) {
+        assert(*n + 1 < sizeof o->all / sizeof o->all[0]); /* room for the terminator */
+        o->all[(*n)++] = *t;
+    }
+}
+
+/* o->all and o->shorts: the command's options, then its groups'. */
+static void build_options(cli_opts *o, const char *shortopts, const struct option *longopts)
+{
+    size_t n = 0;
+    append_options(o, &n, longopts);
+    append_options(o, &n, tail_opts);
+    append_options(o, &n, o->threads ? threads_opts : NULL);
+    append_options(o, &n, o->in ? input_opts : NULL);
+    append_options(o, &n, o->ml ? ml_opts : NULL);
+    append_options(o, &n, o->stats ? stats_opts : NULL);
+    append_options(o, &n, o->rule ? detect_opts : NULL);
+    memset(&o->all[n], 0, sizeof o->all[n]);
+    assert(strlen(shortopts ? shortopts : "") + 3 <= sizeof o->shorts);
+    snprintf(o->shorts, sizeof o->shorts, "%sqh", shortopts ? shortopts : "");
+}
+
 int cli_opts_next(cli_opts *o, int argc, char **argv, const char *shortopts, const struct option *longopts)
 {
     int code;
     if (!o->started) {
         o->started = 1;
         optind = 1;
+        build_options(o, shortopts, longopts);
     }
-    while ((code = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+    while ((code = getopt_long(argc, argv, o->shorts, o->all, NULL)) != -1) {
         int r = shared_option(o, code, optarg);
         if (r == OWN_OPTION)
             return code;

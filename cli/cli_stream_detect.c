@@ -223,14 +223,13 @@ static int parse_args(detect_args *a, int argc, char **argv)
         {"replay", required_argument, NULL, 'P'},          {"replay-format", required_argument, NULL, 'F'},
         {"mock-partitions", required_argument, NULL, 'p'}, {"stats-interval", required_argument, NULL, 's'},
         {"commit-interval", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},
-        CLI_TAIL_LONGOPTS,                                 CLI_DETECT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *sub = "stream detect";
     cli_opts co;
     int opt, rc;
     co = CLI_OPTS(.cmd = sub, .help = detect_help, .rule = &a->rule, .kafka = &a->k);
-    while ((opt = cli_opts_next(&co, argc, argv, "b:t:g:m:X:qvh", longopts)) != 0) {
+    while ((opt = cli_opts_next(&co, argc, argv, "b:t:g:m:X:v", longopts)) != 0) {
         switch (opt) {
         case 'g': a->o.group = optarg; break;
         case 'm': a->model_path = optarg; break;

@@ -207,9 +207,7 @@ int cli_stream_produce(int argc, char **argv)
         {"pcap", no_argument, NULL, 'P'},
         {"label", required_argument, NULL, 'L'},
         {"context", no_argument, NULL, 'C'},
-        CLI_TAIL_LONGOPTS,
         {"verbose", no_argument, NULL, 'v'},
-        CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *sub = "stream produce";
@@ -225,7 +223,7 @@ int cli_stream_produce(int argc, char **argv)
     cli_inputs_init(&in);
     mqttids_produce_opts_init(&po);
     co = CLI_OPTS(.cmd = sub, .help = produce_help, .in = &in, .kafka = &k);
-    while ((opt = cli_opts_next(&co, argc, argv, "b:t:X:qvh", longopts)) != 0) {
+    while ((opt = cli_opts_next(&co, argc, argv, "b:t:X:v", longopts)) != 0) {
         switch (opt) {
         case 'f':
         case 'r':

@@ -186,8 +186,6 @@ static int db_load(int argc, char **argv)
     static const struct option longopts[] = {
         {"replace", no_argument, NULL, 'r'},
         {"append", no_argument, NULL, 'a'},
-        CLI_TAIL_LONGOPTS,
-        CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     cli_inputs in;
@@ -207,7 +205,7 @@ static int db_load(int argc, char **argv)
 
     cli_inputs_init(&in);
     co = CLI_OPTS(.cmd = "db load", .help = help_load, .in = &in);
-    while ((opt = cli_opts_next(&co, argc, argv, "qh", longopts)) != 0) {
+    while ((opt = cli_opts_next(&co, argc, argv, NULL, longopts)) != 0) {
         switch (opt) {
         case 'r':
             mode = MQTTIDS_STORE_REPLACE;
@@ -313,8 +311,6 @@ static int db_stats(int argc, char **argv)
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
         {"table", required_argument, NULL, 'T'},
-        CLI_STATS_LONGOPTS,
-        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *conninfo = NULL, *table = MQTTIDS_STORE_DEFAULT_TABLE;
@@ -326,7 +322,7 @@ static int db_stats(int argc, char **argv)
 
     mqttids_stats_opts_init(&so);
     co = CLI_OPTS(.cmd = "db stats", .help = help_stats, .stats = &so);
-    while ((opt = cli_opts_next(&co, argc, argv, "qh", longopts)) != 0) {
+    while ((opt = cli_opts_next(&co, argc, argv, NULL, longopts)) != 0) {
         switch (opt) {
         case 'd':
             conninfo = optarg;
@@ -370,7 +366,6 @@ static int db_schema(int argc, char **argv)
     static const struct option longopts[] = {
         {"table", required_argument, NULL, 'T'},
         {"pred-table", required_argument, NULL, 'P'},
-        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *table = NULL, *pred = NULL;
@@ -378,7 +373,7 @@ static int db_schema(int argc, char **argv)
     int opt, json = 0;
     cli_opts co;
     co = CLI_OPTS(.cmd = "db schema", .help = help_schema);
-    while ((opt = cli_opts_next(&co, argc, argv, "qh", longopts)) != 0) {
+    while ((opt = cli_opts_next(&co, argc, argv, NULL, longopts)) != 0) {
         switch (opt) {
         case 'T':
             table = optarg;

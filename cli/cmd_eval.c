@@ -163,9 +163,6 @@ int cmd_eval(int argc, char **argv)
         {"model", required_argument, NULL, 'm'},
         {"by", required_argument, NULL, 'B'},
         {"min-probability", required_argument, NULL, 'P'},
-        CLI_THREADS_LONGOPT,
-        CLI_TAIL_LONGOPTS,
-        CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     cli_inputs in;
@@ -184,8 +181,8 @@ int cmd_eval(int argc, char **argv)
     char errbuf[MQTTIDS_ERRBUF_SIZE];
 
     cli_inputs_init(&in);
-    co = CLI_OPTS(.cmd = "eval", .help = help, .in = &in);
-    while ((opt = cli_opts_next(&co, argc, argv, "m:qh", longopts)) != 0) {
+    co = CLI_OPTS(.cmd = "eval", .help = help, .in = &in, .threads = 1);
+    while ((opt = cli_opts_next(&co, argc, argv, "m:", longopts)) != 0) {
         switch (opt) {
         case 'm':
             path = optarg;

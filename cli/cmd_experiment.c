@@ -213,16 +213,13 @@ static int exp_options(int argc, char **argv, exp_cfg *c)
         {"curves", required_argument, NULL, 'C'},
         {"report", required_argument, NULL, 'R'},
         {"svg-dir", required_argument, NULL, 'S'},
-        CLI_TAIL_LONGOPTS,
-        CLI_INPUT_LONGOPTS,
-        CLI_ML_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     cli_opts co;
     int opt;
 
     co = CLI_OPTS(.cmd = "experiment", .help = help, .in = &c->in, .ml = &c->mo);
-    while ((opt = cli_opts_next(&co, argc, argv, "qh", longopts)) != 0) {
+    while ((opt = cli_opts_next(&co, argc, argv, NULL, longopts)) != 0) {
         switch (opt) {
         case 'k':
             if (cli_parse_int_in("experiment", "--folds", optarg, 2, 100, &c->mo.cv.folds) != 0)

@@ -78,14 +78,13 @@ static int extract_options(int argc, char **argv, extract_cfg *c)
         {"max-streams", required_argument, NULL, 'M'},
         {"context", no_argument, NULL, 'C'},
         {"ids", no_argument, NULL, 'I'},
-        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     cli_opts co;
     int opt, nports = 0;
 
     co = CLI_OPTS(.cmd = "extract", .help = help, .args = 1); /* the capture */
-    while ((opt = cli_opts_next(&co, argc, argv, "r:o:qh", longopts)) != 0) {
+    while ((opt = cli_opts_next(&co, argc, argv, "r:o:", longopts)) != 0) {
         switch (opt) {
         case 'r':
             c->in = optarg;

@@ -129,14 +129,14 @@ static int parse_args(feed_args *a, int argc, char **argv)
         {"every", required_argument, NULL, 'e'},   {"for", required_argument, NULL, 'f'},
         {"consume", no_argument, NULL, 'C'},       {"count", no_argument, NULL, 'N'},
         {"field", required_argument, NULL, 'F'},   {"top", required_argument, NULL, 'T'},
-        {"idle", required_argument, NULL, 'i'},    CLI_TAIL_LONGOPTS,
+        {"idle", required_argument, NULL, 'i'},
         {NULL, 0, NULL, 0},
     };
     char errbuf[MQTTIDS_ERRBUF_SIZE];
     cli_opts co;
     int opt, rc;
     co = CLI_OPTS(.cmd = "feed", .help = help, .args = 1); /* the feeds */
-    while ((opt = cli_opts_next(&co, argc, argv, "b:t:X:qh", longopts)) != 0) {
+    while ((opt = cli_opts_next(&co, argc, argv, "b:t:X:", longopts)) != 0) {
         switch (opt) {
         case 'b': a->brokers = optarg; break;
         case 't': a->topic = optarg; break;

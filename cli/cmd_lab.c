@@ -94,7 +94,6 @@ static int lab_options(int argc, char **argv, mqttids_lab_opts *o, int *json)
         {"seed", required_argument, NULL, 's'},
         {"context", no_argument, NULL, 'C'},
         {"mosquitto", required_argument, NULL, 'B'},
-        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     cli_opts co;
@@ -102,7 +101,7 @@ static int lab_options(int argc, char **argv, mqttids_lab_opts *o, int *json)
     int c;
 
     co = CLI_OPTS(.cmd = "lab", .help = help);
-    while ((c = cli_opts_next(&co, argc, argv, "d:o:qh", longopts)) != 0) {
+    while ((c = cli_opts_next(&co, argc, argv, "d:o:", longopts)) != 0) {
         switch (c) {
         case 'd':
             o->duration_s = strtod(optarg, &e);

@@ -82,10 +82,7 @@ int cmd_predict(int argc, char **argv)
     static const struct option longopts[] = {
         {"model", required_argument, NULL, 'm'},
         {"output", required_argument, NULL, 'o'},
-        CLI_THREADS_LONGOPT,
-        CLI_TAIL_LONGOPTS,
         {"pred-table", required_argument, NULL, 0x2001},
-        CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     cli_inputs in;
@@ -103,8 +100,8 @@ int cmd_predict(int argc, char **argv)
     cli_out of = {NULL, NULL, NULL, 0};
 
     cli_inputs_init(&in);
-    co = CLI_OPTS(.cmd = "predict", .help = help, .in = &in);
-    while ((opt = cli_opts_next(&co, argc, argv, "m:o:qh", longopts)) != 0) {
+    co = CLI_OPTS(.cmd = "predict", .help = help, .in = &in, .threads = 1);
+    while ((opt = cli_opts_next(&co, argc, argv, "m:o:", longopts)) != 0) {
         switch (opt) {
         case 'm':
             path = optarg;

@@ -95,7 +95,6 @@ int cmd_report(int argc, char **argv)
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"svg-dir", required_argument, NULL, 'S'},
-        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *out = "report.html", *svg_dir = NULL, *in;
@@ -103,7 +102,7 @@ int cmd_report(int argc, char **argv)
     cli_opts co;
 
     co = CLI_OPTS(.cmd = "report", .help = help, .args = 1); /* the results file */
-    while ((opt = cli_opts_next(&co, argc, argv, "o:qh", longopts)) != 0) {
+    while ((opt = cli_opts_next(&co, argc, argv, "o:", longopts)) != 0) {
         switch (opt) {
         case 'o':
             out = optarg;

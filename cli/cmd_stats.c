@@ -28,12 +28,6 @@ static void help(void)
 
 int cmd_stats(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        CLI_STATS_LONGOPTS,
-        CLI_TAIL_LONGOPTS,
-        CLI_INPUT_LONGOPTS,
-        {NULL, 0, NULL, 0},
-    };
     cli_inputs in;
     mqttids_stats_opts so;
     mqttids_dataset *ds = NULL;
@@ -46,7 +40,7 @@ int cmd_stats(int argc, char **argv)
     cli_inputs_init(&in);
     mqttids_stats_opts_init(&so);
     co = CLI_OPTS(.cmd = "stats", .help = help, .in = &in, .stats = &so);
-    cli_opts_next(&co, argc, argv, "qh", longopts); /* every option is a group's */
+    cli_opts_next(&co, argc, argv, NULL, NULL); /* every option is a group's */
     if (co.rc != CLI_OPT_NEXT)
         return co.rc;
     json = co.tail.json;

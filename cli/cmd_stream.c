@@ -122,7 +122,6 @@ static int stream_mock(int argc, char **argv)
         {"brokers-count", required_argument, NULL, 'n'},
         {"topic", required_argument, NULL, 't'},
         {"address-file", required_argument, NULL, 'a'},
-        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *sub = "stream mock-cluster", *topics[64], *addr_file = NULL;
@@ -132,7 +131,7 @@ static int stream_mock(int argc, char **argv)
     cli_opts co;
 
     co = CLI_OPTS(.cmd = sub, .help = mock_help);
-    while ((opt = cli_opts_next(&co, argc, argv, "t:qh", longopts)) != 0) {
+    while ((opt = cli_opts_next(&co, argc, argv, "t:", longopts)) != 0) {
         switch (opt) {
         case 'n': {
             uint64_t v;
@@ -265,7 +264,6 @@ static int stream_dump(int argc, char **argv)
         {"idle", required_argument, NULL, 'i'},
         {"keys", no_argument, NULL, 'k'},
         {"meta", no_argument, NULL, 'M'},
-        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *sub = "stream dump";
@@ -279,7 +277,7 @@ static int stream_dump(int argc, char **argv)
     if (!(k.kc = cli_kconf_new()))
         return CLI_EXIT_FAIL;
     co = CLI_OPTS(.cmd = sub, .help = dump_help, .kafka = &k);
-    while ((opt = cli_opts_next(&co, argc, argv, "b:t:X:qh", longopts)) != 0) {
+    while ((opt = cli_opts_next(&co, argc, argv, "b:t:X:", longopts)) != 0) {
         switch (opt) {
         case 'i': {
             uint64_t v;
@@ -323,7 +321,6 @@ static int stream_create_topic(int argc, char **argv)
         {"brokers", required_argument, NULL, 'b'},
         {"replication", required_argument, NULL, 'r'},
         {"if-not-exists", no_argument, NULL, 'i'},
-        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *sub = "stream create-topic";
@@ -337,7 +334,7 @@ static int stream_create_topic(int argc, char **argv)
         return CLI_EXIT_FAIL;
     /* -b and -X (no --topic here); the topics are the arguments */
     co = CLI_OPTS(.cmd = sub, .help = create_topic_help, .kafka = &k, .args = 1);
-    while ((opt = cli_opts_next(&co, argc, argv, "b:X:qh", longopts)) != 0) {
+    while ((opt = cli_opts_next(&co, argc, argv, "b:X:", longopts)) != 0) {
         switch (opt) {
         case 'r': {
             uint64_t v;

@@ -173,16 +173,13 @@ static int train_options(int argc, char **argv, train_cfg *c)
         {"dump-features", required_argument, NULL, 'D'},
         {"curves", required_argument, NULL, 'C'},
         {"recipe", required_argument, NULL, 'R'},
-        CLI_TAIL_LONGOPTS,
-        CLI_INPUT_LONGOPTS,
-        CLI_ML_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     cli_opts co;
     int opt;
 
     co = CLI_OPTS(.cmd = "train", .help = help, .in = &c->in, .ml = &c->mo);
-    while ((opt = cli_opts_next(&co, argc, argv, "m:o:qh", longopts)) != 0) {
+    while ((opt = cli_opts_next(&co, argc, argv, "m:o:", longopts)) != 0) {
         switch (opt) {
         case 'm':
             if (!mqttids_learner_description(optarg))

@@ -89,13 +89,12 @@ static int parse_args(watch_args *w, int argc, char **argv)
         {"idle-timeout", required_argument, NULL, 'I'},
         {"db", required_argument, NULL, 'D'},        {"pred-table", required_argument, NULL, 'T'},
         {"brokers", required_argument, NULL, 'B'},   {"alerts-topic", required_argument, NULL, 'K'},
-        CLI_TAIL_LONGOPTS,                           CLI_DETECT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     cli_opts co;
     int c, r;
     co = CLI_OPTS(.cmd = "watch", .help = help, .rule = &w->dopts.rule);
-    while ((c = cli_opts_next(&co, argc, argv, "i:r:m:f:o:X:qh", longopts)) != 0) {
+    while ((c = cli_opts_next(&co, argc, argv, "i:r:m:f:o:X:", longopts)) != 0) {
         switch (c) {
         case 'i': w->iface = optarg; break;
         case 'r': w->file = optarg; break;
