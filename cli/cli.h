@@ -51,8 +51,8 @@ typedef struct cli_input {
 } cli_input;
 
 /*
- * Input options every data command takes. Parse with cli_inputs_option() from the
- * getopt loop, then cli_inputs_add_positional() for the leftover arguments.
+ * Input options every data command takes: the inputs group of cli_opts (which parses them
+ * with cli_inputs_option and adds the leftover arguments with cli_inputs_add_positional).
  */
 typedef struct cli_inputs {
     cli_input items[256];
@@ -66,7 +66,7 @@ typedef struct cli_inputs {
     const char *table;  /* --table NAME */
 } cli_inputs;
 
-/* Long options shared by data commands; append to a command's own table. */
+/* The inputs group's long options (cli_opts_next adds them to a command's own). */
 #define CLI_INPUT_LONGOPTS                                  \
     {"train", required_argument, NULL, 0x1001},             \
     {"test", required_argument, NULL, 0x1002},              \
@@ -171,10 +171,10 @@ int cli_inputs_refuse_overwrite(const cli_inputs *in, const char *cmd, const cha
 int cli_stdout_close(void);
 
 /*
- * The option tail every command ends with (cli_run.c): --json, -q/--quiet, -h/--help,
- * and --threads N (1..64, default 2) where the command has it. Handle it first in the
- * getopt loop: cli_tail_option returns 0 (not a tail option), 1 (handled), 2 (help was
- * shown: exit CLI_EXIT_OK) or -1 (usage error shown: exit CLI_EXIT_USAGE).
+ * The option tail every command takes (cli_run.c; cli_opts_next adds it): --json,
+ * -q/--quiet, -h/--help, and --threads N (1..64, default 2) where the command has it.
+ * cli_tail_option returns 0 (not a tail option), 1 (handled), 2 (help was shown: exit
+ * CLI_EXIT_OK) or -1 (usage error shown: exit CLI_EXIT_USAGE).
  */
 #define CLI_TAIL_LONGOPTS                                   \
     {"json", no_argument, NULL, 'j'},                       \

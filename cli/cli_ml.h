@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "mqttids/ml.h"
 
-/* Long options for the pipeline and training; codes 0x2001.. */
+/* The training group's long options (pipeline, learner, CV; codes 0x2001..); cli_opts_next adds them. */
 #define CLI_ML_LONGOPTS                                       \
     {"param", required_argument, NULL, 0x2001},               \
     {"seed", required_argument, NULL, 0x2002},                \
