@@ -204,7 +204,8 @@ typedef struct cli_opts {
     struct cli_ml_opts *ml;    /* CLI_ML_LONGOPTS (cli_ml.h); progress unless -q */
     mqttids_stats_opts *stats; /* CLI_STATS_LONGOPTS */
     mqttids_alert_rule *rule;  /* CLI_DETECT_LONGOPTS (cli_detect.h) */
-    struct kopts *kafka;       /* -b/--brokers, -t/--topic, -X (cli_stream.h) */
+    struct kopts *kafka;       /* -b, -t, -X (cli_stream.h); the command lists --brokers and
+                                  --topic itself (create-topic has no --topic) */
     int threads;               /* --threads N (CLI_THREADS_LONGOPT; the training group has it) */
     int args;                  /* the command reads leftover arguments (argv[optind..]) itself;
                                   else, without in, they are refused */
