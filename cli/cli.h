@@ -28,9 +28,6 @@ void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Usage error: prints the message and "Try 'mqttids CMD --help'", returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* After getopt reported a bad option (it names it, prefixed by argv[0]): prints only
-   "Try 'mqttids CMD --help'." and returns CLI_EXIT_USAGE (cli_options.c). */
-int cli_bad_option(const char *cmd);
 /* Before running a (sub)command: argv[0] becomes "PREFIX argv[0]" (kept in buf) so getopt's
    messages name the whole command ("mqttids stream dump: ..."). */
 void cli_name_command(char **argv, char *buf, size_t size, const char *prefix);
@@ -186,8 +183,6 @@ typedef struct cli_tail {
     int threads;
 } cli_tail;
 int cli_tail_option(cli_tail *t, const char *cmd, int code, const char *arg, void (*help)(void));
-/* The exit code for a cli_tail_option result of 2 or -1. */
-#define CLI_TAIL_EXIT(r) ((r) == 2 ? CLI_EXIT_OK : CLI_EXIT_USAGE)
 
 /*
  * The option groups a command takes besides its own (cli_options.c): the tail always, the

@@ -15,7 +15,9 @@
 #include "cli_ml.h"
 #include "cli_stream.h"
 
-int cli_bad_option(const char *cmd)
+/* After getopt said what is wrong with an option (naming it, prefixed by argv[0]): the way
+   to the command's help. */
+static int bad_option(const char *cmd)
 {
     fprintf(stderr, "Try '%s %s --help'.\n", cli_prog, cmd);
     return CLI_EXIT_USAGE;
@@ -52,7 +54,7 @@ static int shared_option(cli_opts *o, int code, const char *arg)
 {
     int r = 0, rc;
     if (code == '?') /* getopt named the bad option */
-        return cli_bad_option(o->cmd);
+        return bad_option(o->cmd);
     if (o->in && (r = cli_inputs_option(o->in, o->cmd, code, arg)) != 0)
         return group_result(r);
     if (o->ml && (r = cli_ml_option(o->ml, o->cmd, code, arg)) != 0)
@@ -64,7 +66,7 @@ static int shared_option(cli_opts *o, int code, const char *arg)
     if (o->kafka && cli_stream_kafka_option(o->kafka, o->cmd, code, arg, &rc))
         return rc == CLI_EXIT_OK ? CLI_OPT_NEXT : rc;
     r = cli_tail_option(&o->tail, o->cmd, code, arg, o->help);
-    return r == 0 ? OWN_OPTION : r == 1 ? CLI_OPT_NEXT : CLI_TAIL_EXIT(r);
+    return r == 0 ? OWN_OPTION : r == 1 ? CLI_OPT_NEXT : r == 2 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }
 
 /* After the last option: argv[optind..] become untagged inputs (with o->in), stay for the

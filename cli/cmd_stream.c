@@ -56,21 +56,8 @@ int cli_stream_kconf_finish(kopts *k, const char *sub, int need_topic)
     return CLI_EXIT_OK;
 }
 
-int cli_stream_kafka_option(kopts *k, const char *sub, int opt, const char *arg, int *rc)
-{
-    *rc = CLI_EXIT_OK;
-    if (opt == 'b')
-        k->brokers = arg;
-    else if (opt == 't')
-        k->topic = arg;
-    else if (opt == 'X')
-        *rc = cli_stream_add_x(k, sub, arg);
-    else
-        return 0;
-    return 1;
-}
-
-int cli_stream_add_x(kopts *k, const char *sub, const char *arg)
+/* One -X key=value. Returns an exit code. */
+static int add_x(kopts *k, const char *sub, const char *arg)
 {
     char errbuf[MQTTIDS_ERRBUF_SIZE];
     mqttids_err err = mqttids_kconf_set(k->kc, arg, errbuf);
@@ -81,6 +68,20 @@ int cli_stream_add_x(kopts *k, const char *sub, const char *arg)
     if (err != MQTTIDS_OK)
         return cli_usage_error(sub, "%s", errbuf);
     return CLI_EXIT_OK;
+}
+
+int cli_stream_kafka_option(kopts *k, const char *sub, int opt, const char *arg, int *rc)
+{
+    *rc = CLI_EXIT_OK;
+    if (opt == 'b')
+        k->brokers = arg;
+    else if (opt == 't')
+        k->topic = arg;
+    else if (opt == 'X')
+        *rc = add_x(k, sub, arg);
+    else
+        return 0;
+    return 1;
 }
 
 /* "NAME[:PARTITIONS]" (default 4 partitions, at most max_parts) into name and *parts. Returns 0 or -1. */
