@@ -28,12 +28,18 @@ void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Usage error: prints the message and "Try 'mqttids CMD --help'", returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* After getopt reported a bad option (it names it, prefixed by argv[0]): prints only
-   "Try 'mqttids CMD --help'." and returns CLI_EXIT_USAGE (cli_options.c). */
-int cli_bad_option(const char *cmd);
 /* Before running a (sub)command: argv[0] becomes "PREFIX argv[0]" (kept in buf) so getopt's
    messages name the whole command ("mqttids stream dump: ..."). */
 void cli_name_command(char **argv, char *buf, size_t size, const char *prefix);
+
+/* A subcommand of a command that has several ("db load", "stream dump"). */
+typedef struct cli_sub {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} cli_sub;
+/* Runs argv[1]'s subcommand among subs[0..n) with argv + 1, its argv[0] named "ARGV0 SUB" for
+   getopt's messages. Returns its exit code, or -1 when argv[1] names none of them. */
+int cli_run_subcommand(const cli_sub *subs, size_t n, int argc, char **argv);
 
 /* One input: a path with a split tag. */
 typedef struct cli_input {
@@ -42,8 +48,8 @@ typedef struct cli_input {
 } cli_input;
 
 /*
- * Input options every data command takes. Parse with cli_inputs_option() from the
- * getopt loop, then cli_inputs_add_positional() for the leftover arguments.
+ * Input options every data command takes: the inputs group of cli_opts (which parses them
+ * with cli_inputs_option and adds the leftover arguments with cli_inputs_add_positional).
  */
 typedef struct cli_inputs {
     cli_input items[256];
@@ -57,7 +63,7 @@ typedef struct cli_inputs {
     const char *table;  /* --table NAME */
 } cli_inputs;
 
-/* Long options shared by data commands; append to a command's own table. */
+/* The inputs group's long options (cli_opts_next adds them to a command's own). */
 #define CLI_INPUT_LONGOPTS                                  \
     {"train", required_argument, NULL, 0x1001},             \
     {"test", required_argument, NULL, 0x1002},              \
@@ -134,7 +140,7 @@ int cli_dir_make(const char *dir);
 int cli_out_check_prefix(const char *prefix);
 
 /* The exploration's options (--top X, --zero-threshold F, --corr-threshold F), shared by
-   stats and db stats: codes 't', 'z', 'c'. Returns 0, or -1 after a usage error. */
+   stats and db stats: codes 't', 'z', 'c'. Returns 1 if handled, 0 if not ours, -1 usage error (printed). */
 #define CLI_STATS_LONGOPTS                                  \
     {"top", required_argument, NULL, 't'},                  \
     {"zero-threshold", required_argument, NULL, 'z'},       \
@@ -144,6 +150,10 @@ int cli_stats_option(mqttids_stats_opts *so, const char *cmd, int code, const ch
 /* The exploration's aligned tables on stdout, and its JSON (cli_stats.c). */
 void cli_stats_print(const mqttids_stats *s);
 json_object *cli_stats_json(const mqttids_stats *s, const mqttids_stats_opts *o);
+
+/* Opens the PostgreSQL store at conninfo; on failure says why on stderr, with the password
+   masked in the conninfo shown, and returns the error (*st NULL). */
+mqttids_err cli_store_open(const char *conninfo, mqttids_store **st);
 
 /* 1 when paths a and b name one existing file (same device and inode), else 0. */
 int cli_same_file(const char *a, const char *b);
@@ -158,10 +168,10 @@ int cli_inputs_refuse_overwrite(const cli_inputs *in, const char *cmd, const cha
 int cli_stdout_close(void);
 
 /*
- * The option tail every command ends with (cli_run.c): --json, -q/--quiet, -h/--help,
- * and --threads N (1..64, default 2) where the command has it. Handle it first in the
- * getopt loop: cli_tail_option returns 0 (not a tail option), 1 (handled), 2 (help was
- * shown: exit CLI_EXIT_OK) or -1 (usage error shown: exit CLI_EXIT_USAGE).
+ * The option tail every command takes (cli_run.c; cli_opts_next adds it): --json,
+ * -q/--quiet, -h/--help, and --threads N (1..64, default 2) where the command has it.
+ * cli_tail_option returns 0 (not a tail option), 1 (handled), 2 (help was shown: exit
+ * CLI_EXIT_OK) or -1 (usage error shown: exit CLI_EXIT_USAGE).
  */
 #define CLI_TAIL_LONGOPTS                                   \
     {"json", no_argument, NULL, 'j'},                       \
@@ -173,8 +183,50 @@ typedef struct cli_tail {
     int threads;
 } cli_tail;
 int cli_tail_option(cli_tail *t, const char *cmd, int code, const char *arg, void (*help)(void));
-/* The exit code for a cli_tail_option result of 2 or -1. */
-#define CLI_TAIL_EXIT(r) ((r) == 2 ? CLI_EXIT_OK : CLI_EXIT_USAGE)
+
+/*
+ * The option groups a command takes besides its own (cli_options.c): the tail always, the
+ * others where not NULL. The command loops on cli_opts_next, which hands the groups' options
+ * to them and returns only the command's own. Group codes: tail 'j' 'q' 'h' 0x1100, inputs
+ * 0x1001.., training 0x2001.. (and 0x1100), exploration 't' 'z' 'c', alerts 0x3001..,
+ * Kafka 'b' 't' 'X'.
+ */
+typedef struct cli_opts {
+    const char *cmd;           /* "train", "db load": names the command in messages */
+    void (*help)(void);        /* prints --help */
+    cli_tail tail;             /* OUT: --json, --threads */
+    cli_inputs *in;            /* CLI_INPUT_LONGOPTS; leftover arguments are inputs */
+    struct cli_ml_opts *ml;    /* CLI_ML_LONGOPTS (cli_ml.h); progress unless -q */
+    mqttids_stats_opts *stats; /* CLI_STATS_LONGOPTS */
+    mqttids_alert_rule *rule;  /* CLI_DETECT_LONGOPTS (cli_detect.h) */
+    struct kopts *kafka;       /* -b, -t, -X (cli_stream.h); the command lists --brokers and
+                                  --topic itself (create-topic has no --topic) */
+    int threads;               /* --threads N (CLI_THREADS_LONGOPT; the training group has it) */
+    int args;                  /* the command reads leftover arguments (argv[optind..]) itself;
+                                  else, without in, they are refused */
+    int rc;                    /* OUT: once cli_opts_next returned 0: CLI_OPT_NEXT, or the exit code */
+    int started;
+    struct option all[64];     /* the command's long options, then its groups' */
+    char shorts[32];           /* the command's short options, then the tail's ("qh") */
+} cli_opts;
+/* "Go on" (cli_opts.rc, and the option functions of the commands); any other is an exit code. */
+#define CLI_OPT_NEXT (-1)
+/* A command's cli_opts: the fields given as designated initializers, the tail's threads 2,
+   e.g. CLI_OPTS(.cmd = "train", .help = help, .in = &in, .ml = &mo). */
+#define CLI_OPTS(...) ((cli_opts){.tail = {0, 2}, .rc = CLI_OPT_NEXT, __VA_ARGS__})
+/*
+ * The getopt loop over the command's own options (shortopts, longopts: NULL-terminated; either
+ * may be NULL) and its groups' (their tables are added here, the tail's -q and -h too; optind
+ * starts at 1 on the first call): returns the code of the command's next own option (optarg
+ * is its value), or 0 when there are none left: then o->rc is CLI_OPT_NEXT, or the exit code
+ * when --help was shown (CLI_EXIT_OK) or an option, its value or a leftover argument was bad
+ * (CLI_EXIT_USAGE, said on stderr).
+ */
+int cli_opts_next(cli_opts *o, int argc, char **argv, const char *shortopts, const struct option *longopts);
+/* An option's value as a number in [0, 1] / an integer in [lo, hi]. Return 0, or -1 after
+   the usage error "OPT needs a number in [0, 1] (an integer in [LO, HI]), not 'ARG'". */
+int cli_parse_unit(const char *cmd, const char *opt, const char *arg, double *out);
+int cli_parse_int_in(const char *cmd, const char *opt, const char *arg, int lo, int hi, int *out);
 
 /* Set to 1 by SIGINT/SIGTERM once cli_signals_install ran (every long-running command). */
 extern volatile sig_atomic_t cli_stop;

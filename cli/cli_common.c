@@ -149,6 +149,17 @@ static void input_json(json_object *arr, const char *key, const char *name, cons
     json_object_array_add(arr, o2);
 }
 
+mqttids_err cli_store_open(const char *conninfo, mqttids_store **st)
+{
+    char errbuf[MQTTIDS_ERRBUF_SIZE], shown[512];
+    mqttids_err err = mqttids_store_open(conninfo, st, errbuf);
+    if (err != MQTTIDS_OK) {
+        mqttids_store_mask_conninfo(conninfo, shown, sizeof shown);
+        cli_err("%s (connection: %s)", errbuf, shown);
+    }
+    return err;
+}
+
 /* --db/--table: the table's rows into ds (split from train_flag); returns an exit code. */
 static int inputs_load_db(const cli_inputs *in, mqttids_dataset *ds, FILE *rej, json_object *arr,
                           uint64_t *rejected)
@@ -156,14 +167,10 @@ static int inputs_load_db(const cli_inputs *in, mqttids_dataset *ds, FILE *rej, 
     mqttids_store *st = NULL;
     mqttids_read_opts o;
     mqttids_read_report rep;
-    char errbuf[MQTTIDS_ERRBUF_SIZE], shown[512];
     const char *table = in->table ? in->table : MQTTIDS_STORE_DEFAULT_TABLE;
-    mqttids_err err = mqttids_store_open(in->db, &st, errbuf);
-    if (err != MQTTIDS_OK) {
-        mqttids_store_mask_conninfo(in->db, shown, sizeof shown);
-        cli_err("%s (connection: %s)", errbuf, shown);
+    mqttids_err err;
+    if (cli_store_open(in->db, &st) != MQTTIDS_OK)
         return CLI_EXIT_FAIL;
-    }
     inputs_read_opts(in, rej, &o);
     err = mqttids_store_read(st, table, ds, &o, &rep);
     cli_progress_done();

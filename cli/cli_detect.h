@@ -9,11 +9,11 @@
 #include "mqttids/detect.h"
 
 #define CLI_DETECT_LONGOPTS                                   \
-    {"alert-all", no_argument, NULL, 0x2001},                 \
-    {"alert-by", required_argument, NULL, 0x2002},            \
-    {"alert-window", required_argument, NULL, 0x2003},        \
-    {"min-probability", required_argument, NULL, 0x2004},     \
-    {"max-groups", required_argument, NULL, 0x2005}
+    {"alert-all", no_argument, NULL, 0x3001},                 \
+    {"alert-by", required_argument, NULL, 0x3002},            \
+    {"alert-window", required_argument, NULL, 0x3003},        \
+    {"min-probability", required_argument, NULL, 0x3004},     \
+    {"max-groups", required_argument, NULL, 0x3005}
 
 #define CLI_DETECT_HELP                                                                          \
     "Alerts (docs/internals/detect.md):\n"                                                       \

@@ -8,22 +8,20 @@ void cli_ml_init(cli_ml_opts *o)
 {
     memset(o, 0, sizeof *o);
     mqttids_train_opts_init(&o->train);
+    mqttids_cv_opts_init(&o->cv);
     o->train.params = o->params;
 }
 
+/* A number in [0, 1] for a pipeline threshold: cli_ml_option's result. */
 static int parse_unit(const char *cmd, const char *opt, const char *arg, double *out)
 {
-    char *end;
-    double v = strtod(arg, &end);
-    if (*end || !(v >= 0 && v <= 1))
-        return cli_usage_error(cmd, "%s needs a number in [0, 1], not '%s'", opt, arg) ? -1 : -1;
-    *out = v;
-    return 1;
+    return cli_parse_unit(cmd, opt, arg, out) == 0 ? 1 : -1;
 }
 
 int cli_ml_option(cli_ml_opts *o, const char *cmd, int code, const char *arg)
 {
     char *end;
+    mqttids_pipeline_opts *p = &o->train.pipeline;
     switch (code) {
     case 0x2001:
         if (!strchr(arg, '='))
@@ -50,26 +48,33 @@ int cli_ml_option(cli_ml_opts *o, const char *cmd, int code, const char *arg)
         o->train.balanced = 1;
         return 1;
     case 0x2005:
-        return parse_unit(cmd, "--zero-threshold", arg, &o->train.pipeline.zero_threshold);
+        return parse_unit(cmd, "--zero-threshold", arg, &p->zero_threshold);
     case 0x2006:
-        return parse_unit(cmd, "--corr-threshold", arg, &o->train.pipeline.corr_threshold);
+        return parse_unit(cmd, "--corr-threshold", arg, &p->corr_threshold);
     case 0x2007:
-        o->train.pipeline.scale = 0;
+        p->scale = 0;
         return 1;
     case 0x2008:
-        o->train.pipeline.drop_last = 0;
+        p->drop_last = 0;
         return 1;
-    case 0x2009:
-        o->train.pipeline.continuous = arg;
-        return 1;
+    case 0x2009: /* --continuous, --nominal, --drop, --features: column lists */
     case 0x200a:
-        o->train.pipeline.nominal = arg;
-        return 1;
     case 0x200b:
-        o->train.pipeline.drop = arg;
+    case 0x200c: {
+        const char **list[] = {&p->continuous, &p->nominal, &p->drop, &p->extra};
+        *list[code - 0x2009] = arg;
         return 1;
-    case 0x200c:
-        o->train.pipeline.extra = arg;
+    }
+    case 0x200d:
+        o->cv.stratified = 1;
+        return 1;
+    case 0x200e:
+        if (strcmp(arg, "accuracy") == 0)
+            o->cv.metric = MQTTIDS_METRIC_ACCURACY;
+        else if (strcmp(arg, "f1") == 0 || strcmp(arg, "macro-f1") == 0)
+            o->cv.metric = MQTTIDS_METRIC_MACRO_F1;
+        else
+            return cli_usage_error(cmd, "--metric takes accuracy or f1, not '%s'", arg) ? -1 : -1;
         return 1;
     default:
         return 0;

@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "mqttids/ml.h"
 
-/* Long options for the pipeline and training; codes 0x2001.. */
+/* The training group's long options (pipeline, learner, CV; codes 0x2001..); cli_opts_next adds them. */
 #define CLI_ML_LONGOPTS                                       \
     {"param", required_argument, NULL, 0x2001},               \
     {"seed", required_argument, NULL, 0x2002},                \
@@ -21,7 +21,9 @@
     {"continuous", required_argument, NULL, 0x2009},          \
     {"nominal", required_argument, NULL, 0x200a},             \
     {"drop", required_argument, NULL, 0x200b},                \
-    {"features", required_argument, NULL, 0x200c}
+    {"features", required_argument, NULL, 0x200c},            \
+    {"stratified", no_argument, NULL, 0x200d},                \
+    {"metric", required_argument, NULL, 0x200e}
 
 #define CLI_ML_HELP                                                                                 \
     "Training:\n"                                                                                   \
@@ -40,8 +42,10 @@
     "      --no-scale          do not divide by the train standard deviation\n"                    \
     "      --no-drop-last      keep a column for every category (Spark's dropLast=false)\n"
 
+/* The training options; --stratified and --metric go to cv (each command's help lists them). */
 typedef struct cli_ml_opts {
     mqttids_train_opts train;
+    mqttids_cv_opts cv;
     const char *params[64];
     size_t nparams;
 } cli_ml_opts;

@@ -14,27 +14,15 @@ int cli_stats_option(mqttids_stats_opts *so, const char *cmd, int code, const ch
     switch (code) {
     case 't':
         so->top_flags = (int)strtol(arg, &end, 10);
-        if (*arg == '\0' || *end || so->top_flags < 1) {
-            cli_usage_error(cmd, "--top needs a positive integer, not '%s'", arg);
-            return -1;
-        }
-        return 0;
+        if (*arg == '\0' || *end || so->top_flags < 1)
+            return cli_usage_error(cmd, "--top needs a positive integer, not '%s'", arg) ? -1 : -1;
+        return 1;
     case 'z':
-        so->zero_threshold = strtod(arg, &end);
-        if (*arg == '\0' || *end || !(so->zero_threshold >= 0 && so->zero_threshold <= 1)) {
-            cli_usage_error(cmd, "--zero-threshold needs a number in [0, 1], not '%s'", arg);
-            return -1;
-        }
-        return 0;
+        return cli_parse_unit(cmd, "--zero-threshold", arg, &so->zero_threshold) == 0 ? 1 : -1;
     case 'c':
-        so->corr_threshold = strtod(arg, &end);
-        if (*arg == '\0' || *end || !(so->corr_threshold >= 0 && so->corr_threshold <= 1)) {
-            cli_usage_error(cmd, "--corr-threshold needs a number in [0, 1], not '%s'", arg);
-            return -1;
-        }
-        return 0;
+        return cli_parse_unit(cmd, "--corr-threshold", arg, &so->corr_threshold) == 0 ? 1 : -1;
     default:
-        return -1;
+        return 0;
     }
 }
 

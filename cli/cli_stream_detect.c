@@ -211,7 +211,7 @@ static int check_args(detect_args *a, const char *sub)
     return CLI_EXIT_OK;
 }
 
-/* getopt loop. Returns CLI_EXIT_OK, -1 (help shown) or an exit code. */
+/* getopt loop and the checks. Returns CLI_OPT_NEXT to go on, else the exit code. */
 static int parse_args(detect_args *a, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -223,27 +223,13 @@ static int parse_args(detect_args *a, int argc, char **argv)
         {"replay", required_argument, NULL, 'P'},          {"replay-format", required_argument, NULL, 'F'},
         {"mock-partitions", required_argument, NULL, 'p'}, {"stats-interval", required_argument, NULL, 's'},
         {"commit-interval", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},
-        CLI_TAIL_LONGOPTS,                                 CLI_DETECT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *sub = "stream detect";
-    cli_tail tail = {0, 2};
+    cli_opts co;
     int opt, rc;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "b:t:g:m:X:qvh", longopts, NULL)) != -1) {
-        int r = cli_tail_option(&tail, sub, opt, optarg, detect_help);
-        if (r == 0)
-            r = cli_detect_option(&a->rule, sub, opt, optarg);
-        if (r != 0) {
-            if (r != 1)
-                return r == 2 ? -1 : CLI_EXIT_USAGE;
-            continue;
-        }
-        if (cli_stream_kafka_option(&a->k, sub, opt, optarg, &rc)) {
-            if (rc != CLI_EXIT_OK)
-                return rc;
-            continue;
-        }
+    co = CLI_OPTS(.cmd = sub, .help = detect_help, .rule = &a->rule, .kafka = &a->k);
+    while ((opt = cli_opts_next(&co, argc, argv, "b:t:g:m:X:v", longopts)) != 0) {
         switch (opt) {
         case 'g': a->o.group = optarg; break;
         case 'm': a->model_path = optarg; break;
@@ -268,13 +254,14 @@ static int parse_args(detect_args *a, int argc, char **argv)
             if (cli_stream_parse_format(optarg, &a->replay_fmt) != 0)
                 return cli_usage_error(sub, "--replay-format takes json or binary, not '%s'", optarg);
             break;
-        default: return cli_bad_option(sub);
         }
     }
-    a->json = tail.json;
-    if (optind < argc)
-        return cli_usage_error(sub, "unexpected argument '%s'", argv[optind]);
-    return check_args(a, sub);
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
+    a->json = co.tail.json;
+    if ((rc = check_args(a, sub)) != CLI_EXIT_OK)
+        return rc;
+    return CLI_OPT_NEXT;
 }
 
 /* With --brokers mock: the records and alerts topics with their partitions. */
@@ -446,14 +433,10 @@ int cli_stream_detect(int argc, char **argv)
     a.replay_fmt = MQTTIDS_STREAM_JSON;
     a.stats_ms = -1;
     a.mock_parts = 32;
-    if (!(a.k.kc = mqttids_kconf_new())) {
-        cli_err("this build has no Kafka support");
+    if (!(a.k.kc = cli_kconf_new()))
         return CLI_EXIT_FAIL;
-    }
-    if ((rc = parse_args(&a, argc, argv)) != CLI_EXIT_OK) {
-        rc = rc < 0 ? CLI_EXIT_OK : rc;
+    if ((rc = parse_args(&a, argc, argv)) != CLI_OPT_NEXT)
         goto out;
-    }
     cli_log_to_stderr(verbose);
     if ((rc = cli_stream_kconf_finish(&a.k, "stream detect", 1)) != CLI_EXIT_OK || (rc = make_mock_topics(&a)) ||
         (rc = setup(&a, &ctx)) != CLI_EXIT_OK)

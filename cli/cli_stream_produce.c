@@ -207,9 +207,7 @@ int cli_stream_produce(int argc, char **argv)
         {"pcap", no_argument, NULL, 'P'},
         {"label", required_argument, NULL, 'L'},
         {"context", no_argument, NULL, 'C'},
-        CLI_TAIL_LONGOPTS,
         {"verbose", no_argument, NULL, 'v'},
-        CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *sub = "stream produce";
@@ -218,31 +216,14 @@ int cli_stream_produce(int argc, char **argv)
     mqttids_produce_opts po;
     json_object *js = NULL;
     int json = 0, raw = 0, pcap = 0, context = 0, label = -1, opt, rc = CLI_EXIT_OK;
-    cli_tail tail = {0, 2};
+    cli_opts co;
 
-    k.kc = mqttids_kconf_new();
-    if (!k.kc) {
-        cli_err("this build has no Kafka support");
+    if (!(k.kc = cli_kconf_new()))
         return CLI_EXIT_FAIL;
-    }
     cli_inputs_init(&in);
     mqttids_produce_opts_init(&po);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "b:t:X:qvh", longopts, NULL)) != -1) {
-        int r = cli_inputs_option(&in, sub, opt, optarg);
-        if (r == 0 && (r = cli_tail_option(&tail, sub, opt, optarg, produce_help)) > 1)
-            r = -r;
-        if (r < 0) {
-            rc = CLI_TAIL_EXIT(-r);
-            goto out;
-        }
-        if (r > 0)
-            continue;
-        if (cli_stream_kafka_option(&k, sub, opt, optarg, &rc)) {
-            if (rc != CLI_EXIT_OK)
-                goto out;
-            continue;
-        }
+    co = CLI_OPTS(.cmd = sub, .help = produce_help, .in = &in, .kafka = &k);
+    while ((opt = cli_opts_next(&co, argc, argv, "b:t:X:v", longopts)) != 0) {
         switch (opt) {
         case 'f':
         case 'r':
@@ -256,16 +237,13 @@ int cli_stream_produce(int argc, char **argv)
         case 'P': pcap = 1; break;
         case 'C': context = 1; break;
         case 'v': verbose = 1; break;
-        default:
-            rc = cli_bad_option(sub);
-            goto out;
         }
     }
-    json = tail.json;
-    if (cli_inputs_add_positional(&in, sub, argc, argv, optind) < 0) {
-        rc = CLI_EXIT_USAGE;
+    if (co.rc != CLI_OPT_NEXT) {
+        rc = co.rc;
         goto out;
     }
+    json = co.tail.json;
     cli_log_to_stderr(verbose);
     if ((rc = cli_stream_kconf_finish(&k, sub, 1)) != CLI_EXIT_OK)
         goto out;

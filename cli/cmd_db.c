@@ -99,16 +99,11 @@ static void help_schema(void)
            "  -h, --help             this help\n");
 }
 
+/* cli_store_open's result as an exit code: a malformed conninfo is a usage error. */
 static int open_store(const char *conninfo, mqttids_store **st)
 {
-    char errbuf[MQTTIDS_ERRBUF_SIZE], shown[512];
-    mqttids_err err = mqttids_store_open(conninfo, st, errbuf);
-    if (err != MQTTIDS_OK) {
-        mqttids_store_mask_conninfo(conninfo, shown, sizeof shown);
-        cli_err("%s (connection: %s)", errbuf, shown);
-        return err == MQTTIDS_ERR_INVALID ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
-    }
-    return CLI_EXIT_OK;
+    mqttids_err err = cli_store_open(conninfo, st);
+    return err == MQTTIDS_OK ? CLI_EXIT_OK : err == MQTTIDS_ERR_INVALID ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 }
 
 /* State of a load that streams rows while the reader reads. */
@@ -191,8 +186,6 @@ static int db_load(int argc, char **argv)
     static const struct option longopts[] = {
         {"replace", no_argument, NULL, 'r'},
         {"append", no_argument, NULL, 'a'},
-        CLI_TAIL_LONGOPTS,
-        CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     cli_inputs in;
@@ -201,8 +194,8 @@ static int db_load(int argc, char **argv)
     mqttids_store *st = NULL;
     mqttids_dataset *ds = NULL;
     json_object *report = NULL, *arr = NULL;
-    int json = 0, opt, rc, have_db = 0;
-    cli_tail tail = {0, 2};
+    int json = 0, opt, rc;
+    cli_opts co;
     uint64_t rows = 0, total_rejected = 0;
     double t0, t1, t2;
     char shown[512];
@@ -211,26 +204,8 @@ static int db_load(int argc, char **argv)
     load_ctx lc = {NULL, NULL, 0, 0, 0};
 
     cli_inputs_init(&in);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-        int r;
-        /* --db/--table name the destination here, not a source */
-        if (opt == 0x1007) {
-            conninfo = optarg;
-            have_db = 1;
-            continue;
-        }
-        if (opt == 0x1008) {
-            table = optarg;
-            continue;
-        }
-        r = cli_inputs_option(&in, "db load", opt, optarg);
-        if (r == 0 && (r = cli_tail_option(&tail, "db load", opt, optarg, help_load)) > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r > 0)
-            continue;
+    co = CLI_OPTS(.cmd = "db load", .help = help_load, .in = &in);
+    while ((opt = cli_opts_next(&co, argc, argv, NULL, longopts)) != 0) {
         switch (opt) {
         case 'r':
             mode = MQTTIDS_STORE_REPLACE;
@@ -238,14 +213,16 @@ static int db_load(int argc, char **argv)
         case 'a':
             mode = MQTTIDS_STORE_APPEND;
             break;
-        default:
-            return cli_bad_option("db load");
         }
     }
-    json = tail.json;
-    if (cli_inputs_add_positional(&in, "db load", argc, argv, optind) < 0)
-        return CLI_EXIT_USAGE;
-    if (!have_db)
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
+    json = co.tail.json;
+    /* --db/--table name the destination here, not a source */
+    conninfo = in.db;
+    table = in.table ? in.table : table;
+    in.db = in.table = NULL;
+    if (!conninfo)
         return cli_usage_error("db load", "--db CONNINFO is required (use --db '' for the PG* environment)");
     if (in.n == 0)
         return cli_usage_error("db load", "no input: give --train PATH, --test PATH or PATH");
@@ -334,8 +311,6 @@ static int db_stats(int argc, char **argv)
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
         {"table", required_argument, NULL, 'T'},
-        CLI_STATS_LONGOPTS,
-        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *conninfo = NULL, *table = MQTTIDS_STORE_DEFAULT_TABLE;
@@ -343,16 +318,11 @@ static int db_stats(int argc, char **argv)
     mqttids_store *st = NULL;
     mqttids_stats *s = NULL;
     int json = 0, opt, rc, have_db = 0;
-    cli_tail tail = {0, 2};
+    cli_opts co;
 
     mqttids_stats_opts_init(&so);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-        int r = cli_tail_option(&tail, "db stats", opt, optarg, help_stats);
-        if (r > 1 || r < 0)
-            return CLI_TAIL_EXIT(r);
-        if (r)
-            continue;
+    co = CLI_OPTS(.cmd = "db stats", .help = help_stats, .stats = &so);
+    while ((opt = cli_opts_next(&co, argc, argv, NULL, longopts)) != 0) {
         switch (opt) {
         case 'd':
             conninfo = optarg;
@@ -361,19 +331,11 @@ static int db_stats(int argc, char **argv)
         case 'T':
             table = optarg;
             break;
-        case 't':
-        case 'z':
-        case 'c':
-            if (cli_stats_option(&so, "db stats", opt, optarg) != 0)
-                return CLI_EXIT_USAGE;
-            break;
-        default:
-            return cli_bad_option("db stats");
         }
     }
-    json = tail.json;
-    if (optind < argc)
-        return cli_usage_error("db stats", "unexpected argument '%s'", argv[optind]);
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
+    json = co.tail.json;
     if (!have_db)
         return cli_usage_error("db stats", "--db CONNINFO is required (use --db '' for the PG* environment)");
     rc = open_store(conninfo, &st);
@@ -404,20 +366,14 @@ static int db_schema(int argc, char **argv)
     static const struct option longopts[] = {
         {"table", required_argument, NULL, 'T'},
         {"pred-table", required_argument, NULL, 'P'},
-        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *table = NULL, *pred = NULL;
     char errbuf[MQTTIDS_ERRBUF_SIZE], *sql = NULL;
     int opt, json = 0;
-    cli_tail tail = {0, 2};
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-        int r = cli_tail_option(&tail, "db schema", opt, optarg, help_schema);
-        if (r > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r > 0)
-            continue;
+    cli_opts co;
+    co = CLI_OPTS(.cmd = "db schema", .help = help_schema);
+    while ((opt = cli_opts_next(&co, argc, argv, NULL, longopts)) != 0) {
         switch (opt) {
         case 'T':
             table = optarg;
@@ -425,13 +381,11 @@ static int db_schema(int argc, char **argv)
         case 'P':
             pred = optarg;
             break;
-        default:
-            return cli_bad_option("db schema");
         }
     }
-    json = tail.json;
-    if (optind < argc)
-        return cli_usage_error("db schema", "unexpected argument '%s'", argv[optind]);
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
+    json = co.tail.json;
     if (!table && !pred) {
         table = MQTTIDS_STORE_DEFAULT_TABLE;
         pred = MQTTIDS_STORE_DEFAULT_PRED_TABLE;
@@ -454,22 +408,15 @@ static int db_schema(int argc, char **argv)
 
 int cmd_db(int argc, char **argv)
 {
+    static const cli_sub subs[] = {{"load", db_load}, {"stats", db_stats}, {"schema", db_schema}};
+    int rc;
     if (argc < 2)
         return cli_usage_error("db", "give a subcommand: load, stats or schema");
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         help();
         return CLI_EXIT_OK;
     }
-    const char *sub = argv[1]; /* argv[1] becomes the full name for getopt's messages */
-    {
-        static char name[80];
-        cli_name_command(argv + 1, name, sizeof name, argv[0]);
-    }
-    if (strcmp(sub, "load") == 0)
-        return db_load(argc - 1, argv + 1);
-    if (strcmp(sub, "stats") == 0)
-        return db_stats(argc - 1, argv + 1);
-    if (strcmp(sub, "schema") == 0)
-        return db_schema(argc - 1, argv + 1);
-    return cli_usage_error("db", "unknown subcommand '%s' (load, stats, schema)", sub);
+    if ((rc = cli_run_subcommand(subs, sizeof subs / sizeof subs[0], argc, argv)) >= 0)
+        return rc;
+    return cli_usage_error("db", "unknown subcommand '%s' (load, stats, schema)", argv[1]);
 }

@@ -163,15 +163,12 @@ int cmd_eval(int argc, char **argv)
         {"model", required_argument, NULL, 'm'},
         {"by", required_argument, NULL, 'B'},
         {"min-probability", required_argument, NULL, 'P'},
-        CLI_THREADS_LONGOPT,
-        CLI_TAIL_LONGOPTS,
-        CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     cli_inputs in;
     const char *path = NULL;
-    int json = 0, opt, rc, nthreads;
-    cli_tail tail = {0, 2};
+    int opt, rc;
+    cli_opts co;
     mqttids_dataset *ds = NULL;
     mqttids_model *m = NULL;
     json_object *report = NULL;
@@ -184,16 +181,8 @@ int cmd_eval(int argc, char **argv)
     char errbuf[MQTTIDS_ERRBUF_SIZE];
 
     cli_inputs_init(&in);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "m:qh", longopts, NULL)) != -1) {
-        char *end;
-        int r = cli_inputs_option(&in, "eval", opt, optarg);
-        if (r == 0 && (r = cli_tail_option(&tail, "eval", opt, optarg, help)) > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r > 0)
-            continue;
+    co = CLI_OPTS(.cmd = "eval", .help = help, .in = &in, .threads = 1);
+    while ((opt = cli_opts_next(&co, argc, argv, "m:", longopts)) != 0) {
         switch (opt) {
         case 'm':
             path = optarg;
@@ -203,18 +192,13 @@ int cmd_eval(int argc, char **argv)
                 return cli_usage_error("eval", "--by takes packet, connection, host or all, not '%s'", optarg);
             break;
         case 'P':
-            min_p = strtod(optarg, &end);
-            if (end == optarg || *end || !(min_p >= 0 && min_p <= 1))
-                return cli_usage_error("eval", "--min-probability needs a number in [0, 1], not '%s'", optarg);
+            if (cli_parse_unit("eval", "--min-probability", optarg, &min_p) != 0)
+                return CLI_EXIT_USAGE;
             break;
-        default:
-            return cli_bad_option("eval");
         }
     }
-    json = tail.json;
-    nthreads = tail.threads;
-    if (cli_inputs_add_positional(&in, "eval", argc, argv, optind) < 0)
-        return CLI_EXIT_USAGE;
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
     if (!path)
         return cli_usage_error("eval", "give the model file with --model MODEL");
     if (mqttids_model_load(path, &m, errbuf) != MQTTIDS_OK) {
@@ -241,7 +225,8 @@ int cmd_eval(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
         goto out;
     }
-    if (mqttids_model_evaluate_by(m, ds, rows, n, part, levels, min_p, nthreads, &ev, &unseen, errbuf) != MQTTIDS_OK) {
+    if (mqttids_model_evaluate_by(m, ds, rows, n, part, levels, min_p, co.tail.threads, &ev, &unseen, errbuf) !=
+        MQTTIDS_OK) {
         cli_err("%s", errbuf);
         rc = CLI_EXIT_FAIL;
         goto out;
@@ -251,7 +236,7 @@ int cmd_eval(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
         goto out;
     }
-    if (json) {
+    if (co.tail.json) {
         json_object *o = json_object_new_object(), *by = json_object_new_object();
         json_object_object_add(o, "model", cli_model_json(m));
         json_object_object_add(o, "metrics", cli_metrics_json(mt));

@@ -189,7 +189,6 @@ static json_object *stats_json(const mqttids_stats *s, const mqttids_stats_opts 
 typedef struct exp_cfg {
     cli_inputs in;
     cli_ml_opts mo;
-    mqttids_cv_opts cvo;
     mqttids_stats_opts so;
     const char *only, *curves, *report_path, *svg_dir;
     int json, groups, nseeds;
@@ -208,50 +207,23 @@ static int exp_options(int argc, char **argv, exp_cfg *c)
 {
     static const struct option longopts[] = {
         {"folds", required_argument, NULL, 'k'},
-        {"stratified", no_argument, NULL, 's'},
-        {"metric", required_argument, NULL, 'M'},
         {"only", required_argument, NULL, 'O'},
         {"nn", no_argument, NULL, 'N'},
         {"seeds", required_argument, NULL, 'E'},
         {"curves", required_argument, NULL, 'C'},
         {"report", required_argument, NULL, 'R'},
         {"svg-dir", required_argument, NULL, 'S'},
-        CLI_TAIL_LONGOPTS,
-        CLI_INPUT_LONGOPTS,
-        CLI_ML_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    cli_tail tail = {0, 2};
+    cli_opts co;
     int opt;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-        char *end;
-        int r = cli_inputs_option(&c->in, "experiment", opt, optarg);
-        if (r == 0)
-            r = cli_ml_option(&c->mo, "experiment", opt, optarg);
-        if (r == 0 && (r = cli_tail_option(&tail, "experiment", opt, optarg, help)) > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r > 0)
-            continue;
+    co = CLI_OPTS(.cmd = "experiment", .help = help, .in = &c->in, .ml = &c->mo);
+    while ((opt = cli_opts_next(&co, argc, argv, NULL, longopts)) != 0) {
         switch (opt) {
         case 'k':
-            c->cvo.folds = (int)strtol(optarg, &end, 10);
-            if (*end || c->cvo.folds < 2 || c->cvo.folds > 100)
-                return cli_usage_error("experiment", "--folds needs an integer in [2, 100], not '%s'", optarg);
-            break;
-        case 's':
-            c->cvo.stratified = 1;
-            break;
-        case 'M':
-            if (strcmp(optarg, "accuracy") == 0)
-                c->cvo.metric = MQTTIDS_METRIC_ACCURACY;
-            else if (strcmp(optarg, "f1") == 0 || strcmp(optarg, "macro-f1") == 0)
-                c->cvo.metric = MQTTIDS_METRIC_MACRO_F1;
-            else
-                return cli_usage_error("experiment", "--metric takes accuracy or f1, not '%s'", optarg);
+            if (cli_parse_int_in("experiment", "--folds", optarg, 2, 100, &c->mo.cv.folds) != 0)
+                return CLI_EXIT_USAGE;
             break;
         case 'O':
             c->only = optarg;
@@ -260,10 +232,8 @@ static int exp_options(int argc, char **argv, exp_cfg *c)
             c->groups |= EXP_NN;
             break;
         case 'E':
-            c->nseeds = (int)strtol(optarg, &end, 10);
-            if (*end || end == optarg || c->nseeds < 1 || c->nseeds > EXP_MAX_SEEDS)
-                return cli_usage_error("experiment", "--seeds needs an integer in [1, %d], not '%s'",
-                                       EXP_MAX_SEEDS, optarg);
+            if (cli_parse_int_in("experiment", "--seeds", optarg, 1, EXP_MAX_SEEDS, &c->nseeds) != 0)
+                return CLI_EXIT_USAGE;
             break;
         case 'C':
             c->curves = optarg;
@@ -274,13 +244,11 @@ static int exp_options(int argc, char **argv, exp_cfg *c)
         case 'S':
             c->svg_dir = optarg;
             break;
-        default:
-            return cli_bad_option("experiment");
         }
     }
-    c->json = tail.json;
-    if (cli_inputs_add_positional(&c->in, "experiment", argc, argv, optind) < 0)
-        return CLI_EXIT_USAGE;
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
+    c->json = co.tail.json;
     if (c->svg_dir && !c->report_path)
         return cli_usage_error("experiment", "--svg-dir needs --report");
     if (c->mo.nparams)
@@ -403,7 +371,7 @@ static int run_seeds(const exp_cfg *c, const exp_data *d, const exp_spec *s, con
         oj.seed = o->seed + (uint64_t)j;
         oj.curve = NULL;
         cli_info("%s: seed %llu (%d of %d)", s->name, (unsigned long long)oj.seed, j + 1, c->nseeds);
-        err = mqttids_cv_grid(d->ds, d->trows, d->ntr, &oj, s->grid, ng, &c->cvo, &cvj, &bj, errbuf);
+        err = mqttids_cv_grid(d->ds, d->trows, d->ntr, &oj, s->grid, ng, &c->mo.cv, &cvj, &bj, errbuf);
         cli_progress_done();
         if (err == MQTTIDS_OK)
             err = mqttids_model_evaluate(bj, d->ds, d->srows, d->nte, o->nthreads, &mj, NULL, errbuf);
@@ -424,15 +392,15 @@ static int run_seeds(const exp_cfg *c, const exp_data *d, const exp_spec *s, con
 static void print_row(const exp_cfg *c, const exp_spec *s, const exp_result *R, size_t ng,
                       const mqttids_model *best)
 {
-    const char *metric = c->cvo.metric == MQTTIDS_METRIC_MACRO_F1 ? "macro-F1" : "accuracy";
+    const char *metric = c->mo.cv.metric == MQTTIDS_METRIC_MACRO_F1 ? "macro-F1" : "accuracy";
     printf("\n== %s (%s)\n", s->name, s->kind);
     if (ng) {
-        printf("  %d-fold CV, %s per grid point (mean +- std):\n", c->cvo.folds, metric);
+        printf("  %d-fold CV, %s per grid point (mean +- std):\n", c->mo.cv.folds, metric);
         for (size_t p = 0; p < R->cv->npoints; p++)
             printf("  %s %.4f +- %.4f  %s\n", p == R->cv->best ? "*" : " ", R->cv->points[p].mean,
                    R->cv->points[p].std, R->cv->points[p].params);
     } else {
-        printf("  %d-fold CV %s: %.4f +- %.4f\n", c->cvo.folds, metric, R->cv->points[0].mean, R->cv->points[0].std);
+        printf("  %d-fold CV %s: %.4f +- %.4f\n", c->mo.cv.folds, metric, R->cv->points[0].mean, R->cv->points[0].std);
     }
     printf("  refitted on all train rows: %s\n  train accuracy %.4f\n", mqttids_model_params(best), R->train.accuracy);
     cli_print_metrics("  test", &R->test);
@@ -467,8 +435,8 @@ static int run_row(const exp_cfg *c, const exp_data *d, const exp_spec *s, exp_r
         o.n_val = d->nte;
         o.curve = &curve;
     }
-    cli_info("%s: %d-fold CV over %s", s->name, c->cvo.folds, ng ? "the study's grid" : "the baseline parameters");
-    err = mqttids_cv_grid(d->ds, d->trows, d->ntr, &o, s->grid, ng, &c->cvo, &R->cv, &best, errbuf);
+    cli_info("%s: %d-fold CV over %s", s->name, c->mo.cv.folds, ng ? "the study's grid" : "the baseline parameters");
+    err = mqttids_cv_grid(d->ds, d->trows, d->ntr, &o, s->grid, ng, &c->mo.cv, &R->cv, &best, errbuf);
     cli_progress_done();
     if (curve.epochs)
         keep_curve(c, s, R, &curve, best);
@@ -641,7 +609,6 @@ int cmd_experiment(int argc, char **argv)
     memset(res, 0, sizeof res);
     cli_inputs_init(&c.in);
     cli_ml_init(&c.mo);
-    mqttids_cv_opts_init(&c.cvo);
     mqttids_stats_opts_init(&c.so);
     c.groups = EXP_CORE | EXP_BEYOND;
     c.nseeds = 1;
@@ -652,10 +619,6 @@ int cmd_experiment(int argc, char **argv)
         goto out;
     if (!c.json)
         print_stats(d.st);
-    if (!cli_quiet) {
-        c.mo.train.progress = cli_progress;
-        c.mo.train.progress_user = NULL;
-    }
     for (size_t i = 0; i < NSPECS; i++) {
         if (!(specs[i].group & c.groups) || !selected(&specs[i], c.only))
             continue;

@@ -78,19 +78,13 @@ static int extract_options(int argc, char **argv, extract_cfg *c)
         {"max-streams", required_argument, NULL, 'M'},
         {"context", no_argument, NULL, 'C'},
         {"ids", no_argument, NULL, 'I'},
-        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    cli_tail tail = {0, 2};
+    cli_opts co;
     int opt, nports = 0;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "r:o:qh", longopts, NULL)) != -1) {
-        int r = cli_tail_option(&tail, "extract", opt, optarg, help);
-        if (r > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r > 0)
-            continue;
+    co = CLI_OPTS(.cmd = "extract", .help = help, .args = 1); /* the capture */
+    while ((opt = cli_opts_next(&co, argc, argv, "r:o:", longopts)) != 0) {
         switch (opt) {
         case 'r':
             c->in = optarg;
@@ -128,11 +122,11 @@ static int extract_options(int argc, char **argv, extract_cfg *c)
         case 'I':
             c->o.ids = 1;
             break;
-        default:
-            return cli_bad_option("extract");
         }
     }
-    c->json = tail.json;
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
+    c->json = co.tail.json;
     if (!c->in && optind < argc)
         c->in = argv[optind++];
     if (!c->in)

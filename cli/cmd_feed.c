@@ -9,7 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "cli_detect.h"
+#include "cli_stream.h" /* cli_kconf_new */
 
 const char cmd_feed_summary[] = "the study's feed job: RSS/Atom items into Kafka, word counts and attack terms out";
 
@@ -121,7 +121,7 @@ static int parse_number(feed_args *a, int opt, const char *arg)
     return CLI_EXIT_OK;
 }
 
-/* Options and the rules between them. Returns CLI_EXIT_OK, -1 (help shown) or an exit code. */
+/* Options and the rules between them. Returns CLI_OPT_NEXT to go on, else the exit code. */
 static int parse_args(feed_args *a, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -129,27 +129,20 @@ static int parse_args(feed_args *a, int argc, char **argv)
         {"every", required_argument, NULL, 'e'},   {"for", required_argument, NULL, 'f'},
         {"consume", no_argument, NULL, 'C'},       {"count", no_argument, NULL, 'N'},
         {"field", required_argument, NULL, 'F'},   {"top", required_argument, NULL, 'T'},
-        {"idle", required_argument, NULL, 'i'},    CLI_TAIL_LONGOPTS,
+        {"idle", required_argument, NULL, 'i'},
         {NULL, 0, NULL, 0},
     };
     char errbuf[MQTTIDS_ERRBUF_SIZE];
-    cli_tail tail = {0, 2};
+    cli_opts co;
     int opt, rc;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "b:t:X:qh", longopts, NULL)) != -1) {
-        if ((rc = cli_tail_option(&tail, "feed", opt, optarg, help)) != 0) {
-            if (rc != 1)
-                return rc == 2 ? -1 : CLI_EXIT_USAGE;
-            continue;
-        }
+    co = CLI_OPTS(.cmd = "feed", .help = help, .args = 1); /* the feeds */
+    while ((opt = cli_opts_next(&co, argc, argv, "b:t:X:", longopts)) != 0) {
         switch (opt) {
         case 'b': a->brokers = optarg; break;
         case 't': a->topic = optarg; break;
         case 'X':
-            if (!a->kc && !(a->kc = mqttids_kconf_new())) {
-                cli_err("this build has no Kafka support");
+            if (!a->kc && !(a->kc = cli_kconf_new()))
                 return CLI_EXIT_FAIL;
-            }
             if (mqttids_kconf_set(a->kc, optarg, errbuf) != MQTTIDS_OK)
                 return cli_usage_error("feed", "%s", errbuf);
             break;
@@ -172,10 +165,11 @@ static int parse_args(feed_args *a, int argc, char **argv)
             else
                 return cli_usage_error("feed", "--field takes title, link or both, not '%s'", optarg);
             break;
-        default: return cli_bad_option("feed");
         }
     }
-    a->json = tail.json;
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
+    a->json = co.tail.json;
     if (a->consume + a->count > 1)
         return cli_usage_error("feed", "--consume and --count exclude each other");
     if ((a->every > 0) != (a->duration > 0))
@@ -188,7 +182,7 @@ static int parse_args(feed_args *a, int argc, char **argv)
         return cli_usage_error("feed", "--consume reads the topic; unexpected argument '%s'", argv[optind]);
     a->sources = (const char *const *)(argv + optind);
     a->nsources = argc - optind;
-    return CLI_EXIT_OK;
+    return CLI_OPT_NEXT;
 }
 
 /* --count: the words of the feeds themselves. */
@@ -276,10 +270,8 @@ int cmd_feed(int argc, char **argv)
     memset(&a, 0, sizeof a);
     a.top = 20;
     a.fields = MQTTIDS_FEED_TITLE;
-    if ((rc = parse_args(&a, argc, argv)) != CLI_EXIT_OK) {
-        rc = rc < 0 ? CLI_EXIT_OK : rc;
+    if ((rc = parse_args(&a, argc, argv)) != CLI_OPT_NEXT)
         goto out;
-    }
     cli_log_to_stderr(0);
     cli_signals_install(NULL);
     if ((a.consume || a.count) && !(w = mqttids_words_new())) {
@@ -291,8 +283,7 @@ int cmd_feed(int argc, char **argv)
         rc = run_count(&a, w);
         goto out;
     }
-    if (!a.kc && !(a.kc = mqttids_kconf_new())) {
-        cli_err("this build has no Kafka support");
+    if (!a.kc && !(a.kc = cli_kconf_new())) {
         rc = CLI_EXIT_FAIL;
         goto out;
     }

@@ -94,20 +94,14 @@ static int lab_options(int argc, char **argv, mqttids_lab_opts *o, int *json)
         {"seed", required_argument, NULL, 's'},
         {"context", no_argument, NULL, 'C'},
         {"mosquitto", required_argument, NULL, 'B'},
-        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    cli_tail tail = {0, 2};
+    cli_opts co;
     char *e;
     int c;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "d:o:qh", longopts, NULL)) != -1) {
-        int r = cli_tail_option(&tail, "lab", c, optarg, help);
-        if (r > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r > 0)
-            continue;
+    co = CLI_OPTS(.cmd = "lab", .help = help);
+    while ((c = cli_opts_next(&co, argc, argv, "d:o:", longopts)) != 0) {
         switch (c) {
         case 'd':
             o->duration_s = strtod(optarg, &e);
@@ -171,14 +165,10 @@ static int lab_options(int argc, char **argv, mqttids_lab_opts *o, int *json)
         case 'B':
             o->mosquitto = optarg;
             break;
-        default:
-            return cli_bad_option("lab");
         }
     }
-    *json = tail.json;
-    if (optind < argc)
-        return cli_usage_error("lab", "unexpected argument '%s'", argv[optind]);
-    return -1;
+    *json = co.tail.json;
+    return co.rc;
 }
 
 /* The run's summary as text on stdout (the banner went to stderr). */

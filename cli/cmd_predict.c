@@ -39,19 +39,13 @@ static int write_pred_table(const char *conninfo, const char *table, const mqtti
 {
     mqttids_store *st = NULL;
     mqttids_store_sink *sink = NULL;
-    char errbuf[MQTTIDS_ERRBUF_SIZE], shown[512];
     uint64_t rows = 0;
     int map[256];
 
-    for (int c = 0; c < k && c < 256; c++) {
-        const char *name = mqttids_model_class_name(m, c);
-        map[c] = name ? mqttids_class_find(name, strlen(name)) : -1;
-    }
-    if (mqttids_store_open(conninfo, &st, errbuf) != MQTTIDS_OK) {
-        mqttids_store_mask_conninfo(conninfo, shown, sizeof shown);
-        cli_err("%s (connection: %s)", errbuf, shown);
+    for (int c = 0; c < k && c < 256; c++)
+        map[c] = mqttids_detect_class_index(mqttids_model_class_name(m, c));
+    if (cli_store_open(conninfo, &st) != MQTTIDS_OK)
         return CLI_EXIT_FAIL;
-    }
     if (mqttids_store_sink_open(st, table, mqttids_model_id(m), MQTTIDS_SINK_ONE_TRANSACTION, &sink) != MQTTIDS_OK)
         goto fail;
     for (size_t i = 0; i < n; i++) {
@@ -88,16 +82,13 @@ int cmd_predict(int argc, char **argv)
     static const struct option longopts[] = {
         {"model", required_argument, NULL, 'm'},
         {"output", required_argument, NULL, 'o'},
-        CLI_THREADS_LONGOPT,
-        CLI_TAIL_LONGOPTS,
         {"pred-table", required_argument, NULL, 0x2001},
-        CLI_INPUT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     cli_inputs in;
     const char *path = NULL, *out = NULL, *pred_table = NULL, *pred_db = NULL;
-    int json = 0, opt, rc, nthreads = 2, k;
-    cli_tail tail = {0, 2};
+    int opt, rc, k;
+    cli_opts co;
     mqttids_dataset *ds = NULL;
     mqttids_model *m = NULL;
     json_object *report = NULL;
@@ -109,15 +100,8 @@ int cmd_predict(int argc, char **argv)
     cli_out of = {NULL, NULL, NULL, 0};
 
     cli_inputs_init(&in);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "m:o:qh", longopts, NULL)) != -1) {
-        int r = cli_inputs_option(&in, "predict", opt, optarg);
-        if (r == 0 && (r = cli_tail_option(&tail, "predict", opt, optarg, help)) > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r > 0)
-            continue;
+    co = CLI_OPTS(.cmd = "predict", .help = help, .in = &in, .threads = 1);
+    while ((opt = cli_opts_next(&co, argc, argv, "m:o:", longopts)) != 0) {
         switch (opt) {
         case 'm':
             path = optarg;
@@ -128,14 +112,10 @@ int cmd_predict(int argc, char **argv)
         case 0x2001:
             pred_table = optarg;
             break;
-        default:
-            return cli_bad_option("predict");
         }
     }
-    json = tail.json;
-    nthreads = tail.threads;
-    if (cli_inputs_add_positional(&in, "predict", argc, argv, optind) < 0)
-        return CLI_EXIT_USAGE;
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
     if (!path)
         return cli_usage_error("predict", "give the model file with --model MODEL");
     if (cli_out_check(out) != 0) /* before the model and the data are read */
@@ -150,14 +130,14 @@ int cmd_predict(int argc, char **argv)
     if (out && (cli_refuse_overwrite("predict", "-o", out, path) != 0 ||
                 cli_inputs_refuse_overwrite(&in, "predict", "-o", out) != 0))
         return CLI_EXIT_USAGE;
-    if (json && (!out || strcmp(out, "-") == 0))
+    if (co.tail.json && (!out || strcmp(out, "-") == 0))
         return cli_usage_error("predict", "--json prints a summary on stdout: give the CSV a file with -o FILE");
     if (mqttids_model_load(path, &m, errbuf) != MQTTIDS_OK) {
         cli_err("%s", errbuf);
         return CLI_EXIT_FAIL;
     }
     k = mqttids_model_nclasses(m);
-    if (json)
+    if (co.tail.json)
         report = json_object_new_object();
     rc = cli_inputs_load(&in, &ds, report);
     if (rc != CLI_EXIT_OK)
@@ -170,7 +150,7 @@ int cmd_predict(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
         goto out;
     }
-    if (mqttids_model_predict_dataset(m, ds, NULL, n, cls, proba, nthreads, errbuf) != MQTTIDS_OK) {
+    if (mqttids_model_predict_dataset(m, ds, NULL, n, cls, proba, co.tail.threads, errbuf) != MQTTIDS_OK) {
         cli_err("%s", errbuf);
         rc = CLI_EXIT_FAIL;
         goto out;
@@ -210,7 +190,7 @@ int cmd_predict(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
         goto out;
     }
-    if (json) {
+    if (co.tail.json) {
         json_object *o = json_object_new_object(), *pc = json_object_new_object();
         json_object_object_add(o, "model", json_object_new_string(mqttids_model_id(m)));
         json_object_object_add(o, "rows", json_object_new_int64((int64_t)n));

@@ -95,20 +95,14 @@ int cmd_report(int argc, char **argv)
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"svg-dir", required_argument, NULL, 'S'},
-        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *out = "report.html", *svg_dir = NULL, *in;
     int opt, json = 0, rc;
-    cli_tail tail = {0, 2};
+    cli_opts co;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
-        int r = cli_tail_option(&tail, "report", opt, optarg, help);
-        if (r > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r > 0)
-            continue;
+    co = CLI_OPTS(.cmd = "report", .help = help, .args = 1); /* the results file */
+    while ((opt = cli_opts_next(&co, argc, argv, "o:", longopts)) != 0) {
         switch (opt) {
         case 'o':
             out = optarg;
@@ -116,11 +110,11 @@ int cmd_report(int argc, char **argv)
         case 'S':
             svg_dir = optarg;
             break;
-        default:
-            return cli_bad_option("report");
         }
     }
-    json = tail.json;
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
+    json = co.tail.json;
     if (argc - optind != 1)
         return cli_usage_error("report", "needs exactly one RESULTS.json (from 'mqttids experiment --json')");
     in = argv[optind];

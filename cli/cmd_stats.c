@@ -28,46 +28,22 @@ static void help(void)
 
 int cmd_stats(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        CLI_STATS_LONGOPTS,
-        CLI_TAIL_LONGOPTS,
-        CLI_INPUT_LONGOPTS,
-        {NULL, 0, NULL, 0},
-    };
     cli_inputs in;
     mqttids_stats_opts so;
     mqttids_dataset *ds = NULL;
     mqttids_stats *st = NULL;
     json_object *report = NULL;
-    int json = 0, opt, rc;
-    cli_tail tail = {0, 2};
+    int json = 0, rc;
+    cli_opts co;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
 
     cli_inputs_init(&in);
     mqttids_stats_opts_init(&so);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-        int r = cli_inputs_option(&in, "stats", opt, optarg);
-        if (r == 0 && (r = cli_tail_option(&tail, "stats", opt, optarg, help)) > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r > 0)
-            continue;
-        switch (opt) {
-        case 't':
-        case 'z':
-        case 'c':
-            if (cli_stats_option(&so, "stats", opt, optarg) != 0)
-                return CLI_EXIT_USAGE;
-            break;
-        default:
-            return cli_bad_option("stats");
-        }
-    }
-    json = tail.json;
-    if (cli_inputs_add_positional(&in, "stats", argc, argv, optind) < 0)
-        return CLI_EXIT_USAGE;
+    co = CLI_OPTS(.cmd = "stats", .help = help, .in = &in, .stats = &so);
+    cli_opts_next(&co, argc, argv, NULL, NULL); /* every option is a group's */
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
+    json = co.tail.json;
     if (json)
         report = json_object_new_object();
     rc = cli_inputs_load(&in, &ds, report);

@@ -32,6 +32,14 @@ int cli_stream_parse_format(const char *s, mqttids_stream_format *f)
     return 0;
 }
 
+mqttids_kconf *cli_kconf_new(void)
+{
+    mqttids_kconf *kc = mqttids_kconf_new();
+    if (!kc)
+        cli_err("this build has no Kafka support");
+    return kc;
+}
+
 int cli_stream_kconf_finish(kopts *k, const char *sub, int need_topic)
 {
     char errbuf[MQTTIDS_ERRBUF_SIZE];
@@ -48,21 +56,8 @@ int cli_stream_kconf_finish(kopts *k, const char *sub, int need_topic)
     return CLI_EXIT_OK;
 }
 
-int cli_stream_kafka_option(kopts *k, const char *sub, int opt, const char *arg, int *rc)
-{
-    *rc = CLI_EXIT_OK;
-    if (opt == 'b')
-        k->brokers = arg;
-    else if (opt == 't')
-        k->topic = arg;
-    else if (opt == 'X')
-        *rc = cli_stream_add_x(k, sub, arg);
-    else
-        return 0;
-    return 1;
-}
-
-int cli_stream_add_x(kopts *k, const char *sub, const char *arg)
+/* One -X key=value. Returns an exit code. */
+static int add_x(kopts *k, const char *sub, const char *arg)
 {
     char errbuf[MQTTIDS_ERRBUF_SIZE];
     mqttids_err err = mqttids_kconf_set(k->kc, arg, errbuf);
@@ -73,6 +68,32 @@ int cli_stream_add_x(kopts *k, const char *sub, const char *arg)
     if (err != MQTTIDS_OK)
         return cli_usage_error(sub, "%s", errbuf);
     return CLI_EXIT_OK;
+}
+
+int cli_stream_kafka_option(kopts *k, const char *sub, int opt, const char *arg, int *rc)
+{
+    *rc = CLI_EXIT_OK;
+    if (opt == 'b')
+        k->brokers = arg;
+    else if (opt == 't')
+        k->topic = arg;
+    else if (opt == 'X')
+        *rc = add_x(k, sub, arg);
+    else
+        return 0;
+    return 1;
+}
+
+/* "NAME[:PARTITIONS]" (default 4 partitions, at most max_parts) into name and *parts. Returns 0 or -1. */
+static int parse_topic(const char *spec, uint64_t max_parts, char name[256], int *parts)
+{
+    const char *colon = strrchr(spec, ':');
+    uint64_t n = 4;
+    if (colon && (cli_parse_u64(colon + 1, &n) != 0 || n < 1 || n > max_parts || colon - spec >= 256))
+        return -1;
+    snprintf(name, 256, "%.*s", colon ? (int)(colon - spec) : 255, spec);
+    *parts = (int)n;
+    return 0;
 }
 
 /* ================================================================================== */
@@ -102,22 +123,16 @@ static int stream_mock(int argc, char **argv)
         {"brokers-count", required_argument, NULL, 'n'},
         {"topic", required_argument, NULL, 't'},
         {"address-file", required_argument, NULL, 'a'},
-        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *sub = "stream mock-cluster", *topics[64], *addr_file = NULL;
     int ntopics = 0, nbrokers = 3, opt, rc = CLI_EXIT_OK, json = 0;
     mqttids_mock *m = NULL;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
-    cli_tail tail = {0, 2};
+    cli_opts co;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "t:qh", longopts, NULL)) != -1) {
-        int r = cli_tail_option(&tail, sub, opt, optarg, mock_help);
-        if (r > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r > 0)
-            continue;
+    co = CLI_OPTS(.cmd = sub, .help = mock_help);
+    while ((opt = cli_opts_next(&co, argc, argv, "t:", longopts)) != 0) {
         switch (opt) {
         case 'n': {
             uint64_t v;
@@ -132,13 +147,12 @@ static int stream_mock(int argc, char **argv)
             topics[ntopics++] = optarg;
             break;
         case 'a': addr_file = optarg; break;
-        default:
-            return cli_bad_option(sub);
         }
     }
-    json = tail.json;
-    if (optind < argc)
-        return cli_usage_error(sub, "unexpected argument '%s'", argv[optind]);
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
+    json = co.tail.json;
+    rc = CLI_EXIT_OK;
     cli_log_to_stderr(verbose);
     cli_signals_install(NULL);
     if (mqttids_mock_new(nbrokers, &m, errbuf) != MQTTIDS_OK) {
@@ -147,19 +161,12 @@ static int stream_mock(int argc, char **argv)
     }
     for (int i = 0; i < ntopics; i++) {
         char name[256];
-        const char *colon = strrchr(topics[i], ':');
-        uint64_t parts = 4;
-        if (colon) {
-            if (cli_parse_u64(colon + 1, &parts) != 0 || parts < 1 || parts > 1024 ||
-                (size_t)(colon - topics[i]) >= sizeof name) {
-                rc = cli_usage_error(sub, "--topic %s: expected NAME[:PARTITIONS], 1..1024 partitions", topics[i]);
-                goto out;
-            }
-            snprintf(name, sizeof name, "%.*s", (int)(colon - topics[i]), topics[i]);
-        } else {
-            snprintf(name, sizeof name, "%s", topics[i]);
+        int parts;
+        if (parse_topic(topics[i], 1024, name, &parts) != 0) {
+            rc = cli_usage_error(sub, "--topic %s: expected NAME[:PARTITIONS], 1..1024 partitions", topics[i]);
+            goto out;
         }
-        if (mqttids_mock_topic_create(m, name, (int)parts, errbuf) != MQTTIDS_OK) {
+        if (mqttids_mock_topic_create(m, name, parts, errbuf) != MQTTIDS_OK) {
             cli_err("%s", errbuf);
             rc = CLI_EXIT_FAIL;
             goto out;
@@ -258,7 +265,6 @@ static int stream_dump(int argc, char **argv)
         {"idle", required_argument, NULL, 'i'},
         {"keys", no_argument, NULL, 'k'},
         {"meta", no_argument, NULL, 'M'},
-        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *sub = "stream dump";
@@ -267,27 +273,12 @@ static int stream_dump(int argc, char **argv)
     int idle = 0, opt, rc = CLI_EXIT_OK;
     uint64_t n = 0;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
-    cli_tail tail = {0, 2};
+    cli_opts co;
 
-    k.kc = mqttids_kconf_new();
-    if (!k.kc) {
-        cli_err("this build has no Kafka support");
+    if (!(k.kc = cli_kconf_new()))
         return CLI_EXIT_FAIL;
-    }
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "b:t:X:qh", longopts, NULL)) != -1) {
-        int r;
-        if (cli_stream_kafka_option(&k, sub, opt, optarg, &rc)) {
-            if (rc != CLI_EXIT_OK)
-                goto out;
-            continue;
-        }
-        if ((r = cli_tail_option(&tail, sub, opt, optarg, dump_help)) > 1) {
-            rc = CLI_TAIL_EXIT(r);
-            goto out;
-        }
-        if (r > 0)
-            continue;
+    co = CLI_OPTS(.cmd = sub, .help = dump_help, .kafka = &k);
+    while ((opt = cli_opts_next(&co, argc, argv, "b:t:X:", longopts)) != 0) {
         switch (opt) {
         case 'i': {
             uint64_t v;
@@ -300,12 +291,13 @@ static int stream_dump(int argc, char **argv)
         }
         case 'k': d.keys = 1; break;
         case 'M': d.meta = 1; break;
-        default:
-            rc = cli_bad_option(sub);
-            goto out;
         }
     }
-    d.json = tail.json;
+    if (co.rc != CLI_OPT_NEXT) {
+        rc = co.rc;
+        goto out;
+    }
+    d.json = co.tail.json;
     cli_log_to_stderr(verbose);
     if ((rc = cli_stream_kconf_finish(&k, sub, 1)) != CLI_EXIT_OK)
         goto out;
@@ -330,7 +322,6 @@ static int stream_create_topic(int argc, char **argv)
         {"brokers", required_argument, NULL, 'b'},
         {"replication", required_argument, NULL, 'r'},
         {"if-not-exists", no_argument, NULL, 'i'},
-        CLI_TAIL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *sub = "stream create-topic";
@@ -338,27 +329,13 @@ static int stream_create_topic(int argc, char **argv)
     int opt, rc = CLI_EXIT_OK, replication = -1, if_not = 0, json = 0;
     json_object *js = NULL, *created = NULL, *existed = NULL;
     char errbuf[MQTTIDS_ERRBUF_SIZE];
-    cli_tail tail = {0, 2};
+    cli_opts co;
 
-    k.kc = mqttids_kconf_new();
-    if (!k.kc) {
-        cli_err("this build has no Kafka support");
+    if (!(k.kc = cli_kconf_new()))
         return CLI_EXIT_FAIL;
-    }
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "b:X:qh", longopts, NULL)) != -1) {
-        int r;
-        if (opt != 't' && cli_stream_kafka_option(&k, sub, opt, optarg, &rc)) {
-            if (rc != CLI_EXIT_OK)
-                goto out;
-            continue;
-        }
-        if ((r = cli_tail_option(&tail, sub, opt, optarg, create_topic_help)) > 1) {
-            rc = CLI_TAIL_EXIT(r);
-            goto out;
-        }
-        if (r > 0)
-            continue;
+    /* -b and -X (no --topic here); the topics are the arguments */
+    co = CLI_OPTS(.cmd = sub, .help = create_topic_help, .kafka = &k, .args = 1);
+    while ((opt = cli_opts_next(&co, argc, argv, "b:X:", longopts)) != 0) {
         switch (opt) {
         case 'r': {
             uint64_t v;
@@ -370,12 +347,14 @@ static int stream_create_topic(int argc, char **argv)
             break;
         }
         case 'i': if_not = 1; break;
-        default:
-            rc = cli_bad_option(sub);
-            goto out;
         }
     }
-    json = tail.json;
+    if (co.rc != CLI_OPT_NEXT) {
+        rc = co.rc;
+        goto out;
+    }
+    rc = CLI_EXIT_OK;
+    json = co.tail.json;
     if (optind >= argc) {
         rc = cli_usage_error(sub, "no topic given");
         goto out;
@@ -392,20 +371,12 @@ static int stream_create_topic(int argc, char **argv)
     }
     for (int i = optind; i < argc && rc == CLI_EXIT_OK; i++) {
         char name[256];
-        const char *colon = strrchr(argv[i], ':');
-        uint64_t parts = 4;
-        int exists = 0;
-        if (colon) {
-            if (cli_parse_u64(colon + 1, &parts) != 0 || parts < 1 || parts > 100000 ||
-                (size_t)(colon - argv[i]) >= sizeof name) {
-                rc = cli_usage_error(sub, "%s: expected NAME[:PARTITIONS]", argv[i]);
-                break;
-            }
-            snprintf(name, sizeof name, "%.*s", (int)(colon - argv[i]), argv[i]);
-        } else {
-            snprintf(name, sizeof name, "%s", argv[i]);
+        int parts, exists = 0;
+        if (parse_topic(argv[i], 100000, name, &parts) != 0) {
+            rc = cli_usage_error(sub, "%s: expected NAME[:PARTITIONS]", argv[i]);
+            break;
         }
-        if (mqttids_stream_create_topic(k.kc, name, (int)parts, replication, &exists, errbuf) != MQTTIDS_OK) {
+        if (mqttids_stream_create_topic(k.kc, name, parts, replication, &exists, errbuf) != MQTTIDS_OK) {
             if (exists && if_not) {
                 cli_info("%s exists already", name);
                 if (existed)
@@ -416,7 +387,7 @@ static int stream_create_topic(int argc, char **argv)
             rc = CLI_EXIT_FAIL;
             break;
         }
-        cli_info("created %s with %llu partitions", name, (unsigned long long)parts);
+        cli_info("created %s with %d partitions", name, parts);
         if (created)
             json_object_array_add(created, json_object_new_string(name));
     }
@@ -432,6 +403,10 @@ out:
 
 int cmd_stream(int argc, char **argv)
 {
+    static const cli_sub subs[] = {{"produce", cli_stream_produce},   {"detect", cli_stream_detect},
+                                   {"mock-cluster", stream_mock},      {"dump", stream_dump},
+                                   {"create-topic", stream_create_topic}};
+    int rc;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         printf("Usage: mqttids stream <produce|detect|mock-cluster|dump|create-topic> [options]\n"
                "  produce       send CSV records (or raw lines) to a topic, keyed by flow\n"
@@ -442,20 +417,7 @@ int cmd_stream(int argc, char **argv)
                "Record format: docs/FORMATS.md. 'mqttids stream <sub> --help' for options.\n");
         return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
     }
-    const char *sub = argv[1]; /* argv[1] becomes the full name for getopt's messages */
-    {
-        static char name[80];
-        cli_name_command(argv + 1, name, sizeof name, argv[0]);
-    }
-    if (strcmp(sub, "produce") == 0)
-        return cli_stream_produce(argc - 1, argv + 1);
-    if (strcmp(sub, "detect") == 0)
-        return cli_stream_detect(argc - 1, argv + 1);
-    if (strcmp(sub, "mock-cluster") == 0)
-        return stream_mock(argc - 1, argv + 1);
-    if (strcmp(sub, "dump") == 0)
-        return stream_dump(argc - 1, argv + 1);
-    if (strcmp(sub, "create-topic") == 0)
-        return stream_create_topic(argc - 1, argv + 1);
-    return cli_usage_error("stream", "unknown subcommand '%s'", sub);
+    if ((rc = cli_run_subcommand(subs, sizeof subs / sizeof subs[0], argc, argv)) >= 0)
+        return rc;
+    return cli_usage_error("stream", "unknown subcommand '%s'", argv[1]);
 }

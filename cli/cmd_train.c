@@ -157,7 +157,6 @@ static void print_cv(const mqttids_cv_result *r)
 typedef struct train_cfg {
     cli_inputs in;
     cli_ml_opts mo;
-    mqttids_cv_opts cvo;
     const char *out, *dump, *grid[32], *curves, *recipe_name;
     size_t ngrid;
     int json, folds, model_given;
@@ -171,31 +170,16 @@ static int train_options(int argc, char **argv, train_cfg *c)
         {"output", required_argument, NULL, 'o'},
         {"grid", required_argument, NULL, 'g'},
         {"cv", required_argument, NULL, 'k'},
-        {"stratified", no_argument, NULL, 's'},
-        {"metric", required_argument, NULL, 'M'},
         {"dump-features", required_argument, NULL, 'D'},
         {"curves", required_argument, NULL, 'C'},
         {"recipe", required_argument, NULL, 'R'},
-        CLI_TAIL_LONGOPTS,
-        CLI_INPUT_LONGOPTS,
-        CLI_ML_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    cli_tail tail = {0, 2};
+    cli_opts co;
     int opt;
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "m:o:qh", longopts, NULL)) != -1) {
-        char *end;
-        int r = cli_inputs_option(&c->in, "train", opt, optarg);
-        if (r == 0)
-            r = cli_ml_option(&c->mo, "train", opt, optarg);
-        if (r == 0 && (r = cli_tail_option(&tail, "train", opt, optarg, help)) > 1)
-            return CLI_TAIL_EXIT(r);
-        if (r < 0)
-            return CLI_EXIT_USAGE;
-        if (r > 0)
-            continue;
+    co = CLI_OPTS(.cmd = "train", .help = help, .in = &c->in, .ml = &c->mo);
+    while ((opt = cli_opts_next(&co, argc, argv, "m:o:", longopts)) != 0) {
         switch (opt) {
         case 'm':
             if (!mqttids_learner_description(optarg))
@@ -212,20 +196,8 @@ static int train_options(int argc, char **argv, train_cfg *c)
             c->grid[c->ngrid++] = optarg;
             break;
         case 'k':
-            c->folds = (int)strtol(optarg, &end, 10);
-            if (*end || c->folds < 2 || c->folds > 100)
-                return cli_usage_error("train", "--cv needs an integer in [2, 100], not '%s'", optarg);
-            break;
-        case 's':
-            c->cvo.stratified = 1;
-            break;
-        case 'M':
-            if (strcmp(optarg, "accuracy") == 0)
-                c->cvo.metric = MQTTIDS_METRIC_ACCURACY;
-            else if (strcmp(optarg, "f1") == 0 || strcmp(optarg, "macro-f1") == 0)
-                c->cvo.metric = MQTTIDS_METRIC_MACRO_F1;
-            else
-                return cli_usage_error("train", "--metric takes accuracy or f1, not '%s'", optarg);
+            if (cli_parse_int_in("train", "--cv", optarg, 2, 100, &c->folds) != 0)
+                return CLI_EXIT_USAGE;
             break;
         case 'D':
             c->dump = optarg;
@@ -236,14 +208,10 @@ static int train_options(int argc, char **argv, train_cfg *c)
         case 'R':
             c->recipe_name = optarg;
             break;
-        default:
-            return cli_bad_option("train");
         }
     }
-    c->json = tail.json;
-    if (cli_inputs_add_positional(&c->in, "train", argc, argv, optind) < 0)
-        return CLI_EXIT_USAGE;
-    return -1;
+    c->json = co.tail.json;
+    return co.rc;
 }
 
 /* The checks between the options, before the data is read; returns -1 to go on, else the exit code. */
@@ -366,13 +334,8 @@ int cmd_train(int argc, char **argv)
     memset(&c, 0, sizeof c);
     cli_inputs_init(&c.in);
     cli_ml_init(&c.mo);
-    mqttids_cv_opts_init(&c.cvo);
     if ((rc = train_options(argc, argv, &c)) >= 0 || (rc = train_check(&c)) >= 0)
         return rc;
-    if (!cli_quiet) {
-        c.mo.train.progress = cli_progress;
-        c.mo.train.progress_user = NULL;
-    }
     if (c.json)
         report = json_object_new_object();
     rc = cli_inputs_load(&c.in, &ds, report);
@@ -400,8 +363,8 @@ int cmd_train(int argc, char **argv)
         c.mo.train.curve = &curve;
     cli_info("training %s on %zu rows", c.mo.train.kind, n);
     if (c.ngrid || c.folds) {
-        c.cvo.folds = c.folds ? c.folds : 5;
-        err = mqttids_cv_grid(ds, rows, n, &c.mo.train, c.grid, c.ngrid, &c.cvo, &cvr, &m, errbuf);
+        c.mo.cv.folds = c.folds ? c.folds : 5;
+        err = mqttids_cv_grid(ds, rows, n, &c.mo.train, c.grid, c.ngrid, &c.mo.cv, &cvr, &m, errbuf);
     } else {
         err = mqttids_model_train(ds, rows, n, &c.mo.train, &m, errbuf);
     }

@@ -78,7 +78,7 @@ static int parse_number_opt(watch_args *w, int c, const char *arg)
     }
 }
 
-/* getopt loop and the checks between options. Returns CLI_EXIT_OK, -1 (--help shown) or an exit code. */
+/* getopt loop and the checks between options. Returns CLI_OPT_NEXT to go on, else the exit code. */
 static int parse_args(watch_args *w, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -89,20 +89,12 @@ static int parse_args(watch_args *w, int argc, char **argv)
         {"idle-timeout", required_argument, NULL, 'I'},
         {"db", required_argument, NULL, 'D'},        {"pred-table", required_argument, NULL, 'T'},
         {"brokers", required_argument, NULL, 'B'},   {"alerts-topic", required_argument, NULL, 'K'},
-        CLI_TAIL_LONGOPTS,                           CLI_DETECT_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    cli_tail tail = {0, 2};
+    cli_opts co;
     int c, r;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "i:r:m:f:o:X:qh", longopts, NULL)) != -1) {
-        if ((r = cli_tail_option(&tail, "watch", c, optarg, help)) == 0)
-            r = cli_detect_option(&w->dopts.rule, "watch", c, optarg);
-        if (r != 0) {
-            if (r != 1)
-                return r == 2 ? -1 : CLI_EXIT_USAGE;
-            continue;
-        }
+    co = CLI_OPTS(.cmd = "watch", .help = help, .rule = &w->dopts.rule);
+    while ((c = cli_opts_next(&co, argc, argv, "i:r:m:f:o:X:", longopts)) != 0) {
         switch (c) {
         case 'i': w->iface = optarg; break;
         case 'r': w->file = optarg; break;
@@ -125,12 +117,11 @@ static int parse_args(watch_args *w, int argc, char **argv)
             if ((r = parse_number_opt(w, c, optarg)) != CLI_EXIT_OK)
                 return r;
             break;
-        default: return cli_bad_option("watch");
         }
     }
-    w->json = tail.json;
-    if (optind < argc)
-        return cli_usage_error("watch", "unexpected argument '%s'", argv[optind]);
+    if (co.rc != CLI_OPT_NEXT)
+        return co.rc;
+    w->json = co.tail.json;
     if (!w->iface == !w->file)
         return cli_usage_error("watch", "give exactly one of -i IFACE or -r FILE");
     if (!w->model_path)
@@ -152,7 +143,7 @@ static int parse_args(watch_args *w, int argc, char **argv)
     w->co.idle_timeout_s = w->idle >= 0 ? w->idle : (w->iface ? 600 : 0);
     if (cli_out_check(w->out_path) != 0) /* before the capture starts */
         return CLI_EXIT_FAIL;
-    return CLI_EXIT_OK;
+    return CLI_OPT_NEXT;
 }
 
 /* The Kafka output: settings from --brokers and -X. Returns an exit code. */
@@ -296,8 +287,8 @@ int cmd_watch(int argc, char **argv)
     w.idle = -1;
     mqttids_capture_opts_init(&w.co);
     mqttids_detect_capture_opts_init(&w.dopts);
-    if ((rc = parse_args(&w, argc, argv)) != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+    if ((rc = parse_args(&w, argc, argv)) != CLI_OPT_NEXT)
+        return rc;
     cli_log_to_stderr(0);
     if (mqttids_model_load(w.model_path, &model, errbuf) != MQTTIDS_OK) {
         cli_err("%s", errbuf);

@@ -26,6 +26,22 @@ rc=0; "$MQTTIDS" train --model 2>err.txt || rc=$?
 [[ $rc == 2 ]] && grep -q "^mqttids train: option '--model' requires an argument" err.txt || fail "train --model: $(cat err.txt)"
 echo "ok: bad options named once"
 
+# option values and leftover arguments: refused (exit 2, the option named) before any input
+# is opened; an empty [0, 1] value and an integer beyond a long were once read as 0 / wrapped
+usage() { # EXPECTED-FIRST-LINE ARGS...
+  local want=$1 rc=0; shift
+  "$MQTTIDS" "$@" >/dev/null 2>err.txt || rc=$?
+  [[ $rc == 2 && $(sed -n 1p err.txt) == "$want" ]] || fail "$*: exit $rc: $(cat err.txt)"
+}
+usage "mqttids train: --cv needs an integer in [2, 100], not '4294967298'" train -o m --cv 4294967298 none.csv
+usage "mqttids train: --zero-threshold needs a number in [0, 1], not ''" train -o m --zero-threshold '' none.csv
+usage "mqttids experiment: --seeds needs an integer in [1, 100], not '0'" experiment --seeds 0 none.csv
+usage "mqttids eval: --min-probability needs a number in [0, 1], not '0.5x'" eval -m m --min-probability 0.5x none.csv
+usage "mqttids stats: --corr-threshold needs a number in [0, 1], not '-1'" stats --corr-threshold -1 none.csv
+usage "mqttids db schema: unexpected argument 'extra'" db schema extra
+usage "mqttids stream create-topic: unrecognized option '--topic'" stream create-topic --brokers mock --topic x t
+echo "ok: bad values and arguments"
+
 "$MQTTIDS" db load --help >h.txt
 grep -q "^Usage: mqttids db load " h.txt || fail "db load --help"
 if grep -q "db stats\|db schema\|--top X" h.txt; then fail "db load --help shows other subcommands' help"; fi
@@ -64,5 +80,6 @@ d = [json.loads(l) for l in sys.stdin]
 assert sorted((x["key"], x["value"]) for x in d) == [("0", "a"), ("1", "b"), ("2", "c")], d
 assert all(isinstance(x["partition"], int) and isinstance(x["offset"], int) for x in d), d'
   echo "ok: --json of mock-cluster, create-topic, dump, report"
+  usage "mqttids stream dump: unexpected argument 'extra'" stream dump --brokers "$B" --topic have extra
 fi
 echo PASS
