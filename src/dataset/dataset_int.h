@@ -88,6 +88,10 @@ int dataset__valid_text(int f, const char *s, size_t len, char *why, size_t why_
  */
 struct mqttids_stats;
 void dataset__corr_rule(struct mqttids_stats *s, double threshold);
+/* The correlation matrix's columns (the NUM features) into s->corr_cols / s->ncorr and an
+   uninitialised ncorr x ncorr s->corr; -1 when out of memory (what was allocated stays in
+   s, freed with it). Shared with the SQL stats. */
+int dataset__corr_alloc(struct mqttids_stats *s);
 /*
  * The preprocessing rules' definitions (rules.c), shared by the statistics and the feature
  * pipeline. dataset__is_zero_str: a HEX/TEXT value that counts as zero ("0", "0.0").

@@ -67,6 +67,14 @@ fi
 grep -q "nothing was changed" "$W/err.txt" || fail "replace of pg_class: message"
 [[ $(pg_sql "SELECT count(*) FROM pg_class WHERE relname = 'pg_class'") == 1 ]] || fail "pg_class"
 sentinel_ok "pg_class"
+# append into a records table with a column of another type: refused, naming the column
+pg_sql "CREATE TABLE keep.badtype AS SELECT * FROM \"Keep\".\"Sentinel\" LIMIT 0;
+        ALTER TABLE keep.badtype ALTER COLUMN tcp_time_delta TYPE text" >/dev/null
+"$MQTTIDS" db load -q --append --db "$PG_DSN" --table keep.badtype --train "$F" 2>"$W/err.txt" \
+  && fail "append into keep.badtype accepted"
+grep -q "column tcp_time_delta has type text, the records layout needs double precision" "$W/err.txt" \
+  || fail "append into keep.badtype: message"
+[[ $(pg_sql "SELECT count(*) FROM keep.badtype") == 0 ]] || fail "keep.badtype: rows appended"
 # a table of another mqttids layout version is refused
 pg_sql "CREATE TABLE keep.v9 (x int); COMMENT ON TABLE keep.v9 IS 'mqttids records v9'" >/dev/null
 refuse 'keep.v9' "table layout 'mqttids records v9' found, 'mqttids records v1' expected"
