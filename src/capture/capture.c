@@ -115,6 +115,31 @@ static mqttids_err set_filter(mqttids_capture *cap, const char *filter, char *er
     pcap_freecode(&prog);
     return MQTTIDS_OK;
 }
+
+/* The last steps of both openers: a link type we decode, then the filter; *out = cap, or cap
+   closed on error. name_dlt: the message names the link type (files; live names only its number). */
+static mqttids_err open_finish(mqttids_capture *cap, const char *filter, int name_dlt, mqttids_capture **out,
+                               char *errbuf)
+{
+    mqttids_err err;
+    cap->dlt = pcap_datalink(cap->p);
+    if (!dlt_supported(cap->dlt)) {
+        const char *dn = pcap_datalink_val_to_name(cap->dlt);
+        if (name_dlt)
+            err = util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "%s: link type %d (%s) is not supported", cap->name,
+                             cap->dlt, dn ? dn : "?");
+        else
+            err = util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "%s: link type %d is not supported", cap->name, cap->dlt);
+    } else {
+        err = set_filter(cap, filter, errbuf);
+    }
+    if (err != MQTTIDS_OK) {
+        mqttids_capture_close(cap);
+        return err;
+    }
+    *out = cap;
+    return MQTTIDS_OK;
+}
 #endif
 
 #if MQTTIDS_WITH_PCAP
@@ -261,19 +286,7 @@ mqttids_err mqttids_capture_open_file(const char *path, const mqttids_capture_op
         mqttids_capture_close(cap);
         return err;
     }
-    cap->dlt = pcap_datalink(cap->p);
-    if (!dlt_supported(cap->dlt)) {
-        err = util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "%s: link type %d (%s) is not supported", path, cap->dlt,
-                         pcap_datalink_val_to_name(cap->dlt) ? pcap_datalink_val_to_name(cap->dlt) : "?");
-        mqttids_capture_close(cap);
-        return err;
-    }
-    if ((err = set_filter(cap, o->filter, errbuf)) != MQTTIDS_OK) {
-        mqttids_capture_close(cap);
-        return err;
-    }
-    *out = cap;
-    return MQTTIDS_OK;
+    return open_finish(cap, o->filter, 1, out, errbuf);
 #else
     (void)o;
     *out = NULL;
@@ -328,18 +341,7 @@ mqttids_err mqttids_capture_open_live(const char *iface, const mqttids_capture_o
         mqttids_capture_close(cap);
         return err;
     }
-    cap->dlt = pcap_datalink(cap->p);
-    if (!dlt_supported(cap->dlt)) {
-        err = util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "%s: link type %d is not supported", iface, cap->dlt);
-        mqttids_capture_close(cap);
-        return err;
-    }
-    if ((err = set_filter(cap, o->filter ? o->filter : "tcp port 1883", errbuf)) != MQTTIDS_OK) {
-        mqttids_capture_close(cap);
-        return err;
-    }
-    *out = cap;
-    return MQTTIDS_OK;
+    return open_finish(cap, o->filter ? o->filter : "tcp port 1883", 0, out, errbuf);
 #else
     (void)o;
     *out = NULL;
