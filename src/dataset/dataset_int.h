@@ -57,6 +57,10 @@ mqttids_err dataset__dict_code(ds_dict *d, const char *s, size_t len, uint32_t *
 void dataset__clear_rows(mqttids_dataset *ds, size_t from, size_t to);
 /* Switches mqtt.msg string keeping on (before any row is added). */
 void dataset__set_keep_payload(mqttids_dataset *ds, int keep);
+/* How every reader of rows (CSV, PostgreSQL) starts: *opts, or the defaults written to
+   *defaults when NULL; *rep, or local when NULL; the report zeroed. */
+void dataset__read_begin(const mqttids_read_opts **opts, mqttids_read_opts *defaults, mqttids_read_report **rep,
+                         mqttids_read_report *local);
 
 /*
  * The one validator of every record source (CSV, Kafka JSON and binary, PostgreSQL):
