@@ -12,6 +12,7 @@
 #include "capture/context_int.h"
 #include "mqttids/capture.h"
 #include "testhelp.h"
+#include "packets.h"
 
 static const uint8_t CLI[16] = {10, 0, 0, 1}, SRV[16] = {10, 0, 0, 2};
 
@@ -172,30 +173,6 @@ static void test_bounds(void)
     context__free(c);
 }
 
-/* IPv4 + TCP header (no options) + data, for the decoder (DLT 228, raw IPv4). */
-static size_t ipv4_tcp(uint8_t *p, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint32_t seq,
-                       uint8_t flags, const uint8_t *data, size_t n)
-{
-    size_t tot = 40 + n;
-    memset(p, 0, 40);
-    p[0] = 0x45;
-    p[2] = (uint8_t)(tot >> 8), p[3] = (uint8_t)tot;
-    p[9] = 6;
-    for (int i = 0; i < 4; i++) {
-        p[12 + i] = (uint8_t)(src >> (24 - 8 * i));
-        p[16 + i] = (uint8_t)(dst >> (24 - 8 * i));
-        p[24 + i] = (uint8_t)(seq >> (24 - 8 * i));
-    }
-    p[20] = (uint8_t)(sport >> 8), p[21] = (uint8_t)sport;
-    p[22] = (uint8_t)(dport >> 8), p[23] = (uint8_t)dport;
-    p[32] = 0x50;
-    p[33] = flags;
-    p[34] = 0x10;
-    if (n)
-        memcpy(p + 40, data, n);
-    return tot;
-}
-
 /*
  * Through the decoder: a SYN + CONNECT flood from 100000 new hosts and ports against
  * small caps (500 streams, 300 sources) never holds more than the caps; the context of
@@ -217,9 +194,9 @@ static void test_decoder_flood(void)
         return;
     for (uint32_t i = 0; i < 100000; i++) {
         uint32_t src = 0x0a000000u + i; /* 10.x.y.z */
-        size_t n = ipv4_tcp(pkt, src, 0xc0a80001u, (uint16_t)(1024 + i % 60000), 1883, 1000, 0x02, NULL, 0);
+        size_t n = ipv4_tcp(pkt, src, 0xc0a80001u, (uint16_t)(1024 + i % 60000), 1883, 1000, 0, 0x02, NULL, 0);
         CHECK(capture__decode_packet(&d, 228, pkt, n, (int64_t)i * 1000, NULL) == 1, "syn %u", i);
-        n = ipv4_tcp(pkt, src, 0xc0a80001u, (uint16_t)(1024 + i % 60000), 1883, 1001, 0x18, connect,
+        n = ipv4_tcp(pkt, src, 0xc0a80001u, (uint16_t)(1024 + i % 60000), 1883, 1001, 0, 0x18, connect,
                      sizeof connect);
         CHECK(capture__decode_packet(&d, 228, pkt, n, (int64_t)i * 1000 + 10, NULL) == 1, "connect %u", i);
         if (d.table.count > maxs)
@@ -345,17 +322,17 @@ static void test_violations(void)
         d.ctx = context__new(0, 0);
         if (!d.ctx)
             return;
-        n = ipv4_tcp(p, cli, srv, 40000, 1883, 1000, 0x02, NULL, 0);
+        n = ipv4_tcp(p, cli, srv, 40000, 1883, 1000, 0, 0x02, NULL, 0);
         capture__decode_packet(&d, 228, p, n, 0, NULL);
         if (cases[i].pre_n) {
-            n = ipv4_tcp(p, cli, srv, 40000, 1883, seq, 0x18, cases[i].pre, cases[i].pre_n);
+            n = ipv4_tcp(p, cli, srv, 40000, 1883, seq, 0, 0x18, cases[i].pre, cases[i].pre_n);
             capture__decode_packet(&d, 228, p, n, 1000, NULL);
             seq += cases[i].pre_n;
         }
         if (cases[i].up)
-            n = ipv4_tcp(p, cli, srv, 40000, 1883, seq, 0x18, cases[i].b, cases[i].n);
+            n = ipv4_tcp(p, cli, srv, 40000, 1883, seq, 0, 0x18, cases[i].b, cases[i].n);
         else
-            n = ipv4_tcp(p, srv, cli, 1883, 40000, 5000, 0x18, cases[i].b, cases[i].n);
+            n = ipv4_tcp(p, srv, cli, 1883, 40000, 5000, 0, 0x18, cases[i].b, cases[i].n);
         CHECK(capture__decode_packet(&d, 228, p, n, 2000, NULL) == 1, "%s: decoded", cases[i].what);
         v = context__values(d.ctx);
         CHECK(v[CTX_PKT_MALFORMED_REASON] == cases[i].want && v[CTX_PKT_MALFORMED] == (cases[i].want != 0),
