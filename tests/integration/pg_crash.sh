@@ -7,12 +7,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/pg_server.sh"
-: "${MQTTIDS:?}" "${SHARED:?}"
-pg_start
-W=$PGTMP/work
-mkdir -p "$W"
-D=$SHARED/derived_from_pcap
-fail() { echo "FAIL: $*"; [[ -f $W/err.txt ]] && cat "$W/err.txt"; exit 1; }
+pg_test_start   # W (work dir), D (head CSVs), fail
 bg=()
 kill_bg() { for p in "${bg[@]}"; do kill "$p" 2>/dev/null || true; done; pg_cleanup; }
 trap kill_bg EXIT

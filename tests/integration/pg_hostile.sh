@@ -8,13 +8,8 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/pg_server.sh"
-: "${MQTTIDS:?}" "${SHARED:?}"
-pg_start
-W=$PGTMP/work
-mkdir -p "$W"
-D=$SHARED/derived_from_pcap
+pg_test_start   # W (work dir), D (head CSVs), fail
 F=$D/flood_from_flood_pcap_head.csv
-fail() { echo "FAIL: $*"; [[ -f $W/err.txt ]] && cat "$W/err.txt"; exit 1; }
 
 pg_sql "CREATE SCHEMA keep; CREATE TABLE keep.sentinel (x int); INSERT INTO keep.sentinel VALUES (42);
         CREATE TABLE public.students (x int);" >/dev/null

@@ -1,0 +1,14 @@
+# Sourced by tests/cli/*.sh that run on the six shared MQTTset pcap heads: the harness (set -u,
+# fail=0 and `bad MSG...` that prints and sets it, a work dir W removed on exit unless KEEP=1),
+# P the heads' folder, CAPS its captures as NAME:CLASS, and `head_pcap NAME` the capture file
+# of NAME; exits 77 (skip) without the shared data. Needs MQTTIDS and SHARED.
+set -u
+: "${MQTTIDS:?}" "${SHARED:?}"
+P="$SHARED/pcap_l-laura"
+[ -d "$P" ] || { echo "SKIP: no $P"; exit 77; }
+W=$(mktemp -d)
+[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$W"' EXIT
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+CAPS="benign:legitimate bruteforce:bruteforce flood:flood malariados:dos malformed:malformed slowite:slowite"
+head_pcap() { ls "$P/$1"-head.pcap* | head -1; }
