@@ -152,7 +152,8 @@ static mqttids_err check_replaceable(mqttids_store_loader *ld)
         if (find_column(res, col) < 0) {
             PQclear(res);
             return store__fail(ld->st, MQTTIDS_ERR_INVALID,
-                               "%s exists and is not a records table (no column %s); not replacing it", ld->q.shown, col);
+                               "%s exists and is not a records table (no column %s); not replacing it", ld->q.shown,
+                               col);
         }
     }
     PQclear(res);

@@ -61,8 +61,8 @@ static mqttids_err prepare_table(mqttids_store_sink *s)
     }
     err = store__ensure_schema(st, &s->q);
     if (err == MQTTIDS_OK)
-        err = store__exec_fmt(st, "create predictions table", "CREATE TABLE IF NOT EXISTS %s " STORE_PRED_COLUMNS, s->q.sql,
-                             NULL);
+        err = store__exec_fmt(st, "create predictions table", "CREATE TABLE IF NOT EXISTS %s " STORE_PRED_COLUMNS,
+                              s->q.sql, NULL);
     if (err == MQTTIDS_OK) {
         char fmt[96];
         snprintf(fmt, sizeof fmt, "COMMENT ON TABLE %%s IS 'mqttids predictions v%d'",
