@@ -487,31 +487,25 @@ static void test_bad_input(void)
 static void test_real_heads(void)
 {
     enum { D = MQTTIDS_NFEAT };
-    size_t ntr = 0, nte = 0, cap = 40000, count_te[MQTTIDS_NCLASS] = {0};
-    double *Xtr = malloc(cap * D * sizeof *Xtr), *Xte = malloc(cap * D * sizeof *Xte);
-    int *ytr = malloc(cap * sizeof *ytr), *yte = malloc(cap * sizeof *yte);
-    double base = heads_split("real heads", cap, Xtr, ytr, &ntr, Xte, yte, &nte, count_te);
-    if (base < 0)
-        goto out;
+    heads_xy h;
+    if (heads_xy_load(&h, "real heads", 40000) != 0)
+        return;
     void *p = L->params_new();
-    gbt_state *s = fit(p, Xtr, ntr, D, ytr, MQTTIDS_NCLASS, 2);
+    gbt_state *s = fit(p, h.Xtr, h.ntr, D, h.ytr, MQTTIDS_NCLASS, 2);
     if (s) {
         size_t right = 0;
         double pr[MQTTIDS_NCLASS];
-        for (size_t i = 0; i < nte; i++)
-            right += L->predict(s, Xte + i * D, pr) == yte[i];
-        double a = (double)right / (double)nte;
-        printf("real heads: train %zu, test %zu rows, majority baseline %.4f, gbt accuracy %.4f\n", ntr, nte, base, a);
+        for (size_t i = 0; i < h.nte; i++)
+            right += L->predict(s, h.Xte + i * D, pr) == h.yte[i];
+        double a = (double)right / (double)h.nte;
+        printf("real heads: train %zu, test %zu rows, majority baseline %.4f, gbt accuracy %.4f\n", h.ntr, h.nte,
+               h.base, a);
         /* rf (maxDepth 10) gives about 0.72 on these rows */
-        CHECK(a > base + 0.3 && a > 0.70, "accuracy %.4f vs baseline %.4f", a, base);
+        CHECK(a > h.base + 0.3 && a > 0.70, "accuracy %.4f vs baseline %.4f", a, h.base);
         L->free(s);
     }
     L->params_free(p);
-out:
-    free(Xtr);
-    free(Xte);
-    free(ytr);
-    free(yte);
+    heads_xy_free(&h);
 }
 
 int main(void)
