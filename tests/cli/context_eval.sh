@@ -16,12 +16,8 @@
 . "$(dirname "$0")/pcap_heads.sh"   # fail, bad, work dir W; P, CAPS, head_pcap: the six pcap heads
 for x in $CAPS; do
     n=${x%%:*}; c=${x##*:}
-    f=$(head_pcap "$n")
-    "$MQTTIDS" extract -q -r "$f" --label "$c" -o "$W/$n.csv" || bad "extract $n"
-    "$MQTTIDS" extract -q -r "$f" --label "$c" --context -o "$W/$n.ctx.csv" || bad "extract --context $n"
     # 1. the 33 features and the target unchanged, ctx.* between them
-    cmp -s <(cut -d, -f1-33 "$W/$n.ctx.csv") <(cut -d, -f1-33 "$W/$n.csv") || bad "$n: 33 features differ with --context"
-    cmp -s <(awk -F, '{print $NF}' "$W/$n.ctx.csv") <(awk -F, '{print $NF}' "$W/$n.csv") || bad "$n: target differs"
+    extract_with "$n" "$c" --context "$W/$n.csv" "$W/$n.ctx.csv"
     hdr=$(head -1 "$W/$n.ctx.csv")
     case "$hdr" in
     *,mqtt.willtopic_len,ctx.stream_pkts_up,*,ctx.src_connect_rate_long,ctx.pkt_malformed,*,target) ;;

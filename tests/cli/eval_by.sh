@@ -18,11 +18,8 @@ command -v tshark >/dev/null 2>&1 || { echo "SKIP: no tshark"; exit 77; }
 for x in $CAPS; do
     n=${x%%:*}; c=${x##*:}
     f=$(head_pcap "$n")
-    "$MQTTIDS" extract -q -r "$f" --label "$c" -o "$W/$n.plain.csv" || bad "extract $n"
-    "$MQTTIDS" extract -q -r "$f" --label "$c" --ids -o "$W/$n.csv" || bad "extract --ids $n"
     # 1. the 33 features and the target unchanged, id.stream and id.client between them
-    cmp -s <(cut -d, -f1-33 "$W/$n.csv") <(cut -d, -f1-33 "$W/$n.plain.csv") || bad "$n: 33 features differ with --ids"
-    cmp -s <(awk -F, '{print $NF}' "$W/$n.csv") <(awk -F, '{print $NF}' "$W/$n.plain.csv") || bad "$n: target differs"
+    extract_with "$n" "$c" --ids "$W/$n.plain.csv" "$W/$n.csv"
     case "$(head -1 "$W/$n.csv")" in
     *,mqtt.willtopic_len,id.stream,id.client,target) ;;
     *) bad "$n: header $(head -1 "$W/$n.csv")" ;;
