@@ -14,6 +14,13 @@
 #include "testhelp.h"
 #include "packets.h"
 
+/* f zeroed, then field id set to v (cap_set). */
+static void fields_with(cap_fields *f, int id, uint64_t v)
+{
+    memset(f, 0, sizeof *f);
+    cap_set(f, id, v);
+}
+
 static const uint8_t CLI[16] = {10, 0, 0, 1}, SRV[16] = {10, 0, 0, 2};
 
 /* one packet of the session: client is key.a (port 5000), server key.b (port 1883) */
@@ -47,16 +54,12 @@ static void test_session(void)
         return;
     o = c->out;
     memset(&st, 0, sizeof st);
-    memset(&conn, 0, sizeof conn);
-    cap_set(&conn, MQTTIDS_F_KALIVE, 60);
+    fields_with(&conn, MQTTIDS_F_KALIVE, 60);
     cap_set(&conn, MQTTIDS_F_CONFLAGS, 0xc2);
     cap_set(&conn, MQTTIDS_F_VER, 4);
-    memset(&ack, 0, sizeof ack);
-    cap_set(&ack, MQTTIDS_F_CONACK_VAL, 5);
-    memset(&pub1, 0, sizeof pub1);
-    cap_set(&pub1, MQTTIDS_F_LEN, 100);
-    memset(&pub2, 0, sizeof pub2);
-    cap_set(&pub2, MQTTIDS_F_LEN, 300);
+    fields_with(&ack, MQTTIDS_F_CONACK_VAL, 5);
+    fields_with(&pub1, MQTTIDS_F_LEN, 100);
+    fields_with(&pub2, MQTTIDS_F_LEN, 300);
 
     /* t (ms): 0 SYN, 1 SYN-ACK, 3 ACK, 6 CONNECT(30 B), 10 CONNACK(4 B), 15 PUBLISH(102 B), 21 PUBLISH(302 B) */
     pkt(c, &st, 1, 1, 0x002, 0, 0, 0, NULL);
@@ -361,16 +364,11 @@ static void test_behaviour(void)
     o = c->out;
     memset(&st1, 0, sizeof st1);
     memset(&st2, 0, sizeof st2);
-    memset(&conn1, 0, sizeof conn1);
-    cap_set(&conn1, MQTTIDS_F_KALIVE, 65535);
-    memset(&conn2, 0, sizeof conn2);
-    cap_set(&conn2, MQTTIDS_F_KALIVE, 60);
-    memset(&refused, 0, sizeof refused);
-    cap_set(&refused, MQTTIDS_F_CONACK_VAL, 5);
-    memset(&ok, 0, sizeof ok);
-    cap_set(&ok, MQTTIDS_F_CONACK_VAL, 0);
-    memset(&pub, 0, sizeof pub);
-    cap_set(&pub, MQTTIDS_F_LEN, 30);
+    fields_with(&conn1, MQTTIDS_F_KALIVE, 65535);
+    fields_with(&conn2, MQTTIDS_F_KALIVE, 60);
+    fields_with(&refused, MQTTIDS_F_CONACK_VAL, 5);
+    fields_with(&ok, MQTTIDS_F_CONACK_VAL, 0);
+    fields_with(&pub, MQTTIDS_F_LEN, 30);
 
     pkt(c, &st1, 1, 1, 0x002, 0, 0, 0, NULL);          /* SYN */
     CHECK(NEAR(o[CTX_SRC_CHURN_LOG2], 0), "churn: 1 connection / max(0 messages, 1): log2 1 = %g",
