@@ -85,6 +85,17 @@ void mqttids_capture_close(mqttids_capture *cap)
 }
 
 #if MQTTIDS_WITH_PCAP
+/* o, or the defaults written to *def when o is NULL (live: idle streams expire after 600 s). */
+static const mqttids_capture_opts *opts_or_default(const mqttids_capture_opts *o, mqttids_capture_opts *def, int live)
+{
+    if (o)
+        return o;
+    mqttids_capture_opts_init(def);
+    if (live)
+        def->idle_timeout_s = 600;
+    return def;
+}
+
 static mqttids_err new_cap(const char *name, const mqttids_capture_opts *o, mqttids_capture **out, char *errbuf)
 {
     mqttids_capture *cap = calloc(1, sizeof *cap);
@@ -252,10 +263,7 @@ mqttids_err mqttids_capture_open_file(const char *path, const mqttids_capture_op
     mqttids_err err;
     FILE *fp;
 
-    if (!o) {
-        mqttids_capture_opts_init(&def);
-        o = &def;
-    }
+    o = opts_or_default(o, &def, 0);
     if ((err = new_cap(path, o, &cap, errbuf)) != MQTTIDS_OK)
         return err;
     add_side_ports(cap, path);
@@ -304,11 +312,7 @@ mqttids_err mqttids_capture_open_live(const char *iface, const mqttids_capture_o
     mqttids_err err;
     int rc;
 
-    if (!o) {
-        mqttids_capture_opts_init(&def);
-        def.idle_timeout_s = 600;
-        o = &def;
-    }
+    o = opts_or_default(o, &def, 1);
     if ((err = new_cap(iface, o, &cap, errbuf)) != MQTTIDS_OK)
         return err;
     cap->live = 1;
