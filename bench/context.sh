@@ -12,16 +12,7 @@ REPS=${REPS:-10}
 HERE=$(cd "$(dirname "$0")" && pwd)
 command -v editcap >/dev/null && [[ -x /usr/bin/time ]] || { echo "editcap or /usr/bin/time missing: skipped"; exit 0; }
 big=$OUT/extract_x$REPS.pcap
-if [[ ! -f $big ]]; then
-  parts=()
-  for n in bruteforce malariados malformed slowite; do
-    f=$(ls "$SHARED/pcap_l-laura/$n"-head.pcap* | head -1)
-    editcap -F nsecpcap "$f" "$OUT/context_$n.pcap"
-    parts+=("$OUT/context_$n.pcap")
-  done
-  /usr/bin/python3 "$HERE/extract_replicate.py" "$big" "$REPS" "${parts[@]}"
-  rm -f "${parts[@]}"
-fi
+[[ -f $big ]] || /usr/bin/python3 "$HERE/extract_replicate.py" "$big" "$REPS" --heads "$SHARED/pcap_l-laura"
 now() { date +%s.%N; }
 one() { # args...: "wall cpu" seconds of one run (cpu: user + system)
   /usr/bin/time -f '%e %U %S' -o "$OUT/context_time" taskset -c 0 "$MQTTIDS" extract -q -r "$big" \

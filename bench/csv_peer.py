@@ -1,15 +1,11 @@
 #!/usr/bin/env python3
 """pandas.read_csv on an MQTTset CSV with the study's explicit schema (best of N runs).
 usage: csv_peer.py FILE [RUNS]  prints: rows, seconds"""
-import sys, time
+import time
 import pandas as pd
+from peer_schema import peer_args
 
-TEXT = ["tcp.flags", "mqtt.conack.flags", "mqtt.conflags", "mqtt.hdrflags", "mqtt.msg",
-        "mqtt.protoname", "target"]
-path = sys.argv[1]
-runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-header = open(path).readline().strip().split(",")
-dtype = {c: (str if c in TEXT else ("int64" if c == "tcp.len" else "float64")) for c in header}
+path, runs, dtype = peer_args()
 best = 1e30
 for _ in range(runs):
     t0 = time.perf_counter()

@@ -11,16 +11,7 @@ REPS=${REPS:-10}
 HERE=$(cd "$(dirname "$0")" && pwd)
 command -v tshark >/dev/null || { echo "tshark not installed: skipped"; exit 0; }
 big=$OUT/extract_x$REPS.pcap
-if [[ ! -f $big ]]; then
-  parts=()
-  for n in bruteforce malariados malformed slowite; do
-    f=$(ls "$SHARED/pcap_l-laura/$n"-head.pcap* | head -1)
-    editcap -F nsecpcap "$f" "$OUT/extract_$n.pcap"
-    parts+=("$OUT/extract_$n.pcap")
-  done
-  /usr/bin/python3 "$HERE/extract_replicate.py" "$big" "$REPS" "${parts[@]}"
-  rm -f "${parts[@]}"
-fi
+[[ -f $big ]] || /usr/bin/python3 "$HERE/extract_replicate.py" "$big" "$REPS" --heads "$SHARED/pcap_l-laura"
 fields=$(tr ' ' '\n' < "$SHARED/derived_from_pcap/tshark_fields.txt" | sed '/^$/d; s/^/-e /' | tr '\n' ' ')
 # each run: wall seconds and CPU seconds (user + sys), via GNU time; the machine is shared,
 # so CPU time is the steadier figure, and the best of 3 runs is kept for each tool

@@ -1,11 +1,23 @@
 #!/usr/bin/env python3
-"""extract_replicate.py OUT.pcap REPS PCAP...: a bigger capture for bench/extract.sh.
-Concatenates the given Ethernet pcaps (classic pcap, ns or us) REPS times; every copy is
-shifted in time after the previous one and gets its own client/broker addresses (the last
-IPv4 byte of each host is offset per copy), so copies are separate TCP streams, like one
-broker with more clients. Checksums are not fixed (neither tool checks them)."""
-import struct, sys
+"""extract_replicate.py OUT.pcap REPS PCAP... | OUT.pcap REPS --heads DIR: a bigger capture for
+bench/extract.sh and bench/context.sh. Concatenates the given Ethernet pcaps (classic pcap, ns
+or us) REPS times; every copy is shifted in time after the previous one and gets its own
+client/broker addresses (the last IPv4 byte of each host is offset per copy), so copies are
+separate TCP streams, like one broker with more clients. Checksums are not fixed (neither
+tool checks them). --heads DIR: the pcaps are the four Ethernet MQTTset heads in DIR
+(bruteforce, malariados, malformed, slowite), converted by editcap to classic pcap."""
+import glob, os, shutil, struct, subprocess, sys, tempfile
 out, reps, paths = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+tmp = None
+if paths[:1] == ["--heads"]:
+    tmp = tempfile.mkdtemp()
+    heads = paths[1]
+    paths = []
+    for n in ("bruteforce", "malariados", "malformed", "slowite"):
+        p = os.path.join(tmp, n + ".pcap")
+        subprocess.run(["editcap", "-F", "nsecpcap", sorted(glob.glob(os.path.join(heads, n + "-head.pcap*")))[0], p],
+                       check=True)
+        paths.append(p)
 files = []
 for p in paths:
     d = open(p, 'rb').read()
@@ -33,3 +45,5 @@ with open(out, 'wb') as w:
                 nt = t + ts - base
                 w.write(struct.pack('<IIII', nt // 10**9, nt % 10**9, len(b), ol) + bytes(b))
             t += recs[-1][0] - base + 10**9
+if tmp:
+    shutil.rmtree(tmp)

@@ -8,16 +8,12 @@ max; value counts of the nominal columns (text columns and mqtt.msgtype); the to
 tcp.flags; mean mqtt.len; mean tcp.len per class; the Pearson correlation matrix of the
 numeric columns; tcp.len quartiles (nearest rank) and its IQR outliers.
 """
-import math, sys, time
+import math, time
 import numpy as np
 import pandas as pd
+from peer_schema import TEXT, peer_args
 
-TEXT = ["tcp.flags", "mqtt.conack.flags", "mqtt.conflags", "mqtt.hdrflags", "mqtt.msg",
-        "mqtt.protoname", "target"]
-path = sys.argv[1]
-runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-header = open(path).readline().strip().split(",")
-dtype = {c: (str if c in TEXT else ("int64" if c == "tcp.len" else "float64")) for c in header}
+path, runs, dtype = peer_args()
 
 
 def explore():

@@ -85,6 +85,17 @@ void mqttids_capture_close(mqttids_capture *cap)
 }
 
 #if MQTTIDS_WITH_PCAP
+/* o, or the defaults written to *def when o is NULL (live: idle streams expire after 600 s). */
+static const mqttids_capture_opts *opts_or_default(const mqttids_capture_opts *o, mqttids_capture_opts *def, int live)
+{
+    if (o)
+        return o;
+    mqttids_capture_opts_init(def);
+    if (live)
+        def->idle_timeout_s = 600;
+    return def;
+}
+
 static mqttids_err new_cap(const char *name, const mqttids_capture_opts *o, mqttids_capture **out, char *errbuf)
 {
     mqttids_capture *cap = calloc(1, sizeof *cap);
@@ -113,6 +124,31 @@ static mqttids_err set_filter(mqttids_capture *cap, const char *filter, char *er
         return util__fail(errbuf, MQTTIDS_ERR_PCAP, "%s: cannot set filter: %s", cap->name, pcap_geterr(cap->p));
     }
     pcap_freecode(&prog);
+    return MQTTIDS_OK;
+}
+
+/* The last steps of both openers: a link type we decode, then the filter; *out = cap, or cap
+   closed on error. name_dlt: the message names the link type (files; live names only its number). */
+static mqttids_err open_finish(mqttids_capture *cap, const char *filter, int name_dlt, mqttids_capture **out,
+                               char *errbuf)
+{
+    mqttids_err err;
+    cap->dlt = pcap_datalink(cap->p);
+    if (!dlt_supported(cap->dlt)) {
+        const char *dn = pcap_datalink_val_to_name(cap->dlt);
+        if (name_dlt)
+            err = util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "%s: link type %d (%s) is not supported", cap->name,
+                             cap->dlt, dn ? dn : "?");
+        else
+            err = util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "%s: link type %d is not supported", cap->name, cap->dlt);
+    } else {
+        err = set_filter(cap, filter, errbuf);
+    }
+    if (err != MQTTIDS_OK) {
+        mqttids_capture_close(cap);
+        return err;
+    }
+    *out = cap;
     return MQTTIDS_OK;
 }
 #endif
@@ -227,10 +263,7 @@ mqttids_err mqttids_capture_open_file(const char *path, const mqttids_capture_op
     mqttids_err err;
     FILE *fp;
 
-    if (!o) {
-        mqttids_capture_opts_init(&def);
-        o = &def;
-    }
+    o = opts_or_default(o, &def, 0);
     if ((err = new_cap(path, o, &cap, errbuf)) != MQTTIDS_OK)
         return err;
     add_side_ports(cap, path);
@@ -261,19 +294,7 @@ mqttids_err mqttids_capture_open_file(const char *path, const mqttids_capture_op
         mqttids_capture_close(cap);
         return err;
     }
-    cap->dlt = pcap_datalink(cap->p);
-    if (!dlt_supported(cap->dlt)) {
-        err = util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "%s: link type %d (%s) is not supported", path, cap->dlt,
-                         pcap_datalink_val_to_name(cap->dlt) ? pcap_datalink_val_to_name(cap->dlt) : "?");
-        mqttids_capture_close(cap);
-        return err;
-    }
-    if ((err = set_filter(cap, o->filter, errbuf)) != MQTTIDS_OK) {
-        mqttids_capture_close(cap);
-        return err;
-    }
-    *out = cap;
-    return MQTTIDS_OK;
+    return open_finish(cap, o->filter, 1, out, errbuf);
 #else
     (void)o;
     *out = NULL;
@@ -291,11 +312,7 @@ mqttids_err mqttids_capture_open_live(const char *iface, const mqttids_capture_o
     mqttids_err err;
     int rc;
 
-    if (!o) {
-        mqttids_capture_opts_init(&def);
-        def.idle_timeout_s = 600;
-        o = &def;
-    }
+    o = opts_or_default(o, &def, 1);
     if ((err = new_cap(iface, o, &cap, errbuf)) != MQTTIDS_OK)
         return err;
     cap->live = 1;
@@ -328,18 +345,7 @@ mqttids_err mqttids_capture_open_live(const char *iface, const mqttids_capture_o
         mqttids_capture_close(cap);
         return err;
     }
-    cap->dlt = pcap_datalink(cap->p);
-    if (!dlt_supported(cap->dlt)) {
-        err = util__fail(errbuf, MQTTIDS_ERR_UNSUPPORTED, "%s: link type %d is not supported", iface, cap->dlt);
-        mqttids_capture_close(cap);
-        return err;
-    }
-    if ((err = set_filter(cap, o->filter ? o->filter : "tcp port 1883", errbuf)) != MQTTIDS_OK) {
-        mqttids_capture_close(cap);
-        return err;
-    }
-    *out = cap;
-    return MQTTIDS_OK;
+    return open_finish(cap, o->filter ? o->filter : "tcp port 1883", 0, out, errbuf);
 #else
     (void)o;
     *out = NULL;

@@ -80,6 +80,21 @@ static void pend_drop(cap_dir *D)
     D->pend_len = 0;
 }
 
+/*
+ * A message pending from seq start; the bytes kept (pend_store) reach up to next. more: its
+ * length is not known yet (one more segment; end unused, 0), else it ends at end; hole: it
+ * started in a snap-truncated segment and never completes.
+ */
+static void pend_begin(cap_dir *D, int more, int hole, uint32_t start, uint32_t next, uint32_t end)
+{
+    D->pend_on = 1;
+    D->pend_more = (uint8_t)more;
+    D->pend_hole = (uint8_t)hole;
+    D->pend_start = start;
+    D->pend_next = next;
+    D->pend_end = end;
+}
+
 /* Frees a direction's buffer (accounted in the table's reassembly budget). */
 static void pend_release(cap_decoder *d, cap_dir *D)
 {
@@ -141,25 +156,16 @@ static void pdu_loop(cap_decoder *d, cap_stream *s, cap_dir *D, const uint8_t *b
         uint64_t plen;
         if (rem < 2) {
             /* DESEGMENT_ONE_MORE_SEGMENT: keep the bytes, retry with the next segment */
-            if (pend_store(d, D, buf + off, rem, 0) == 0) {
-                D->pend_on = 1;
-                D->pend_more = 1;
-                D->pend_start = seq + (uint32_t)off;
-                D->pend_next = seq + (uint32_t)n;
-            }
+            if (pend_store(d, D, buf + off, rem, 0) == 0)
+                pend_begin(D, 1, 0, seq + (uint32_t)off, seq + (uint32_t)n, 0);
             return;
         }
         plen = capture__mqtt_pdu_len(buf + off, rem);
         if (plen < 2)
             return; /* length field runs past the data or wraps: tshark stops here */
         if (plen > rem) {
-            if (pend_store(d, D, buf + off, rem, 0) == 0) {
-                D->pend_on = 1;
-                D->pend_more = 0;
-                D->pend_start = seq + (uint32_t)off;
-                D->pend_next = seq + (uint32_t)n;
-                D->pend_end = seq + (uint32_t)off + (uint32_t)plen;
-            }
+            if (pend_store(d, D, buf + off, rem, 0) == 0)
+                pend_begin(D, 0, 0, seq + (uint32_t)off, seq + (uint32_t)n, seq + (uint32_t)off + (uint32_t)plen);
             return;
         }
         capture__mqtt_pdu(&d->f, s, buf + off, (size_t)plen);
@@ -191,11 +197,7 @@ static void pdu_loop_cut(cap_decoder *d, cap_stream *s, cap_dir *D, const uint8_
             if (off == 0)
                 capture__mqtt_pdu_cut(&d->f, s, buf, (size_t)plen, caplen);
             pend_drop(D);
-            D->pend_on = 1;
-            D->pend_hole = 1;
-            D->pend_start = seq + (uint32_t)off;
-            D->pend_next = seq + (uint32_t)replen;
-            D->pend_end = seq + (uint32_t)off + (uint32_t)plen;
+            pend_begin(D, 0, 1, seq + (uint32_t)off, seq + (uint32_t)replen, seq + (uint32_t)off + (uint32_t)plen);
             return;
         }
         /* whole, cut by the snap length, or (at offset 0) "unreassembled": up to the cut */
@@ -539,18 +541,13 @@ static int ip_packet(cap_decoder *d, const uint8_t *p, size_t cap, int64_t ts, m
         plen = rd16(p + 4);
         nh = p[6];
         for (int guard = 0; guard < 16; guard++) {
-            if (nh == 0 || nh == 43 || nh == 60) {
+            if (nh == 0 || nh == 43 || nh == 60 || nh == 51) {
                 size_t l;
                 if (off + 2 > cap)
                     return 0;
-                l = ((size_t)p[off + 1] + 1) * 8;
-                nh = p[off];
-                off += l;
-            } else if (nh == 51) {
-                size_t l;
-                if (off + 2 > cap)
-                    return 0;
-                l = ((size_t)p[off + 1] + 2) * 4;
+                /* options and routing headers count 8-byte units past the first, AH
+                   (51) 4-byte units less 2 */
+                l = nh == 51 ? ((size_t)p[off + 1] + 2) * 4 : ((size_t)p[off + 1] + 1) * 8;
                 nh = p[off];
                 off += l;
             } else {

@@ -52,6 +52,23 @@ uint64_t capture__mqtt_pdu_len(const uint8_t *p, size_t avail)
     return (uint32_t)(v + used + 1);
 }
 
+/* Room for size bytes in t (doubling from 64); -1 when out of memory, t unchanged. */
+static int text_reserve(cap_text *t, size_t size)
+{
+    size_t c = t->cap ? t->cap : 64;
+    char *q;
+    if (size <= t->cap)
+        return 0;
+    while (c < size)
+        c *= 2;
+    q = realloc(t->p, c);
+    if (!q)
+        return -1;
+    t->p = q;
+    t->cap = c;
+    return 0;
+}
+
 int capture__text_set_hex(cap_text *t, const uint8_t *p, size_t n, size_t max)
 {
     static const char hx[] = "0123456789abcdef";
@@ -62,19 +79,8 @@ int capture__text_set_hex(cap_text *t, const uint8_t *p, size_t n, size_t max)
             return -1;
         return 0;
     }
-    if (need > max)
+    if (need > max || text_reserve(t, need + 1) != 0)
         return -1;
-    if (need + 1 > t->cap) {
-        size_t c = t->cap ? t->cap : 64;
-        char *q;
-        while (c < need + 1)
-            c *= 2;
-        q = realloc(t->p, c);
-        if (!q)
-            return -1;
-        t->p = q;
-        t->cap = c;
-    }
     for (size_t i = 0; i < n; i++) {
         t->p[2 * i] = hx[p[i] >> 4];
         t->p[2 * i + 1] = hx[p[i] & 15];
@@ -116,19 +122,8 @@ static size_t utf8_seq(const uint8_t *p, size_t avail)
 int capture__text_set_utf8(cap_text *t, const uint8_t *p, size_t n, size_t max)
 {
     size_t need = 3 * n + 1, o = 0;
-    if (need > max)
+    if (need > max || text_reserve(t, need) != 0)
         return -1;
-    if (need > t->cap) {
-        size_t c = t->cap ? t->cap : 64;
-        char *q;
-        while (c < need)
-            c *= 2;
-        q = realloc(t->p, c);
-        if (!q)
-            return -1;
-        t->p = q;
-        t->cap = c;
-    }
     /* ENC_UTF_8: invalid bytes become U+FFFD; a NUL ends the string as tshark prints it;
        -T fields writes \b \t \n \f \r as backslash escapes, other control bytes raw */
     for (size_t i = 0; i < n;) {
@@ -167,6 +162,19 @@ static int skip_v5_properties(const uint8_t *p, size_t len, int ver, size_t *off
     if ((adv = properties(p, len, *off)) < 0)
         return -1;
     *off += (size_t)adv;
+    return 0;
+}
+
+/* A string (u16 length + bytes) at *o within p[0..len): *o moved past it, or -1 when it runs past len. */
+static int skip_string(const uint8_t *p, size_t len, size_t *o)
+{
+    size_t sl;
+    if (*o + 2 > len)
+        return -1;
+    sl = (size_t)p[*o] << 8 | p[*o + 1];
+    if (*o + 2 + sl > len)
+        return -1;
+    *o += 2 + sl;
     return 0;
 }
 
@@ -213,26 +221,13 @@ static long properties(const uint8_t *p, size_t len, size_t off)
             o += u;
             break;
         }
-        case 0x03: case 0x08: case 0x09: case 0x12: case 0x15: case 0x16: case 0x1a: case 0x1c: case 0x1f: {
-            size_t sl;
-            if (o + 2 > len)
+        case 0x03: case 0x08: case 0x09: case 0x12: case 0x15: case 0x16: case 0x1a: case 0x1c: case 0x1f:
+            if (skip_string(p, len, &o) < 0)
                 return -1;
-            sl = (size_t)p[o] << 8 | p[o + 1];
-            if (o + 2 + sl > len)
-                return -1;
-            o += 2 + sl;
             break;
-        }
-        case 0x26:
-            for (int k = 0; k < 2; k++) {
-                size_t sl;
-                if (o + 2 > len)
-                    return -1;
-                sl = (size_t)p[o] << 8 | p[o + 1];
-                if (o + 2 + sl > len)
-                    return -1;
-                o += 2 + sl;
-            }
+        case 0x26: /* user property: a name and a value */
+            if (skip_string(p, len, &o) < 0 || skip_string(p, len, &o) < 0)
+                return -1;
             break;
         default:
             o = end; /* unknown: the rest as one item */
@@ -267,6 +262,14 @@ static uint16_t u16(const uint8_t *p)
 {
     return (uint16_t)(p[0] << 8 | p[1]);
 }
+
+/* The message id (u16) at off, read into the row */
+#define MSGID()                                         \
+    do {                                                \
+        NEED(2);                                        \
+        cap_set(f, MQTTIDS_F_MSGID, u16(p + off));      \
+        off += 2;                                       \
+    } while (0)
 
 void capture__mqtt_pdu(cap_fields *f, cap_stream *s, const uint8_t *p, size_t len)
 {
@@ -423,11 +426,8 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
                 cap_viol(f, CAP_VIOL_TOPIC);
             off += n;
         }
-        if (hdr & 0x06) {
-            NEED(2);
-            cap_set(f, MQTTIDS_F_MSGID, u16(p + off));
-            off += 2;
-        }
+        if (hdr & 0x06)
+            MSGID();
         PROPS();
         if (off > replen && caplen >= replen)
             cap_viol(f, CAP_VIOL_TRUNCATED); /* topic and id longer than the message */
@@ -438,9 +438,7 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
         break;
     }
     case MQTT_SUBSCRIBE: {
-        NEED(2);
-        cap_set(f, MQTTIDS_F_MSGID, u16(p + off));
-        off += 2;
+        MSGID();
         PROPS();
         if (off >= replen)
             cap_viol(f, CAP_VIOL_TOPIC); /* no topic filter */
@@ -463,9 +461,7 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
         break;
     }
     case MQTT_SUBACK: {
-        NEED(2);
-        cap_set(f, MQTTIDS_F_MSGID, u16(p + off));
-        off += 2;
+        MSGID();
         PROPS();
         if (off < replen && off < len && (ver == 3 || ver == 4))
             cap_set(f, MQTTIDS_F_SUBACK_QOS, p[off]);
@@ -477,8 +473,7 @@ void capture__mqtt_pdu_cut(cap_fields *f, cap_stream *s, const uint8_t *p, size_
     case MQTT_PUBREC:
     case MQTT_PUBREL:
     case MQTT_PUBCOMP:
-        NEED(2);
-        cap_set(f, MQTTIDS_F_MSGID, u16(p + off));
+        MSGID();
         break;
     default:
         break;

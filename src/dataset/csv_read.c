@@ -75,6 +75,18 @@ void mqttids_read_opts_init(mqttids_read_opts *o)
     o->keep_extra = 1;
 }
 
+void dataset__read_begin(const mqttids_read_opts **opts, mqttids_read_opts *defaults, mqttids_read_report **rep,
+                         mqttids_read_report *local)
+{
+    if (!*opts) {
+        mqttids_read_opts_init(defaults);
+        *opts = defaults;
+    }
+    if (!*rep)
+        *rep = local;
+    memset(*rep, 0, sizeof **rep);
+}
+
 /* Fills gz->in when empty. Returns 0, or -1 with errno set. */
 static int gz_refill(reader *r)
 {
@@ -1142,13 +1154,7 @@ mqttids_err mqttids_dataset_read_csv(mqttids_dataset *ds, const char *path, cons
     size_t start_rows = ds->nrows;
     mqttids_err err;
 
-    if (!opts) {
-        mqttids_read_opts_init(&defaults);
-        opts = &defaults;
-    }
-    if (!rep)
-        rep = &local;
-    memset(rep, 0, sizeof *rep);
+    dataset__read_begin(&opts, &defaults, &rep, &local);
     if (opts->keep_payload)
         dataset__set_keep_payload(ds, 1);
     memset(&in, 0, sizeof in);

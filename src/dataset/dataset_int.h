@@ -57,6 +57,10 @@ mqttids_err dataset__dict_code(ds_dict *d, const char *s, size_t len, uint32_t *
 void dataset__clear_rows(mqttids_dataset *ds, size_t from, size_t to);
 /* Switches mqtt.msg string keeping on (before any row is added). */
 void dataset__set_keep_payload(mqttids_dataset *ds, int keep);
+/* How every reader of rows (CSV, PostgreSQL) starts: *opts, or the defaults written to
+   *defaults when NULL; *rep, or local when NULL; the report zeroed. */
+void dataset__read_begin(const mqttids_read_opts **opts, mqttids_read_opts *defaults, mqttids_read_report **rep,
+                         mqttids_read_report *local);
 
 /*
  * The one validator of every record source (CSV, Kafka JSON and binary, PostgreSQL):
@@ -88,6 +92,10 @@ int dataset__valid_text(int f, const char *s, size_t len, char *why, size_t why_
  */
 struct mqttids_stats;
 void dataset__corr_rule(struct mqttids_stats *s, double threshold);
+/* The correlation matrix's columns (the NUM features) into s->corr_cols / s->ncorr and an
+   uninitialised ncorr x ncorr s->corr; -1 when out of memory (what was allocated stays in
+   s, freed with it). Shared with the SQL stats. */
+int dataset__corr_alloc(struct mqttids_stats *s);
 /*
  * The preprocessing rules' definitions (rules.c), shared by the statistics and the feature
  * pipeline. dataset__is_zero_str: a HEX/TEXT value that counts as zero ("0", "0.0").

@@ -221,6 +221,20 @@ static void corr_block(const double *blk, size_t nb, size_t m, double *S)
     }
 }
 
+int dataset__corr_alloc(mqttids_stats *s)
+{
+    size_t m = 0;
+    s->corr_cols = malloc(MQTTIDS_NFEAT * sizeof *s->corr_cols);
+    if (!s->corr_cols)
+        return -1;
+    for (int f = 0; f < MQTTIDS_NFEAT; f++)
+        if (mqttids_feat_kind(f) == MQTTIDS_KIND_NUM)
+            s->corr_cols[m++] = f;
+    s->ncorr = m;
+    s->corr = malloc(m * m * sizeof *s->corr);
+    return s->corr ? 0 : -1;
+}
+
 void dataset__corr_rule(mqttids_stats *s, double threshold)
 {
     int out[MQTTIDS_NFEAT];
@@ -397,17 +411,9 @@ mqttids_err mqttids_stats_compute(const mqttids_dataset *ds, const mqttids_stats
 
     /* correlation matrix of the numeric feature columns */
     {
-        size_t m = 0;
-        s->corr_cols = malloc(MQTTIDS_NFEAT * sizeof *s->corr_cols);
-        if (!s->corr_cols)
+        if (dataset__corr_alloc(s) != 0)
             goto out_nomem;
-        for (int f = 0; f < MQTTIDS_NFEAT; f++)
-            if (mqttids_feat_kind(f) == MQTTIDS_KIND_NUM)
-                s->corr_cols[m++] = f;
-        s->ncorr = m;
-        s->corr = malloc(m * m * sizeof *s->corr);
-        if (!s->corr)
-            goto out_nomem;
+        size_t m = s->ncorr;
         /* Pearson r of every pair in one scan over the rows (it was one scan per pair):
            rows in blocks of CORR_BLOCK, centred into a small row-major buffer, then
            S[a][b] += dx_a dx_b for all b >= a (corr_block). Each sum still adds its rows

@@ -38,6 +38,18 @@ void features__save(const mqttids_pipeline *p, util_buf *b)
     util__buf_u32(b, p->hash);
 }
 
+/* A list's u64 count, each item at least min_bytes of what is left, at most FEAT_MAX_COLS
+   items; what names the items in the message. */
+static mqttids_err read_count(util_rd *r, size_t min_bytes, const char *what, uint64_t *cnt, char *errbuf)
+{
+    if (util__rd_count(r, cnt, min_bytes))
+        return util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "pipeline block truncated");
+    if (*cnt > FEAT_MAX_COLS)
+        return util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "pipeline: %llu %s (at most %d)", (unsigned long long)*cnt,
+                          what, FEAT_MAX_COLS);
+    return MQTTIDS_OK;
+}
+
 mqttids_err features__load(util_rd *r, mqttids_pipeline **out, char *errbuf)
 {
     mqttids_pipeline *p = calloc(1, sizeof *p);
@@ -54,26 +66,16 @@ mqttids_err features__load(util_rd *r, mqttids_pipeline **out, char *errbuf)
         goto trunc;
     p->scale_on = u8a != 0;
     p->drop_last = u8b != 0;
-    if (util__rd_count(r, &cnt, 4))
-        goto trunc;
-    if (cnt > FEAT_MAX_COLS) {
-        util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "pipeline: %llu extra columns (at most %d)",
-                   (unsigned long long)cnt, FEAT_MAX_COLS);
+    if (read_count(r, 4, "extra columns", &cnt, errbuf) != MQTTIDS_OK) /* err stays MQTTIDS_ERR_MALFORMED */
         goto fail;
-    }
     p->extra_names = calloc(cnt ? cnt : 1, sizeof *p->extra_names);
     if (!p->extra_names)
         goto nomem;
     for (p->nextra = 0; p->nextra < cnt; p->nextra++)
         if (util__rd_str(r, &p->extra_names[p->nextra], FEAT_MAX_NAME))
             goto trunc;
-    if (util__rd_count(r, &cnt, 9))
-        goto trunc;
-    if (cnt > FEAT_MAX_COLS) {
-        util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "pipeline: %llu input columns (at most %d)",
-                   (unsigned long long)cnt, FEAT_MAX_COLS);
+    if (read_count(r, 9, "input columns", &cnt, errbuf) != MQTTIDS_OK)
         goto fail;
-    }
     p->cols = calloc(cnt ? cnt : 1, sizeof *p->cols);
     if (!p->cols)
         goto nomem;
@@ -117,12 +119,8 @@ mqttids_err features__load(util_rd *r, mqttids_pipeline **out, char *errbuf)
             goto fail;
         }
     }
-    if (util__rd_count(r, &cnt, 8))
-        goto trunc;
-    if (cnt > FEAT_MAX_COLS) {
-        util__fail(errbuf, MQTTIDS_ERR_MALFORMED, "pipeline: %llu dropped columns", (unsigned long long)cnt);
+    if (read_count(r, 8, "dropped columns", &cnt, errbuf) != MQTTIDS_OK)
         goto fail;
-    }
     p->drops = calloc(cnt ? cnt : 1, sizeof *p->drops);
     if (!p->drops)
         goto nomem;

@@ -195,17 +195,26 @@ static int sensor_payload(int s, util_rng *r, uint64_t n, char *buf, size_t size
     }
 }
 
+/* A legitimate client: a random 23-character id, then (in its class's window) connected
+   with keepalive 60 and its CONNACK awaited. NULL when the window ended or it failed. */
+static struct mosquitto *legit_open(worker *w, mq_state *st)
+{
+    lab_ctx *c = w->c;
+    char id[32];
+    hex_id(&w->rng, id, 23);
+    if (!lab__sleep_until(c, c->start[w->cls], c->end[w->cls]))
+        return NULL;
+    return mq_open(w, id, NULL, NULL, 60, st, 1);
+}
+
 static void *legit_sensor(void *arg)
 {
     worker *w = arg;
     lab_ctx *c = w->c;
     const sensor *s = &SENSORS[w->idx % 8];
-    char id[48], payload[64];
+    char payload[64];
     mq_state st;
-    hex_id(&w->rng, id, 23);
-    if (!lab__sleep_until(c, c->start[w->cls], c->end[w->cls]))
-        return NULL;
-    struct mosquitto *m = mq_open(w, id, NULL, NULL, 60, &st, 1);
+    struct mosquitto *m = legit_open(w, &st);
     if (!m)
         return NULL;
     double next = util__now_s() + s->interval * util__rng_uniform(&w->rng);
@@ -232,12 +241,8 @@ static void *legit_subscriber(void *arg)
 {
     worker *w = arg;
     lab_ctx *c = w->c;
-    char id[32];
     mq_state st;
-    hex_id(&w->rng, id, 23);
-    if (!lab__sleep_until(c, c->start[w->cls], c->end[w->cls]))
-        return NULL;
-    struct mosquitto *m = mq_open(w, id, NULL, NULL, 60, &st, 1);
+    struct mosquitto *m = legit_open(w, &st);
     if (!m)
         return NULL;
     /* dashboard 0: odd sensor kinds at QoS 0, dashboard 1: even kinds but Temperature (the

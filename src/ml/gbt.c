@@ -48,34 +48,14 @@ typedef struct gbt_params {
 /* ---------------------------------------------------------------------------------- */
 /* Parameters                                                                         */
 
-static void *params_new(void)
-{
-    gbt_params *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
-    p->rounds = 100;
-    p->eta = 0.3;
-    p->max_depth = 6;
-    p->lambda = 1.0;
-    p->min_child_weight = 1.0;
-    p->colsample = 1.0;
-    p->max_bins = 256;
-    p->early_stop = 0;
-    return p;
-}
+/* The defaults (every field not named is 0). */
+static const gbt_params gbt_defaults = {.rounds = 100, .eta = 0.3, .max_depth = 6, .lambda = 1.0,
+                                        .min_child_weight = 1.0, .colsample = 1.0, .max_bins = 256,
+                                        .early_stop = 0};
 
-static void params_free(void *p)
-{
-    free(p);
-}
+static void *params_new(void) { return ml__params_dup(NULL, &gbt_defaults, sizeof gbt_defaults); }
 
-static void *params_copy(const void *p)
-{
-    gbt_params *c = params_new();
-    if (c && p)
-        memcpy(c, p, sizeof *c);
-    return c;
-}
+static void *params_copy(const void *p) { return ml__params_dup(p, &gbt_defaults, sizeof gbt_defaults); }
 
 static mqttids_err params_set(void *pv, const char *key, const char *value, char *errbuf)
 {
@@ -755,18 +735,7 @@ static mqttids_err check_fit_input(size_t n, size_t d, const int *y, int k, cons
         return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                           "gbt: need 1..2^32-1 rows, >= 1 feature and 1..%d classes (got n=%zu d=%zu k=%d)",
                           GBT_MAX_CLASSES, n, d, k);
-    for (size_t i = 0; i < n; i++) {
-        if (y[i] < 0 || y[i] >= k)
-            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "gbt: row %zu: class %d outside [0, %d)", i, y[i], k);
-        if (w && !(w[i] >= 0.0 && isfinite(w[i])))
-            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "gbt: row %zu: sample weight must be finite and >= 0",
-                              i);
-    }
-    for (size_t i = 0; i < nval; i++)
-        if (ctx->yval[i] < 0 || ctx->yval[i] >= k)
-            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "gbt: validation row %zu: class %d outside [0, %d)", i,
-                              ctx->yval[i], k);
-    return MQTTIDS_OK;
+    return ml__check_fit_rows("gbt", y, n, k, w, nval ? ctx->yval : NULL, nval, errbuf);
 }
 
 /* One round's k trees (one per class) on nthreads threads (wk[0] is this one). */
@@ -805,7 +774,6 @@ static void finish_state(gbt_state *s, uint32_t best_rounds, size_t d, size_t kk
 static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, const int *y, int k, const double *w,
                        const ml_fit_ctx *ctx, void **out, char *errbuf)
 {
-    gbt_params defaults;
     const gbt_params *p = pv;
     rf_data data;
     gbt_sparse sp;
@@ -821,14 +789,8 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
     memset(&data, 0, sizeof data);
     memset(&sp, 0, sizeof sp);
     memset(&job, 0, sizeof job);
-    if (!p) {
-        gbt_params *dp = params_new();
-        if (!dp)
-            return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "gbt: out of memory");
-        defaults = *dp;
-        free(dp);
-        p = &defaults;
-    }
+    if (!p)
+        p = &gbt_defaults;
     if (p->early_stop == 0)
         nval = 0; /* validation rows only serve early stopping */
     if ((err = check_fit_input(n, d, y, k, w, ctx, nval, errbuf)) != MQTTIDS_OK)
@@ -945,17 +907,5 @@ out_free:
 const ml_learner ml__gbt = {
     "gbt",
     "gradient-boosted trees (xgboost multi:softprob, hist: softmax, one tree per class per round)",
-    params_new,
-    params_free,
-    params_copy,
-    params_set,
-    params_describe,
-    fit,
-    predict_proba,
-    predict,
-    importances,
-    save,
-    load,
-    state_free,
-    describe_state,
+    ML_LEARNER_FUNCTIONS(importances),
 };

@@ -1,6 +1,8 @@
-/* learners.c: the registry of learners and the shared parameter-name rule. */
+/* learners.c: the registry of learners and what every learner shares: the parameter-name
+   rule, parameter values and copies, and the checks of a fit's rows. */
 #include <ctype.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ml/ml_int.h"
 
@@ -58,4 +60,30 @@ int ml__parse_int_in(const char *v, long lo, long hi, int *out)
         return -1;
     *out = (int)x;
     return 0;
+}
+
+void *ml__params_dup(const void *p, const void *defaults, size_t size)
+{
+    void *c = malloc(size);
+    if (c)
+        memcpy(c, p ? p : defaults, size);
+    return c;
+}
+
+mqttids_err ml__check_fit_rows(const char *who, const int *y, size_t n, int k, const double *w,
+                               const int *yval, size_t nval, char *errbuf)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (y[i] < 0 || y[i] >= k)
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "%s: row %zu: class %d outside [0, %d)", who, i, y[i],
+                              k);
+        if (w && !(w[i] >= 0.0 && isfinite(w[i])))
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "%s: row %zu: sample weight must be finite and >= 0",
+                              who, i);
+    }
+    for (size_t i = 0; i < nval; i++)
+        if (yval[i] < 0 || yval[i] >= k)
+            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "%s: validation row %zu: class %d outside [0, %d)", who,
+                              i, yval[i], k);
+    return MQTTIDS_OK;
 }

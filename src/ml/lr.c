@@ -61,31 +61,13 @@ typedef struct lr_state {
 /* ---------------------------------------------------------------------------------- */
 /* Parameters                                                                         */
 
-static void *params_new(void)
-{
-    lr_params *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
-    p->reg = 0.0;
-    p->alpha = 0.0;
-    p->max_iter = 100;
-    p->tol = 1e-6;
-    p->fit_intercept = 1;
-    p->standardization = 1;
-    p->compress = 1;
-    p->history = 10;
-    return p;
-}
+/* The defaults (every field not named is 0). */
+static const lr_params lr_defaults = {.reg = 0.0, .alpha = 0.0, .max_iter = 100, .tol = 1e-6, .fit_intercept = 1,
+                                      .standardization = 1, .compress = 1, .history = 10};
 
-static void params_free(void *p) { free(p); }
+static void *params_new(void) { return ml__params_dup(NULL, &lr_defaults, sizeof lr_defaults); }
 
-static void *params_copy(const void *p)
-{
-    lr_params *q = malloc(sizeof *q);
-    if (q)
-        memcpy(q, p, sizeof *q);
-    return q;
-}
+static void *params_copy(const void *p) { return ml__params_dup(p, &lr_defaults, sizeof lr_defaults); }
 
 static mqttids_err params_set(void *pp, const char *key, const char *v, char *errbuf)
 {
@@ -490,9 +472,9 @@ static mqttids_err check_fit_input(const lr_params *p, const double *X, size_t n
                           p->nthr, k);
     if (d * (size_t)k + (size_t)k > 100000000)
         return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lr: too many variables (%zu features x %d classes)", d, k);
-    for (size_t i = 0; i < n; i++)
-        if (y[i] < 0 || y[i] >= k)
-            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "lr: row %zu has label %d outside [0, %d)", i, y[i], k);
+    mqttids_err err = ml__check_fit_rows("lr", y, n, k, NULL, NULL, 0, errbuf);
+    if (err)
+        return err;
     /* as rf and nn: a NaN or an infinity would make the objective nan, not an error */
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < d; j++)
@@ -835,17 +817,5 @@ const double *ml__lr_coef(const void *state)
 const ml_learner ml__lr = {
     "lr",
     "multinomial logistic regression (Spark's regParam/elasticNetParam, L-BFGS / OWL-QN)",
-    params_new,
-    params_free,
-    params_copy,
-    params_set,
-    params_describe,
-    fit,
-    predict_proba,
-    predict,
-    NULL,
-    save,
-    load,
-    state_free,
-    describe_state,
+    ML_LEARNER_FUNCTIONS(NULL),
 };

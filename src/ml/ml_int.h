@@ -84,6 +84,17 @@ typedef struct ml_learner {
     void (*describe_state)(const void *state, char *buf, size_t size);
 } ml_learner;
 
+/*
+ * The function part of a learner's ml_learner, for a learner file whose static functions
+ * carry the interface's names (params_new, params_copy, params_set, ..., describe_state):
+ *   const ml_learner ml__lr = {"lr", "description", ML_LEARNER_FUNCTIONS(NULL)};
+ * importances_ is the learner's importances function or NULL. Parameter objects are one
+ * malloc'ed struct, freed with free().
+ */
+#define ML_LEARNER_FUNCTIONS(importances_)                                                      \
+    params_new, free, params_copy, params_set, params_describe, fit, predict_proba, predict,     \
+        importances_, save, load, state_free, describe_state
+
 extern const ml_learner ml__lr; /* logistic regression: src/ml/lr.c */
 extern const ml_learner ml__rf; /* random forest: src/ml/rf.c */
 extern const ml_learner ml__nn; /* feed-forward network: src/ml/nn.c */
@@ -104,6 +115,18 @@ int ml__parse_int_in(const char *v, long lo, long hi, int *out);
 
 /* Parameter-name matching used by every params_set: case-insensitive, '_' ignored. */
 int ml__key_eq(const char *key, const char *name);
+
+/* A learner's params_new and params_copy: a new parameter object of size bytes, a copy of p
+   (of defaults when p is NULL). NULL when out of memory; caller frees with free(). */
+void *ml__params_dup(const void *p, const void *defaults, size_t size);
+
+/*
+ * The rows of a fit, as every learner checks them: labels y (n) in [0, k), weights w (n,
+ * NULL: none) finite and >= 0, validation labels yval (nval; NULL when nval is 0) in [0, k).
+ * who prefixes the message ("rf"). Returns MQTTIDS_ERR_INVALID naming the first bad row.
+ */
+mqttids_err ml__check_fit_rows(const char *who, const int *y, size_t n, int k, const double *w,
+                               const int *yval, size_t nval, char *errbuf);
 
 /* ---------------------------------------------------------------------------------- */
 /* The model framework (model.c, cv.c, metrics.c)                                     */

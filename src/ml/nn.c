@@ -37,31 +37,13 @@ typedef struct nn_params {
     double wd;       /* Adam weight_decay (L2 added to the gradient, as torch) */
 } nn_params;
 
-static void *params_new(void)
-{
-    nn_params *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
-    p->nhidden = 1;
-    p->hidden[0] = 16;
-    p->lr = 0.001;
-    p->batch = 64;
-    p->epochs = 20;
-    p->gamma = 1.0;
-    p->patience = 0;
-    p->wd = 0.0;
-    return p;
-}
+/* The defaults (every field not named is 0). */
+static const nn_params nn_defaults = {.nhidden = 1, .hidden[0] = 16, .lr = 0.001, .batch = 64, .epochs = 20,
+                                      .gamma = 1.0, .patience = 0, .wd = 0.0};
 
-static void params_free(void *p) { free(p); }
+static void *params_new(void) { return ml__params_dup(NULL, &nn_defaults, sizeof nn_defaults); }
 
-static void *params_copy(const void *p)
-{
-    nn_params *c = malloc(sizeof *c);
-    if (c)
-        memcpy(c, p, sizeof *c);
-    return c;
-}
+static void *params_copy(const void *p) { return ml__params_dup(p, &nn_defaults, sizeof nn_defaults); }
 
 static int parse_long(const char *v, long lo, long hi, long *out)
 {
@@ -356,17 +338,9 @@ static mqttids_err check_fit_input(size_t n, size_t d, const int *y, int k, cons
         return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                           "nn: need rows > 0, 1..%d features and 2..%d classes (got %zu, %zu, %d)",
                           NN_MAX_WIDTH, NN_MAX_WIDTH, n, d, k);
-    for (size_t i = 0; i < n; i++)
-        if (y[i] < 0 || y[i] >= k)
-            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "nn: row %zu: label %d not in 0..%d", i, y[i], k - 1);
-    for (size_t i = 0; i < nval; i++)
-        if (ctx->yval[i] < 0 || ctx->yval[i] >= k)
-            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "nn: validation row %zu: label %d not in 0..%d",
-                              i, ctx->yval[i], k - 1);
-    if (w)
-        for (size_t i = 0; i < n; i++)
-            if (!(w[i] >= 0.0) || !isfinite(w[i]))
-                return util__fail(errbuf, MQTTIDS_ERR_INVALID, "nn: row %zu: weight is not a finite number >= 0", i);
+    mqttids_err err = ml__check_fit_rows("nn", y, n, k, w, nval ? ctx->yval : NULL, nval, errbuf);
+    if (err)
+        return err;
     if (n >= UINT32_MAX)
         return util__fail(errbuf, MQTTIDS_ERR_INVALID, "nn: at most %u training rows (got %zu)",
                           UINT32_MAX - 1, n);
@@ -781,17 +755,5 @@ static void describe_state(const void *s, char *buf, size_t size)
 const ml_learner ml__nn = {
     "nn",
     "feed-forward network (ReLU, softmax cross-entropy, Adam, ExponentialLR), as PyTorch",
-    params_new,
-    params_free,
-    params_copy,
-    params_set,
-    params_describe,
-    fit,
-    predict_proba,
-    predict,
-    NULL,
-    save,
-    load,
-    state_free,
-    describe_state,
+    ML_LEARNER_FUNCTIONS(NULL),
 };

@@ -28,42 +28,15 @@
 /* ---------------------------------------------------------------------------------- */
 /* Parameters                                                                         */
 
-static void *params_new(void)
-{
-    rf_params *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
-    p->num_trees = 20;
-    p->max_depth = 5;
-    p->max_bins = 32;
-    p->min_instances = 1;
-    p->min_info_gain = 0.0;
-    p->fss = RF_FSS_AUTO;
-    p->fss_value = 0.0;
-    p->subsampling_rate = 1.0;
-    p->bootstrap = 1;
-    p->impurity = RF_GINI;
-    p->splits = RF_SPLITS_EXACT;
-    p->prune = 1;
-    return p;
-}
+/* The defaults (every field not named is 0). */
+static const rf_params rf_defaults = {.num_trees = 20, .max_depth = 5, .max_bins = 32, .min_instances = 1,
+                                      .min_info_gain = 0.0, .fss = RF_FSS_AUTO, .fss_value = 0.0,
+                                      .subsampling_rate = 1.0, .bootstrap = 1, .impurity = RF_GINI,
+                                      .splits = RF_SPLITS_EXACT, .prune = 1};
 
-static void params_free(void *p)
-{
-    free(p);
-}
+static void *params_new(void) { return ml__params_dup(NULL, &rf_defaults, sizeof rf_defaults); }
 
-static void *params_copy(const void *p)
-{
-    rf_params *c = malloc(sizeof *c);
-    if (c && p)
-        memcpy(c, p, sizeof *c);
-    else if (c) {
-        free(c);
-        c = params_new();
-    }
-    return c;
-}
+static void *params_copy(const void *p) { return ml__params_dup(p, &rf_defaults, sizeof rf_defaults); }
 
 /* Spark's featureSubsetStrategy: a name, an integer count >= 1, or a fraction in (0, 1]. */
 static int parse_fss(const char *v, rf_params *p)
@@ -521,7 +494,6 @@ static void *worker(void *arg)
 static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, const int *y, int k,
                        const double *w, const ml_fit_ctx *ctx, void **out, char *errbuf)
 {
-    rf_params defaults;
     const rf_params *p = pv;
     rf_data data;
     rf_state *s = NULL;
@@ -533,26 +505,15 @@ static mqttids_err fit(const void *pv, const double *X, size_t n, size_t d, cons
     *out = NULL;
     memset(&data, 0, sizeof data);
     memset(&job, 0, sizeof job);
-    if (!p) {
-        void *dp = params_new();
-        if (!dp)
-            return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "rf: out of memory");
-        defaults = *(rf_params *)dp;
-        free(dp);
-        p = &defaults;
-    }
+    if (!p)
+        p = &rf_defaults;
     if (n < 1 || d < 1 || k < 1 || k > RF_MAX_CLASSES || n > UINT32_MAX)
         return util__fail(errbuf, MQTTIDS_ERR_INVALID,
                           "rf: need 1..2^32-1 rows, >= 1 feature and 1..%d classes (got n=%zu d=%zu k=%d)",
                           RF_MAX_CLASSES, n, d, k);
-    for (size_t i = 0; i < n; i++) {
-        if (y[i] < 0 || y[i] >= k)
-            return util__fail(errbuf, MQTTIDS_ERR_INVALID, "rf: row %zu: class %d outside [0, %d)",
-                              i, y[i], k);
-        if (w && !(w[i] >= 0.0 && isfinite(w[i])))
-            return util__fail(errbuf, MQTTIDS_ERR_INVALID,
-                              "rf: row %zu: sample weight must be finite and >= 0", i);
-    }
+    err = ml__check_fit_rows("rf", y, n, k, w, NULL, 0, errbuf);
+    if (err)
+        return err;
     err = rf__bin(&data, X, n, d, y, k, w, p->splits, p->max_bins, ctx ? ctx->seed : 0, errbuf);
     if (err)
         goto out_free;
@@ -629,17 +590,5 @@ out_free:
 const ml_learner ml__rf = {
     "rf",
     "random forest (Spark RandomForestClassifier: histogram splits on quantile bins, bagging)",
-    params_new,
-    params_free,
-    params_copy,
-    params_set,
-    params_describe,
-    fit,
-    predict_proba,
-    predict,
-    importances,
-    save,
-    load,
-    state_free,
-    describe_state,
+    ML_LEARNER_FUNCTIONS(importances),
 };

@@ -141,17 +141,24 @@ static int cmp_vw(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Inserts x into the sorted set vals[0..*m) unless present; -1 when that would exceed cap. */
-static int set_add(double *vals, size_t *m, size_t cap, double x)
+/* The first i in [0, m) with v[i] >= x (m when there is none); v[0..m) ascending. */
+static size_t lower_bound(const double *v, size_t m, double x)
 {
-    size_t lo = 0, hi = *m;
+    size_t lo = 0, hi = m;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (vals[mid] < x)
+        if (v[mid] < x)
             lo = mid + 1;
         else
             hi = mid;
     }
+    return lo;
+}
+
+/* Inserts x into the sorted set vals[0..*m) unless present; -1 when that would exceed cap. */
+static int set_add(double *vals, size_t *m, size_t cap, double x)
+{
+    size_t lo = lower_bound(vals, *m, x);
     if (lo < *m && vals[lo] == x)
         return 0;
     if (*m == cap)
@@ -329,16 +336,9 @@ static int code_rows(const rf_data *data, const double *X, size_t n, size_t d, i
             double x = row[f];
             if (x != last[f]) {
                 const double *up = (exact ? data->vhi : data->thr) + data->off[f];
-                size_t a = 0, b = (size_t)data->nbins[f] - 1;
-                while (a < b) {
-                    size_t mid = (a + b) / 2;
-                    if (up[mid] < x)
-                        a = mid + 1;
-                    else
-                        b = mid;
-                }
                 last[f] = x;
-                lastc[f] = (uint16_t)a;
+                /* the last bin takes every value above the others */
+                lastc[f] = (uint16_t)lower_bound(up, (size_t)data->nbins[f] - 1, x);
             }
             rm[i * d + f] = lastc[f];
         }

@@ -58,7 +58,7 @@ char *store__records_create(const char *name)
     return s;
 }
 
-static mqttids_err exec_fmt(mqttids_store *st, const char *what, const char *fmt, const char *a, const char *b)
+mqttids_err store__exec_fmt(mqttids_store *st, const char *what, const char *fmt, const char *a, const char *b)
 {
     size_t n = strlen(fmt) + strlen(a) + (b ? strlen(b) : 0) + 1;
     char *sql = malloc(n);
@@ -74,6 +74,25 @@ static mqttids_err exec_fmt(mqttids_store *st, const char *what, const char *fmt
     return MQTTIDS_OK;
 }
 
+/* The columns of ld's table: rows of (name, type as format_type shows it). NULL: error set. */
+static PGresult *table_columns(mqttids_store_loader *ld)
+{
+    const char *vals[1] = {ld->q.sql};
+    return store__exec_params(ld->st,
+        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute "
+        "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+        1, vals, PGRES_TUPLES_OK, ld->q.shown);
+}
+
+/* The row of column name in table_columns' result, or -1. */
+static int find_column(const PGresult *res, const char *name)
+{
+    for (int r = 0; r < PQntuples(res); r++)
+        if (strcmp(PQgetvalue(res, r, 0), name) == 0)
+            return r;
+    return -1;
+}
+
 /*
  * APPEND to an existing table: every column COPY writes must exist with the records
  * type (binary COPY needs exact types). Sets ld->with_row_id.
@@ -81,17 +100,13 @@ static mqttids_err exec_fmt(mqttids_store *st, const char *what, const char *fmt
 static mqttids_err check_columns(mqttids_store_loader *ld)
 {
     mqttids_store *st = ld->st;
-    const char *vals[1] = {ld->q.sql};
-    PGresult *res = store__exec_params(st,
-        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute "
-        "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
-        1, vals, PGRES_TUPLES_OK, ld->q.shown);
+    PGresult *res = table_columns(ld);
     char col[64];
+    int r;
     if (!res)
         return MQTTIDS_ERR_DB;
     for (int f = 0; f < MQTTIDS_NFEAT + 2; f++) {
         const char *want_name, *want_type;
-        int found = 0;
         if (f < MQTTIDS_NFEAT) {
             store__col_name(f, col, sizeof col);
             want_name = col;
@@ -100,28 +115,24 @@ static mqttids_err check_columns(mqttids_store_loader *ld)
             want_name = f == MQTTIDS_NFEAT ? "target" : "train_flag";
             want_type = f == MQTTIDS_NFEAT ? "text" : "integer";
         }
-        for (int r = 0; r < PQntuples(res); r++) {
-            if (strcmp(PQgetvalue(res, r, 0), want_name) != 0)
-                continue;
-            found = 1;
-            if (strcmp(PQgetvalue(res, r, 1), want_type) != 0) {
-                mqttids_err e = store__fail(st, MQTTIDS_ERR_INVALID,
-                    "%s: column %s has type %s, the records layout needs %s (load with --replace instead)",
-                    ld->q.shown, want_name, PQgetvalue(res, r, 1), want_type);
-                PQclear(res);
-                return e;
-            }
-        }
-        if (!found) {
+        r = find_column(res, want_name);
+        if (r < 0) {
             mqttids_err e = store__fail(st, MQTTIDS_ERR_INVALID,
                 "%s: no column %s, so rows cannot be appended (load with --replace instead)", ld->q.shown, want_name);
             PQclear(res);
             return e;
         }
+        if (strcmp(PQgetvalue(res, r, 1), want_type) != 0) {
+            mqttids_err e = store__fail(st, MQTTIDS_ERR_INVALID,
+                "%s: column %s has type %s, the records layout needs %s (load with --replace instead)",
+                ld->q.shown, want_name, PQgetvalue(res, r, 1), want_type);
+            PQclear(res);
+            return e;
+        }
     }
-    for (int r = 0; r < PQntuples(res); r++)
-        if (strcmp(PQgetvalue(res, r, 0), "row_id") == 0)
-            ld->with_row_id = strcmp(PQgetvalue(res, r, 1), "bigint") == 0;
+    r = find_column(res, "row_id");
+    if (r >= 0)
+        ld->with_row_id = strcmp(PQgetvalue(res, r, 1), "bigint") == 0;
     PQclear(res);
     return MQTTIDS_OK;
 }
@@ -132,24 +143,17 @@ static mqttids_err check_columns(mqttids_store_loader *ld)
  */
 static mqttids_err check_replaceable(mqttids_store_loader *ld)
 {
-    mqttids_store *st = ld->st;
-    const char *vals[1] = {ld->q.sql};
-    PGresult *res = store__exec_params(st,
-        "SELECT attname FROM pg_catalog.pg_attribute "
-        "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
-        1, vals, PGRES_TUPLES_OK, ld->q.shown);
+    PGresult *res = table_columns(ld);
     char col[64];
     if (!res)
         return MQTTIDS_ERR_DB;
     for (int f = 0; f < MQTTIDS_NFEAT; f++) {
-        int found = 0;
         store__col_name(f, col, sizeof col);
-        for (int r = 0; r < PQntuples(res) && !found; r++)
-            found = strcmp(PQgetvalue(res, r, 0), col) == 0;
-        if (!found) {
+        if (find_column(res, col) < 0) {
             PQclear(res);
-            return store__fail(st, MQTTIDS_ERR_INVALID,
-                               "%s exists and is not a records table (no column %s); not replacing it", ld->q.shown, col);
+            return store__fail(ld->st, MQTTIDS_ERR_INVALID,
+                               "%s exists and is not a records table (no column %s); not replacing it", ld->q.shown,
+                               col);
         }
     }
     PQclear(res);
@@ -300,7 +304,7 @@ mqttids_err mqttids_store_load_begin(mqttids_store *st, const char *table, mqtti
             err = store__fail(st, MQTTIDS_ERR_NOMEM, "out of memory");
             goto fail;
         }
-        err = exec_fmt(st, "lock table", "LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE%s", ld->q.sql, NULL);
+        err = store__exec_fmt(st, "lock table", "LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE%s", ld->q.sql, NULL);
         if (err == MQTTIDS_OK)
             err = check_columns(ld);
         if (err == MQTTIDS_OK && ld->with_row_id)
@@ -461,9 +465,9 @@ mqttids_err mqttids_store_load_commit(mqttids_store_loader *ld, uint64_t *rows)
             goto fail;
         }
         if (ld->existed)
-            err = exec_fmt(st, "drop the old table", "DROP TABLE %s%s", ld->q.sql, NULL);
+            err = store__exec_fmt(st, "drop the old table", "DROP TABLE %s%s", ld->q.sql, NULL);
         if (err == MQTTIDS_OK)
-            err = exec_fmt(st, "rename the new table", "ALTER TABLE %s RENAME TO %s", ld->copy_sql_table, qt);
+            err = store__exec_fmt(st, "rename the new table", "ALTER TABLE %s RENAME TO %s", ld->copy_sql_table, qt);
         PQfreemem(qt);
         if (err != MQTTIDS_OK)
             goto fail;
@@ -472,7 +476,7 @@ mqttids_err mqttids_store_load_commit(mqttids_store_loader *ld, uint64_t *rows)
         /* a constant of ours, so it can be spelled as a literal */
         snprintf(comment, sizeof comment, "COMMENT ON TABLE %%s IS 'mqttids records v%d'%%s",
                  MQTTIDS_STORE_RECORDS_VERSION);
-        err = exec_fmt(st, "comment on table", comment, ld->q.sql, NULL);
+        err = store__exec_fmt(st, "comment on table", comment, ld->q.sql, NULL);
         if (err != MQTTIDS_OK)
             goto fail;
     }

@@ -328,13 +328,7 @@ mqttids_err mqttids_store_read(mqttids_store *st, const char *table, mqttids_dat
     mqttids_err err;
     PGresult *res;
 
-    if (!opts) {
-        mqttids_read_opts_init(&defaults);
-        opts = &defaults;
-    }
-    if (!rep)
-        rep = &local;
-    memset(rep, 0, sizeof *rep);
+    dataset__read_begin(&opts, &defaults, &rep, &local);
     if (st->busy)
         return store__fail(st, MQTTIDS_ERR_INVALID, "the connection is busy with a load or sink");
     err = store__qname_parse(st, table, &q);

@@ -29,22 +29,6 @@ struct mqttids_store_sink {
     uint64_t rows;             /* committed or sent */
 };
 
-static mqttids_err exec1(mqttids_store *st, const char *fmt, const char *name, const char *what)
-{
-    size_t n = strlen(fmt) + strlen(name) + 1;
-    char *sql = malloc(n);
-    PGresult *res;
-    if (!sql)
-        return store__fail(st, MQTTIDS_ERR_NOMEM, "out of memory");
-    snprintf(sql, n, fmt, name);
-    res = store__exec(st, sql, PGRES_COMMAND_OK, what);
-    free(sql);
-    if (!res)
-        return MQTTIDS_ERR_DB;
-    PQclear(res);
-    return MQTTIDS_OK;
-}
-
 static mqttids_err commit(mqttids_store *st)
 {
     PGresult *res = store__exec(st, "COMMIT", PGRES_COMMAND_OK, "COMMIT");
@@ -77,12 +61,13 @@ static mqttids_err prepare_table(mqttids_store_sink *s)
     }
     err = store__ensure_schema(st, &s->q);
     if (err == MQTTIDS_OK)
-        err = exec1(st, "CREATE TABLE IF NOT EXISTS %s " STORE_PRED_COLUMNS, s->q.sql, "create predictions table");
+        err = store__exec_fmt(st, "create predictions table", "CREATE TABLE IF NOT EXISTS %s " STORE_PRED_COLUMNS,
+                              s->q.sql, NULL);
     if (err == MQTTIDS_OK) {
         char fmt[96];
         snprintf(fmt, sizeof fmt, "COMMENT ON TABLE %%s IS 'mqttids predictions v%d'",
                  MQTTIDS_STORE_PREDICTIONS_VERSION);
-        err = exec1(st, fmt, s->q.sql, "comment on table");
+        err = store__exec_fmt(st, "comment on table", fmt, s->q.sql, NULL);
     }
     return err;
 }

@@ -70,6 +70,18 @@ static void num_expr(sqlbuf *b, int f, const char *col)
         sb_add(b, "%s::float8", col);
 }
 
+/* ", fn(x)" for feature f's numeric view x, or ", fn(x * x)" when squared. */
+static void num_agg(sqlbuf *b, const char *fn, int f, const char *col, int squared)
+{
+    sb_add(b, ", %s(", fn);
+    num_expr(b, f, col);
+    if (squared) {
+        sb_add(b, " * ");
+        num_expr(b, f, col);
+    }
+    sb_add(b, ")");
+}
+
 static int is_nominal(int f)
 {
     if (f == MQTTIDS_F_MSG || f == MQTTIDS_F_WILLMSG || f == MQTTIDS_F_WILLTOPIC)
@@ -107,19 +119,11 @@ static mqttids_err column_figures(mqttids_store *st, const store_qname *q, mqtti
             sb_add(b, ", NULL, NULL, NULL, NULL, NULL");
             continue;
         }
-        sb_add(b, ", count(");
-        num_expr(b, f, col);
-        sb_add(b, "), sum(");
-        num_expr(b, f, col);
-        sb_add(b, "), sum(");
-        num_expr(b, f, col);
-        sb_add(b, " * ");
-        num_expr(b, f, col);
-        sb_add(b, "), min(");
-        num_expr(b, f, col);
-        sb_add(b, "), max(");
-        num_expr(b, f, col);
-        sb_add(b, ")");
+        num_agg(b, "count", f, col, 0);
+        num_agg(b, "sum", f, col, 0);
+        num_agg(b, "sum", f, col, 1);
+        num_agg(b, "min", f, col, 0);
+        num_agg(b, "max", f, col, 0);
     }
     sb_add(b, " FROM %s", q->sql);
     res = run(st, b, 0, NULL, q->shown);
@@ -202,18 +206,11 @@ static mqttids_err correlation(mqttids_store *st, const store_qname *q, mqttids_
                                const mqttids_stats_opts *o, sqlbuf *b)
 {
     PGresult *res;
-    size_t m = 0, k = 0;
+    size_t m, k = 0;
     char ca[64], cb[64];
-    s->corr_cols = malloc(MQTTIDS_NFEAT * sizeof *s->corr_cols);
-    if (!s->corr_cols)
+    if (dataset__corr_alloc(s) != 0)
         return nomem(st);
-    for (int f = 0; f < MQTTIDS_NFEAT; f++)
-        if (mqttids_feat_kind(f) == MQTTIDS_KIND_NUM)
-            s->corr_cols[m++] = f;
-    s->ncorr = m;
-    s->corr = malloc(m * m * sizeof *s->corr);
-    if (!s->corr)
-        return nomem(st);
+    m = s->ncorr;
     sb_add(b, "SELECT 0");
     for (size_t a = 0; a < m; a++)
         for (size_t c = a + 1; c < m; c++) {

@@ -60,6 +60,9 @@ char *store__ident(mqttids_store *st, const char *name);
 PGresult *store__exec(mqttids_store *st, const char *sql, ExecStatusType want, const char *what);
 PGresult *store__exec_params(mqttids_store *st, const char *sql, int n, const char *const *values,
                              ExecStatusType want, const char *what);
+/* Runs a command built from fmt with a and b (b: NULL for "" or a one-%s fmt), both already
+   quoted identifiers or SQL text, never values (load.c). */
+mqttids_err store__exec_fmt(mqttids_store *st, const char *what, const char *fmt, const char *a, const char *b);
 /*
  * Next pending result, or NULL when there is none. Unlike PQgetResult it also stops on a
  * COPY state result (libpq repeats that forever until the COPY is ended) and on a

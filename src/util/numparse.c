@@ -57,42 +57,51 @@ static int slow_parse(const char *s, size_t len, double *out)
     return rc;
 }
 
+/* An optional sign at s[0] (len >= 1): *neg set; returns the index after it. */
+static size_t sign_prefix(const char *s, int *neg)
+{
+    *neg = s[0] == '-';
+    return s[0] == '-' || s[0] == '+';
+}
+
+/*
+ * The digits at s[i..len) into *mant, keeping the first 19 significant ones: before the
+ * point (frac 0) each dropped digit multiplies by 10, after it (frac 1) each kept digit
+ * divides by 10 (*exp10). Returns the index after the digits.
+ */
+static inline __attribute__((always_inline)) size_t mant_digits(const char *s, size_t i, size_t len, int frac,
+                                                                uint64_t *mant, int *ndig, int *exp10)
+{
+    while (i < len && s[i] >= '0' && s[i] <= '9') {
+        if (*ndig < 19) {
+            if (*mant || s[i] != '0')
+                (*ndig)++;
+            *mant = *mant * 10 + (uint64_t)(s[i] - '0');
+            *exp10 -= frac;
+        } else {
+            *exp10 += 1 - frac;
+        }
+        i++;
+    }
+    return i;
+}
+
 int util__parse_double(const char *s, size_t len, double *out)
 {
-    size_t i = 0;
-    int neg = 0, ndig = 0, any = 0;
+    size_t i, start;
+    int neg, ndig = 0, any;
     uint64_t mant = 0;
     int exp10 = 0;
 
     if (len == 0)
         return -1;
-    if (s[0] == '-' || s[0] == '+') {
-        neg = s[0] == '-';
-        i++;
-    }
-    while (i < len && s[i] >= '0' && s[i] <= '9') {
-        any = 1;
-        if (ndig < 19) {
-            if (mant || s[i] != '0')
-                ndig++;
-            mant = mant * 10 + (uint64_t)(s[i] - '0');
-        } else {
-            exp10++;
-        }
-        i++;
-    }
+    i = start = sign_prefix(s, &neg);
+    i = mant_digits(s, i, len, 0, &mant, &ndig, &exp10);
+    any = i > start;
     if (i < len && s[i] == '.') {
-        i++;
-        while (i < len && s[i] >= '0' && s[i] <= '9') {
-            any = 1;
-            if (ndig < 19) {
-                if (mant || s[i] != '0')
-                    ndig++;
-                mant = mant * 10 + (uint64_t)(s[i] - '0');
-                exp10--;
-            }
-            i++;
-        }
+        start = ++i;
+        i = mant_digits(s, i, len, 1, &mant, &ndig, &exp10);
+        any |= i > start;
     }
     if (!any)
         return slow_parse(s, len, out); /* "inf", "nan" and friends, or junk */
@@ -130,17 +139,14 @@ int util__parse_double(const char *s, size_t len, double *out)
 
 int util__parse_int(const char *s, size_t len, int64_t *out)
 {
-    size_t i = 0;
-    int neg = 0;
+    size_t i;
+    int neg;
     uint64_t v = 0;
     if (len == 0)
         return -1;
-    if (s[0] == '-' || s[0] == '+') {
-        neg = s[0] == '-';
-        i++;
-        if (i == len)
-            return -1;
-    }
+    i = sign_prefix(s, &neg);
+    if (i == len)
+        return -1;
     for (; i < len; i++) {
         unsigned d = (unsigned)(s[i] - '0');
         if (d > 9)

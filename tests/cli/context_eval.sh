@@ -13,24 +13,11 @@
 #  4. watch replaying a capture with the context model classifies each packet as predict
 #     does on the extract --context rows (the same context computed live).
 # Env: MQTTIDS (the tool), SHARED (shared data). KEEP=1 keeps the work dir.
-set -u
-: "${MQTTIDS:?}" "${SHARED:?}"
-P="$SHARED/pcap_l-laura"
-[ -d "$P" ] || { echo "SKIP: no $P"; exit 77; }
-W=$(mktemp -d)
-[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$W"' EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
-
-CAPS="benign:legitimate bruteforce:bruteforce flood:flood malariados:dos malformed:malformed slowite:slowite"
+. "$(dirname "$0")/pcap_heads.sh"   # fail, bad, work dir W; P, CAPS, head_pcap: the six pcap heads
 for x in $CAPS; do
     n=${x%%:*}; c=${x##*:}
-    f=$(ls "$P/$n"-head.pcap* | head -1)
-    "$MQTTIDS" extract -q -r "$f" --label "$c" -o "$W/$n.csv" || bad "extract $n"
-    "$MQTTIDS" extract -q -r "$f" --label "$c" --context -o "$W/$n.ctx.csv" || bad "extract --context $n"
     # 1. the 33 features and the target unchanged, ctx.* between them
-    cmp -s <(cut -d, -f1-33 "$W/$n.ctx.csv") <(cut -d, -f1-33 "$W/$n.csv") || bad "$n: 33 features differ with --context"
-    cmp -s <(awk -F, '{print $NF}' "$W/$n.ctx.csv") <(awk -F, '{print $NF}' "$W/$n.csv") || bad "$n: target differs"
+    extract_with "$n" "$c" --context "$W/$n.csv" "$W/$n.ctx.csv"
     hdr=$(head -1 "$W/$n.ctx.csv")
     case "$hdr" in
     *,mqtt.willtopic_len,ctx.stream_pkts_up,*,ctx.src_connect_rate_long,ctx.pkt_malformed,*,target) ;;
@@ -47,7 +34,7 @@ done
 # 2. causality: a truncated capture gives the same first rows
 if command -v editcap >/dev/null; then
     for n in bruteforce malformed; do
-        f=$(ls "$P/$n"-head.pcap* | head -1)
+        f=$(head_pcap "$n")
         editcap -r "$f" "$W/cut.pcap" 1-2000 >/dev/null 2>&1 || { bad "editcap"; continue; }
         "$MQTTIDS" extract -q -r "$W/cut.pcap" --context -o "$W/cut.csv" || bad "extract cut"
         # compare the ctx columns (34..) of the 2000 rows; the 33 features' types are per-file
@@ -133,7 +120,7 @@ check nn.robust 0.99 0.90 nn.packet
 #    classifies every packet as predict does on the extract --context rows
 if [ -f "$W/rf.ctx.model" ]; then
     for n in malformed benign; do
-        f=$(ls "$P/$n"-head.pcap* | head -1)
+        f=$(head_pcap "$n")
         "$MQTTIDS" watch -q -r "$f" -m "$W/rf.ctx.model" --alert-all -o "$W/$n.alerts" || bad "watch $n"
         "$MQTTIDS" predict -q -m "$W/rf.ctx.model" "$W/$n.ctx.csv" -o "$W/$n.pred" || bad "predict $n"
         python3 - "$W/$n.alerts" "$W/$n.pred" <<'PY' || bad "$n: watch with context differs from predict on extract --context"

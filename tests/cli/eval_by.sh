@@ -13,25 +13,13 @@
 #     alerted share, group confusion, macro-F1) equals an independent Python computation from
 #     `predict`'s per-row classes and probabilities and tshark's stream/client of each row.
 # Env: MQTTIDS (the tool), SHARED (shared data). KEEP=1 keeps the work dir.
-set -u
-: "${MQTTIDS:?}" "${SHARED:?}"
-P="$SHARED/pcap_l-laura"
-[ -d "$P" ] || { echo "SKIP: no $P"; exit 77; }
+. "$(dirname "$0")/pcap_heads.sh"   # fail, bad, work dir W; P, CAPS, head_pcap: the six pcap heads
 command -v tshark >/dev/null 2>&1 || { echo "SKIP: no tshark"; exit 77; }
-W=$(mktemp -d)
-[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$W"' EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
-
-CAPS="benign:legitimate bruteforce:bruteforce flood:flood malariados:dos malformed:malformed slowite:slowite"
 for x in $CAPS; do
     n=${x%%:*}; c=${x##*:}
-    f=$(ls "$P/$n"-head.pcap* | head -1)
-    "$MQTTIDS" extract -q -r "$f" --label "$c" -o "$W/$n.plain.csv" || bad "extract $n"
-    "$MQTTIDS" extract -q -r "$f" --label "$c" --ids -o "$W/$n.csv" || bad "extract --ids $n"
+    f=$(head_pcap "$n")
     # 1. the 33 features and the target unchanged, id.stream and id.client between them
-    cmp -s <(cut -d, -f1-33 "$W/$n.csv") <(cut -d, -f1-33 "$W/$n.plain.csv") || bad "$n: 33 features differ with --ids"
-    cmp -s <(awk -F, '{print $NF}' "$W/$n.csv") <(awk -F, '{print $NF}' "$W/$n.plain.csv") || bad "$n: target differs"
+    extract_with "$n" "$c" --ids "$W/$n.plain.csv" "$W/$n.csv"
     case "$(head -1 "$W/$n.csv")" in
     *,mqtt.willtopic_len,id.stream,id.client,target) ;;
     *) bad "$n: header $(head -1 "$W/$n.csv")" ;;

@@ -1,18 +1,7 @@
 #!/usr/bin/env bash
 # mqttids train/eval/predict/watch with --model gbt (see gbt.cmake).
-set -u
-pass=0; fail=0
-ok() { if "$@"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $*"; fi; }
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-H=$SHARED/derived_from_pcap P=$SHARED/pcap_l-laura
-ls "$H"/*_head.csv >/dev/null 2>&1 || { echo "no shared head CSVs: skipped"; exit 77; }
-TR=(); TE=()
-for f in "$H"/*_head.csv; do
-  b=$(basename "$f" .csv); n=$(($(wc -l < "$f") - 1)); k=$((n * 7 / 10))
-  { head -1 "$f"; sed -n "2,$((k + 1))p" "$f"; } > "$T/${b}_train.csv"
-  { head -1 "$f"; sed -n "$((k + 2)),\$p" "$f"; } > "$T/${b}_test.csv"
-  TR+=(--train "$T/${b}_train.csv"); TE+=(--test "$T/${b}_test.csv")
-done
+. "$(dirname "$0")/heads_split.sh"   # ok, pass/fail, work dir T; TR, TE: the heads split 70/30
+P=$SHARED/pcap_l-laura
 M=$MQTTIDS
 
 "$M" train --help | grep -q "gbt: numRounds=100 learningRate=0.3"; ok test $? -eq 0

@@ -17,38 +17,12 @@ Exits 77 (skip) when the shared data is missing.
 """
 import csv, json, math, os, subprocess, sys, tempfile
 import xml.etree.ElementTree as ET
+from heads_split import check, finish, heads_dir, split_heads
 
 tool, shared = sys.argv[1], sys.argv[2]
-src = os.path.join(shared, "derived_from_pcap")
-names = ["legitimate_from_benign", "dos_from_malariados", "bruteforce_from_bruteforce",
-         "malformed_from_malformed", "slowite_from_slowite", "flood_from_flood"]
-if not os.path.isdir(src):
-    print("shared data missing: skip")
-    sys.exit(77)
-passed = failed = 0
-
-
-def check(cond, msg):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", msg)
-
-
+src = heads_dir(shared)
 tmp = tempfile.mkdtemp()
-args = []
-for n in names:
-    with open(os.path.join(src, n + "_pcap_head.csv")) as f:
-        lines = f.read().splitlines()
-    head, rows = lines[0], lines[1:]
-    k = len(rows) * 7 // 10
-    for part, sel in (("train", rows[:k]), ("test", rows[k:])):
-        p = os.path.join(tmp, "%s_%s.csv" % (part, n))
-        with open(p, "w") as f:
-            f.write("\n".join([head] + sel) + "\n")
-        args += ["--" + part, p]
+args = split_heads(src, tmp)
 
 prefix = os.path.join(tmp, "c")
 model = os.path.join(tmp, "m.nn")
@@ -107,5 +81,4 @@ check(os.path.exists(dprefix + ".svg") and "training diverged" in open(dprefix +
       "diverged run: no curves or no divergence note")
 
 subprocess.run(["rm", "-rf", tmp])
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

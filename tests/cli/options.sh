@@ -3,13 +3,7 @@
 # command, "mqttids stream dump: ...") and the way to help; each db subcommand its own help;
 # --json where README promises it (stream dump, create-topic, mock-cluster, report, db
 # schema); reject files name FILE:LINE:COLUMN once.
-set -euo pipefail
-: "${MQTTIDS:?}" "${SRCDIR:?}"
-W=$(mktemp -d "${TMPDIR:-/tmp}/mqttids-options.XXXXXX")
-MOCK_PID=
-cleanup() { [[ -n $MOCK_PID ]] && kill -TERM "$MOCK_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/../integration/mock_work.sh" options   # W, MOCK_PID, fail
 cd "$W"
 for c in "stats --bogus" "train --bogus" "stream dump --bogus" "stream detect --bogus" "db load --bogus" \
          "db schema --bogus" "report --bogus" "watch --bogus" "lab --bogus"; do

@@ -25,43 +25,16 @@ Exits 77 (skip) when chromium or the shared data is missing.
 import json, os, shutil, struct, subprocess, sys, tempfile, zlib
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
+from heads_split import check, finish, heads_dir, split_heads
 
 tool, shared = sys.argv[1], sys.argv[2]
-src = os.path.join(shared, "derived_from_pcap")
-names = ["legitimate_from_benign", "dos_from_malariados", "bruteforce_from_bruteforce",
-         "malformed_from_malformed", "slowite_from_slowite", "flood_from_flood"]
 chromium = shutil.which("chromium") or shutil.which("chromium-browser")
 if not chromium:
     print("chromium missing: skip")
     sys.exit(77)
-if not os.path.isdir(src):
-    print("shared data missing: skip")
-    sys.exit(77)
-passed = failed = 0
-
-
-def check(cond, msg):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", msg)
-
-
+src = heads_dir(shared)
 tmp = tempfile.mkdtemp()
-args = []
-for n in names:
-    path = os.path.join(src, n + "_pcap_head.csv")
-    with open(path) as f:
-        lines = f.readlines()
-    k = (len(lines) - 1) * 7 // 10
-    tr, te = os.path.join(tmp, n + ".train.csv"), os.path.join(tmp, n + ".test.csv")
-    with open(tr, "w") as f:
-        f.writelines(lines[: k + 1])
-    with open(te, "w") as f:
-        f.writelines(lines[:1] + lines[k + 1:])
-    args += ["--train", tr, "--test", te]
+args = split_heads(src, tmp)
 
 
 def browser(*extra):
@@ -164,8 +137,7 @@ p = subprocess.run([tool, "experiment", "-q", "--nn", "--only", "LR tuned,RF tun
                     "--json", "--report", html1, "--svg-dir", svgdir] + args, capture_output=True, text=True)
 check(p.returncode == 0, "experiment --report exit %d: %s" % (p.returncode, p.stderr[-2000:]))
 if p.returncode != 0:
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1)
+    finish(1)
 res = json.loads(p.stdout)
 resfile = os.path.join(tmp, "results.json")
 with open(resfile, "w") as f:
@@ -416,5 +388,4 @@ check(rc("report", resfile, "-o", os.path.join(tmp, "no-such-dir", "x.html")).re
       "unwritable output: exit 1")
 
 shutil.rmtree(tmp, ignore_errors=True)
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

@@ -1,16 +1,3 @@
-# CSV reader fuzz target: a libFuzzer binary with MQTTIDS_FUZZ=ON (clang), and always a
-# replay driver that runs the committed corpus in ctest (both sanitizer and release builds).
-add_executable(replay_fuzz_csv ${CMAKE_CURRENT_LIST_DIR}/fuzz_csv.c ${CMAKE_CURRENT_LIST_DIR}/replay_main.c)
-target_link_libraries(replay_fuzz_csv PRIVATE mqttids_core)
-add_test(NAME fuzz.csv_corpus COMMAND replay_fuzz_csv ${CMAKE_CURRENT_LIST_DIR}/corpus_csv)
-set_tests_properties(fuzz.csv_corpus PROPERTIES LABELS fuzz)
-if(MQTTIDS_FUZZ)
-  add_executable(fuzz_csv ${CMAKE_CURRENT_LIST_DIR}/fuzz_csv.c)
-  target_compile_options(fuzz_csv PRIVATE -fsanitize=fuzzer)
-  target_link_options(fuzz_csv PRIVATE -fsanitize=fuzzer)
-  target_link_libraries(fuzz_csv PRIVATE mqttids_core)
-  # a bounded fuzzing run from the committed corpus (new inputs go to a temporary folder)
-  set(MQTTIDS_FUZZ_SECONDS 60 CACHE STRING "seconds of each bounded libFuzzer run in ctest")
-  add_test(NAME fuzz.csv_run COMMAND sh -c "d=$(mktemp -d) && $<TARGET_FILE:fuzz_csv> -max_total_time=${MQTTIDS_FUZZ_SECONDS} -max_len=4096 -rss_limit_mb=2048 -print_final_stats=1 \"$d\" ${CMAKE_CURRENT_LIST_DIR}/corpus_csv; r=$?; rm -rf \"$d\"; exit $r")
-  set_tests_properties(fuzz.csv_run PROPERTIES LABELS fuzz TIMEOUT 600)
-endif()
+# CSV reader fuzz target, corpus replay and a bounded run (fuzz_target.cmake).
+include(${CMAKE_CURRENT_LIST_DIR}/fuzz_target.cmake)
+mqttids_fuzz_target(csv "fuzz" "fuzz" 4096)

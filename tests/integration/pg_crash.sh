@@ -7,12 +7,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/pg_server.sh"
-: "${MQTTIDS:?}" "${SHARED:?}"
-pg_start
-W=$PGTMP/work
-mkdir -p "$W"
-D=$SHARED/derived_from_pcap
-fail() { echo "FAIL: $*"; [[ -f $W/err.txt ]] && cat "$W/err.txt"; exit 1; }
+pg_test_start   # W (work dir), D (head CSVs), fail
 bg=()
 kill_bg() { for p in "${bg[@]}"; do kill "$p" 2>/dev/null || true; done; pg_cleanup; }
 trap kill_bg EXIT
@@ -39,21 +34,26 @@ check_after() {
     || fail "$what: a half-loaded table is left"
 }
 
+# seen_while SQL PID: 0 once the count SQL returns is above 0 (polled every 0.05 s, up to 60 s),
+# 1 when the load PID ends first or the time runs out
+seen_while() {
+  local sql=$1 pid=$2
+  for _ in $(seq 1 1200); do
+    [[ $(pg_sql "$sql" 2>/dev/null || echo 0) -gt 0 ]] && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
+
 # (a) during COPY: 500k rows (the legitimate head rows repeated)
 awk 'NR == FNR && FNR == 1 { print; next } FNR > 1 { r[n++] = $0 } END { for (i = 0; i < 500000; i++) print r[i % n] }' \
   "$D/legitimate_from_benign_pcap_head.csv" "$D/legitimate_from_benign_pcap_head.csv" >"$W/big.csv"
 "$MQTTIDS" db load -q --db "$PG_DSN" --train "$W/big.csv" 2>"$W/err.txt" &
 pid=$!
 bg+=("$pid")
-seen=0
-for _ in $(seq 1 1200); do
-  if [[ $(pg_sql "SELECT count(*) FROM pg_stat_progress_copy WHERE tuples_processed > 1000" 2>/dev/null || echo 0) -gt 0 ]]; then
-    seen=1; break
-  fi
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.05
-done
-[[ $seen == 1 ]] || fail "(a) never saw the COPY running (it finished or never started)"
+seen_while "SELECT count(*) FROM pg_stat_progress_copy WHERE tuples_processed > 1000" "$pid" ||
+  fail "(a) never saw the COPY running (it finished or never started)"
 pg_stop_immediate
 rc=0; wait "$pid" || rc=$?
 check_after "(a) stop during COPY" "$rc"
@@ -74,15 +74,8 @@ done
 "$MQTTIDS" db load -q --db "$PG_DSN" --train "$D/dos_from_malariados_pcap_head.csv" 2>"$W/err.txt" &
 pid=$!
 bg+=("$pid")
-seen=0
-for _ in $(seq 1 1200); do
-  if [[ $(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DROP TABLE%'") -gt 0 ]]; then
-    seen=1; break
-  fi
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.05
-done
-[[ $seen == 1 ]] || fail "(b) the load never waited at the swap"
+seen_while "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DROP TABLE%'" "$pid" ||
+  fail "(b) the load never waited at the swap"
 pg_stop_immediate
 rc=0; wait "$pid" || rc=$?
 exec 7>&-

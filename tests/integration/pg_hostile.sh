@@ -8,13 +8,8 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/pg_server.sh"
-: "${MQTTIDS:?}" "${SHARED:?}"
-pg_start
-W=$PGTMP/work
-mkdir -p "$W"
-D=$SHARED/derived_from_pcap
+pg_test_start   # W (work dir), D (head CSVs), fail
 F=$D/flood_from_flood_pcap_head.csv
-fail() { echo "FAIL: $*"; [[ -f $W/err.txt ]] && cat "$W/err.txt"; exit 1; }
 
 pg_sql "CREATE SCHEMA keep; CREATE TABLE keep.sentinel (x int); INSERT INTO keep.sentinel VALUES (42);
         CREATE TABLE public.students (x int);" >/dev/null
@@ -67,6 +62,14 @@ fi
 grep -q "nothing was changed" "$W/err.txt" || fail "replace of pg_class: message"
 [[ $(pg_sql "SELECT count(*) FROM pg_class WHERE relname = 'pg_class'") == 1 ]] || fail "pg_class"
 sentinel_ok "pg_class"
+# append into a records table with a column of another type: refused, naming the column
+pg_sql "CREATE TABLE keep.badtype AS SELECT * FROM \"Keep\".\"Sentinel\" LIMIT 0;
+        ALTER TABLE keep.badtype ALTER COLUMN tcp_time_delta TYPE text" >/dev/null
+"$MQTTIDS" db load -q --append --db "$PG_DSN" --table keep.badtype --train "$F" 2>"$W/err.txt" \
+  && fail "append into keep.badtype accepted"
+grep -q "column tcp_time_delta has type text, the records layout needs double precision" "$W/err.txt" \
+  || fail "append into keep.badtype: message"
+[[ $(pg_sql "SELECT count(*) FROM keep.badtype") == 0 ]] || fail "keep.badtype: rows appended"
 # a table of another mqttids layout version is refused
 pg_sql "CREATE TABLE keep.v9 (x int); COMMENT ON TABLE keep.v9 IS 'mqttids records v9'" >/dev/null
 refuse 'keep.v9' "table layout 'mqttids records v9' found, 'mqttids records v1' expected"

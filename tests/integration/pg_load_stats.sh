@@ -8,11 +8,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/pg_server.sh"
-: "${MQTTIDS:?}" "${SHARED:?}"
-pg_start
-W=$PGTMP/work
-mkdir -p "$W"
-fail() { echo "FAIL: $*"; exit 1; }
+pg_test_start   # W (work dir), D (head CSVs), fail
 
 # The head CSVs split as the real data was: per class, the first 70% train, the rest test.
 args=()

@@ -5,12 +5,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/pg_server.sh"
-: "${MQTTIDS:?}" "${SHARED:?}"
-pg_start
-W=$PGTMP/work
-mkdir -p "$W"
-D=$SHARED/derived_from_pcap
-fail() { echo "FAIL: $*"; [[ -f $W/err.txt ]] && cat "$W/err.txt"; exit 1; }
+pg_test_start   # W (work dir), D (head CSVs), fail
 
 "$MQTTIDS" train -q --model rf --param numTrees=5 --train "$D/flood_from_flood_pcap_head.csv" \
   --train "$D/slowite_from_slowite_pcap_head.csv" --train "$D/dos_from_malariados_pcap_head.csv" -o "$W/m.model" >/dev/null \

@@ -69,6 +69,18 @@ pg_start() {
   export PG_URI="postgresql://postgres@127.0.0.1:$PGPORT/mqttids_test?sslmode=disable"
 }
 
+# The start of a test script on its own server: pg_start, then W (a work dir in PGTMP), D (the
+# shared head CSVs) and `fail MSG...` (prints MSG and W/err.txt when there is one, exits 1).
+# Needs MQTTIDS and SHARED.
+pg_test_start() {
+  : "${MQTTIDS:?}" "${SHARED:?}"
+  pg_start
+  W=$PGTMP/work
+  mkdir -p "$W"
+  D=$SHARED/derived_from_pcap
+  fail() { echo "FAIL: $*"; [[ -f $W/err.txt ]] && cat "$W/err.txt"; exit 1; }
+}
+
 pg_restart() {
   if ! pg_as "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 60 \
         -o "-p $PGPORT -k $PGTMP -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off $PG_EXTRA_OPTS" \

@@ -6,15 +6,9 @@
 # dumped (equal counts). Then the loss check: the same data into an auto-created 4-partition
 # topic makes 'stream produce' fail, naming the counts, and what it says was kept is what
 # 'stream dump' finds.
-set -euo pipefail
-: "${MQTTIDS:?}" "${SRCDIR:?}"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mqttids-readme-stream.XXXXXX")
-MOCK_PID=
-cleanup() { [[ -n $MOCK_PID ]] && kill -TERM "$MOCK_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-"$MQTTIDS" stream mock-cluster --help >/dev/null 2>&1 || { echo "SKIP: no Kafka support"; exit 77; }
-cd "$WORK"
+. "$(dirname "$0")/mock_work.sh" readme-stream   # W, MOCK_PID, fail, need_kafka
+need_kafka
+cd "$W"
 DATA="$SRCDIR/data/lab/train.csv.gz"
 N=45464
 mqttids() { "$MQTTIDS" "$@"; }

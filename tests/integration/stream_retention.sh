@@ -5,14 +5,8 @@
 # offsets); 'stream dump' (from offset 0) and 'stream detect' (a new group, earliest)
 # must each say that many were lost to retention, and what they read plus what they
 # say was lost must equal what was delivered.
-set -euo pipefail
-: "${MQTTIDS:?}" "${SRCDIR:?}"
-"$MQTTIDS" stream mock-cluster --help >/dev/null 2>&1 || { echo "SKIP: no Kafka support"; exit 77; }
-W=$(mktemp -d "${TMPDIR:-/tmp}/mqttids-retention.XXXXXX")
-MOCK_PID=
-cleanup() { [[ -n $MOCK_PID ]] && kill -TERM "$MOCK_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/mock_work.sh" retention   # W, MOCK_PID, fail, need_kafka
+need_kafka
 cd "$W"
 DATA="$SRCDIR/data/lab/test.csv.gz"
 "$MQTTIDS" stream mock-cluster --topic small:1 --topic whole:64 --address-file brokers.txt >mock.out 2>mock.err &

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "mqttids/dataset.h"
 
 static const char *const head_files[] = {
@@ -66,6 +67,41 @@ static inline double heads_split(const char *what, size_t cap, double *Xtr, int 
         if (count_te[c] > maj)
             maj = count_te[c];
     return *nte ? (double)maj / (double)*nte : -1;
+}
+
+/* The heads split (heads_split) in arrays owned by the struct: free with heads_xy_free. */
+typedef struct heads_xy {
+    double *Xtr, *Xte;                /* (ntr, D), (nte, D) row-major, D = MQTTIDS_NFEAT */
+    int *ytr, *yte;
+    size_t ntr, nte, count_te[MQTTIDS_NCLASS];
+    double base;                      /* majority-class share of the test rows */
+} heads_xy;
+
+static inline void heads_xy_free(heads_xy *h)
+{
+    free(h->Xtr);
+    free(h->Xte);
+    free(h->ytr);
+    free(h->yte);
+    memset(h, 0, sizeof *h);
+}
+
+/* Loads the split, at most cap rows each side; 0, or -1 (h freed, after saying why test
+   `what` skips) when a head is missing. */
+static inline int heads_xy_load(heads_xy *h, const char *what, size_t cap)
+{
+    const size_t D = MQTTIDS_NFEAT;
+    memset(h, 0, sizeof *h);
+    h->Xtr = malloc(cap * D * sizeof *h->Xtr);
+    h->Xte = malloc(cap * D * sizeof *h->Xte);
+    h->ytr = malloc(cap * sizeof *h->ytr);
+    h->yte = malloc(cap * sizeof *h->yte);
+    h->base = heads_split(what, cap, h->Xtr, h->ytr, &h->ntr, h->Xte, h->yte, &h->nte, h->count_te);
+    if (h->base < 0) {
+        heads_xy_free(h);
+        return -1;
+    }
+    return 0;
 }
 
 #endif

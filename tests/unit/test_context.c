@@ -12,6 +12,14 @@
 #include "capture/context_int.h"
 #include "mqttids/capture.h"
 #include "testhelp.h"
+#include "packets.h"
+
+/* f zeroed, then field id set to v (cap_set). */
+static void fields_with(cap_fields *f, int id, uint64_t v)
+{
+    memset(f, 0, sizeof *f);
+    cap_set(f, id, v);
+}
 
 static const uint8_t CLI[16] = {10, 0, 0, 1}, SRV[16] = {10, 0, 0, 2};
 
@@ -46,16 +54,12 @@ static void test_session(void)
         return;
     o = c->out;
     memset(&st, 0, sizeof st);
-    memset(&conn, 0, sizeof conn);
-    cap_set(&conn, MQTTIDS_F_KALIVE, 60);
+    fields_with(&conn, MQTTIDS_F_KALIVE, 60);
     cap_set(&conn, MQTTIDS_F_CONFLAGS, 0xc2);
     cap_set(&conn, MQTTIDS_F_VER, 4);
-    memset(&ack, 0, sizeof ack);
-    cap_set(&ack, MQTTIDS_F_CONACK_VAL, 5);
-    memset(&pub1, 0, sizeof pub1);
-    cap_set(&pub1, MQTTIDS_F_LEN, 100);
-    memset(&pub2, 0, sizeof pub2);
-    cap_set(&pub2, MQTTIDS_F_LEN, 300);
+    fields_with(&ack, MQTTIDS_F_CONACK_VAL, 5);
+    fields_with(&pub1, MQTTIDS_F_LEN, 100);
+    fields_with(&pub2, MQTTIDS_F_LEN, 300);
 
     /* t (ms): 0 SYN, 1 SYN-ACK, 3 ACK, 6 CONNECT(30 B), 10 CONNACK(4 B), 15 PUBLISH(102 B), 21 PUBLISH(302 B) */
     pkt(c, &st, 1, 1, 0x002, 0, 0, 0, NULL);
@@ -172,30 +176,6 @@ static void test_bounds(void)
     context__free(c);
 }
 
-/* IPv4 + TCP header (no options) + data, for the decoder (DLT 228, raw IPv4). */
-static size_t ipv4_tcp(uint8_t *p, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint32_t seq,
-                       uint8_t flags, const uint8_t *data, size_t n)
-{
-    size_t tot = 40 + n;
-    memset(p, 0, 40);
-    p[0] = 0x45;
-    p[2] = (uint8_t)(tot >> 8), p[3] = (uint8_t)tot;
-    p[9] = 6;
-    for (int i = 0; i < 4; i++) {
-        p[12 + i] = (uint8_t)(src >> (24 - 8 * i));
-        p[16 + i] = (uint8_t)(dst >> (24 - 8 * i));
-        p[24 + i] = (uint8_t)(seq >> (24 - 8 * i));
-    }
-    p[20] = (uint8_t)(sport >> 8), p[21] = (uint8_t)sport;
-    p[22] = (uint8_t)(dport >> 8), p[23] = (uint8_t)dport;
-    p[32] = 0x50;
-    p[33] = flags;
-    p[34] = 0x10;
-    if (n)
-        memcpy(p + 40, data, n);
-    return tot;
-}
-
 /*
  * Through the decoder: a SYN + CONNECT flood from 100000 new hosts and ports against
  * small caps (500 streams, 300 sources) never holds more than the caps; the context of
@@ -217,9 +197,9 @@ static void test_decoder_flood(void)
         return;
     for (uint32_t i = 0; i < 100000; i++) {
         uint32_t src = 0x0a000000u + i; /* 10.x.y.z */
-        size_t n = ipv4_tcp(pkt, src, 0xc0a80001u, (uint16_t)(1024 + i % 60000), 1883, 1000, 0x02, NULL, 0);
+        size_t n = ipv4_tcp(pkt, src, 0xc0a80001u, (uint16_t)(1024 + i % 60000), 1883, 1000, 0, 0x02, NULL, 0);
         CHECK(capture__decode_packet(&d, 228, pkt, n, (int64_t)i * 1000, NULL) == 1, "syn %u", i);
-        n = ipv4_tcp(pkt, src, 0xc0a80001u, (uint16_t)(1024 + i % 60000), 1883, 1001, 0x18, connect,
+        n = ipv4_tcp(pkt, src, 0xc0a80001u, (uint16_t)(1024 + i % 60000), 1883, 1001, 0, 0x18, connect,
                      sizeof connect);
         CHECK(capture__decode_packet(&d, 228, pkt, n, (int64_t)i * 1000 + 10, NULL) == 1, "connect %u", i);
         if (d.table.count > maxs)
@@ -345,17 +325,17 @@ static void test_violations(void)
         d.ctx = context__new(0, 0);
         if (!d.ctx)
             return;
-        n = ipv4_tcp(p, cli, srv, 40000, 1883, 1000, 0x02, NULL, 0);
+        n = ipv4_tcp(p, cli, srv, 40000, 1883, 1000, 0, 0x02, NULL, 0);
         capture__decode_packet(&d, 228, p, n, 0, NULL);
         if (cases[i].pre_n) {
-            n = ipv4_tcp(p, cli, srv, 40000, 1883, seq, 0x18, cases[i].pre, cases[i].pre_n);
+            n = ipv4_tcp(p, cli, srv, 40000, 1883, seq, 0, 0x18, cases[i].pre, cases[i].pre_n);
             capture__decode_packet(&d, 228, p, n, 1000, NULL);
             seq += cases[i].pre_n;
         }
         if (cases[i].up)
-            n = ipv4_tcp(p, cli, srv, 40000, 1883, seq, 0x18, cases[i].b, cases[i].n);
+            n = ipv4_tcp(p, cli, srv, 40000, 1883, seq, 0, 0x18, cases[i].b, cases[i].n);
         else
-            n = ipv4_tcp(p, srv, cli, 1883, 40000, 5000, 0x18, cases[i].b, cases[i].n);
+            n = ipv4_tcp(p, srv, cli, 1883, 40000, 5000, 0, 0x18, cases[i].b, cases[i].n);
         CHECK(capture__decode_packet(&d, 228, p, n, 2000, NULL) == 1, "%s: decoded", cases[i].what);
         v = context__values(d.ctx);
         CHECK(v[CTX_PKT_MALFORMED_REASON] == cases[i].want && v[CTX_PKT_MALFORMED] == (cases[i].want != 0),
@@ -384,16 +364,11 @@ static void test_behaviour(void)
     o = c->out;
     memset(&st1, 0, sizeof st1);
     memset(&st2, 0, sizeof st2);
-    memset(&conn1, 0, sizeof conn1);
-    cap_set(&conn1, MQTTIDS_F_KALIVE, 65535);
-    memset(&conn2, 0, sizeof conn2);
-    cap_set(&conn2, MQTTIDS_F_KALIVE, 60);
-    memset(&refused, 0, sizeof refused);
-    cap_set(&refused, MQTTIDS_F_CONACK_VAL, 5);
-    memset(&ok, 0, sizeof ok);
-    cap_set(&ok, MQTTIDS_F_CONACK_VAL, 0);
-    memset(&pub, 0, sizeof pub);
-    cap_set(&pub, MQTTIDS_F_LEN, 30);
+    fields_with(&conn1, MQTTIDS_F_KALIVE, 65535);
+    fields_with(&conn2, MQTTIDS_F_KALIVE, 60);
+    fields_with(&refused, MQTTIDS_F_CONACK_VAL, 5);
+    fields_with(&ok, MQTTIDS_F_CONACK_VAL, 0);
+    fields_with(&pub, MQTTIDS_F_LEN, 30);
 
     pkt(c, &st1, 1, 1, 0x002, 0, 0, 0, NULL);          /* SYN */
     CHECK(NEAR(o[CTX_SRC_CHURN_LOG2], 0), "churn: 1 connection / max(0 messages, 1): log2 1 = %g",

@@ -178,6 +178,17 @@ static void make_data(size_t n, size_t d, int k, double *X, int *y, util_rng *rn
     }
 }
 
+/* Two data sets of n rows from rng (make_data): X, y to train, then X2, y2; caller frees all four. */
+static void make_sets(size_t n, size_t d, int k, util_rng *rng, double **X, int **y, double **X2, int **y2)
+{
+    *X = malloc(n * d * sizeof **X);
+    *X2 = malloc(n * d * sizeof **X2);
+    *y = malloc(n * sizeof **y);
+    *y2 = malloc(n * sizeof **y2);
+    make_data(n, d, k, *X, *y, rng);
+    make_data(n, d, k, *X2, *y2, rng);
+}
+
 /* Compiled prediction equals the learner's walk bit for bit (probabilities and class). */
 static void check_compiled(const ml_learner *Lr, const void *s, const double *X, size_t n, size_t d, int k,
                            const char *what)
@@ -212,12 +223,11 @@ static void check_compiled(const ml_learner *Lr, const void *s, const double *X,
 static void test_compiled(void)
 {
     enum { N = 3000, D = 9, K = 5 };
-    double *X = malloc((size_t)N * D * sizeof *X), *Xt = malloc((size_t)N * D * sizeof *Xt);
-    int *y = malloc(N * sizeof *y), *yt = malloc(N * sizeof *yt);
+    double *X, *Xt;
+    int *y, *yt;
     util_rng rng;
     util__rng_seed(&rng, 7);
-    make_data(N, D, K, X, y, &rng);
-    make_data(N, D, K, Xt, yt, &rng);
+    make_sets(N, D, K, &rng, &X, &y, &Xt, &yt);
     /* unseen rows: some values far outside, and some exactly on the training thresholds */
     for (size_t i = 0; i < N; i += 5)
         Xt[i * D + 2] = i % 10 ? 1e300 : -1e300;
@@ -403,12 +413,11 @@ static void test_params(void)
 static void test_early_stopping(void)
 {
     enum { N = 1500, D = 6, K = 3, ROUNDS = 60, PATIENCE = 4 };
-    double *X = malloc((size_t)N * D * sizeof *X), *Xv = malloc((size_t)N * D * sizeof *Xv);
-    int *y = malloc(N * sizeof *y), *yv = malloc(N * sizeof *yv);
+    double *X, *Xv;
+    int *y, *yv;
     util_rng rng;
     util__rng_seed(&rng, 5);
-    make_data(N, D, K, X, y, &rng);
-    make_data(N, D, K, Xv, yv, &rng);
+    make_sets(N, D, K, &rng, &X, &y, &Xv, &yv);
     /* learnable labels with 20% noise in train; a third of the validation labels random:
        the loss on them falls, then turns up */
     for (size_t i = 0; i < N; i++) {
@@ -487,31 +496,25 @@ static void test_bad_input(void)
 static void test_real_heads(void)
 {
     enum { D = MQTTIDS_NFEAT };
-    size_t ntr = 0, nte = 0, cap = 40000, count_te[MQTTIDS_NCLASS] = {0};
-    double *Xtr = malloc(cap * D * sizeof *Xtr), *Xte = malloc(cap * D * sizeof *Xte);
-    int *ytr = malloc(cap * sizeof *ytr), *yte = malloc(cap * sizeof *yte);
-    double base = heads_split("real heads", cap, Xtr, ytr, &ntr, Xte, yte, &nte, count_te);
-    if (base < 0)
-        goto out;
+    heads_xy h;
+    if (heads_xy_load(&h, "real heads", 40000) != 0)
+        return;
     void *p = L->params_new();
-    gbt_state *s = fit(p, Xtr, ntr, D, ytr, MQTTIDS_NCLASS, 2);
+    gbt_state *s = fit(p, h.Xtr, h.ntr, D, h.ytr, MQTTIDS_NCLASS, 2);
     if (s) {
         size_t right = 0;
         double pr[MQTTIDS_NCLASS];
-        for (size_t i = 0; i < nte; i++)
-            right += L->predict(s, Xte + i * D, pr) == yte[i];
-        double a = (double)right / (double)nte;
-        printf("real heads: train %zu, test %zu rows, majority baseline %.4f, gbt accuracy %.4f\n", ntr, nte, base, a);
+        for (size_t i = 0; i < h.nte; i++)
+            right += L->predict(s, h.Xte + i * D, pr) == h.yte[i];
+        double a = (double)right / (double)h.nte;
+        printf("real heads: train %zu, test %zu rows, majority baseline %.4f, gbt accuracy %.4f\n", h.ntr, h.nte,
+               h.base, a);
         /* rf (maxDepth 10) gives about 0.72 on these rows */
-        CHECK(a > base + 0.3 && a > 0.70, "accuracy %.4f vs baseline %.4f", a, base);
+        CHECK(a > h.base + 0.3 && a > 0.70, "accuracy %.4f vs baseline %.4f", a, h.base);
         L->free(s);
     }
     L->params_free(p);
-out:
-    free(Xtr);
-    free(Xte);
-    free(ytr);
-    free(yte);
+    heads_xy_free(&h);
 }
 
 int main(void)

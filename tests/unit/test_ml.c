@@ -340,8 +340,53 @@ static void check_extra_columns(void)
     mqttids_dataset_free(b);
 }
 
+/* What every learner shares (learners.c): parameter copies and the checks of a fit's rows,
+   refused by each learner with the same message and code before anything is fitted. */
+static void check_learner_rows(void)
+{
+    static const char *const kinds[] = {"lr", "rf", "nn", "gbt"};
+    static const char *const kv[][2] = {{"regParam", "0.5"}, {"maxDepth", "3"}, {"epochs", "3"}, {"maxDepth", "3"}};
+    const double X[4] = {0.0, 1.0, 2.0, 3.0};
+    const int ybad[4] = {0, 1, 2, 1};
+    const int y[4] = {0, 1, 0, 1};
+    const double wbad[4] = {1.0, NAN, 1.0, 1.0};
+    char eb[MQTTIDS_ERRBUF_SIZE], want[128];
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        const ml_learner *L = ml__learner_find(kinds[i]);
+        ml_fit_ctx ctx = {.seed = 1, .nthreads = 1};
+        void *p = L->params_new(), *s = NULL;
+        char a[512], b[512];
+        CHECK(L && p, "%s: params", kinds[i]);
+        if (!L || !p)
+            continue;
+        CHECK(L->params_set(p, kv[i][0], kv[i][1], eb) == MQTTIDS_OK, "%s: %s", kinds[i], eb);
+        void *c = L->params_copy(p), *dflt = L->params_copy(NULL);
+        L->params_describe(p, a, sizeof a);
+        L->params_describe(c, b, sizeof b);
+        CHECK(strcmp(a, b) == 0 && strstr(a, kv[i][1]), "%s: copy '%s' vs '%s'", kinds[i], b, a);
+        L->params_describe(dflt, b, sizeof b);
+        free(p);
+        p = L->params_new();
+        L->params_describe(p, a, sizeof a);
+        CHECK(strcmp(a, b) == 0, "%s: copy of NULL '%s', defaults '%s'", kinds[i], b, a);
+        snprintf(want, sizeof want, "%s: row 2: class 2 outside [0, 2)", kinds[i]);
+        CHECK(L->fit(p, X, 4, 1, ybad, 2, NULL, &ctx, &s, eb) == MQTTIDS_ERR_INVALID && !s && strcmp(eb, want) == 0,
+              "%s: '%s'", kinds[i], eb);
+        if (strcmp(kinds[i], "lr") != 0) { /* lr does not read weights here */
+            snprintf(want, sizeof want, "%s: row 1: sample weight must be finite and >= 0", kinds[i]);
+            CHECK(L->fit(p, X, 4, 1, y, 2, wbad, &ctx, &s, eb) == MQTTIDS_ERR_INVALID && !s &&
+                      strcmp(eb, want) == 0,
+                  "%s: '%s'", kinds[i], eb);
+        }
+        L->params_free(p);
+        L->params_free(c);
+        L->params_free(dflt);
+    }
+}
+
 int main(void)
 {
+    check_learner_rows();
     check_folds();
     check_metrics();
     check_balanced();

@@ -16,6 +16,7 @@
 #include "ml/nn_int.h"
 #include "mqttids/dataset.h"
 #include "testhelp.h"
+#include "heads.h"
 
 /* ---------------------------------------------------------------------------------- */
 /* Fixture                                                                              */
@@ -407,59 +408,27 @@ static void test_bad_input_and_stop(void)
 /* ---------------------------------------------------------------------------------- */
 /* Real data: the shared MQTTset head rows                                             */
 
-static const char *head_files[] = {
-    "legitimate_from_benign_pcap_head.csv", "dos_from_malariados_pcap_head.csv",
-    "bruteforce_from_bruteforce_pcap_head.csv", "malformed_from_malformed_pcap_head.csv",
-    "slowite_from_slowite_pcap_head.csv", "flood_from_flood_pcap_head.csv",
-};
-
-/* X: the 33 feature columns' numeric views; per file the first 70% rows train, last 30%
-   test (MQTTset's temporal split). Scaled by the train standard deviation when scale. */
-static int load_head(double **Xtr, int **ytr, size_t *ntr, double **Xte, int **yte, size_t *nte, int scale)
+/* X: the heads split (heads.h), the 33 feature columns' numeric views; per file the first 70%
+   rows train, last 30% test (MQTTset's temporal split). Scaled by the train standard deviation
+   when scale. */
+static int load_head(heads_xy *h, int scale)
 {
     const size_t D = MQTTIDS_NFEAT;
-    size_t cap = 40000;
-    *Xtr = malloc(cap * D * sizeof(double));
-    *Xte = malloc(cap * D * sizeof(double));
-    *ytr = malloc(cap * sizeof(int));
-    *yte = malloc(cap * sizeof(int));
-    *ntr = *nte = 0;
-    for (size_t f = 0; f < 6; f++) {
-        char path[1024], eb[MQTTIDS_ERRBUF_SIZE];
-        snprintf(path, sizeof path, "%s/derived_from_pcap/%s", MQTTIDS_SHARED_DATA, head_files[f]);
-        mqttids_dataset *ds = mqttids_dataset_new();
-        if (mqttids_dataset_read_csv(ds, path, NULL, NULL, eb) != MQTTIDS_OK) {
-            fprintf(stderr, "skip: %s\n", eb);
-            mqttids_dataset_free(ds);
-            return -1;
-        }
-        size_t n = mqttids_dataset_nrows(ds), ntrain = n * 7 / 10;
-        const int8_t *lab = mqttids_dataset_labels(ds);
-        for (size_t i = 0; i < n; i++) {
-            int tr = i < ntrain;
-            size_t row = tr ? (*ntr)++ : (*nte)++;
-            if (row >= cap)
-                return -1;
-            double *x = (tr ? *Xtr : *Xte) + row * D;
-            for (size_t c = 0; c < D; c++)
-                x[c] = mqttids_dataset_col_num(ds, c)[i];
-            (tr ? *ytr : *yte)[row] = lab[i];
-        }
-        mqttids_dataset_free(ds);
-    }
+    if (heads_xy_load(h, "head data", 40000) != 0)
+        return -1;
     if (scale) {
         for (size_t c = 0; c < D; c++) {
             double s = 0.0, sq = 0.0;
-            for (size_t i = 0; i < *ntr; i++) {
-                s += (*Xtr)[i * D + c];
-                sq += (*Xtr)[i * D + c] * (*Xtr)[i * D + c];
+            for (size_t i = 0; i < h->ntr; i++) {
+                s += h->Xtr[i * D + c];
+                sq += h->Xtr[i * D + c] * h->Xtr[i * D + c];
             }
-            double mean = s / (double)*ntr, var = sq / (double)*ntr - mean * mean;
+            double mean = s / (double)h->ntr, var = sq / (double)h->ntr - mean * mean;
             double sd = var > 1e-300 ? sqrt(var) : 0.0;
-            for (size_t i = 0; i < *ntr; i++)
-                (*Xtr)[i * D + c] = sd > 0 ? (*Xtr)[i * D + c] / sd : 0.0;
-            for (size_t i = 0; i < *nte; i++)
-                (*Xte)[i * D + c] = sd > 0 ? (*Xte)[i * D + c] / sd : 0.0;
+            for (size_t i = 0; i < h->ntr; i++)
+                h->Xtr[i * D + c] = sd > 0 ? h->Xtr[i * D + c] / sd : 0.0;
+            for (size_t i = 0; i < h->nte; i++)
+                h->Xte[i * D + c] = sd > 0 ? h->Xte[i * D + c] / sd : 0.0;
         }
     }
     return 0;
@@ -467,26 +436,24 @@ static int load_head(double **Xtr, int **ytr, size_t *ntr, double **Xte, int **y
 
 static void test_head_data(void)
 {
-    double *Xtr, *Xte;
-    int *ytr, *yte;
-    size_t ntr, nte;
+    heads_xy h;
     const size_t D = MQTTIDS_NFEAT;
     char eb[MQTTIDS_ERRBUF_SIZE];
-    if (load_head(&Xtr, &ytr, &ntr, &Xte, &yte, &nte, 1) != 0) {
+    if (load_head(&h, 1) != 0) {
         printf("shared head data not available: skipped\n");
         return;
     }
-    CHECK(ntr > 20000 && nte > 9000, "head split %zu / %zu rows", ntr, nte);
+    CHECK(h.ntr > 20000 && h.nte > 9000, "head split %zu / %zu rows", h.ntr, h.nte);
     /* the study's model 2, baseline settings, test rows as the validation set */
     const char *kv[][2] = {{"layers", "16,16,16,8"}};
     void *p = params_with(kv, 1);
     ml_curve curve;
-    ml_fit_ctx ctx = {.seed = 1, .nthreads = 1, .Xval = Xte, .yval = yte, .nval = nte, .curve = &curve};
+    ml_fit_ctx ctx = {.seed = 1, .nthreads = 1, .Xval = h.Xte, .yval = h.yte, .nval = h.nte, .curve = &curve};
     void *st = NULL;
-    mqttids_err e = ml__nn.fit(p, Xtr, ntr, D, ytr, MQTTIDS_NCLASS, NULL, &ctx, &st, eb);
+    mqttids_err e = ml__nn.fit(p, h.Xtr, h.ntr, D, h.ytr, MQTTIDS_NCLASS, NULL, &ctx, &st, eb);
     CHECK(e == MQTTIDS_OK, "head fit: %s", eb);
     if (e == MQTTIDS_OK) {
-        double tr = accuracy(st, Xtr, ytr, ntr, D, 6), te = accuracy(st, Xte, yte, nte, D, 6);
+        double tr = accuracy(st, h.Xtr, h.ytr, h.ntr, D, 6), te = accuracy(st, h.Xte, h.yte, h.nte, D, 6);
         printf("head data, layers=16,16,16,8, 20 epochs: train accuracy %.4f, test accuracy %.4f "
                "(best epoch %d)\n", tr, te, curve.best_epoch + 1);
         /* Reference on the same features and split (Debian torch 1.13, same network, same
@@ -501,18 +468,15 @@ static void test_head_data(void)
     ml__nn.params_free(p);
 
     /* lr 0.1 on raw, unscaled features (tcp.len up to ~30,000): finite throughout */
-    free(Xtr);
-    free(Xte);
-    free(ytr);
-    free(yte);
-    if (load_head(&Xtr, &ytr, &ntr, &Xte, &yte, &nte, 0) != 0)
+    heads_xy_free(&h);
+    if (load_head(&h, 0) != 0)
         return;
     const char *kv2[][2] = {{"layers", "16"}, {"lr", "0.1"}, {"epochs", "10"}};
     p = params_with(kv2, 3);
-    ctx.Xval = Xte;
-    ctx.yval = yte;
-    ctx.nval = nte;
-    e = ml__nn.fit(p, Xtr, ntr, D, ytr, MQTTIDS_NCLASS, NULL, &ctx, &st, eb);
+    ctx.Xval = h.Xte;
+    ctx.yval = h.yte;
+    ctx.nval = h.nte;
+    e = ml__nn.fit(p, h.Xtr, h.ntr, D, h.ytr, MQTTIDS_NCLASS, NULL, &ctx, &st, eb);
     CHECK(e == MQTTIDS_OK && !curve.diverged, "lr 0.1 unscaled: %s", eb);
     int finite = curve.n == 10;
     for (size_t i = 0; i < curve.n; i++)
@@ -521,21 +485,18 @@ static void test_head_data(void)
     if (e == MQTTIDS_OK) {
         double prob[6];
         int okp = 1;
-        for (size_t i = 0; i < nte; i += 97) {
-            ml__nn.predict_proba(st, Xte + i * D, prob);
+        for (size_t i = 0; i < h.nte; i += 97) {
+            ml__nn.predict_proba(st, h.Xte + i * D, prob);
             for (int c = 0; c < 6; c++)
                 okp &= isfinite(prob[c]);
         }
         CHECK(okp, "lr 0.1: NaN probabilities");
-        printf("head data, raw features, lr 0.1: test accuracy %.4f\n", accuracy(st, Xte, yte, nte, D, 6));
+        printf("head data, raw features, lr 0.1: test accuracy %.4f\n", accuracy(st, h.Xte, h.yte, h.nte, D, 6));
     }
     ml__nn.free(st);
     free(curve.epochs);
     ml__nn.params_free(p);
-    free(Xtr);
-    free(Xte);
-    free(ytr);
-    free(yte);
+    heads_xy_free(&h);
 }
 
 /* ---------------------------------------------------------------------------------- */

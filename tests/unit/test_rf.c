@@ -797,13 +797,9 @@ static void test_exact_many_values(void)
 static void test_real_heads(void)
 {
     enum { D = MQTTIDS_NFEAT };
-    size_t ntr = 0, nte = 0, cap = 40000;
-    double *Xtr = malloc(cap * D * sizeof *Xtr), *Xte = malloc(cap * D * sizeof *Xte);
-    int *ytr = malloc(cap * sizeof *ytr), *yte = malloc(cap * sizeof *yte);
-    size_t count_te[MQTTIDS_NCLASS] = {0};
-    double base = heads_split("real heads", cap, Xtr, ytr, &ntr, Xte, yte, &nte, count_te);
-    if (base < 0)
-        goto out;
+    heads_xy h;
+    if (heads_xy_load(&h, "real heads", 40000) != 0)
+        return;
     /*
      * sklearn RandomForestClassifier(20 trees, sqrt) on the same matrix: 0.575 at depth 5,
      * 0.785 at 10. Ours (splits=exact) about 0.78 at 10; splits=spark about 0.72: like
@@ -816,12 +812,12 @@ static void test_real_heads(void)
     for (int m = 0; m < 2; m++) {
         const char *kv[] = {"maxDepth", "10", "splits", modes[m], NULL};
         p = params(kv);
-        void *s = fit(p, Xtr, ntr, D, ytr, MQTTIDS_NCLASS, NULL, 1, 2);
+        void *s = fit(p, h.Xtr, h.ntr, D, h.ytr, MQTTIDS_NCLASS, NULL, 1, 2);
         if (s) {
-            double a = accuracy(s, Xte, nte, D, yte, MQTTIDS_NCLASS);
+            double a = accuracy(s, h.Xte, h.nte, D, h.yte, MQTTIDS_NCLASS);
             printf("real heads: train %zu, test %zu rows, majority baseline %.4f, rf %s accuracy %.4f\n",
-                   ntr, nte, base, modes[m], a);
-            CHECK(a > base + 0.3 && a > floors[m], "%s: accuracy %.4f vs baseline %.4f", modes[m], a, base);
+                   h.ntr, h.nte, h.base, modes[m], a);
+            CHECK(a > h.base + 0.3 && a > floors[m], "%s: accuracy %.4f vs baseline %.4f", modes[m], a, h.base);
             double imp[D], sum = 0;
             L->importances(s, imp);
             for (size_t j = 0; j < D; j++)
@@ -833,11 +829,7 @@ static void test_real_heads(void)
             L->params_free(p);
     }
     L->params_free(p);
-out:
-    free(Xtr);
-    free(Xte);
-    free(ytr);
-    free(yte);
+    heads_xy_free(&h);
 }
 
 int main(void)
