@@ -21,8 +21,8 @@
 #define MAX_EXTRAS 64
 
 struct mqttids_codec {
-    util_buf out;     /* encode output */
-    util_buf scratch; /* decoded strings */
+    util_buf out;         /* encode output */
+    util_buf scratch;     /* decoded strings */
     char **extra_names;   /* owned */
     size_t n_extra;
     double extra_vals[MAX_EXTRAS];
