@@ -291,9 +291,7 @@ out:
 
 double cli_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return mqttids_clock_s();
 }
 
 int cli_parse_u64(const char *s, uint64_t *out)
@@ -311,21 +309,20 @@ int cli_parse_u64(const char *s, uint64_t *out)
 }
 
 static int progress_drawn;
-static struct timespec progress_last;
+static double progress_last;
 
 int cli_progress(const char *what, uint64_t done, uint64_t total, void *user)
 {
     static int tty = -1;
-    struct timespec now;
+    double now;
     (void)user;
     /* progress is for people: drawn only when stderr is a terminal, never into logs */
     if (tty < 0)
         tty = isatty(2);
     if (!tty || cli_quiet)
         return 0;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (progress_drawn && (double)(now.tv_sec - progress_last.tv_sec) +
-                                  (double)(now.tv_nsec - progress_last.tv_nsec) * 1e-9 < 0.2)
+    now = cli_now();
+    if (progress_drawn && now - progress_last < 0.2)
         return 0;
     progress_last = now;
     if (total)

@@ -54,6 +54,10 @@ int mqttids_tmp_sweep(const char *path);
 /* The library version, e.g. "0.1.0". */
 const char *mqttids_version(void);
 
+/* Seconds on the monotonic clock the library times its own work with: for durations only
+   (differences of two calls), never a date. Never fails. */
+double mqttids_clock_s(void);
+
 /* Log levels for the logging callback. */
 typedef enum mqttids_log_level {
     MQTTIDS_LOG_ERROR = 0,

@@ -476,42 +476,44 @@ static void behaviour_src(cap_ctx *c, cap_ctx_src *s, double k, const bev *ev)
     setq(c, CTX_SRC_PUB_SIZE_LOG2, steps(log2(1.0 + share(s->b_pub_bytes, s->b_pub3)), 2));
 }
 
-int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, const uint8_t *a_addr,
-                    const uint8_t *b_addr, int v6, int a_mqtt, int b_mqtt, uint16_t flags, uint32_t seglen,
-                    const cap_fields *f, int64_t ts_ns)
+/* A new stream's first packet: its state from scratch, and which end is the client. */
+static void stream_start(cap_ctx_stream *st, int from_a, int a_mqtt, int b_mqtt, uint16_t flags, int64_t ts_ns)
 {
-    int up, has_type = cap_has(f, MQTTIDS_F_MSGTYPE), rc = 0;
-    uint64_t type = has_type ? f->v[MQTTIDS_F_MSGTYPE] : 0;
-    int failed = 0;
-    cap_ctx_src *src;
-    uint8_t caddr[16];
-    bev ev;
+    memset(st, 0, sizeof *st);
+    st->started = 1;
+    st->first_ns = st->last_ns = ts_ns;
+    st->kalive = -1;
+    st->conflags = st->connack = -1;
+    /* the client: the end not on an MQTT port; else the SYN's sender; else this sender */
+    st->client_side_known = (uint8_t)(a_mqtt != b_mqtt);
+    if (a_mqtt != b_mqtt)
+        st->client_side = (uint8_t)(a_mqtt ? 1 : 0);
+    else if ((flags & 0x012) == 0x012)
+        st->client_side = (uint8_t)(from_a ? 1 : 0);
+    else
+        st->client_side = (uint8_t)(from_a ? 0 : 1);
+    st->syn_seen = (uint8_t)((flags & 0x002) != 0);
+}
 
-    if (created || !st->started) {
-        memset(st, 0, sizeof *st);
-        st->started = 1;
-        st->first_ns = st->last_ns = ts_ns;
-        st->kalive = -1;
-        st->conflags = st->connack = -1;
-        /* the client: the end not on an MQTT port; else the SYN's sender; else this sender */
-        st->client_side_known = (uint8_t)(a_mqtt != b_mqtt);
-        if (a_mqtt != b_mqtt)
-            st->client_side = (uint8_t)(a_mqtt ? 1 : 0);
-        else if ((flags & 0x012) == 0x012)
-            st->client_side = (uint8_t)(from_a ? 1 : 0);
-        else
-            st->client_side = (uint8_t)(from_a ? 0 : 1);
-        st->syn_seen = (uint8_t)((flags & 0x002) != 0);
-    } else {
-        double dt = (double)(ts_ns - st->last_ns) * 1e-9, n, d;
-        st->last_ns = ts_ns;
-        /* Welford over the inter-arrival times */
-        n = (double)(st->pkts[0] + st->pkts[1]); /* gaps so far, this one included */
-        d = dt - st->iat_mean;
-        st->iat_mean += d / n;
-        st->iat_m2 += d * (dt - st->iat_mean);
-    }
-    up = (from_a ? 0 : 1) == st->client_side;
+/* A later packet: the gap since the previous one, into the running inter-arrival mean and
+   variance (Welford). Called before this packet is counted. */
+static void stream_gap(cap_ctx_stream *st, int64_t ts_ns)
+{
+    double dt = (double)(ts_ns - st->last_ns) * 1e-9, n, d;
+    st->last_ns = ts_ns;
+    n = (double)(st->pkts[0] + st->pkts[1]); /* gaps so far, this one included */
+    d = dt - st->iat_mean;
+    st->iat_mean += d / n;
+    st->iat_m2 += d * (dt - st->iat_mean);
+}
+
+/* Counts the packet into its stream (direction up: from the client): packets, bytes, MQTT
+   message kinds and the session's CONNECT/CONNACK/PUBLISH facts. Returns 1 when it is a
+   refused CONNACK. */
+static int stream_count(cap_ctx_stream *st, int up, int has_type, uint64_t type, int a_mqtt, int b_mqtt,
+                        uint16_t flags, uint32_t seglen, const cap_fields *f)
+{
+    int failed = 0;
     st->pkts[up ? 0 : 1]++;
     st->bytes[up ? 0 : 1] += seglen;
     if (flags & 0x005)
@@ -543,21 +545,23 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
     } else if (seglen > 0 && (a_mqtt || b_mqtt)) {
         st->msgs[8]++;
     }
+    return failed;
+}
 
-    behaviour_stream(st, up, has_type ? type : 0, has_type, flags, f, &ev);
-
+/* The stream, session and connection columns from the stream's counts (ts_ns: this packet). */
+static void stream_columns(cap_ctx *c, const cap_ctx_stream *st, int has_type, uint64_t type, const bev *ev,
+                           int64_t ts_ns)
+{
+    double age = (double)(ts_ns - st->first_ns) * 1e-9;
+    double gaps = (double)(st->pkts[0] + st->pkts[1]) - 1;
     seti(c, CTX_STREAM_PKTS_UP, (int64_t)(st->pkts[0]));
     seti(c, CTX_STREAM_PKTS_DOWN, (int64_t)(st->pkts[1]));
     seti(c, CTX_STREAM_BYTES_UP, (int64_t)st->bytes[0]);
     seti(c, CTX_STREAM_BYTES_DOWN, (int64_t)st->bytes[1]);
-    {
-        double age = (double)(ts_ns - st->first_ns) * 1e-9;
-        double gaps = (double)(st->pkts[0] + st->pkts[1]) - 1;
-        setq(c, CTX_STREAM_AGE, age);
-        setq(c, CTX_STREAM_PKT_RATE, age > 0 ? gaps / age : 0);
-        setq(c, CTX_STREAM_IAT_MEAN, gaps > 0 ? st->iat_mean : 0);
-        setq(c, CTX_STREAM_IAT_STD, gaps > 1 ? sqrt(st->iat_m2 / gaps) : 0);
-    }
+    setq(c, CTX_STREAM_AGE, age);
+    setq(c, CTX_STREAM_PKT_RATE, age > 0 ? gaps / age : 0);
+    setq(c, CTX_STREAM_IAT_MEAN, gaps > 0 ? st->iat_mean : 0);
+    setq(c, CTX_STREAM_IAT_STD, gaps > 1 ? sqrt(st->iat_m2 / gaps) : 0);
     seti(c, CTX_STREAM_SYN_SEEN, (int64_t)(st->syn_seen));
     seti(c, CTX_STREAM_FIN_RST, (int64_t)(st->fin_rst));
     for (int k = 0; k < 9; k++)
@@ -571,73 +575,115 @@ int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, con
     seti(c, CTX_PUB_SIZE_MAX, (int64_t)(st->pub_max));
 
     seti(c, CTX_PKT_KIND, has_type ? pkt_kind(type) : 0);
-    seti(c, CTX_PKT_MALFORMED, ev.viol != 0);
-    seti(c, CTX_PKT_MALFORMED_REASON, ev.viol);
+    seti(c, CTX_PKT_MALFORMED, ev->viol != 0);
+    seti(c, CTX_PKT_MALFORMED_REASON, ev->viol);
     seti(c, CTX_CONN_MALFORMED, (int64_t)st->viol_pkts);
     seti(c, CTX_CONN_REFUSED, st->refused);
     seti(c, CTX_CONN_KALIVE_LONG, st->kalive_long);
     seti(c, CTX_CONN_EARLY_MSGS, (int64_t)st->early_msgs);
     setq(c, CTX_CONN_UP_MSGS_LOG2, steps(log2(1.0 + st->client_msgs), 2));
     seti(c, CTX_CONN_ABRUPT_CLOSE, st->abrupt);
-    /* segments the client fills with PUBLISH data (or continuations of it): how much it
-       pushes per send, whatever the topic names or the QoS */
+}
+
+/* Segments the client fills with PUBLISH data (or continuations of it): how much it pushes
+   per send, whatever the topic names or the QoS (ev->seg gets this one's size). */
+static void up_segment(cap_ctx *c, cap_ctx_stream *st, int up, int has_type, uint64_t type, uint32_t seglen,
+                       bev *ev)
+{
     if (up && seglen > 0 && (!has_type || type == 3) && st->up_segs < UINT32_MAX) {
         st->up_segs++;
         st->up_seg_bytes += seglen;
-        ev.seg = seglen;
+        ev->seg = seglen;
     }
     setq(c, CTX_STREAM_UP_SEG_LOG2, seg_log2((double)st->up_seg_bytes, (double)st->up_segs));
+}
 
-    /* the server's running median of PUBLISH sizes (the broker's baseline) */
-    memset(caddr, 0, sizeof caddr);
-    memcpy(caddr, st->client_side ? a_addr : b_addr, v6 ? 16 : 4);
+/* The server's running median of PUBLISH sizes (the broker's baseline) and this stream's
+   PUBLISH size against it. Returns 0, or -1 when the host table is out of memory. */
+static int server_pub_baseline(cap_ctx *c, const cap_ctx_stream *st, const uint8_t *a_addr, const uint8_t *b_addr,
+                               int v6, int has_type, uint64_t type, const cap_fields *f, const bev *ev, int64_t ts_ns)
+{
+    uint8_t saddr[16];
+    cap_ctx_src *srv;
     setq(c, CTX_PUB_SIZE_REL, 0);
-    if (ev.pub_len || (has_type && type == 3) || st->pub_n) {
-        cap_ctx_src *srv = src_get(c, caddr, v6, ts_ns);
-        if (!srv) {
-            rc = -1;
-        } else {
-            if (has_type && type == 3 && cap_has(f, MQTTIDS_F_LEN)) {
-                double x = log2(1.0 + (double)f->v[MQTTIDS_F_LEN]);
-                if (!srv->pub_seen++)
-                    srv->pub_med = x;
-                else /* a frugal streaming median: a fixed step toward each new value */
-                    srv->pub_med += x > srv->pub_med ? 0.05 : x < srv->pub_med ? -0.05 : 0;
-            }
-            if (st->pub_n)
-                setq(c, CTX_PUB_SIZE_REL, steps(log2(1.0 + (double)st->pub_bytes / st->pub_n) - srv->pub_med, 2));
-        }
+    if (!(ev->pub_len || (has_type && type == 3) || st->pub_n))
+        return 0;
+    memset(saddr, 0, sizeof saddr);
+    memcpy(saddr, st->client_side ? a_addr : b_addr, v6 ? 16 : 4);
+    srv = src_get(c, saddr, v6, ts_ns);
+    if (!srv)
+        return -1;
+    if (has_type && type == 3 && cap_has(f, MQTTIDS_F_LEN)) {
+        double x = log2(1.0 + (double)f->v[MQTTIDS_F_LEN]);
+        if (!srv->pub_seen++)
+            srv->pub_med = x;
+        else /* a frugal streaming median: a fixed step toward each new value */
+            srv->pub_med += x > srv->pub_med ? 0.05 : x < srv->pub_med ? -0.05 : 0;
     }
+    if (st->pub_n)
+        setq(c, CTX_PUB_SIZE_REL, steps(log2(1.0 + (double)st->pub_bytes / st->pub_n) - srv->pub_med, 2));
+    return 0;
+}
 
-    /* the client host's decayed rates */
+/* The client host's decayed rates and behaviour shares. Returns 0, or -1 when the host table
+   is out of memory (its columns are then 0). */
+static int client_host(cap_ctx *c, const cap_ctx_stream *st, const uint8_t *a_addr, const uint8_t *b_addr, int v6,
+                       int created, int connect, int failed, const bev *ev, int64_t ts_ns)
+{
+    uint8_t caddr[16];
+    cap_ctx_src *src;
+    double dt, k, kl;
     memset(caddr, 0, sizeof caddr);
     memcpy(caddr, st->client_side ? b_addr : a_addr, v6 ? 16 : 4);
     src = src_get(c, caddr, v6, ts_ns);
     if (!src) {
-        rc = -1;
-        for (int k = CTX_SRC_CONN_RATE; k <= CTX_SRC_CONNECT_RATE_LONG; k++)
-            setq(c, k, 0);
-        for (int k = CTX_SRC_REFUSED_SHARE; k <= CTX_SRC_PUB_SIZE_LOG2; k++)
-            setq(c, k, 0);
+        for (int q = CTX_SRC_CONN_RATE; q <= CTX_SRC_CONNECT_RATE_LONG; q++)
+            setq(c, q, 0);
+        for (int q = CTX_SRC_REFUSED_SHARE; q <= CTX_SRC_PUB_SIZE_LOG2; q++)
+            setq(c, q, 0);
         setq(c, CTX_SRC_UP_SEG_LOG2, 0);
-    } else {
-        double dt = (double)(ts_ns - src->last_ns) * 1e-9;
-        double k = dt > 0 ? exp(-dt / CTX_SRC_TAU_S) : 1.0;
-        double kl = dt > 0 ? exp(-dt / CTX_SRC_TAU_LONG_S) : 1.0;
-        src->last_ns = ts_ns > src->last_ns ? ts_ns : src->last_ns;
-        src->conn = src->conn * k + (created ? 1 : 0);
-        src->connect = src->connect * k + (has_type && type == 1 ? 1 : 0);
-        src->fail = src->fail * k + (double)failed;
-        src->pkts = src->pkts * k + 1;
-        src->conn_l = src->conn_l * kl + (created ? 1 : 0);
-        src->connect_l = src->connect_l * kl + (has_type && type == 1 ? 1 : 0);
-        setq(c, CTX_SRC_CONN_RATE, src->conn / CTX_SRC_TAU_S);
-        setq(c, CTX_SRC_CONNECT_RATE, src->connect / CTX_SRC_TAU_S);
-        setq(c, CTX_SRC_FAIL_RATE, src->fail / CTX_SRC_TAU_S);
-        setq(c, CTX_SRC_PKT_RATE, src->pkts / CTX_SRC_TAU_S);
-        setq(c, CTX_SRC_CONN_RATE_LONG, src->conn_l / CTX_SRC_TAU_LONG_S);
-        setq(c, CTX_SRC_CONNECT_RATE_LONG, src->connect_l / CTX_SRC_TAU_LONG_S);
-        behaviour_src(c, src, dt > 0 ? exp(-dt / CTX_SHARE_TAU_S) : 1.0, &ev);
+        return -1;
     }
+    dt = (double)(ts_ns - src->last_ns) * 1e-9;
+    k = dt > 0 ? exp(-dt / CTX_SRC_TAU_S) : 1.0;
+    kl = dt > 0 ? exp(-dt / CTX_SRC_TAU_LONG_S) : 1.0;
+    src->last_ns = ts_ns > src->last_ns ? ts_ns : src->last_ns;
+    src->conn = src->conn * k + (created ? 1 : 0);
+    src->connect = src->connect * k + connect;
+    src->fail = src->fail * k + (double)failed;
+    src->pkts = src->pkts * k + 1;
+    src->conn_l = src->conn_l * kl + (created ? 1 : 0);
+    src->connect_l = src->connect_l * kl + connect;
+    setq(c, CTX_SRC_CONN_RATE, src->conn / CTX_SRC_TAU_S);
+    setq(c, CTX_SRC_CONNECT_RATE, src->connect / CTX_SRC_TAU_S);
+    setq(c, CTX_SRC_FAIL_RATE, src->fail / CTX_SRC_TAU_S);
+    setq(c, CTX_SRC_PKT_RATE, src->pkts / CTX_SRC_TAU_S);
+    setq(c, CTX_SRC_CONN_RATE_LONG, src->conn_l / CTX_SRC_TAU_LONG_S);
+    setq(c, CTX_SRC_CONNECT_RATE_LONG, src->connect_l / CTX_SRC_TAU_LONG_S);
+    behaviour_src(c, src, dt > 0 ? exp(-dt / CTX_SHARE_TAU_S) : 1.0, ev);
+    return 0;
+}
+
+int context__update(cap_ctx *c, cap_ctx_stream *st, int created, int from_a, const uint8_t *a_addr,
+                    const uint8_t *b_addr, int v6, int a_mqtt, int b_mqtt, uint16_t flags, uint32_t seglen,
+                    const cap_fields *f, int64_t ts_ns)
+{
+    int has_type = cap_has(f, MQTTIDS_F_MSGTYPE), up, failed, rc = 0;
+    uint64_t type = has_type ? f->v[MQTTIDS_F_MSGTYPE] : 0;
+    bev ev;
+
+    if (created || !st->started)
+        stream_start(st, from_a, a_mqtt, b_mqtt, flags, ts_ns);
+    else
+        stream_gap(st, ts_ns);
+    up = (from_a ? 0 : 1) == st->client_side;
+    failed = stream_count(st, up, has_type, type, a_mqtt, b_mqtt, flags, seglen, f);
+    behaviour_stream(st, up, type, has_type, flags, f, &ev);
+    stream_columns(c, st, has_type, type, &ev, ts_ns);
+    up_segment(c, st, up, has_type, type, seglen, &ev);
+    if (server_pub_baseline(c, st, a_addr, b_addr, v6, has_type, type, f, &ev, ts_ns) != 0)
+        rc = -1;
+    if (client_host(c, st, a_addr, b_addr, v6, created, has_type && type == 1, failed, &ev, ts_ns) != 0)
+        rc = -1;
     return rc;
 }

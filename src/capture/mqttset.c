@@ -226,33 +226,40 @@ static int id_client(id_map *m, const mqttids_capture_opts *o, const mqttids_flo
     return 0;
 }
 
+/* The CSV output: rows are built in buf (util_buf) and written to fp when the next row might
+   not fit (flush-style: util__buf_clear after each write, the memory kept). */
 typedef struct out_buf {
-    char *p;
-    size_t len, cap;
+    util_buf buf;
     FILE *fp;
     int failed;
     int err;  /* errno of the first failed write, 0 when it was not a write */
 } out_buf;
 
-static int ob_reserve(out_buf *b, size_t extra)
+static void ob_flush(out_buf *b)
 {
-    if (b->len + extra <= b->cap)
-        return 0;
-    if (b->len && fwrite(b->p, 1, b->len, b->fp) != b->len && !b->failed) {
+    if (b->buf.len && fwrite(b->buf.data, 1, b->buf.len, b->fp) != b->buf.len && !b->failed) {
         b->failed = 1;
         b->err = errno;
     }
-    b->len = 0;
-    if (extra > b->cap) {
-        char *q = realloc(b->p, extra);
-        if (!q) {
-            b->failed = 1;
-            return -1;
-        }
-        b->p = q;
-        b->cap = extra;
+    util__buf_clear(&b->buf);
+}
+
+/* Room for extra more bytes at ob_at(b); writes out what is held when it does not fit. */
+static int ob_reserve(out_buf *b, size_t extra)
+{
+    if (extra <= b->buf.cap - b->buf.len)
+        return 0;
+    ob_flush(b);
+    if (util__buf_reserve(&b->buf, extra) != 0) {
+        b->failed = 1;
+        return -1;
     }
     return 0;
+}
+
+static char *ob_at(out_buf *b)
+{
+    return (char *)b->buf.data + b->buf.len;
 }
 
 static void write_row(out_buf *b, const cap_fields *f, const uint8_t *kinds, const char *label, size_t label_len,
@@ -264,7 +271,7 @@ static void write_row(out_buf *b, const cap_fields *f, const uint8_t *kinds, con
     need += 2 * (f->msg.len + f->protoname.len + f->willmsg.len + f->willtopic.len);
     if (ob_reserve(b, need) < 0)
         return;
-    w = b->p + b->len;
+    w = ob_at(b);
     for (int c = 0; c < MQTTIDS_NFEAT; c++) {
         const cap_text *t = text_of(f, c);
         int present = cap_has(f, c) && (!t || t->len > 0);
@@ -355,7 +362,7 @@ static void write_row(out_buf *b, const cap_fields *f, const uint8_t *kinds, con
         w = put_csv_text(w, label, label_len);
     }
     *w++ = '\n';
-    b->len = (size_t)(w - b->p);
+    b->buf.len += (size_t)(w - ob_at(b));
 }
 
 static mqttids_err one_pass(const char *path, const mqttids_capture_opts *o, out_buf *b, const uint8_t *kinds,
@@ -374,23 +381,22 @@ static mqttids_err one_pass(const char *path, const mqttids_capture_opts *o, out
     for (int c = 0; c < MQTTIDS_NFEAT; c++) {
         if (ob_reserve(b, 64) < 0)
             break;
-        b->len += (size_t)snprintf(b->p + b->len, 64, "%s%s", c ? "," : "", mqttids_feat_name(c));
+        b->buf.len += (size_t)snprintf(ob_at(b), 64, "%s%s", c ? "," : "", mqttids_feat_name(c));
     }
     if (o && o->context)
         for (size_t k = 0; k < mqttids_capture_ctx_count(); k++) {
             if (ob_reserve(b, 64) < 0)
                 break;
-            b->len += (size_t)snprintf(b->p + b->len, 64, ",%s", mqttids_capture_ctx_name(k));
+            b->buf.len += (size_t)snprintf(ob_at(b), 64, ",%s", mqttids_capture_ctx_name(k));
         }
     if (ids && ob_reserve(b, 32) == 0)
-        b->len += (size_t)snprintf(b->p + b->len, 32, ",id.stream,id.client");
-    if (label) {
-        ob_reserve(b, 16);
-        memcpy(b->p + b->len, ",target\n", 8);
-        b->len += 8;
-    } else {
-        ob_reserve(b, 1);
-        b->p[b->len++] = '\n';
+        b->buf.len += (size_t)snprintf(ob_at(b), 32, ",id.stream,id.client");
+    {
+        const char *end = label ? ",target\n" : "\n";
+        if (ob_reserve(b, 16) == 0) {
+            memcpy(ob_at(b), end, strlen(end));
+            b->buf.len += strlen(end);
+        }
     }
     for (;;) {
         mqttids_capture_status stt;
@@ -418,13 +424,8 @@ static mqttids_err one_pass(const char *path, const mqttids_capture_opts *o, out
         mqttids_capture_get_stats(cap, cs);
     mqttids_capture_close(cap);
     free(idm.client);
-    if (err == MQTTIDS_OK && b->len) {
-        if (fwrite(b->p, 1, b->len, b->fp) != b->len && !b->failed) {
-            b->failed = 1;
-            b->err = errno;
-        }
-        b->len = 0;
-    }
+    if (err == MQTTIDS_OK)
+        ob_flush(b);
     if (err == MQTTIDS_OK && !b->failed && fflush(b->fp) != 0) {
         b->failed = 1;
         b->err = errno;
@@ -453,9 +454,8 @@ mqttids_err mqttids_capture_write_mqttset_csv(const char *path, const mqttids_ca
     memset(&b, 0, sizeof b);
     memset(cs, 0, sizeof cs);
     b.fp = out;
-    b.cap = (size_t)1 << 20;
-    b.p = malloc(b.cap);
-    if (!b.p)
+    util__buf_init(&b.buf, 0);
+    if (util__buf_reserve(&b.buf, (size_t)1 << 20) != 0)
         return util__fail(errbuf, MQTTIDS_ERR_NOMEM, "out of memory");
     for (int c = 0; c < MQTTIDS_NFEAT; c++)
         kinds[c] = (uint8_t)kind_common(c);
@@ -491,7 +491,7 @@ mqttids_err mqttids_capture_write_mqttset_csv(const char *path, const mqttids_ca
             }
         }
     }
-    free(b.p);
+    util__buf_free(&b.buf);
     if (rows)
         *rows = n;
     return err;

@@ -612,33 +612,7 @@ void store__col_name(int f, char *out, size_t size)
     out[o] = '\0';
 }
 
-/* ---- binary COPY buffer ---- */
-
-void store__cb_free(store_cbuf *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
-
-int store__cb_reserve(store_cbuf *b, size_t more)
-{
-    if (b->failed)
-        return -1;
-    if (b->len + more > b->cap) {
-        size_t nc = b->cap ? b->cap : 4096;
-        unsigned char *np;
-        while (nc < b->len + more)
-            nc *= 2;
-        np = realloc(b->p, nc);
-        if (!np) {
-            b->failed = 1;
-            return -1;
-        }
-        b->p = np;
-        b->cap = nc;
-    }
-    return 0;
-}
+/* ---- binary COPY writers (big-endian, on util_buf) ---- */
 
 static inline void put_be32(unsigned char *p, uint32_t v)
 {
@@ -648,95 +622,95 @@ static inline void put_be32(unsigned char *p, uint32_t v)
     p[3] = (unsigned char)v;
 }
 
-void store__cb_header(store_cbuf *b)
+void store__cb_header(util_buf *b)
 {
     static const unsigned char sig[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0};
-    if (store__cb_reserve(b, 19))
+    if (util__buf_reserve(b, 19))
         return;
-    memcpy(b->p + b->len, sig, 11);
-    put_be32(b->p + b->len + 11, 0);
-    put_be32(b->p + b->len + 15, 0);
+    memcpy(b->data + b->len, sig, 11);
+    put_be32(b->data + b->len + 11, 0);
+    put_be32(b->data + b->len + 15, 0);
     b->len += 19;
 }
 
-void store__cb_i16(store_cbuf *b, int16_t v)
+void store__cb_i16(util_buf *b, int16_t v)
 {
-    if (store__cb_reserve(b, 2))
+    if (util__buf_reserve(b, 2))
         return;
-    b->p[b->len] = (unsigned char)((uint16_t)v >> 8);
-    b->p[b->len + 1] = (unsigned char)v;
+    b->data[b->len] = (unsigned char)((uint16_t)v >> 8);
+    b->data[b->len + 1] = (unsigned char)v;
     b->len += 2;
 }
 
-void store__cb_i32(store_cbuf *b, int32_t v)
+void store__cb_i32(util_buf *b, int32_t v)
 {
-    if (store__cb_reserve(b, 4))
+    if (util__buf_reserve(b, 4))
         return;
-    put_be32(b->p + b->len, (uint32_t)v);
+    put_be32(b->data + b->len, (uint32_t)v);
     b->len += 4;
 }
 
-void store__cb_i64(store_cbuf *b, int64_t v)
+void store__cb_i64(util_buf *b, int64_t v)
 {
-    if (store__cb_reserve(b, 8))
+    if (util__buf_reserve(b, 8))
         return;
-    put_be32(b->p + b->len, (uint32_t)((uint64_t)v >> 32));
-    put_be32(b->p + b->len + 4, (uint32_t)v);
+    put_be32(b->data + b->len, (uint32_t)((uint64_t)v >> 32));
+    put_be32(b->data + b->len + 4, (uint32_t)v);
     b->len += 8;
 }
 
-void store__cb_null(store_cbuf *b)
+void store__cb_null(util_buf *b)
 {
     store__cb_i32(b, -1);
 }
 
-void store__cb_f64(store_cbuf *b, double v)
+void store__cb_f64(util_buf *b, double v)
 {
     uint64_t u;
     memcpy(&u, &v, 8);
-    if (store__cb_reserve(b, 12))
+    if (util__buf_reserve(b, 12))
         return;
-    put_be32(b->p + b->len, 8);
-    put_be32(b->p + b->len + 4, (uint32_t)(u >> 32));
-    put_be32(b->p + b->len + 8, (uint32_t)u);
+    put_be32(b->data + b->len, 8);
+    put_be32(b->data + b->len + 4, (uint32_t)(u >> 32));
+    put_be32(b->data + b->len + 8, (uint32_t)u);
     b->len += 12;
 }
 
-void store__cb_int4(store_cbuf *b, int32_t v)
+void store__cb_int4(util_buf *b, int32_t v)
 {
     store__cb_i32(b, 4);
     store__cb_i32(b, v);
 }
 
-void store__cb_int2(store_cbuf *b, int16_t v)
+void store__cb_int2(util_buf *b, int16_t v)
 {
     store__cb_i32(b, 2);
     store__cb_i16(b, v);
 }
 
-void store__cb_int8(store_cbuf *b, int64_t v)
+void store__cb_int8(util_buf *b, int64_t v)
 {
     store__cb_i32(b, 8);
     store__cb_i64(b, v);
 }
 
-void store__cb_text(store_cbuf *b, const char *s, size_t len)
+void store__cb_text(util_buf *b, const char *s, size_t len)
 {
-    if (store__cb_reserve(b, 4 + len))
+    if (util__buf_reserve(b, 4 + len))
         return;
-    put_be32(b->p + b->len, (uint32_t)len);
-    memcpy(b->p + b->len + 4, s, len);
+    put_be32(b->data + b->len, (uint32_t)len);
+    memcpy(b->data + b->len + 4, s, len);
     b->len += 4 + len;
 }
 
-mqttids_err store__cb_send(mqttids_store *st, store_cbuf *b)
+mqttids_err store__cb_send(mqttids_store *st, util_buf *b)
 {
     size_t off = 0;
     if (b->failed)
         return store__fail(st, MQTTIDS_ERR_NOMEM, "out of memory building COPY data");
     while (off < b->len) {
         size_t n = b->len - off > (size_t)1 << 30 ? (size_t)1 << 30 : b->len - off;
-        if (PQputCopyData(st->conn, (const char *)b->p + off, (int)n) != 1)
+        if (PQputCopyData(st->conn, (const char *)b->data + off, (int)n) != 1)
             return store__pq_fail(st, NULL, "COPY data");
         off += n;
     }

@@ -29,7 +29,7 @@ struct mqttids_store_loader {
     char tmp[STORE_MAX_IDENT + 1]; /* REPLACE: the fresh table's name */
     int replace, existed, created, with_row_id;
     int64_t next_id;
-    store_cbuf buf;
+    util_buf buf;
     store_sender *sender;        /* owned: feeds the COPY while we encode */
     uint64_t sent;
     uint64_t expect;             /* rows the caller will send, for progress (0: unknown) */
@@ -260,11 +260,9 @@ mqttids_err mqttids_store_load_begin(mqttids_store *st, const char *table, mqtti
         char *name, *sql;
         if (ld->replace) {
             char *qs = store__ident(st, ld->q.schema), *qt;
-            struct timespec now;
-            clock_gettime(CLOCK_REALTIME, &now);
+            long usec = (long)((uint64_t)(util__wall_s() * 1e6) % 1000000);
             /* unique enough across hosts; a clash only makes CREATE TABLE wait or fail */
-            snprintf(ld->tmp, sizeof ld->tmp, "mqttids_load_%ld_%ld_%u", (long)getpid(), (long)(now.tv_nsec / 1000),
-                     counter++);
+            snprintf(ld->tmp, sizeof ld->tmp, "mqttids_load_%ld_%ld_%u", (long)getpid(), usec, counter++);
             qt = qs ? store__ident(st, ld->tmp) : NULL;
             if (!qt) {
                 PQfreemem(qs);
@@ -486,7 +484,7 @@ mqttids_err mqttids_store_load_commit(mqttids_store_loader *ld, uint64_t *rows)
     if (rows)
         *rows = copied;
     st->busy = 0;
-    store__cb_free(&ld->buf);
+    util__buf_free(&ld->buf);
     store__qname_free(&ld->q);
     free(ld->copy_sql_table);
     free(ld);
@@ -510,7 +508,7 @@ void mqttids_store_load_abort(mqttids_store_loader *ld)
     store__rollback(ld->st);
     memcpy(ld->st->errmsg, keep, sizeof keep);
     ld->st->busy = 0;
-    store__cb_free(&ld->buf);
+    util__buf_free(&ld->buf);
     store__qname_free(&ld->q);
     free(ld->copy_sql_table);
     free(ld);

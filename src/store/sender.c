@@ -23,7 +23,7 @@ struct store_sender {
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;                 /* queue changed, or closing */
-    store_cbuf items[SENDQ_MAX];       /* owned bytes */
+    util_buf items[SENDQ_MAX];         /* owned bytes */
     int head, count;
     int closing;
     int failed;
@@ -34,7 +34,7 @@ static void *run(void *arg)
 {
     store_sender *s = arg;
     for (;;) {
-        store_cbuf b;
+        util_buf b;
         pthread_mutex_lock(&s->mu);
         while (s->count == 0 && !s->closing)
             pthread_cond_wait(&s->cv, &s->mu);
@@ -49,7 +49,7 @@ static void *run(void *arg)
         pthread_cond_broadcast(&s->cv);
         if (s->failed) {
             pthread_mutex_unlock(&s->mu);
-            store__cb_free(&b);
+            util__buf_free(&b);
             continue;
         }
         pthread_mutex_unlock(&s->mu);
@@ -58,7 +58,7 @@ static void *run(void *arg)
             int ok = 1;
             while (off < b.len && ok) {
                 size_t n = b.len - off > ((size_t)1 << 30) ? ((size_t)1 << 30) : b.len - off;
-                ok = PQputCopyData(s->st->conn, (const char *)b.p + off, (int)n) == 1;
+                ok = PQputCopyData(s->st->conn, (const char *)b.data + off, (int)n) == 1;
                 off += n;
             }
             if (!ok) {
@@ -69,7 +69,7 @@ static void *run(void *arg)
                 pthread_mutex_unlock(&s->mu);
             }
         }
-        store__cb_free(&b);
+        util__buf_free(&b);
     }
     return NULL;
 }
@@ -122,7 +122,7 @@ static mqttids_err sender_error(store_sender *s)
     return store__fail(s->st, MQTTIDS_ERR_DB, "COPY data: %s", text);
 }
 
-mqttids_err store__sender_push(store_sender *s, store_cbuf *b)
+mqttids_err store__sender_push(store_sender *s, util_buf *b)
 {
     mqttids_err err = MQTTIDS_OK;
     if (b->failed)
@@ -157,7 +157,7 @@ mqttids_err store__sender_finish(store_sender *s)
     if (s->failed)
         err = sender_error(s);
     for (int k = 0; k < SENDQ_MAX; k++)
-        store__cb_free(&s->items[k]);
+        util__buf_free(&s->items[k]);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
     free(s);

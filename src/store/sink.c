@@ -25,7 +25,7 @@ struct mqttids_store_sink {
     size_t model_len;
     int flags;
     int in_copy, in_tx;
-    store_cbuf buf;
+    util_buf buf;
     uint64_t rows;             /* committed or sent */
 };
 
@@ -209,7 +209,7 @@ mqttids_err mqttids_store_sink_close(mqttids_store_sink *s, uint64_t *rows)
     if (rows)
         *rows = s->rows;
     s->st->busy = 0;
-    store__cb_free(&s->buf);
+    util__buf_free(&s->buf);
     store__qname_free(&s->q);
     free(s->model_id);
     free(s);
@@ -228,7 +228,7 @@ void mqttids_store_sink_abort(mqttids_store_sink *s)
         store__rollback(s->st);
     memcpy(s->st->errmsg, keep, sizeof keep);
     s->st->busy = 0;
-    store__cb_free(&s->buf);
+    util__buf_free(&s->buf);
     store__qname_free(&s->q);
     free(s->model_id);
     free(s);

@@ -12,6 +12,7 @@
 
 #include "mqttids/config.h"
 #include "mqttids/store.h"
+#include "util/util_int.h"
 
 #if MQTTIDS_WITH_PG
 #include <libpq-fe.h>
@@ -99,26 +100,20 @@ char *store__records_create(const char *name);
 /* Column name of feature f in a table: the tshark name with '.' -> '_' (e.g. tcp_flags). */
 void store__col_name(int f, char *out, size_t size);
 
-/* Binary COPY buffer. A failed append sets failed (checked once per batch). */
-typedef struct store_cbuf {
-    unsigned char *p;                   /* owned */
-    size_t len, cap;
-    int failed;
-} store_cbuf;
-void store__cb_free(store_cbuf *b);
-int store__cb_reserve(store_cbuf *b, size_t more);
-void store__cb_header(store_cbuf *b);   /* PGCOPY signature, flags, extension length */
-void store__cb_i16(store_cbuf *b, int16_t v);
-void store__cb_i32(store_cbuf *b, int32_t v);
-void store__cb_i64(store_cbuf *b, int64_t v);
-void store__cb_null(store_cbuf *b);     /* field length -1 */
-void store__cb_f64(store_cbuf *b, double v);   /* length 8 + IEEE big-endian */
-void store__cb_int4(store_cbuf *b, int32_t v); /* length 4 + value */
-void store__cb_int2(store_cbuf *b, int16_t v); /* length 2 + value */
-void store__cb_int8(store_cbuf *b, int64_t v); /* length 8 + value */
-void store__cb_text(store_cbuf *b, const char *s, size_t len);
+/* Binary COPY writers (big-endian) on util_buf; a failed append sets b->failed (checked once
+   per batch: store__cb_send and store__sender_push then fail with MQTTIDS_ERR_NOMEM). */
+void store__cb_header(util_buf *b);   /* PGCOPY signature, flags, extension length */
+void store__cb_i16(util_buf *b, int16_t v);
+void store__cb_i32(util_buf *b, int32_t v);
+void store__cb_i64(util_buf *b, int64_t v);
+void store__cb_null(util_buf *b);     /* field length -1 */
+void store__cb_f64(util_buf *b, double v);   /* length 8 + IEEE big-endian */
+void store__cb_int4(util_buf *b, int32_t v); /* length 4 + value */
+void store__cb_int2(util_buf *b, int16_t v); /* length 2 + value */
+void store__cb_int8(util_buf *b, int64_t v); /* length 8 + value */
+void store__cb_text(util_buf *b, const char *s, size_t len);
 /* Sends b's bytes with PQputCopyData and empties it. */
-mqttids_err store__cb_send(mqttids_store *st, store_cbuf *b);
+mqttids_err store__cb_send(mqttids_store *st, util_buf *b);
 /*
  * Ends a COPY FROM STDIN (errormsg NULL: success, else it aborts the COPY) and reads the
  * command's result; *rows (may be NULL) gets the row count.
@@ -133,7 +128,7 @@ mqttids_err store__copy_end(mqttids_store *st, const char *errormsg, uint64_t *r
  */
 typedef struct store_sender store_sender;
 mqttids_err store__sender_start(mqttids_store *st, store_sender **out);
-mqttids_err store__sender_push(store_sender *s, store_cbuf *b);
+mqttids_err store__sender_push(store_sender *s, util_buf *b);
 mqttids_err store__sender_finish(store_sender *s);
 
 /* Big-endian readers for binary COPY out. */

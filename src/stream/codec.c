@@ -16,14 +16,13 @@
 #include "stream/stream_int.h"
 #include "util/util_int.h"
 
-#define BYTES_CAP ((size_t)64 << 20)
 #define BIN_MAGIC "MQR"
 #define BIN_HDR 16 /* magic 3, version 1, id 8, label 1, n_str 1, n_extra 2 */
 #define MAX_EXTRAS 64
 
 struct mqttids_codec {
-    stream_bytes out;     /* encode output */
-    stream_bytes scratch; /* decoded strings */
+    util_buf out;         /* encode output */
+    util_buf scratch;     /* decoded strings */
     char **extra_names;   /* owned */
     size_t n_extra;
     double extra_vals[MAX_EXTRAS];
@@ -36,44 +35,6 @@ struct mqttids_codec {
 
 /* -------------------------------------------------------------------------------- */
 
-int stream__bytes_reserve(stream_bytes *b, size_t n)
-{
-    size_t cap;
-    char *p;
-    if (n <= b->cap - b->len)
-        return 0;
-    if (n > BYTES_CAP - b->len)
-        return -1;
-    cap = b->cap ? b->cap : 1024;
-    while (cap < b->len + n)
-        cap *= 2;
-    if (cap > BYTES_CAP)
-        cap = BYTES_CAP;
-    p = realloc(b->p, cap);
-    if (!p)
-        return -1;
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
-int stream__bytes_put(stream_bytes *b, const void *p, size_t n)
-{
-    if (stream__bytes_reserve(b, n) != 0)
-        return -1;
-    if (n)
-        memcpy(b->p + b->len, p, n);
-    b->len += n;
-    return 0;
-}
-
-void stream__bytes_free(stream_bytes *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
 mqttids_codec *mqttids_codec_new(void)
 {
     mqttids_codec *c = calloc(1, sizeof(mqttids_codec));
@@ -85,6 +46,8 @@ mqttids_codec *mqttids_codec_new(void)
         c->key_len[f] = (size_t)n;
         c->name_len[f] = strlen(name);
     }
+    util__buf_init(&c->out, STREAM_BYTES_MAX);
+    util__buf_init(&c->scratch, STREAM_BYTES_MAX);
     return c;
 }
 
@@ -101,8 +64,8 @@ void mqttids_codec_free(mqttids_codec *c)
 {
     if (!c)
         return;
-    stream__bytes_free(&c->out);
-    stream__bytes_free(&c->scratch);
+    util__buf_free(&c->out);
+    util__buf_free(&c->scratch);
     free_extras(c);
     free(c);
 }
@@ -137,14 +100,14 @@ static int is_str_feat(int f)
     return mqttids_feat_kind(f) != MQTTIDS_KIND_NUM;
 }
 
-int stream__json_str(stream_bytes *b, const char *s, size_t len)
+int stream__json_str(util_buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     char *o;
     /* worst case: every byte becomes \u00XX */
-    if (stream__bytes_reserve(b, len * 6 + 2) != 0)
+    if (util__buf_reserve(b, len * 6 + 2) != 0)
         return -1;
-    o = b->p + b->len;
+    o = (char *)b->data + b->len;
     *o++ = '"';
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)s[i];
@@ -163,7 +126,7 @@ int stream__json_str(stream_bytes *b, const char *s, size_t len)
         }
     }
     *o++ = '"';
-    b->len = (size_t)(o - b->p);
+    b->len = (size_t)(o - (char *)b->data);
     return 0;
 }
 
@@ -195,44 +158,21 @@ static size_t fmt_num(char *buf, size_t size, double v)
     return util__fmt_double(buf, size, v);
 }
 
-static int put_lit(stream_bytes *b, const char *s)
+static int put_lit(util_buf *b, const char *s)
 {
-    return stream__bytes_put(b, s, strlen(s));
+    return util__buf_put(b, s, strlen(s));
 }
 
-static int put_u64(stream_bytes *b, uint64_t v)
+static int put_u64(util_buf *b, uint64_t v)
 {
     char tmp[24];
     int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
-    return stream__bytes_put(b, tmp, (size_t)n);
-}
-
-static int put_le64(stream_bytes *b, uint64_t v)
-{
-    unsigned char x[8];
-    for (int i = 0; i < 8; i++)
-        x[i] = (unsigned char)(v >> (8 * i));
-    return stream__bytes_put(b, x, 8);
-}
-
-static int put_f64(stream_bytes *b, double v)
-{
-    uint64_t u;
-    memcpy(&u, &v, 8);
-    return put_le64(b, u);
-}
-
-static int put_le32(stream_bytes *b, uint32_t v)
-{
-    unsigned char x[4];
-    for (int i = 0; i < 4; i++)
-        x[i] = (unsigned char)(v >> (8 * i));
-    return stream__bytes_put(b, x, 4);
+    return util__buf_put(b, tmp, (size_t)n);
 }
 
 static int encode_json(mqttids_codec *c, const mqttids_record *r, uint64_t id)
 {
-    stream_bytes *b = &c->out;
+    util_buf *b = &c->out;
     char num[48];
     int rc = 0;
 
@@ -240,17 +180,17 @@ static int encode_json(mqttids_codec *c, const mqttids_record *r, uint64_t id)
     rc |= put_u64(b, id);
     for (int f = 0; f < MQTTIDS_NFEAT && rc == 0; f++) {
         mqttids_kind kind = mqttids_feat_kind(f);
-        rc |= stream__bytes_put(b, c->key[f], c->key_len[f]);
+        rc |= util__buf_put(b, c->key[f], c->key_len[f]);
         if (kind == MQTTIDS_KIND_NUM) {
             size_t n = fmt_num(num, sizeof num, r->num[f]);
-            rc |= stream__bytes_put(b, num, n);
+            rc |= util__buf_put(b, num, n);
         } else if (r->str[f]) {
             rc |= stream__json_str(b, r->str[f], r->str_len[f]);
         } else {
             /* HEX or TEXT without its string (absent, or mqtt.msg read without payload):
              * its numeric view as a JSON number; a reader gets it back with no string */
             size_t n = fmt_num(num, sizeof num, r->num[f]);
-            rc |= stream__bytes_put(b, num, n);
+            rc |= util__buf_put(b, num, n);
         }
     }
     if (r->label >= 0 && mqttids_class_name(r->label)) {
@@ -263,7 +203,7 @@ static int encode_json(mqttids_codec *c, const mqttids_record *r, uint64_t id)
         rc |= put_lit(b, ",");
         rc |= stream__json_str(b, c->extra_names[k], strlen(c->extra_names[k]));
         rc |= put_lit(b, ":");
-        rc |= stream__bytes_put(b, num, n);
+        rc |= util__buf_put(b, num, n);
     }
     rc |= put_lit(b, "}");
     return rc;
@@ -271,7 +211,7 @@ static int encode_json(mqttids_codec *c, const mqttids_record *r, uint64_t id)
 
 static int encode_bin(mqttids_codec *c, const mqttids_record *r, uint64_t id)
 {
-    stream_bytes *b = &c->out;
+    util_buf *b = &c->out;
     unsigned char hdr[4] = {'M', 'Q', 'R', MQTTIDS_STREAM_FORMAT_VERSION};
     unsigned char meta[4];
     size_t n_extra = c->n_extra < r->n_extra ? c->n_extra : r->n_extra;
@@ -283,23 +223,23 @@ static int encode_bin(mqttids_codec *c, const mqttids_record *r, uint64_t id)
     meta[1] = (unsigned char)nstr;
     meta[2] = (unsigned char)(n_extra & 0xff);
     meta[3] = (unsigned char)(n_extra >> 8);
-    rc |= stream__bytes_put(b, hdr, 4);
-    rc |= put_le64(b, id);
-    rc |= stream__bytes_put(b, meta, 4);
+    rc |= util__buf_put(b, hdr, 4);
+    rc |= util__buf_u64(b, id);
+    rc |= util__buf_put(b, meta, 4);
     for (int f = 0; f < MQTTIDS_NFEAT; f++)
-        rc |= put_f64(b, r->num[f]);
+        rc |= util__buf_f64(b, r->num[f]);
     for (int f = 0; f < MQTTIDS_NFEAT; f++) {
         if (!is_str_feat(f))
             continue;
         if (r->str[f]) {
-            rc |= put_le32(b, r->str_len[f]);
-            rc |= stream__bytes_put(b, r->str[f], r->str_len[f]);
+            rc |= util__buf_u32(b, r->str_len[f]);
+            rc |= util__buf_put(b, r->str[f], r->str_len[f]);
         } else {
-            rc |= put_le32(b, 0xffffffffu);
+            rc |= util__buf_u32(b, 0xffffffffu);
         }
     }
     for (size_t k = 0; k < n_extra; k++)
-        rc |= put_f64(b, r->extra[k]);
+        rc |= util__buf_f64(b, r->extra[k]);
     return rc;
 }
 
@@ -307,7 +247,7 @@ mqttids_err mqttids_codec_encode(mqttids_codec *c, mqttids_stream_format fmt, co
                                  uint64_t id, const void **out, size_t *len)
 {
     int rc;
-    c->out.len = 0;
+    util__buf_clear(&c->out); /* a record that failed (too big) does not stop the next */
     if (fmt == MQTTIDS_STREAM_JSON)
         rc = encode_json(c, r, id);
     else if (fmt == MQTTIDS_STREAM_BIN)
@@ -316,7 +256,7 @@ mqttids_err mqttids_codec_encode(mqttids_codec *c, mqttids_stream_format fmt, co
         return MQTTIDS_ERR_INVALID;
     if (rc != 0)
         return MQTTIDS_ERR_NOMEM;
-    *out = c->out.p;
+    *out = c->out.data;
     *len = c->out.len;
     return MQTTIDS_OK;
 }
@@ -358,7 +298,7 @@ static int hexval(char ch)
  * escapes, *out points into the input; otherwise it is unescaped into sb and *out_off
  * gets its offset there (*out NULL). Returns 0 or -1 (message in errbuf).
  */
-static int scan_str(jscan *s, stream_bytes *sb, const char **out, size_t *out_off, size_t *out_len)
+static int scan_str(jscan *s, util_buf *sb, const char **out, size_t *out_off, size_t *out_len)
 {
     size_t start = ++s->i;
     int esc = 0;
@@ -393,26 +333,28 @@ static int scan_str(jscan *s, stream_bytes *sb, const char **out, size_t *out_of
     /* unescape */
     {
         size_t end = s->i, off = sb->len;
-        if (stream__bytes_reserve(sb, end - start + 1) != 0) {
+        char *d;
+        if (util__buf_reserve(sb, end - start + 1) != 0) {
             jerr(s, "string too long");
             return -1;
         }
+        d = (char *)sb->data; /* the reserve holds: no grow below */
         for (size_t i = start; i < end; i++) {
             char ch = s->p[i];
             if (ch != '\\') {
-                sb->p[sb->len++] = ch;
+                d[sb->len++] = ch;
                 continue;
             }
             i++;
             switch (s->p[i]) {
-            case '"': sb->p[sb->len++] = '"'; break;
-            case '\\': sb->p[sb->len++] = '\\'; break;
-            case '/': sb->p[sb->len++] = '/'; break;
-            case 'b': sb->p[sb->len++] = '\b'; break;
-            case 'f': sb->p[sb->len++] = '\f'; break;
-            case 'n': sb->p[sb->len++] = '\n'; break;
-            case 'r': sb->p[sb->len++] = '\r'; break;
-            case 't': sb->p[sb->len++] = '\t'; break;
+            case '"': d[sb->len++] = '"'; break;
+            case '\\': d[sb->len++] = '\\'; break;
+            case '/': d[sb->len++] = '/'; break;
+            case 'b': d[sb->len++] = '\b'; break;
+            case 'f': d[sb->len++] = '\f'; break;
+            case 'n': d[sb->len++] = '\n'; break;
+            case 'r': d[sb->len++] = '\r'; break;
+            case 't': d[sb->len++] = '\t'; break;
             case 'u': {
                 unsigned cp = 0;
                 if (end - i < 5) {
@@ -433,14 +375,14 @@ static int scan_str(jscan *s, stream_bytes *sb, const char **out, size_t *out_of
                 /* UTF-8 of a BMP code point (surrogates kept as their 3-byte form); \u
                  * output is at most 3 bytes for 6 input bytes, so the reserve holds. */
                 if (cp < 0x80) {
-                    sb->p[sb->len++] = (char)cp;
+                    d[sb->len++] = (char)cp;
                 } else if (cp < 0x800) {
-                    sb->p[sb->len++] = (char)(0xc0 | (cp >> 6));
-                    sb->p[sb->len++] = (char)(0x80 | (cp & 0x3f));
+                    d[sb->len++] = (char)(0xc0 | (cp >> 6));
+                    d[sb->len++] = (char)(0x80 | (cp & 0x3f));
                 } else {
-                    sb->p[sb->len++] = (char)(0xe0 | (cp >> 12));
-                    sb->p[sb->len++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-                    sb->p[sb->len++] = (char)(0x80 | (cp & 0x3f));
+                    d[sb->len++] = (char)(0xe0 | (cp >> 12));
+                    d[sb->len++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+                    d[sb->len++] = (char)(0x80 | (cp & 0x3f));
                 }
                 break;
             }
@@ -453,7 +395,7 @@ static int scan_str(jscan *s, stream_bytes *sb, const char **out, size_t *out_of
         *out = NULL;
         *out_off = off;
         *out_len = sb->len - off;
-        sb->p[sb->len++] = '\0';
+        d[sb->len++] = '\0';
         s->i = end + 1;
         return 0;
     }
@@ -487,7 +429,7 @@ static mqttids_err check_record(mqttids_codec *c, mqttids_record *r, const char 
 
 /* Scans one value: a string (in place, *vs, or unescaped into scratch at *voff), a number
    (*num; its text starts at *nst), null, true or false; *vt says which. */
-static mqttids_err scan_value(jscan *s, stream_bytes *scratch, int *vt, double *num, size_t *nst, const char **vs,
+static mqttids_err scan_value(jscan *s, util_buf *scratch, int *vt, double *num, size_t *nst, const char **vs,
                               size_t *voff, size_t *vlen)
 {
     char ch = s->p[s->i];
@@ -553,7 +495,7 @@ static mqttids_err meta_field(mqttids_codec *c, jscan *s, const char *key, size_
         *have_id = 1;
     } else if (key_is(key, klen, "target")) {
         if (vt == JV_STR) {
-            int cls = mqttids_class_find(vs ? vs : c->scratch.p + voff, vlen);
+            int cls = mqttids_class_find(vs ? vs : (const char *)c->scratch.data + voff, vlen);
             if (cls < 0)
                 return jerr(s, "unknown class in \"target\"");
             r->label = cls;
@@ -584,7 +526,7 @@ static mqttids_err feature_field(mqttids_codec *c, jscan *s, int f, int vt, doub
     mqttids_kind kind = mqttids_feat_kind(f);
     if (vt == JV_STR) {
         const char *sv = vs ? vs : NULL;
-        const char *t = sv ? sv : c->scratch.p + voff;
+        const char *t = sv ? sv : (const char *)c->scratch.data + voff;
         int zero_hex = 0;
         /* the CSV reader's rules for a field's text (one validator for every source) */
         if (kind == MQTTIDS_KIND_TEXT) {
@@ -648,7 +590,7 @@ static mqttids_err decode_json(mqttids_codec *c, const char *data, size_t len, m
     const char *str_ptr[MQTTIDS_NFEAT];
     mqttids_err err;
 
-    c->scratch.len = 0;
+    util__buf_clear(&c->scratch);
     mqttids_record_clear(r);
     memset(str_ptr, 0, sizeof str_ptr);
     skip_ws(&s);
@@ -684,7 +626,7 @@ static mqttids_err decode_json(mqttids_codec *c, const char *data, size_t len, m
             /* an escaped key was unescaped into scratch: copy it out (scratch may move) */
             if (klen >= sizeof kbuf)
                 return jerr(&s, "field name too long");
-            memcpy(kbuf, c->scratch.p + koff, klen);
+            memcpy(kbuf, (const char *)c->scratch.data + koff, klen);
             c->scratch.len = koff;
             key = kbuf;
         }
@@ -745,7 +687,7 @@ done:
     /* strings: now that scratch no longer moves */
     for (int f = 0; f < MQTTIDS_NFEAT; f++) {
         if (str_ptr[f] == (const char *)1)
-            r->str[f] = c->scratch.p + c->str_off[f];
+            r->str[f] = (const char *)c->scratch.data + c->str_off[f];
         else if (str_ptr[f])
             r->str[f] = str_ptr[f];
     }

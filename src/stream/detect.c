@@ -51,7 +51,7 @@ typedef struct det {
     int noalert_pending;        /* a message without alert since last_done_unix was set */
     uint64_t acked_seen;        /* st.acked when last_ack_unix was last set */
     uint64_t classify_timed;
-    stream_bytes alert;
+    util_buf alert;
     mqttids_alert_gate *gate;   /* the decision: quiet class, min probability, per connection */
 } det;
 
@@ -234,14 +234,14 @@ static int64_t compute_lag(det *d)
 /* The alert of message m: the one builder (mqttids_alert_format), record shape, into d->alert. */
 static int build_alert(det *d, const rd_kafka_message_t *m, mqttids_alert *a)
 {
-    stream_bytes *b = &d->alert;
-    size_t need = mqttids_alert_format(a, MQTTIDS_ALERT_RECORD, b->p, b->cap);
+    util_buf *b = &d->alert;
+    size_t need = mqttids_alert_format(a, MQTTIDS_ALERT_RECORD, (char *)b->data, b->cap);
     (void)m;
     if (need >= b->cap) {
-        b->len = 0;
-        if (stream__bytes_reserve(b, need + 1) != 0)
+        util__buf_clear(b);
+        if (util__buf_reserve(b, need + 1) != 0)
             return -1;
-        mqttids_alert_format(a, MQTTIDS_ALERT_RECORD, b->p, b->cap);
+        mqttids_alert_format(a, MQTTIDS_ALERT_RECORD, (char *)b->data, b->cap);
     }
     b->len = need;
     return 0;
@@ -375,7 +375,7 @@ static int handle(det *d, mqttids_codec *c, const rd_kafka_message_t *m, char *e
             return -1;
         }
         for (;;) {
-            if (rd_kafka_produce(d->alert_rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, d->alert.p, d->alert.len,
+            if (rd_kafka_produce(d->alert_rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, d->alert.data, d->alert.len,
                                  m->key, m->key_len, (void *)(uintptr_t)(seq + 1)) == 0)
                 break;
             if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -590,6 +590,7 @@ mqttids_err mqttids_stream_detect(const mqttids_kconf *kc, const mqttids_detect_
     rd_kafka_queue_t *cq = NULL;
 
     memset(&d, 0, sizeof d);
+    util__buf_init(&d.alert, STREAM_BYTES_MAX);
     memset(st, 0, sizeof *st);
     d.t0 = util__now_s();
     if ((err = det_init(&d, o, &alerts_name, errbuf)) != MQTTIDS_OK)
@@ -633,7 +634,7 @@ out:
         rd_kafka_flush(d.prod, 5000);
         rd_kafka_destroy(d.prod);
     }
-    stream__bytes_free(&d.alert);
+    util__buf_free(&d.alert);
     mqttids_alert_gate_free(d.gate);
     stream__tracker_free(&d.tr);
     free(d.pos);

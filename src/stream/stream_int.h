@@ -10,16 +10,10 @@
 #include <stdint.h>
 #include "mqttids/config.h"
 #include "mqttids/stream.h"
+#include "util/util_int.h"
 
-/* Growable bytes with a hard cap (64 MiB); a failed grow leaves the data as it was. */
-typedef struct stream_bytes {
-    char *p;    /* owned */
-    size_t len, cap;
-} stream_bytes;
-/* Makes room for n more bytes. Returns 0 or -1 (cap hit or no memory). */
-int stream__bytes_reserve(stream_bytes *b, size_t n);
-int stream__bytes_put(stream_bytes *b, const void *p, size_t n);
-void stream__bytes_free(stream_bytes *b);
+/* Hard cap of the stream module's buffers (util_buf max): records, alerts, decoded strings. */
+#define STREAM_BYTES_MAX ((size_t)64 << 20)
 
 /*
  * The at-least-once tracker: messages in the order they were consumed, each with the
@@ -62,7 +56,7 @@ int stream__tracker_head_failed(const stream_tracker *t);
 void stream__tracker_reset(stream_tracker *t);
 
 /* JSON string escaping into b (quotes included). */
-int stream__json_str(stream_bytes *b, const char *s, size_t len);
+int stream__json_str(util_buf *b, const char *s, size_t len);
 
 #if MQTTIDS_WITH_KAFKA
 #include <librdkafka/rdkafka.h>

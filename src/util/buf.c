@@ -1,4 +1,5 @@
-/* buf.c: little-endian binary writer (growable, capped) and bounds-checked reader. */
+/* buf.c: the growable, capped byte buffer (util_int.h) with its little-endian writers, and the
+   bounds-checked reader. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,37 +19,39 @@ void util__buf_free(util_buf *b)
     b->len = b->cap = 0;
 }
 
-void util__buf_put(util_buf *b, const void *p, size_t n)
+/* A failed grow frees the buffer: a writer that checks only at the end gets nothing
+   half-built, and memory is released at once (curl's dynbuf). */
+static int buf_fail(util_buf *b)
 {
-    if (b->failed)
-        return;
-    if (n > b->max - b->len) {
-        util__buf_free(b);
-        b->failed = 1;
-        return;
-    }
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        unsigned char *d;
-        while (cap < b->len + n)
-            cap *= 2;
-        if (cap > b->max)
-            cap = b->max;
-        d = realloc(b->data, cap);
-        if (!d) {
-            util__buf_free(b);
-            b->failed = 1;
-            return;
-        }
-        b->data = d;
-        b->cap = cap;
-    }
-    if (n && p) /* p NULL: room only (util__buf_printf) */
-        memcpy(b->data + b->len, p, n);
-    b->len += n;
+    util__buf_free(b);
+    b->failed = 1;
+    return -1;
 }
 
-void util__buf_u8(util_buf *b, uint8_t v) { util__buf_put(b, &v, 1); }
+int util__buf_grow(util_buf *b, size_t n)
+{
+    size_t max = b->max ? b->max : ((size_t)1 << 30), cap;
+    unsigned char *d;
+    if (b->failed)
+        return -1;
+    if (n <= b->cap - b->len)
+        return 0;
+    if (b->len > max || n > max - b->len)
+        return buf_fail(b);
+    cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + n)
+        cap *= 2;
+    if (cap > max)
+        cap = max;
+    d = realloc(b->data, cap);
+    if (!d)
+        return buf_fail(b);
+    b->data = d;
+    b->cap = cap;
+    return 0;
+}
+
+int util__buf_u8(util_buf *b, uint8_t v) { return util__buf_put(b, &v, 1); }
 
 void util__buf_printf(util_buf *b, const char *fmt, ...)
 {
@@ -61,16 +64,12 @@ void util__buf_printf(util_buf *b, const char *fmt, ...)
                   b->data && b->cap > b->len ? b->cap - b->len : 0, fmt, ap);
     va_end(ap);
     if (n < 0) {
-        util__buf_free(b);
-        b->failed = 1;
+        buf_fail(b);
         return;
     }
     if (!b->data || (size_t)n >= b->cap - b->len) {
-        size_t len = b->len;
-        util__buf_put(b, NULL, (size_t)n + 1); /* room for the text and its NUL */
-        if (b->failed)
+        if (util__buf_reserve(b, (size_t)n + 1) != 0) /* room for the text and its NUL */
             return;
-        b->len = len;
         va_start(ap, fmt);
         vsnprintf((char *)b->data + b->len, b->cap - b->len, fmt, ap);
         va_end(ap);
@@ -78,34 +77,34 @@ void util__buf_printf(util_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-void util__buf_u32(util_buf *b, uint32_t v)
+int util__buf_u32(util_buf *b, uint32_t v)
 {
     unsigned char x[4];
     for (int i = 0; i < 4; i++)
         x[i] = (unsigned char)(v >> (8 * i));
-    util__buf_put(b, x, 4);
+    return util__buf_put(b, x, 4);
 }
 
-void util__buf_u64(util_buf *b, uint64_t v)
+int util__buf_u64(util_buf *b, uint64_t v)
 {
     unsigned char x[8];
     for (int i = 0; i < 8; i++)
         x[i] = (unsigned char)(v >> (8 * i));
-    util__buf_put(b, x, 8);
+    return util__buf_put(b, x, 8);
 }
 
-void util__buf_f64(util_buf *b, double v)
+int util__buf_f64(util_buf *b, double v)
 {
     uint64_t u;
     memcpy(&u, &v, 8);
-    util__buf_u64(b, u);
+    return util__buf_u64(b, u);
 }
 
-void util__buf_str(util_buf *b, const char *s)
+int util__buf_str(util_buf *b, const char *s)
 {
     size_t n = s ? strlen(s) : 0;
-    util__buf_u32(b, (uint32_t)n);
-    util__buf_put(b, s, n);
+    int rc = util__buf_u32(b, (uint32_t)n);
+    return rc | util__buf_put(b, s, n);
 }
 
 void util__rd_init(util_rd *r, const void *p, size_t len)

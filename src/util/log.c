@@ -32,6 +32,11 @@ double util__now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+double mqttids_clock_s(void)
+{
+    return util__now_s();
+}
+
 double util__wall_s(void)
 {
     struct timespec ts;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include "mqttids/common.h"
 
 #if defined(__GNUC__)
@@ -82,8 +83,13 @@ uint64_t util__rng_below(util_rng *r, uint64_t n);
 
 
 /*
- * Growable byte buffer for binary files (model files, caches), little-endian writers.
- * A failed append frees the buffer and marks it failed; check ->failed once at the end.
+ * The one growable byte buffer (curl's dynbuf): model files and caches (little-endian
+ * writers), text (printf), PostgreSQL COPY data (store's big-endian writers on top),
+ * Kafka records and alerts, CSV rows flushed to a FILE (reserve, write at data + len,
+ * add to len; util__buf_clear after each flush).
+ * A failed grow (hard cap hit or no memory) frees the data and sets ->failed; every later
+ * write then fails too until util__buf_clear, so a writer may check ->failed once at the
+ * end instead of every return. A zeroed struct is an empty buffer capped at 1 GiB.
  */
 typedef struct util_buf {
     unsigned char *data; /* owned */
@@ -91,13 +97,38 @@ typedef struct util_buf {
     int failed;
 } util_buf;
 void util__buf_init(util_buf *b, size_t max);
+/* Frees the data (len and cap 0); keeps max and failed. */
 void util__buf_free(util_buf *b);
-void util__buf_put(util_buf *b, const void *p, size_t n);
-void util__buf_u8(util_buf *b, uint8_t v);
-void util__buf_u32(util_buf *b, uint32_t v);
-void util__buf_u64(util_buf *b, uint64_t v);
-void util__buf_f64(util_buf *b, double v);
-void util__buf_str(util_buf *b, const char *s); /* u32 length + bytes (no NUL) */
+/* The slow path of util__buf_reserve: grows b to hold n more bytes. Returns 0 or -1. */
+int util__buf_grow(util_buf *b, size_t n);
+/* Room for n more bytes at data + len (valid until the next grow). Returns 0, or -1 when b
+   failed (now or before). */
+static inline int util__buf_reserve(util_buf *b, size_t n)
+{
+    return !b->failed && n <= b->cap - b->len ? 0 : util__buf_grow(b, n);
+}
+/* Appends p[0..n). Returns 0 or -1 (b failed). */
+static inline int util__buf_put(util_buf *b, const void *p, size_t n)
+{
+    if (util__buf_reserve(b, n) != 0)
+        return -1;
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+/* Empties b for reuse (len 0, failed cleared), keeping its memory. */
+static inline void util__buf_clear(util_buf *b)
+{
+    b->len = 0;
+    b->failed = 0;
+}
+/* Little-endian writers; each returns 0 or -1 (b failed). */
+int util__buf_u8(util_buf *b, uint8_t v);
+int util__buf_u32(util_buf *b, uint32_t v);
+int util__buf_u64(util_buf *b, uint64_t v);
+int util__buf_f64(util_buf *b, double v);
+int util__buf_str(util_buf *b, const char *s); /* u32 length + bytes (no NUL) */
 /* Text: appends printf output and keeps a NUL after len (data is then a C string). */
 void util__buf_printf(util_buf *b, const char *fmt, ...) MQTTIDS_PRINTF(2, 3);
 

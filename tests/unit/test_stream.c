@@ -169,6 +169,39 @@ static void test_escapes_extras(void)
     mqttids_codec_free(c);
 }
 
+/* A record over the 64 MiB record cap (a 12 MiB string escapes to at most 72 MiB) fails
+   with MQTTIDS_ERR_NOMEM, and the codec's next record encodes as if it had not happened. */
+static void test_too_big_then_next(void)
+{
+    size_t n = (size_t)12 << 20;
+    char *big = malloc(n);
+    mqttids_codec *c = mqttids_codec_new();
+    mqttids_record r, back;
+    const void *p;
+    size_t len;
+    uint64_t id;
+    char errbuf[MQTTIDS_ERRBUF_SIZE];
+    CHECK(big && c, "alloc");
+    if (!big || !c) {
+        free(big);
+        mqttids_codec_free(c);
+        return;
+    }
+    memset(big, 'a', n);
+    mqttids_record_clear(&r);
+    r.num[MQTTIDS_F_WILLTOPIC] = 1;
+    r.str[MQTTIDS_F_WILLTOPIC] = big;
+    r.str_len[MQTTIDS_F_WILLTOPIC] = (uint32_t)n;
+    CHECK(mqttids_codec_encode(c, MQTTIDS_STREAM_JSON, &r, 1, &p, &len) == MQTTIDS_ERR_NOMEM, "too big: NOMEM");
+    r.str_len[MQTTIDS_F_WILLTOPIC] = 5;
+    CHECK(mqttids_codec_encode(c, MQTTIDS_STREAM_JSON, &r, 2, &p, &len) == MQTTIDS_OK, "next record encodes");
+    CHECK(mqttids_codec_decode(c, p, len, &back, &id, errbuf) == MQTTIDS_OK && id == 2 &&
+              back.str_len[MQTTIDS_F_WILLTOPIC] == 5 && memcmp(back.str[MQTTIDS_F_WILLTOPIC], "aaaaa", 5) == 0,
+          "and reads back: %s", errbuf);
+    free(big);
+    mqttids_codec_free(c);
+}
+
 /* Other producers' JSON: underscore names, any order, hex as numbers, text as numbers. */
 static void test_foreign_json(void)
 {
@@ -559,6 +592,7 @@ int main(void)
 {
     test_roundtrip_real();
     test_escapes_extras();
+    test_too_big_then_next();
     test_foreign_json();
     test_malformed();
     test_validation();
