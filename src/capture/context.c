@@ -484,14 +484,20 @@ static void stream_start(cap_ctx_stream *st, int from_a, int a_mqtt, int b_mqtt,
     st->first_ns = st->last_ns = ts_ns;
     st->kalive = -1;
     st->conflags = st->connack = -1;
-    /* the client: the end not on an MQTT port; else the SYN's sender; else this sender */
-    st->client_side_known = (uint8_t)(a_mqtt != b_mqtt);
-    if (a_mqtt != b_mqtt)
+    /* the client, as id.client decides it (mqttids_flow_client_id): the sender of the first
+       SYN without ACK; without it the end not on an MQTT port; else the receiver of a
+       SYN+ACK; else this sender (not known) */
+    st->client_side_known = 1;
+    if ((flags & 0x012) == 0x002)
+        st->client_side = (uint8_t)(from_a ? 0 : 1);
+    else if (a_mqtt != b_mqtt)
         st->client_side = (uint8_t)(a_mqtt ? 1 : 0);
     else if ((flags & 0x012) == 0x012)
         st->client_side = (uint8_t)(from_a ? 1 : 0);
-    else
+    else {
+        st->client_side_known = 0;
         st->client_side = (uint8_t)(from_a ? 0 : 1);
+    }
     st->syn_seen = (uint8_t)((flags & 0x002) != 0);
 }
 

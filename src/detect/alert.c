@@ -34,30 +34,13 @@ void detect__putf(detect_w *w, const char *fmt, ...)
 
 void detect__json_str(detect_w *w, const char *s, size_t n, int quote)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t run = 0;
+    char esc[64 * 6];
     if (quote)
         detect__put(w, "\"", 1);
-    for (size_t i = 0; s && i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        char esc[6];
-        if (ch != '"' && ch != '\\' && ch >= 0x20)
-            continue;
-        detect__put(w, s + run, i - run);
-        run = i + 1;
-        if (ch == '"' || ch == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)ch;
-            detect__put(w, esc, 2);
-        } else {
-            memcpy(esc, "\\u00", 4);
-            esc[4] = hex[ch >> 4];
-            esc[5] = hex[ch & 15];
-            detect__put(w, esc, 6);
-        }
+    for (size_t i = 0; s && i < n; i += 64) {
+        size_t k = n - i < 64 ? n - i : 64;
+        detect__put(w, esc, util__json_escape(esc, s + i, k));
     }
-    if (s && n > run)
-        detect__put(w, s + run, n - run);
     if (quote)
         detect__put(w, "\"", 1);
 }

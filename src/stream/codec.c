@@ -102,31 +102,12 @@ static int is_str_feat(int f)
 
 int stream__json_str(util_buf *b, const char *s, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
-    char *o;
     /* worst case: every byte becomes \u00XX */
     if (util__buf_reserve(b, len * 6 + 2) != 0)
         return -1;
-    o = (char *)b->data + b->len;
-    *o++ = '"';
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '"' || ch == '\\') {
-            *o++ = '\\';
-            *o++ = (char)ch;
-        } else if (ch < 0x20) {
-            *o++ = '\\';
-            *o++ = 'u';
-            *o++ = '0';
-            *o++ = '0';
-            *o++ = hex[ch >> 4];
-            *o++ = hex[ch & 15];
-        } else {
-            *o++ = (char)ch;
-        }
-    }
-    *o++ = '"';
-    b->len = (size_t)(o - (char *)b->data);
+    b->data[b->len++] = '"';
+    b->len += util__json_escape((char *)b->data + b->len, s, len);
+    b->data[b->len++] = '"';
     return 0;
 }
 

@@ -107,6 +107,27 @@ int util__buf_str(util_buf *b, const char *s)
     return rc | util__buf_put(b, s, n);
 }
 
+size_t util__json_escape(char *dst, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *o = dst;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\') {
+            *o++ = '\\';
+            *o++ = (char)ch;
+        } else if (ch < 0x20) {
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[ch >> 4];
+            o[5] = hex[ch & 15];
+            o += 6;
+        } else {
+            *o++ = (char)ch;
+        }
+    }
+    return (size_t)(o - dst);
+}
+
 void util__rd_init(util_rd *r, const void *p, size_t len)
 {
     r->p = p;

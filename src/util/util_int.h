@@ -129,6 +129,10 @@ int util__buf_u32(util_buf *b, uint32_t v);
 int util__buf_u64(util_buf *b, uint64_t v);
 int util__buf_f64(util_buf *b, double v);
 int util__buf_str(util_buf *b, const char *s); /* u32 length + bytes (no NUL) */
+/* JSON string content of s[0..n) into dst (room for 6 * n bytes): '"' and '\\' escaped,
+   control bytes as \u00XX, the rest as is. Returns the bytes written. The tool's one JSON
+   escaping rule (Kafka records, alerts). */
+size_t util__json_escape(char *dst, const char *s, size_t n);
 /* Text: appends printf output and keeps a NUL after len (data is then a C string). */
 void util__buf_printf(util_buf *b, const char *fmt, ...) MQTTIDS_PRINTF(2, 3);
 

@@ -7,6 +7,8 @@
 # port the MQTT one and the server's not, a client port below the server's, a stream without
 # SYN, port reuse) and the six shared MQTTset pcaps. Checked:
 #   extract --ids: id.stream, id.client of every row = tshark's stream, its client's address;
+#   extract --context: ctx.stream_pkts_up/down of every row = the stream's frames so far from
+#   / to that client (the flow context takes the same client);
 #   watch --alert-by host --alert-all (every packet alerts): the host keys are exactly the
 #   reference clients of the streams (never the broker of a both-ends-1883 connection).
 # The port rule alone gets connection 1 wrong in extract and connections 0/4 in watch.
@@ -29,7 +31,7 @@ for f in "${pcaps[@]}"; do
         -e tcp.dstport > "$tmp/frames.csv" 2>/dev/null || { echo "$b: tshark failed"; rc=1; continue; }
     tshark -r "$f" -Y 'tcp.flags.syn==1 && tcp.flags.ack==0' -T fields -E separator=, -e tcp.stream \
         -e ip.src > "$tmp/syn.csv" 2>/dev/null || { echo "$b: tshark (SYN) failed"; rc=1; continue; }
-    "$MQTTIDS" extract -q --ids -r "$f" -o "$tmp/mine.csv" || { rc=1; continue; }
+    "$MQTTIDS" extract -q --ids --context -r "$f" -o "$tmp/mine.csv" || { rc=1; continue; }
     /usr/bin/python3 - "$tmp/frames.csv" "$tmp/syn.csv" "$tmp/mine.csv" "$b" <<'PY' || rc=1
 import csv, ipaddress, sys
 csv.field_size_limit(sys.maxsize)
@@ -43,8 +45,20 @@ def client(st, src, dst, sp, dp):
         return syn[st]
     return dst if sp == '1883' and dp != '1883' else src  # no SYN: the port rule
 ref = [(st, str(int(ipaddress.ip_address(client(st, src, dst, sp, dp))))) for st, src, dst, sp, dp in frames]
-mine = [(r['id.stream'], r['id.client']) for r in csv.DictReader(open(sys.argv[3], newline=''))]
+rows = list(csv.DictReader(open(sys.argv[3], newline='')))
+mine = [(r['id.stream'], r['id.client']) for r in rows]
 ok = mine == ref
+# the flow context's direction: packets so far from / to the same client
+seen, ctx_bad = {}, []
+for i, ((st, src, dst, sp, dp), r) in enumerate(zip(frames, rows)):
+    up = src == client(st, src, dst, sp, dp)
+    n = seen.setdefault(st, [0, 0])
+    n[0 if up else 1] += 1
+    if (float(r['ctx.stream_pkts_up']), float(r['ctx.stream_pkts_down'])) != (n[0], n[1]):
+        ctx_bad.append(i + 1)
+print('%s: ctx.stream_pkts_up/down vs the tshark client: %s' % (sys.argv[4], 'ok' if not ctx_bad
+      else 'MISMATCH on %d rows, first %d' % (len(ctx_bad), ctx_bad[0])))
+ok = ok and not ctx_bad
 bad = next((i for i in range(min(len(mine), len(ref))) if mine[i] != ref[i]), -1)
 print('%s: extract --ids vs tshark SYN senders: %d rows, %d streams (%d with a SYN): %s'
       % (sys.argv[4], len(mine), len({r[0] for r in ref}), len(syn),
