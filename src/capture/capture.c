@@ -395,7 +395,7 @@ void capture__fields_to_record(const cap_fields *f, mqttids_record *rec, char he
         for (int k = 0; k < 4; k++) {
             rec->num[tf[k]] = 0;
             if (cap_has(f, tf[k]) && tx[k]->len > 0) {
-                rec->str[tf[k]] = tx[k]->p;
+                rec->str[tf[k]] = (const char *)tx[k]->data;
                 rec->str_len[tf[k]] = (uint32_t)tx[k]->len;
                 rec->num[tf[k]] = 1;
             }

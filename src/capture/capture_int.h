@@ -15,14 +15,14 @@
 #include <stdint.h>
 #include "mqttids/capture.h"
 #include "capture/context_int.h"
+#include "util/util_int.h"
 
 /* ---------------------------------------------------------------------------------- */
 /* Fields of one row, as tshark prints them (before the MQTTset formatting).          */
 
-typedef struct cap_text {
-    char *p;        /* owned, grows; holds the printed text (hex for bytes) */
-    size_t len, cap;
-} cap_text;
+/* The printed text of a TEXT feature (hex for bytes), NUL-terminated after len; a util_buf
+   refilled for every packet. */
+typedef util_buf cap_text;
 
 typedef struct cap_fields {
     uint64_t set;            /* bit f: feature f present (printed, maybe empty text) */

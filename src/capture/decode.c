@@ -54,10 +54,10 @@ void capture__decoder_free(cap_decoder *d)
 {
     capture__table_free(&d->table);
     free(d->port_rows);
-    free(d->f.msg.p);
-    free(d->f.protoname.p);
-    free(d->f.willmsg.p);
-    free(d->f.willtopic.p);
+    util__buf_free(&d->f.msg);
+    util__buf_free(&d->f.protoname);
+    util__buf_free(&d->f.willmsg);
+    util__buf_free(&d->f.willtopic);
     memset(d, 0, sizeof *d);
 }
 

@@ -52,21 +52,13 @@ uint64_t capture__mqtt_pdu_len(const uint8_t *p, size_t avail)
     return (uint32_t)(v + used + 1);
 }
 
-/* Room for size bytes in t (doubling from 64); -1 when out of memory, t unchanged. */
-static int text_reserve(cap_text *t, size_t size)
+/* t emptied, with room for size bytes; its text, or NULL when out of memory. */
+static char *text_room(cap_text *t, size_t size)
 {
-    size_t c = t->cap ? t->cap : 64;
-    char *q;
-    if (size <= t->cap)
-        return 0;
-    while (c < size)
-        c *= 2;
-    q = realloc(t->p, c);
-    if (!q)
-        return -1;
-    t->p = q;
-    t->cap = c;
-    return 0;
+    util__buf_clear(t);
+    if (util__buf_reserve(t, size) != 0)
+        return NULL;
+    return (char *)t->data;
 }
 
 int capture__text_set_hex(cap_text *t, const uint8_t *p, size_t n, size_t max)
@@ -79,14 +71,15 @@ int capture__text_set_hex(cap_text *t, const uint8_t *p, size_t n, size_t max)
             return -1;
         return 0;
     }
-    if (need > max || text_reserve(t, need + 1) != 0)
+    char *s;
+    if (need > max || !(s = text_room(t, need + 1)))
         return -1;
     for (size_t i = 0; i < n; i++) {
-        t->p[2 * i] = hx[p[i] >> 4];
-        t->p[2 * i + 1] = hx[p[i] & 15];
+        s[2 * i] = hx[p[i] >> 4];
+        s[2 * i + 1] = hx[p[i] & 15];
     }
     t->len = need;
-    t->p[need] = '\0';
+    s[need] = '\0';
     return 0;
 }
 
@@ -122,7 +115,8 @@ static size_t utf8_seq(const uint8_t *p, size_t avail)
 int capture__text_set_utf8(cap_text *t, const uint8_t *p, size_t n, size_t max)
 {
     size_t need = 3 * n + 1, o = 0;
-    if (need > max || text_reserve(t, need) != 0)
+    char *s;
+    if (need > max || !(s = text_room(t, need)))
         return -1;
     /* ENC_UTF_8: invalid bytes become U+FFFD; a NUL ends the string as tshark prints it;
        -T fields writes \b \t \n \f \r as backslash escapes, other control bytes raw */
@@ -132,22 +126,22 @@ int capture__text_set_utf8(cap_text *t, const uint8_t *p, size_t n, size_t max)
         if (p[i] == 0)
             break;
         if (p[i] >= 0x08 && p[i] <= 0x0d && p[i] != 0x0b) {
-            t->p[o++] = '\\';
-            t->p[o++] = esc[p[i] - 0x08];
+            s[o++] = '\\';
+            s[o++] = esc[p[i] - 0x08];
             i++;
         } else if (k == 0) {
-            t->p[o++] = (char)0xef;
-            t->p[o++] = (char)0xbf;
-            t->p[o++] = (char)0xbd;
+            s[o++] = (char)0xef;
+            s[o++] = (char)0xbf;
+            s[o++] = (char)0xbd;
             i++;
         } else {
-            memcpy(t->p + o, p + i, k);
+            memcpy(s + o, p + i, k);
             o += k;
             i += k;
         }
     }
     t->len = o;
-    t->p[o] = '\0';
+    s[o] = '\0';
     return 0;
 }
 

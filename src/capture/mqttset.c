@@ -288,9 +288,9 @@ static void write_row(out_buf *b, const cap_fields *f, const uint8_t *kinds, con
                     st[c].not_int = 1;
                 } else if (t) {
                     double dv;
-                    if (!py_int_like(t->p, t->len))
+                    if (!py_int_like((const char *)t->data, t->len))
                         st[c].not_int = 1;
-                    if (!st[c].not_float && !py_float_like(t->p, t->len, &dv))
+                    if (!st[c].not_float && !py_float_like((const char *)t->data, t->len, &dv))
                         st[c].not_float = 1;
                 }
             }
@@ -329,12 +329,12 @@ static void write_row(out_buf *b, const cap_fields *f, const uint8_t *kinds, con
             }
         } else if (t) {
             if (kinds[c] == K_OBJ) {
-                w = put_csv_text(w, t->p, t->len);
+                w = put_csv_text(w, (const char *)t->data, t->len);
             } else if (kinds[c] == K_INT) {
-                w = put_py_int(w, t->p, t->len);
+                w = put_py_int(w, (const char *)t->data, t->len);
             } else {
                 double dv = 0;
-                py_float_like(t->p, t->len, &dv);
+                py_float_like((const char *)t->data, t->len, &dv);
                 w += mqttids_format_double(w, 64, dv);
             }
         } else {

@@ -43,14 +43,14 @@ static void test_fields_first_occurrence(void)
     CHECK(f.v[MQTTIDS_F_MSGTYPE] == 4, "first msgtype kept: %llu", (unsigned long long)f.v[MQTTIDS_F_MSGTYPE]);
     CHECK(f.v[MQTTIDS_F_MSGID] == 7, "first msgid kept");
     CHECK(cap_has(&f, MQTTIDS_F_QOS) && f.v[MQTTIDS_F_QOS] == 1, "qos from the later PUBLISH");
-    CHECK(f.msg.len == 4 && memcmp(f.msg.p, "6869", 4) == 0, "payload as hex");
+    CHECK(f.msg.len == 4 && memcmp(f.msg.data, "6869", 4) == 0, "payload as hex");
     capture__fields_to_record(&f, &rec, hexbuf);
     CHECK(rec.str[MQTTIDS_F_HDRFLAGS] && memcmp(rec.str[MQTTIDS_F_HDRFLAGS], "0x00000040", 10) == 0, "hdrflags text");
     CHECK(rec.num[MQTTIDS_F_HDRFLAGS] == 64.0, "hdrflags value");
     CHECK(rec.num[MQTTIDS_F_MSG] == 1.0 && rec.str_len[MQTTIDS_F_MSG] == 4, "msg numeric view");
     CHECK(rec.str[MQTTIDS_F_CONFLAGS] == NULL, "absent hex is NULL");
-    free(f.msg.p);
-    free(f.protoname.p);
+    util__buf_free(&f.msg);
+    util__buf_free(&f.protoname);
 
     /* CONNECT 3.1.1: the protocol level is remembered for the stream; CONNACK then has conack.val */
     {
@@ -62,7 +62,7 @@ static void test_fields_first_occurrence(void)
         CHECK(f.v[MQTTIDS_F_CONFLAG_UNAME] == 1 && f.v[MQTTIDS_F_CONFLAG_PASSWD] == 1 &&
                   f.v[MQTTIDS_F_CONFLAG_CLEANSESS] == 1 && f.v[MQTTIDS_F_KALIVE] == 60,
               "connect flags");
-        CHECK(f.protoname.len == 4 && memcmp(f.protoname.p, "MQTT", 4) == 0, "protoname");
+        CHECK(f.protoname.len == 4 && memcmp(f.protoname.data, "MQTT", 4) == 0, "protoname");
         memset(&f.set, 0, sizeof f.set);
         capture__mqtt_pdu(&f, &s, ack, sizeof ack);
         CHECK(cap_has(&f, MQTTIDS_F_CONACK_VAL) && f.v[MQTTIDS_F_CONACK_VAL] == 5, "conack.val 5");
@@ -74,7 +74,7 @@ static void test_fields_first_occurrence(void)
         f.set = 0;
         capture__mqtt_pdu(&f, &s, con, 11);
         CHECK(cap_has(&f, MQTTIDS_F_CONFLAGS) && !cap_has(&f, MQTTIDS_F_KALIVE), "stops at the cut");
-        free(f.protoname.p);
+        util__buf_free(&f.protoname);
     }
 }
 
