@@ -45,6 +45,25 @@ static size_t put_u64(char *out, unsigned long long a)
     return n;
 }
 
+/* The fraction fp (0..999999 millionths) as digits without trailing zeros ("0" for 0). */
+static size_t put_frac6(char *out, unsigned long long fp)
+{
+    size_t digits = 6;
+    if (fp == 0) {
+        out[0] = '0';
+        return 1;
+    }
+    while (fp % 10 == 0) {
+        fp /= 10;
+        digits--;
+    }
+    for (size_t i = digits; i-- > 0;) {
+        out[i] = (char)('0' + fp % 10);
+        fp /= 10;
+    }
+    return digits;
+}
+
 size_t context__format(char *out, double v)
 {
     long long k;
@@ -71,21 +90,7 @@ size_t context__format(char *out, double v)
     fp = a % 1000000;
     n += put_u64(out + n, a / 1000000);
     out[n++] = '.';
-    {
-        char t[6];
-        int digits = 6;
-        while (fp % 10 == 0) {
-            fp /= 10;
-            digits--;
-        }
-        for (int i = digits - 1; i >= 0; i--) {
-            t[i] = (char)('0' + fp % 10);
-            fp /= 10;
-        }
-        memcpy(out + n, t, (size_t)digits);
-        n += (size_t)digits;
-    }
-    return n;
+    return n + put_frac6(out + n, fp);
 }
 
 /* Columns whose values are reals (kept in micro-units), the others are integers. */
@@ -126,23 +131,9 @@ char *context__write_row(char *w, const cap_ctx *c)
             *w++ = '.';
             *w++ = '0';
         } else {
-            uint64_t fp = a % 1000000;
-            int digits = 6;
             w += put_u64(w, a / 1000000);
             *w++ = '.';
-            if (fp == 0) {
-                *w++ = '0';
-                continue;
-            }
-            while (fp % 10 == 0) {
-                fp /= 10;
-                digits--;
-            }
-            for (int i = digits - 1; i >= 0; i--) {
-                w[i] = (char)('0' + fp % 10);
-                fp /= 10;
-            }
-            w += digits;
+            w += put_frac6(w, a % 1000000);
         }
     }
     return w;
