@@ -51,17 +51,22 @@ for src, dst, cut in ((sys.argv[1], sys.argv[3], 3), (sys.argv[2], sys.argv[4], 
 PY
 rc=0
 /usr/bin/python3 "$here/capture_compare.py" "$tmp/mine33.csv" "$tmp/ref33.csv" "lab.pcap (port $port) vs tshark" || rc=1
-# identity columns: tshark's tcp.stream, and the client (the end not on the broker's port)
+# identity columns: tshark's tcp.stream, and the client: the sender of the stream's first SYN
+# without ACK (the end not on the broker's port when the SYN was not captured: a client's
+# ephemeral port may equal the broker's, so the port alone does not say it)
 tshark -r "$tmp/out/lab.pcap" -T fields -E separator=, -e tcp.stream -e ip.src -e ip.dst -e tcp.dstport \
-    > "$tmp/ids.raw" 2>/dev/null || { echo "tshark (ids) failed"; exit 1; }
+    -e tcp.flags.syn -e tcp.flags.ack > "$tmp/ids.raw" 2>/dev/null || { echo "tshark (ids) failed"; exit 1; }
 /usr/bin/python3 - "$tmp/out/lab.csv" "$tmp/ids.raw" "$port" <<'PY' || rc=1
 import csv, sys, ipaddress
 csv.field_size_limit(sys.maxsize)
 mine = [(r['id.stream'], r['id.client']) for r in csv.DictReader(open(sys.argv[1], newline=''))]
-ref = []
-for line in open(sys.argv[2]):
-    st, src, dst, dport = line.rstrip('\n').split(',')
-    ref.append((st, str(int(ipaddress.ip_address(src if dport == sys.argv[3] else dst)))))
+frames = [line.rstrip('\n').split(',') for line in open(sys.argv[2])]
+syn = {}
+for st, src, dst, dport, fs, fa in frames:
+    if fs in ('1', 'True') and fa in ('0', 'False'):
+        syn.setdefault(st, src)
+ref = [(st, str(int(ipaddress.ip_address(syn.get(st) or (src if dport == sys.argv[3] else dst)))))
+       for st, src, dst, dport, fs, fa in frames]
 if mine != ref:
     bad = next(i for i in range(min(len(mine), len(ref))) if mine[i] != ref[i]) if len(mine) == len(ref) else -1
     print('FAIL: id.stream/id.client differ from tshark tcp.stream/client address (%d vs %d rows, first at %d)'
