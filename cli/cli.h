@@ -241,5 +241,7 @@ void cli_log_ensure(void);
 void cli_json_print(json_object *o);
 /* A JSON number that is null when not finite. */
 json_object *cli_json_double(double v);
+/* The library's JSON text (mqttids_*_json) as an object, freeing text; {} when NULL or unparsable. */
+json_object *cli_json_take(char *text);
 
 #endif

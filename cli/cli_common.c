@@ -482,3 +482,10 @@ json_object *cli_json_double(double v)
         return NULL;
     return json_object_new_double(v);
 }
+
+json_object *cli_json_take(char *text)
+{
+    json_object *j = text ? json_tokener_parse(text) : NULL;
+    free(text);
+    return j ? j : json_object_new_object();
+}

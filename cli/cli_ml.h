@@ -54,14 +54,6 @@ void cli_ml_init(cli_ml_opts *o);
 /* Handles one of the CLI_ML_LONGOPTS codes: 1 handled, 0 not ours, -1 usage error (printed). */
 int cli_ml_option(cli_ml_opts *o, const char *cmd, int code, const char *arg);
 
-/* Metrics as an aligned table (with title) / as JSON. */
-void cli_print_metrics(const char *title, const mqttids_metrics *m);
-json_object *cli_metrics_json(const mqttids_metrics *m);
-/* The model's description: kind, id, params, pipeline, metadata. */
-void cli_print_model(const mqttids_model *m);
-json_object *cli_model_json(const mqttids_model *m);
-/* A cross-validation result as JSON. */
-json_object *cli_cv_json(const mqttids_cv_result *r);
 /* Rows of ds tagged split (train/test); when none are tagged so, the untagged rows. Caller frees. */
 int cli_rows_for(const mqttids_dataset *ds, int split, size_t **rows, size_t *n);
 

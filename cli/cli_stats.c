@@ -33,9 +33,5 @@ void cli_stats_print(const mqttids_stats *s)
 
 json_object *cli_stats_json(const mqttids_stats *s, const mqttids_stats_opts *o)
 {
-    char *text = mqttids_stats_json(s, o);
-    json_object *j = text ? json_tokener_parse(text) : NULL;
-    free(text);
-    return j ? j : json_object_new_object();
+    return cli_json_take(mqttids_stats_json(s, o));
 }
-

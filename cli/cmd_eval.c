@@ -121,42 +121,6 @@ static int inputs_have_ids(const cli_inputs *in, unsigned levels)
     return 0;
 }
 
-static json_object *level_json(const mqttids_group_metrics *g)
-{
-    json_object *o = json_object_new_object(), *cl = json_object_new_array();
-    json_object_object_add(o, "groups", json_object_new_int64((int64_t)g->groups));
-    json_object_object_add(o, "rows", json_object_new_int64((int64_t)g->rows));
-    json_object_object_add(o, "rows_without_id", json_object_new_int64((int64_t)g->rows_no_group));
-    json_object_object_add(o, "mixed_label_groups", json_object_new_int64((int64_t)g->mixed));
-    for (int c = 0; c < MQTTIDS_NCLASS; c++) {
-        json_object *e = json_object_new_object();
-        json_object_object_add(e, "class", json_object_new_string(mqttids_class_name(c)));
-        json_object_object_add(e, "support", json_object_new_int64((int64_t)g->support[c]));
-        json_object_object_add(e, "alerted", json_object_new_int64((int64_t)g->alerted[c]));
-        json_object_object_add(e, "alerted_share", cli_json_double(g->alerted_share[c]));
-        json_object_array_add(cl, e);
-    }
-    json_object_object_add(o, "classes", cl);
-    json_object_object_add(o, "legitimate_alerted_share", cli_json_double(g->alerted_share[MQTTIDS_CLASS_LEGITIMATE]));
-    json_object_object_add(o, "macro_f1", cli_json_double(g->m.macro_f1));
-    json_object_object_add(o, "metrics", cli_metrics_json(&g->m));
-    return o;
-}
-
-static void print_level(int l, const mqttids_group_metrics *g)
-{
-    const char *what = l == MQTTIDS_LEVEL_CONNECTION ? "connections" : "hosts";
-    char title[64];
-    printf("\n%s: %zu (from %zu labeled rows; rows without %s: %zu; %s with mixed labels: %zu)\n", what, g->groups,
-           g->rows, l == MQTTIDS_LEVEL_CONNECTION ? "id.stream" : "id.client", g->rows_no_group, what, g->mixed);
-    printf("  %-12s %9s %9s %9s\n", "class", what, "alerted", "share");
-    for (int c = 0; c < MQTTIDS_NCLASS; c++)
-        printf("  %-12s %9zu %9zu %9.4f%s\n", mqttids_class_name(c), g->support[c], g->alerted[c],
-               g->alerted_share[c], c == MQTTIDS_CLASS_LEGITIMATE ? "  (false alarms)" : "  (detected)");
-    snprintf(title, sizeof title, "by %s", mqttids_level_name(l));
-    cli_print_metrics(title, &g->m);
-}
-
 int cmd_eval(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -238,12 +202,12 @@ int cmd_eval(int argc, char **argv)
     }
     if (co.tail.json) {
         json_object *o = json_object_new_object(), *by = json_object_new_object();
-        json_object_object_add(o, "model", cli_model_json(m));
-        json_object_object_add(o, "metrics", cli_metrics_json(mt));
+        json_object_object_add(o, "model", cli_json_take(mqttids_model_json(m)));
+        json_object_object_add(o, "metrics", cli_json_take(mqttids_metrics_json(mt)));
         json_object_object_add(o, "min_probability", cli_json_double(ev.min_probability));
         for (int l = 0; l < MQTTIDS_NLEVEL; l++)
             if (levels & (1u << l))
-                json_object_object_add(by, mqttids_level_name(l), level_json(&ev.level[l]));
+                json_object_object_add(by, mqttids_level_name(l), cli_json_take(mqttids_group_metrics_json(&ev.level[l])));
         json_object_object_add(o, "by", by);
         json_object_object_add(o, "unseen_categories", json_object_new_int64((int64_t)unseen));
         json_object_object_add(o, "inputs", json_object_get(json_object_object_get(report, "inputs")));
@@ -255,10 +219,10 @@ int cmd_eval(int argc, char **argv)
             printf("alerts need a predicted attack probability >= %g (rows below count as legitimate)\n",
                    ev.min_probability);
         if (levels & (1u << MQTTIDS_LEVEL_PACKET))
-            cli_print_metrics("test", mt);
+            mqttids_metrics_write_text(stdout, "test", mt);
         for (int l = MQTTIDS_LEVEL_CONNECTION; l < MQTTIDS_NLEVEL; l++)
             if (levels & (1u << l))
-                print_level(l, &ev.level[l]);
+                mqttids_group_metrics_write_text(stdout, l, &ev.level[l]);
         if (unseen)
             printf("  nominal values never seen in train (encoded as all zeros): %zu\n", unseen);
     }

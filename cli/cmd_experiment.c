@@ -297,31 +297,13 @@ static int exp_load(exp_cfg *c, exp_data *d)
 }
 
 /* A network's curve as JSON (docs/FORMATS.md models[].curve). */
-static json_object *curve_json(const mqttids_curve *curve)
-{
-    json_object *cj = json_object_new_object(), *ep = json_object_new_array();
-    for (size_t k = 0; k < curve->n; k++) {
-        json_object *e = json_object_new_object();
-        json_object_object_add(e, "train_loss", cli_json_double(curve->epochs[k].train_loss));
-        json_object_object_add(e, "train_acc", cli_json_double(curve->epochs[k].train_acc));
-        json_object_object_add(e, "val_loss", cli_json_double(curve->epochs[k].val_loss));
-        json_object_object_add(e, "val_acc", cli_json_double(curve->epochs[k].val_acc));
-        json_object_object_add(e, "lr", cli_json_double(curve->epochs[k].lr));
-        json_object_array_add(ep, e);
-    }
-    json_object_object_add(cj, "epochs", ep);
-    json_object_object_add(cj, "best_epoch", json_object_new_int(curve->best_epoch));
-    json_object_object_add(cj, "diverged", json_object_new_boolean(curve->diverged));
-    return cj;
-}
-
 /* A network row's curve: into the row's JSON, and to PREFIX-<row>.csv/.svg with --curves. */
 static void keep_curve(const exp_cfg *c, const exp_spec *s, exp_result *R, const mqttids_curve *curve,
                        const mqttids_model *best)
 {
     if (!R->extra)
         R->extra = json_object_new_object();
-    json_object_object_add(R->extra, "curve", curve_json(curve));
+    json_object_object_add(R->extra, "curve", cli_json_take(mqttids_curve_json(curve)));
     cli_info("%s: kept epoch %d of %zu (best accuracy on the test rows, the study's checkpoint)", s->name,
              curve->best_epoch + 1, curve->n);
     if (c->curves) {
@@ -339,7 +321,7 @@ static void keep_curve(const exp_cfg *c, const exp_spec *s, exp_result *R, const
 /* The refitted model's feature names, dropped columns and importances, for the report. */
 static void keep_model(exp_result *R, const mqttids_model *best)
 {
-    json_object *mj = cli_model_json(best); /* its "features" and "dropped", as train --json */
+    json_object *mj = cli_json_take(mqttids_model_json(best)); /* its "features" and "dropped", as train --json */
     size_t nf = mqttids_pipeline_nfeatures(mqttids_model_pipeline(best));
     double *imp = calloc(nf ? nf : 1, sizeof *imp);
     if (!R->extra)
@@ -403,7 +385,7 @@ static void print_row(const exp_cfg *c, const exp_spec *s, const exp_result *R, 
         printf("  %d-fold CV %s: %.4f +- %.4f\n", c->mo.cv.folds, metric, R->cv->points[0].mean, R->cv->points[0].std);
     }
     printf("  refitted on all train rows: %s\n  train accuracy %.4f\n", mqttids_model_params(best), R->train.accuracy);
-    cli_print_metrics("  test", &R->test);
+    mqttids_metrics_write_text(stdout, "  test", &R->test);
     printf("  (%.1f s)\n", R->seconds);
 }
 
@@ -486,10 +468,10 @@ static json_object *row_json(const exp_cfg *c, const exp_spec *s, const exp_resu
         json_object_object_add(e, "skipped", json_object_new_string(R->why));
         return e;
     }
-    json_object_object_add(e, "cv", cli_cv_json(R->cv));
+    json_object_object_add(e, "cv", cli_json_take(mqttids_cv_json(R->cv)));
     json_object_object_add(e, "best_params", json_object_new_string(R->best_params));
     json_object_object_add(e, "train_accuracy", cli_json_double(R->train.accuracy));
-    json_object_object_add(e, "test", cli_metrics_json(&R->test));
+    json_object_object_add(e, "test", cli_json_take(mqttids_metrics_json(&R->test)));
     json_object_object_add(e, "seconds", cli_json_double(R->seconds));
     if (R->nseeds > 1) {
         json_object *sj = json_object_new_object();

@@ -44,70 +44,22 @@ static void help(void)
     printf("\n" CLI_ML_HELP "\n" CLI_INPUT_HELP);
 }
 
-/*
- * Recipes: a named choice of features, learner and parameters (docs/internals/detect.md,
- * "The recommended detector"). "detector" is the one that held best between networks in
- * bench/transfer.sh: only columns whose meaning does not depend on the network (no times,
- * no segment sizes, no rates in packets/s, no counters since the capture began), with the
- * behaviour ctx.* columns. The feature names are stored in the model (its pipeline).
- */
-typedef struct recipe {
-    const char *name;
-    const char *learner;         /* the learner: change here (e.g. "gbt") */
-    const char *params[8];       /* NULL-terminated */
-    int balanced;                /* class weights: 1 n / (k n_c), 2 their square root */
-    const char *nominal, *continuous, *drop, *extra;
-} recipe;
-
-static const recipe recipes[] = {
-    {"detector",
-     "rf",
-     {"numTrees=100", "maxDepth=12", "maxBins=64", "splits=spark", NULL},
-     2,
-     "tcp.flags",
-     "mqtt.kalive,mqtt.proto_len,mqtt.ver,mqtt.conack.val",
-     /* out: times and segment sizes (tcp.time_delta, tcp.len: latency, MTU, offloads), the
-        message type and header flags (the QoS a deployment chose: ctx.pkt_kind instead),
-        sizes that follow topic names and payload formats (mqtt.len), counters (mqtt.msgid),
-        CONNECT flags (whether a broker asks for a password), texts */
-     "tcp.time_delta,tcp.len,mqtt.hdrflags,mqtt.msgtype,mqtt.len,mqtt.msgid,mqtt.msg,mqtt.protoname,"
-     "mqtt.willmsg,mqtt.willtopic,mqtt.conflags,mqtt.qos,mqtt.dupflag,mqtt.retain,mqtt.conack.flags,"
-     "mqtt.conack.flags.reserved,mqtt.conack.flags.sp,mqtt.conflag.cleansess,mqtt.conflag.passwd,"
-     "mqtt.conflag.qos,mqtt.conflag.reserved,mqtt.conflag.retain,mqtt.conflag.uname,mqtt.conflag.willflag,"
-     "mqtt.sub.qos,mqtt.suback.qos,mqtt.willmsg_len,mqtt.willtopic_len",
-     "ctx.pkt_kind,ctx.pkt_malformed,ctx.pkt_malformed_reason,ctx.conn_malformed,ctx.src_malformed_share,"
-     "ctx.conn_refused,ctx.src_refused_share,ctx.conn_kalive_long,ctx.src_kalive_long_share,"
-     "ctx.conn_early_msgs,ctx.src_early_share,ctx.conn_abrupt_close,ctx.src_abrupt_share,ctx.src_pub_share,"
-     "ctx.stream_up_seg_log2,ctx.src_up_seg_log2"},
-};
-
-/* Applies recipe name to mo (before the user's --param, which come later and win). */
+/* Applies recipe name to mo (its parameters before the user's --param, which come later and win). */
 static int apply_recipe(cli_ml_opts *mo, const char *name)
 {
-    for (size_t i = 0; i < sizeof recipes / sizeof recipes[0]; i++) {
-        const recipe *r = &recipes[i];
-        size_t np = 0;
-        if (strcmp(r->name, name) != 0)
-            continue;
-        while (r->params[np])
-            np++;
-        if (mo->nparams + np > sizeof mo->params / sizeof mo->params[0])
-            return -1;
-        memmove(mo->params + np, mo->params, mo->nparams * sizeof mo->params[0]);
-        memcpy(mo->params, r->params, np * sizeof mo->params[0]);
-        mo->nparams += np;
-        mo->train.nparams = mo->nparams;
-        mo->train.kind = r->learner;
-        mo->train.balanced = r->balanced;
-        mo->train.pipeline.zero_threshold = 1;
-        mo->train.pipeline.corr_threshold = 1;
-        mo->train.pipeline.nominal = r->nominal;
-        mo->train.pipeline.continuous = r->continuous;
-        mo->train.pipeline.drop = r->drop;
-        mo->train.pipeline.extra = r->extra;
-        return 0;
-    }
-    return -1;
+    const char *const *rp;
+    size_t np = 0;
+    if (mqttids_train_recipe(name, &mo->train, &rp) != MQTTIDS_OK)
+        return -1;
+    while (rp[np])
+        np++;
+    if (mo->nparams + np > sizeof mo->params / sizeof mo->params[0])
+        return -1;
+    memmove(mo->params + np, mo->params, mo->nparams * sizeof mo->params[0]);
+    memcpy(mo->params, rp, np * sizeof mo->params[0]);
+    mo->nparams += np;
+    mo->train.nparams = mo->nparams;
+    return 0;
 }
 
 /* Writes the transformed train matrix (for benchmarks against other libraries). */
@@ -141,16 +93,6 @@ static int dump_features(const mqttids_model *m, const mqttids_dataset *ds, cons
     }
     free(X);
     return fclose(f) == 0 ? 0 : -1;
-}
-
-static void print_cv(const mqttids_cv_result *r)
-{
-    printf("%d-fold cross-validation, %s (mean +- std over folds)\n", r->folds,
-           r->metric == MQTTIDS_METRIC_MACRO_F1 ? "macro-F1" : "accuracy");
-    for (size_t i = 0; i < r->npoints; i++)
-        printf("  %s %.4f +- %.4f  (accuracy %.4f, macro-F1 %.4f, %.1f s)  %s\n", i == r->best ? "*" : " ",
-               r->points[i].mean, r->points[i].std, r->points[i].mean_accuracy, r->points[i].mean_macro_f1,
-               r->points[i].seconds, *r->points[i].params ? r->points[i].params : "(defaults)");
 }
 
 /* What one run of the command was asked. */
@@ -299,21 +241,21 @@ static void print_result(const train_cfg *c, const mqttids_model *m, const mqtti
     if (c->json) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "model_file", json_object_new_string(c->out));
-        json_object_object_add(o, "model", cli_model_json(m));
+        json_object_object_add(o, "model", cli_json_take(mqttids_model_json(m)));
         if (cvr)
-            json_object_object_add(o, "cv", cli_cv_json(cvr));
+            json_object_object_add(o, "cv", cli_json_take(mqttids_cv_json(cvr)));
         if (curve->n)
             json_object_object_add(o, "nn_kept", kept_json(curve));
-        json_object_object_add(o, "train_metrics", cli_metrics_json(tm));
+        json_object_object_add(o, "train_metrics", cli_json_take(mqttids_metrics_json(tm)));
         json_object_object_add(o, "inputs", json_object_get(json_object_object_get(report, "inputs")));
         cli_json_print(o);
         json_object_put(o);
         return;
     }
     if (cvr)
-        print_cv(cvr);
-    cli_print_model(m);
-    cli_print_metrics("on the train rows", tm);
+        mqttids_cv_write_text(stdout, cvr);
+    mqttids_model_write_text(stdout, m);
+    mqttids_metrics_write_text(stdout, "on the train rows", tm);
     printf("wrote %s\n", c->out);
 }
 

@@ -7,11 +7,13 @@
  * (regParam, elasticNetParam, maxIter, tol, thresholds, numTrees, maxDepth, maxBins, ...);
  * keys match ignoring case and '_'.
  *
- * Not here: applying a model (model.h), printing (the tool formats tables and JSON).
+ * Results print as aligned text to a caller's FILE or as JSON text (docs/FORMATS.md): the
+ * last section. Not here: applying a model (model.h).
  */
 #ifndef MQTTIDS_ML_H
 #define MQTTIDS_ML_H
 
+#include <stdio.h>
 #include "mqttids/features.h"
 #include "mqttids/model.h"
 
@@ -56,6 +58,16 @@ typedef struct mqttids_train_opts {
 
 /* Fills o with defaults. */
 void mqttids_train_opts_init(mqttids_train_opts *o);
+
+/*
+ * Applies the training recipe name to o: its learner (kind), class weights and pipeline
+ * columns (thresholds off), and gives its learner parameters in *params (static,
+ * NULL-terminated "key=value"; a caller's own parameters go after them and win).
+ * "detector": the recommended detector, the columns and forest that held best between
+ * networks (docs/internals/detect.md; needs the ctx.* columns).
+ * Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_NOT_FOUND (no such recipe).
+ */
+mqttids_err mqttids_train_recipe(const char *name, mqttids_train_opts *o, const char *const **params /* OUT */);
 
 /* Checks kind and params without training (unknown key, bad value): MQTTIDS_ERR_INVALID.
    Returns: MQTTIDS_OK on success, else MQTTIDS_ERR_INVALID, MQTTIDS_ERR_NOMEM (mqttids/common.h). */
@@ -295,6 +307,30 @@ mqttids_err mqttids_cv_grid(const mqttids_dataset *ds, const size_t *rows, size_
                             mqttids_cv_result **res /* OUT */,
                             mqttids_model **best /* OUT, may be NULL */,
                             char errbuf[MQTTIDS_ERRBUF_SIZE]);
+
+/* ---------------------------------------------------------------------------------- */
+/* Results as text and JSON (ml_text.c)                                               */
+
+/* Metrics as an aligned table under title: accuracy and F1s, per-class precision, recall,
+   F1 and support, the confusion matrix (rows: true class). */
+void mqttids_metrics_write_text(FILE *f, const char *title, const mqttids_metrics *m);
+/* Scores of one connection or host level (eval --by): groups per class, alerted shares,
+   then the group metrics' table. */
+void mqttids_group_metrics_write_text(FILE *f, int level, const mqttids_group_metrics *g);
+/* A cross-validation result: one line per grid point, the best marked '*'. */
+void mqttids_cv_write_text(FILE *f, const mqttids_cv_result *r);
+/* A model's description: id, kind, params, fitted state, pipeline inputs and dropped
+   columns, metadata. */
+void mqttids_model_write_text(FILE *f, const mqttids_model *m);
+
+/* The same as one JSON object each (plain text, docs/FORMATS.md; non-finite numbers are
+   null). Caller frees; NULL when memory runs out. */
+char *mqttids_metrics_json(const mqttids_metrics *m);
+char *mqttids_group_metrics_json(const mqttids_group_metrics *g);
+char *mqttids_cv_json(const mqttids_cv_result *r);
+char *mqttids_model_json(const mqttids_model *m);
+/* {"epochs": [{train_loss, train_acc, val_loss, val_acc, lr}...], "best_epoch", "diverged"}. */
+char *mqttids_curve_json(const mqttids_curve *curve);
 
 #ifdef __cplusplus
 }

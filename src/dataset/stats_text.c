@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <json-c/json.h>
 #include "mqttids/stats.h"
+#include "util/util_int.h"
 
 static const char *short_name(const char *n)
 {
@@ -174,14 +175,6 @@ void mqttids_stats_write_text(FILE *f, const mqttids_stats *s)
 }
 
 
-/* A JSON number, null when not finite. */
-static json_object *jdouble(double v)
-{
-    if (v != v || v > 1.7e308 || v < -1.7e308)
-        return NULL;
-    return json_object_new_double(v);
-}
-
 static json_object *stats_object(const mqttids_stats *s, const mqttids_stats_opts *o)
 {
     json_object *root = json_object_new_object(), *counts = json_object_new_object();
@@ -207,17 +200,17 @@ static json_object *stats_object(const mqttids_stats *s, const mqttids_stats_opt
                 c->kind == MQTTIDS_KIND_HEX ? "hex" : c->kind == MQTTIDS_KIND_TEXT ? "text" : "num"));
             json_object_object_add(jc, "nulls", json_object_new_int64((int64_t)c->nulls));
             json_object_object_add(jc, "zeros", json_object_new_int64((int64_t)c->zeros));
-            json_object_object_add(jc, "zero_share", jdouble(c->zero_share));
-            json_object_object_add(jc, "mean", jdouble(c->mean));
-            json_object_object_add(jc, "std", jdouble(c->std));
-            json_object_object_add(jc, "min", jdouble(c->min));
-            json_object_object_add(jc, "max", jdouble(c->max));
+            json_object_object_add(jc, "zero_share", util__json_double(c->zero_share));
+            json_object_object_add(jc, "mean", util__json_double(c->mean));
+            json_object_object_add(jc, "std", util__json_double(c->std));
+            json_object_object_add(jc, "min", util__json_double(c->min));
+            json_object_object_add(jc, "max", util__json_double(c->max));
             json_object_object_add(jc, "dropped_by", c->dropped_zero ? json_object_new_string("zeros")
                                                      : c->dropped_corr ? json_object_new_string("correlation")
                                                                        : NULL);
             if (c->dropped_corr) {
                 json_object_object_add(jc, "correlated_with", json_object_new_string(s->cols[c->corr_with].name));
-                json_object_object_add(jc, "r", jdouble(c->corr_r));
+                json_object_object_add(jc, "r", util__json_double(c->corr_r));
             }
             if (c->nominal) {
                 json_object *vals = json_object_new_array();
@@ -233,14 +226,14 @@ static json_object *stats_object(const mqttids_stats *s, const mqttids_stats_opt
         }
         json_object_object_add(root, "columns", cols);
     }
-    json_object_object_add(root, "mean_mqtt_len_train", jdouble(s->mean_mqtt_len_train));
+    json_object_object_add(root, "mean_mqtt_len_train", util__json_double(s->mean_mqtt_len_train));
     {
         json_object *m = json_object_new_object();
         for (int p = 0; p < 3; p++) {
             json_object *per = json_object_new_object();
             for (int k = 0; k < MQTTIDS_NCLASS; k++)
                 if (!isnan(s->mean_tcp_len[p][k]))
-                    json_object_object_add(per, mqttids_class_name(k), jdouble(s->mean_tcp_len[p][k]));
+                    json_object_object_add(per, mqttids_class_name(k), util__json_double(s->mean_tcp_len[p][k]));
             json_object_object_add(m, p == 0 ? "all" : splits[p], per);
         }
         json_object_object_add(root, "mean_tcp_len", m);
@@ -261,7 +254,7 @@ static json_object *stats_object(const mqttids_stats *s, const mqttids_stats_opt
             json_object *row = json_object_new_array();
             json_object_array_add(names, json_object_new_string(s->cols[s->corr_cols[a]].name));
             for (size_t b = 0; b < s->ncorr; b++)
-                json_object_array_add(row, jdouble(s->corr[a * s->ncorr + b]));
+                json_object_array_add(row, util__json_double(s->corr[a * s->ncorr + b]));
             json_object_array_add(mat, row);
         }
         json_object_object_add(corr, "columns", names);
@@ -271,9 +264,9 @@ static json_object *stats_object(const mqttids_stats *s, const mqttids_stats_opt
     {
         json_object *iqr = json_object_new_object();
         json_object_object_add(iqr, "column", json_object_new_string("tcp.len"));
-        json_object_object_add(iqr, "q1", jdouble(s->iqr_q1[0]));
-        json_object_object_add(iqr, "q3", jdouble(s->iqr_q3[0]));
-        json_object_object_add(iqr, "k", jdouble(o->iqr_k));
+        json_object_object_add(iqr, "q1", util__json_double(s->iqr_q1[0]));
+        json_object_object_add(iqr, "q3", util__json_double(s->iqr_q3[0]));
+        json_object_object_add(iqr, "k", util__json_double(o->iqr_k));
         json_object_object_add(iqr, "rows_with_0_outliers", json_object_new_int64((int64_t)s->outlier_rows[0]));
         json_object_object_add(iqr, "rows_with_1_outlier", json_object_new_int64((int64_t)s->outlier_rows[1]));
         json_object_object_add(root, "iqr_outliers", iqr);
@@ -288,8 +281,8 @@ static json_object *stats_object(const mqttids_stats *s, const mqttids_stats_opt
         }
         json_object_object_add(d, "zeros", dz);
         json_object_object_add(d, "correlation", dc);
-        json_object_object_add(d, "zero_threshold", jdouble(o->zero_threshold));
-        json_object_object_add(d, "corr_threshold", jdouble(o->corr_threshold));
+        json_object_object_add(d, "zero_threshold", util__json_double(o->zero_threshold));
+        json_object_object_add(d, "corr_threshold", util__json_double(o->corr_threshold));
         json_object_object_add(root, "dropped", d);
     }
     return root;
@@ -298,17 +291,9 @@ static json_object *stats_object(const mqttids_stats *s, const mqttids_stats_opt
 char *mqttids_stats_json(const mqttids_stats *s, const mqttids_stats_opts *o)
 {
     mqttids_stats_opts defaults;
-    json_object *j;
-    const char *txt;
-    char *out = NULL;
     if (!o) {
         mqttids_stats_opts_init(&defaults);
         o = &defaults;
     }
-    j = stats_object(s, o);
-    txt = j ? json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
-    if (txt)
-        out = strdup(txt);
-    json_object_put(j);
-    return out;
+    return util__json_text(stats_object(s, o));
 }

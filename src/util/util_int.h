@@ -133,6 +133,13 @@ int util__buf_str(util_buf *b, const char *s); /* u32 length + bytes (no NUL) */
    control bytes as \u00XX, the rest as is. Returns the bytes written. The tool's one JSON
    escaping rule (Kafka records, alerts). */
 size_t util__json_escape(char *dst, const char *s, size_t n);
+/* json-c helpers (json.c) for the library's JSON documents (stats, metrics, models). */
+struct json_object;
+/* A JSON number, or NULL (JSON null) when v is not finite. */
+struct json_object *util__json_double(double v);
+/* The plain JSON text of j (slashes not escaped) as a malloc'd string, releasing j;
+   NULL when j is NULL or memory runs out. */
+char *util__json_text(struct json_object *j);
 /* Text: appends printf output and keeps a NUL after len (data is then a C string). */
 void util__buf_printf(util_buf *b, const char *fmt, ...) MQTTIDS_PRINTF(2, 3);
 

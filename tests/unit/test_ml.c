@@ -3,12 +3,14 @@
  * values, CV/grid determinism over thread counts, model files (save/load/predict
  * identical, corrupt files refused with the right error), same seed same model on 1 or
  * 2 threads, and the temporal 70/30 split of the six shared head CSVs (prints accuracy
- * and macro-F1 of every learner this build has).
+ * and macro-F1 of every learner this build has). Also: the metrics' text table and JSON
+ * (hand-written expectations) and the training recipes.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <json-c/json.h>
 #include "ml/ml_int.h"
 #include "testhelp.h"
 
@@ -101,6 +103,63 @@ static void check_metrics(void)
     /* sklearn f1_score(average='macro') over labels {0,1,2}: (2/3 + 0.4 + 0)/3 */
     CHECK(fabs(m.macro_f1 - (2.0 / 3 + 0.4) / 3) < 1e-15, "macro F1 %g", m.macro_f1);
     CHECK(fabs(m.weighted_f1 - (3 * 2.0 / 3 + 2 * 0.4) / 6) < 1e-15, "weighted F1 %g", m.weighted_f1);
+}
+
+/* The metrics of check_metrics as the text table and the JSON the tool prints. */
+static void check_metrics_out(void)
+{
+    int t[] = {0, 0, 0, 1, 1, 2}, p[] = {0, 0, 1, 1, 0, 1};
+    mqttids_metrics m;
+    char text[4096] = "", *js;
+    FILE *f = tmpfile();
+    size_t n;
+    json_object *o, *cl, *cm;
+    mqttids_metrics_compute(t, p, 6, &m);
+    mqttids_metrics_write_text(f, "test", &m);
+    rewind(f);
+    n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    CHECK(strncmp(text, "test: accuracy 0.5000  macro-F1 0.3556  weighted-F1 0.4667  (6 rows)\n", 69) == 0,
+          "title line: %.80s", text);
+    CHECK(strstr(text, "\n  legitimate      0.6667    0.6667    0.6667         3\n") != NULL, "class row: %s", text);
+    CHECK(strstr(text, "\n  bruteforce            0          1          0          0          0          0\n") != NULL,
+          "confusion row of class 2: %s", text);
+    js = mqttids_metrics_json(&m);
+    o = js ? json_tokener_parse(js) : NULL;
+    CHECK(o != NULL, "metrics JSON parses: %s", js ? js : "(null)");
+    if (o) {
+        cl = json_object_object_get(o, "classes");
+        cm = json_object_object_get(json_object_object_get(o, "confusion"), "rows_true_columns_predicted");
+        CHECK(json_object_get_int(json_object_object_get(o, "rows")) == 6, "rows");
+        CHECK(json_object_get_double(json_object_object_get(o, "macro_f1")) == m.macro_f1, "macro_f1 exact");
+        CHECK(json_object_array_length(cl) == MQTTIDS_NCLASS, "one entry per class");
+        CHECK(json_object_get_double(json_object_object_get(json_object_array_get_idx(cl, 1), "recall")) == 0.5,
+              "class 1 recall");
+        CHECK(json_object_get_int(json_object_array_get_idx(json_object_array_get_idx(cm, 2), 1)) == 1,
+              "confusion[2][1]");
+        json_object_put(o);
+    }
+    free(js);
+}
+
+/* The detector recipe sets the learner and the pipeline; unknown names are refused. */
+static void check_recipes(void)
+{
+    mqttids_train_opts o;
+    const char *const *params = NULL;
+    int trees = 0;
+    mqttids_train_opts_init(&o);
+    CHECK(mqttids_train_recipe("detector", &o, &params) == MQTTIDS_OK, "detector recipe");
+    CHECK(strcmp(o.kind, "rf") == 0 && o.balanced == 2, "learner rf, sqrt class weights");
+    CHECK(o.pipeline.extra && strstr(o.pipeline.extra, "ctx.pkt_kind") && !strstr(o.pipeline.extra, "tcp.len"),
+          "behaviour columns only");
+    CHECK(o.pipeline.drop && strstr(o.pipeline.drop, "tcp.time_delta"), "times dropped");
+    for (size_t i = 0; params && params[i]; i++)
+        trees += strcmp(params[i], "numTrees=100") == 0;
+    CHECK(trees == 1, "numTrees=100 among the parameters");
+    CHECK(mqttids_train_check(&o, (char[MQTTIDS_ERRBUF_SIZE]){0}) == MQTTIDS_OK, "recipe options valid");
+    CHECK(mqttids_train_recipe("nope", &o, &params) == MQTTIDS_ERR_NOT_FOUND, "unknown recipe refused");
 }
 
 static void check_balanced(void)
@@ -389,6 +448,8 @@ int main(void)
     check_learner_rows();
     check_folds();
     check_metrics();
+    check_metrics_out();
+    check_recipes();
     check_balanced();
     check_extra_columns();
     if (load_split() != 0) {
