@@ -1,5 +1,5 @@
-/* cli_ml.c: option parsing and printing shared by train, eval, predict and experiment. */
-#include <math.h>
+/* cli_ml.c: option parsing shared by train, eval, predict and experiment (their tables and
+   JSON are the library's: mqttids_*_write_text, mqttids_*_json). */
 #include <stdlib.h>
 #include <string.h>
 #include "cli_ml.h"

@@ -1,6 +1,6 @@
 /*
  * cli_ml.h: helpers shared by the model commands (train, eval, predict, experiment):
- * pipeline/training options, metrics tables and JSON, model descriptions.
+ * pipeline/training options and the train/test rows (tables and JSON: mqttids/ml.h).
  */
 #ifndef MQTTIDS_CLI_ML_H
 #define MQTTIDS_CLI_ML_H

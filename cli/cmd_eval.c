@@ -207,7 +207,8 @@ int cmd_eval(int argc, char **argv)
         json_object_object_add(o, "min_probability", cli_json_double(ev.min_probability));
         for (int l = 0; l < MQTTIDS_NLEVEL; l++)
             if (levels & (1u << l))
-                json_object_object_add(by, mqttids_level_name(l), cli_json_take(mqttids_group_metrics_json(&ev.level[l])));
+                json_object_object_add(by, mqttids_level_name(l),
+                                       cli_json_take(mqttids_group_metrics_json(&ev.level[l])));
         json_object_object_add(o, "by", by);
         json_object_object_add(o, "unseen_categories", json_object_new_int64((int64_t)unseen));
         json_object_object_add(o, "inputs", json_object_get(json_object_object_get(report, "inputs")));

@@ -296,8 +296,8 @@ static int exp_load(exp_cfg *c, exp_data *d)
     return CLI_EXIT_OK;
 }
 
-/* A network's curve as JSON (docs/FORMATS.md models[].curve). */
-/* A network row's curve: into the row's JSON, and to PREFIX-<row>.csv/.svg with --curves. */
+/* A network row's curve: into the row's JSON (docs/FORMATS.md models[].curve), and to
+   PREFIX-<row>.csv/.svg with --curves. */
 static void keep_curve(const exp_cfg *c, const exp_spec *s, exp_result *R, const mqttids_curve *curve,
                        const mqttids_model *best)
 {
